@@ -1,0 +1,1 @@
+//! Embargo domain model.
