@@ -1,0 +1,57 @@
+//! RFC 9116 `security.txt`: parse, lint with stable codes, render.
+//!
+//! Pure: no I/O, no clock (callers pass "now"), no network, no cryptography (signature
+//! verification goes through the [`SignatureVerifier`] trait).
+//!
+//! # Lint
+//! ```
+//! use securitytxt::{lint, LintOptions, Level};
+//! let now: jiff::Timestamp = "2026-11-22T00:00:00Z".parse().unwrap();
+//! let report = lint(b"Contact: security@example.org\n", &LintOptions::at(now));
+//! assert!(!report.is_valid());
+//! let codes: Vec<&str> = report.errors().map(|f| f.code.id()).collect();
+//! assert_eq!(codes, ["no_uri", "no_expire"]);
+//! assert_eq!(report.errors().next().unwrap().line, Some(1));
+//! ```
+//!
+//! Every [`Finding`] has a stable [`Code`] (`code.id()`), a [`Level`] and a message that
+//! cites the clause. Codes shared with DIVD's `sectxt` keep its names; [`Code::ALL`] lists
+//! them all. A report is *valid* when it has no error-level finding.
+//!
+//! # Render
+//! [`Builder`] renders a file that lints with no error and no warning; [`expiry_for`] picks
+//! an `Expires` at most one year ahead. To sign: sign [`signing_payload`]`(&text)` as an
+//! OpenPGP canonical-text signature, then [`wrap_signed`]`(&text, "SHA512", &armored)`.
+
+mod code;
+mod expires;
+mod lang;
+mod lint;
+mod parse;
+mod pgp;
+mod render;
+mod uri;
+mod wellknown;
+
+pub use code::{Code, Finding, Level};
+pub use lint::{KNOWN_FIELDS, LintOptions, Report, lint};
+pub use parse::{DEFAULT_MAX_SIZE, Document, Field, Parsed, parse, parse_with_limit};
+pub use pgp::{
+    BEGIN_SIGNATURE, BEGIN_SIGNED, END_SIGNATURE, Signature, SignatureStatus, SignatureVerifier,
+    Verification, signing_payload, wrap_signed,
+};
+pub use render::{BuildError, Builder, expiry_for};
+
+/// Parses an RFC 3339 `date-time` as RFC 9116 §2.5.5 reads it (strict: `T` separator and an
+/// offset are required). `None` if `value` is not one.
+pub fn parse_expires(value: &str) -> Option<jiff::Timestamp> {
+    match expires::parse(value) {
+        expires::Expiry::Valid(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// Formats `at` the way generated files carry `Expires`: `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+pub fn format_expires(at: jiff::Timestamp) -> String {
+    expires::format(at)
+}
