@@ -1,0 +1,8 @@
+//! Conformance tests against the reference data in `tests/data` (see its README).
+
+mod data;
+mod errors;
+mod files;
+mod props;
+mod render;
+mod tables;
