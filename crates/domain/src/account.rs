@@ -99,7 +99,11 @@ mod tests {
             (true, None, EditPolicy, true),
         ];
         for (admin, role, perm, expected) in cases {
-            assert_eq!(allowed(admin, role, perm), expected, "{admin} {role:?} {perm:?}");
+            assert_eq!(
+                allowed(admin, role, perm),
+                expected,
+                "{admin} {role:?} {perm:?}"
+            );
         }
     }
 

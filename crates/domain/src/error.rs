@@ -53,7 +53,11 @@ impl FieldErrors {
 
     /// `Ok(value)` when nothing was pushed, otherwise the collected errors.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 

@@ -62,8 +62,7 @@ impl ProjectSlug {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-');
@@ -171,7 +170,11 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["a@b.org", "first.last+tag@sub.example.com", "x@xn--e1afmkfd.xn--p1ai"] {
+        for ok in [
+            "a@b.org",
+            "first.last+tag@sub.example.com",
+            "x@xn--e1afmkfd.xn--p1ai",
+        ] {
             assert!(EmailAddress::parse("email", ok).is_ok(), "{ok}");
         }
         for bad in [

@@ -5,7 +5,7 @@
 //! (`embargo project create --policy FILE`), edited in the web UI and stored as JSON; every
 //! change is kept as a new version.
 
-use crate::{FieldErrors, error::FieldError};
+use crate::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 /// Upper bounds that keep a policy a document rather than a payload.
@@ -264,10 +264,7 @@ impl Policy {
     /// Parses a policy from TOML; errors carry the line and column of the problem.
     pub fn from_toml(text: &str) -> Result<Self, PolicyError> {
         let policy: Policy = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((0, 0));
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
             PolicyError::Syntax {
                 line,
                 column,
@@ -304,8 +301,7 @@ impl Policy {
         for (i, n) in self.non_qualifying.iter().enumerate() {
             let valid_id = !n.id.is_empty()
                 && n.id.len() <= 64
-                && n
-                    .id
+                && n.id
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !valid_id {
@@ -461,11 +457,11 @@ pub fn check_uri(value: &str, schemes: &[&str]) -> Result<(), String> {
     if !schemes.iter().any(|s| value.starts_with(s)) {
         return Err(format!("must start with {}", schemes.join(" or ")));
     }
-    let allowed = |c: char| {
-        c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
-    };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c);
     if let Some(c) = value.chars().find(|c| !allowed(*c)) {
-        return Err(format!("contains the character {c:?}, which is not allowed in a URI"));
+        return Err(format!(
+            "contains the character {c:?}, which is not allowed in a URI"
+        ));
     }
     let rest = schemes
         .iter()
@@ -491,8 +487,10 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_line() {
-        let err = Policy::from_toml("contacts = [\"mailto:a@b.org\"]\n\n[targets]\nacknowledge_days = \"soon\"\n")
-            .unwrap_err();
+        let err = Policy::from_toml(
+            "contacts = [\"mailto:a@b.org\"]\n\n[targets]\nacknowledge_days = \"soon\"\n",
+        )
+        .unwrap_err();
         match err {
             PolicyError::Syntax { line, .. } => assert_eq!(line, 4),
             other => panic!("expected a syntax error, got {other:?}"),

@@ -58,7 +58,10 @@ pub fn security_txt_fields(
             24 * SECURITY_TXT_VALIDITY_DAYS,
         ))
         .unwrap_or(now);
-    fields.push(("Expires", expires.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()));
+    fields.push((
+        "Expires",
+        expires.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    ));
     if let Some(k) = &urls.openpgp_key {
         fields.push(("Encryption", k.clone()));
     }
@@ -253,7 +256,10 @@ mod tests {
             ]
         );
         assert_eq!(get("Expires"), vec!["2027-05-22T10:00:00Z"]);
-        assert_eq!(get("Canonical"), vec!["https://sec.example/p/octo/security.txt"]);
+        assert_eq!(
+            get("Canonical"),
+            vec!["https://sec.example/p/octo/security.txt"]
+        );
         assert_eq!(get("Policy"), vec!["https://sec.example/p/octo/policy"]);
         assert_eq!(get("Preferred-Languages"), vec!["en"]);
         assert!(get("Encryption").is_empty());
@@ -264,7 +270,10 @@ mod tests {
         let p = project();
         let urls = ProjectUrls::new("https://sec.example", &p);
         let md = security_md(&p, &urls);
-        assert!(md.starts_with("# Security policy for Octo \\<Print\\>\n"), "{md}");
+        assert!(
+            md.starts_with("# Security policy for Octo \\<Print\\>\n"),
+            "{md}"
+        );
         assert!(md.contains("<https://sec.example/p/octo/report>"));
         assert!(md.contains("| 1.11.x | :white_check_mark: Supported |"));
         assert!(md.contains("within 7 days"));

@@ -320,7 +320,9 @@ fn optional_line(
     value: Option<String>,
     max: usize,
 ) -> Option<String> {
-    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())?;
+    let value = value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())?;
     if value.len() > max {
         errors.push(field, format!("is longer than {max} bytes"));
     } else if value.chars().any(char::is_control) {

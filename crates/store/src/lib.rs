@@ -1,1 +1,139 @@
-//! Embargo storage.
+//! Embargo's persistence.
+//!
+//! [`Store`] is the seam: services hold an `Arc<dyn Store>` and never see SQL. One
+//! implementation, [`sql::SqlStore`], serves SQLite and PostgreSQL from the same SQL text
+//! through sqlx's `Any` driver; what differs between the two databases (connection set-up,
+//! migrations, job leasing) lives in [`sql::Dialect`]. See `docs/decisions/0001-storage-seam.md`.
+//!
+//! Every method that changes more than one row does so in one transaction: an error leaves
+//! nothing half-written.
+
+mod error;
+mod model;
+pub mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::StoreError;
+pub use model::*;
+pub use sql::{Dialect, SqlStore};
+
+use async_trait::async_trait;
+use domain::{
+    ProjectId, ProjectSlug, ReportId, UserId,
+    account::{ProjectRole, User},
+    policy::Policy,
+    project::Project,
+    report::Report,
+};
+use jiff::Timestamp;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything the application persists.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    fn dialect(&self) -> Dialect;
+
+    /// Applies pending migrations of this backend's tree.
+    async fn migrate(&self) -> Result<()>;
+    /// A cheap round trip to the database.
+    async fn ping(&self) -> Result<()>;
+    async fn close(&self);
+
+    // Accounts -------------------------------------------------------------------------
+    /// Fails with [`StoreError::Conflict`] when the e-mail address is taken.
+    async fn create_user(&self, user: &NewUser) -> Result<User>;
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>>;
+    /// The user and their password hash, by e-mail address (case-insensitive).
+    async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>>;
+    async fn any_admin(&self) -> Result<bool>;
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<()>;
+    async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<()>;
+    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>>;
+
+    // Projects -------------------------------------------------------------------------
+    /// Creates the project and its first policy version; `Conflict` when the slug is taken.
+    async fn create_project(&self, project: &Project, created_by: Option<UserId>) -> Result<()>;
+    async fn project_by_slug(&self, slug: &ProjectSlug) -> Result<Option<Project>>;
+    async fn project_by_id(&self, id: ProjectId) -> Result<Option<Project>>;
+    async fn list_projects(&self) -> Result<Vec<Project>>;
+    /// Stores a new policy version if the project is still at `expected_version`
+    /// (`Conflict` otherwise, so concurrent edits never overwrite each other).
+    async fn update_policy(
+        &self,
+        project: ProjectId,
+        expected_version: i64,
+        policy: &Policy,
+        by: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<Project>;
+    async fn policy_history(&self, project: ProjectId) -> Result<Vec<PolicyVersion>>;
+    async fn set_member(&self, project: ProjectId, user: UserId, role: ProjectRole) -> Result<()>;
+    async fn member_role(&self, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>>;
+    async fn projects_of(&self, user: UserId) -> Result<Vec<(Project, ProjectRole)>>;
+
+    // Reports --------------------------------------------------------------------------
+    /// Stores a report with its number, tracking token hash, idempotency record and
+    /// acknowledgement e-mail in one transaction.
+    async fn insert_report(&self, new: InsertReport<'_>) -> Result<InsertOutcome>;
+    async fn report_by_id(&self, id: ReportId) -> Result<Option<Report>>;
+    async fn report_by_tracking_hash(&self, token_hash: &str) -> Result<Option<Report>>;
+    async fn list_reports(&self, project: ProjectId) -> Result<Vec<Report>>;
+    /// Moves a `received` report to `acknowledged`; `Conflict` from any other state.
+    async fn acknowledge_report(
+        &self,
+        id: ReportId,
+        now: Timestamp,
+        message: Option<NewMessage>,
+        email: Option<NewEmail>,
+    ) -> Result<Report>;
+    async fn add_message(&self, message: &NewMessage, email: Option<NewEmail>) -> Result<Message>;
+    async fn messages(&self, report: ReportId, include_internal: bool) -> Result<Vec<Message>>;
+
+    // Outbox and jobs ------------------------------------------------------------------
+    async fn list_emails(&self, limit: i64) -> Result<Vec<Email>>;
+    async fn email(&self, id: uuid::Uuid) -> Result<Option<Email>>;
+    async fn enqueue_job(&self, job: &NewJob) -> Result<()>;
+    /// Leases the next due job of one of `kinds` for `lease_for`, or `None`.
+    /// Safe with several workers and several app servers on one database.
+    async fn lease_job(
+        &self,
+        kinds: &[&str],
+        owner: &str,
+        now: Timestamp,
+        lease_for: jiff::SignedDuration,
+    ) -> Result<Option<Job>>;
+    /// Marks a leased job done (and the e-mail it delivered, if any, as sent).
+    async fn complete_job(
+        &self,
+        job: &Job,
+        now: Timestamp,
+        sent_email: Option<uuid::Uuid>,
+    ) -> Result<()>;
+    /// Records a failure; retries at `retry_at`, or gives up when `None`.
+    async fn fail_job(
+        &self,
+        job: &Job,
+        error: &str,
+        now: Timestamp,
+        retry_at: Option<Timestamp>,
+        failed_email: Option<uuid::Uuid>,
+    ) -> Result<()>;
+}

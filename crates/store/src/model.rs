@@ -1,0 +1,229 @@
+//! Records the store reads and writes besides the domain's own types.
+
+use domain::{
+    ProjectId, ReportId, UserId,
+    report::{NewReport, Source},
+};
+use jiff::Timestamp;
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: UserId,
+    pub email: domain::EmailAddress,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub is_admin: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyVersion {
+    pub version: i64,
+    pub policy: domain::policy::Policy,
+    pub changed_by: Option<UserId>,
+    pub changed_at: Timestamp,
+}
+
+/// Everything stored together when a report arrives.
+pub struct InsertReport<'a> {
+    pub id: ReportId,
+    pub project: ProjectId,
+    pub report: &'a NewReport,
+    pub source: Source,
+    pub tracking_token_hash: &'a str,
+    pub sla: domain::report::Sla,
+    pub now: Timestamp,
+    pub idempotency: Option<Idempotency<'a>>,
+    /// Built by the caller once the number is known.
+    pub acknowledgement: Option<&'a (dyn Fn(i64) -> NewEmail + Send + Sync)>,
+    /// The response to replay for the same idempotency key, built once the number is known.
+    pub response: &'a (dyn Fn(i64) -> String + Send + Sync),
+}
+
+impl std::fmt::Debug for InsertReport<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InsertReport")
+            .field("id", &self.id)
+            .field("project", &self.project)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotency<'a> {
+    pub key: &'a str,
+    pub request_hash: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Created {
+        number: i64,
+    },
+    /// The idempotency key was used before with the same request: its stored response.
+    Replayed {
+        response: String,
+    },
+    /// The idempotency key was used before with a different request.
+    KeyReused,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    Reporter,
+    Maintainer,
+    System,
+}
+
+impl AuthorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reporter => "reporter",
+            Self::Maintainer => "maintainer",
+            Self::System => "system",
+        }
+    }
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "reporter" => Self::Reporter,
+            "maintainer" => Self::Maintainer,
+            "system" => Self::System,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Maintainers and collaborators only.
+    Internal,
+    /// Also the reporter.
+    Reporter,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Internal => "internal",
+            Self::Reporter => "reporter",
+        }
+    }
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "internal" => Self::Internal,
+            "reporter" => Self::Reporter,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub id: Uuid,
+    pub report: ReportId,
+    pub author_kind: AuthorKind,
+    pub author: Option<UserId>,
+    pub visibility: Visibility,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub id: Uuid,
+    pub report_id: ReportId,
+    pub author_kind: AuthorKind,
+    pub author_id: Option<UserId>,
+    pub author_name: Option<String>,
+    pub visibility: Visibility,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// An e-mail to put in the outbox; a delivery job is queued with it.
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub id: Uuid,
+    pub to: String,
+    pub subject: String,
+    pub body_text: String,
+    pub report: Option<ReportId>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailStatus {
+    Queued,
+    Sent,
+    Failed,
+}
+
+impl EmailStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Email {
+    pub id: Uuid,
+    pub to: String,
+    pub subject: String,
+    pub body_text: String,
+    pub report_id: Option<ReportId>,
+    pub status: EmailStatus,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+}
+
+/// Job kinds the worker knows.
+pub mod job_kind {
+    pub const DELIVER_EMAIL: &str = "deliver_email";
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: Timestamp,
+    pub max_attempts: i64,
+    pub created_at: Timestamp,
+}
+
+impl NewJob {
+    /// The job that delivers `email`.
+    pub fn deliver_email(email: Uuid, now: Timestamp) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            kind: job_kind::DELIVER_EMAIL.to_owned(),
+            payload: serde_json::json!({ "email_id": email }),
+            run_at: now,
+            max_attempts: 12,
+            created_at: now,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub lease_owner: String,
+}

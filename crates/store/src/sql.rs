@@ -1,0 +1,1047 @@
+//! The SQL implementation of [`Store`], shared by SQLite and PostgreSQL.
+//!
+//! Queries are runtime strings with `$n` placeholders, which both databases accept, bound
+//! through sqlx's `Any` driver. Values are kept to types both databases store alike: ids as
+//! UUID text, timestamps as `BIGINT` microseconds since the Unix epoch (UTC), JSON as text.
+
+use crate::{
+    AuthorKind, Email, EmailStatus, InsertOutcome, InsertReport, Job, Message, NewEmail, NewJob,
+    NewMessage, NewUser, PolicyVersion, Result, Store, StoreError, Visibility,
+};
+use async_trait::async_trait;
+use domain::{
+    EmailAddress, ProjectId, ProjectSlug, ReportId, UserId,
+    account::{ProjectRole, User},
+    policy::Policy,
+    project::Project,
+    report::{Report, Resolution, Sla, Source, State},
+};
+use jiff::Timestamp;
+use sqlx::{
+    AnyConnection, AnyPool, Executor, Row,
+    any::{AnyPoolOptions, AnyRow},
+    migrate::{Migration, MigrationType, Migrator},
+};
+use std::{borrow::Cow, time::Duration};
+use uuid::Uuid;
+
+/// The database behind a [`SqlStore`]; everything that differs between the two lives here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// One migration of each tree: (version, description, SQLite SQL, PostgreSQL SQL).
+/// Both trees carry the same version numbers; a test checks it.
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+impl Dialect {
+    /// Picks the backend from a database URL: `sqlite:…` or `postgres://…`.
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+
+    /// This backend's migration tree.
+    pub fn migrator(self) -> Migrator {
+        let migrations = MIGRATIONS
+            .iter()
+            .map(|&(version, description, sqlite, postgres)| {
+                let sql = match self {
+                    Self::Sqlite => sqlite,
+                    Self::Postgres => postgres,
+                };
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(sql),
+                    false,
+                )
+            })
+            .collect();
+        Migrator::with_migrations(migrations)
+    }
+
+    /// Per-connection settings. SQLite: write-ahead log, full fsync on commit (no
+    /// acknowledged write is lost on power failure), foreign keys, and a busy timeout so
+    /// writers queue instead of failing.
+    async fn prepare(self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        if self == Self::Sqlite {
+            for pragma in [
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = FULL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA busy_timeout = 10000",
+            ] {
+                conn.execute(pragma).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Leases one due job. PostgreSQL skips rows other servers hold locked; SQLite has one
+    /// writer at a time, so the same statement without the lock clause is already atomic.
+    fn lease_sql(self) -> &'static str {
+        match self {
+            Self::Sqlite => {
+                "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+                 WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
+                   AND (lease_until IS NULL OR lease_until < $3) \
+                   AND (',' || $4 || ',') LIKE ('%,' || kind || ',%') \
+                   ORDER BY run_at, id LIMIT 1) \
+                 RETURNING id, kind, payload, attempts, max_attempts"
+            }
+            Self::Postgres => {
+                "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+                 WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
+                   AND (lease_until IS NULL OR lease_until < $3) \
+                   AND (',' || $4 || ',') LIKE ('%,' || kind || ',%') \
+                   ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, payload, attempts, max_attempts"
+            }
+        }
+    }
+}
+
+/// SQLite or PostgreSQL behind one pool.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl SqlStore {
+    /// Connects to `url`. SQLite files are created when missing (their directory must exist).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::from_url(url).ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Configuration(
+                "database URL must start with sqlite: or postgres://".into(),
+            ))
+        })?;
+        let url = match dialect {
+            Dialect::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(15))
+            .after_connect(move |conn, _meta| Box::pin(async move { dialect.prepare(conn).await }))
+            .connect(&url)
+            .await?;
+        Ok(Self { pool, dialect })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+// Row mapping -----------------------------------------------------------------------------
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn ts(v: i64) -> Result<Timestamp> {
+    Timestamp::from_microsecond(v).map_err(|e| StoreError::Corrupt(format!("timestamp {v}: {e}")))
+}
+
+fn opt_ts(v: Option<i64>) -> Result<Option<Timestamp>> {
+    v.map(ts).transpose()
+}
+
+fn uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s:?}: {e}")))
+}
+
+fn get<T>(row: &AnyRow, col: &str) -> Result<T>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(col).map_err(StoreError::Database)
+}
+
+fn user_from_row(row: &AnyRow) -> Result<User> {
+    let email: String = get(row, "email")?;
+    Ok(User {
+        id: UserId(uuid(&get::<String>(row, "id")?)?),
+        email: EmailAddress::parse("email", &email)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name: get(row, "name")?,
+        is_admin: get::<i64>(row, "is_admin")? != 0,
+    })
+}
+
+fn project_from_row(row: &AnyRow) -> Result<Project> {
+    let slug: String = get(row, "slug")?;
+    let policy: String = get(row, "policy")?;
+    Ok(Project {
+        id: ProjectId(uuid(&get::<String>(row, "id")?)?),
+        slug: ProjectSlug::parse(&slug).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name: get(row, "name")?,
+        policy: serde_json::from_str(&policy)
+            .map_err(|e| StoreError::Corrupt(format!("policy: {e}")))?,
+        policy_version: get(row, "policy_version")?,
+        created_at: ts(get(row, "created_at")?)?,
+    })
+}
+
+/// `SELECT <every report column> FROM reports <tail>`, as one static string.
+macro_rules! select_reports {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, project_id, number, title, description, affected_version, reproduction, \
+             impact, cvss_vector, reporter_name, reporter_email, credit_as, source, state, \
+             resolution, received_at, acknowledged_at, updated_at, acknowledge_due, triage_due, \
+             disclosure_due FROM reports ",
+            $tail
+        )
+    };
+}
+
+/// `SELECT <every project column> FROM projects p <tail>`, as one static string.
+macro_rules! select_projects {
+    ($tail:literal) => {
+        concat!(
+            "SELECT p.id, p.slug, p.name, p.policy, p.policy_version, p.created_at FROM projects p ",
+            $tail
+        )
+    };
+}
+
+fn report_from_row(row: &AnyRow) -> Result<Report> {
+    let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?}"));
+    let source: String = get(row, "source")?;
+    let state: String = get(row, "state")?;
+    let resolution: Option<String> = get(row, "resolution")?;
+    Ok(Report {
+        id: ReportId(uuid(&get::<String>(row, "id")?)?),
+        project_id: ProjectId(uuid(&get::<String>(row, "project_id")?)?),
+        number: get(row, "number")?,
+        title: get(row, "title")?,
+        description: get(row, "description")?,
+        affected_version: get(row, "affected_version")?,
+        reproduction: get(row, "reproduction")?,
+        impact: get(row, "impact")?,
+        cvss_vector: get(row, "cvss_vector")?,
+        reporter_name: get(row, "reporter_name")?,
+        reporter_email: get(row, "reporter_email")?,
+        credit_as: get(row, "credit_as")?,
+        source: Source::parse(&source).ok_or_else(|| corrupt("source", &source))?,
+        state: State::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+        resolution: resolution
+            .map(|r| Resolution::parse(&r).ok_or_else(|| corrupt("resolution", &r)))
+            .transpose()?,
+        received_at: ts(get(row, "received_at")?)?,
+        acknowledged_at: opt_ts(get(row, "acknowledged_at")?)?,
+        updated_at: ts(get(row, "updated_at")?)?,
+        sla: Sla {
+            acknowledge_due: ts(get(row, "acknowledge_due")?)?,
+            triage_due: ts(get(row, "triage_due")?)?,
+            disclosure_due: ts(get(row, "disclosure_due")?)?,
+        },
+    })
+}
+
+fn message_from_row(row: &AnyRow) -> Result<Message> {
+    let kind: String = get(row, "author_kind")?;
+    let visibility: String = get(row, "visibility")?;
+    let author: Option<String> = get(row, "author_id")?;
+    Ok(Message {
+        id: uuid(&get::<String>(row, "id")?)?,
+        report_id: ReportId(uuid(&get::<String>(row, "report_id")?)?),
+        author_kind: AuthorKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("author_kind {kind:?}")))?,
+        author_id: author.as_deref().map(uuid).transpose()?.map(UserId),
+        author_name: get(row, "author_name")?,
+        visibility: Visibility::parse(&visibility)
+            .ok_or_else(|| StoreError::Corrupt(format!("visibility {visibility:?}")))?,
+        body: get(row, "body")?,
+        created_at: ts(get(row, "created_at")?)?,
+    })
+}
+
+fn email_from_row(row: &AnyRow) -> Result<Email> {
+    let status: String = get(row, "status")?;
+    let report: Option<String> = get(row, "report_id")?;
+    Ok(Email {
+        id: uuid(&get::<String>(row, "id")?)?,
+        to: get(row, "to_addr")?,
+        subject: get(row, "subject")?,
+        body_text: get(row, "body_text")?,
+        report_id: report.as_deref().map(uuid).transpose()?.map(ReportId),
+        status: match status.as_str() {
+            "queued" => EmailStatus::Queued,
+            "sent" => EmailStatus::Sent,
+            "failed" => EmailStatus::Failed,
+            other => return Err(StoreError::Corrupt(format!("email status {other:?}"))),
+        },
+        attempts: get(row, "attempts")?,
+        last_error: get(row, "last_error")?,
+        created_at: ts(get(row, "created_at")?)?,
+        sent_at: opt_ts(get(row, "sent_at")?)?,
+    })
+}
+
+// Writes shared by several methods ----------------------------------------------------------
+
+async fn insert_email(conn: &mut AnyConnection, email: &NewEmail) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO emails (id, to_addr, subject, body_text, report_id, status, attempts, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6)",
+    )
+    .bind(email.id.to_string())
+    .bind(&email.to)
+    .bind(&email.subject)
+    .bind(&email.body_text)
+    .bind(email.report.map(|r| r.to_string()))
+    .bind(micros(email.created_at))
+    .execute(&mut *conn)
+    .await?;
+    insert_job(conn, &NewJob::deliver_email(email.id, email.created_at)).await
+}
+
+async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, created_at) \
+         VALUES ($1, $2, $3, 'pending', $4, 0, $5, $6)",
+    )
+    .bind(job.id.to_string())
+    .bind(&job.kind)
+    .bind(job.payload.to_string())
+    .bind(micros(job.run_at))
+    .bind(job.max_attempts)
+    .bind(micros(job.created_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_message(conn: &mut AnyConnection, m: &NewMessage) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO messages (id, report_id, author_kind, author_id, visibility, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(m.id.to_string())
+    .bind(m.report.to_string())
+    .bind(m.author_kind.as_str())
+    .bind(m.author.map(|a| a.to_string()))
+    .bind(m.visibility.as_str())
+    .bind(&m.body)
+    .bind(micros(m.created_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_policy_version(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    version: i64,
+    policy: &str,
+    by: Option<UserId>,
+    at: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO policy_versions (project_id, version, policy, changed_by, changed_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(project.to_string())
+    .bind(version)
+    .bind(policy)
+    .bind(by.map(|u| u.to_string()))
+    .bind(micros(at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn policy_json(policy: &Policy) -> Result<String> {
+    serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(format!("policy: {e}")))
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        self.dialect.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<User> {
+        sqlx::query(
+            "INSERT INTO users (id, email, email_norm, name, password_hash, is_admin, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(user.id.to_string())
+        .bind(user.email.as_str())
+        .bind(user.email.normalized())
+        .bind(&user.name)
+        .bind(user.password_hash.as_deref())
+        .bind(i64::from(user.is_admin))
+        .bind(micros(user.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| StoreError::unique(e, "a user with this e-mail address exists"))?;
+        Ok(User {
+            id: user.id,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            is_admin: user.is_admin,
+        })
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
+        sqlx::query("SELECT u.id, u.email, u.name, u.is_admin FROM users u WHERE u.id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.is_admin, u.password_hash FROM users u \
+             WHERE u.email_norm = $1",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => Ok(Some((user_from_row(&row)?, get(&row, "password_hash")?))),
+        }
+    }
+
+    async fn any_admin(&self) -> Result<bool> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE is_admin = 1")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok(n > 0)
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(micros(now))
+        .bind(micros(expires))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>> {
+        sqlx::query(
+            "SELECT u.id, u.email, u.name, u.is_admin FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(micros(now))
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(name)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        sqlx::query(
+            "SELECT u.id, u.email, u.name, u.is_admin FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+    }
+
+    async fn create_project(&self, project: &Project, created_by: Option<UserId>) -> Result<()> {
+        let policy = policy_json(&project.policy)?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO projects (id, slug, name, policy, policy_version, next_report_number, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6)",
+        )
+        .bind(project.id.to_string())
+        .bind(project.slug.as_str())
+        .bind(&project.name)
+        .bind(&policy)
+        .bind(project.policy_version)
+        .bind(micros(project.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "a project with this slug exists"))?;
+        insert_policy_version(
+            &mut tx,
+            project.id,
+            project.policy_version,
+            &policy,
+            created_by,
+            project.created_at,
+        )
+        .await?;
+        if let Some(user) = created_by {
+            sqlx::query(
+                "INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, 'maintainer')",
+            )
+            .bind(project.id.to_string())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn project_by_slug(&self, slug: &ProjectSlug) -> Result<Option<Project>> {
+        sqlx::query(select_projects!("WHERE p.slug = $1"))
+            .bind(slug.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(project_from_row)
+            .transpose()
+    }
+
+    async fn project_by_id(&self, id: ProjectId) -> Result<Option<Project>> {
+        sqlx::query(select_projects!("WHERE p.id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(project_from_row)
+            .transpose()
+    }
+
+    async fn list_projects(&self) -> Result<Vec<Project>> {
+        sqlx::query(select_projects!("ORDER BY p.created_at, p.slug"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(project_from_row)
+            .collect()
+    }
+
+    async fn update_policy(
+        &self,
+        project: ProjectId,
+        expected_version: i64,
+        policy: &Policy,
+        by: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<Project> {
+        let json = policy_json(policy)?;
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE projects SET policy = $1, policy_version = policy_version + 1 \
+             WHERE id = $2 AND policy_version = $3",
+        )
+        .bind(&json)
+        .bind(project.to_string())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated != 1 {
+            return Err(StoreError::Conflict(
+                "the policy was changed by someone else; reload and edit again".into(),
+            ));
+        }
+        insert_policy_version(&mut tx, project, expected_version + 1, &json, by, now).await?;
+        let row = sqlx::query(select_projects!("WHERE p.id = $1"))
+            .bind(project.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let project = project_from_row(&row)?;
+        tx.commit().await?;
+        Ok(project)
+    }
+
+    async fn policy_history(&self, project: ProjectId) -> Result<Vec<PolicyVersion>> {
+        sqlx::query(
+            "SELECT version, policy, changed_by, changed_at FROM policy_versions \
+             WHERE project_id = $1 ORDER BY version DESC",
+        )
+        .bind(project.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let policy: String = get(row, "policy")?;
+            let by: Option<String> = get(row, "changed_by")?;
+            Ok(PolicyVersion {
+                version: get(row, "version")?,
+                policy: serde_json::from_str(&policy)
+                    .map_err(|e| StoreError::Corrupt(format!("policy: {e}")))?,
+                changed_by: by.as_deref().map(uuid).transpose()?.map(UserId),
+                changed_at: ts(get(row, "changed_at")?)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn set_member(&self, project: ProjectId, user: UserId, role: ProjectRole) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(project.to_string())
+        .bind(user.to_string())
+        .bind(role.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn member_role(&self, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>> {
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2",
+        )
+        .bind(project.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        role.map(|r| {
+            ProjectRole::parse(&r).ok_or_else(|| StoreError::Corrupt(format!("role {r:?}")))
+        })
+        .transpose()
+    }
+
+    async fn projects_of(&self, user: UserId) -> Result<Vec<(Project, ProjectRole)>> {
+        sqlx::query(
+            "SELECT p.id, p.slug, p.name, p.policy, p.policy_version, p.created_at, m.role \
+             FROM project_members m JOIN projects p ON p.id = m.project_id \
+             WHERE m.user_id = $1 ORDER BY p.slug",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let role: String = get(row, "role")?;
+            Ok((
+                project_from_row(row)?,
+                ProjectRole::parse(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+            ))
+        })
+        .collect()
+    }
+
+    async fn insert_report(&self, new: InsertReport<'_>) -> Result<InsertOutcome> {
+        let mut tx = self.pool.begin().await?;
+        // A write first: on SQLite the transaction takes the write lock here, so the reads
+        // below cannot go stale before the inserts.
+        let number: i64 = sqlx::query_scalar(
+            "UPDATE projects SET next_report_number = next_report_number + 1 \
+             WHERE id = $1 RETURNING next_report_number - 1",
+        )
+        .bind(new.project.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        if let Some(idem) = new.idempotency {
+            let previous = sqlx::query(
+                "SELECT request_hash, response FROM idempotency_keys WHERE project_id = $1 AND key = $2",
+            )
+            .bind(new.project.to_string())
+            .bind(idem.key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = previous {
+                let hash: String = get(&row, "request_hash")?;
+                let outcome = if hash == idem.request_hash {
+                    InsertOutcome::Replayed {
+                        response: get(&row, "response")?,
+                    }
+                } else {
+                    InsertOutcome::KeyReused
+                };
+                tx.rollback().await?;
+                return Ok(outcome);
+            }
+        }
+        let r = new.report;
+        sqlx::query(
+            "INSERT INTO reports (id, project_id, number, title, description, affected_version, \
+             reproduction, impact, cvss_vector, reporter_name, reporter_email, credit_as, source, \
+             state, resolution, tracking_token_hash, received_at, acknowledged_at, updated_at, \
+             acknowledge_due, triage_due, disclosure_due) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'received', NULL, $14, \
+             $15, NULL, $15, $16, $17, $18)",
+        )
+        .bind(new.id.to_string())
+        .bind(new.project.to_string())
+        .bind(number)
+        .bind(&r.title)
+        .bind(&r.description)
+        .bind(r.affected_version.as_deref())
+        .bind(r.reproduction.as_deref())
+        .bind(r.impact.as_deref())
+        .bind(r.cvss_vector.as_deref())
+        .bind(r.reporter_name.as_deref())
+        .bind(r.reporter_email.as_ref().map(|e| e.as_str()))
+        .bind(r.credit_as.as_deref())
+        .bind(new.source.as_str())
+        .bind(new.tracking_token_hash)
+        .bind(micros(new.now))
+        .bind(micros(new.sla.acknowledge_due))
+        .bind(micros(new.sla.triage_due))
+        .bind(micros(new.sla.disclosure_due))
+        .execute(&mut *tx)
+        .await?;
+        if let Some(idem) = new.idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (project_id, key, request_hash, report_id, response, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(new.project.to_string())
+            .bind(idem.key)
+            .bind(idem.request_hash)
+            .bind(new.id.to_string())
+            .bind((new.response)(number))
+            .bind(micros(new.now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(build) = new.acknowledgement {
+            insert_email(&mut tx, &build(number)).await?;
+        }
+        tx.commit().await?;
+        Ok(InsertOutcome::Created { number })
+    }
+
+    async fn report_by_id(&self, id: ReportId) -> Result<Option<Report>> {
+        sqlx::query(select_reports!("WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(report_from_row)
+            .transpose()
+    }
+
+    async fn report_by_tracking_hash(&self, token_hash: &str) -> Result<Option<Report>> {
+        sqlx::query(select_reports!("WHERE tracking_token_hash = $1"))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(report_from_row)
+            .transpose()
+    }
+
+    async fn list_reports(&self, project: ProjectId) -> Result<Vec<Report>> {
+        sqlx::query(select_reports!(
+            "WHERE project_id = $1 ORDER BY number DESC"
+        ))
+        .bind(project.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(report_from_row)
+        .collect()
+    }
+
+    async fn acknowledge_report(
+        &self,
+        id: ReportId,
+        now: Timestamp,
+        message: Option<NewMessage>,
+        email: Option<NewEmail>,
+    ) -> Result<Report> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE reports SET state = 'acknowledged', acknowledged_at = $1, updated_at = $1 \
+             WHERE id = $2 AND state = 'received'",
+        )
+        .bind(micros(now))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let row = sqlx::query(select_reports!("WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let report = report_from_row(&row)?;
+        if updated != 1 {
+            return Err(StoreError::Conflict(format!(
+                "report is {}, not received",
+                report.state.as_str()
+            )));
+        }
+        if let Some(m) = &message {
+            insert_message(&mut tx, m).await?;
+        }
+        if let Some(e) = &email {
+            insert_email(&mut tx, e).await?;
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn add_message(&self, message: &NewMessage, email: Option<NewEmail>) -> Result<Message> {
+        let mut tx = self.pool.begin().await?;
+        insert_message(&mut tx, message).await?;
+        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
+            .bind(micros(message.created_at))
+            .bind(message.report.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if let Some(e) = &email {
+            insert_email(&mut tx, e).await?;
+        }
+        let row = sqlx::query(
+            "SELECT m.id, m.report_id, m.author_kind, m.author_id, u.name AS author_name, \
+             m.visibility, m.body, m.created_at FROM messages m \
+             LEFT JOIN users u ON u.id = m.author_id WHERE m.id = $1",
+        )
+        .bind(message.id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        let stored = message_from_row(&row)?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn messages(&self, report: ReportId, include_internal: bool) -> Result<Vec<Message>> {
+        sqlx::query(
+            "SELECT m.id, m.report_id, m.author_kind, m.author_id, u.name AS author_name, \
+             m.visibility, m.body, m.created_at FROM messages m \
+             LEFT JOIN users u ON u.id = m.author_id \
+             WHERE m.report_id = $1 AND ($2 OR m.visibility = 'reporter') \
+             ORDER BY m.created_at, m.id",
+        )
+        .bind(report.to_string())
+        .bind(include_internal)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(message_from_row)
+        .collect()
+    }
+
+    async fn list_emails(&self, limit: i64) -> Result<Vec<Email>> {
+        sqlx::query(
+            "SELECT id, to_addr, subject, body_text, report_id, status, attempts, last_error, \
+             created_at, sent_at FROM emails ORDER BY created_at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(email_from_row)
+        .collect()
+    }
+
+    async fn email(&self, id: Uuid) -> Result<Option<Email>> {
+        sqlx::query(
+            "SELECT id, to_addr, subject, body_text, report_id, status, attempts, last_error, \
+             created_at, sent_at FROM emails WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(email_from_row)
+        .transpose()
+    }
+
+    async fn enqueue_job(&self, job: &NewJob) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        insert_job(&mut conn, job).await
+    }
+
+    async fn lease_job(
+        &self,
+        kinds: &[&str],
+        owner: &str,
+        now: Timestamp,
+        lease_for: jiff::SignedDuration,
+    ) -> Result<Option<Job>> {
+        let until = now.saturating_add(lease_for).unwrap_or(now);
+        let row = sqlx::query(self.dialect.lease_sql())
+            .bind(owner)
+            .bind(micros(until))
+            .bind(micros(now))
+            .bind(kinds.join(","))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            let payload: String = get(&row, "payload")?;
+            Ok(Job {
+                id: uuid(&get::<String>(&row, "id")?)?,
+                kind: get(&row, "kind")?,
+                payload: serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?,
+                attempts: get(&row, "attempts")?,
+                max_attempts: get(&row, "max_attempts")?,
+                lease_owner: owner.to_owned(),
+            })
+        })
+        .transpose()
+    }
+
+    async fn complete_job(
+        &self,
+        job: &Job,
+        now: Timestamp,
+        sent_email: Option<Uuid>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE jobs SET status = 'done', finished_at = $1, lease_until = NULL, last_error = NULL \
+             WHERE id = $2 AND lease_owner = $3",
+        )
+        .bind(micros(now))
+        .bind(job.id.to_string())
+        .bind(&job.lease_owner)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(email) = sent_email {
+            sqlx::query(
+                "UPDATE emails SET status = 'sent', sent_at = $1, attempts = attempts + 1, \
+                 last_error = NULL WHERE id = $2",
+            )
+            .bind(micros(now))
+            .bind(email.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn fail_job(
+        &self,
+        job: &Job,
+        error: &str,
+        now: Timestamp,
+        retry_at: Option<Timestamp>,
+        failed_email: Option<Uuid>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        match retry_at {
+            Some(at) => {
+                sqlx::query(
+                    "UPDATE jobs SET run_at = $1, lease_until = NULL, last_error = $2 \
+                     WHERE id = $3 AND lease_owner = $4",
+                )
+                .bind(micros(at))
+                .bind(error)
+                .bind(job.id.to_string())
+                .bind(&job.lease_owner)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'failed', finished_at = $1, lease_until = NULL, \
+                     last_error = $2 WHERE id = $3 AND lease_owner = $4",
+                )
+                .bind(micros(now))
+                .bind(error)
+                .bind(job.id.to_string())
+                .bind(&job.lease_owner)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        if let Some(email) = failed_email {
+            let status = if retry_at.is_some() {
+                "queued"
+            } else {
+                "failed"
+            };
+            sqlx::query(
+                "UPDATE emails SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3",
+            )
+            .bind(status)
+            .bind(error)
+            .bind(email.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

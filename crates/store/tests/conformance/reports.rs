@@ -1,0 +1,233 @@
+use super::*;
+use domain::report::State;
+use store::{AuthorKind, Idempotency, NewMessage, Visibility};
+
+#[tokio::test]
+async fn reports_are_numbered_per_project_and_stored_verbatim() {
+    each_backend(|store| async move {
+        let a = project(&store, "a").await;
+        let b = project(&store, "b").await;
+        let r = new_report("XSS <b>bold</b>", Some("ada@example.org"));
+        let (id1, n1) = insert(&store, &a, &r, "t1", at(0)).await;
+        let (_, n2) = insert(&store, &a, &r, "t2", at(1)).await;
+        let (_, m1) = insert(&store, &b, &r, "t3", at(2)).await;
+        assert_eq!((n1, n2, m1), (1, 2, 1));
+
+        let got = store.report_by_id(id1).await.expect("get").expect("found");
+        assert_eq!(got.title, "XSS <b>bold</b>");
+        assert_eq!(
+            got.reproduction.as_deref(),
+            Some("<script>alert(1)</script>")
+        );
+        assert_eq!(got.reporter_email.as_deref(), Some("ada@example.org"));
+        assert_eq!(got.state, State::Received);
+        assert_eq!(got.received_at, at(0));
+        assert_eq!(got.sla, Sla::compute(&a.policy.targets, at(0)));
+        assert_eq!(
+            store
+                .report_by_tracking_hash("t1")
+                .await
+                .expect("get")
+                .map(|r| r.id),
+            Some(id1)
+        );
+        assert_eq!(
+            store.report_by_tracking_hash("nope").await.expect("get"),
+            None
+        );
+        let listed = store.list_reports(a.id).await.expect("list");
+        assert_eq!(listed.len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_idempotency_key_gives_one_report() {
+    each_backend(|store| async move {
+        let p = project(&store, "demo").await;
+        let r = new_report("Same request twice", None);
+        let send = |hash: &'static str, token: &'static str| {
+            let store = store.clone();
+            let r = r.clone();
+            let p = p.clone();
+            async move {
+                store
+                    .insert_report(InsertReport {
+                        id: domain::ReportId::new(),
+                        project: p.id,
+                        report: &r,
+                        source: domain::report::Source::Api,
+                        tracking_token_hash: token,
+                        sla: Sla::compute(&p.policy.targets, at(0)),
+                        now: at(0),
+                        idempotency: Some(Idempotency {
+                            key: "key-1",
+                            request_hash: hash,
+                        }),
+                        acknowledgement: None,
+                        response: &|n| format!("{{\"number\":{n}}}"),
+                    })
+                    .await
+                    .expect("insert")
+            }
+        };
+        assert_eq!(send("h1", "t1").await, InsertOutcome::Created { number: 1 });
+        assert_eq!(
+            send("h1", "t2").await,
+            InsertOutcome::Replayed {
+                response: "{\"number\":1}".into()
+            }
+        );
+        assert_eq!(send("h2", "t3").await, InsertOutcome::KeyReused);
+        assert_eq!(store.list_reports(p.id).await.expect("list").len(), 1);
+        assert_eq!(
+            store.report_by_tracking_hash("t2").await.expect("get"),
+            None
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_submissions_get_distinct_numbers() {
+    each_backend(|store| async move {
+        let p = project(&store, "busy").await;
+        let r = new_report("Concurrent", None);
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let (store, p, r) = (store.clone(), p.clone(), r.clone());
+            tasks.push(tokio::spawn(async move {
+                insert(&store, &p, &r, &format!("token-{i}"), at(i)).await.1
+            }));
+        }
+        let mut numbers = Vec::new();
+        for t in tasks {
+            numbers.push(t.await.expect("task"));
+        }
+        numbers.sort_unstable();
+        assert_eq!(numbers, (1..=24).collect::<Vec<i64>>());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_insert_leaves_nothing_behind() {
+    each_backend(|store| async move {
+        let p = project(&store, "demo").await;
+        let r = new_report("First", None);
+        insert(&store, &p, &r, "same-token", at(0)).await;
+        // The tracking token hash is unique: the second insert fails inside the
+        // transaction after the number was taken and must roll everything back.
+        let err = store
+            .insert_report(InsertReport {
+                id: domain::ReportId::new(),
+                project: p.id,
+                report: &r,
+                source: domain::report::Source::Web,
+                tracking_token_hash: "same-token",
+                sla: Sla::compute(&p.policy.targets, at(1)),
+                now: at(1),
+                idempotency: None,
+                acknowledgement: Some(&|_| email_to("ada@example.org", at(1))),
+                response: &|_| String::new(),
+            })
+            .await;
+        assert!(err.is_err());
+        assert_eq!(store.list_reports(p.id).await.expect("list").len(), 1);
+        assert!(
+            store.list_emails(10).await.expect("emails").is_empty(),
+            "no orphan e-mail"
+        );
+        let (_, next) = insert(&store, &p, &r, "other-token", at(2)).await;
+        assert_eq!(next, 2, "the number was not consumed");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn acknowledging_moves_received_reports_only() {
+    each_backend(|store| async move {
+        let p = project(&store, "demo").await;
+        let ada = user(&store, "ada@example.org", false).await;
+        let (id, _) = insert(&store, &p, &new_report("Ack me", None), "t", at(0)).await;
+        let message = NewMessage {
+            id: uuid::Uuid::now_v7(),
+            report: id,
+            author_kind: AuthorKind::Maintainer,
+            author: Some(ada.id),
+            visibility: Visibility::Reporter,
+            body: "Thanks, we are looking at it.".into(),
+            created_at: at(30),
+        };
+        let acked = store
+            .acknowledge_report(
+                id,
+                at(30),
+                Some(message),
+                Some(email_to("rep@example.org", at(30))),
+            )
+            .await
+            .expect("acknowledge");
+        assert_eq!(acked.state, State::Acknowledged);
+        assert_eq!(acked.acknowledged_at, Some(at(30)));
+        let err = store
+            .acknowledge_report(id, at(40), None, None)
+            .await
+            .expect_err("twice");
+        assert!(matches!(err, store::StoreError::Conflict(_)), "{err:?}");
+        let messages = store.messages(id, false).await.expect("messages");
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].author_name.as_deref(), Some(ada.name.as_str()));
+        assert_eq!(store.list_emails(10).await.expect("emails").len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn internal_messages_are_hidden_from_the_reporter_view() {
+    each_backend(|store| async move {
+        let p = project(&store, "demo").await;
+        let (id, _) = insert(&store, &p, &new_report("Thread", None), "t", at(0)).await;
+        for (i, visibility) in [
+            Visibility::Reporter,
+            Visibility::Internal,
+            Visibility::Reporter,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            store
+                .add_message(
+                    &NewMessage {
+                        id: uuid::Uuid::now_v7(),
+                        report: id,
+                        author_kind: AuthorKind::Reporter,
+                        author: None,
+                        visibility,
+                        body: format!("message {i}"),
+                        created_at: at(i as i64),
+                    },
+                    None,
+                )
+                .await
+                .expect("add");
+        }
+        let all: Vec<String> = store
+            .messages(id, true)
+            .await
+            .expect("all")
+            .into_iter()
+            .map(|m| m.body)
+            .collect();
+        assert_eq!(all, ["message 0", "message 1", "message 2"]);
+        let visible: Vec<String> = store
+            .messages(id, false)
+            .await
+            .expect("visible")
+            .into_iter()
+            .map(|m| m.body)
+            .collect();
+        assert_eq!(visible, ["message 0", "message 2"]);
+    })
+    .await;
+}
