@@ -27,6 +27,8 @@ mod code;
 mod expires;
 mod lang;
 mod lint;
+#[cfg(feature = "sign")]
+pub mod openpgp;
 mod parse;
 mod pgp;
 mod render;
@@ -40,7 +42,7 @@ pub use pgp::{
     BEGIN_SIGNATURE, BEGIN_SIGNED, END_SIGNATURE, Signature, SignatureStatus, SignatureVerifier,
     Verification, signing_payload, wrap_signed,
 };
-pub use render::{BuildError, Builder, expiry_for};
+pub use render::{BuildError, Builder, expiry_for, render};
 
 /// Parses an RFC 3339 `date-time` as RFC 9116 §2.5.5 reads it (strict: `T` separator and an
 /// offset are required). `None` if `value` is not one.

@@ -3,6 +3,7 @@
 
 use jiff::{Timestamp, ToSpan};
 
+use crate::lint::KNOWN_FIELDS;
 use crate::{expires, lang, uri, wellknown};
 
 /// Why a [`Builder`] could not render.
@@ -54,6 +55,12 @@ pub enum BuildError {
     /// A comment with a line break or control character.
     #[error("comments must be one line of text without control characters")]
     InvalidComment,
+    /// A field name that is not registered (RFC 9116 §6.2, CSAF 2.0 §7.1.8).
+    #[error("'{0}' is not a security.txt field this generator writes")]
+    UnknownField(String),
+    /// RFC 9116 §2.5.8: Preferred-Languages must not appear more than once.
+    #[error("Preferred-Languages must not appear more than once (RFC 9116 §2.5.8)")]
+    MultipleLanguageFields,
     /// RFC 9116 §2.5.5: Expires should be less than a year ahead, and in the future.
     #[error("Expires {expires} must be after {now} and at most one year later (RFC 9116 §2.5.5)")]
     ExpiresOutOfRange {
@@ -172,76 +179,35 @@ impl Builder {
     ///
     /// Checks every value; does not check `Expires` against a clock (see
     /// [`Builder::render_at`]). To sign, pass the result to [`crate::signing_payload`], sign
-    /// that with the project's key, and wrap with [`crate::wrap_signed`].
+    /// that with the project's key, and wrap with [`crate::wrap_signed`] (or use
+    /// `openpgp::SigningKey::sign` with the `sign` feature).
     pub fn render(&self) -> Result<String, BuildError> {
-        if self.contacts.is_empty() {
-            return Err(BuildError::NoContact);
-        }
         let expires = self.expires.ok_or(BuildError::NoExpires)?;
+        let mut fields: Vec<(&str, String)> = Vec::new();
         for c in &self.comments {
-            if c.chars().any(|ch| ch.is_control() && ch != '\t') {
-                return Err(BuildError::InvalidComment);
-            }
+            fields.push(("#", c.clone()));
         }
-        let groups: [(&'static str, &Vec<String>); 8] = [
+        let lists: [(&str, &Vec<String>); 4] = [
             ("Contact", &self.contacts),
             ("Encryption", &self.encryption),
             ("Acknowledgments", &self.acknowledgments),
             ("Canonical", &self.canonical),
+        ];
+        for (name, values) in lists {
+            fields.extend(values.iter().map(|v| (name, v.clone())));
+        }
+        if !self.preferred_languages.is_empty() {
+            fields.push(("Preferred-Languages", self.preferred_languages.join(", ")));
+        }
+        let lists: [(&str, &Vec<String>); 3] = [
             ("Policy", &self.policy),
             ("Hiring", &self.hiring),
             ("CSAF", &self.csaf),
-            ("", &Vec::new()),
         ];
-        for (field, values) in groups {
-            for v in values {
-                check_uri(field, v)?;
-            }
+        for (name, values) in lists {
+            fields.extend(values.iter().map(|v| (name, v.clone())));
         }
-        for tag in &self.preferred_languages {
-            if !lang::is_valid_tag(tag) {
-                return Err(BuildError::InvalidLanguage(tag.clone()));
-            }
-        }
-
-        let mut out = String::new();
-        for c in &self.comments {
-            out.push_str("# ");
-            out.push_str(c.trim_end());
-            out.push('\n');
-        }
-        let mut field = |name: &str, value: &str| {
-            out.push_str(name);
-            out.push_str(": ");
-            out.push_str(value);
-            out.push('\n');
-        };
-        for v in &self.contacts {
-            field("Contact", v);
-        }
-        field("Expires", &expires::format(expires));
-        for v in &self.encryption {
-            field("Encryption", v);
-        }
-        for v in &self.acknowledgments {
-            field("Acknowledgments", v);
-        }
-        if !self.preferred_languages.is_empty() {
-            field("Preferred-Languages", &self.preferred_languages.join(", "));
-        }
-        for v in &self.canonical {
-            field("Canonical", v);
-        }
-        for v in &self.policy {
-            field("Policy", v);
-        }
-        for v in &self.hiring {
-            field("Hiring", v);
-        }
-        for v in &self.csaf {
-            field("CSAF", v);
-        }
-        Ok(out)
+        render(&fields, expires)
     }
 
     /// Like [`Builder::render`], and also checks that `Expires` lies after `now` and at most
@@ -316,4 +282,131 @@ pub fn expiry_for(now: Timestamp, days: u32) -> Timestamp {
         .checked_add(i64::from(days).saturating_mul(86_400).seconds())
         .unwrap_or(limit);
     truncate(wanted.min(limit))
+}
+
+/// Renders a security.txt from `fields` — `(name, value)` pairs in the order to write them —
+/// and the caller's `expires`. The pure entry point for servers: the caller picks `Expires`
+/// (see [`expiry_for`]) and re-renders well before it passes.
+///
+/// - Names are matched case-insensitively against the registered fields ([`KNOWN_FIELDS`])
+///   and written in their registered spelling; `"#"` writes a comment line.
+/// - `Expires` is written once, as `YYYY-MM-DDTHH:MM:SSZ`: at the position of an `Expires`
+///   entry in `fields` (whose value is ignored — `expires` wins), or else right after the
+///   last `Contact`.
+/// - Every value is checked as the linter would (RFC 3986 URIs, `https`, one value per field,
+///   registered `/.well-known/` suffixes, CSAF `provider-metadata.json`, RFC 5646 tags), so a
+///   value can never smuggle in a line break or a second field.
+///
+/// The output has LF line ends (the last line too), no BOM, and lints with no error and no
+/// warning when `expires` lies within a year after "now".
+///
+/// ```
+/// let expires: jiff::Timestamp = "2027-05-21T10:00:00Z".parse().unwrap();
+/// let text = securitytxt::render(
+///     &[
+///         ("Contact", "https://sec.example/p/octo/report"),
+///         ("Contact", "mailto:security@octo.example"),
+///         ("Preferred-Languages", "en, nl"),
+///         ("Canonical", "https://sec.example/p/octo/security.txt"),
+///         ("Policy", "https://sec.example/p/octo/policy"),
+///     ],
+///     expires,
+/// )
+/// .unwrap();
+/// assert_eq!(
+///     text,
+///     "Contact: https://sec.example/p/octo/report\n\
+///      Contact: mailto:security@octo.example\n\
+///      Expires: 2027-05-21T10:00:00Z\n\
+///      Preferred-Languages: en, nl\n\
+///      Canonical: https://sec.example/p/octo/security.txt\n\
+///      Policy: https://sec.example/p/octo/policy\n"
+/// );
+/// ```
+pub fn render<N: AsRef<str>, V: AsRef<str>>(
+    fields: &[(N, V)],
+    expires: Timestamp,
+) -> Result<String, BuildError> {
+    let mut names: Vec<&'static str> = Vec::with_capacity(fields.len());
+    for (name, value) in fields {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if name == "#" {
+            if value.chars().any(|ch| ch.is_control() && ch != '\t') {
+                return Err(BuildError::InvalidComment);
+            }
+            names.push("#");
+            continue;
+        }
+        let Some(known) = KNOWN_FIELDS.iter().find(|k| k.eq_ignore_ascii_case(name)) else {
+            return Err(BuildError::UnknownField(name.to_string()));
+        };
+        match *known {
+            "Expires" => {}
+            "Preferred-Languages" => {
+                if names.contains(known) {
+                    return Err(BuildError::MultipleLanguageFields);
+                }
+                if value.trim().is_empty() {
+                    return Err(BuildError::InvalidLanguage(String::new()));
+                }
+                for tag in value.split(',') {
+                    let tag = tag.trim_matches([' ', '\t']);
+                    if !lang::is_valid_tag(tag) {
+                        return Err(BuildError::InvalidLanguage(tag.to_string()));
+                    }
+                }
+            }
+            uri_field => check_uri(uri_field, value)?,
+        }
+        names.push(known);
+    }
+    if !names.contains(&"Contact") {
+        return Err(BuildError::NoContact);
+    }
+    let expires_at = names
+        .iter()
+        .position(|n| *n == "Expires")
+        .or_else(|| names.iter().rposition(|n| *n == "Contact").map(|i| i + 1))
+        .unwrap_or(names.len());
+
+    let mut out = String::new();
+    let write_expires = |out: &mut String| {
+        out.push_str("Expires: ");
+        out.push_str(&expires::format(expires));
+        out.push('\n');
+    };
+    let mut expires_written = false;
+    for (i, ((_, value), name)) in fields.iter().zip(&names).enumerate() {
+        if i == expires_at && !expires_written && *name != "Expires" {
+            write_expires(&mut out);
+            expires_written = true;
+        }
+        match *name {
+            "Expires" => {
+                if !expires_written {
+                    write_expires(&mut out);
+                    expires_written = true;
+                }
+            }
+            "#" => {
+                out.push('#');
+                let c = value.as_ref().trim_end();
+                if !c.is_empty() {
+                    out.push(' ');
+                    out.push_str(c);
+                }
+                out.push('\n');
+            }
+            _ => {
+                out.push_str(name);
+                out.push_str(": ");
+                out.push_str(value.as_ref().trim_matches([' ', '\t']));
+                out.push('\n');
+            }
+        }
+    }
+    if !expires_written {
+        write_expires(&mut out);
+    }
+    Ok(out)
 }
