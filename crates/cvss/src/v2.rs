@@ -10,64 +10,26 @@ pub(crate) const N: usize = 14;
 const MANDATORY: usize = 6;
 
 /// The metric table, in the guide's order (§2.4).
+#[rustfmt::skip]
 pub(crate) static DEFS: [MetricDef; N] = [
-    MetricDef {
-        name: "AV",
-        values: &["L", "A", "N"],
-    },
-    MetricDef {
-        name: "AC",
-        values: &["H", "M", "L"],
-    },
-    MetricDef {
-        name: "Au",
-        values: &["M", "S", "N"],
-    },
-    MetricDef {
-        name: "C",
-        values: &["N", "P", "C"],
-    },
-    MetricDef {
-        name: "I",
-        values: &["N", "P", "C"],
-    },
-    MetricDef {
-        name: "A",
-        values: &["N", "P", "C"],
-    },
-    MetricDef {
-        name: "E",
-        values: &["U", "POC", "F", "H", "ND"],
-    },
-    MetricDef {
-        name: "RL",
-        values: &["OF", "TF", "W", "U", "ND"],
-    },
-    MetricDef {
-        name: "RC",
-        values: &["UC", "UR", "C", "ND"],
-    },
-    MetricDef {
-        name: "CDP",
-        values: &["N", "L", "LM", "MH", "H", "ND"],
-    },
-    MetricDef {
-        name: "TD",
-        values: &["N", "L", "M", "H", "ND"],
-    },
-    MetricDef {
-        name: "CR",
-        values: &["L", "M", "H", "ND"],
-    },
-    MetricDef {
-        name: "IR",
-        values: &["L", "M", "H", "ND"],
-    },
-    MetricDef {
-        name: "AR",
-        values: &["L", "M", "H", "ND"],
-    },
+    MetricDef { name: "AV", values: &["L", "A", "N"] },
+    MetricDef { name: "AC", values: &["H", "M", "L"] },
+    MetricDef { name: "Au", values: &["M", "S", "N"] },
+    MetricDef { name: "C", values: &["N", "P", "C"] },
+    MetricDef { name: "I", values: &["N", "P", "C"] },
+    MetricDef { name: "A", values: &["N", "P", "C"] },
+    MetricDef { name: "E", values: &["U", "POC", "F", "H", "ND"] },
+    MetricDef { name: "RL", values: &["OF", "TF", "W", "U", "ND"] },
+    MetricDef { name: "RC", values: &["UC", "UR", "C", "ND"] },
+    MetricDef { name: "CDP", values: &["N", "L", "LM", "MH", "H", "ND"] },
+    MetricDef { name: "TD", values: &["N", "L", "M", "H", "ND"] },
+    MetricDef { name: "CR", values: &["L", "M", "H", "ND"] },
+    MetricDef { name: "IR", values: &["L", "M", "H", "ND"] },
+    MetricDef { name: "AR", values: &["L", "M", "H", "ND"] },
 ];
+
+/// [`DEFS`] with pre-packed keys, for parsing.
+pub(crate) static TABLE: common::Table<N> = common::Table::new(&DEFS);
 
 /// A CVSS v2 metric, in the guide's order.
 #[allow(missing_docs)]
@@ -130,7 +92,7 @@ impl Vector {
         if body.is_empty() {
             return Err(ParseError::Empty);
         }
-        let vals = common::parse_body(body, &DEFS, MANDATORY, false)?;
+        let vals = common::parse_body(body, &TABLE, MANDATORY, false)?;
         Ok(Vector { vals })
     }
 

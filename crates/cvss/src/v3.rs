@@ -9,96 +9,34 @@ pub(crate) const N: usize = 22;
 const MANDATORY: usize = 8;
 
 /// The metric table, in the specification's preferred order (Table 15).
+#[rustfmt::skip]
 pub(crate) static DEFS: [MetricDef; N] = [
-    MetricDef {
-        name: "AV",
-        values: &["N", "A", "L", "P"],
-    },
-    MetricDef {
-        name: "AC",
-        values: &["L", "H"],
-    },
-    MetricDef {
-        name: "PR",
-        values: &["N", "L", "H"],
-    },
-    MetricDef {
-        name: "UI",
-        values: &["N", "R"],
-    },
-    MetricDef {
-        name: "S",
-        values: &["U", "C"],
-    },
-    MetricDef {
-        name: "C",
-        values: &["H", "L", "N"],
-    },
-    MetricDef {
-        name: "I",
-        values: &["H", "L", "N"],
-    },
-    MetricDef {
-        name: "A",
-        values: &["H", "L", "N"],
-    },
-    MetricDef {
-        name: "E",
-        values: &["X", "U", "P", "F", "H"],
-    },
-    MetricDef {
-        name: "RL",
-        values: &["X", "O", "T", "W", "U"],
-    },
-    MetricDef {
-        name: "RC",
-        values: &["X", "U", "R", "C"],
-    },
-    MetricDef {
-        name: "CR",
-        values: &["X", "L", "M", "H"],
-    },
-    MetricDef {
-        name: "IR",
-        values: &["X", "L", "M", "H"],
-    },
-    MetricDef {
-        name: "AR",
-        values: &["X", "L", "M", "H"],
-    },
-    MetricDef {
-        name: "MAV",
-        values: &["X", "N", "A", "L", "P"],
-    },
-    MetricDef {
-        name: "MAC",
-        values: &["X", "L", "H"],
-    },
-    MetricDef {
-        name: "MPR",
-        values: &["X", "N", "L", "H"],
-    },
-    MetricDef {
-        name: "MUI",
-        values: &["X", "N", "R"],
-    },
-    MetricDef {
-        name: "MS",
-        values: &["X", "U", "C"],
-    },
-    MetricDef {
-        name: "MC",
-        values: &["X", "H", "L", "N"],
-    },
-    MetricDef {
-        name: "MI",
-        values: &["X", "H", "L", "N"],
-    },
-    MetricDef {
-        name: "MA",
-        values: &["X", "H", "L", "N"],
-    },
+    MetricDef { name: "AV", values: &["N", "A", "L", "P"] },
+    MetricDef { name: "AC", values: &["L", "H"] },
+    MetricDef { name: "PR", values: &["N", "L", "H"] },
+    MetricDef { name: "UI", values: &["N", "R"] },
+    MetricDef { name: "S", values: &["U", "C"] },
+    MetricDef { name: "C", values: &["H", "L", "N"] },
+    MetricDef { name: "I", values: &["H", "L", "N"] },
+    MetricDef { name: "A", values: &["H", "L", "N"] },
+    MetricDef { name: "E", values: &["X", "U", "P", "F", "H"] },
+    MetricDef { name: "RL", values: &["X", "O", "T", "W", "U"] },
+    MetricDef { name: "RC", values: &["X", "U", "R", "C"] },
+    MetricDef { name: "CR", values: &["X", "L", "M", "H"] },
+    MetricDef { name: "IR", values: &["X", "L", "M", "H"] },
+    MetricDef { name: "AR", values: &["X", "L", "M", "H"] },
+    MetricDef { name: "MAV", values: &["X", "N", "A", "L", "P"] },
+    MetricDef { name: "MAC", values: &["X", "L", "H"] },
+    MetricDef { name: "MPR", values: &["X", "N", "L", "H"] },
+    MetricDef { name: "MUI", values: &["X", "N", "R"] },
+    MetricDef { name: "MS", values: &["X", "U", "C"] },
+    MetricDef { name: "MC", values: &["X", "H", "L", "N"] },
+    MetricDef { name: "MI", values: &["X", "H", "L", "N"] },
+    MetricDef { name: "MA", values: &["X", "H", "L", "N"] },
 ];
+
+/// [`DEFS`] with pre-packed keys, for parsing.
+pub(crate) static TABLE: common::Table<N> = common::Table::new(&DEFS);
 
 /// A CVSS v3 metric, in the specification's preferred order.
 #[allow(missing_docs)]
@@ -177,7 +115,7 @@ impl Vector {
     }
 
     pub(crate) fn parse_body(version: Version, body: &str) -> Result<Vector, ParseError> {
-        let vals = common::parse_body(body, &DEFS, MANDATORY, false)?;
+        let vals = common::parse_body(body, &TABLE, MANDATORY, false)?;
         Ok(Vector { version, vals })
     }
 
@@ -207,21 +145,28 @@ impl Vector {
         compute(self.version, &self.vals)
     }
 
-    /// The three scores and the representative one.
+    /// The three scores and the representative one. No heap allocation: the
+    /// base score and the modified impact come from tables filled once, on first
+    /// use, by the same arithmetic as [`Vector::detail`].
     pub fn scores(&self) -> crate::Scores {
-        let d = self.detail();
+        let (base, temporal, environmental) = fast_scores(self.version, &self.vals);
+        let (base, temporal, environmental) = (
+            Score::clamped(i128::from(base)),
+            Score::clamped(i128::from(temporal)),
+            Score::clamped(i128::from(environmental)),
+        );
         let score = if self.has_environmental() {
-            d.environmental
+            environmental
         } else if self.has_temporal() {
-            d.temporal
+            temporal
         } else {
-            d.base
+            base
         };
         crate::Scores {
             version: self.version,
-            base: Some(d.base),
-            temporal: Some(d.temporal),
-            environmental: Some(d.environmental),
+            base: Some(base),
+            temporal: Some(temporal),
+            environmental: Some(environmental),
             score,
             severity: Severity::from_score(score),
             nomenclature: None,
@@ -311,22 +256,151 @@ fn eff(vals: &[u8; N], m: usize, base: usize) -> u8 {
     if mv > 1 { mv - 1 } else { vals[base] }
 }
 
-/// Rounds up to one decimal, returning tenths.
+/// Rounds up to one decimal, returning tenths (clamped to 0..=100).
+///
+/// Exact integer forms of the calculators' double arithmetic, without libm
+/// calls: for `y ≥ 0`, `y as i64` is `floor(y)` and `y - floor(y)` is exact.
 #[inline]
 fn round_up(version: Version, x: f64) -> u8 {
     let t = if version == Version::V30 {
         // FIRST's cvsscalc30.js: Math.ceil(d * 10) / 10, in doubles.
-        (x * 10.0).ceil()
+        let y = x * 10.0;
+        let f = y as i64;
+        if (f as f64) < y { f + 1 } else { f }
     } else {
-        // v3.1 Appendix A.
-        let i = (x * 100_000.0).round();
-        if i % 10_000.0 == 0.0 {
-            i / 10_000.0
+        // v3.1 Appendix A: i = round(x * 100000); i % 10000 == 0 ? i : floor(i / 10000) + 1.
+        let y = x * 100_000.0;
+        let f = y as i64;
+        let i = if y - f as f64 >= 0.5 { f + 1 } else { f };
+        if i % 10_000 == 0 {
+            i / 10_000
         } else {
-            (i / 10_000.0).floor() + 1.0
+            i.div_euclid(10_000) + 1
         }
     };
-    t.clamp(0.0, 100.0) as u8
+    t.clamp(0, 100) as u8
+}
+
+/// Index of the eight base metrics (stored values, all present) in [`BaseTable`].
+#[inline]
+fn base_index(v: &[u8; N]) -> usize {
+    let d = |i: usize| usize::from(v[i].saturating_sub(1));
+    ((((((d(0) * 2 + d(1)) * 3 + d(2)) * 2 + d(3)) * 2 + d(4)) * 3 + d(5)) * 3 + d(6)) * 3 + d(7)
+}
+
+/// Base scores in tenths for all 2,592 base vectors of one version.
+type BaseTable = [u8; 2592];
+/// Modified impact for MS (U, C) × CR, IR, AR (L, M/X, H) × MC, MI, MA (H, L, N).
+type ImpactTable = [f64; 1458];
+
+static TABLES_30: std::sync::OnceLock<(BaseTable, ImpactTable)> = std::sync::OnceLock::new();
+static TABLES_31: std::sync::OnceLock<(BaseTable, ImpactTable)> = std::sync::OnceLock::new();
+
+/// Requirement weight class of a stored CR/IR/AR value (absent, X, L, M, H):
+/// 0 = L (0.5), 1 = M, X or absent (1.0), 2 = H (1.5).
+const REQ_CLASS: [usize; 5] = [1, 1, 0, 1, 2];
+/// A stored value for each class.
+const REQ_OF_CLASS: [u8; 3] = [2, 3, 4];
+
+/// The lookup tables of a version, computed on first use with [`compute`]'s arithmetic.
+fn tables(version: Version) -> &'static (BaseTable, ImpactTable) {
+    let cell = if version == Version::V30 {
+        &TABLES_30
+    } else {
+        &TABLES_31
+    };
+    cell.get_or_init(|| {
+        let mut base = [0u8; 2592];
+        let mut vals = [0u8; N];
+        for (idx, b) in base.iter_mut().enumerate() {
+            let mut rest = idx;
+            for (m, card) in [
+                (7, 3),
+                (6, 3),
+                (5, 3),
+                (4, 2),
+                (3, 2),
+                (2, 3),
+                (1, 2),
+                (0, 4),
+            ] {
+                vals[m] = (rest % card) as u8 + 1;
+                rest /= card;
+            }
+            *b = compute(version, &vals).base.tenths();
+        }
+        let mut imp = [0.0f64; 1458];
+        for (idx, x) in imp.iter_mut().enumerate() {
+            let (ms, r) = (idx / 729, idx % 729);
+            let req = |k: usize| REQ_OF_CLASS[(r / [243, 81, 27][k]) % 3];
+            let cia = |k: usize| ((r / [9, 3, 1][k]) % 3) as u8 + 1;
+            *x = modified_impact(
+                version,
+                ms == 1,
+                [req(0), req(1), req(2)],
+                [cia(0), cia(1), cia(2)],
+            );
+        }
+        (base, imp)
+    })
+}
+
+/// Base, temporal and environmental scores in tenths (the same as [`compute`]).
+#[inline]
+fn fast_scores(version: Version, vals: &[u8; N]) -> (u8, u8, u8) {
+    let (base_table, impact_table) = tables(version);
+    let base = base_table[base_index(vals)];
+    let (e, rl, rc) = (vals[E], vals[E + 1], vals[E + 2]);
+    let (cr, ir, ar) = (vals[CR], vals[CR + 1], vals[CR + 2]);
+    let (we, wrl, wrc) = (w(&W_E, e), w(&W_RL, rl), w(&W_RC, rc));
+    let temporal = round_up(version, tenths_f64(base) * we * wrl * wrc);
+
+    let mav = eff(vals, MAV, 0);
+    let mac = eff(vals, MAV + 1, 1);
+    let mpr = eff(vals, MAV + 2, 2);
+    let mui = eff(vals, MAV + 3, 3);
+    let ms = eff(vals, MAV + 4, 4);
+    let m_changed = ms == 2;
+    let cia = |k: usize| usize::from(eff(vals, MAV + 5 + k, 5 + k).saturating_sub(1));
+    let req = |v: u8| REQ_CLASS[usize::from(v) % 5];
+    let idx = usize::from(m_changed) * 729
+        + req(cr) * 243
+        + req(ir) * 81
+        + req(ar) * 27
+        + cia(0) * 9
+        + cia(1) * 3
+        + cia(2);
+    let m_impact = impact_table[idx];
+    let w_mpr = if m_changed { &W_PR_C } else { &W_PR_U };
+    let m_expl = 8.22 * w(&W_AV, mav) * w(&W_AC, mac) * w(w_mpr, mpr) * w(&W_UI, mui);
+    let environmental = if m_impact <= 0.0 {
+        0
+    } else {
+        let inner = if m_changed {
+            round_up(version, (1.08 * (m_impact + m_expl)).min(10.0))
+        } else {
+            round_up(version, (m_impact + m_expl).min(10.0))
+        };
+        round_up(version, tenths_f64(inner) * we * wrl * wrc)
+    };
+    (base, temporal, environmental)
+}
+
+/// Modified impact from the requirements (stored CR, IR, AR) and the effective
+/// modified impact values (stored MC, MI, MA).
+fn modified_impact(version: Version, m_changed: bool, req: [u8; 3], cia: [u8; 3]) -> f64 {
+    let miss = (1.0
+        - ((1.0 - w(&W_CIA, cia[0]) * w(&W_REQ, req[0]))
+            * (1.0 - w(&W_CIA, cia[1]) * w(&W_REQ, req[1]))
+            * (1.0 - w(&W_CIA, cia[2]) * w(&W_REQ, req[2]))))
+    .min(0.915);
+    if !m_changed {
+        6.42 * miss
+    } else if version == Version::V30 {
+        7.52 * (miss - 0.029) - 3.25 * (miss - 0.02).powf(15.0)
+    } else {
+        7.52 * (miss - 0.029) - 3.25 * (miss * 0.9731 - 0.02).powf(13.0)
+    }
 }
 
 #[inline]
@@ -373,13 +447,7 @@ pub(crate) fn compute(version: Version, vals: &[u8; N]) -> Detail {
             * (1.0 - w(&W_CIA, mi) * w(&W_REQ, ir))
             * (1.0 - w(&W_CIA, ma) * w(&W_REQ, ar))))
     .min(0.915);
-    let m_impact = if !m_changed {
-        6.42 * miss
-    } else if version == Version::V30 {
-        7.52 * (miss - 0.029) - 3.25 * (miss - 0.02).powf(15.0)
-    } else {
-        7.52 * (miss - 0.029) - 3.25 * (miss * 0.9731 - 0.02).powf(13.0)
-    };
+    let m_impact = modified_impact(version, m_changed, [cr, ir, ar], [mc, mi, ma]);
     let m_expl = 8.22 * w(&W_AV, mav) * w(&W_AC, mac) * w(w_mpr, mpr) * w(&W_UI, mui);
     let environmental = if m_impact <= 0.0 {
         0

@@ -15,136 +15,44 @@ const MANDATORY: usize = 11;
 /// The metric table, in the canonical order of the specification (§7).
 /// Modified values list `X` first, then the base values in the base order, so
 /// that a modified value `k+1` means base value `k`; `MSI`/`MSA` add `S` last.
+#[rustfmt::skip]
 pub(crate) static DEFS: [MetricDef; N] = [
-    MetricDef {
-        name: "AV",
-        values: &["N", "A", "L", "P"],
-    },
-    MetricDef {
-        name: "AC",
-        values: &["L", "H"],
-    },
-    MetricDef {
-        name: "AT",
-        values: &["N", "P"],
-    },
-    MetricDef {
-        name: "PR",
-        values: &["N", "L", "H"],
-    },
-    MetricDef {
-        name: "UI",
-        values: &["N", "P", "A"],
-    },
-    MetricDef {
-        name: "VC",
-        values: &["H", "L", "N"],
-    },
-    MetricDef {
-        name: "VI",
-        values: &["H", "L", "N"],
-    },
-    MetricDef {
-        name: "VA",
-        values: &["H", "L", "N"],
-    },
-    MetricDef {
-        name: "SC",
-        values: &["H", "L", "N"],
-    },
-    MetricDef {
-        name: "SI",
-        values: &["H", "L", "N"],
-    },
-    MetricDef {
-        name: "SA",
-        values: &["H", "L", "N"],
-    },
-    MetricDef {
-        name: "E",
-        values: &["X", "A", "P", "U"],
-    },
-    MetricDef {
-        name: "CR",
-        values: &["X", "H", "M", "L"],
-    },
-    MetricDef {
-        name: "IR",
-        values: &["X", "H", "M", "L"],
-    },
-    MetricDef {
-        name: "AR",
-        values: &["X", "H", "M", "L"],
-    },
-    MetricDef {
-        name: "MAV",
-        values: &["X", "N", "A", "L", "P"],
-    },
-    MetricDef {
-        name: "MAC",
-        values: &["X", "L", "H"],
-    },
-    MetricDef {
-        name: "MAT",
-        values: &["X", "N", "P"],
-    },
-    MetricDef {
-        name: "MPR",
-        values: &["X", "N", "L", "H"],
-    },
-    MetricDef {
-        name: "MUI",
-        values: &["X", "N", "P", "A"],
-    },
-    MetricDef {
-        name: "MVC",
-        values: &["X", "H", "L", "N"],
-    },
-    MetricDef {
-        name: "MVI",
-        values: &["X", "H", "L", "N"],
-    },
-    MetricDef {
-        name: "MVA",
-        values: &["X", "H", "L", "N"],
-    },
-    MetricDef {
-        name: "MSC",
-        values: &["X", "H", "L", "N"],
-    },
-    MetricDef {
-        name: "MSI",
-        values: &["X", "H", "L", "N", "S"],
-    },
-    MetricDef {
-        name: "MSA",
-        values: &["X", "H", "L", "N", "S"],
-    },
-    MetricDef {
-        name: "S",
-        values: &["X", "N", "P"],
-    },
-    MetricDef {
-        name: "AU",
-        values: &["X", "N", "Y"],
-    },
-    MetricDef {
-        name: "R",
-        values: &["X", "A", "U", "I"],
-    },
-    MetricDef {
-        name: "V",
-        values: &["X", "D", "C"],
-    },
-    MetricDef {
-        name: "RE",
-        values: &["X", "L", "M", "H"],
-    },
-    MetricDef {
-        name: "U",
-        values: &["X", "Clear", "Green", "Amber", "Red"],
-    },
+    MetricDef { name: "AV", values: &["N", "A", "L", "P"] },
+    MetricDef { name: "AC", values: &["L", "H"] },
+    MetricDef { name: "AT", values: &["N", "P"] },
+    MetricDef { name: "PR", values: &["N", "L", "H"] },
+    MetricDef { name: "UI", values: &["N", "P", "A"] },
+    MetricDef { name: "VC", values: &["H", "L", "N"] },
+    MetricDef { name: "VI", values: &["H", "L", "N"] },
+    MetricDef { name: "VA", values: &["H", "L", "N"] },
+    MetricDef { name: "SC", values: &["H", "L", "N"] },
+    MetricDef { name: "SI", values: &["H", "L", "N"] },
+    MetricDef { name: "SA", values: &["H", "L", "N"] },
+    MetricDef { name: "E", values: &["X", "A", "P", "U"] },
+    MetricDef { name: "CR", values: &["X", "H", "M", "L"] },
+    MetricDef { name: "IR", values: &["X", "H", "M", "L"] },
+    MetricDef { name: "AR", values: &["X", "H", "M", "L"] },
+    MetricDef { name: "MAV", values: &["X", "N", "A", "L", "P"] },
+    MetricDef { name: "MAC", values: &["X", "L", "H"] },
+    MetricDef { name: "MAT", values: &["X", "N", "P"] },
+    MetricDef { name: "MPR", values: &["X", "N", "L", "H"] },
+    MetricDef { name: "MUI", values: &["X", "N", "P", "A"] },
+    MetricDef { name: "MVC", values: &["X", "H", "L", "N"] },
+    MetricDef { name: "MVI", values: &["X", "H", "L", "N"] },
+    MetricDef { name: "MVA", values: &["X", "H", "L", "N"] },
+    MetricDef { name: "MSC", values: &["X", "H", "L", "N"] },
+    MetricDef { name: "MSI", values: &["X", "H", "L", "N", "S"] },
+    MetricDef { name: "MSA", values: &["X", "H", "L", "N", "S"] },
+    MetricDef { name: "S", values: &["X", "N", "P"] },
+    MetricDef { name: "AU", values: &["X", "N", "Y"] },
+    MetricDef { name: "R", values: &["X", "A", "U", "I"] },
+    MetricDef { name: "V", values: &["X", "D", "C"] },
+    MetricDef { name: "RE", values: &["X", "L", "M", "H"] },
+    MetricDef { name: "U", values: &["X", "Clear", "Green", "Amber", "Red"] },
 ];
+
+/// [`DEFS`] with pre-packed keys, for parsing.
+pub(crate) static TABLE: common::Table<N> = common::Table::new(&DEFS);
 
 /// A CVSS v4.0 metric, in canonical order.
 #[allow(missing_docs)]
@@ -243,7 +151,7 @@ impl Vector {
     }
 
     pub(crate) fn parse_body(body: &str, strict: bool) -> Result<Vector, ParseError> {
-        let vals = common::parse_body(body, &DEFS, MANDATORY, strict)?;
+        let vals = common::parse_body(body, &TABLE, MANDATORY, strict)?;
         Ok(Vector { vals })
     }
 
