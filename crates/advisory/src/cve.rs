@@ -152,10 +152,10 @@ fn affected_json(index: usize, af: &Affected, extra: &mut Extra) -> Value {
         .collection_url
         .as_deref()
         .or_else(|| p.ecosystem.as_deref().and_then(collection_for));
-    if let Some(eco) = &p.ecosystem {
-        if coll.and_then(ecosystem_for) != Some(eco.as_str()) {
-            extra.ecosystems.insert(index, eco.clone());
-        }
+    if let Some(eco) = &p.ecosystem
+        && coll.and_then(ecosystem_for) != Some(eco.as_str())
+    {
+        extra.ecosystems.insert(index, eco.clone());
     }
     if let Some(purl) = &p.purl {
         extra.purls.insert(index, purl.clone());
@@ -277,7 +277,8 @@ pub fn to_cve_cna(a: &Advisory, opts: &ExportOptions) -> Result<Value, ExportErr
         .chain(&a.aliases)
         .find(|i| Some(i.as_str()) != cve)
         .cloned();
-    if a.aliases != derived_aliases(cve, &a.id, source_advisory.as_deref()) {
+    // Without a CVE id the record carries a placeholder id, which import must not alias.
+    if cve.is_none() || a.aliases != derived_aliases(cve, &a.id, source_advisory.as_deref()) {
         extra.aliases = Some(a.aliases.clone());
     }
     extra.related.clone_from(&a.related);
@@ -726,13 +727,18 @@ pub fn from_cve(doc: &Value) -> Result<Advisory, ImportError> {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .or_else(|| cwe_in(desc));
-            if let Some(id) = id {
-                if !a.cwes.iter().any(|c| c.id == id) {
-                    a.cwes.push(Cwe {
-                        id,
-                        name: Some(desc.to_owned()).filter(|s| !s.is_empty()),
-                    });
-                }
+            if let Some(id) = id
+                && !a.cwes.iter().any(|c| c.id == id)
+            {
+                // The text the exporter writes for a CWE without a name of its own.
+                let generated = match crate::cwe::name(&id) {
+                    Some(n) => desc == format!("{id} {n}"),
+                    None => desc == id,
+                };
+                a.cwes.push(Cwe {
+                    name: Some(desc.to_owned()).filter(|s| !s.is_empty() && !generated),
+                    id,
+                });
             }
         }
     }
@@ -750,18 +756,17 @@ pub fn from_cve(doc: &Value) -> Result<Advisory, ImportError> {
                 );
             }
         }
-        if let Some(other) = mo.get("other").and_then(Value::as_object) {
-            if other.get("type").and_then(Value::as_str) == Some(UNSCORED_V4_TYPE) {
-                if let Some(v) = other
-                    .get("content")
-                    .and_then(|c| c.get("vectorString"))
-                    .and_then(Value::as_str)
-                {
-                    a.severity.push(CvssVector::parse(v).map_err(|e| {
-                        err(&format!("{p}.other.content.vectorString"), e.to_string())
-                    })?);
-                }
-            }
+        if let Some(other) = mo.get("other").and_then(Value::as_object)
+            && other.get("type").and_then(Value::as_str) == Some(UNSCORED_V4_TYPE)
+            && let Some(v) = other
+                .get("content")
+                .and_then(|c| c.get("vectorString"))
+                .and_then(Value::as_str)
+        {
+            a.severity.push(
+                CvssVector::parse(v)
+                    .map_err(|e| err(&format!("{p}.other.content.vectorString"), e.to_string()))?,
+            );
         }
     }
     for (i, r) in arr(cna, "references", cp)?.iter().enumerate() {

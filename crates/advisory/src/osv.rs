@@ -218,10 +218,10 @@ pub fn to_osv(a: &Advisory) -> Result<Value, ExportError> {
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            if v.version() == crate::cvss::CvssVersion::V4_0 {
-                if let Some(s) = v.base_score() {
-                    extra.scores.insert(i, s);
-                }
+            if v.version() == crate::cvss::CvssVersion::V4_0
+                && let Some(s) = v.base_score()
+            {
+                extra.scores.insert(i, s);
             }
             json!({"type": v.version().osv_type(), "score": v.as_str()})
         })

@@ -2,7 +2,8 @@
 
 use std::sync::OnceLock;
 
-use jsonschema::{Resource, Validator};
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{Resource, ValidationError, Validator};
 use serde_json::Value;
 
 use crate::{Format, Problem};
@@ -123,17 +124,63 @@ pub fn pointer_to_path(pointer: &str) -> String {
     out
 }
 
+/// Longest message kept: schema errors quote the failing value, which can be a whole document.
+const MAX_MESSAGE: usize = 300;
+
+fn short(mut s: String) -> String {
+    if s.len() > MAX_MESSAGE {
+        let mut end = MAX_MESSAGE;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+    s
+}
+
+/// Turns one schema error into problems. A failed `oneOf`/`anyOf` (e.g. CVE's published vs
+/// rejected record, CSAF's CVSS v3.0 vs v3.1) is replaced by the errors of the branch that
+/// came closest (fewest errors, then the deepest), so the path names the real fault.
+fn flatten(e: &ValidationError<'_>, out: &mut Vec<Problem>) {
+    if let ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } =
+        e.kind()
+    {
+        let best = context.iter().filter(|b| !b.is_empty()).min_by_key(|b| {
+            let depth = b
+                .iter()
+                .map(|x| x.instance_path().as_str().len())
+                .max()
+                .unwrap_or(0);
+            (b.len(), std::cmp::Reverse(depth))
+        });
+        if let Some(branch) = best {
+            for sub in branch {
+                flatten(sub, out);
+            }
+            return;
+        }
+    }
+    let problem = Problem {
+        path: pointer_to_path(e.instance_path().as_str()),
+        message: short(format!("schema: {e}")),
+    };
+    if !out.contains(&problem) {
+        out.push(problem);
+    }
+}
+
 /// Checks `doc` against the official schema; every problem names a JSON path.
 #[must_use]
 pub fn check_schema(schema: Schema, doc: &Value) -> Vec<Problem> {
     match validator(schema) {
-        Ok(v) => v
-            .iter_errors(doc)
-            .map(|e| Problem {
-                path: pointer_to_path(&e.instance_path().to_string()),
-                message: format!("schema: {e}"),
-            })
-            .collect(),
+        Ok(v) => {
+            let mut out = Vec::new();
+            for e in v.iter_errors(doc) {
+                flatten(&e, &mut out);
+            }
+            out
+        }
         Err(msg) => vec![Problem {
             path: "$".to_owned(),
             message: msg,

@@ -192,17 +192,17 @@ fn check_cvss_object(o: &Value, path: &str, expected: &[CvssVersion], out: &mut 
         );
         return;
     }
-    if let Some(ver) = o.get("version").and_then(Value::as_str) {
-        if ver != v.version().as_str() {
-            push(
-                out,
-                format!("{path}.version"),
-                format!(
-                    "version {ver:?} does not match the vector (v{})",
-                    v.version().as_str()
-                ),
-            );
-        }
+    if let Some(ver) = o.get("version").and_then(Value::as_str)
+        && ver != v.version().as_str()
+    {
+        push(
+            out,
+            format!("{path}.version"),
+            format!(
+                "version {ver:?} does not match the vector (v{})",
+                v.version().as_str()
+            ),
+        );
     }
     if v.version() == CvssVersion::V4_0 {
         return; // Scoring v4.0 is left to the cvss crate.
@@ -210,25 +210,25 @@ fn check_cvss_object(o: &Value, path: &str, expected: &[CvssVersion], out: &mut 
     let Some(computed) = v.base_score() else {
         return;
     };
-    if let Some(stated) = o.get("baseScore").and_then(Value::as_f64) {
-        if (stated - computed).abs() > 1e-9 {
+    if let Some(stated) = o.get("baseScore").and_then(Value::as_f64)
+        && (stated - computed).abs() > 1e-9
+    {
+        push(
+            out,
+            format!("{path}.baseScore"),
+            format!("base score {stated} does not match the vector (computed {computed})"),
+        );
+    }
+    if v.version() != CvssVersion::V2
+        && let Some(sev) = o.get("baseSeverity").and_then(Value::as_str)
+    {
+        let want = severity_of(computed);
+        if sev != want {
             push(
                 out,
-                format!("{path}.baseScore"),
-                format!("base score {stated} does not match the vector (computed {computed})"),
+                format!("{path}.baseSeverity"),
+                format!("base severity {sev} does not match the vector ({want})"),
             );
-        }
-    }
-    if v.version() != CvssVersion::V2 {
-        if let Some(sev) = o.get("baseSeverity").and_then(Value::as_str) {
-            let want = severity_of(computed);
-            if sev != want {
-                push(
-                    out,
-                    format!("{path}.baseSeverity"),
-                    format!("base severity {sev} does not match the vector ({want})"),
-                );
-            }
         }
     }
 }
@@ -279,14 +279,14 @@ fn osv(doc: &Value, out: &mut Vec<Problem>) {
             "CVSS_V4" => &[CvssVersion::V4_0],
             _ => continue,
         };
-        if let Some(v) = check_vector(score, &format!("{p}.score"), out) {
-            if !want.contains(&v.version()) {
-                push(
-                    out,
-                    format!("{p}.score"),
-                    format!("a CVSS v{} vector under type {kind}", v.version().as_str()),
-                );
-            }
+        if let Some(v) = check_vector(score, &format!("{p}.score"), out)
+            && !want.contains(&v.version())
+        {
+            push(
+                out,
+                format!("{p}.score"),
+                format!("a CVSS v{} vector under type {kind}", v.version().as_str()),
+            );
         }
     }
     for (i, a) in items(doc, "affected") {
@@ -299,14 +299,14 @@ fn osv(doc: &Value, out: &mut Vec<Problem>) {
         .and_then(Value::as_array)
     {
         for (i, c) in cwes.iter().enumerate() {
-            if let Some(s) = c.as_str() {
-                if !ids::is_cwe_id(s) {
-                    push(
-                        out,
-                        format!("$.database_specific.cwe_ids[{i}]"),
-                        format!("malformed CWE id {s:?}"),
-                    );
-                }
+            if let Some(s) = c.as_str()
+                && !ids::is_cwe_id(s)
+            {
+                push(
+                    out,
+                    format!("$.database_specific.cwe_ids[{i}]"),
+                    format!("malformed CWE id {s:?}"),
+                );
             }
         }
     }
@@ -390,14 +390,14 @@ fn osv_range(r: &Value, path: &str, out: &mut Vec<Problem>) {
 // CVE
 
 fn cve_meta(doc: &Value, out: &mut Vec<Problem>) {
-    if let Some(id) = doc.pointer("/cveMetadata/cveId").and_then(Value::as_str) {
-        if !ids::is_cve_id(id) {
-            push(
-                out,
-                "$.cveMetadata.cveId",
-                format!("malformed CVE id {id:?}"),
-            );
-        }
+    if let Some(id) = doc.pointer("/cveMetadata/cveId").and_then(Value::as_str)
+        && !ids::is_cve_id(id)
+    {
+        push(
+            out,
+            "$.cveMetadata.cveId",
+            format!("malformed CVE id {id:?}"),
+        );
     }
 }
 
@@ -430,28 +430,28 @@ fn cve_cna(cna: &Value, base: &str, out: &mut Vec<Problem>) {
                         }
                     }
                 }
-                if let Some(o) = compare(start, end, semver) {
-                    if o == Ordering::Greater || (o == Ordering::Equal && !allow_equal) {
-                        push(
-                            out,
-                            format!("{p}.{key}"),
-                            format!("empty range: version {start:?} is not below {key} {end:?}"),
-                        );
-                    }
+                if let Some(o) = compare(start, end, semver)
+                    && (o == Ordering::Greater || (o == Ordering::Equal && !allow_equal))
+                {
+                    push(
+                        out,
+                        format!("{p}.{key}"),
+                        format!("empty range: version {start:?} is not below {key} {end:?}"),
+                    );
                 }
             }
         }
     }
     for (i, pt) in items(cna, "problemTypes") {
         for (j, d) in items(pt, "descriptions") {
-            if let Some(id) = d.get("cweId").and_then(Value::as_str) {
-                if !ids::is_cwe_id(id) {
-                    push(
-                        out,
-                        format!("{base}.problemTypes[{i}].descriptions[{j}].cweId"),
-                        format!("malformed CWE id {id:?}"),
-                    );
-                }
+            if let Some(id) = d.get("cweId").and_then(Value::as_str)
+                && !ids::is_cwe_id(id)
+            {
+                push(
+                    out,
+                    format!("{base}.problemTypes[{i}].descriptions[{j}].cweId"),
+                    format!("malformed CWE id {id:?}"),
+                );
             }
         }
     }
@@ -499,24 +499,24 @@ fn csaf_version_ranges(branches: &Value, path: &str, out: &mut Vec<Problem>) {
         .enumerate()
     {
         let p = format!("{path}[{i}]");
-        if b.get("category").and_then(Value::as_str) == Some("product_version") {
-            if let Some(name) = b.get("name").and_then(Value::as_str) {
-                let lower = name.to_lowercase();
-                let ranged = lower.contains('<')
-                    || lower.contains('>')
-                    || lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
-                        matches!(
-                            w,
-                            "after" | "all" | "before" | "earlier" | "later" | "prior" | "versions"
-                        )
-                    });
-                if ranged {
-                    push(
-                        out,
-                        format!("{p}.name"),
-                        format!("version range {name:?} in a product_version (6.1.31)"),
-                    );
-                }
+        if b.get("category").and_then(Value::as_str) == Some("product_version")
+            && let Some(name) = b.get("name").and_then(Value::as_str)
+        {
+            let lower = name.to_lowercase();
+            let ranged = lower.contains('<')
+                || lower.contains('>')
+                || lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+                    matches!(
+                        w,
+                        "after" | "all" | "before" | "earlier" | "later" | "prior" | "versions"
+                    )
+                });
+            if ranged {
+                push(
+                    out,
+                    format!("{p}.name"),
+                    format!("version range {name:?} in a product_version (6.1.31)"),
+                );
             }
         }
         if let Some(sub) = b.get("branches") {
@@ -683,10 +683,10 @@ fn csaf(doc: &Value, out: &mut Vec<Problem>) {
                 ),
             }
         }
-        if let Some(c) = v.get("cve").and_then(Value::as_str) {
-            if !ids::is_cve_id(c) {
-                push(out, format!("{vp}.cve"), format!("malformed CVE id {c:?}"));
-            }
+        if let Some(c) = v.get("cve").and_then(Value::as_str)
+            && !ids::is_cve_id(c)
+        {
+            push(out, format!("{vp}.cve"), format!("malformed CVE id {c:?}"));
         }
     }
     for (id, path) in refs {
@@ -729,16 +729,13 @@ fn csaf_tracking(doc: &Value, out: &mut Vec<Problem>) {
         })
         .map(|r| r.2);
     if let (Some(latest), Some(version)) = (latest, tracking.get("version").and_then(Value::as_str))
+        && latest != version
     {
-        if latest != version {
-            push(
-                out,
-                "$.document.tracking.version",
-                format!(
-                    "version {version:?} is not the latest revision number {latest:?} (6.1.16)"
-                ),
-            );
-        }
+        push(
+            out,
+            "$.document.tracking.version",
+            format!("version {version:?} is not the latest revision number {latest:?} (6.1.16)"),
+        );
     }
 }
 

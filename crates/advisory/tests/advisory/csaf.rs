@@ -1,0 +1,170 @@
+//! CSAF 2.0 specifics: what 2.0 cannot say (CVSS v4.0, withdrawn), drafts, file names, and
+//! our semantic checks over the OASIS example documents.
+
+use advisory::{ExportOptions, Format, Status, csaf, osv};
+use serde_json::Value;
+
+use crate::common::{record, records, ts};
+
+fn notes(v: &Value) -> Vec<(String, String)> {
+    v["notes"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|n| {
+            (
+                n["title"].as_str().unwrap_or("").to_owned(),
+                n["text"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn file_names_follow_section_5_1() {
+    // The rule's own example, as the OASIS example file is named.
+    assert_eq!(csaf::filename("RHSA-2021:5186"), "rhsa-2021_5186.json");
+    assert_eq!(csaf::filename("BSI-2022-0001"), "bsi-2022-0001.json");
+    assert_eq!(
+        csaf::filename("cisco-sa-20180328-smi2"),
+        "cisco-sa-20180328-smi2.json"
+    );
+}
+
+#[test]
+fn the_oasis_examples_pass_our_semantic_checks() {
+    for (name, doc) in records("csaf") {
+        let problems = advisory::validate(Format::Csaf, &doc);
+        assert!(problems.is_empty(), "{name}: {problems:?}");
+    }
+}
+
+#[test]
+fn cvss_v4_becomes_a_note_because_csaf_2_0_has_no_cvss_v4() {
+    let src = record("osv", "GHSA-cxww-7g56-2vh6.json");
+    let a = osv::from_osv(&src).expect("import");
+    let doc = csaf::to_csaf(&a, &ExportOptions::default()).expect("export");
+    let v3 = src["severity"][0]["score"].as_str().expect("v3 vector");
+    let v4 = src["severity"][1]["score"].as_str().expect("v4 vector");
+    assert!(v4.starts_with("CVSS:4.0/"));
+    let vuln = &doc["vulnerabilities"][0];
+    let scores = vuln["scores"].as_array().expect("scores");
+    assert_eq!(scores.len(), 1);
+    assert_eq!(scores[0]["cvss_v3"]["vectorString"], v3);
+    assert!(
+        notes(vuln)
+            .iter()
+            .any(|(t, text)| t == "CVSS v4.0" && text.contains(v4)),
+        "{:?}",
+        notes(vuln)
+    );
+    assert!(advisory::validate(Format::Csaf, &doc).is_empty());
+}
+
+#[test]
+fn a_withdrawn_advisory_is_a_final_document_that_says_so() {
+    let mut a = osv::from_osv(&record("osv", "GHSA-j8r2-6x86-q33q.json")).expect("import");
+    a.withdraw(ts("2024-02-01T10:00:00Z"), "Duplicate of another advisory")
+        .expect("withdraw");
+    let doc = csaf::to_csaf(&a, &ExportOptions::default()).expect("export");
+    let document = &doc["document"];
+    assert_eq!(document["tracking"]["status"], "final");
+    assert!(
+        document["title"]
+            .as_str()
+            .expect("title")
+            .starts_with("WITHDRAWN: ")
+    );
+    assert!(notes(document).iter().any(|(t, _)| t == "Withdrawn"));
+    let history = document["tracking"]["revision_history"]
+        .as_array()
+        .expect("history");
+    let last = history.last().expect("a revision");
+    assert_eq!(last["summary"], "Withdrawn");
+    assert_eq!(last["date"], "2024-02-01T10:00:00Z");
+    assert_eq!(document["tracking"]["version"], last["number"]);
+    assert!(advisory::validate(Format::Csaf, &doc).is_empty());
+}
+
+#[test]
+fn a_draft_is_a_draft_document_with_version_zero() {
+    let mut a = osv::from_osv(&record("osv", "GHSA-35jh-r3h4-6jhm.json")).expect("import");
+    a.status = Status::Draft;
+    a.published = None;
+    let doc = csaf::to_csaf(&a, &ExportOptions::default()).expect("export");
+    let tracking = &doc["document"]["tracking"];
+    assert_eq!(tracking["status"], "draft");
+    assert_eq!(tracking["version"], "0");
+    assert_eq!(doc["document"]["distribution"]["tlp"]["label"], "AMBER");
+    assert!(advisory::validate(Format::Csaf, &doc).is_empty());
+}
+
+#[test]
+fn every_affected_range_is_a_product_with_its_fix() {
+    // lodash: two packages, each `introduced 0, fixed 4.17.21`.
+    let src = record("osv", "GHSA-35jh-r3h4-6jhm.json");
+    let a = osv::from_osv(&src).expect("import");
+    let doc = csaf::to_csaf(&a, &ExportOptions::default()).expect("export");
+    let status = &doc["vulnerabilities"][0]["product_status"];
+    let affected = status["known_affected"].as_array().expect("known_affected");
+    let fixed = status["fixed"].as_array().expect("fixed");
+    assert_eq!(
+        affected.len(),
+        src["affected"].as_array().expect("affected").len()
+    );
+    assert_eq!(fixed.len(), affected.len());
+    let remediations = doc["vulnerabilities"][0]["remediations"]
+        .as_array()
+        .expect("remediations");
+    let fixed_in = src["affected"][0]["ranges"][0]["events"][1]["fixed"]
+        .as_str()
+        .expect("fixed");
+    assert!(
+        remediations
+            .iter()
+            .all(|r| r["details"].as_str().expect("details").contains(fixed_in))
+    );
+    assert_eq!(
+        doc["vulnerabilities"][0]["cve"], src["aliases"][0],
+        "the CVE alias is the vulnerability's cve"
+    );
+}
+
+#[cfg(feature = "csaf-oracle")]
+#[test]
+fn exports_pass_the_csaf_rs_mandatory_tests() {
+    use csaf_rs::validation::validate_by_preset;
+    let opts = ExportOptions::default();
+    let mut docs = Vec::new();
+    for (name, src) in records("osv") {
+        docs.push((
+            name,
+            csaf::to_csaf(&osv::from_osv(&src).expect("import"), &opts).expect("export"),
+        ));
+    }
+    for (name, src) in records("cve") {
+        let a = advisory::cve::from_cve(&src).expect("import");
+        docs.push((name, csaf::to_csaf(&a, &opts).expect("export")));
+    }
+    let mut withdrawn = osv::from_osv(&record("osv", "GHSA-j8r2-6x86-q33q.json")).expect("import");
+    withdrawn
+        .withdraw(ts("2024-02-01T10:00:00Z"), "Withdrawn")
+        .expect("withdraw");
+    docs.push((
+        "withdrawn".to_owned(),
+        csaf::to_csaf(&withdrawn, &opts).expect("export"),
+    ));
+    for (name, doc) in docs {
+        let loaded =
+            csaf_rs::csaf2_0::loader::load_document(doc.clone()).expect("csaf-rs loads it");
+        let result = validate_by_preset(&loaded, "2.0", "basic").expect("preset");
+        let failures: Vec<String> = result
+            .test_results
+            .iter()
+            .filter(|t| matches!(&t.status, csaf_rs::validation::TestResultStatus::Failure { errors, .. } if !errors.is_empty()))
+            .map(|t| format!("{}: {:?}", t.test_id, t.status))
+            .collect();
+        assert!(result.success, "{name}: {failures:#?}");
+    }
+}
