@@ -139,6 +139,24 @@ codes! {
     /// The retrieval URL is in no `Canonical` field.
     NoCanonicalMatch = "no_canonical_match", Error, "RFC 9116 §2.5.2",
         "the URI the file was retrieved from must be listed in a Canonical field";
+    /// Nothing was found at the retrieval URL(s) (HTTP status other than 200).
+    NoSecurityTxt = "no_security_txt", Error, "RFC 9116 §3",
+        "no security.txt was found at /.well-known/security.txt (nor at /security.txt)";
+    /// The file was found, but not under `/.well-known/`.
+    Location = "location", Error, "RFC 9116 §3",
+        "the file must be placed under the /.well-known/ path";
+    /// The file was retrieved (or redirected) over a scheme other than https.
+    InvalidUriScheme = "invalid_uri_scheme", Error, "RFC 9116 §3, §5.7",
+        "the file must be retrieved over HTTPS";
+    /// No `Content-Type` header.
+    NoContentType = "no_content_type", Error, "RFC 9116 §3",
+        "the file must be served with a Content-Type header of text/plain";
+    /// `Content-Type` is not `text/plain`.
+    InvalidMedia = "invalid_media", Error, "RFC 9116 §3, §4",
+        "the file must be served as text/plain";
+    /// A `charset` other than `utf-8`.
+    InvalidCharset = "invalid_charset", Error, "RFC 9116 §3, §4",
+        "the file must be served with charset=utf-8 (or no charset)";
     /// `Expires` is more than a year ahead.
     LongExpiry = "long_expiry", Warning, "RFC 9116 §2.5.5",
         "Expires should be less than a year into the future";
@@ -211,6 +229,12 @@ codes! {
     /// No `Policy` field.
     NoPolicy = "no_policy", Info, "RFC 9116 §3.1",
         "a Policy field should describe the scope and the disclosure process";
+    /// The retrieval followed redirects (RFC 9116 §3 allows them; researchers inspect them).
+    Redirected = "redirected", Info, "RFC 9116 §3, §5.2",
+        "the retrieval was redirected";
+    /// The fetch itself failed (network, TLS, too many redirects).
+    FetchFailed = "fetch_failed", Error, "RFC 9116 §3",
+        "the file could not be retrieved";
     /// Findings of one code were capped.
     FindingsTruncated = "findings_truncated", Info, "-",
         "further findings of the same code were omitted";

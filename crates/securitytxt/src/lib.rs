@@ -25,6 +25,7 @@
 
 mod code;
 mod expires;
+mod fetch;
 mod lang;
 mod lint;
 #[cfg(feature = "sign")]
@@ -36,6 +37,9 @@ mod uri;
 mod wellknown;
 
 pub use code::{Code, Finding, Level};
+pub use fetch::{
+    Hop, HttpResponse, MAX_REDIRECTS, Retrieved, candidate_urls, lint_retrieved, retrieve,
+};
 pub use lint::{KNOWN_FIELDS, LintOptions, Report, lint};
 pub use parse::{DEFAULT_MAX_SIZE, Document, Field, Parsed, parse, parse_with_limit};
 pub use pgp::{

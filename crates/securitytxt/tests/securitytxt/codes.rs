@@ -29,6 +29,12 @@ const PUBLISHED: &[(&str, &str)] = &[
     ("pgp_signature_error", "error"),
     ("no_csaf_file", "error"),
     ("no_canonical_match", "error"),
+    ("no_security_txt", "error"),
+    ("location", "error"),
+    ("invalid_uri_scheme", "error"),
+    ("no_content_type", "error"),
+    ("invalid_media", "error"),
+    ("invalid_charset", "error"),
     ("long_expiry", "warning"),
     ("no_encryption", "info"),
     ("not_signed", "info"),
@@ -53,10 +59,12 @@ const PUBLISHED: &[(&str, &str)] = &[
     ("dash_escape", "error"),
     ("no_hash_header", "warning"),
     ("no_policy", "info"),
+    ("redirected", "info"),
+    ("fetch_failed", "error"),
     ("findings_truncated", "info"),
 ];
 
-/// sectxt 0.9.8's file-level codes (from the shared data README), which we must keep by name.
+/// sectxt 0.9.8's codes (file and HTTP level, from the shared data README), kept by name.
 const SECTXT: &[&str] = &[
     "utf8",
     "bom_in_file",
@@ -83,6 +91,12 @@ const SECTXT: &[&str] = &[
     "pgp_signature_error",
     "no_csaf_file",
     "no_canonical_match",
+    "no_security_txt",
+    "location",
+    "invalid_uri_scheme",
+    "no_content_type",
+    "invalid_media",
+    "invalid_charset",
     "long_expiry",
     "no_encryption",
     "not_signed",

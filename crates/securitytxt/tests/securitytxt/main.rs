@@ -3,6 +3,7 @@
 mod codes;
 mod corpus;
 mod differences;
+mod http;
 mod render;
 #[cfg(feature = "sign")]
 mod sign;
