@@ -292,9 +292,33 @@ fn base_index(v: &[u8; N]) -> usize {
 type BaseTable = [u8; 2592];
 /// Modified impact for MS (U, C) × CR, IR, AR (L, M/X, H) × MC, MI, MA (H, L, N).
 type ImpactTable = [f64; 1458];
+/// `Roundup(score × E × RL × RC)` in tenths for every score in tenths (0..=100)
+/// and weight class of E (1.0, U, P, F), RL (1.0, O, T, W) and RC (1.0, U, R).
+type TemporalTable = [u8; 101 * 48];
+/// The lookup tables of one version.
+type Tables = (BaseTable, ImpactTable, TemporalTable);
 
-static TABLES_30: std::sync::OnceLock<(BaseTable, ImpactTable)> = std::sync::OnceLock::new();
-static TABLES_31: std::sync::OnceLock<(BaseTable, ImpactTable)> = std::sync::OnceLock::new();
+/// Weight class of a stored E value (absent, X, U, P, F, H).
+const E_CLASS: [usize; 6] = [0, 0, 1, 2, 3, 0];
+/// Weight class of a stored RL value (absent, X, O, T, W, U).
+const RL_CLASS: [usize; 6] = [0, 0, 1, 2, 3, 0];
+/// Weight class of a stored RC value (absent, X, U, R, C).
+const RC_CLASS: [usize; 5] = [0, 0, 1, 2, 0];
+/// A stored value for each class of E, RL, RC.
+const E_OF_CLASS: [u8; 4] = [1, 2, 3, 4];
+const RL_OF_CLASS: [u8; 4] = [1, 2, 3, 4];
+const RC_OF_CLASS: [u8; 3] = [1, 2, 3];
+
+#[inline]
+fn temporal_index(t: u8, e: u8, rl: u8, rc: u8) -> usize {
+    usize::from(t.min(100)) * 48
+        + E_CLASS[usize::from(e) % 6] * 12
+        + RL_CLASS[usize::from(rl) % 6] * 3
+        + RC_CLASS[usize::from(rc) % 5]
+}
+
+static TABLES_30: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+static TABLES_31: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
 
 /// Requirement weight class of a stored CR/IR/AR value (absent, X, L, M, H):
 /// 0 = L (0.5), 1 = M, X or absent (1.0), 2 = H (1.5).
@@ -303,7 +327,7 @@ const REQ_CLASS: [usize; 5] = [1, 1, 0, 1, 2];
 const REQ_OF_CLASS: [u8; 3] = [2, 3, 4];
 
 /// The lookup tables of a version, computed on first use with [`compute`]'s arithmetic.
-fn tables(version: Version) -> &'static (BaseTable, ImpactTable) {
+fn tables(version: Version) -> &'static Tables {
     let cell = if version == Version::V30 {
         &TABLES_30
     } else {
@@ -341,19 +365,31 @@ fn tables(version: Version) -> &'static (BaseTable, ImpactTable) {
                 [cia(0), cia(1), cia(2)],
             );
         }
-        (base, imp)
+        let mut temporal = [0u8; 101 * 48];
+        for (idx, x) in temporal.iter_mut().enumerate() {
+            let (t, c) = ((idx / 48) as u8, idx % 48);
+            let (e, rl, rc) = (
+                E_OF_CLASS[c / 12],
+                RL_OF_CLASS[c / 3 % 4],
+                RC_OF_CLASS[c % 3],
+            );
+            *x = round_up(
+                version,
+                tenths_f64(t) * w(&W_E, e) * w(&W_RL, rl) * w(&W_RC, rc),
+            );
+        }
+        (base, imp, temporal)
     })
 }
 
 /// Base, temporal and environmental scores in tenths (the same as [`compute`]).
 #[inline]
 fn fast_scores(version: Version, vals: &[u8; N]) -> (u8, u8, u8) {
-    let (base_table, impact_table) = tables(version);
+    let (base_table, impact_table, temporal_table) = tables(version);
     let base = base_table[base_index(vals)];
     let (e, rl, rc) = (vals[E], vals[E + 1], vals[E + 2]);
     let (cr, ir, ar) = (vals[CR], vals[CR + 1], vals[CR + 2]);
-    let (we, wrl, wrc) = (w(&W_E, e), w(&W_RL, rl), w(&W_RC, rc));
-    let temporal = round_up(version, tenths_f64(base) * we * wrl * wrc);
+    let temporal = temporal_table[temporal_index(base, e, rl, rc)];
 
     let mav = eff(vals, MAV, 0);
     let mac = eff(vals, MAV + 1, 1);
@@ -381,7 +417,7 @@ fn fast_scores(version: Version, vals: &[u8; N]) -> (u8, u8, u8) {
         } else {
             round_up(version, (m_impact + m_expl).min(10.0))
         };
-        round_up(version, tenths_f64(inner) * we * wrl * wrc)
+        temporal_table[temporal_index(inner, e, rl, rc)]
     };
     (base, temporal, environmental)
 }

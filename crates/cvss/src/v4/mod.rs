@@ -183,7 +183,7 @@ impl Vector {
 
     /// The score (no heap allocation).
     pub fn score(&self) -> Score {
-        self.detail().score
+        Score::clamped(i128::from(fast_score(&Effective::new(&self.vals))))
     }
 
     /// The score with the MacroVector and interpolation steps behind it.
@@ -234,7 +234,7 @@ impl core::str::FromStr for Vector {
 /// Effective values as zero-based indices (see `scripts/gen_v4_tables.py`):
 /// AV N A L P; PR N L H; UI N P A; AC L H; AT N P; VC/VI/VA H L N; SC H L N;
 /// SI/SA H L N S; E A P U; CR/IR/AR H M L.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Effective {
     av: u8,
     ac: u8,
@@ -388,25 +388,248 @@ fn first_max<const K: usize>(
         .position(|c| (0..K).all(|j| lv(levels[j], cur[j]) - lv(levels[j], c[j]) >= 0.0))
 }
 
-fn compute(e: &Effective) -> Detail {
-    let mv = e.macro_vector();
-    let no_impact = e.vc == 2 && e.vi == 2 && e.va == 2 && e.sc == 2 && e.si == 2 && e.sa == 2;
-    let Some(value_t) = lookup(mv).filter(|_| !no_impact) else {
-        return Detail {
-            macro_vector: mv,
-            no_impact,
-            macro_score: Score::MIN,
-            lower_scores: [None; 5],
-            distances: [0.0; 5],
-            normalized: [0.0; 5],
-            mean_distance: 0.0,
-            score: Score::MIN,
-        };
-    };
-    let value = tenths(value_t);
-    let [eq1, eq2, eq3, eq4, eq5, eq6] = mv;
+const LEVELS_EQ1: [&[f64]; 3] = [&LEVEL_AV, &LEVEL_PR, &LEVEL_UI];
+const LEVELS_EQ2: [&[f64]; 2] = [&LEVEL_AC, &LEVEL_AT];
+const LEVELS_EQ36: [&[f64]; 6] = [
+    &LEVEL_VC, &LEVEL_VI, &LEVEL_VA, &LEVEL_CR, &LEVEL_IR, &LEVEL_AR,
+];
+const LEVELS_EQ4: [&[f64]; 3] = [&LEVEL_SC, &LEVEL_SI, &LEVEL_SA];
 
-    // Next lower MacroVector per EQ.
+/// Severity distance of `cur` from the highest-severity fragment `m`: the sum,
+/// left to right as `cvss40.js` adds them, of the per-metric level differences.
+#[inline]
+fn dist<const K: usize>(levels: [&[f64]; K], cur: [u8; K], m: [u8; K]) -> f64 {
+    let d = |j: usize| lv(levels[j], cur[j]) - lv(levels[j], m[j]);
+    let mut acc = d(0);
+    for j in 1..K {
+        acc += d(j);
+    }
+    acc
+}
+
+/// Level and distance of one EQ's own metrics: `fits` is false when no
+/// highest-severity fragment of that level is at or above the vector.
+#[derive(Clone, Copy, Debug, Default)]
+struct EqPart {
+    level: u8,
+    /// EQ6 level (only in the EQ3+EQ6 table).
+    level6: u8,
+    dist: f64,
+    fits: bool,
+}
+
+fn eq_part<const K: usize>(cands: &[[u8; K]], cur: [u8; K], levels: [&[f64]; K]) -> (f64, bool) {
+    match first_max(cands, cur, levels).and_then(|i| cands.get(i)) {
+        Some(m) => (dist(levels, cur, *m), true),
+        None => (0.0, false),
+    }
+}
+
+/// What the interpolation needs of one MacroVector.
+#[derive(Clone, Copy, Debug, Default)]
+struct MacroPart {
+    exists: bool,
+    value: f64,
+    /// For EQ1, EQ2, EQ3+EQ6, EQ4, EQ5: whether a lower MacroVector exists, and
+    /// the available distance `value - lower`.
+    has_lower: [bool; 5],
+    available: [f64; 5],
+    /// `max_severity * 0.1` for EQ1, EQ2, EQ3+EQ6, EQ4.
+    max: [f64; 4],
+    /// How many EQs have a lower MacroVector.
+    n: u32,
+}
+
+/// Per-EQ and per-MacroVector tables for [`fast_score`], computed on first use
+/// with the same functions as [`compute`].
+#[derive(Debug)]
+struct FastTables {
+    eq1: [EqPart; 36],
+    eq2: [EqPart; 4],
+    eq36: [EqPart; 729],
+    eq4: [EqPart; 48],
+    macros: [MacroPart; 324],
+}
+
+static FAST: std::sync::OnceLock<FastTables> = std::sync::OnceLock::new();
+
+fn fast_tables() -> &'static FastTables {
+    FAST.get_or_init(|| {
+        let base = Effective::default();
+        let mut t = FastTables {
+            eq1: [EqPart::default(); 36],
+            eq2: [EqPart::default(); 4],
+            eq36: [EqPart::default(); 729],
+            eq4: [EqPart::default(); 48],
+            macros: [MacroPart::default(); 324],
+        };
+        for (i, p) in t.eq1.iter_mut().enumerate() {
+            let cur = [(i / 9) as u8, (i / 3 % 3) as u8, (i % 3) as u8];
+            let e = Effective {
+                av: cur[0],
+                pr: cur[1],
+                ui: cur[2],
+                ..base
+            };
+            let level = e.macro_vector()[0];
+            let (dist, fits) = eq_part(MAX_EQ1[usize::from(level)], cur, LEVELS_EQ1);
+            *p = EqPart {
+                level,
+                level6: 0,
+                dist,
+                fits,
+            };
+        }
+        for (i, p) in t.eq2.iter_mut().enumerate() {
+            let cur = [(i / 2) as u8, (i % 2) as u8];
+            let e = Effective {
+                ac: cur[0],
+                at: cur[1],
+                ..base
+            };
+            let level = e.macro_vector()[1];
+            let (dist, fits) = eq_part(MAX_EQ2[usize::from(level)], cur, LEVELS_EQ2);
+            *p = EqPart {
+                level,
+                level6: 0,
+                dist,
+                fits,
+            };
+        }
+        for (i, p) in t.eq36.iter_mut().enumerate() {
+            let cur = [243, 81, 27, 9, 3, 1].map(|d| (i / d % 3) as u8);
+            let e = Effective {
+                vc: cur[0],
+                vi: cur[1],
+                va: cur[2],
+                cr: cur[3],
+                ir: cur[4],
+                ar: cur[5],
+                ..base
+            };
+            let mv = e.macro_vector();
+            let (level, level6) = (mv[2], mv[5]);
+            let cands = MAX_EQ3EQ6[usize::from(level) * 2 + usize::from(level6)];
+            let (dist, fits) = eq_part(cands, cur, LEVELS_EQ36);
+            *p = EqPart {
+                level,
+                level6,
+                dist,
+                fits,
+            };
+        }
+        for (i, p) in t.eq4.iter_mut().enumerate() {
+            let cur = [(i / 16) as u8, (i / 4 % 4) as u8, (i % 4) as u8];
+            let e = Effective {
+                sc: cur[0],
+                si: cur[1],
+                sa: cur[2],
+                ..base
+            };
+            let level = e.macro_vector()[3];
+            let (dist, fits) = eq_part(MAX_EQ4[usize::from(level)], cur, LEVELS_EQ4);
+            *p = EqPart {
+                level,
+                level6: 0,
+                dist,
+                fits,
+            };
+        }
+        for (i, m) in t.macros.iter_mut().enumerate() {
+            let mv =
+                [i / 108, i / 54 % 2, i / 18 % 3, i / 6 % 3, i / 2 % 3, i % 2].map(|x| x as u8);
+            let Some(value_t) = lookup(mv) else { continue };
+            let value = tenths(value_t);
+            let lower = lower_macro_vectors(mv);
+            let [eq1, eq2, eq3, eq4, _, eq6] = mv.map(usize::from);
+            let step = 0.1;
+            *m = MacroPart {
+                exists: true,
+                value,
+                has_lower: lower.map(|l| l.is_some()),
+                available: lower.map(|l| l.map_or(0.0, |l| value - tenths(l))),
+                max: [
+                    f64::from(MAX_SEV_EQ1[eq1]) * step,
+                    f64::from(MAX_SEV_EQ2[eq2]) * step,
+                    f64::from(MAX_SEV_EQ3EQ6[eq3 * 2 + eq6]) * step,
+                    f64::from(MAX_SEV_EQ4[eq4]) * step,
+                ],
+                n: lower.iter().filter(|l| l.is_some()).count() as u32,
+            };
+        }
+        t
+    })
+}
+
+/// The score in tenths, from the tables; the same arithmetic as [`compute`]
+/// (which it falls back to in the case the tables do not cover).
+#[inline]
+fn fast_score(e: &Effective) -> u8 {
+    if e.vc == 2 && e.vi == 2 && e.va == 2 && e.sc == 2 && e.si == 2 && e.sa == 2 {
+        return 0;
+    }
+    let t = fast_tables();
+    let at = |i: usize, len: usize| i.min(len - 1);
+    let i1 = usize::from(e.av) * 9 + usize::from(e.pr) * 3 + usize::from(e.ui);
+    let i36 = usize::from(e.vc) * 243
+        + usize::from(e.vi) * 81
+        + usize::from(e.va) * 27
+        + usize::from(e.cr) * 9
+        + usize::from(e.ir) * 3
+        + usize::from(e.ar);
+    let i4 = usize::from(e.sc) * 16 + usize::from(e.si) * 4 + usize::from(e.sa);
+    let p1 = &t.eq1[at(i1, 36)];
+    let p2 = &t.eq2[at(usize::from(e.ac) * 2 + usize::from(e.at), 4)];
+    let p36 = &t.eq36[at(i36, 729)];
+    let p4 = &t.eq4[at(i4, 48)];
+    if !(p1.fits && p2.fits && p36.fits && p4.fits) || e.e > 2 {
+        return compute(e).score.tenths();
+    }
+    let mi = usize::from(p1.level) * 108
+        + usize::from(p2.level) * 54
+        + usize::from(p36.level) * 18
+        + usize::from(p4.level) * 6
+        + usize::from(e.e) * 2
+        + usize::from(p36.level6);
+    let m = &t.macros[at(mi, 324)];
+    if !m.exists {
+        return 0;
+    }
+    let norm = |k: usize, dist: f64, max: f64| {
+        if m.has_lower[k] {
+            m.available[k] * (dist / max)
+        } else {
+            0.0
+        }
+    };
+    let n1 = norm(0, p1.dist, m.max[0]);
+    let n2 = norm(1, p2.dist, m.max[1]);
+    let n36 = norm(2, p36.dist, m.max[2]);
+    let n4 = norm(3, p4.dist, m.max[3]);
+    // EQ5's proportion is always 0, but it counts in the mean.
+    let n5 = norm(4, 0.0, 1.0);
+    let mean = if m.n == 0 {
+        0.0
+    } else {
+        (n1 + n2 + n36 + n4 + n5) / f64::from(m.n)
+    };
+    round_score(m.value - mean)
+}
+
+/// Clamps to 0..=10 and rounds half up to tenths after adding 1e-6 (the
+/// November 2024 fix). `y as i64` is `floor(y)` for `y ≥ 0`, and `y - floor(y)`
+/// is exact, so this is `Math.round` without a libm call.
+#[inline]
+fn round_score(v: f64) -> u8 {
+    let y = (v.clamp(0.0, 10.0) + 1e-6) * 10.0;
+    let f = y as i64;
+    let t = if y - f as f64 >= 0.5 { f + 1 } else { f };
+    t.clamp(0, 100) as u8
+}
+
+/// The next lower MacroVector's score for EQ1, EQ2, EQ3+EQ6, EQ4 and EQ5.
+fn lower_macro_vectors(mv: [u8; 6]) -> [Option<u8>; 5] {
+    let [eq1, eq2, eq3, eq4, eq5, eq6] = mv;
     let l1 = lookup([eq1 + 1, eq2, eq3, eq4, eq5, eq6]);
     let l2 = lookup([eq1, eq2 + 1, eq3, eq4, eq5, eq6]);
     let l36 = match (eq3, eq6) {
@@ -425,6 +648,29 @@ fn compute(e: &Effective) -> Detail {
     };
     let l4 = lookup([eq1, eq2, eq3, eq4 + 1, eq5, eq6]);
     let l5 = lookup([eq1, eq2, eq3, eq4, eq5 + 1, eq6]);
+    [l1, l2, l36, l4, l5]
+}
+
+fn compute(e: &Effective) -> Detail {
+    let mv = e.macro_vector();
+    let no_impact = e.vc == 2 && e.vi == 2 && e.va == 2 && e.sc == 2 && e.si == 2 && e.sa == 2;
+    let Some(value_t) = lookup(mv).filter(|_| !no_impact) else {
+        return Detail {
+            macro_vector: mv,
+            no_impact,
+            macro_score: Score::MIN,
+            lower_scores: [None; 5],
+            distances: [0.0; 5],
+            normalized: [0.0; 5],
+            mean_distance: 0.0,
+            score: Score::MIN,
+        };
+    };
+    let value = tenths(value_t);
+    let [eq1, eq2, eq3, eq4, _, eq6] = mv;
+
+    // Next lower MacroVector per EQ.
+    let [l1, l2, l36, l4, l5] = lower_macro_vectors(mv);
 
     // Highest-severity vector: the first candidate (eq1 outermost) that the vector
     // does not exceed on any metric. The conditions are per EQ, so the first
@@ -437,16 +683,10 @@ fn compute(e: &Effective) -> Detail {
     let cur2 = [e.ac, e.at];
     let cur36 = [e.vc, e.vi, e.va, e.cr, e.ir, e.ar];
     let cur4 = [e.sc, e.si, e.sa];
-    let f1 = first_max(c1, cur1, [&LEVEL_AV, &LEVEL_PR, &LEVEL_UI]);
-    let f2 = first_max(c2, cur2, [&LEVEL_AC, &LEVEL_AT]);
-    let f36 = first_max(
-        c36,
-        cur36,
-        [
-            &LEVEL_VC, &LEVEL_VI, &LEVEL_VA, &LEVEL_CR, &LEVEL_IR, &LEVEL_AR,
-        ],
-    );
-    let f4 = first_max(c4, cur4, [&LEVEL_SC, &LEVEL_SI, &LEVEL_SA]);
+    let f1 = first_max(c1, cur1, LEVELS_EQ1);
+    let f2 = first_max(c2, cur2, LEVELS_EQ2);
+    let f36 = first_max(c36, cur36, LEVELS_EQ36);
+    let f4 = first_max(c4, cur4, LEVELS_EQ4);
     // If no combination fits, cvss40.js ends its loop on the last combination.
     let (m1, m2, m36, m4) = match (f1, f2, f36, f4) {
         (Some(a), Some(b), Some(c), Some(d)) => (c1.get(a), c2.get(b), c36.get(c), c4.get(d)),
@@ -458,16 +698,10 @@ fn compute(e: &Effective) -> Detail {
         m36.copied().unwrap_or(cur36),
         m4.copied().unwrap_or(cur4),
     );
-    let d = |t: &[f64], c: u8, m: u8| lv(t, c) - lv(t, m);
-    let dist1 = d(&LEVEL_AV, e.av, m1[0]) + d(&LEVEL_PR, e.pr, m1[1]) + d(&LEVEL_UI, e.ui, m1[2]);
-    let dist2 = d(&LEVEL_AC, e.ac, m2[0]) + d(&LEVEL_AT, e.at, m2[1]);
-    let dist36 = d(&LEVEL_VC, e.vc, m36[0])
-        + d(&LEVEL_VI, e.vi, m36[1])
-        + d(&LEVEL_VA, e.va, m36[2])
-        + d(&LEVEL_CR, e.cr, m36[3])
-        + d(&LEVEL_IR, e.ir, m36[4])
-        + d(&LEVEL_AR, e.ar, m36[5]);
-    let dist4 = d(&LEVEL_SC, e.sc, m4[0]) + d(&LEVEL_SI, e.si, m4[1]) + d(&LEVEL_SA, e.sa, m4[2]);
+    let dist1 = dist(LEVELS_EQ1, cur1, m1);
+    let dist2 = dist(LEVELS_EQ2, cur2, m2);
+    let dist36 = dist(LEVELS_EQ36, cur36, m36);
+    let dist4 = dist(LEVELS_EQ4, cur4, m4);
 
     let step = 0.1;
     let max1 = f64::from(MAX_SEV_EQ1[usize::from(eq1)]) * step;
@@ -494,9 +728,8 @@ fn compute(e: &Effective) -> Detail {
     } else {
         (n1 + n2 + n36 + n4 + n5) / f64::from(n)
     };
-    let v = (value - mean).clamp(0.0, 10.0);
     // November 2024 fix: add 1e-6 before rounding half up.
-    let t = ((v + 1e-6) * 10.0).round();
+    let t = round_score(value - mean);
     Detail {
         macro_vector: mv,
         no_impact,
@@ -505,6 +738,6 @@ fn compute(e: &Effective) -> Detail {
         distances: [dist1, dist2, dist36, dist4, 0.0],
         normalized: [n1, n2, n36, n4, n5],
         mean_distance: mean,
-        score: Score::clamped(t as i128),
+        score: Score::clamped(i128::from(t)),
     }
 }

@@ -19,6 +19,27 @@ fn check(line: &str) -> Option<String> {
     };
     let v = parsed.ok()?;
     let s = v.scores();
+    // The explanation's arithmetic (no lookup tables) gives the same scores.
+    let same = match v.explain() {
+        cvss::Explanation::V2 { detail, .. } => {
+            [
+                Some(detail.base),
+                Some(detail.temporal),
+                Some(detail.environmental),
+            ] == [s.base, s.temporal, s.environmental]
+        }
+        cvss::Explanation::V3 { detail, .. } => {
+            [
+                Some(detail.base),
+                Some(detail.temporal),
+                Some(detail.environmental),
+            ] == [s.base, s.temporal, s.environmental]
+        }
+        cvss::Explanation::V4 { detail, .. } => detail.score == s.score,
+    };
+    if !same {
+        return Some(format!("{input}: explanation disagrees with scores {s:?}"));
+    }
     let ok = match v {
         Vector::V4(_) => {
             exp.first() == Some(&Some(i32::from(s.score.tenths()))) && s.base.is_none()
