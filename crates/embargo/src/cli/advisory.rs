@@ -1,0 +1,270 @@
+//! `embargo advisory convert` and `embargo advisory validate`.
+//!
+//! Self-contained: clap, serde_json, anyhow and the `advisory` crate only. Register with
+//! `Advisory { #[command(subcommand)] command: cli::advisory::Command }` and call
+//! [`run`]. Exit codes: 0 all inputs valid, 1 some input invalid (details per input),
+//! 2 usage error.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use advisory::{ExportOptions, Format, Problem};
+use serde_json::{Value, json};
+
+/// Advisory formats: convert between OSV, CVE JSON 5 and CSAF 2.0; validate documents.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Convert an advisory (FILE, or standard input) to another format; JSON on stdout.
+    Convert(ConvertArgs),
+    /// Check documents against the official schema plus semantic rules (ordered version
+    /// ranges, well-formed ids, valid CVSS vectors, CSAF mandatory tests).
+    Validate(ValidateArgs),
+}
+
+/// Formats that can be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// OSV (also GitHub's GHSA records).
+    Osv,
+    /// CVE JSON 5 record.
+    Cve5,
+}
+
+/// Formats that can be written or validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Osv,
+    /// CVE JSON 5.1 full record (see --cna-container for the CNA container alone).
+    Cve5,
+    /// CSAF 2.0 security advisory.
+    Csaf,
+}
+
+impl From<InputFormat> for Format {
+    fn from(f: InputFormat) -> Self {
+        match f {
+            InputFormat::Osv => Self::Osv,
+            InputFormat::Cve5 => Self::Cve5,
+        }
+    }
+}
+
+impl From<OutputFormat> for Format {
+    fn from(f: OutputFormat) -> Self {
+        match f {
+            OutputFormat::Osv => Self::Osv,
+            OutputFormat::Cve5 => Self::Cve5,
+            OutputFormat::Csaf => Self::Csaf,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// Format of the input.
+    #[arg(long, value_enum)]
+    pub from: InputFormat,
+    /// Format to write.
+    #[arg(long, value_enum)]
+    pub to: OutputFormat,
+    /// Input file; standard input when absent.
+    pub file: Option<PathBuf>,
+    /// With --to cve5: write only the CNA container (what a CNA submits to CVE Services).
+    #[arg(long)]
+    pub cna_container: bool,
+    /// CVE: the CNA's organisation UUID, used when the advisory has no assigner.
+    #[arg(long, value_name = "UUID")]
+    pub cna_org_id: Option<String>,
+    /// CVE: the CNA's short name.
+    #[arg(long, value_name = "NAME")]
+    pub cna_short_name: Option<String>,
+    /// CSAF: publisher name.
+    #[arg(long, value_name = "NAME")]
+    pub publisher_name: Option<String>,
+    /// CSAF: publisher namespace (a URL the publisher controls).
+    #[arg(long, value_name = "URL")]
+    pub publisher_namespace: Option<String>,
+    /// CSAF: publisher category.
+    #[arg(long, value_name = "CATEGORY", value_parser = ["coordinator", "discoverer", "other", "translator", "user", "vendor"])]
+    pub publisher_category: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Format of the documents.
+    #[arg(long, value_enum)]
+    pub format: OutputFormat,
+    /// With --format cve5: the files are CNA containers, not full records.
+    #[arg(long)]
+    pub cna_container: bool,
+    /// Print one JSON object per input, one per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Documents to check.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs an `embargo advisory …` subcommand.
+pub fn run(
+    command: Command,
+    stdin: &mut dyn BufRead,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    let result = match command {
+        Command::Convert(args) => convert(&args, stdin, stdout, stderr),
+        Command::Validate(args) => validate(&args, stdout),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_json(text: &str) -> Result<Value, Problem> {
+    serde_json::from_str(text).map_err(|e| Problem {
+        path: "$".to_owned(),
+        message: format!("not JSON: {e}"),
+    })
+}
+
+fn convert(
+    args: &ConvertArgs,
+    stdin: &mut dyn BufRead,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    if args.cna_container && args.to != OutputFormat::Cve5 {
+        anyhow::bail!("--cna-container needs --to cve5");
+    }
+    let (name, text) = match &args.file {
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+        ),
+        None => {
+            let mut s = String::new();
+            stdin
+                .read_to_string(&mut s)
+                .map_err(|e| anyhow::anyhow!("cannot read standard input: {e}"))?;
+            ("<stdin>".to_owned(), s)
+        }
+    };
+    let report = |stderr: &mut dyn Write, problems: &[Problem]| -> anyhow::Result<ExitCode> {
+        for p in problems {
+            writeln!(stderr, "{name}: {p}")?;
+        }
+        Ok(ExitCode::from(1))
+    };
+    let doc = match read_json(&text) {
+        Ok(d) => d,
+        Err(p) => return report(stderr, &[p]),
+    };
+    let model = match advisory::import(args.from.into(), &doc) {
+        Ok(m) => m,
+        Err(e) => {
+            return report(
+                stderr,
+                &[Problem {
+                    path: e.path,
+                    message: e.message,
+                }],
+            );
+        }
+    };
+    let mut opts = ExportOptions::default();
+    if let Some(org) = &args.cna_org_id {
+        opts.cve_org_id.clone_from(org);
+    }
+    if args.cna_short_name.is_some() {
+        opts.cve_short_name.clone_from(&args.cna_short_name);
+    }
+    if let Some(n) = &args.publisher_name {
+        opts.publisher.name.clone_from(n);
+    }
+    if let Some(n) = &args.publisher_namespace {
+        opts.publisher.namespace.clone_from(n);
+    }
+    if let Some(c) = &args.publisher_category {
+        opts.publisher.category.clone_from(c);
+    }
+    let exported = if args.cna_container {
+        advisory::cve::to_cve_cna(&model, &opts)
+    } else {
+        advisory::export(&model, args.to.into(), &opts)
+    };
+    let out = match exported {
+        Ok(v) => v,
+        Err(e) => {
+            return report(
+                stderr,
+                &[Problem {
+                    path: "$".to_owned(),
+                    message: format!("cannot write {:?}: {e}", args.to),
+                }],
+            );
+        }
+    };
+    // Never hand out a document that fails its own schema.
+    let problems = if args.cna_container {
+        advisory::validate_cve_cna(&out)
+    } else {
+        advisory::validate(args.to.into(), &out)
+    };
+    if !problems.is_empty() {
+        return report(stderr, &problems);
+    }
+    serde_json::to_writer_pretty(&mut *stdout, &out)?;
+    writeln!(stdout)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_file(path: &Path, format: Format, cna_container: bool) -> Vec<Problem> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            return vec![Problem {
+                path: "$".to_owned(),
+                message: format!("cannot read the file: {e}"),
+            }];
+        }
+    };
+    match read_json(&text) {
+        Ok(doc) if cna_container => advisory::validate_cve_cna(&doc),
+        Ok(doc) => advisory::validate(format, &doc),
+        Err(p) => vec![p],
+    }
+}
+
+fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if args.cna_container && args.format != OutputFormat::Cve5 {
+        anyhow::bail!("--cna-container needs --format cve5");
+    }
+    let mut all_valid = true;
+    for path in &args.files {
+        let problems = check_file(path, args.format.into(), args.cna_container);
+        all_valid &= problems.is_empty();
+        let name = path.display().to_string();
+        if args.json {
+            let line = json!({"file": name, "valid": problems.is_empty(), "problems": problems});
+            writeln!(stdout, "{line}")?;
+        } else if problems.is_empty() {
+            writeln!(stdout, "{name}: valid")?;
+        } else {
+            for p in &problems {
+                writeln!(stdout, "{name}: {p}")?;
+            }
+        }
+    }
+    Ok(if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
