@@ -348,3 +348,59 @@ pub fn release_notes(advisories: &[Advisory], package: Option<&str>, version: &s
     }
     out
 }
+
+impl Advisory {
+    /// Whether `version` of the package `name` (in `ecosystem`, when given) is affected, as
+    /// OSV's query API answers it: `Some(true)`/`Some(false)` when the listed versions and
+    /// ranges decide it, `None` when a range cannot be compared here (GIT ranges, version
+    /// schemes other than SemVer and dotted numbers).
+    #[must_use]
+    pub fn affects(&self, ecosystem: Option<&str>, name: &str, version: &str) -> Option<bool> {
+        let mut undecided = false;
+        for af in &self.affected {
+            if af.package.name != name
+                || ecosystem.is_some_and(|e| af.package.ecosystem.as_deref() != Some(e))
+            {
+                continue;
+            }
+            if af.versions.iter().any(|v| v == version) {
+                return Some(true);
+            }
+            for r in &af.ranges {
+                if r.kind == RangeKind::Git {
+                    undecided = true;
+                    continue;
+                }
+                let semver = r.kind == RangeKind::Semver;
+                // ECOSYSTEM ranges: dotted numbers, else SemVer when both sides are SemVer.
+                let cmp = |a: &str, b: &str| {
+                    crate::semantic::compare(a, b, semver)
+                        .or_else(|| crate::semantic::compare(a, b, true))
+                };
+                for span in r.spans() {
+                    let Some(after_start) =
+                        cmp(span.introduced, version).map(|o| o != std::cmp::Ordering::Greater)
+                    else {
+                        undecided = true;
+                        continue;
+                    };
+                    let before_end = match span.end {
+                        None | Some(Event::Introduced(_)) => Some(true),
+                        Some(Event::Fixed(v) | Event::Limit(v)) => {
+                            cmp(version, v).map(|o| o == std::cmp::Ordering::Less)
+                        }
+                        Some(Event::LastAffected(v)) => {
+                            cmp(version, v).map(|o| o != std::cmp::Ordering::Greater)
+                        }
+                    };
+                    match before_end {
+                        Some(true) if after_start => return Some(true),
+                        Some(_) => {}
+                        None => undecided = true,
+                    }
+                }
+            }
+        }
+        if undecided { None } else { Some(false) }
+    }
+}

@@ -147,7 +147,7 @@ fn cmp_dotted(a: &[u64], b: &[u64]) -> Ordering {
 
 /// Compares two versions when their scheme allows it: `Some` only when both parse.
 /// `"0"` is the lowest version in every scheme.
-fn compare(a: &str, b: &str, semver: bool) -> Option<Ordering> {
+pub(crate) fn compare(a: &str, b: &str, semver: bool) -> Option<Ordering> {
     match (a == "0", b == "0") {
         (true, true) => return Some(Ordering::Equal),
         (true, false) => return Some(Ordering::Less),

@@ -173,3 +173,39 @@ fn release_notes_list_the_most_severe_first() {
         "{notes}"
     );
 }
+
+#[test]
+fn affected_versions_are_matched_like_the_osv_query_api() {
+    // requests: introduced 2.3.0, fixed 2.31.0 (from the GHSA record).
+    let a = osv::from_osv(&record("osv", "GHSA-j8r2-6x86-q33q.json")).expect("import");
+    assert_eq!(a.affects(Some("PyPI"), "requests", "2.3.0"), Some(true));
+    assert_eq!(a.affects(Some("PyPI"), "requests", "2.30.0"), Some(true));
+    assert_eq!(a.affects(Some("PyPI"), "requests", "2.31.0"), Some(false));
+    assert_eq!(a.affects(Some("PyPI"), "requests", "2.2.1"), Some(false));
+    assert_eq!(a.affects(Some("npm"), "requests", "2.30.0"), Some(false));
+    assert_eq!(a.affects(None, "urllib3", "2.30.0"), Some(false));
+    // Linux: git ranges cannot be decided without the repository.
+    let linux = cve::from_cve(&record("cve", "CVE-2024-26581.json")).expect("import");
+    let name = linux.affected[0].package.name.clone();
+    assert_eq!(linux.affects(None, &name, "0123456789abcdef"), None);
+}
+
+#[test]
+fn the_cna_request_packet_holds_a_valid_container_and_the_form_fields() {
+    let src = record("osv", "GHSA-j8r2-6x86-q33q.json");
+    let mut a = osv::from_osv(&src).expect("import");
+    a.aliases.clear(); // not yet a CVE
+    let packet = cve::request_packet(&a, &advisory::ExportOptions::default()).expect("packet");
+    assert!(advisory::validate_cve_cna(&packet.cna_container).is_empty());
+    let text = &packet.summary;
+    for needle in [
+        "Title:\n  Unintended leak of Proxy-Authorization header in requests\n",
+        "PyPI requests: >= 2.3.0, < 2.31.0",
+        "Fixed versions:\n  requests 2.31.0\n",
+        "CWE-200 Exposure of Sensitive Information to an Unauthorized Actor",
+        "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:C/C:H/I:N/A:N (base score 6.1)",
+        "Public disclosure date:\n  2023-05-22T20:36:32Z\n",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}
