@@ -40,7 +40,9 @@ pub use code::{Code, Finding, Level};
 pub use fetch::{
     Hop, HttpResponse, MAX_REDIRECTS, Retrieved, candidate_urls, lint_retrieved, retrieve,
 };
-pub use lint::{KNOWN_FIELDS, LintOptions, Report, lint};
+/// Re-exported so that callers can pass "now" without depending on `jiff` themselves.
+pub use jiff::Timestamp;
+pub use lint::{KNOWN_FIELDS, LintOptions, Report, Summary, lint};
 pub use parse::{DEFAULT_MAX_SIZE, Document, Field, Parsed, parse, parse_with_limit};
 pub use pgp::{
     BEGIN_SIGNATURE, BEGIN_SIGNED, END_SIGNATURE, Signature, SignatureStatus, SignatureVerifier,

@@ -127,6 +127,42 @@ impl Report {
     }
 }
 
+/// The per-input result of `embargo securitytxt lint --json` (DESIGN §5 / issue 4):
+/// `{"source", "valid", "signed", "signature", "errors", "warnings", "info"}`, each finding
+/// `{"code", "line", "message"}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary<'a> {
+    /// The file name or URL that was linted.
+    pub source: &'a str,
+    /// No error-level finding.
+    pub valid: bool,
+    /// The file has an OpenPGP cleartext envelope.
+    pub signed: bool,
+    /// `"verified"`, `"bad"`, `"unverified"`, or `null` when unsigned.
+    pub signature: Option<SignatureStatus>,
+    /// Error-level findings.
+    pub errors: Vec<&'a Finding>,
+    /// Warning-level findings.
+    pub warnings: Vec<&'a Finding>,
+    /// Info-level findings.
+    pub info: Vec<&'a Finding>,
+}
+
+impl Report {
+    /// The summary printed for this report, labelled with `source`.
+    pub fn summary<'a>(&'a self, source: &'a str) -> Summary<'a> {
+        Summary {
+            source,
+            valid: self.is_valid(),
+            signed: self.is_signed(),
+            signature: self.signature,
+            errors: self.errors().collect(),
+            warnings: self.warnings().collect(),
+            info: self.infos().collect(),
+        }
+    }
+}
+
 /// Parses and lints `input` (the raw bytes of a security.txt).
 ///
 /// Never panics; every problem becomes a [`Finding`] with a stable [`Code`].

@@ -378,3 +378,31 @@ fn armor_decoding() {
     let r = lint_at_pin(no_hash.as_bytes());
     assert!(r.has(Code::NoHashHeader));
 }
+
+/// The `--json` shape of issue 4 / DESIGN §5.
+#[test]
+fn summary_json_shape() {
+    let r = lint_at_pin(b"Contact: security@example.org\nExpires: 2027-06-01T00:00:00Z\n");
+    let json = serde_json::to_value(r.summary("security.txt")).unwrap_or_default();
+    let expected = serde_json::json!({
+        "source": "security.txt",
+        "valid": false,
+        "signed": false,
+        "signature": null,
+        "errors": [{
+            "code": "no_uri",
+            "line": 1,
+            "message": "The value must be a URI with a scheme (mailto:, tel:, https:, …): \
+                        Contact: 'security@example.org' (an e-mail address needs 'mailto:') \
+                        (RFC 9116 §2.5 (RFC 3986 §3))"
+        }],
+        "warnings": [],
+        "info": [
+            {"code": "no_policy", "line": null,
+             "message": "A Policy field should describe the scope and the disclosure process (RFC 9116 §3.1)"},
+            {"code": "not_signed", "line": null,
+             "message": "An OpenPGP cleartext signature is recommended (RFC 9116 §2.3)"}
+        ]
+    });
+    assert_eq!(json, expected);
+}
