@@ -78,3 +78,134 @@ pub(crate) const LEVEL_SA: [f64; 4] = [0.1, 0.2, 0.3, 0.0];
 pub(crate) const LEVEL_CR: [f64; 3] = [0.0, 0.1, 0.2];
 pub(crate) const LEVEL_IR: [f64; 3] = [0.0, 0.1, 0.2];
 pub(crate) const LEVEL_AR: [f64; 3] = [0.0, 0.1, 0.2];
+
+#[cfg(test)]
+mod tests {
+    //! The generated tables match the calculator's JSON in `tests/data`.
+
+    use super::*;
+    use serde_json::Value;
+
+    const JSON: &str = include_str!("../../tests/data/cvss40_scoring_tables.json");
+
+    /// Zero-based effective value order per metric (as in the generator).
+    fn order(metric: &str) -> &'static [&'static str] {
+        match metric {
+            "AV" => &["N", "A", "L", "P"],
+            "PR" => &["N", "L", "H"],
+            "UI" => &["N", "P", "A"],
+            "AC" => &["L", "H"],
+            "AT" => &["N", "P"],
+            "VC" | "VI" | "VA" | "SC" => &["H", "L", "N"],
+            "SI" | "SA" => &["H", "L", "N", "S"],
+            "CR" | "IR" | "AR" => &["H", "M", "L"],
+            _ => &[],
+        }
+    }
+
+    fn fragment<const K: usize>(s: &str, names: [&str; K]) -> [u8; K] {
+        let parts: Vec<(&str, &str)> = s
+            .trim_end_matches('/')
+            .split('/')
+            .filter_map(|p| p.split_once(':'))
+            .collect();
+        names.map(|n| {
+            let v = parts
+                .iter()
+                .find(|(m, _)| *m == n)
+                .map(|(_, v)| *v)
+                .unwrap_or_default();
+            order(n).iter().position(|x| *x == v).unwrap_or(usize::MAX) as u8
+        })
+    }
+
+    fn fragments<const K: usize>(v: &Value, names: [&str; K]) -> Vec<[u8; K]> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| fragment(s.as_str().unwrap_or_default(), names))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn max_composed() {
+        let t: Value = serde_json::from_str(JSON).expect("json");
+        let mc = &t["max_composed"];
+        for l in 0..3 {
+            assert_eq!(
+                MAX_EQ1[l],
+                fragments(&mc["eq1"][l.to_string()], ["AV", "PR", "UI"])
+            );
+            assert_eq!(
+                MAX_EQ4[l],
+                fragments(&mc["eq4"][l.to_string()], ["SC", "SI", "SA"])
+            );
+        }
+        for l in 0..2 {
+            assert_eq!(
+                MAX_EQ2[l],
+                fragments(&mc["eq2"][l.to_string()], ["AC", "AT"])
+            );
+        }
+        let names = ["VC", "VI", "VA", "CR", "IR", "AR"];
+        for e3 in 0..3 {
+            for e6 in 0..2 {
+                let want = fragments(&mc["eq3"][e3.to_string()][e6.to_string()], names);
+                assert_eq!(MAX_EQ3EQ6[e3 * 2 + e6], want, "eq3 {e3} eq6 {e6}");
+            }
+        }
+    }
+
+    #[test]
+    fn max_severity() {
+        let t: Value = serde_json::from_str(JSON).expect("json");
+        let ms = &t["max_severity"];
+        let n = |v: &Value| v.as_u64().unwrap_or(0) as u8;
+        for l in 0..3 {
+            assert_eq!(MAX_SEV_EQ1[l], n(&ms["eq1"][l.to_string()]));
+            assert_eq!(MAX_SEV_EQ4[l], n(&ms["eq4"][l.to_string()]));
+        }
+        for l in 0..2 {
+            assert_eq!(MAX_SEV_EQ2[l], n(&ms["eq2"][l.to_string()]));
+        }
+        for e3 in 0..3 {
+            for e6 in 0..2 {
+                assert_eq!(
+                    MAX_SEV_EQ3EQ6[e3 * 2 + e6],
+                    n(&ms["eq3eq6"][e3.to_string()][e6.to_string()])
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn metric_levels() {
+        let t: Value = serde_json::from_str(JSON).expect("json");
+        let ml = &t["metric_levels"];
+        let tables: [(&str, &[f64]); 14] = [
+            ("AV", &LEVEL_AV),
+            ("PR", &LEVEL_PR),
+            ("UI", &LEVEL_UI),
+            ("AC", &LEVEL_AC),
+            ("AT", &LEVEL_AT),
+            ("VC", &LEVEL_VC),
+            ("VI", &LEVEL_VI),
+            ("VA", &LEVEL_VA),
+            ("SC", &LEVEL_SC),
+            ("SI", &LEVEL_SI),
+            ("SA", &LEVEL_SA),
+            ("CR", &LEVEL_CR),
+            ("IR", &LEVEL_IR),
+            ("AR", &LEVEL_AR),
+        ];
+        for (name, table) in tables {
+            let want: Vec<f64> = order(name)
+                .iter()
+                .map(|v| ml[name][*v].as_f64().expect("level"))
+                .collect();
+            assert_eq!(table, want.as_slice(), "{name}");
+        }
+    }
+}

@@ -5,4 +5,5 @@ mod errors;
 mod files;
 mod props;
 mod render;
+mod serde;
 mod tables;
