@@ -273,16 +273,17 @@ pub struct Finding {
 impl Finding {
     /// A finding whose message is the code's summary plus `detail` (may be empty).
     pub fn new(code: Code, line: Option<usize>, detail: &str) -> Finding {
-        let message = if detail.is_empty() {
-            format!("{} ({})", capitalise(code.summary()), code.clause())
-        } else {
-            format!(
-                "{}: {} ({})",
-                capitalise(code.summary()),
-                detail,
-                code.clause()
-            )
-        };
+        let summary = code.summary();
+        let clause = code.clause();
+        let mut message = String::with_capacity(summary.len() + detail.len() + clause.len() + 6);
+        push_capitalised(&mut message, summary);
+        if !detail.is_empty() {
+            message.push_str(": ");
+            message.push_str(detail);
+        }
+        message.push_str(" (");
+        message.push_str(clause);
+        message.push(')');
         Finding {
             code,
             line,
@@ -296,10 +297,10 @@ impl Finding {
     }
 }
 
-fn capitalise(s: &str) -> String {
+fn push_capitalised(out: &mut String, s: &str) {
     let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+    if let Some(first) = chars.next() {
+        out.extend(first.to_uppercase());
+        out.push_str(chars.as_str());
     }
 }

@@ -130,6 +130,28 @@ fn parse_inner(value: &str) -> Option<(Timestamp, bool)> {
     Some((ts, space))
 }
 
+/// The same UTC wall-clock time one year after `now` (29 February → 28 February), as
+/// RFC 9116 §2.5.5's "less than a year" is read here.
+pub(crate) fn one_year_after(now: Timestamp) -> Timestamp {
+    let dt = Offset::UTC.to_datetime(now);
+    let (year, month, mut day) = (dt.year().saturating_add(1), dt.month(), dt.day());
+    if month == 2 && day == 29 {
+        day = 28;
+    }
+    DateTime::new(
+        year,
+        month,
+        day,
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.subsec_nanosecond(),
+    )
+    .ok()
+    .and_then(|d| Offset::UTC.to_timestamp(d).ok())
+    .unwrap_or(Timestamp::MAX)
+}
+
 /// Formats `ts` as RFC 9116 generators should: UTC, whole seconds, `YYYY-MM-DDTHH:MM:SSZ`.
 pub(crate) fn format(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()

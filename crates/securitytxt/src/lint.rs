@@ -1,6 +1,6 @@
 //! Field and document rules on top of the parser.
 
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::code::{Code, Finding, Level};
@@ -187,16 +187,11 @@ fn check_document(
     options: &LintOptions<'_>,
     sink: &mut Sink,
 ) -> Option<SignatureStatus> {
-    let one_year = options
-        .now
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .checked_add(1.year())
-        .map(|z| z.timestamp())
-        .unwrap_or(Timestamp::MAX);
+    let one_year = expires::one_year_after(options.now);
 
     for field in &doc.fields {
         let n = Some(field.line);
-        if field.value.chars().count() > 2048 {
+        if field.value.len() > 2048 && field.value.chars().count() > 2048 {
             sink.push(
                 Code::LineTooLong,
                 n,

@@ -4,8 +4,6 @@
 //! line end are allowed (RFC 9116 §4 `eol`). The OpenPGP cleartext envelope is recognised
 //! and its text dash-unescaped; field names compare case-insensitively; order is free.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::code::{Code, Finding};
@@ -15,7 +13,7 @@ use crate::pgp::{self, ArmorError, BEGIN_SIGNATURE, BEGIN_SIGNED, END_SIGNATURE,
 pub const DEFAULT_MAX_SIZE: usize = 32 * 1024;
 
 /// At most this many findings of one code are kept (binary garbage would give thousands).
-const MAX_PER_CODE: usize = 50;
+const MAX_PER_CODE: u32 = 50;
 
 /// One `name: value` line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,35 +71,39 @@ pub struct Parsed {
 }
 
 /// Collects findings, capping each code at [`MAX_PER_CODE`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Sink {
     pub(crate) findings: Vec<Finding>,
-    counts: HashMap<Code, usize>,
+    counts: [u32; Code::ALL.len()],
+}
+
+impl Default for Sink {
+    fn default() -> Sink {
+        Sink {
+            findings: Vec::new(),
+            counts: [0; Code::ALL.len()],
+        }
+    }
 }
 
 impl Sink {
     pub(crate) fn push(&mut self, code: Code, line: Option<usize>, detail: &str) {
-        let n = self.counts.entry(code).or_insert(0);
-        *n += 1;
+        let n = &mut self.counts[code as usize];
+        *n = n.saturating_add(1);
         if *n <= MAX_PER_CODE {
             self.findings.push(Finding::new(code, line, detail));
         }
     }
 
     pub(crate) fn finish(mut self) -> Vec<Finding> {
-        let mut over: Vec<(Code, usize)> = self
-            .counts
-            .iter()
-            .filter(|(_, n)| **n > MAX_PER_CODE)
-            .map(|(c, n)| (*c, *n - MAX_PER_CODE))
-            .collect();
-        over.sort();
-        for (code, n) in over {
-            self.findings.push(Finding::new(
-                Code::FindingsTruncated,
-                None,
-                &format!("{n} more '{code}' findings omitted"),
-            ));
+        for (code, n) in Code::ALL.iter().zip(self.counts) {
+            if n > MAX_PER_CODE {
+                self.findings.push(Finding::new(
+                    Code::FindingsTruncated,
+                    None,
+                    &format!("{} more '{code}' findings omitted", n - MAX_PER_CODE),
+                ));
+            }
         }
         self.findings
     }
@@ -171,12 +173,25 @@ pub(crate) fn parse_into(input: &[u8], max_size: usize, sink: &mut Sink) -> Docu
         saw_hash: false,
         blank_after: None,
         first_content_seen: false,
+        check_chars: true,
     };
+    // One vectorisable pass decides whether the per-line character checks and the CR-aware
+    // line splitting are needed at all (they are not, for almost every real file).
+    let bytes = text.as_bytes();
+    let has_cr = bytes.contains(&b'\r');
+    p.check_chars = bytes.iter().fold(false, |acc, &b| {
+        acc | ((b < 0x20) & (b != b'\n') & (b != b'\r') & (b != b'\t')) | (b == 0x7f) | (b == 0xC2)
+    });
     let mut line_no = 0usize;
     let mut rest: &str = &text;
     while !rest.is_empty() {
         line_no += 1;
-        let (line, bare_cr, terminated, next) = match rest.find(['\n', '\r']) {
+        let end = if has_cr {
+            rest.bytes().position(|b| b == b'\n' || b == b'\r')
+        } else {
+            rest.find('\n')
+        };
+        let (line, bare_cr, terminated, next) = match end {
             Some(i) => {
                 let b = rest.as_bytes();
                 if b[i] == b'\n' {
@@ -213,6 +228,7 @@ struct LineParser<'a> {
     saw_hash: bool,
     blank_after: Option<usize>,
     first_content_seen: bool,
+    check_chars: bool,
 }
 
 fn doc_finish(p: LineParser<'_>, line_count: usize) {
@@ -270,7 +286,9 @@ fn doc_finish(p: LineParser<'_>, line_count: usize) {
 
 impl LineParser<'_> {
     fn line(&mut self, n: usize, raw: &str) {
-        check_chars(self.sink, n, raw);
+        if self.check_chars {
+            check_chars(self.sink, n, raw);
+        }
         let line = raw.trim_end_matches([' ', '\t']);
         match self.state {
             State::Unsigned => {
@@ -412,6 +430,17 @@ impl LineParser<'_> {
 }
 
 fn check_chars(sink: &mut Sink, n: usize, raw: &str) {
+    let bytes = raw.as_bytes();
+    // Fast path: printable ASCII, TAB, and non-ASCII other than C1 controls (U+0080–U+009F,
+    // encoded as C2 80–C2 9F).
+    let suspicious = |(i, &b): (usize, &u8)| {
+        (b < 0x20 && b != b'\t')
+            || b == 0x7f
+            || (b == 0xC2 && bytes.get(i + 1).is_some_and(|c| (0x80..=0x9F).contains(c)))
+    };
+    if !bytes.iter().enumerate().any(suspicious) {
+        return;
+    }
     let mut nul = false;
     let mut control: Option<char> = None;
     for c in raw.chars() {

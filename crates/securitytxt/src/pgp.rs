@@ -170,29 +170,50 @@ fn packet_tag(first: u8) -> Option<u8> {
     }
 }
 
-/// CRC-24 of RFC 4880 §6.1.
-pub(crate) fn crc24(data: &[u8]) -> u32 {
-    let mut crc: u32 = 0x00B7_04CE;
-    for &b in data {
-        crc ^= u32::from(b) << 16;
-        for _ in 0..8 {
+const CRC24_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = (i as u32) << 16;
+        let mut bit = 0;
+        while bit < 8 {
             crc <<= 1;
             if crc & 0x0100_0000 != 0 {
                 crc ^= 0x0186_4CFB;
             }
+            bit += 1;
         }
+        table[i] = crc & 0x00FF_FFFF;
+        i += 1;
     }
-    crc & 0x00FF_FFFF
+    table
+};
+
+/// CRC-24 of RFC 4880 §6.1 (table-driven).
+pub(crate) fn crc24(data: &[u8]) -> u32 {
+    let mut crc: u32 = 0x00B7_04CE;
+    for &b in data {
+        let index = ((crc >> 16) as u8 ^ b) as usize;
+        crc = ((crc << 8) ^ CRC24_TABLE[index]) & 0x00FF_FFFF;
+    }
+    crc
 }
 
+const B64: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 fn b64_value(c: u8) -> Option<u32> {
-    match c {
-        b'A'..=b'Z' => Some(u32::from(c - b'A')),
-        b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-        b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+    match B64[c as usize] {
+        0xFF => None,
+        v => Some(u32::from(v)),
     }
 }
 

@@ -266,12 +266,7 @@ fn truncate(ts: Timestamp) -> Timestamp {
     Timestamp::from_second(ts.as_second()).unwrap_or(ts)
 }
 
-fn one_year_after(now: Timestamp) -> Timestamp {
-    now.to_zoned(jiff::tz::TimeZone::UTC)
-        .checked_add(1.year())
-        .map(|z| z.timestamp())
-        .unwrap_or(Timestamp::MAX)
-}
+use crate::expires::one_year_after;
 
 /// An `Expires` value `days` after `now`, but never more than one year ahead (RFC 9116
 /// §2.5.5 recommends less than a year), in whole seconds. The server renews the file well

@@ -19,20 +19,32 @@ pub(crate) fn scheme_of(value: &str) -> Option<&str> {
     }
 }
 
-fn is_unreserved(c: char) -> bool {
+const fn is_unreserved(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')
 }
 
-fn is_sub_delim(c: char) -> bool {
+const fn is_sub_delim(c: char) -> bool {
     matches!(
         c,
         '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+' | ',' | ';' | '='
     )
 }
 
-fn is_gen_delim(c: char) -> bool {
+const fn is_gen_delim(c: char) -> bool {
     matches!(c, ':' | '/' | '?' | '#' | '[' | ']' | '@')
 }
+
+/// ASCII characters allowed in an RFC 3986 URI (unreserved, sub-delims, gen-delims).
+const URI_CHAR: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8 as char;
+        t[i] = is_unreserved(c) || is_sub_delim(c) || is_gen_delim(c);
+        i += 1;
+    }
+    t
+};
 
 fn describe(c: char) -> String {
     match c {
@@ -46,23 +58,30 @@ fn describe(c: char) -> String {
 /// Checks `value` (which has a scheme) against RFC 3986 `URI`; the error is a detail for the
 /// finding message.
 pub(crate) fn check(value: &str) -> Result<(), String> {
-    for (i, c) in value.char_indices() {
-        let allowed = c.is_ascii() && (is_unreserved(c) || is_sub_delim(c) || is_gen_delim(c));
-        if c == '%' {
-            let hex = value.get(i + 1..i + 3).unwrap_or("");
-            if hex.len() != 2 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = bytes.get(i + 1..i + 3).unwrap_or(b"");
+            if hex.len() != 2 || !hex.iter().all(u8::is_ascii_hexdigit) {
                 return Err(format!(
                     "'%' at column {} does not start a percent-encoding (%XX)",
-                    i + 1
+                    value[..i].chars().count() + 1
                 ));
             }
-        } else if !allowed {
+            i += 3;
+            continue;
+        }
+        if !(b.is_ascii() && URI_CHAR[b as usize]) {
+            let c = value[i..].chars().next().unwrap_or('?');
             let column = value[..i].chars().count() + 1;
             return Err(format!(
                 "{} at column {column} must be percent-encoded",
                 describe(c)
             ));
         }
+        i += 1;
     }
     let Some(scheme) = scheme_of(value) else {
         return Err("no scheme".to_string());
