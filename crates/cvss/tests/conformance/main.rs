@@ -1,5 +1,6 @@
 //! Conformance tests against the reference data in `tests/data` (see its README).
 
+mod alloc;
 mod data;
 mod errors;
 mod files;
