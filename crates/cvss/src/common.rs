@@ -295,6 +295,9 @@ fn unknown_metric<const N: usize>(defs: &'static [MetricDef; N], name: &str) -> 
     }
     ParseError::UnknownMetric {
         metric: Fragment::new(name),
+        // Filled in by the version's parser (`ParseError::in_version`).
+        version: crate::Version::V2,
+        defined_in: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Parse errors: precise, allocation-free, and naming the offending metric.
 
+use crate::score::Version;
 use core::fmt;
 
 /// A short copy of a piece of the input (at most [`Fragment::CAPACITY`] bytes,
@@ -103,6 +104,11 @@ pub enum ParseError {
     UnknownMetric {
         /// The name as written.
         metric: Fragment,
+        /// The version of the vector (from its prefix).
+        version: Version,
+        /// Another version that defines a metric of that name, if any (a hint
+        /// that the prefix is wrong).
+        defined_in: Option<Version>,
     },
     /// A value that the metric does not allow (including an empty value).
     InvalidValue {
@@ -149,7 +155,20 @@ impl fmt::Display for ParseError {
             ParseError::Malformed { component } => {
                 write!(f, "malformed component {component}, expected METRIC:VALUE")
             }
-            ParseError::UnknownMetric { metric } => write!(f, "unknown metric {metric}"),
+            ParseError::UnknownMetric {
+                metric,
+                version,
+                defined_in,
+            } => {
+                write!(f, "unknown metric {metric} for CVSS {version}")?;
+                match defined_in {
+                    Some(Version::V30 | Version::V31) => {
+                        f.write_str(" (it is a CVSS v3 metric: check the prefix)")
+                    }
+                    Some(other) => write!(f, " (it is a CVSS {other} metric: check the prefix)"),
+                    None => Ok(()),
+                }
+            }
             ParseError::InvalidValue { metric, value } => {
                 if value.as_str().is_empty() {
                     write!(f, "empty value for metric {metric}")
@@ -170,3 +189,40 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+impl ParseError {
+    /// Fills in the version of an [`ParseError::UnknownMetric`] and looks the
+    /// name up in the other versions (cold path).
+    #[cold]
+    pub(crate) fn in_version(self, version: Version) -> ParseError {
+        match self {
+            ParseError::UnknownMetric { metric, .. } => {
+                let name = metric.as_str();
+                let has = |defs: &[crate::common::MetricDef]| defs.iter().any(|d| d.name == name);
+                let defined_in = [
+                    (Version::V40, has(&crate::v4::DEFS)),
+                    (Version::V31, has(&crate::v3::DEFS)),
+                    (Version::V2, has(&crate::v2::DEFS)),
+                ]
+                .into_iter()
+                .find(|&(v, found)| found && !same_family(v, version))
+                .map(|(v, _)| v);
+                ParseError::UnknownMetric {
+                    metric,
+                    version,
+                    defined_in,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+fn same_family(a: Version, b: Version) -> bool {
+    let family = |v: Version| match v {
+        Version::V30 | Version::V31 => 3,
+        Version::V2 => 2,
+        Version::V40 => 4,
+    };
+    family(a) == family(b)
+}

@@ -231,7 +231,7 @@ fn parse_with(s: &str, options: ParseOptions) -> Result<Vector, ParseError> {
     }
     match v2::Vector::parse(s) {
         Ok(v) => Ok(Vector::V2(v)),
-        Err(ParseError::UnknownMetric { metric })
+        Err(ParseError::UnknownMetric { metric, .. })
             if v3::DEFS
                 .iter()
                 .chain(v4::DEFS.iter())

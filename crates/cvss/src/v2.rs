@@ -92,7 +92,8 @@ impl Vector {
         if body.is_empty() {
             return Err(ParseError::Empty);
         }
-        let vals = common::parse_body(body, &TABLE, MANDATORY, false)?;
+        let vals = common::parse_body(body, &TABLE, MANDATORY, false)
+            .map_err(|e| e.in_version(Version::V2))?;
         Ok(Vector { vals })
     }
 

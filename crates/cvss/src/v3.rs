@@ -115,7 +115,8 @@ impl Vector {
     }
 
     pub(crate) fn parse_body(version: Version, body: &str) -> Result<Vector, ParseError> {
-        let vals = common::parse_body(body, &TABLE, MANDATORY, false)?;
+        let vals = common::parse_body(body, &TABLE, MANDATORY, false)
+            .map_err(|e| e.in_version(version))?;
         Ok(Vector { version, vals })
     }
 

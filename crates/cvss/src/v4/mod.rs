@@ -151,7 +151,8 @@ impl Vector {
     }
 
     pub(crate) fn parse_body(body: &str, strict: bool) -> Result<Vector, ParseError> {
-        let vals = common::parse_body(body, &TABLE, MANDATORY, strict)?;
+        let vals = common::parse_body(body, &TABLE, MANDATORY, strict)
+            .map_err(|e| e.in_version(Version::V40))?;
         Ok(Vector { vals })
     }
 

@@ -14,11 +14,32 @@ const V4: &str = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:
 #[test]
 fn unknown_metric() {
     let e = err("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/XX:Y");
-    assert!(matches!(e, ParseError::UnknownMetric { metric } if metric.as_str() == "XX"));
-    assert_eq!(e.to_string(), "unknown metric `XX`");
+    assert!(matches!(e, ParseError::UnknownMetric { metric, .. } if metric.as_str() == "XX"));
+    assert_eq!(e.to_string(), "unknown metric `XX` for CVSS 3.1");
     // A v3 metric in a v4 vector.
     let e = err("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/RL:O");
-    assert!(matches!(e, ParseError::UnknownMetric { metric } if metric.as_str() == "RL"));
+    assert!(matches!(e, ParseError::UnknownMetric { metric, .. } if metric.as_str() == "RL"));
+    assert_eq!(
+        e.to_string(),
+        "unknown metric `RL` for CVSS 4.0 (it is a CVSS v3 metric: check the prefix)"
+    );
+    // v4 metrics behind a v3.1 prefix.
+    let e = err("CVSS:3.1/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N");
+    assert_eq!(
+        e,
+        ParseError::UnknownMetric {
+            metric: match e {
+                ParseError::UnknownMetric { metric, .. } => metric,
+                _ => panic!("{e:?}"),
+            },
+            version: cvss::Version::V31,
+            defined_in: Some(cvss::Version::V40),
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "unknown metric `AT` for CVSS 3.1 (it is a CVSS 4.0 metric: check the prefix)"
+    );
 }
 
 #[test]
