@@ -160,6 +160,9 @@ impl fmt::Display for ParseError {
                 version,
                 defined_in,
             } => {
+                if metric.as_str().is_empty() {
+                    return write!(f, "empty metric name (a component starts with `:`)");
+                }
                 write!(f, "unknown metric {metric} for CVSS {version}")?;
                 match defined_in {
                     Some(Version::V30 | Version::V31) => {

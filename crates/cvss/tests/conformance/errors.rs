@@ -23,6 +23,11 @@ fn unknown_metric() {
         e.to_string(),
         "unknown metric `RL` for CVSS 4.0 (it is a CVSS v3 metric: check the prefix)"
     );
+    let e = err("CVSS:4.0/:P/AC:H/AT:P/PR:L/UI:P/VC:N/VI:H/VA:H/SC:L/SI:H/SA:N");
+    assert_eq!(
+        e.to_string(),
+        "empty metric name (a component starts with `:`)"
+    );
     // v4 metrics behind a v3.1 prefix.
     let e = err("CVSS:3.1/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N");
     assert_eq!(
