@@ -48,6 +48,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The user and their password hash, by e-mail address (case-insensitive).
     async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>>;
     async fn any_admin(&self) -> Result<bool>;
+    /// The address of the earliest administrator, if any.
+    async fn first_admin_email(&self) -> Result<Option<String>>;
 
     async fn create_session(
         &self,

@@ -450,6 +450,14 @@ impl Store for SqlStore {
         }
     }
 
+    async fn first_admin_email(&self) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT email FROM users WHERE is_admin = 1 ORDER BY created_at, id LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     async fn any_admin(&self) -> Result<bool> {
         let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE is_admin = 1")
             .fetch_one(&self.pool)

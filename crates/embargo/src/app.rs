@@ -1,0 +1,183 @@
+//! The running application: shared state, start-up and graceful shutdown.
+
+use crate::{config::Config, http, jobs, tokens};
+use anyhow::Context;
+use domain::clock::{Clock, SystemClock};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+use store::{SqlStore, Store};
+use tokio::{net::TcpListener, sync::Notify};
+
+/// What every handler, service and job shares. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+    /// Base URL for links, without a trailing slash.
+    pub public_url: String,
+    /// Hash of the one-time link that creates the first administrator, while none exists.
+    pub setup_token_hash: Mutex<Option<String>>,
+    /// Wakes the mail worker when something was queued.
+    pub outbox_notify: Notify,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: Config,
+        public_url: String,
+    ) -> anyhow::Result<Self> {
+        Ok(Self(Arc::new(Inner {
+            store,
+            clock,
+            config,
+            public_url,
+            setup_token_hash: Mutex::new(None),
+            outbox_notify: Notify::new(),
+        })))
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    /// Whether cookies must carry `Secure` (the public URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Connects to the configured database and applies pending migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
+    let url = config.database_url()?;
+    let store = SqlStore::connect(&url, config.database_max_connections)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the {} database",
+                store::Dialect::from_url(&url).map_or("", |d| d.name())
+            )
+        })?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply database migrations")?;
+    Ok(store)
+}
+
+/// A server bound to its address, ready to run.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    address: SocketAddr,
+}
+
+impl Application {
+    /// Opens the database, migrates, optionally seeds demo data, and binds the listener.
+    pub async fn build(config: Config, demo: bool) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        let listener = TcpListener::bind(&config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let address = listener.local_addr()?;
+        let public_url = config.public_url(address);
+        let state = AppState::new(Arc::new(store), Arc::new(SystemClock), config, public_url)?;
+        if demo {
+            crate::demo::seed(&state).await?;
+        }
+        if !state.store.any_admin().await? {
+            let token = tokens::generate(tokens::SETUP);
+            if let Ok(mut slot) = state.setup_token_hash.lock() {
+                *slot = Some(tokens::hash(&token));
+            }
+            println!(
+                "No administrator yet. Create the first one at {}/setup/{token} (this link works once).",
+                state.public_url
+            );
+        }
+        Ok(Self {
+            listener,
+            state,
+            address,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then drains requests and stops the worker.
+    pub async fn run_until<F>(self, shutdown: F) -> anyhow::Result<()>
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let Self {
+            listener,
+            state,
+            address,
+        } = self;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(jobs::run_worker(state.clone(), stop_rx));
+        let router = http::router::router(state.clone());
+        println!(
+            "embargo listening on http://{address} (public URL {})",
+            state.public_url
+        );
+        tracing::info!(%address, database = state.store.dialect().name(), "serving");
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server error")?;
+        let _ = stop_tx.send(true);
+        state.outbox_notify.notify_one();
+        let _ = worker.await;
+        state.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

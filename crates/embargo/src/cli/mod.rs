@@ -1,0 +1,320 @@
+//! The `embargo` command line (DESIGN.md §5). Exit codes: 0 success, 1 invalid input,
+//! 2 usage error.
+
+use crate::{
+    AppState, Application,
+    app::{open_store, shutdown_signal},
+    config::{Config, Overrides},
+    services::{self, ServiceError},
+};
+use clap::{Args, Parser, Subcommand};
+use std::{io::Read, path::PathBuf, process::ExitCode, sync::Arc};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "embargo",
+    version,
+    about = "A self-hosted vulnerability-disclosure desk for open-source maintainers"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (migrates the database first).
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on [default: 127.0.0.1:8080; env EMBARGO_BIND]
+        #[arg(long)]
+        bind: Option<String>,
+        /// Seed a `demo` project with sample reports when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Accounts and tokens.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+}
+
+#[derive(Debug, Args)]
+struct DbArgs {
+    /// Configuration file [default: ./embargo.toml if present; env EMBARGO_CONFIG]
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// `sqlite:PATH` or `postgres://…` [env EMBARGO_DATABASE_URL]
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Directory of the default SQLite database [default: ./embargo-data; env EMBARGO_DATA_DIR]
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+impl DbArgs {
+    fn overrides(&self, bind: Option<String>) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            bind,
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a user; the password is read from standard input.
+    CreateUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Make the user an instance administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Print a new API token for `Authorization: Bearer` (only its hash is stored).
+    CreateToken {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectCommand {
+    /// Create a project, optionally with its policy from a TOML file.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// Security contact URI (`mailto:` or `https:`), added to the policy's contacts.
+        #[arg(long)]
+        contact: String,
+        /// Policy file (TOML, see docs/policy.md).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Make this user (by e-mail) the project's first maintainer.
+        #[arg(long)]
+        maintainer: Option<String>,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EMBARGO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// A short-lived state for commands that act on the database without serving.
+async fn offline_state(config: Config) -> anyhow::Result<AppState> {
+    let store = open_store(&config).await?;
+    let public_url = if config.public_url.is_empty() {
+        format!("http://{}", config.bind)
+    } else {
+        config.public_url.clone()
+    };
+    AppState::new(
+        Arc::new(store),
+        Arc::new(domain::clock::SystemClock),
+        config,
+        public_url,
+    )
+}
+
+/// Prints a service error the way a script can use it; exit code 1.
+fn invalid(e: ServiceError) -> anyhow::Result<ExitCode> {
+    match e {
+        ServiceError::Invalid(errors) => {
+            for f in &errors.0 {
+                eprintln!("error: {}: {}", f.field.replace('_', "-"), f.message);
+            }
+            Ok(ExitCode::from(1))
+        }
+        ServiceError::Internal(e) => Err(e),
+        other => {
+            eprintln!("error: {other}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { db, bind, demo } => {
+            let config = Config::load(&db.overrides(bind))?;
+            init_logging(&config);
+            let app = Application::build(config, demo).await?;
+            app.run_until(shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { db } => {
+            let config = Config::load(&db.overrides(None))?;
+            let store = open_store(&config).await?;
+            println!(
+                "database is up to date ({})",
+                store::Store::dialect(&store).name()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin(AdminCommand::CreateUser {
+            db,
+            email,
+            name,
+            admin,
+            password_stdin: _,
+        }) => {
+            let config = Config::load(&db.overrides(None))?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.strip_suffix('\n').unwrap_or(&password);
+            let password = password.strip_suffix('\r').unwrap_or(password);
+            let state = offline_state(config).await?;
+            let account = services::accounts::NewAccount {
+                email: &email,
+                name: &name,
+                password,
+                is_admin: admin,
+            };
+            match services::accounts::create_user(&state, account).await {
+                Ok(user) => {
+                    println!(
+                        "created {} ({}){}",
+                        user.email.as_str(),
+                        user.id,
+                        if user.is_admin { ", administrator" } else { "" }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => invalid(e),
+            }
+        }
+        Command::Admin(AdminCommand::CreateToken { db, email, name }) => {
+            let config = Config::load(&db.overrides(None))?;
+            let state = offline_state(config).await?;
+            match services::accounts::create_api_token(&state, &email, &name).await {
+                Ok(token) => {
+                    println!("{token}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => invalid(e),
+            }
+        }
+        Command::Project(ProjectCommand::Create {
+            db,
+            slug,
+            name,
+            contact,
+            policy,
+            maintainer,
+        }) => {
+            let config = Config::load(&db.overrides(None))?;
+            let policy_text = match &policy {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+                ),
+                None => None,
+            };
+            let state = offline_state(config).await?;
+            let owner = match &maintainer {
+                Some(email) => match state.store.user_credentials(email).await? {
+                    Some((user, _)) => Some(user),
+                    None => {
+                        return invalid(ServiceError::field(
+                            "maintainer",
+                            "no user has this address",
+                        ));
+                    }
+                },
+                None => None,
+            };
+            let new = services::projects::NewProject {
+                slug: &slug,
+                name: &name,
+                contact: Some(&contact),
+                policy_toml: policy_text.as_deref(),
+            };
+            match services::projects::create(&state, new, owner.as_ref()).await {
+                Ok(p) => {
+                    println!("created project {} ({})", p.slug.as_str(), p.id);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(ServiceError::Invalid(errors)) => {
+                    // Name the file for policy errors: "policy.toml: line 3, column 1: …".
+                    for f in &errors.0 {
+                        match (&policy, f.field.starts_with("policy")) {
+                            (Some(path), true) => {
+                                eprintln!("error: {}: {}: {}", path.display(), f.field, f.message)
+                            }
+                            _ => eprintln!("error: {}: {}", f.field, f.message),
+                        }
+                    }
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => invalid(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Configuration: defaults, then `embargo.toml` (or `--config FILE`), then `EMBARGO_*`
+//! environment variables, then command-line flags. Every key is documented in
+//! `config/example.toml`.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Where SQLite keeps its file when `database_url` is not set.
+    pub data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://…`; empty means `sqlite:<data_dir>/embargo.db`.
+    pub database_url: String,
+    /// Largest database pool.
+    pub database_max_connections: u32,
+    /// The URL reporters and maintainers reach this server at (used in links, mail,
+    /// security.txt). Empty means `http://<bind>`.
+    pub public_url: String,
+    /// Contacts for this instance's own `/.well-known/security.txt`.
+    pub instance_contacts: Vec<String>,
+    /// Outbound mail.
+    pub smtp: Smtp,
+    /// Log format: `text` or `json`.
+    pub log_format: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Smtp {
+    /// `smtp://host:port` (plain, for a local relay), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465`, with optional `user:password@`. Empty: mail stays
+    /// queued in the outbox.
+    pub url: String,
+    /// The From address of outgoing mail.
+    pub from: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("embargo-data"),
+            database_url: String::new(),
+            database_max_connections: 16,
+            public_url: String::new(),
+            instance_contacts: Vec::new(),
+            smtp: Smtp::default(),
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Default for Smtp {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            from: "Embargo <embargo@localhost>".into(),
+        }
+    }
+}
+
+/// Overrides given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads the configuration for a command.
+    pub fn load(overrides: &Overrides) -> anyhow::Result<Config> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let explicit = overrides
+            .config
+            .clone()
+            .or_else(|| env("EMBARGO_CONFIG").map(PathBuf::from));
+        let path = explicit
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("embargo.toml"));
+        let mut config = match std::fs::read_to_string(&path) {
+            Ok(text) => Self::from_toml(&text).with_context(|| format!("{}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                Config::default()
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        if let Some(v) = env("EMBARGO_BIND") {
+            config.bind = v;
+        }
+        if let Some(v) = env("EMBARGO_DATA_DIR") {
+            config.data_dir = v.into();
+        }
+        if let Some(v) = env("EMBARGO_DATABASE_URL") {
+            config.database_url = v;
+        }
+        if let Some(v) = env("EMBARGO_PUBLIC_URL") {
+            config.public_url = v;
+        }
+        if let Some(v) = env("EMBARGO_SMTP_URL") {
+            config.smtp.url = v;
+        }
+        if let Some(v) = env("EMBARGO_SMTP_FROM") {
+            config.smtp.from = v;
+        }
+        if let Some(v) = env("EMBARGO_LOG_FORMAT") {
+            config.log_format = v;
+        }
+        if let Some(v) = &overrides.bind {
+            config.bind = v.clone();
+        }
+        if let Some(v) = &overrides.data_dir {
+            config.data_dir = v.clone();
+        }
+        if let Some(v) = &overrides.database_url {
+            config.database_url = v.clone();
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Parses a configuration file, naming the line of any error.
+    pub fn from_toml(text: &str) -> anyhow::Result<Config> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0);
+            anyhow::anyhow!("line {line}: {}", e.message())
+        })
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.bind.parse::<SocketAddr>().is_err() {
+            bail!(
+                "bind: '{}' is not an address like 127.0.0.1:8080",
+                self.bind
+            );
+        }
+        if !self.database_url.is_empty() && store::Dialect::from_url(&self.database_url).is_none() {
+            bail!("database_url: must start with sqlite: or postgres://");
+        }
+        let url = &self.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("public_url: must start with http:// or https://");
+        }
+        for c in &self.instance_contacts {
+            domain::policy::check_uri(c, &["mailto", "https", "tel"])
+                .map_err(|e| anyhow::anyhow!("instance_contacts: {e}"))?;
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!("log_format: must be text or json");
+        }
+        if !self.smtp.url.is_empty() {
+            self.smtp
+                .from
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|e| anyhow::anyhow!("smtp.from: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory (created here).
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if !self.database_url.is_empty() {
+            if let Some(path) = self.database_url.strip_prefix("sqlite:") {
+                let path = path
+                    .split('?')
+                    .next()
+                    .unwrap_or(path)
+                    .trim_start_matches("//");
+                if let Some(dir) = std::path::Path::new(path)
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                }
+            }
+            return Ok(self.database_url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
+        Ok(format!(
+            "sqlite:{}",
+            self.data_dir.join("embargo.db").display()
+        ))
+    }
+
+    /// The public base URL without a trailing slash, given the address actually bound.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_documents_every_key_and_parses() {
+        let text = include_str!("../../../config/example.toml");
+        let config = Config::from_toml(text).expect("example parses");
+        config.check().expect("example is valid");
+    }
+
+    #[test]
+    fn unknown_keys_name_their_line() {
+        let err =
+            Config::from_toml("bind = \"127.0.0.1:1\"\n\nbnid = 3\n").expect_err("unknown key");
+        assert!(err.to_string().starts_with("line 3:"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_bind_address_is_refused() {
+        let config = Config {
+            bind: "localhost".into(),
+            ..Config::default()
+        };
+        assert!(
+            config
+                .check()
+                .expect_err("bad")
+                .to_string()
+                .starts_with("bind:")
+        );
+    }
+}

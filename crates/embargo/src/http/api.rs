@@ -1,0 +1,342 @@
+//! The JSON API (`/api/v1`). Authentication is by bearer token only, never by cookie, so
+//! no request another site can make carries authority.
+
+use super::{auth::ApiCaller, error::ApiError};
+use crate::{
+    AppState,
+    services::{
+        ServiceError,
+        reports::{self, ReportView, Submitted},
+    },
+};
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, State, rejection::BytesRejection},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use domain::report::{ReportInput, Source};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A new report (DESIGN.md §5).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)] // Documents the wire format; requests are parsed into `ReportInput`.
+pub struct NewReportBody {
+    /// One line, at most 200 bytes.
+    title: String,
+    /// What the vulnerability is.
+    description: String,
+    affected_version: Option<String>,
+    /// Steps to reproduce or a proof of concept, as text.
+    reproduction: Option<String>,
+    impact: Option<String>,
+    /// The reporter's CVSS vector, e.g. `CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`.
+    cvss_vector: Option<String>,
+    reporter: Option<ReporterBody>,
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct ReporterBody {
+    name: Option<String>,
+    email: Option<String>,
+    /// How to credit the reporter in the advisory.
+    credit_as: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaBody {
+    acknowledge_due: String,
+    triage_due: String,
+    disclosure_due: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageBody {
+    #[schema(format = Uuid)]
+    id: String,
+    /// `reporter`, `maintainer` or `system`.
+    author: String,
+    author_name: Option<String>,
+    /// `internal` or `reporter`.
+    visibility: String,
+    body: String,
+    created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreBody {
+    vector: String,
+    rationale: Option<String>,
+    by: String,
+    at: String,
+}
+
+/// A report as the caller may see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportBody {
+    #[schema(format = Uuid)]
+    id: String,
+    project: String,
+    number: i64,
+    title: String,
+    description: String,
+    affected_version: Option<String>,
+    reproduction: Option<String>,
+    impact: Option<String>,
+    cvss_vector: Option<String>,
+    reporter: ReporterBody,
+    /// `web`, `api` or `email`.
+    source: String,
+    /// `received`, `acknowledged`, `needs_info`, `accepted`, `fixing`, `fixed`, `disclosed`, `closed`.
+    state: String,
+    resolution: Option<String>,
+    received_at: String,
+    acknowledged_at: Option<String>,
+    updated_at: String,
+    sla: SlaBody,
+    /// Every CVSS vector assigned, oldest first (the reporter's own is `cvss_vector`).
+    scores: Vec<ScoreBody>,
+    messages: Vec<MessageBody>,
+}
+
+fn report_body(view: ReportView) -> ReportBody {
+    let r = view.report;
+    ReportBody {
+        id: r.id.to_string(),
+        project: view.project.slug.as_str().to_owned(),
+        number: r.number,
+        title: r.title,
+        description: r.description,
+        affected_version: r.affected_version,
+        reproduction: r.reproduction,
+        impact: r.impact,
+        cvss_vector: r.cvss_vector,
+        reporter: ReporterBody {
+            name: r.reporter_name,
+            email: r.reporter_email,
+            credit_as: r.credit_as,
+        },
+        source: r.source.as_str().to_owned(),
+        state: r.state.as_str().to_owned(),
+        resolution: r.resolution.map(|x| x.as_str().to_owned()),
+        received_at: r.received_at.to_string(),
+        acknowledged_at: r.acknowledged_at.map(|t| t.to_string()),
+        updated_at: r.updated_at.to_string(),
+        sla: SlaBody {
+            acknowledge_due: r.sla.acknowledge_due.to_string(),
+            triage_due: r.sla.triage_due.to_string(),
+            disclosure_due: r.sla.disclosure_due.to_string(),
+        },
+        scores: Vec::new(),
+        messages: view
+            .messages
+            .into_iter()
+            .map(|m| MessageBody {
+                id: m.id.to_string(),
+                author: m.author_kind.as_str().to_owned(),
+                author_name: m.author_name,
+                visibility: m.visibility.as_str().to_owned(),
+                body: m.body,
+                created_at: m.created_at.to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// Summary of a report in a project listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportSummaryBody {
+    #[schema(format = Uuid)]
+    id: String,
+    number: i64,
+    title: String,
+    state: String,
+    received_at: String,
+    sla: SlaBody,
+}
+
+/// Reads a JSON body: 413 over the size limit, 415 without a JSON content type, 400 when it
+/// is not JSON (or not UTF-8), 422 naming the field when the JSON has the wrong shape.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request body is larger than this server accepts",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the request body could not be read",
+            )
+        }
+    })?;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send Content-Type: application/json",
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let inner = e.inner().to_string();
+        let path = e.path().to_string();
+        // serde names unknown and missing fields in the message, not in the path.
+        let named = inner
+            .split('`')
+            .nth(1)
+            .filter(|_| inner.starts_with("unknown field") || inner.starts_with("missing field"));
+        let field = match (named, path.as_str()) {
+            (Some(name), "." | "") => name.to_owned(),
+            (Some(name), p) if p == name || p.ends_with(&format!(".{name}")) => p.to_owned(),
+            (Some(name), parent) => format!("{parent}.{name}"),
+            (None, p) => p.to_owned(),
+        };
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("{field}: {inner}"),
+        )
+        .with_field(field)
+    })
+}
+
+/// Submit a report; no account needed.
+#[utoipa::path(
+    post, path = "/api/v1/projects/{slug}/reports", tag = "reports",
+    params(
+        ("slug" = String, Path, description = "The project's slug"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response"),
+    ),
+    request_body = NewReportBody,
+    responses(
+        (status = 201, description = "Stored; keep the token", body = Submitted),
+        (status = 200, description = "Replayed response for a repeated Idempotency-Key", body = Submitted),
+        (status = 400, description = "Not JSON", body = super::error::ErrorEnvelope),
+        (status = 404, description = "Unknown project", body = super::error::ErrorEnvelope),
+        (status = 409, description = "Idempotency-Key reused with another body", body = super::error::ErrorEnvelope),
+        (status = 413, description = "Body too large", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn create_report(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    // An unknown project is a 404 whatever the body says.
+    crate::services::projects::public(&state, &slug).await?;
+    let input: ReportInput = json_body(&headers, body)?;
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Idempotency-Key must be printable ASCII",
+            )
+            .with_field("Idempotency-Key")
+        })?),
+        None => None,
+    };
+    match reports::submit(&state, &slug, input, Source::Api, key).await? {
+        reports::SubmitOutcome::Created(s) => Ok((StatusCode::CREATED, Json(s)).into_response()),
+        reports::SubmitOutcome::Replayed(s) => {
+            Ok((StatusCode::OK, [("idempotent-replayed", "true")], Json(s)).into_response())
+        }
+    }
+}
+
+/// A project's reports, newest first (maintainers and triagers).
+#[utoipa::path(
+    get, path = "/api/v1/projects/{slug}/reports", tag = "reports",
+    params(("slug" = String, Path, description = "The project's slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = [ReportSummaryBody]),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 404, description = "Unknown project, or not yours", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn list_reports(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<ReportSummaryBody>>, ApiError> {
+    let user = caller.user()?;
+    let (_, list) = reports::list(&state, &user, &slug).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|r| ReportSummaryBody {
+                id: r.id.to_string(),
+                number: r.number,
+                title: r.title,
+                state: r.state.as_str().to_owned(),
+                received_at: r.received_at.to_string(),
+                sla: SlaBody {
+                    acknowledge_due: r.sla.acknowledge_due.to_string(),
+                    triage_due: r.sla.triage_due.to_string(),
+                    disclosure_due: r.sla.disclosure_due.to_string(),
+                },
+            })
+            .collect(),
+    ))
+}
+
+/// One report: for its reporter (tracking token; reporter-visible messages only) or its
+/// project's maintainers (API token).
+#[utoipa::path(
+    get, path = "/api/v1/reports/{id}", tag = "reports",
+    params(("id" = String, Path, format = Uuid, description = "The report's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReportBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such report, or not yours", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn get_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+) -> Result<Json<ReportBody>, ApiError> {
+    let id: domain::ReportId = id
+        .parse::<uuid::Uuid>()
+        .map(domain::ReportId)
+        .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
+    let view = match caller {
+        ApiCaller::Reporter(token) => {
+            let view = reports::by_tracking_token(&state, &token).await?;
+            if view.report.id != id {
+                return Err(ServiceError::NotFound("report").into());
+            }
+            view
+        }
+        ApiCaller::User(user) => reports::for_user(&state, &user, id).await?,
+    };
+    Ok(Json(report_body(view)))
+}
+
+/// Unknown `/api/` paths get the JSON envelope, not an HTML page.
+pub async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}

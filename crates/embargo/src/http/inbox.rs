@@ -1,0 +1,562 @@
+//! The maintainers' side of the web UI: sign-in, the inbox, report pages, policy editing,
+//! project creation and the outbox.
+
+use super::{
+    age,
+    auth::{CurrentUser, SESSION_COOKIE},
+    csrf::{self, CsrfToken, set_cookie},
+    error::PageError,
+    human_time,
+    intake::parse_form,
+    templates::{base, page},
+};
+use crate::{
+    AppState,
+    services::{
+        ServiceError,
+        accounts::{self, NewAccount, SESSION_DAYS},
+        projects, reports,
+    },
+};
+use axum::{
+    Extension,
+    body::Bytes,
+    extract::{Path, Query, State, rejection::BytesRejection},
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use domain::{FieldErrors, account::Permission};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+fn errors_map(errors: &FieldErrors) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for e in &errors.0 {
+        map.entry(e.field.clone())
+            .or_insert_with(|| e.message.clone());
+    }
+    map
+}
+
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/inbox".into()
+    }
+}
+
+// Sign-in ------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub async fn login_page(
+    Query(q): Query<NextQuery>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    page(
+        "login.html",
+        minijinja::context! { title => "Sign in", next => safe_next(q.next.as_deref().unwrap_or("/inbox")), email => "", failed => false, ..base(None, &csrf) },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+/// Debug leaves the password out.
+pub struct LoginForm {
+    csrf_token: Option<String>,
+    email: String,
+    password: String,
+    next: String,
+}
+
+impl std::fmt::Debug for LoginForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginForm")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: LoginForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    match accounts::login(&state, &form.email, &form.password).await {
+        Ok((_, token)) => Ok(signed_in(&state, &token, &safe_next(&form.next))),
+        Err(ServiceError::Unauthenticated) => {
+            let html = page(
+                "login.html",
+                minijinja::context! { title => "Sign in", next => safe_next(&form.next), email => form.email, failed => true, ..base(None, &csrf) },
+            )?;
+            Ok((StatusCode::UNAUTHORIZED, html).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
+    let mut response = Redirect::to(next).into_response();
+    if let Some(v) = set_cookie(
+        SESSION_COOKIE,
+        token,
+        state.secure_cookies(),
+        cookie::SameSite::Lax,
+        Some(SESSION_DAYS * 86_400),
+    ) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfOnly {
+    csrf_token: Option<String>,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: axum::http::HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: CsrfOnly = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    if let Some(token) = csrf::cookie(&headers, SESSION_COOKIE) {
+        accounts::logout(&state, token).await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    if let Some(v) = set_cookie(
+        SESSION_COOKIE,
+        "",
+        state.secure_cookies(),
+        cookie::SameSite::Lax,
+        Some(0),
+    ) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+// First administrator ------------------------------------------------------------------
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct SetupForm {
+    #[serde(skip_serializing)]
+    csrf_token: Option<String>,
+    name: String,
+    email: String,
+    #[serde(skip_serializing)]
+    password: String,
+}
+
+impl std::fmt::Debug for SetupForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetupForm")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+pub async fn setup_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    if !accounts::setup_token_valid(&state, &token) {
+        return Err(PageError::not_found());
+    }
+    page(
+        "setup.html",
+        minijinja::context! { title => "Set up Embargo", token, form => super::templates::ser(SetupForm::default()), errors => BTreeMap::<String, String>::new(), ..base(None, &csrf) },
+    )
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: SetupForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    let account = NewAccount {
+        email: &form.email,
+        name: &form.name,
+        password: &form.password,
+        is_admin: true,
+    };
+    match accounts::complete_setup(&state, &token, account).await {
+        Ok((_, session)) => Ok(signed_in(&state, &session, "/inbox")),
+        Err(ServiceError::Invalid(errors)) => {
+            let html = page(
+                "setup.html",
+                minijinja::context! { title => "Set up Embargo", token, errors => errors_map(&errors), form => super::templates::ser(&form), ..base(None, &csrf) },
+            )?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// Inbox --------------------------------------------------------------------------------
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let projects: Vec<_> = projects::of_user(&state, &user)
+        .await?
+        .into_iter()
+        .map(|(p, role)| minijinja::context! { slug => p.slug.as_str(), name => p.name.clone(), role => role.map(|r| r.as_str()) })
+        .collect();
+    page(
+        "inbox.html",
+        minijinja::context! { title => "Inbox", projects, ..base(Some(&user), &csrf) },
+    )
+}
+
+pub async fn project_inbox(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let (project, list) = reports::list(&state, &user, &slug).await?;
+    let now = state.now();
+    let rows: Vec<_> = list
+        .iter()
+        .map(|r| {
+            let awaiting = r.state.awaits_acknowledgement();
+            minijinja::context! {
+                number => r.number,
+                title => r.title.clone(),
+                state => r.state.as_str(),
+                state_label => r.state.label(),
+                age => age(r.received_at, now),
+                awaiting,
+                ack_due => human_time(r.sla.acknowledge_due),
+                overdue => awaiting && r.sla.acknowledge_due < now,
+            }
+        })
+        .collect();
+    page(
+        "project_inbox.html",
+        minijinja::context! {
+            title => format!("{}: reports", project.name),
+            project => minijinja::context! { slug => project.slug.as_str(), name => project.name.clone() },
+            reports => rows,
+            ..base(Some(&user), &csrf)
+        },
+    )
+}
+
+pub async fn report_page(
+    State(state): State<AppState>,
+    Path((slug, number)): Path<(String, i64)>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let view = reports::by_number(&state, &user, &slug, number).await?;
+    let (project, r) = (&view.project, &view.report);
+    let role = state
+        .store
+        .member_role(project.id, user.id)
+        .await
+        .map_err(ServiceError::from)?;
+    let can_act = domain::account::allowed(user.is_admin, role, Permission::ActOnReports);
+    let now = state.now();
+    let messages: Vec<_> = view
+        .messages
+        .iter()
+        .map(|m| {
+            let author = match m.author_kind {
+                store::AuthorKind::Reporter => {
+                    r.reporter_name.clone().unwrap_or_else(|| "Reporter".into())
+                }
+                store::AuthorKind::Maintainer => {
+                    m.author_name.clone().unwrap_or_else(|| "Maintainer".into())
+                }
+                store::AuthorKind::System => "Embargo".into(),
+            };
+            minijinja::context! {
+                author, author_kind => m.author_kind.as_str(), visibility => m.visibility.as_str(),
+                at => human_time(m.created_at), body => m.body.clone(),
+            }
+        })
+        .collect();
+    page(
+        "report.html",
+        minijinja::context! {
+            title => format!("#{} {}", r.number, r.title),
+            project => minijinja::context! { slug => project.slug.as_str(), name => project.name.clone() },
+            report => super::templates::ser(r),
+            state_label => r.state.label(),
+            received => human_time(r.received_at),
+            ack_due => human_time(r.sla.acknowledge_due),
+            overdue => r.state.awaits_acknowledgement() && r.sla.acknowledge_due < now,
+            triage_due => human_time(r.sla.triage_due),
+            disclosure_due => human_time(r.sla.disclosure_due),
+            can_acknowledge => can_act && r.state.can_acknowledge(),
+            messages,
+            ..base(Some(&user), &csrf)
+        },
+    )
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct AcknowledgeForm {
+    csrf_token: Option<String>,
+    message: String,
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    Path((slug, number)): Path<(String, i64)>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: AcknowledgeForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    let view = reports::by_number(&state, &user, &slug, number).await?;
+    reports::acknowledge(&state, &user, view.report.id, Some(&form.message)).await?;
+    Ok(Redirect::to(&format!("/inbox/{slug}/reports/{number}")).into_response())
+}
+
+// Policy -------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// The policy text in the editor and the version it started from.
+#[derive(Debug, Clone, Copy)]
+struct Draft<'a> {
+    text: &'a str,
+    version: i64,
+    saved: bool,
+}
+
+async fn render_policy_edit(
+    state: &AppState,
+    user: &domain::account::User,
+    project: &domain::project::Project,
+    draft: Draft<'_>,
+    errors: &FieldErrors,
+    csrf: &CsrfToken,
+) -> Result<Html<String>, PageError> {
+    let Draft {
+        text: policy_toml,
+        version,
+        saved,
+    } = draft;
+    let history: Vec<_> = state
+        .store
+        .policy_history(project.id)
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .map(|v| minijinja::context! { version => v.version, at => human_time(v.changed_at), by => v.changed_by.map(|u| u.to_string()) })
+        .collect();
+    page(
+        "policy_edit.html",
+        minijinja::context! {
+            title => format!("Policy of {}", project.name),
+            project => minijinja::context! { slug => project.slug.as_str(), name => project.name.clone() },
+            policy_toml, version, history, saved,
+            errors => errors.0.iter().map(|e| minijinja::context! { field => e.field.clone(), message => e.message.clone() }).collect::<Vec<_>>(),
+            ..base(Some(user), csrf)
+        },
+    )
+}
+
+pub async fn policy_edit(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<SavedQuery>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let (project, _) = projects::for_user(&state, &user, &slug, Permission::EditPolicy).await?;
+    let text = project.policy.to_toml();
+    render_policy_edit(
+        &state,
+        &user,
+        &project,
+        Draft {
+            text: &text,
+            version: project.policy_version,
+            saved: q.saved.is_some(),
+        },
+        &FieldErrors::default(),
+        &csrf,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct PolicyForm {
+    csrf_token: Option<String>,
+    version: i64,
+    policy: String,
+}
+
+pub async fn policy_save(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: PolicyForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    match projects::update_policy(&state, &user, &slug, form.version, &form.policy).await {
+        Ok(_) => Ok(Redirect::to(&format!("/inbox/{slug}/policy?saved=1")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let (project, _) =
+                projects::for_user(&state, &user, &slug, Permission::EditPolicy).await?;
+            let html = render_policy_edit(
+                &state,
+                &user,
+                &project,
+                Draft {
+                    text: &form.policy,
+                    version: form.version,
+                    saved: false,
+                },
+                &errors,
+                &csrf,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(ServiceError::Conflict { message, .. }) => {
+            let (project, _) =
+                projects::for_user(&state, &user, &slug, Permission::EditPolicy).await?;
+            let errors = FieldErrors(vec![domain::FieldError::new("version", message)]);
+            let html = render_policy_edit(
+                &state,
+                &user,
+                &project,
+                Draft {
+                    text: &form.policy,
+                    version: form.version,
+                    saved: false,
+                },
+                &errors,
+                &csrf,
+            )
+            .await?;
+            Ok((StatusCode::CONFLICT, html).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// Administration -----------------------------------------------------------------------
+
+fn require_admin(user: &domain::account::User) -> Result<(), PageError> {
+    if user.is_admin {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "Only administrators can do this.",
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct ProjectForm {
+    #[serde(skip_serializing)]
+    csrf_token: Option<String>,
+    slug: String,
+    name: String,
+    contact: String,
+}
+
+pub async fn project_new(
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    require_admin(&user)?;
+    page(
+        "project_new.html",
+        minijinja::context! { title => "New project", form => super::templates::ser(ProjectForm::default()), errors => BTreeMap::<String, String>::new(), ..base(Some(&user), &csrf) },
+    )
+}
+
+pub async fn project_create(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: ProjectForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    require_admin(&user)?;
+    let new = projects::NewProject {
+        slug: &form.slug,
+        name: &form.name,
+        contact: Some(&form.contact),
+        policy_toml: None,
+    };
+    let result = if form.contact.trim().is_empty() {
+        Err(ServiceError::field("contact", "is required"))
+    } else {
+        projects::create(&state, new, Some(&user)).await
+    };
+    match result {
+        Ok(p) => Ok(Redirect::to(&format!("/inbox/{}/policy", p.slug.as_str())).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let html = page(
+                "project_new.html",
+                minijinja::context! { title => "New project", form => super::templates::ser(&form), errors => errors_map(&errors), ..base(Some(&user), &csrf) },
+            )?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn outbox(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    require_admin(&user)?;
+    let emails: Vec<_> = state
+        .store
+        .list_emails(200)
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .map(|e| {
+            minijinja::context! {
+                at => human_time(e.created_at), to => e.to, subject => e.subject, status => e.status.as_str(),
+                attempts => e.attempts, last_error => e.last_error,
+            }
+        })
+        .collect();
+    page(
+        "outbox.html",
+        minijinja::context! { title => "Outbox", emails, smtp_configured => !state.config.smtp.url.is_empty(), ..base(Some(&user), &csrf) },
+    )
+}

@@ -1,0 +1,51 @@
+//! The HTTP adapter: every route is listed in [`router`]; handlers parse requests, call a
+//! service and render a template or JSON. Only this module names axum.
+
+pub mod api;
+pub mod auth;
+pub mod csrf;
+pub mod error;
+pub mod inbox;
+pub mod intake;
+pub mod openapi;
+pub mod public;
+pub mod router;
+pub mod templates;
+
+/// Formats a timestamp for people: `2026-11-23 14:05 UTC`.
+pub fn human_time(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// How long ago, coarsely: `3 days`, `5 hours`, `12 minutes`.
+pub fn age(from: jiff::Timestamp, now: jiff::Timestamp) -> String {
+    let secs = now.as_second().saturating_sub(from.as_second()).max(0);
+    let (n, unit) = if secs >= 2 * 86_400 {
+        (secs / 86_400, "days")
+    } else if secs >= 2 * 3600 {
+        (secs / 3600, "hours")
+    } else {
+        (secs / 60, "minutes")
+    };
+    if n == 1 {
+        format!("1 {}", unit.trim_end_matches('s'))
+    } else {
+        format!("{n} {unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_coarse() {
+        let t0 = jiff::Timestamp::from_second(1_000_000).expect("valid");
+        let at = |s: i64| jiff::Timestamp::from_second(1_000_000 + s).expect("valid");
+        assert_eq!(age(t0, at(59)), "0 minutes");
+        assert_eq!(age(t0, at(61)), "1 minute");
+        assert_eq!(age(t0, at(3 * 3600)), "3 hours");
+        assert_eq!(age(t0, at(3 * 86_400 + 5)), "3 days");
+        assert_eq!(human_time(t0), "1970-01-12 13:46 UTC");
+    }
+}

@@ -1,0 +1,44 @@
+//! The OpenAPI description of `/api/v1`, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+};
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "Embargo API", description = "Private vulnerability intake and triage.", license(name = "AGPL-3.0-or-later")),
+    paths(super::api::create_report, super::api::list_reports, super::api::get_report),
+    modifiers(&BearerAuth),
+    tags((name = "reports", description = "Vulnerability reports"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A maintainer's API token (`embargo admin create-token`) or a reporter's tracking token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document, with a fixed version so the snapshot does not change with releases.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = "1".into();
+    doc
+}
+
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(document())
+}

@@ -1,0 +1,225 @@
+//! Public pages: the project list, policy pages, SECURITY.md, security.txt, health.
+
+use super::{
+    auth::CurrentUser,
+    csrf::CsrfToken,
+    error::PageError,
+    templates::{base, page},
+};
+use crate::{AppState, services::projects};
+use axum::{
+    Extension,
+    extract::{Path, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use domain::{
+    policy::Policy,
+    project::Project,
+    render::{ProjectUrls, security_md, security_txt_fields},
+};
+use serde::Serialize;
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+    }
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/style.css"),
+    )
+        .into_response()
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let projects: Vec<_> = state
+        .store
+        .list_projects()
+        .await
+        .map_err(crate::services::ServiceError::from)?
+        .into_iter()
+        .map(|p| minijinja::context! { slug => p.slug.as_str(), name => p.name })
+        .collect();
+    page(
+        "home.html",
+        minijinja::context! { title => "Report a vulnerability", projects, ..base(user.as_ref().map(|u| &u.0), &csrf) },
+    )
+}
+
+/// A policy as templates see it: the domain's data plus labels.
+#[derive(Serialize)]
+struct PolicyView<'a> {
+    #[serde(flatten)]
+    policy: &'a Policy,
+    supported_versions: Vec<minijinja::Value>,
+    non_qualifying: Vec<minijinja::Value>,
+}
+
+pub fn policy_context(project: &Project) -> minijinja::Value {
+    let p = &project.policy;
+    let view = PolicyView {
+        policy: p,
+        supported_versions: p
+            .supported_versions
+            .iter()
+            .map(|v| {
+                minijinja::context! {
+                    version => v.version.clone(), status => v.status.as_str(), status_label => v.status.label(), note => v.note.clone(),
+                }
+            })
+            .collect(),
+        non_qualifying: p.non_qualifying.iter().map(|c| minijinja::context! { id => c.id.clone(), text => c.wording() }).collect(),
+    };
+    super::templates::ser(&view)
+}
+
+/// "We aim to acknowledge reports within 7 days and to triage them within 14 days."
+pub fn targets_text(policy: &Policy) -> String {
+    let t = &policy.targets;
+    format!(
+        "We aim to acknowledge reports within {} and to finish triage within {}. \
+         Disclosure is coordinated with you; the deadline is {} days after your report.",
+        t.day_word(t.acknowledge_days),
+        t.day_word(t.triage_days),
+        t.disclosure_days
+    )
+}
+
+pub async fn policy_page(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    user: Option<CurrentUser>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let project = projects::public(&state, &slug).await?;
+    page(
+        "policy.html",
+        minijinja::context! {
+            title => format!("Security policy for {}", project.name),
+            project => minijinja::context! { slug => project.slug.as_str(), name => project.name.clone(), policy_version => project.policy_version },
+            policy => policy_context(&project),
+            targets_text => targets_text(&project.policy),
+            has_key => project.policy.openpgp_key.is_some(),
+            ..base(user.as_ref().map(|u| &u.0), &csrf)
+        },
+    )
+}
+
+fn text(content_type: &'static str, body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn security_md_file(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let project = projects::public(&state, &slug).await?;
+    let urls = ProjectUrls::new(&state.public_url, &project);
+    Ok(text(
+        "text/markdown; charset=utf-8",
+        security_md(&project, &urls),
+    ))
+}
+
+/// Writes security.txt fields, one per line (RFC 9116 §2.2: CRLF or LF; we use LF).
+fn security_txt(fields: &[(&str, String)], comment: &str) -> String {
+    let mut out = format!("# {comment}\n");
+    for (name, value) in fields {
+        out.push_str(name);
+        out.push_str(": ");
+        out.push_str(value);
+        out.push('\n');
+    }
+    out
+}
+
+/// A project's security.txt, rendered on every request so its `Expires` never passes.
+pub async fn project_security_txt(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let project = projects::public(&state, &slug).await?;
+    let urls = ProjectUrls::new(&state.public_url, &project);
+    let fields = security_txt_fields(&project, &urls, &urls.security_txt, state.now());
+    let comment = format!(
+        "Security contacts and policy for {}",
+        project.name.replace(['\r', '\n'], " ")
+    );
+    Ok(text(
+        "text/plain; charset=utf-8",
+        security_txt(&fields, &comment),
+    ))
+}
+
+/// The instance's own security.txt: who runs this Embargo and where its projects are.
+pub async fn instance_security_txt(State(state): State<AppState>) -> Result<Response, PageError> {
+    let mut contacts = state.config.instance_contacts.clone();
+    if contacts.is_empty() {
+        // Without configured contacts, the first administrator is the contact.
+        if let Some(admin) = first_admin(&state).await? {
+            contacts.push(format!("mailto:{}", admin));
+        }
+    }
+    if contacts.is_empty() {
+        return Err(PageError::not_found());
+    }
+    let base = &state.public_url;
+    let expires = state
+        .now()
+        .saturating_add(jiff::SignedDuration::from_hours(
+            24 * domain::render::SECURITY_TXT_VALIDITY_DAYS,
+        ))
+        .unwrap_or(state.now());
+    let mut fields: Vec<(&str, String)> = contacts.into_iter().map(|c| ("Contact", c)).collect();
+    fields.push((
+        "Expires",
+        expires.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    ));
+    fields.push(("Preferred-Languages", "en".into()));
+    fields.push(("Canonical", format!("{base}/.well-known/security.txt")));
+    fields.push(("Policy", format!("{base}/")));
+    Ok(text(
+        "text/plain; charset=utf-8",
+        security_txt(
+            &fields,
+            "This server runs Embargo. Each hosted project has its own security.txt under /p/<project>/security.txt",
+        ),
+    ))
+}
+
+async fn first_admin(state: &AppState) -> Result<Option<String>, PageError> {
+    Ok(state
+        .store
+        .first_admin_email()
+        .await
+        .map_err(crate::services::ServiceError::from)?)
+}
+
+pub async fn openpgp_key(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let project = projects::public(&state, &slug).await?;
+    match project.policy.openpgp_key {
+        Some(key) => Ok(text("application/pgp-keys", key)),
+        None => Err(PageError::not_found()),
+    }
+}

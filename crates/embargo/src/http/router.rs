@@ -1,0 +1,144 @@
+//! Every route of the server, and the layers around them.
+
+use super::{api, csrf, inbox, intake, openapi, public};
+use crate::AppState;
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    middleware,
+    response::IntoResponse,
+    routing::{get, post},
+};
+use std::time::Duration;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    sensitive_headers::SetSensitiveHeadersLayer,
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+/// Largest request body: a report at its field limits, form-encoded, fits.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// No scripts at all; styles from our own stylesheet; forms post only to us; no framing.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                       frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let api = Router::new()
+        .route(
+            "/projects/{slug}/reports",
+            post(api::create_report).get(api::list_reports),
+        )
+        .route("/reports/{id}", get(api::get_report))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .fallback(api::not_found);
+    let mut router = Router::new()
+        // Public
+        .route("/", get(public::home))
+        .route("/healthz", get(public::healthz))
+        .route("/static/style.css", get(public::stylesheet))
+        .route(
+            "/.well-known/security.txt",
+            get(public::instance_security_txt),
+        )
+        .route("/p/{slug}/policy", get(public::policy_page))
+        .route("/p/{slug}/SECURITY.md", get(public::security_md_file))
+        .route("/p/{slug}/security.txt", get(public::project_security_txt))
+        .route("/p/{slug}/pgp-key.asc", get(public::openpgp_key))
+        // Reporters
+        .route(
+            "/p/{slug}/report",
+            get(intake::report_form).post(intake::submit_report),
+        )
+        .route("/track/{token}", get(intake::track))
+        .route("/track/{token}/messages", post(intake::track_message))
+        // Maintainers
+        .route("/login", get(inbox::login_page).post(inbox::login))
+        .route("/logout", post(inbox::logout))
+        .route("/setup/{token}", get(inbox::setup_page).post(inbox::setup))
+        .route("/inbox", get(inbox::inbox))
+        .route("/inbox/{slug}", get(inbox::project_inbox))
+        .route("/inbox/{slug}/reports/{number}", get(inbox::report_page))
+        .route(
+            "/inbox/{slug}/reports/{number}/acknowledge",
+            post(inbox::acknowledge),
+        )
+        .route(
+            "/inbox/{slug}/policy",
+            get(inbox::policy_edit).post(inbox::policy_save),
+        )
+        .route("/projects/new", get(inbox::project_new))
+        .route("/projects", post(inbox::project_create))
+        .route("/admin/outbox", get(inbox::outbox))
+        .nest("/api/v1", api)
+        .fallback(|| async { super::error::PageError::not_found() })
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::layer))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state.clone());
+    let static_headers = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        ),
+        // Embargoed data must not linger in caches; public files set their own policy.
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    for (name, value) in static_headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    if state.secure_cookies() {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ));
+    }
+    router
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a handler panicked");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }))
+        // Logs carry the route pattern, never the path: tracking links hold secrets.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", MatchedPath::as_str);
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), route, request_id = id)
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetSensitiveHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+            header::SET_COOKIE,
+        ]))
+}

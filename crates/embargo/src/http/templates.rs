@@ -1,0 +1,127 @@
+//! HTML templates (minijinja), embedded in the binary and auto-escaped. See
+//! `docs/decisions/0002-templates.md`.
+
+use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+
+/// A serialisable value as a template value.
+pub fn ser<T: Serialize>(value: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
+use std::sync::LazyLock;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("policy.html", include_str!("../../templates/policy.html")),
+    (
+        "report_form.html",
+        include_str!("../../templates/report_form.html"),
+    ),
+    ("track.html", include_str!("../../templates/track.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("setup.html", include_str!("../../templates/setup.html")),
+    ("inbox.html", include_str!("../../templates/inbox.html")),
+    (
+        "project_inbox.html",
+        include_str!("../../templates/project_inbox.html"),
+    ),
+    ("report.html", include_str!("../../templates/report.html")),
+    (
+        "policy_edit.html",
+        include_str!("../../templates/policy_edit.html"),
+    ),
+    (
+        "project_new.html",
+        include_str!("../../templates/project_new.html"),
+    ),
+    ("outbox.html", include_str!("../../templates/outbox.html")),
+];
+
+/// The compiled templates.
+#[derive(Debug)]
+pub struct Templates {
+    env: Result<Environment<'static>, String>,
+}
+
+static GLOBAL: LazyLock<Templates> = LazyLock::new(Templates::compile);
+
+impl Templates {
+    pub fn global() -> &'static Templates {
+        &GLOBAL
+    }
+
+    fn compile() -> Templates {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+        for (name, source) in TEMPLATES {
+            if let Err(e) = env.add_template(name, source) {
+                return Templates {
+                    env: Err(format!("{name}: {e}")),
+                };
+            }
+        }
+        Templates { env: Ok(env) }
+    }
+
+    pub fn render(&self, name: &str, context: minijinja::Value) -> anyhow::Result<String> {
+        let env = self
+            .env
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("templates failed to compile: {e}"))?;
+        let template = env.get_template(name)?;
+        Ok(template.render(context)?)
+    }
+}
+
+/// What every page's layout needs: the signed-in user (if any) and the CSRF token.
+pub fn base(
+    user: Option<&domain::account::User>,
+    csrf: &super::csrf::CsrfToken,
+) -> minijinja::Value {
+    minijinja::context! {
+        user => user.map(|u| minijinja::context! { name => u.name.clone(), is_admin => u.is_admin }),
+        csrf => csrf.0.clone(),
+    }
+}
+
+/// Renders a page or fails with a logged internal error.
+pub fn page(
+    name: &str,
+    context: minijinja::Value,
+) -> Result<axum::response::Html<String>, super::error::PageError> {
+    Ok(axum::response::Html(
+        Templates::global().render(name, context)?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_and_escapes_html() {
+        let t = Templates::global();
+        assert!(t.env.is_ok(), "{:?}", t.env.as_ref().err());
+        let html = t
+            .render(
+                "error.html",
+                minijinja::context! { title => "Oops", message => "<script>alert(1)</script>" },
+            )
+            .expect("renders");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"));
+    }
+}

@@ -1,0 +1,112 @@
+//! Background work: the durable job queue in the database, drained by one worker per
+//! server. Jobs survive restarts; a crashed worker's lease runs out and another takes over.
+
+pub mod mailer;
+
+use crate::AppState;
+use jiff::SignedDuration;
+use std::time::Duration;
+use store::{Job, job_kind};
+use tokio::sync::watch;
+
+/// How long a worker holds a job before others may take it over.
+const LEASE: SignedDuration = SignedDuration::from_secs(120);
+/// How often the worker looks for due jobs when nothing woke it.
+const POLL: Duration = Duration::from_secs(5);
+
+/// The delay before retry `attempt` (1-based): 30 s, 1 min, 2 min, … capped at 1 h.
+pub fn backoff(attempt: i64) -> SignedDuration {
+    let exp = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
+    let secs = 30i64.saturating_mul(1i64 << exp.min(16));
+    SignedDuration::from_secs(secs.min(3600))
+}
+
+/// Runs jobs until `stop` turns true.
+pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
+    let owner = format!("worker-{}", uuid::Uuid::new_v4().simple());
+    let mailer = mailer::Mailer::from_config(&state.config);
+    if mailer.is_none() {
+        tracing::warn!("no SMTP server configured: e-mail stays queued in the outbox");
+    }
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        // Drain everything that is due, then sleep until woken or the poll interval passes.
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let Some(mailer) = &mailer else { break };
+            match state
+                .store
+                .lease_job(&[job_kind::DELIVER_EMAIL], &owner, state.now(), LEASE)
+                .await
+            {
+                Ok(Some(job)) => run_job(&state, mailer, job).await,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot lease jobs");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            () = state.outbox_notify.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+async fn run_job(state: &AppState, mailer: &mailer::Mailer, job: Job) {
+    let email_id = job
+        .payload
+        .get("email_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse::<uuid::Uuid>().ok());
+    let result = match email_id {
+        Some(id) => match state.store.email(id).await {
+            Ok(Some(email)) => mailer.send(&email).await,
+            Ok(None) => Err(mailer::SendError::Permanent(
+                "the e-mail no longer exists".into(),
+            )),
+            Err(e) => Err(mailer::SendError::Temporary(e.to_string())),
+        },
+        None => Err(mailer::SendError::Permanent("job without e-mail id".into())),
+    };
+    let now = state.now();
+    let outcome = match result {
+        Ok(()) => {
+            tracing::info!(job = %job.id, "e-mail delivered");
+            state.store.complete_job(&job, now, email_id).await
+        }
+        Err(e) => {
+            let retry_at = match &e {
+                mailer::SendError::Temporary(_) if job.attempts < job.max_attempts => {
+                    now.checked_add(backoff(job.attempts)).ok()
+                }
+                _ => None,
+            };
+            tracing::warn!(job = %job.id, attempt = job.attempts, retry = retry_at.is_some(), error = %e, "e-mail delivery failed");
+            state
+                .store
+                .fail_job(&job, &e.to_string(), now, retry_at, email_id)
+                .await
+        }
+    };
+    if let Err(e) = outcome {
+        tracing::error!(job = %job.id, error = %e, "cannot record job outcome");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_thirty_seconds_up_to_an_hour() {
+        let secs: Vec<i64> = (1..=9).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(secs, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+    }
+}

@@ -1,0 +1,212 @@
+//! Accounts: users, passwords, sessions, API tokens and the first administrator.
+
+use super::{Result, ServiceError};
+use crate::{AppState, tokens};
+use anyhow::Context;
+use argon2::{
+    Argon2,
+    password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
+};
+use domain::{EmailAddress, FieldErrors, UserId, account::User};
+use store::NewUser;
+
+/// How long a sign-in lasts.
+pub const SESSION_DAYS: i64 = 14;
+
+/// Hashes a password with argon2id (OWASP parameters: 19 MiB, 2 passes) on a blocking
+/// thread, so a burst of sign-ins does not stall the server.
+pub async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+    })
+    .await
+    .context("password hashing task")?
+    .map_err(ServiceError::Internal)
+}
+
+async fn verify_password(password: String, hash: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let Ok(parsed) = PasswordHash::new(&hash) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+    .await
+    .context("password verification task")
+    .map_err(ServiceError::Internal)
+}
+
+/// A hash of no one's password, verified when the address is unknown so that the time a
+/// failed sign-in takes does not reveal which addresses have accounts.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$O4m2RMV+fUYu3d7dsUAoZTpsaMTUcdSrrpLFlxwnlRY";
+
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a str,
+    pub is_admin: bool,
+}
+
+impl std::fmt::Debug for NewAccount<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("email", &self.email)
+            .field("is_admin", &self.is_admin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Creates a user; names the field at fault.
+pub async fn create_user(state: &AppState, new: NewAccount<'_>) -> Result<User> {
+    let mut errors = FieldErrors::default();
+    let email = EmailAddress::parse("email", new.email)
+        .map_err(|e| errors.0.push(e))
+        .ok();
+    let name = new.name.trim();
+    if name.is_empty() {
+        errors.push("name", "is required");
+    } else if name.len() > 200 || name.chars().any(char::is_control) {
+        errors.push("name", "must be one line of at most 200 bytes");
+    }
+    if let Err(e) = domain::account::check_password(new.password) {
+        errors.0.push(e);
+    }
+    let email = errors
+        .into_result(email)?
+        .ok_or_else(|| ServiceError::field("email", "is required"))?;
+    let password_hash = hash_password(new.password.to_owned()).await?;
+    state
+        .store
+        .create_user(&NewUser {
+            id: UserId::new(),
+            email,
+            name: name.to_owned(),
+            password_hash: Some(password_hash),
+            is_admin: new.is_admin,
+            created_at: state.now(),
+        })
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict(_) => ServiceError::field("email", "is already registered"),
+            other => other.into(),
+        })
+}
+
+/// Checks credentials and opens a session; returns the user and the session token.
+pub async fn login(state: &AppState, email: &str, password: &str) -> Result<(User, String)> {
+    let found = state.store.user_credentials(email.trim()).await?;
+    let (user, hash) = match found {
+        Some((user, Some(hash))) => (Some(user), hash),
+        _ => (None, DUMMY_HASH.to_owned()),
+    };
+    let ok = verify_password(password.to_owned(), hash).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!("sign-in refused");
+        return Err(ServiceError::Unauthenticated);
+    };
+    let token = tokens::generate(tokens::SESSION);
+    let now = state.now();
+    let expires = now
+        .checked_add(jiff::SignedDuration::from_hours(24 * SESSION_DAYS))
+        .context("session expiry")?;
+    state
+        .store
+        .create_session(&tokens::hash(&token), user.id, now, expires)
+        .await?;
+    tracing::info!(user = %user.id, "signed in");
+    Ok((user, token))
+}
+
+pub async fn logout(state: &AppState, session_token: &str) -> Result<()> {
+    state
+        .store
+        .delete_session(&tokens::hash(session_token))
+        .await?;
+    Ok(())
+}
+
+pub async fn session_user(state: &AppState, session_token: &str) -> Result<Option<User>> {
+    Ok(state
+        .store
+        .session_user(&tokens::hash(session_token), state.now())
+        .await?)
+}
+
+/// Issues an API token for the user with this address; only its hash is kept.
+pub async fn create_api_token(state: &AppState, email: &str, name: &str) -> Result<String> {
+    let (user, _) = state
+        .store
+        .user_credentials(email.trim())
+        .await?
+        .ok_or_else(|| ServiceError::field("email", "no user has this address"))?;
+    let token = tokens::generate(tokens::API);
+    state
+        .store
+        .create_api_token(user.id, &tokens::hash(&token), name, state.now())
+        .await?;
+    Ok(token)
+}
+
+pub async fn api_token_user(state: &AppState, token: &str) -> Result<Option<User>> {
+    if !token.starts_with(tokens::API) {
+        return Ok(None);
+    }
+    Ok(state.store.api_token_user(&tokens::hash(token)).await?)
+}
+
+/// Whether `token` is the live one-time setup token.
+pub fn setup_token_valid(state: &AppState, token: &str) -> bool {
+    let hash = tokens::hash(token);
+    state
+        .setup_token_hash
+        .lock()
+        .ok()
+        .and_then(|slot| slot.as_ref().map(|h| tokens::constant_time_eq(h, &hash)))
+        .unwrap_or(false)
+}
+
+/// Creates the first administrator through the one-time setup link, then retires the link.
+pub async fn complete_setup(
+    state: &AppState,
+    token: &str,
+    account: NewAccount<'_>,
+) -> Result<(User, String)> {
+    if !setup_token_valid(state, token) || state.store.any_admin().await? {
+        return Err(ServiceError::NotFound("setup link"));
+    }
+    let password = account.password.to_owned();
+    let user = create_user(
+        state,
+        NewAccount {
+            is_admin: true,
+            ..account
+        },
+    )
+    .await?;
+    if let Ok(mut slot) = state.setup_token_hash.lock() {
+        *slot = None;
+    }
+    tracing::info!(user = %user.id, "first administrator created");
+    login(state, user.email.as_str(), &password).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_is_a_valid_argon2id_hash() {
+        let parsed = PasswordHash::new(DUMMY_HASH).expect("parses");
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        assert!(
+            Argon2::default()
+                .verify_password(b"not the password", &parsed)
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,355 @@
+//! CSRF, access control, headers and the security.txt the server publishes.
+
+use super::*;
+
+#[tokio::test]
+async fn form_posts_without_the_csrf_token_or_from_another_site_are_refused() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let base = &server.url;
+    let http = client();
+    let html = http
+        .get(format!("{base}/p/demo/report"))
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    let csrf = hidden_field(&html, "csrf_token");
+    let fields = [("title", "t"), ("description", "d")];
+
+    let missing = http
+        .post(format!("{base}/p/demo/report"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(missing.status(), 403, "no token");
+    let wrong = http
+        .post(format!("{base}/p/demo/report"))
+        .form(&[
+            ("csrf_token", "csrf_forged"),
+            ("title", "t"),
+            ("description", "d"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(wrong.status(), 403, "wrong token");
+    let cross_site = http
+        .post(format!("{base}/p/demo/report"))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", "t"),
+            ("description", "d"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(cross_site.status(), 403, "foreign origin");
+    let fetch_meta = http
+        .post(format!("{base}/p/demo/report"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", "t"),
+            ("description", "d"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(fetch_meta.status(), 403, "cross-site fetch metadata");
+    // A token without its cookie (another browser) is refused too.
+    let other_browser = client()
+        .post(format!("{base}/p/demo/report"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", "t"),
+            ("description", "d"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(other_browser.status(), 403, "token without cookie");
+
+    let token = api_token(&db);
+    let list: Vec<serde_json::Value> = client()
+        .get(format!("{base}/api/v1/projects/demo/reports"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert!(list.is_empty(), "no refused post left a report");
+
+    // Same-origin with the token works (the control for the refusals above).
+    let ok = http
+        .post(format!("{base}/p/demo/report"))
+        .header("Origin", base.as_str())
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", "t"),
+            ("description", "d"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(ok.status(), 303);
+}
+
+#[tokio::test]
+async fn anonymous_users_and_reporters_cannot_see_the_inbox() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let base = &server.url;
+    let http = client();
+    for path in [
+        "/inbox",
+        "/inbox/demo",
+        "/inbox/demo/reports/1",
+        "/inbox/demo/policy",
+        "/admin/outbox",
+    ] {
+        let res = http.get(format!("{base}{path}")).send().await.expect("get");
+        assert_eq!(res.status(), 303, "{path}");
+        assert!(
+            res.headers()["location"]
+                .to_str()
+                .expect("loc")
+                .starts_with("/login?next="),
+            "{path}"
+        );
+    }
+    let res = http
+        .get(format!("{base}/api/v1/projects/demo/reports"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 401);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "unauthenticated");
+
+    let submitted: serde_json::Value = http
+        .post(format!("{base}/api/v1/projects/demo/reports"))
+        .json(&sample_report("Mine"))
+        .send()
+        .await
+        .expect("submit")
+        .json()
+        .await
+        .expect("json");
+    let reporter = submitted["token"].as_str().expect("token");
+    let res = http
+        .get(format!("{base}/api/v1/projects/demo/reports"))
+        .bearer_auth(reporter)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        res.status(),
+        403,
+        "a reporter's token does not open the inbox"
+    );
+    let res = http
+        .get(format!("{base}/api/v1/projects/demo/reports"))
+        .bearer_auth("emb_not-a-token")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 401);
+    let res = http
+        .get(format!("{base}/track/trk_guessed"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 404);
+
+    // A maintainer of another project sees nothing of this one.
+    let (code, _, err) = cli(
+        &db,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "other@example.test",
+            "--name",
+            "Other",
+            "--password-stdin",
+        ],
+        PASSWORD,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = cli(
+        &db,
+        &["admin", "create-token", "--email", "other@example.test"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let res = http
+        .get(format!("{base}/api/v1/projects/demo/reports"))
+        .bearer_auth(out.trim())
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 404);
+    let res = http
+        .get(format!(
+            "{base}/api/v1/reports/{}",
+            submitted["id"].as_str().expect("id")
+        ))
+        .bearer_auth(out.trim())
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn pages_carry_strict_security_headers_and_cookies_are_http_only() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let res = client()
+        .get(format!("{}/p/demo/report", server.url))
+        .send()
+        .await
+        .expect("get");
+    let h = res.headers();
+    let csp = h["content-security-policy"].to_str().expect("csp");
+    assert!(
+        csp.contains("default-src 'none'")
+            && !csp.contains("unsafe-inline")
+            && csp.contains("frame-ancestors 'none'")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(h.get("x-request-id").is_some());
+    let cookie = h["set-cookie"].to_str().expect("cookie");
+    assert!(
+        cookie.starts_with("embargo_csrf=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let body = res.text().await.expect("html");
+    assert!(!body.contains("<script"), "no script on our pages");
+}
+
+#[tokio::test]
+async fn logs_never_contain_report_contents_or_tokens() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let http = client();
+    let mut body = sample_report("SECRET-TITLE-7c1f");
+    body["description"] = serde_json::json!("SECRET-DESCRIPTION-7c1f");
+    let res: serde_json::Value = http
+        .post(format!("{}/api/v1/projects/demo/reports", server.url))
+        .json(&body)
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let token = res["token"].as_str().expect("token").to_owned();
+    let track = http
+        .get(format!("{}/track/{token}", server.url))
+        .send()
+        .await
+        .expect("track");
+    assert_eq!(track.status(), 200);
+    let logs = server.logs();
+    assert!(
+        logs.contains("report received"),
+        "the event is logged: {logs}"
+    );
+    assert!(!logs.contains("SECRET-"), "report contents in logs: {logs}");
+    assert!(
+        !logs.contains(&token) && !logs.contains(&token[4..]),
+        "token in logs"
+    );
+    assert!(
+        !logs.contains("mara@example.test"),
+        "reporter address in logs"
+    );
+}
+
+#[tokio::test]
+async fn the_served_security_txt_passes_an_rfc_9116_check() {
+    let db = prepared(Backend::Sqlite).await;
+    let public = "https://security.printdesk.example";
+    let server = Server::start(
+        &db,
+        &ServerOptions {
+            public_url: Some(public.into()),
+            ..ServerOptions::default()
+        },
+    );
+    let http = client();
+    for (path, canonical) in [
+        (
+            "/p/demo/security.txt",
+            format!("{public}/p/demo/security.txt"),
+        ),
+        (
+            "/.well-known/security.txt",
+            format!("{public}/.well-known/security.txt"),
+        ),
+    ] {
+        let res = http
+            .get(format!("{}{path}", server.url))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+        let text = res.text().await.expect("text");
+        let now = jiff::Timestamp::now();
+        let report = securitytxt::lint(
+            text.as_bytes(),
+            &securitytxt::LintOptions {
+                now,
+                max_size: securitytxt::DEFAULT_MAX_SIZE,
+                retrieval_urls: &[canonical.as_str()],
+                verifier: None,
+            },
+        );
+        let problems: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.level() != securitytxt::Level::Info)
+            .map(|f| format!("{:?} line {:?}: {}", f.code, f.line, f.message))
+            .collect();
+        assert!(problems.is_empty(), "{path}: {problems:?}\n{text}");
+        // Exactly one Expires, less than a year ahead.
+        let expires: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("Expires: "))
+            .collect();
+        assert_eq!(expires.len(), 1);
+        let at: jiff::Timestamp = expires[0].parse().expect("RFC 3339");
+        assert!(at > now && at < now + jiff::SignedDuration::from_hours(24 * 365));
+        assert!(text.contains(&format!("Canonical: {canonical}")));
+        if path.starts_with("/p/") {
+            assert!(text.contains(&format!("Policy: {public}/p/demo/policy")));
+            assert!(text.contains("Preferred-Languages: en, de"));
+            assert!(text.contains(&format!("Contact: {public}/p/demo/report")));
+        } else {
+            assert!(text.contains("Contact: mailto:admin@example.test"));
+        }
+    }
+    let md = http
+        .get(format!("{}/p/demo/SECURITY.md", server.url))
+        .send()
+        .await
+        .expect("md");
+    assert_eq!(md.headers()["content-type"], "text/markdown; charset=utf-8");
+    let md = md.text().await.expect("text");
+    assert!(md.starts_with("# Security policy for PrintDesk"));
+    assert!(md.contains(&format!("<{public}/p/demo/report>")));
+}
