@@ -101,7 +101,9 @@ fn resolve(base: &str, location: &str) -> String {
 }
 
 fn is_https(url: &str) -> bool {
-    url.len() >= 8 && url[..8].eq_ignore_ascii_case("https://")
+    url.as_bytes()
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case(b"https://"))
 }
 
 /// Retrieves a security.txt for `input` (see [`candidate_urls`]) with `get`, which performs

@@ -258,9 +258,11 @@ fn check_document(
     if count("Contact") == 0 {
         sink.push(Code::NoContact, None, "");
     } else if count("Encryption") == 0
-        && doc
-            .values("Contact")
-            .any(|v| v.len() >= 7 && v[..7].eq_ignore_ascii_case("mailto:"))
+        && doc.values("Contact").any(|v| {
+            v.as_bytes()
+                .get(..7)
+                .is_some_and(|s| s.eq_ignore_ascii_case(b"mailto:"))
+        })
     {
         sink.push(Code::NoEncryption, None, "");
     }

@@ -145,7 +145,7 @@ pub(crate) fn parse_into(input: &[u8], max_size: usize, sink: &mut Sink) -> Docu
     }
     let mut bytes = input;
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        sink.push(Code::BomInFile, Some(1), "");
+        sink.push(Code::BomInFile, (!rest.is_empty()).then_some(1), "");
         bytes = rest;
     }
     let text: std::borrow::Cow<'_, str> = match std::str::from_utf8(bytes) {

@@ -125,7 +125,7 @@ pub(crate) fn check(value: &str) -> Result<(), String> {
         let to = hier;
         let has_to_header = query.is_some_and(|q| {
             q.split('&')
-                .any(|h| h.len() > 3 && h[..3].eq_ignore_ascii_case("to="))
+                .any(|h| h.len() > 3 && h.as_bytes()[..3].eq_ignore_ascii_case(b"to="))
         });
         if !to.contains('@') && !has_to_header {
             return Err("a mailto: URI needs an e-mail address (local@domain)".to_string());

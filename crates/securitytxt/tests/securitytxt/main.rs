@@ -5,6 +5,7 @@ mod corpus;
 mod differences;
 mod http;
 mod render;
+mod robust;
 #[cfg(feature = "sign")]
 mod sign;
 mod synthetic;
