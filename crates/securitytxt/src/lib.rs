@@ -34,6 +34,7 @@ mod parse;
 mod pgp;
 mod render;
 mod uri;
+mod watch;
 mod wellknown;
 
 pub use code::{Code, Finding, Level};
@@ -49,6 +50,7 @@ pub use pgp::{
     Verification, signing_payload, wrap_signed,
 };
 pub use render::{BuildError, Builder, expiry_for, render};
+pub use watch::{EXPIRY_NOTICE_DAYS, WatchNotice, watch};
 
 /// Parses an RFC 3339 `date-time` as RFC 9116 §2.5.5 reads it (strict: `T` separator and an
 /// offset are required). `None` if `value` is not one.

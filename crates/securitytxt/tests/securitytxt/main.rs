@@ -9,6 +9,7 @@ mod robust;
 #[cfg(feature = "sign")]
 mod sign;
 mod synthetic;
+mod watch;
 
 use securitytxt::{LintOptions, Report, lint};
 
