@@ -155,6 +155,16 @@ fn exports_pass_the_csaf_rs_mandatory_tests() {
         "withdrawn".to_owned(),
         csaf::to_csaf(&withdrawn, &opts).expect("export"),
     ));
+    // Negative control: the oracle does reject an undefined product id (6.1.1).
+    let mut broken = docs[0].1.clone();
+    broken["vulnerabilities"][0]["product_status"]["known_affected"][0] =
+        serde_json::json!("CSAFPID-9999");
+    let loaded = csaf_rs::csaf2_0::loader::load_document(broken).expect("csaf-rs loads it");
+    assert!(
+        !validate_by_preset(&loaded, "2.0", "basic")
+            .expect("preset")
+            .success
+    );
     for (name, doc) in docs {
         let loaded =
             csaf_rs::csaf2_0::loader::load_document(doc.clone()).expect("csaf-rs loads it");
