@@ -113,6 +113,21 @@ impl Default for ExportOptions {
     }
 }
 
+/// Guesses the format of a document: a CVE record has `dataType: CVE_RECORD`, a CSAF
+/// document a `document.csaf_version`, an OSV record `id` and `modified`.
+#[must_use]
+pub fn detect_format(doc: &Value) -> Option<Format> {
+    if doc.get("dataType").and_then(Value::as_str) == Some("CVE_RECORD") {
+        Some(Format::Cve5)
+    } else if doc.pointer("/document/csaf_version").is_some() {
+        Some(Format::Csaf)
+    } else if doc.get("id").is_some_and(Value::is_string) && doc.get("modified").is_some() {
+        Some(Format::Osv)
+    } else {
+        None
+    }
+}
+
 /// Reads a document into the model (OSV or CVE JSON 5; CSAF import is not supported).
 ///
 /// # Errors

@@ -336,3 +336,13 @@ fn references_keep_their_kind_through_cve_tags() {
     .expect("import of the export");
     assert_eq!(kinds(&back), kinds(&a));
 }
+
+#[test]
+fn formats_are_detected() {
+    for (dir, want) in [("osv", Format::Osv), ("cve", Format::Cve5), ("csaf", Format::Csaf)] {
+        for (name, doc) in records(dir) {
+            assert_eq!(advisory::detect_format(&doc), Some(want), "{name}");
+        }
+    }
+    assert_eq!(advisory::detect_format(&serde_json::json!({"id": 1})), None);
+}

@@ -268,3 +268,101 @@ fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitC
         ExitCode::from(1)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../advisory/tests/data")
+            .join(rel)
+    }
+
+    fn run_cmd(command: Command, input: &str) -> (ExitCode, String, String) {
+        let mut stdin = std::io::Cursor::new(input.as_bytes().to_vec());
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run(command, &mut stdin, &mut out, &mut err);
+        (
+            code,
+            String::from_utf8_lossy(&out).into_owned(),
+            String::from_utf8_lossy(&err).into_owned(),
+        )
+    }
+
+    fn convert_args(from: InputFormat, to: OutputFormat, file: Option<PathBuf>) -> ConvertArgs {
+        ConvertArgs {
+            from,
+            to,
+            file,
+            cna_container: false,
+            cna_org_id: None,
+            cna_short_name: None,
+            publisher_name: None,
+            publisher_namespace: None,
+            publisher_category: None,
+        }
+    }
+
+    #[test]
+    fn convert_osv_file_to_csaf_prints_a_valid_document() {
+        let args = convert_args(
+            InputFormat::Osv,
+            OutputFormat::Csaf,
+            Some(data("osv/GHSA-j8r2-6x86-q33q.json")),
+        );
+        let (code, out, err) = run_cmd(Command::Convert(args), "");
+        assert_eq!(code, ExitCode::SUCCESS, "{err}");
+        let doc: Value = serde_json::from_str(&out).expect("JSON on stdout");
+        assert_eq!(doc["vulnerabilities"][0]["cve"], "CVE-2023-32681");
+        assert!(advisory::validate(Format::Csaf, &doc).is_empty());
+    }
+
+    #[test]
+    fn convert_reads_standard_input_and_names_the_path_of_an_import_error() {
+        let text = std::fs::read_to_string(data("cve/CVE-2023-32681.json")).expect("test data");
+        let args = convert_args(InputFormat::Cve5, OutputFormat::Osv, None);
+        let (code, out, _) = run_cmd(Command::Convert(args), &text);
+        assert_eq!(code, ExitCode::SUCCESS);
+        let doc: Value = serde_json::from_str(&out).expect("JSON on stdout");
+        assert_eq!(doc["id"], "CVE-2023-32681");
+
+        let args = convert_args(InputFormat::Osv, OutputFormat::Cve5, None);
+        let (code, out, err) = run_cmd(Command::Convert(args), r#"{"id": "x_1"}"#);
+        assert_eq!(code, ExitCode::from(1));
+        assert!(out.is_empty());
+        assert!(err.contains("$.modified"), "{err}");
+    }
+
+    #[test]
+    fn validate_reports_each_problem_with_its_path_and_exits_1() {
+        let args = ValidateArgs {
+            format: OutputFormat::Osv,
+            cna_container: false,
+            json: true,
+            files: vec![
+                data("osv/GHSA-j8r2-6x86-q33q.json"),
+                data("osv/GHSA-4374-p667-p6c8.json"),
+            ],
+        };
+        let (code, out, _) = run_cmd(Command::Validate(args), "");
+        assert_eq!(code, ExitCode::from(1));
+        let lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["valid"], true);
+        assert_eq!(lines[1]["valid"], false);
+        assert_eq!(lines[1]["problems"][0]["path"], "$.references[38].url");
+    }
+
+    #[test]
+    fn mismatched_options_are_usage_errors() {
+        let mut args = convert_args(InputFormat::Osv, OutputFormat::Csaf, None);
+        args.cna_container = true;
+        let (code, _, err) = run_cmd(Command::Convert(args), "{}");
+        assert_eq!(code, ExitCode::from(2));
+        assert!(err.contains("--cna-container"));
+    }
+}
