@@ -150,7 +150,24 @@ impl fmt::Display for Explanation {
                     "Exploitability = 8.22 × AV × AC × PR × UI = {:.4}",
                     d.exploitability
                 )?;
-                writeln!(f, "Base = Roundup(…) = {}", d.base)?;
+                let roundup = if d.version == crate::Version::V30 {
+                    "Roundup = ceil(x × 10) / 10 in doubles, as FIRST's 3.0 calculator"
+                } else {
+                    "Roundup of Appendix A"
+                };
+                let sum = |changed: bool| {
+                    if changed {
+                        "min(1.08 × (Impact + Exploitability), 10)"
+                    } else {
+                        "min(Impact + Exploitability, 10)"
+                    }
+                };
+                writeln!(
+                    f,
+                    "Base = Roundup({}) = {} (0 when Impact ≤ 0; {roundup})",
+                    sum(d.scope_changed),
+                    d.base
+                )?;
                 writeln!(f, "Temporal = Roundup(Base × E × RL × RC) = {}", d.temporal)?;
                 writeln!(f, "MISS = {:.4}", d.miss)?;
                 writeln!(
@@ -164,7 +181,12 @@ impl fmt::Display for Explanation {
                     "Modified exploitability = {:.4}",
                     d.modified_exploitability
                 )?;
-                writeln!(f, "Environmental = {}", d.environmental)?;
+                writeln!(
+                    f,
+                    "Environmental = Roundup(Roundup({}) × E × RL × RC) = {} (with the modified values)",
+                    sum(d.modified_scope_changed),
+                    d.environmental
+                )?;
                 write!(f, "Score {} ({})", scores.score, scores.severity)
             }
             Explanation::V4 {
