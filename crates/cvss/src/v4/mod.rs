@@ -415,8 +415,23 @@ struct EqPart {
     level: u8,
     /// EQ6 level (only in the EQ3+EQ6 table).
     level6: u8,
-    dist: f64,
+    /// `distance / (max_severity * 0.1)` of this level (the interpolation's proportion).
+    ratio: f64,
     fits: bool,
+}
+
+impl EqPart {
+    fn new(level: u8, level6: u8, dist: f64, fits: bool, max_severity: u8) -> EqPart {
+        let max = f64::from(max_severity) * STEP;
+        // A level that does not exist (EQ3 2 with EQ6 0) has depth 0 and is never used.
+        let ratio = if max > 0.0 { dist / max } else { 0.0 };
+        EqPart {
+            level,
+            level6,
+            ratio,
+            fits,
+        }
+    }
 }
 
 fn eq_part<const K: usize>(cands: &[[u8; K]], cur: [u8; K], levels: [&[f64]; K]) -> (f64, bool) {
@@ -435,8 +450,6 @@ struct MacroPart {
     /// the available distance `value - lower`.
     has_lower: [bool; 5],
     available: [f64; 5],
-    /// `max_severity * 0.1` for EQ1, EQ2, EQ3+EQ6, EQ4.
-    max: [f64; 4],
     /// How many EQs have a lower MacroVector.
     n: u32,
 }
@@ -453,6 +466,9 @@ struct FastTables {
 }
 
 static FAST: std::sync::OnceLock<FastTables> = std::sync::OnceLock::new();
+
+/// The step of the MacroVector depths (`max_severity` is in 0.1 steps).
+const STEP: f64 = 0.1;
 
 fn fast_tables() -> &'static FastTables {
     FAST.get_or_init(|| {
@@ -474,12 +490,7 @@ fn fast_tables() -> &'static FastTables {
             };
             let level = e.macro_vector()[0];
             let (dist, fits) = eq_part(MAX_EQ1[usize::from(level)], cur, LEVELS_EQ1);
-            *p = EqPart {
-                level,
-                level6: 0,
-                dist,
-                fits,
-            };
+            *p = EqPart::new(level, 0, dist, fits, MAX_SEV_EQ1[usize::from(level)]);
         }
         for (i, p) in t.eq2.iter_mut().enumerate() {
             let cur = [(i / 2) as u8, (i % 2) as u8];
@@ -490,12 +501,7 @@ fn fast_tables() -> &'static FastTables {
             };
             let level = e.macro_vector()[1];
             let (dist, fits) = eq_part(MAX_EQ2[usize::from(level)], cur, LEVELS_EQ2);
-            *p = EqPart {
-                level,
-                level6: 0,
-                dist,
-                fits,
-            };
+            *p = EqPart::new(level, 0, dist, fits, MAX_SEV_EQ2[usize::from(level)]);
         }
         for (i, p) in t.eq36.iter_mut().enumerate() {
             let cur = [243, 81, 27, 9, 3, 1].map(|d| (i / d % 3) as u8);
@@ -512,12 +518,13 @@ fn fast_tables() -> &'static FastTables {
             let (level, level6) = (mv[2], mv[5]);
             let cands = MAX_EQ3EQ6[usize::from(level) * 2 + usize::from(level6)];
             let (dist, fits) = eq_part(cands, cur, LEVELS_EQ36);
-            *p = EqPart {
+            *p = EqPart::new(
                 level,
                 level6,
                 dist,
                 fits,
-            };
+                MAX_SEV_EQ3EQ6[usize::from(level) * 2 + usize::from(level6)],
+            );
         }
         for (i, p) in t.eq4.iter_mut().enumerate() {
             let cur = [(i / 16) as u8, (i / 4 % 4) as u8, (i % 4) as u8];
@@ -529,12 +536,7 @@ fn fast_tables() -> &'static FastTables {
             };
             let level = e.macro_vector()[3];
             let (dist, fits) = eq_part(MAX_EQ4[usize::from(level)], cur, LEVELS_EQ4);
-            *p = EqPart {
-                level,
-                level6: 0,
-                dist,
-                fits,
-            };
+            *p = EqPart::new(level, 0, dist, fits, MAX_SEV_EQ4[usize::from(level)]);
         }
         for (i, m) in t.macros.iter_mut().enumerate() {
             let mv =
@@ -542,19 +544,11 @@ fn fast_tables() -> &'static FastTables {
             let Some(value_t) = lookup(mv) else { continue };
             let value = tenths(value_t);
             let lower = lower_macro_vectors(mv);
-            let [eq1, eq2, eq3, eq4, _, eq6] = mv.map(usize::from);
-            let step = 0.1;
             *m = MacroPart {
                 exists: true,
                 value,
                 has_lower: lower.map(|l| l.is_some()),
                 available: lower.map(|l| l.map_or(0.0, |l| value - tenths(l))),
-                max: [
-                    f64::from(MAX_SEV_EQ1[eq1]) * step,
-                    f64::from(MAX_SEV_EQ2[eq2]) * step,
-                    f64::from(MAX_SEV_EQ3EQ6[eq3 * 2 + eq6]) * step,
-                    f64::from(MAX_SEV_EQ4[eq4]) * step,
-                ],
                 n: lower.iter().filter(|l| l.is_some()).count() as u32,
             };
         }
@@ -596,19 +590,20 @@ fn fast_score(e: &Effective) -> u8 {
     if !m.exists {
         return 0;
     }
-    let norm = |k: usize, dist: f64, max: f64| {
+    // `available * (dist / max)`, the proportion taken from the EQ's table.
+    let norm = |k: usize, ratio: f64| {
         if m.has_lower[k] {
-            m.available[k] * (dist / max)
+            m.available[k] * ratio
         } else {
             0.0
         }
     };
-    let n1 = norm(0, p1.dist, m.max[0]);
-    let n2 = norm(1, p2.dist, m.max[1]);
-    let n36 = norm(2, p36.dist, m.max[2]);
-    let n4 = norm(3, p4.dist, m.max[3]);
-    // EQ5's proportion is always 0, but it counts in the mean.
-    let n5 = norm(4, 0.0, 1.0);
+    let n1 = norm(0, p1.ratio);
+    let n2 = norm(1, p2.ratio);
+    let n36 = norm(2, p36.ratio);
+    let n4 = norm(3, p4.ratio);
+    // EQ5's proportion is always 0 (0.0 / 1.0), but it counts in the mean.
+    let n5 = norm(4, 0.0);
     let mean = if m.n == 0 {
         0.0
     } else {
@@ -704,11 +699,10 @@ fn compute(e: &Effective) -> Detail {
     let dist36 = dist(LEVELS_EQ36, cur36, m36);
     let dist4 = dist(LEVELS_EQ4, cur4, m4);
 
-    let step = 0.1;
-    let max1 = f64::from(MAX_SEV_EQ1[usize::from(eq1)]) * step;
-    let max2 = f64::from(MAX_SEV_EQ2[usize::from(eq2)]) * step;
-    let max36 = f64::from(MAX_SEV_EQ3EQ6[usize::from(eq3) * 2 + usize::from(eq6)]) * step;
-    let max4 = f64::from(MAX_SEV_EQ4[usize::from(eq4)]) * step;
+    let max1 = f64::from(MAX_SEV_EQ1[usize::from(eq1)]) * STEP;
+    let max2 = f64::from(MAX_SEV_EQ2[usize::from(eq2)]) * STEP;
+    let max36 = f64::from(MAX_SEV_EQ3EQ6[usize::from(eq3) * 2 + usize::from(eq6)]) * STEP;
+    let max4 = f64::from(MAX_SEV_EQ4[usize::from(eq4)]) * STEP;
 
     let mut n = 0u32;
     let mut norm = |lower: Option<u8>, dist: f64, max: f64| match lower {
