@@ -12,6 +12,33 @@
 //! # Ok::<(), cvss::ParseError>(())
 //! ```
 //!
+//! Errors name the metric; CVSS v4.0 is strict about FIRST's metric order unless
+//! asked otherwise:
+//!
+//! ```
+//! use cvss::{ParseOptions, Vector};
+//! let e = Vector::parse("CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").unwrap_err();
+//! assert_eq!(e.to_string(), "invalid value `Q` for metric AV");
+//! let swapped = "CVSS:4.0/AC:L/AV:N/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+//! assert!(Vector::parse(swapped).is_err());
+//! let lenient = ParseOptions { v4_any_order: true };
+//! assert_eq!(Vector::parse_with(swapped, lenient)?.score().to_string(), "9.3");
+//! # Ok::<(), cvss::ParseError>(())
+//! ```
+//!
+//! A rescoring, explained and compared (PR:H moves EQ1 from 0 to 1):
+//!
+//! ```
+//! let reported = cvss::Vector::parse("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")?;
+//! let rescored = cvss::Vector::parse("CVSS:4.0/AV:N/AC:L/AT:N/PR:H/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")?;
+//! assert!(rescored.explain().to_string().contains("MacroVector 100200"));
+//! assert_eq!(
+//!     cvss::diff(&reported, &rescored).to_string(),
+//!     "CVSS 4.0: 9.3 Critical -> 8.6 High (-0.7)\n  PR: N -> H\n"
+//! );
+//! # Ok::<(), cvss::ParseError>(())
+//! ```
+//!
 //! Which reference each version follows:
 //! * v2: exact decimal arithmetic, round half up (FIRST's v2 guide examples);
 //! * v3.0: FIRST's 3.0 calculator (`Math.ceil(x*10)/10` in doubles);
