@@ -94,12 +94,14 @@ pub enum ParseError {
         expected: &'static str,
     },
     /// A component that is not `METRIC:VALUE` (no colon, or an empty component
-    /// from a doubled, leading or trailing `/`), or unbalanced parentheses around
-    /// a CVSS v2 vector.
+    /// from a doubled, leading or trailing `/`).
     Malformed {
         /// The component as written.
         component: Fragment,
     },
+    /// A CVSS v2 vector with an opening parenthesis and no closing one, or the
+    /// reverse (NVD writes `(AV:N/…/A:P)`).
+    UnbalancedParentheses,
     /// A metric name that this CVSS version does not define.
     UnknownMetric {
         /// The name as written.
@@ -151,6 +153,9 @@ impl fmt::Display for ParseError {
             ),
             ParseError::WrongCase { found, expected } => {
                 write!(f, "wrong letter case: {found}, expected `{expected}`")
+            }
+            ParseError::UnbalancedParentheses => {
+                f.write_str("unbalanced parentheses around a CVSS v2 vector")
             }
             ParseError::Malformed { component } => {
                 write!(f, "malformed component {component}, expected METRIC:VALUE")

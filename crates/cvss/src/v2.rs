@@ -2,7 +2,7 @@
 //! round half up, as the guide's worked examples require.
 
 use crate::common::{self, MetricDef, div_round_half_away};
-use crate::error::{Fragment, ParseError};
+use crate::error::ParseError;
 use crate::score::{Score, Severity, Version};
 use core::fmt;
 
@@ -83,11 +83,10 @@ impl Vector {
     /// Parses a v2 vector (no prefix; metrics in any order), optionally wrapped in
     /// parentheses as NVD writes it: `(AV:N/AC:L/Au:N/C:P/I:P/A:P)`.
     pub fn parse(s: &str) -> Result<Vector, ParseError> {
-        let body = match s.strip_prefix('(') {
-            Some(inner) => inner.strip_suffix(')').ok_or(ParseError::Malformed {
-                component: Fragment::new(s.rsplit('/').next().unwrap_or(s)),
-            })?,
-            None => s,
+        let body = match (s.strip_prefix('('), s.ends_with(')')) {
+            (Some(inner), true) => inner.strip_suffix(')').unwrap_or(inner),
+            (None, false) => s,
+            _ => return Err(ParseError::UnbalancedParentheses),
         };
         if body.is_empty() {
             return Err(ParseError::Empty);

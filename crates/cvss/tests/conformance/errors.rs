@@ -142,11 +142,19 @@ fn malformed() {
     assert!(Vector::parse(&format!(" {V4}")).is_err());
     assert!(Vector::parse(&format!("{V4} ")).is_err());
     // Unbalanced parentheses on v2.
-    assert!(matches!(
+    assert_eq!(
         err("(AV:N/AC:L/Au:N/C:P/I:P/A:P"),
-        ParseError::Malformed { .. }
-    ));
-    assert!(Vector::parse("AV:N/AC:L/Au:N/C:P/I:P/A:P)").is_err());
+        ParseError::UnbalancedParentheses
+    );
+    assert_eq!(
+        err("AV:N/AC:L/Au:N/C:P/I:P/A:P)"),
+        ParseError::UnbalancedParentheses
+    );
+    assert_eq!(
+        err("(AV:N/AC:L/Au:N/C:P/I:P/A:P").to_string(),
+        "unbalanced parentheses around a CVSS v2 vector"
+    );
+    assert_eq!(err("()"), ParseError::Empty);
     // Long or non-ASCII junk is cut at a character boundary, never panics.
     let long = format!("CVSS:3.1/AV:{}", "é".repeat(40));
     let e = err(&long);
