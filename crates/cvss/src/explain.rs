@@ -208,6 +208,9 @@ impl fmt::Display for Explanation {
                     )?;
                 } else {
                     writeln!(f, "MacroVector score {}", d.macro_score)?;
+                    if let Some(h) = d.highest_severity {
+                        writeln!(f, "Highest-severity vector of the MacroVector: {h}")?;
+                    }
                     for (i, name) in EQ_NAMES.iter().enumerate() {
                         match d.lower_scores[i] {
                             Some(lower) => writeln!(

@@ -375,8 +375,62 @@ pub struct Detail {
     pub normalized: [f64; 5],
     /// Mean of the reductions over the EQs that have a lower MacroVector.
     pub mean_distance: f64,
+    /// The highest-severity vector of the MacroVector that the distances are
+    /// measured from (`None` when the score is 0.0 without lookup).
+    pub highest_severity: Option<HighestSeverity>,
     /// Final score: MacroVector score minus the mean, rounded half up.
     pub score: Score,
+}
+
+/// A highest-severity vector of a MacroVector (from the calculator's
+/// `max_composed` table): values of AV, PR, UI, AC, AT, VC, VI, VA, CR, IR, AR,
+/// SC, SI, SA. Displays as `AV:N/PR:N/UI:N/…`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HighestSeverity {
+    values: [u8; 14],
+}
+
+impl HighestSeverity {
+    const NAMES: [&'static str; 14] = [
+        "AV", "PR", "UI", "AC", "AT", "VC", "VI", "VA", "CR", "IR", "AR", "SC", "SI", "SA",
+    ];
+    const VALUES: [&'static [&'static str]; 14] = [
+        &["N", "A", "L", "P"],
+        &["N", "L", "H"],
+        &["N", "P", "A"],
+        &["L", "H"],
+        &["N", "P"],
+        &["H", "L", "N"],
+        &["H", "L", "N"],
+        &["H", "L", "N"],
+        &["H", "M", "L"],
+        &["H", "M", "L"],
+        &["H", "M", "L"],
+        &["H", "L", "N"],
+        &["H", "L", "N", "S"],
+        &["H", "L", "N", "S"],
+    ];
+
+    /// `(metric, value)` pairs, in the order above.
+    pub fn metrics(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        Self::NAMES
+            .iter()
+            .zip(Self::VALUES)
+            .zip(self.values)
+            .map(|((n, vs), v)| (*n, vs.get(usize::from(v)).copied().unwrap_or("?")))
+    }
+}
+
+impl fmt::Display for HighestSeverity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (n, v)) in self.metrics().enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
+            }
+            write!(f, "{n}:{v}")?;
+        }
+        Ok(())
+    }
 }
 
 fn first_max<const K: usize>(
@@ -659,6 +713,7 @@ fn compute(e: &Effective) -> Detail {
             distances: [0.0; 5],
             normalized: [0.0; 5],
             mean_distance: 0.0,
+            highest_severity: None,
             score: Score::MIN,
         };
     };
@@ -733,6 +788,12 @@ fn compute(e: &Effective) -> Detail {
         distances: [dist1, dist2, dist36, dist4, 0.0],
         normalized: [n1, n2, n36, n4, n5],
         mean_distance: mean,
+        highest_severity: Some(HighestSeverity {
+            values: [
+                m1[0], m1[1], m1[2], m2[0], m2[1], m36[0], m36[1], m36[2], m36[3], m36[4], m36[5],
+                m4[0], m4[1], m4[2],
+            ],
+        }),
         score: Score::clamped(i128::from(t)),
     }
 }

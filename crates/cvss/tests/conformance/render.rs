@@ -79,6 +79,12 @@ fn v4_nomenclature_and_explanation() {
             assert_eq!(detail.macro_score.tenths(), 93);
             // The next lower MacroVector for EQ1, 100200, exists.
             assert!(detail.lower_scores[0].is_some());
+            // max_composed (cvss40_scoring_tables.json): eq1 0 → AV:N/PR:N/UI:N, eq2 0 →
+            // AC:L/AT:N, eq3 0 eq6 0 → VC:H/VI:H/VA:H/CR:H/IR:H/AR:H, eq4 2 → SC:L/SI:L/SA:L.
+            assert_eq!(
+                detail.highest_severity.map(|h| h.to_string()).as_deref(),
+                Some("AV:N/PR:N/UI:N/AC:L/AT:N/VC:H/VI:H/VA:H/CR:H/IR:H/AR:H/SC:L/SI:L/SA:L")
+            );
         }
         other => panic!("{other:?}"),
     }
