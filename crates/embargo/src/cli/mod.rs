@@ -1,6 +1,10 @@
 //! The `embargo` command line (DESIGN.md §5). Exit codes: 0 success, 1 invalid input,
 //! 2 usage error.
 
+pub mod advisory;
+pub mod cvss;
+pub mod securitytxt;
+
 use crate::{
     AppState, Application,
     app::{open_store, shutdown_signal},
@@ -45,6 +49,14 @@ enum Command {
     /// Projects.
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// Parse, validate, score and explain CVSS vectors (2.0, 3.0, 3.1, 4.0).
+    Cvss(cvss::Args),
+    /// security.txt (RFC 9116) tools.
+    #[command(subcommand)]
+    Securitytxt(securitytxt::Command),
+    /// Advisory formats: OSV, CVE JSON 5, CSAF 2.0.
+    #[command(subcommand)]
+    Advisory(advisory::Command),
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +166,20 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn with_stdio(
+    f: impl FnOnce(
+        &mut dyn std::io::BufRead,
+        &mut dyn std::io::Write,
+        &mut dyn std::io::Write,
+    ) -> ExitCode,
+) -> ExitCode {
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    f(&mut input, &mut out, &mut err)
+}
+
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("EMBARGO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
@@ -202,6 +228,12 @@ fn invalid(e: ServiceError) -> anyhow::Result<ExitCode> {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        // The offline tools need no database.
+        Command::Cvss(args) => Ok(with_stdio(|i, o, e| cvss::run(args, i, o, e))),
+        Command::Securitytxt(command) => {
+            Ok(with_stdio(|i, o, e| securitytxt::run(command, i, o, e)))
+        }
+        Command::Advisory(command) => Ok(with_stdio(|i, o, e| advisory::run(command, i, o, e))),
         Command::Serve { db, bind, demo } => {
             let config = Config::load(&db.overrides(bind))?;
             init_logging(&config);
