@@ -90,6 +90,8 @@ pub enum CvssError {
     Duplicate(String),
     #[error("mandatory metric {0} missing")]
     Missing(String),
+    #[error("metric {0} out of order (CVSS v4.0 fixes the order)")]
+    Order(String),
 }
 
 type MetricTable = &'static [(&'static str, &'static [&'static str], bool)];
@@ -177,6 +179,11 @@ impl CvssVector {
     /// # Errors
     /// The first problem found.
     pub fn parse(vector: &str) -> Result<Self, CvssError> {
+        // NVD writes some v2.0 vectors in parentheses: `(AV:N/AC:L/…)`.
+        let vector = vector
+            .strip_prefix('(')
+            .and_then(|v| v.strip_suffix(')'))
+            .unwrap_or(vector);
         let (version, body, table) = if let Some(rest) = vector.strip_prefix("CVSS:3.1/") {
             (CvssVersion::V3_1, rest, V3_METRICS)
         } else if let Some(rest) = vector.strip_prefix("CVSS:3.0/") {
@@ -206,6 +213,9 @@ impl CvssVector {
             if seen[idx] {
                 return Err(CvssError::Duplicate(k.to_owned()));
             }
+            if version == CvssVersion::V4_0 && seen[idx..].iter().any(|s| *s) {
+                return Err(CvssError::Order(k.to_owned()));
+            }
             seen[idx] = true;
         }
         if let Some((name, _, _)) = table
@@ -233,6 +243,17 @@ impl CvssVector {
             v.score = score;
         }
         Ok(v)
+    }
+
+    /// Sets the base score of a v4.0 vector, computed elsewhere (the workspace's `cvss`
+    /// engine): CVE needs it to write `cvssV4_0` instead of an unscored `other` metric.
+    /// Ignored for v2.0/v3.x, whose score is always computed from the vector here.
+    #[must_use]
+    pub fn with_base_score(mut self, score: f64) -> Self {
+        if self.version == CvssVersion::V4_0 && (0.0..=10.0).contains(&score) {
+            self.score = Some(score);
+        }
+        self
     }
 
     #[must_use]

@@ -178,3 +178,27 @@ fn exports_pass_the_csaf_rs_mandatory_tests() {
         assert!(result.success, "{name}: {failures:#?}");
     }
 }
+
+#[test]
+fn a_scored_cvss_v4_vector_becomes_a_cve_cvss_v4_metric() {
+    // GHSA-cxww-7g56-2vh6 states no v4.0 score; the scored variant carries one from the
+    // engine (9.3 is not checked against the vector here: scoring v4.0 is not this crate's job).
+    let mut a = osv::from_osv(&record("osv", "GHSA-cxww-7g56-2vh6.json")).expect("import");
+    let opts = ExportOptions::default();
+    let unscored = advisory::cve::to_cve_cna(&a, &opts).expect("export");
+    assert_eq!(
+        unscored["metrics"][1]["other"]["type"],
+        advisory::cve::UNSCORED_V4_TYPE
+    );
+    a.severity[1] = a.severity[1].clone().with_base_score(9.3);
+    let scored = advisory::cve::to_cve_cna(&a, &opts).expect("export");
+    assert_eq!(scored["metrics"][1]["cvssV4_0"]["baseScore"], 9.3);
+    assert_eq!(scored["metrics"][1]["cvssV4_0"]["baseSeverity"], "CRITICAL");
+    assert!(advisory::validate_cve_cna(&scored).is_empty());
+    let o = osv::to_osv(&a).expect("OSV");
+    assert_eq!(
+        osv::from_osv(&o).expect("import"),
+        a,
+        "the score survives OSV"
+    );
+}

@@ -67,8 +67,23 @@ fn malformed_vectors_are_rejected() {
         "CVSS:3.2/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
         "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N",
         "AV:N/AC:L/Au:N/C:P/I:P",
+        // v4.0 fixes the metric order (as the OSV schema's CVSS_V4 pattern does).
+        "CVSS:4.0/AC:L/AV:N/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
         "",
     ] {
         assert!(CvssVector::parse(bad).is_err(), "accepted {bad:?}");
     }
+}
+
+#[test]
+fn parenthesised_v2_vectors_are_read_without_the_parentheses() {
+    let v = CvssVector::parse("(AV:N/AC:L/Au:N/C:P/I:P/A:P)").expect("valid");
+    assert_eq!(v.as_str(), "AV:N/AC:L/Au:N/C:P/I:P/A:P");
+    // The expected score is the reference set's for the same vector.
+    let want = cases("gen_v2_random.txt")
+        .into_iter()
+        .find(|(vector, _)| vector == "AV:N/AC:L/Au:N/C:P/I:P/A:P")
+        .map(|(_, score)| score)
+        .expect("the vector is in the reference set");
+    assert_eq!(v.base_score(), Some(want));
 }
