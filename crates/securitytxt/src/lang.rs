@@ -1,5 +1,36 @@
-//! RFC 5646 language tags: well-formedness (§2.1), plus the rule that primary language
-//! subtags of 4 or 5–8 letters are reserved and not registered, which catches `english`.
+//! RFC 5646 language tags: well-formedness (§2.1) and validity of the primary language and
+//! script subtags against the IANA registry (§2.2.9; the snapshot sectxt uses), which
+//! catches `english`, `cz`, `jp`, `dk`.
+
+use crate::lang_registry::{LANGUAGES_2, LANGUAGES_3, SCRIPTS, VARIANTS};
+
+/// Whether `code` (lower case, `width` bytes) is in `table`, a sorted concatenation of codes.
+fn in_table(table: &str, width: usize, code: &str) -> bool {
+    let n = table.len() / width;
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let entry = &table[mid * width..(mid + 1) * width];
+        match entry.cmp(code) {
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+        }
+    }
+    false
+}
+
+fn registered_language(subtag: &str) -> bool {
+    match subtag.len() {
+        2 => in_table(LANGUAGES_2, 2, subtag),
+        3 => ("qaa"..="qtz").contains(&subtag) || in_table(LANGUAGES_3, 3, subtag),
+        _ => false,
+    }
+}
+
+fn registered_script(subtag: &str) -> bool {
+    ("qaaa"..="qabx").contains(&subtag) || in_table(SCRIPTS, 4, subtag)
+}
 
 const GRANDFATHERED: &[&str] = &[
     "en-gb-oed",
@@ -62,7 +93,7 @@ pub(crate) fn is_valid_tag(tag: &str) -> bool {
     }
     let mut i = 0;
     let language = subtags[0];
-    if !(alpha(language) && (2..=3).contains(&language.len())) {
+    if !(alpha(language) && (2..=3).contains(&language.len()) && registered_language(language)) {
         return false;
     }
     i += 1;
@@ -73,6 +104,9 @@ pub(crate) fn is_valid_tag(tag: &str) -> bool {
         extlangs += 1;
     }
     if i < subtags.len() && subtags[i].len() == 4 && alpha(subtags[i]) {
+        if !registered_script(subtags[i]) {
+            return false;
+        }
         i += 1; // script
     }
     if i < subtags.len()
@@ -89,8 +123,8 @@ pub(crate) fn is_valid_tag(tag: &str) -> bool {
         if !is_variant {
             break;
         }
-        if variants.contains(&s) {
-            return false; // RFC 5646 §2.2.5: no repeated variants
+        if variants.contains(&s) || VARIANTS.binary_search(&s).is_err() {
+            return false; // RFC 5646 §2.2.5: registered, not repeated
         }
         variants.push(s);
         i += 1;
@@ -157,6 +191,12 @@ mod tests {
             "zh-CN-a-myext-x-private",
             "en-a-myext-b-another",
             "EN",
+            "und",
+            "iw",
+            "tlh",
+            "qtz",
+            "en-Qabx",
+            "en-UK",
         ] {
             assert!(is_valid_tag(ok), "{ok}");
         }
@@ -169,8 +209,16 @@ mod tests {
             "",
             "en-",
             "de-1901-1901",
+            "de-1999",
             "['en']",
             "dutch",
+            "cz",
+            "jp",
+            "dk",
+            "ua",
+            "zz",
+            "xyz",
+            "en-Abcd",
         ] {
             assert!(!is_valid_tag(bad), "{bad}");
         }

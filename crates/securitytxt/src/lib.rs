@@ -27,6 +27,7 @@ mod code;
 mod expires;
 mod fetch;
 mod lang;
+mod lang_registry;
 mod lint;
 #[cfg(feature = "sign")]
 pub mod openpgp;

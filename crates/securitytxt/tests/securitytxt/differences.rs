@@ -146,3 +146,35 @@ fn d7_signature_status_follows_the_verifier() {
         assert_eq!(r.has(Code::SignatureBad), bad);
     }
 }
+
+/// RFC 5646 tags in Preferred-Languages, with sectxt 0.9.8's verdicts recorded in
+/// `tests/data/sectxt-langs.tsv`. Equal except where RFC 5646 §2.1 says otherwise.
+#[test]
+fn language_tags_match_sectxt() {
+    // en_US: RFC 5646 §2.1 separates subtags with '-' only; sectxt's langcodes normalises '_'.
+    // eng, deu: RFC 5646 §2.2.1 registers only the ISO 639-1 code (en, de) for such languages;
+    // langcodes maps the ISO 639-2 codes to them.
+    const DIFFERENT: &[&str] = &["en_US", "eng", "deu"];
+    let tsv = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sectxt-langs.tsv"),
+    )
+    .unwrap_or_default();
+    let mut rows = 0;
+    let mut wrong = Vec::new();
+    for line in tsv.lines().skip(1) {
+        let Some((value, verdict)) = line.split_once('\t') else {
+            continue;
+        };
+        rows += 1;
+        let text = format!(
+            "Contact: https://example.org/c\nExpires: 2027-01-01T00:00:00Z\nPreferred-Languages: {value}\n"
+        );
+        let ours_invalid = lint_at_pin(text.as_bytes()).has(Code::InvalidLang);
+        let theirs_invalid = verdict == "invalid";
+        if ours_invalid != (theirs_invalid != DIFFERENT.contains(&value)) {
+            wrong.push(format!("{value}: sectxt says {verdict}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:?}");
+    assert_eq!(rows, 61);
+}
