@@ -117,7 +117,11 @@ fn purl_safe(s: &str) -> bool {
 /// The package's purl (given, or derived from the ecosystem), without a version.
 fn base_purl(p: &Package) -> Option<String> {
     if let Some(purl) = &p.purl {
-        return Some(purl.split('@').next().unwrap_or(purl).to_owned());
+        // Drop a version (`…@1.2.3`), but not an `@` of the path (`pkg:npm/@scope/x`).
+        return Some(match purl.rsplit_once('@') {
+            Some((base, v)) if !v.contains('/') && !base.ends_with('/') => base.to_owned(),
+            _ => purl.clone(),
+        });
     }
     let ty = purl_type(p.ecosystem.as_deref()?)?;
     let name = match ty {
@@ -135,7 +139,9 @@ fn base_purl(p: &Package) -> Option<String> {
 }
 
 fn purl_with_version(base: &str, version: &str) -> Option<String> {
-    let ok = !version.is_empty()
+    // The version goes before qualifiers and subpath; keep such purls unversioned.
+    let ok = !base.contains(['?', '#'])
+        && !version.is_empty()
         && version
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'+'));

@@ -202,3 +202,21 @@ fn a_scored_cvss_v4_vector_becomes_a_cve_cvss_v4_metric() {
         "the score survives OSV"
     );
 }
+
+#[test]
+fn given_purls_are_versioned_per_product_and_stay_valid() {
+    let mut a = osv::from_osv(&record("osv", "GHSA-35jh-r3h4-6jhm.json")).expect("import");
+    a.affected[0].package.purl = Some("pkg:npm/lodash@4.17.20".to_owned());
+    a.affected[1].package.purl =
+        Some("pkg:npm/lodash-es?repository_url=https://r.example".to_owned());
+    let doc = csaf::to_csaf(&a, &ExportOptions::default()).expect("export");
+    let text = doc.to_string();
+    assert!(
+        text.contains("\"pkg:npm/lodash@4.17.21\""),
+        "fixed version product"
+    );
+    assert!(text.contains("\"pkg:npm/lodash\""), "range product");
+    assert!(!text.contains("4.17.20"));
+    assert!(text.contains("\"pkg:npm/lodash-es?repository_url=https://r.example\""));
+    assert!(advisory::validate(Format::Csaf, &doc).is_empty());
+}
