@@ -226,6 +226,9 @@ codes! {
     /// No `Hash:` armor header in a signed file.
     NoHashHeader = "no_hash_header", Warning, "RFC 9116 §4 (RFC 4880 §7)",
         "the signed-message header should name the hash algorithm (Hash: SHA512)";
+    /// The armor's CRC-24 line disagrees with the data.
+    ArmorChecksum = "armor_checksum", Warning, "RFC 9116 §2.3 (RFC 9580 §6.1)",
+        "the armor checksum does not match the signature data (ignored by readers, but a sign of damage)";
     /// No `Policy` field.
     NoPolicy = "no_policy", Info, "RFC 9116 §3.1",
         "a Policy field should describe the scope and the disclosure process";

@@ -174,6 +174,7 @@ pub(crate) fn parse_into(input: &[u8], max_size: usize, sink: &mut Sink) -> Docu
         blank_after: None,
         first_content_seen: false,
         check_chars: true,
+        armor_ws: None,
     };
     // One vectorisable pass decides whether the per-line character checks and the CR-aware
     // line splitting are needed at all (they are not, for almost every real file).
@@ -229,6 +230,8 @@ struct LineParser<'a> {
     blank_after: Option<usize>,
     first_content_seen: bool,
     check_chars: bool,
+    /// First armor line with trailing whitespace (outside RFC 9116's `signed` ABNF).
+    armor_ws: Option<usize>,
 }
 
 fn doc_finish(p: LineParser<'_>, line_count: usize) {
@@ -241,6 +244,7 @@ fn doc_finish(p: LineParser<'_>, line_count: usize) {
         armor,
         begin_line,
         blank_after,
+        armor_ws,
         ..
     } = p;
     doc.line_count = line_count;
@@ -264,8 +268,22 @@ fn doc_finish(p: LineParser<'_>, line_count: usize) {
         State::After => {
             let body = &armor[1..armor.len().saturating_sub(1)];
             match pgp::decode_armor(body) {
-                Ok(_) => {}
-                Err(ArmorError::Decode(why)) => sink.push(Code::PgpError, Some(begin_line), &why),
+                Ok(decoded) => {
+                    if let Some(line) = armor_ws {
+                        sink.push(
+                            Code::PgpDataError,
+                            Some(line),
+                            "an armor line ends with whitespace",
+                        );
+                    }
+                    if decoded.checksum_mismatch {
+                        sink.push(Code::ArmorChecksum, Some(begin_line), "");
+                    }
+                }
+                Err(ArmorError::Armor(why)) => {
+                    sink.push(Code::PgpDataError, Some(begin_line), &why)
+                }
+                Err(ArmorError::Packet(why)) => sink.push(Code::PgpError, Some(begin_line), &why),
                 Err(ArmorError::NotSignature(why)) => {
                     sink.push(Code::PgpSignatureError, Some(begin_line), &why)
                 }
@@ -333,6 +351,10 @@ impl LineParser<'_> {
             }
             State::Cleartext => self.cleartext_line(n, line),
             State::Armor => {
+                let data_line = !line.is_empty() && line != END_SIGNATURE;
+                if data_line && raw.len() != line.len() && self.armor_ws.is_none() {
+                    self.armor_ws = Some(n);
+                }
                 self.armor.push(line.to_string());
                 if line == END_SIGNATURE {
                     self.state = State::After;
@@ -344,6 +366,8 @@ impl LineParser<'_> {
                         self.blank_after = Some(n);
                     }
                 } else {
+                    // Only blank lines that end the file count as extra line separators.
+                    self.blank_after = None;
                     self.sink.push(Code::DataAfterSig, Some(n), "");
                 }
             }

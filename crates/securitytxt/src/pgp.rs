@@ -96,17 +96,28 @@ impl SignatureStatus {
     }
 }
 
-/// Why an armored signature block did not decode.
+/// Why an armored signature block did not decode (codes as sectxt/PGPy classify them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ArmorError {
-    /// Not base64, or the CRC-24 checksum disagrees.
-    Decode(String),
-    /// Decodes, but the first packet is not a signature packet.
+    /// The armor itself is broken: not base64, an empty line inside the data, no data
+    /// (`pgp_data_error`).
+    Armor(String),
+    /// The data is not OpenPGP packets (`pgp_error`).
+    Packet(String),
+    /// The first packet is not a signature (`pgp_signature_error`).
     NotSignature(String),
 }
 
+/// A decoded armor: the packet bytes, and whether a CRC-24 line was present and disagreed
+/// (RFC 9580 §6.1: implementations must not reject for that; we only warn).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Decoded {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) checksum_mismatch: bool,
+}
+
 /// Decodes the lines between the BEGIN and END lines of an armored signature.
-pub(crate) fn decode_armor(body: &[String]) -> Result<Vec<u8>, ArmorError> {
+pub(crate) fn decode_armor(body: &[String]) -> Result<Decoded, ArmorError> {
     let mut data = String::new();
     let mut checksum: Option<&str> = None;
     let mut in_headers = true;
@@ -123,7 +134,15 @@ pub(crate) fn decode_armor(body: &[String]) -> Result<Vec<u8>, ArmorError> {
             in_headers = false;
         }
         if line.is_empty() {
-            continue;
+            if data.is_empty() || checksum.is_some() {
+                continue;
+            }
+            return Err(ArmorError::Armor(
+                "an empty line interrupts the base64 data".into(),
+            ));
+        }
+        if checksum.is_some() {
+            return Err(ArmorError::Armor("data follows the checksum line".into()));
         }
         if let Some(c) = line.strip_prefix('=')
             && c.len() == 4
@@ -134,30 +153,27 @@ pub(crate) fn decode_armor(body: &[String]) -> Result<Vec<u8>, ArmorError> {
         data.push_str(line);
     }
     let bytes =
-        base64_decode(&data).ok_or_else(|| ArmorError::Decode("the data is not base64".into()))?;
+        base64_decode(&data).ok_or_else(|| ArmorError::Armor("the data is not base64".into()))?;
     if bytes.is_empty() {
-        return Err(ArmorError::Decode("the armor holds no data".into()));
+        return Err(ArmorError::Armor("the armor holds no data".into()));
     }
-    if let Some(c) = checksum {
-        let expected = base64_decode(c)
-            .filter(|v| v.len() == 3)
-            .ok_or_else(|| ArmorError::Decode("the checksum line is not base64".into()))?;
-        let want =
-            (u32::from(expected[0]) << 16) | (u32::from(expected[1]) << 8) | u32::from(expected[2]);
-        if crc24(&bytes) != want {
-            return Err(ArmorError::Decode(
-                "the CRC-24 checksum does not match the data".into(),
-            ));
-        }
+    let checksum_mismatch = checksum.is_some_and(|c| {
+        base64_decode(c).filter(|v| v.len() == 3).is_none_or(|e| {
+            crc24(&bytes) != (u32::from(e[0]) << 16) | (u32::from(e[1]) << 8) | u32::from(e[2])
+        })
+    });
+    match packet_tag(bytes[0]) {
+        Some(2) => Ok(Decoded {
+            bytes,
+            checksum_mismatch,
+        }),
+        Some(t) => Err(ArmorError::NotSignature(format!(
+            "the first packet has tag {t}, not 2 (signature)"
+        ))),
+        None => Err(ArmorError::Packet(
+            "the data does not start with an OpenPGP packet header".into(),
+        )),
     }
-    let tag = packet_tag(bytes[0]);
-    if tag != Some(2) {
-        return Err(ArmorError::NotSignature(match tag {
-            Some(t) => format!("the first packet has tag {t}, not 2 (signature)"),
-            None => "the data does not start with an OpenPGP packet header".into(),
-        }));
-    }
-    Ok(bytes)
 }
 
 fn packet_tag(first: u8) -> Option<u8> {

@@ -58,6 +58,7 @@ const PUBLISHED: &[(&str, &str)] = &[
     ("line_too_long", "warning"),
     ("dash_escape", "error"),
     ("no_hash_header", "warning"),
+    ("armor_checksum", "warning"),
     ("no_policy", "info"),
     ("redirected", "info"),
     ("fetch_failed", "error"),

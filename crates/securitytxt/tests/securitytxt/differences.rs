@@ -178,3 +178,15 @@ fn language_tags_match_sectxt() {
     assert!(wrong.is_empty(), "{wrong:?}");
     assert_eq!(rows, 61);
 }
+
+/// Spaces after the last line break: sectxt strips them and sees an empty last line; the
+/// ABNF (`eol = *WSP [CR] LF`, §4) and §2.2 ("every line, including the last") need an LF
+/// after them, so we report `no_line_separators`.
+#[test]
+fn whitespace_after_the_last_line_break() {
+    let text = format!("{BASE}  ");
+    assert_eq!(
+        error_keys(&lint_at_pin(text.as_bytes())),
+        ["no_line_separators@L4"]
+    );
+}
