@@ -13,8 +13,8 @@ fn vectors(files: &[&str]) -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
     let mut out = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(dir.join(f))
-            .unwrap_or_else(|e| panic!("reading {f}: {e}"));
+        let text =
+            std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("reading {f}: {e}"));
         for line in text.lines() {
             if let Some((v, expected)) = line.split_once(" - ")
                 && expected.trim() != "INVALID"
@@ -58,8 +58,7 @@ fn ours(v: &str) -> u64 {
 fn rustsec_v3(v: &str) -> u64 {
     match rustsec_cvss::v3::Vector::from_str(v) {
         Ok(v) => {
-            (v.base_score().value() * 10.0) as u64
-                + (v.environmental_score().value() * 10.0) as u64
+            (v.base_score().value() * 10.0) as u64 + (v.environmental_score().value() * 10.0) as u64
         }
         Err(_) => 1000,
     }
@@ -72,6 +71,18 @@ fn rustsec_v4(v: &str) -> u64 {
     }
 }
 
+/// The vectors of a data file that the reference marks INVALID.
+fn invalid_vectors(file: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
+    let text =
+        std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("reading {file}: {e}"));
+    text.lines()
+        .filter_map(|l| l.split_once(" - "))
+        .filter(|(_, e)| e.trim() == "INVALID")
+        .map(|(v, _)| v.to_owned())
+        .collect()
+}
+
 fn main() {
     let secs = std::env::var("BENCH_SECONDS")
         .ok()
@@ -82,8 +93,24 @@ fn main() {
     let v4 = vectors(&["gen_v4_random.txt", "first_v4_reference.txt"]);
     let v4_base = vectors(&["gen_v4_base_all.txt"]);
     let rejected = |set: &[String], f: fn(&str) -> u64| set.iter().filter(|v| f(v) >= 1000).count();
+    let invalid = invalid_vectors("first_v4_reference.txt");
+    let accepted_ours = invalid
+        .iter()
+        .filter(|v| cvss::Vector::parse(v).is_ok())
+        .count();
+    let accepted_peer = invalid
+        .iter()
+        .filter(|v| rustsec_cvss::v4::Vector::from_str(v).is_ok())
+        .count();
+    println!(
+        "FIRST v4 corpus, {} invalid vectors: accepted by embargo {accepted_ours}, by rustsec {accepted_peer}",
+        invalid.len()
+    );
     println!("single thread, parse + score, best pass of repeated runs ({secs} s per cell)");
-    println!("{:<28} {:>8} {:>12} {:>12} {:>7}", "set", "vectors", "embargo M/s", "rustsec M/s", "ratio");
+    println!(
+        "{:<28} {:>8} {:>12} {:>12} {:>7}",
+        "set", "vectors", "embargo M/s", "rustsec M/s", "ratio"
+    );
     let sets: [(&str, &[String], fn(&str) -> u64); 3] = [
         ("v3.1 (random + all base)", &v31, rustsec_v3),
         ("v4.0 (random + FIRST)", &v4, rustsec_v4),
