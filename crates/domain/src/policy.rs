@@ -215,7 +215,10 @@ pub fn standard_class(id: &str) -> Option<&'static StandardClass> {
 }
 
 /// Response targets. Days count calendar days unless `business_days` is set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Stored policies written before `time_zone`, `holidays` and `reminder_hours_before`
+/// existed load with their defaults (UTC, none, 24).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
     #[serde(default = "default_ack")]
@@ -224,9 +227,19 @@ pub struct Targets {
     pub triage_days: u16,
     #[serde(default = "default_disclosure")]
     pub disclosure_days: u16,
-    /// Count acknowledgement and triage targets in business days (Monday–Friday).
+    /// Count acknowledgement and triage targets in business days (Monday–Friday, except
+    /// `holidays`).
     #[serde(default)]
     pub business_days: bool,
+    /// The project's IANA time zone (`Europe/Berlin`); days start at local midnight.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    /// Local dates that are not business days (`"2026-12-25"`).
+    #[serde(default, deserialize_with = "crate::calendar::holidays::deserialize")]
+    pub holidays: Vec<jiff::civil::Date>,
+    /// Hours before a due date to remind the maintainers (0: only on breach).
+    #[serde(default = "default_reminder_hours")]
+    pub reminder_hours_before: u16,
 }
 
 fn default_ack() -> u16 {
@@ -238,6 +251,12 @@ fn default_triage() -> u16 {
 fn default_disclosure() -> u16 {
     90
 }
+fn default_time_zone() -> String {
+    "UTC".to_owned()
+}
+fn default_reminder_hours() -> u16 {
+    24
+}
 
 impl Default for Targets {
     fn default() -> Self {
@@ -246,6 +265,9 @@ impl Default for Targets {
             triage_days: default_triage(),
             disclosure_days: default_disclosure(),
             business_days: false,
+            time_zone: default_time_zone(),
+            holidays: Vec::new(),
+            reminder_hours_before: default_reminder_hours(),
         }
     }
 }
@@ -255,6 +277,26 @@ impl Targets {
         let kind = if self.business_days { "business " } else { "" };
         let plural = if n == 1 { "" } else { "s" };
         format!("{n} {kind}day{plural}")
+    }
+
+    /// The project's time zone (UTC if the stored name is unknown).
+    pub fn tz(&self) -> jiff::tz::TimeZone {
+        crate::calendar::time_zone_or_utc(&self.time_zone)
+    }
+
+    /// The calendar business-day targets count in.
+    pub fn business_calendar(&self) -> crate::calendar::BusinessCalendar<'_> {
+        crate::calendar::BusinessCalendar {
+            time_zone: self.tz(),
+            holidays: &self.holidays,
+        }
+    }
+
+    /// The reminder lead time.
+    pub fn reminders(&self) -> crate::calendar::ReminderSettings {
+        crate::calendar::ReminderSettings {
+            hours_before: self.reminder_hours_before,
+        }
     }
 }
 
@@ -336,6 +378,30 @@ impl Policy {
         }
         if !(1..=3650).contains(&t.disclosure_days) {
             errors.push("targets.disclosure_days", "must be between 1 and 3650");
+        }
+        if crate::calendar::time_zone(&t.time_zone).is_none() {
+            errors.push(
+                "targets.time_zone",
+                format!(
+                    "'{}' is not an IANA time zone name such as 'Europe/Berlin' or 'UTC'",
+                    t.time_zone
+                ),
+            );
+        }
+        if t.holidays.len() > crate::calendar::MAX_HOLIDAYS {
+            errors.push(
+                "targets.holidays",
+                format!("has more than {} entries", crate::calendar::MAX_HOLIDAYS),
+            );
+        }
+        if t.reminder_hours_before > crate::calendar::MAX_REMINDER_HOURS {
+            errors.push(
+                "targets.reminder_hours_before",
+                format!(
+                    "must be between 0 and {}",
+                    crate::calendar::MAX_REMINDER_HOURS
+                ),
+            );
         }
         if let Some(s) = &self.cve_min_severity
             && !SEVERITIES.contains(&s.as_str())

@@ -1,7 +1,7 @@
 //! Reports: what a reporter sends, the states a report moves through, and its clocks.
 
 use crate::{EmailAddress, FieldErrors, ProjectId, ReportId, policy::Targets};
-use jiff::{Timestamp, civil::Weekday, tz::TimeZone};
+use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
 /// Limits on what a reporter may send, per field, in bytes.
@@ -364,15 +364,17 @@ pub struct Sla {
 }
 
 impl Sla {
-    /// The due dates for a report received at `received`, counted in UTC.
+    /// The due dates for a report received at `received`, in the targets' time zone:
+    /// acknowledgement and triage in calendar or business days (weekends and the listed
+    /// holidays skipped), the disclosure deadline always in calendar days. Calendar days keep
+    /// the local time of day across daylight-saving changes.
     pub fn compute(targets: &Targets, received: Timestamp) -> Sla {
+        let calendar = targets.business_calendar();
         let add = |days: u16, business: bool| {
             if business {
-                add_business_days(received, days, &TimeZone::UTC)
+                calendar.add_business_days(received, days)
             } else {
-                received
-                    .saturating_add(jiff::SignedDuration::from_hours(24 * i64::from(days)))
-                    .unwrap_or(received)
+                crate::calendar::add_calendar_days(received, days, &calendar.time_zone)
             }
         };
         Sla {
@@ -385,29 +387,13 @@ impl Sla {
 
 /// `start` plus `days` working days (Monday to Friday) in `tz`: the same local time of day on
 /// the `days`-th weekday after the start. A report that arrives on a weekend starts counting on
-/// Monday at 00:00 local time.
+/// Monday at 00:00 local time. See [`crate::calendar::BusinessCalendar`] for holidays.
 pub fn add_business_days(start: Timestamp, days: u16, tz: &TimeZone) -> Timestamp {
-    let zoned = start.to_zoned(tz.clone());
-    let is_weekend = |w: Weekday| matches!(w, Weekday::Saturday | Weekday::Sunday);
-    let mut date = zoned.date();
-    let mut time = zoned.time();
-    if is_weekend(date.weekday()) {
-        while is_weekend(date.weekday()) {
-            date = date.tomorrow().unwrap_or(date);
-        }
-        time = jiff::civil::Time::midnight();
+    crate::calendar::BusinessCalendar {
+        time_zone: tz.clone(),
+        holidays: &[],
     }
-    let mut remaining = days;
-    while remaining > 0 {
-        date = date.tomorrow().unwrap_or(date);
-        if !is_weekend(date.weekday()) {
-            remaining -= 1;
-        }
-    }
-    date.to_datetime(time)
-        .to_zoned(tz.clone())
-        .map(|z| z.timestamp())
-        .unwrap_or(start)
+    .add_business_days(start, days)
 }
 
 #[cfg(test)]
