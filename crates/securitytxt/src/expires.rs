@@ -110,8 +110,10 @@ fn parse_inner(value: &str) -> Option<(Timestamp, bool)> {
     if at != b.len() {
         return None;
     }
-    if second == 60 {
-        // RFC 3339 allows a leap second; jiff does not represent it.
+    let leap = second == 60;
+    if leap {
+        // RFC 3339 §5.7 allows a leap second, which can only be 23:59:60 UTC; jiff does not
+        // represent it, so it is read as 23:59:59.
         second = 59;
     }
     let year = i16::try_from(year).ok()?;
@@ -127,6 +129,12 @@ fn parse_inner(value: &str) -> Option<(Timestamp, bool)> {
     .ok()?;
     let offset = Offset::from_seconds(offset_seconds).ok()?;
     let ts = offset.to_timestamp(dt).ok()?;
+    if leap {
+        let utc = Offset::UTC.to_datetime(ts);
+        if (utc.hour(), utc.minute(), utc.second()) != (23, 59, 59) {
+            return None;
+        }
+    }
     Some((ts, space))
 }
 
@@ -187,6 +195,10 @@ mod tests {
             parse("2016-12-31T23:59:60Z"),
             Expiry::Valid(ts("2016-12-31T23:59:59Z"))
         );
+        assert_eq!(
+            parse("2016-12-31T18:59:60-05:00"),
+            Expiry::Valid(ts("2016-12-31T23:59:59Z"))
+        );
         for bad in [
             "Thu, 17 Mar 2022 12:00 +0100",
             "2027-01-17T06:00:00",
@@ -199,6 +211,7 @@ mod tests {
             "2027-01-17T06:00:00Z ",
             "2027-01-17T06:00:00+24:00",
             "２０２７-01-17T06:00:00Z",
+            "2027-01-01T00:00:60Z",
         ] {
             assert!(matches!(parse(bad), Expiry::Invalid(_)), "{bad}");
         }

@@ -190,3 +190,65 @@ fn whitespace_after_the_last_line_break() {
         ["no_line_separators@L4"]
     );
 }
+
+/// A leap second (RFC 3339 §5.6 `time-second = 2DIGIT ; 00-58, 00-59, 00-60`, §5.7: only at
+/// 23:59:60 UTC) is a valid Expires; sectxt's dateutil refuses it. Other :60 stay invalid.
+#[test]
+fn leap_second_expiry() {
+    let text = BASE.replace("2027-06-01T00:00:00Z", "2026-12-31T23:59:60Z");
+    assert!(lint_at_pin(text.as_bytes()).is_valid());
+    let text = BASE.replace("2027-06-01T00:00:00Z", "2027-01-01T00:00:60Z");
+    assert_eq!(
+        error_keys(&lint_at_pin(text.as_bytes())),
+        ["invalid_expiry@L2"]
+    );
+}
+
+/// D1 family: values sectxt 0.9.8 accepts (it only asks urlsplit for a scheme) that are not
+/// RFC 3986 URIs (§2 collected ABNF; §2.1 percent-encoding; §3.2.2/§3.2.3 host and port), or
+/// that RFC 9110 §4.2.2 (https: non-empty host) and RFC 6068 (mailto: addr-spec) exclude.
+/// Checked with sectxt 0.9.8 during development: all valid there.
+#[test]
+fn d1_uri_family() {
+    for value in [
+        "https://example.org/✓",
+        "https://bücher.example/",
+        "tel:+31 50 313 3636",
+        "https://example.org/path with space",
+        "https://example.org/{x}",
+        "https://example.org/a|b",
+        "https://example.org/a^b",
+        "https://example.org/<x>",
+        "https://example.org/a\\b",
+        "https://example.org/%zz",
+        "https://example.org/#a#b",
+        "https://example.org/[x]",
+        "https://example.org:abc/",
+        "https://:443/",
+        "https:example.org",
+        "mailto:security",
+    ] {
+        let text = format!("{BASE}Contact: {value}\n");
+        assert_eq!(
+            error_keys(&lint_at_pin(text.as_bytes())),
+            ["invalid_uri@L4"],
+            "{value}"
+        );
+    }
+    // And RFC 3986 URIs that must stay valid.
+    for value in [
+        "https://xn--bcher-kva.example/",
+        "https://example.org/%E2%9C%93",
+        "https://[2001:db8::1]/",
+        "https://example.org/!$&'()*+,;=",
+        "mailto:security@example.org?subject=Vulnerability%20report",
+        "mailto:a@example.org,b@example.org",
+        "tel:+31(0)50-3133636",
+        "xmpp:security@example.org",
+        "urn:ietf:rfc:9116",
+        "HTTPS://EXAMPLE.ORG/",
+    ] {
+        let text = format!("{BASE}Contact: {value}\n");
+        assert!(lint_at_pin(text.as_bytes()).is_valid(), "{value}");
+    }
+}
