@@ -252,3 +252,36 @@ fn d1_uri_family() {
         assert!(lint_at_pin(text.as_bytes()).is_valid(), "{value}");
     }
 }
+
+/// D4 family and friends, each accepted by sectxt 0.9.8 (checked during development):
+/// leading whitespace or spaces in a name (RFC 5322 §3.6.8 field-name; RFC 9116 has no line
+/// folding), a trailing comment or a no-break space inside a URI value (RFC 3986), and form
+/// feeds or other controls (RFC 9116 §4 ABNF admits only SP and HTAB as whitespace).
+#[test]
+fn d4_line_family() {
+    for (line, expected) in [
+        (
+            " Contact: https://example.org/c2",
+            &["invalid_field_name@L4"][..],
+        ),
+        (
+            "\tContact: https://example.org/c2",
+            &["invalid_field_name@L4"],
+        ),
+        ("Con tact: x", &["invalid_field_name@L4"]),
+        ("Ünïcödé: x", &["invalid_field_name@L4"]),
+        (
+            "Contact: https://example.org/c2 # comment",
+            &["invalid_uri@L4"],
+        ),
+        ("Contact: https://example.org/c2\u{a0}", &["invalid_uri@L4"]),
+        ("\u{c}", &["control_char@L4", "invalid_line@L4"]),
+    ] {
+        let text = format!("{BASE}{line}\n");
+        assert_eq!(
+            error_keys(&lint_at_pin(text.as_bytes())),
+            expected,
+            "{line:?}"
+        );
+    }
+}
