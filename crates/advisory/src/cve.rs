@@ -99,12 +99,63 @@ struct Extra {
     withdrawn: Option<jiff::Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     summary: Option<String>,
+    /// Set when the advisory has no details (the description then repeats the summary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    details: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     ecosystems: BTreeMap<usize, String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     purls: BTreeMap<usize, String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     credit_contacts: BTreeMap<usize, Vec<String>>,
+}
+
+/// A plain-text rendering of Markdown for CVE's `descriptions[].value`: headings lose their
+/// `#`, `**bold**` and `` `code` `` lose their markers, `[text](url)` becomes `text (url)`.
+/// Conservative on purpose: single `*`/`_` stay (they are common in identifiers).
+#[must_use]
+pub fn markdown_to_text(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    for (i, line) in md.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let trimmed = line.trim_start();
+        let line = if trimmed.starts_with('#') {
+            let rest = trimmed.trim_start_matches('#');
+            if rest.is_empty() || rest.starts_with(' ') {
+                rest.trim_start()
+            } else {
+                line
+            }
+        } else {
+            line
+        };
+        let line = line.replace("**", "").replace('`', "");
+        // Links and images: [text](url) → text (url).
+        let mut rest = line.as_str();
+        while let Some(open) = rest.find('[') {
+            let after = &rest[open + 1..];
+            let Some(close) = after.find("](") else { break };
+            let target = &after[close + 2..];
+            let Some(end) = target.find(')') else { break };
+            let label = &after[..close];
+            let url = &target[..end];
+            let before = &rest[..open];
+            out.push_str(before.strip_suffix('!').unwrap_or(before));
+            if label.is_empty() || label == url {
+                out.push_str(url);
+            } else {
+                out.push_str(label);
+                out.push_str(" (");
+                out.push_str(url);
+                out.push(')');
+            }
+            rest = &target[end + 1..];
+        }
+        out.push_str(rest);
+    }
+    out
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -309,6 +360,8 @@ pub fn to_cve_cna(a: &Advisory, opts: &ExportOptions) -> Result<Value, ExportErr
         o.insert("datePublic".into(), ts(p).into());
     }
     let text = if a.details.trim().is_empty() {
+        // CVE needs a description; the import must still see no details.
+        extra.details = Some(a.details.clone());
         if a.summary.trim().is_empty() {
             a.id.as_str()
         } else {
@@ -317,10 +370,12 @@ pub fn to_cve_cna(a: &Advisory, opts: &ExportOptions) -> Result<Value, ExportErr
     } else {
         a.details.as_str()
     };
+    // `value` is plain text; the Markdown original travels in `supportingMedia`.
+    let plain = markdown_to_text(text);
     let mut desc = Map::new();
     desc.insert("lang".into(), "en".into());
-    desc.insert("value".into(), truncate(text, MAX_DESCRIPTION).into());
-    if text.len() > MAX_DESCRIPTION {
+    desc.insert("value".into(), truncate(&plain, MAX_DESCRIPTION).into());
+    if plain != text || text.len() > MAX_DESCRIPTION {
         desc.insert(
             "supportingMedia".into(),
             json!([{"type": "text/markdown", "base64": false, "value": text}]),
@@ -692,6 +747,9 @@ pub fn from_cve(doc: &Value) -> Result<Advisory, ImportError> {
             .or_else(|| d.get("value").and_then(Value::as_str))
             .unwrap_or_default()
             .to_owned();
+        if let Some(details) = &extra.details {
+            a.details.clone_from(details);
+        }
     }
     for (i, af) in arr(cna, "affected", cp)?.iter().enumerate() {
         a.affected.push(import_affected(

@@ -388,3 +388,32 @@ fn a_rejected_cve_record_imports_as_withdrawn_and_round_trips() {
         doc["containers"]["cna"]["rejectedReasons"]
     );
 }
+
+#[test]
+fn cve_descriptions_are_plain_text_with_the_markdown_alongside() {
+    let src = record("osv", "GHSA-j8r2-6x86-q33q.json");
+    let a = osv::from_osv(&src).expect("import");
+    let c = cve::to_cve_cna(&a, &ExportOptions::default()).expect("export");
+    let d = &c["descriptions"][0];
+    let value = d["value"].as_str().expect("value");
+    assert!(
+        value.starts_with("Impact\n\nSince Requests v2.3.0"),
+        "{value}"
+    );
+    assert!(!value.contains("###") && !value.contains('`') && !value.contains("**"));
+    assert!(value.contains(
+        "reattach the Proxy-Authorization header (https://github.com/psf/requests/blob/"
+    ));
+    assert_eq!(d["supportingMedia"][0]["type"], "text/markdown");
+    assert_eq!(d["supportingMedia"][0]["value"], src["details"]);
+
+    let mut bare = a.clone();
+    bare.details.clear();
+    let c = cve::to_cve_cna(&bare, &ExportOptions::default()).expect("export");
+    assert_eq!(c["descriptions"][0]["value"], src["summary"]);
+    let record = serde_json::json!({"dataType": "CVE_RECORD", "dataVersion": "5.1",
+        "cveMetadata": {"cveId": "CVE-2023-32681", "assignerOrgId": "00000000-0000-4000-8000-000000000000",
+            "state": "PUBLISHED", "dateUpdated": "2024-01-01T00:00:00Z"},
+        "containers": {"cna": c}});
+    assert_eq!(cve::from_cve(&record).expect("import").details, "");
+}
