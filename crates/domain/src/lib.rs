@@ -12,7 +12,9 @@ pub mod ids;
 pub mod policy;
 pub mod project;
 pub mod render;
+pub mod replies;
 pub mod report;
+pub mod workflow;
 
 pub use error::{FieldError, FieldErrors};
 pub use ids::{EmailAddress, ProjectId, ProjectSlug, ReportId, UserId};

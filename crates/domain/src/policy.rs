@@ -7,6 +7,7 @@
 
 use crate::FieldErrors;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Upper bounds that keep a policy a document rather than a payload.
 pub const MAX_TEXT: usize = 20_000;
@@ -55,6 +56,10 @@ pub struct Policy {
     /// Free text shown at the top of the policy page.
     #[serde(default)]
     pub introduction: Option<String>,
+    /// The project's own reply templates, by key (see [`crate::replies`]); keys not listed
+    /// use the built-in text.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub replies: BTreeMap<String, String>,
 }
 
 fn default_languages() -> Vec<String> {
@@ -79,6 +84,7 @@ impl Default for Policy {
             hiring_url: None,
             csaf_provider_url: None,
             introduction: None,
+            replies: BTreeMap::new(),
         }
     }
 }
@@ -463,6 +469,7 @@ impl Policy {
                 errors.push(field, m);
             }
         }
+        crate::replies::validate_replies(&self.replies, &mut errors);
         errors.into_result(())
     }
 }

@@ -3,6 +3,8 @@
 //! against `sha256sum`), never computed by the code under test.
 
 mod calendar;
+mod permissions;
+mod workflow;
 
 use jiff::Timestamp;
 
