@@ -70,7 +70,7 @@ fn main() {
     let out = std::process::Command::new(python)
         .arg(script)
         .arg(dir)
-        .arg("30")
+        .arg("60")
         .output();
     let Ok(out) = out else {
         eprintln!("could not run the sectxt peer");

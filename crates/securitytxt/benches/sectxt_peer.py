@@ -2,7 +2,7 @@
 
 Run by benches/compare.sh (which makes a virtual environment with `sectxt==0.9.8`), or:
     python benches/sectxt_peer.py tests/data/corpus [ROUNDS]
-Prints `files_per_second=<float>` and a verdict checksum (number of valid files per round).
+Prints `files_per_second=<float>` (best round) and the number of valid files.
 """
 
 import sys
@@ -29,13 +29,18 @@ def main() -> None:
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     files = [p.read_bytes() for p in sorted(corpus.glob("*.txt"))]
     valid = sum(1 for f in files if sectxt.Parser(f, is_local=True).is_valid())
-    start = time.perf_counter()
+    # Best round, as the Rust side reports its best batch: both resist a busy machine.
+    best = float("inf")
+    total = 0.0
     for _ in range(rounds):
+        start = time.perf_counter()
         for f in files:
             sectxt.Parser(f, is_local=True).is_valid()
-    elapsed = time.perf_counter() - start
-    print(f"files={len(files)} rounds={rounds} valid={valid}")
-    print(f"files_per_second={len(files) * rounds / elapsed:.1f}")
+        elapsed = time.perf_counter() - start
+        total += elapsed
+        best = min(best, elapsed)
+    print(f"files={len(files)} rounds={rounds} valid={valid} mean_files_per_second={len(files) * rounds / total:.1f}")
+    print(f"files_per_second={len(files) / best:.1f}")
 
 
 if __name__ == "__main__":

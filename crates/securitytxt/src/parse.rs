@@ -190,7 +190,7 @@ pub(crate) fn parse_into(input: &[u8], max_size: usize, sink: &mut Sink) -> Docu
         let end = if has_cr {
             rest.bytes().position(|b| b == b'\n' || b == b'\r')
         } else {
-            rest.find('\n')
+            rest.bytes().position(|b| b == b'\n')
         };
         let (line, bare_cr, terminated, next) = match end {
             Some(i) => {
@@ -405,7 +405,11 @@ impl LineParser<'_> {
         if line.is_empty() || line.starts_with('#') {
             return;
         }
-        let Some((name, value)) = line.split_once(':') else {
+        let Some((name, value)) = line
+            .bytes()
+            .position(|b| b == b':')
+            .map(|i| (&line[..i], &line[i + 1..]))
+        else {
             self.sink.push(Code::InvalidLine, Some(n), "");
             return;
         };

@@ -5,18 +5,19 @@
 /// text before the first colon, if it starts with an ASCII letter and holds only letters,
 /// digits, `+`, `-` and `.`.
 pub(crate) fn scheme_of(value: &str) -> Option<&str> {
-    let colon = value.find(':')?;
-    let scheme = &value[..colon];
-    let mut bytes = scheme.bytes();
-    match bytes.next() {
-        Some(b) if b.is_ascii_alphabetic() => {}
-        _ => return None,
+    let bytes = value.as_bytes();
+    if !bytes.first()?.is_ascii_alphabetic() {
+        return None;
     }
-    if bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) {
-        Some(scheme)
-    } else {
-        None
+    for (i, &b) in bytes.iter().enumerate().skip(1) {
+        if b == b':' {
+            return Some(&value[..i]);
+        }
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) {
+            return None;
+        }
     }
+    None
 }
 
 const fn is_unreserved(c: char) -> bool {
@@ -59,9 +60,11 @@ fn describe(c: char) -> String {
 /// finding message.
 pub(crate) fn check(value: &str) -> Result<(), String> {
     let bytes = value.as_bytes();
+    let mut brackets = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        brackets |= b == b'[' || b == b']';
         if b == b'%' {
             let hex = bytes.get(i + 1..i + 3).unwrap_or(b"");
             if hex.len() != 2 || !hex.iter().all(u8::is_ascii_hexdigit) {
@@ -92,7 +95,7 @@ pub(crate) fn check(value: &str) -> Result<(), String> {
         None => (rest, None),
     };
     if let Some(f) = fragment
-        && f.contains(['#', '[', ']'])
+        && (f.as_bytes().contains(&b'#') || (brackets && f.contains(['[', ']'])))
     {
         return Err("the fragment contains '#', '[' or ']'".to_string());
     }
@@ -101,6 +104,7 @@ pub(crate) fn check(value: &str) -> Result<(), String> {
         None => (rest, None),
     };
     if let Some(q) = query
+        && brackets
         && q.contains(['[', ']'])
     {
         return Err("the query contains '[' or ']'".to_string());
@@ -118,7 +122,7 @@ pub(crate) fn check(value: &str) -> Result<(), String> {
         }
         hier
     };
-    if path.contains(['[', ']']) {
+    if brackets && path.contains(['[', ']']) {
         return Err("the path contains '[' or ']'".to_string());
     }
     if scheme.eq_ignore_ascii_case("mailto") {
@@ -197,9 +201,12 @@ pub(crate) fn web_path(value: &str) -> Option<&str> {
         return None;
     }
     let after = value[scheme.len() + 1..].strip_prefix("//")?;
-    let end = after.find(['?', '#']).unwrap_or(after.len());
+    let end = after
+        .bytes()
+        .position(|b| b == b'?' || b == b'#')
+        .unwrap_or(after.len());
     let after = &after[..end];
-    after.find('/').map(|i| &after[i..])
+    after.bytes().position(|b| b == b'/').map(|i| &after[i..])
 }
 
 /// Schemes that, seen after a comma, mean several URIs were chained into one value.
@@ -215,6 +222,9 @@ const CHAIN_SCHEMES: &[&str] = &[
 
 /// Whether `value` chains several URIs with commas (`https://a, https://b`).
 pub(crate) fn is_chained(value: &str) -> bool {
+    if !value.as_bytes().contains(&b',') {
+        return false;
+    }
     value.split(',').skip(1).any(|piece| {
         let piece = piece.trim_start_matches([' ', '\t']);
         scheme_of(piece).is_some_and(|s| {
