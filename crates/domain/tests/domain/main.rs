@@ -4,6 +4,7 @@
 
 mod calendar;
 mod permissions;
+mod replies;
 mod workflow;
 
 use jiff::Timestamp;
