@@ -5,6 +5,7 @@
 //! their constructor ("parse, don't validate").
 
 pub mod account;
+pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod error;

@@ -2,6 +2,7 @@
 //! written out by hand (dates checked against GNU `date` with the system's tz database; hashes
 //! against `sha256sum`), never computed by the code under test.
 
+mod audit;
 mod calendar;
 mod permissions;
 mod replies;
