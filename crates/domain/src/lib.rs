@@ -15,6 +15,7 @@ pub mod project;
 pub mod render;
 pub mod replies;
 pub mod report;
+pub mod stats;
 pub mod workflow;
 
 pub use error::{FieldError, FieldErrors};

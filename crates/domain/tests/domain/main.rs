@@ -6,6 +6,7 @@ mod audit;
 mod calendar;
 mod permissions;
 mod replies;
+mod stats;
 mod workflow;
 
 use jiff::Timestamp;
