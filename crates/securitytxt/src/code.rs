@@ -263,40 +263,62 @@ impl Serialize for Code {
 }
 
 /// One problem (or hint) found in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serialises as `{"code", "line", "message"}`; the message is built on demand from the
+/// code's summary, the detail and the clause, so that findings without detail cost no
+/// allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// The stable code.
     pub code: Code,
     /// 1-based line number, when the finding belongs to one line.
     pub line: Option<usize>,
-    /// A sentence that reads on its own and ends with the clause, e.g. `(RFC 9116 §2.5.5)`.
-    pub message: String,
+    /// What is specific to this occurrence (the offending value, …); may be empty.
+    pub detail: String,
 }
 
 impl Finding {
-    /// A finding whose message is the code's summary plus `detail` (may be empty).
-    pub fn new(code: Code, line: Option<usize>, detail: &str) -> Finding {
-        let summary = code.summary();
-        let clause = code.clause();
-        let mut message = String::with_capacity(summary.len() + detail.len() + clause.len() + 6);
+    /// A finding with `detail` (may be empty).
+    pub fn new(code: Code, line: Option<usize>, detail: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            line,
+            detail: detail.into(),
+        }
+    }
+
+    /// A sentence that reads on its own and ends with the clause: the code's summary, the
+    /// detail, then e.g. `(RFC 9116 §2.5.5)`.
+    pub fn message(&self) -> String {
+        let summary = self.code.summary();
+        let clause = self.code.clause();
+        let mut message =
+            String::with_capacity(summary.len() + self.detail.len() + clause.len() + 6);
         push_capitalised(&mut message, summary);
-        if !detail.is_empty() {
+        if !self.detail.is_empty() {
             message.push_str(": ");
-            message.push_str(detail);
+            message.push_str(&self.detail);
         }
         message.push_str(" (");
         message.push_str(clause);
         message.push(')');
-        Finding {
-            code,
-            line,
-            message,
-        }
+        message
     }
 
     /// The level of this finding (that of its code).
     pub fn level(&self) -> Level {
         self.code.level()
+    }
+}
+
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Finding", 3)?;
+        st.serialize_field("code", &self.code)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("message", &self.message())?;
+        st.end()
     }
 }
 

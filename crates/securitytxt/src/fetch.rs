@@ -135,7 +135,7 @@ pub fn retrieve(
                 out.findings.push(Finding::new(
                     Code::InvalidUriScheme,
                     None,
-                    &format!("'{url}'"),
+                    format!("'{url}'"),
                 ));
             }
             let response = match get(&url) {
@@ -207,7 +207,7 @@ pub fn retrieve(
         .collect();
     if chain.len() > 1 {
         out.findings
-            .push(Finding::new(Code::Redirected, None, &chain.join(" → ")));
+            .push(Finding::new(Code::Redirected, None, chain.join(" → ")));
     }
     if let Some(final_url) = &out.final_url {
         let (_, path) = split_origin(final_url);
@@ -219,7 +219,7 @@ pub fn retrieve(
             out.findings.push(Finding::new(
                 Code::Location,
                 None,
-                &format!("served from '{path}'"),
+                format!("served from '{path}'"),
             ));
         }
     }
@@ -231,11 +231,8 @@ pub fn retrieve(
             let mut parts = ct.split(';');
             let media = parts.next().unwrap_or("").trim();
             if !media.eq_ignore_ascii_case("text/plain") {
-                out.findings.push(Finding::new(
-                    Code::InvalidMedia,
-                    None,
-                    &format!("'{media}'"),
-                ));
+                out.findings
+                    .push(Finding::new(Code::InvalidMedia, None, format!("'{media}'")));
             }
             for p in parts {
                 if let Some((k, v)) = p.split_once('=')
@@ -246,7 +243,7 @@ pub fn retrieve(
                         out.findings.push(Finding::new(
                             Code::InvalidCharset,
                             None,
-                            &format!("'{v}'"),
+                            format!("'{v}'"),
                         ));
                     }
                 }

@@ -195,7 +195,7 @@ fn check_document(
             sink.push(
                 Code::LineTooLong,
                 n,
-                &format!("{} characters", field.value.chars().count()),
+                format!("{} characters", field.value.chars().count()),
             );
         }
         if let Some(known) = URI_FIELDS.iter().find(|k| field.is(k)) {
@@ -204,7 +204,7 @@ fn check_document(
             let ts = match expires::parse(&field.value) {
                 Expiry::Valid(t) => Some(t),
                 Expiry::SpaceSeparator(t) => {
-                    sink.push(Code::ExpirySeparator, n, &format!("'{}'", field.value));
+                    sink.push(Code::ExpirySeparator, n, format!("'{}'", field.value));
                     Some(t)
                 }
                 Expiry::Invalid(why) => {
@@ -217,7 +217,7 @@ fn check_document(
                     sink.push(
                         Code::LongExpiry,
                         n,
-                        &format!(
+                        format!(
                             "{} is more than a year after {}",
                             expires::format(t),
                             expires::format(options.now)
@@ -227,7 +227,7 @@ fn check_document(
                     sink.push(
                         Code::Expired,
                         n,
-                        &format!(
+                        format!(
                             "{} is before {}",
                             expires::format(t),
                             expires::format(options.now)
@@ -239,11 +239,11 @@ fn check_document(
             for tag in field.value.split(',') {
                 let tag = tag.trim_matches([' ', '\t']);
                 if !lang::is_valid_tag(tag) {
-                    sink.push(Code::InvalidLang, n, &format!("'{}'", shorten(tag)));
+                    sink.push(Code::InvalidLang, n, format!("'{}'", shorten(tag)));
                 }
             }
         } else {
-            sink.push(Code::UnknownField, n, &unknown_hint(&field.name));
+            sink.push(Code::UnknownField, n, unknown_hint(&field.name));
         }
     }
 
@@ -286,7 +286,7 @@ fn check_document(
             sink.push(
                 Code::NoCanonicalMatch,
                 None,
-                &format!("retrieved from {}", options.retrieval_urls.join(" → ")),
+                format!("retrieved from {}", options.retrieval_urls.join(" → ")),
             );
         }
     }
@@ -323,7 +323,7 @@ fn check_uri_field(field: &str, value: &str, line: usize, sink: &mut Sink) {
         sink.push(
             Code::ChainedValues,
             n,
-            &format!("{field}: '{}'", shorten(value)),
+            format!("{field}: '{}'", shorten(value)),
         );
         return;
     }
@@ -342,7 +342,7 @@ fn check_uri_field(field: &str, value: &str, line: usize, sink: &mut Sink) {
         sink.push(
             Code::NoUri,
             n,
-            &format!("{field}: '{}'{hint}", shorten(value)),
+            format!("{field}: '{}'{hint}", shorten(value)),
         );
         if field == "Encryption" && value.contains("BEGIN PGP PUBLIC KEY") {
             sink.push(Code::KeyInEncryption, n, "");
@@ -350,7 +350,7 @@ fn check_uri_field(field: &str, value: &str, line: usize, sink: &mut Sink) {
         return;
     };
     if scheme.eq_ignore_ascii_case("http") {
-        sink.push(Code::NoHttps, n, &format!("{field}: '{}'", shorten(value)));
+        sink.push(Code::NoHttps, n, format!("{field}: '{}'", shorten(value)));
     }
     if field == "Encryption" && scheme.eq_ignore_ascii_case("data") {
         sink.push(
@@ -359,7 +359,7 @@ fn check_uri_field(field: &str, value: &str, line: usize, sink: &mut Sink) {
             "a data: URI carries the key itself",
         );
     } else if let Err(why) = uri::check(value) {
-        sink.push(Code::InvalidUri, n, &format!("{field}: {why}"));
+        sink.push(Code::InvalidUri, n, format!("{field}: {why}"));
     }
     if let Some(path) = uri::web_path(value)
         && let Some(suffix) = path.strip_prefix("/.well-known/")
@@ -369,7 +369,7 @@ fn check_uri_field(field: &str, value: &str, line: usize, sink: &mut Sink) {
             sink.push(
                 Code::UnregisteredWellKnown,
                 n,
-                &format!("'/.well-known/{}'", shorten(suffix)),
+                format!("'/.well-known/{}'", shorten(suffix)),
             );
         }
     }

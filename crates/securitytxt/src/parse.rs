@@ -87,7 +87,7 @@ impl Default for Sink {
 }
 
 impl Sink {
-    pub(crate) fn push(&mut self, code: Code, line: Option<usize>, detail: &str) {
+    pub(crate) fn push(&mut self, code: Code, line: Option<usize>, detail: impl Into<String>) {
         let n = &mut self.counts[code as usize];
         *n = n.saturating_add(1);
         if *n <= MAX_PER_CODE {
@@ -101,7 +101,7 @@ impl Sink {
                 self.findings.push(Finding::new(
                     Code::FindingsTruncated,
                     None,
-                    &format!("{} more '{code}' findings omitted", n - MAX_PER_CODE),
+                    format!("{} more '{code}' findings omitted", n - MAX_PER_CODE),
                 ));
             }
         }
@@ -139,7 +139,7 @@ pub(crate) fn parse_into(input: &[u8], max_size: usize, sink: &mut Sink) -> Docu
         sink.push(
             Code::FileTooLarge,
             None,
-            &format!("{} bytes, limit {max_size}", input.len()),
+            format!("{} bytes, limit {max_size}", input.len()),
         );
         return doc;
     }
@@ -156,7 +156,7 @@ pub(crate) fn parse_into(input: &[u8], max_size: usize, sink: &mut Sink) -> Docu
             sink.push(
                 Code::Utf8,
                 Some(line),
-                &format!("invalid byte sequence at byte {}", at + 1),
+                format!("invalid byte sequence at byte {}", at + 1),
             );
             String::from_utf8_lossy(bytes)
         }
@@ -249,7 +249,7 @@ fn doc_finish(p: LineParser<'_>, line_count: usize) {
     } = p;
     doc.line_count = line_count;
     if line_count > 1000 {
-        sink.push(Code::TooManyLines, None, &format!("{line_count} lines"));
+        sink.push(Code::TooManyLines, None, format!("{line_count} lines"));
     }
     if state == State::Unsigned {
         return;
@@ -315,7 +315,7 @@ impl LineParser<'_> {
                         self.sink.push(
                             Code::SignedFormatIssue,
                             Some(n),
-                            &format!("the envelope starts on line {n}, not line 1"),
+                            format!("the envelope starts on line {n}, not line 1"),
                         );
                     }
                     self.state = State::Header;
@@ -430,7 +430,7 @@ impl LineParser<'_> {
             self.sink.push(
                 Code::InvalidFieldName,
                 Some(n),
-                &format!("'{}' contains {what}", shorten(trimmed_name)),
+                format!("'{}' contains {what}", shorten(trimmed_name)),
             );
             return;
         }
@@ -482,7 +482,7 @@ fn check_chars(sink: &mut Sink, n: usize, raw: &str) {
         sink.push(Code::NulByte, Some(n), "");
     }
     if let Some(c) = control {
-        sink.push(Code::ControlChar, Some(n), &format!("U+{:04X}", c as u32));
+        sink.push(Code::ControlChar, Some(n), format!("U+{:04X}", c as u32));
     }
 }
 

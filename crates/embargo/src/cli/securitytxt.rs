@@ -192,7 +192,7 @@ fn write_text(out: &mut dyn Write, source: &str, report: &Report) -> std::io::Re
             "  {:<7} {} {line}{}",
             f.level().as_str(),
             f.code.id(),
-            f.message
+            f.message()
         )?;
     }
     Ok(())

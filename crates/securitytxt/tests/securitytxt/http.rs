@@ -207,7 +207,7 @@ fn redirects_are_followed_and_reported() {
         "{origin}/.well-known/security.txt → {origin}/sec/current.txt → {origin}/sec/v2.txt"
     );
     assert!(
-        redirect.is_some_and(|f| f.message.contains(&expected)),
+        redirect.is_some_and(|f| f.message().contains(&expected)),
         "{:?}",
         r.findings
     );

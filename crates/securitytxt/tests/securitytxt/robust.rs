@@ -100,7 +100,7 @@ fn mutated_corpus_never_panics() {
                     "round {round}: {f:?}"
                 );
             }
-            assert!(f.message.ends_with(')'), "round {round}: {f:?}");
+            assert!(f.message().ends_with(')'), "round {round}: {f:?}");
         }
         let fields: Vec<(&str, &str)> = report
             .document

@@ -103,7 +103,7 @@ fn another_key_does_not_verify() {
     assert_eq!(r.signature, Some(SignatureStatus::Bad));
     let bad = r.findings.iter().find(|f| f.code == Code::SignatureBad);
     assert!(
-        bad.is_some_and(|f| f.message.contains("other than")),
+        bad.is_some_and(|f| f.message().contains("other than")),
         "{:?}",
         r.findings
     );

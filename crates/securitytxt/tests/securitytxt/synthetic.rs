@@ -240,7 +240,7 @@ fn uri_fields() {
         error_keys(&r),
         ["invalid_uri@L4", "no_https@L3", "no_uri@L1", "no_uri@L2"]
     );
-    let msg = &r.findings[0].message;
+    let msg = &r.findings[0].message();
     assert!(
         msg.contains("mailto:") && msg.ends_with("(RFC 9116 §2.5 (RFC 3986 §3))"),
         "{msg}"
@@ -298,7 +298,7 @@ fn unknown_fields_are_info_with_hints() {
     let infos: Vec<String> = r
         .infos()
         .filter(|f| f.code == Code::UnknownField)
-        .map(|f| format!("{}@{:?}", f.message, f.line))
+        .map(|f| format!("{}@{:?}", f.message(), f.line))
         .collect();
     assert_eq!(infos.len(), 2);
     assert!(
