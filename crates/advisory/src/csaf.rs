@@ -688,6 +688,12 @@ pub fn to_csaf(a: &Advisory, opts: &ExportOptions) -> Result<Value, ExportError>
         json!({"tlp": {"label": if draft { "AMBER" } else { "WHITE" }, "url": "https://www.first.org/tlp/"}}),
     );
     document.insert("lang".into(), "en".into());
+    if let Some(url) = opts.csaf_self_url.as_deref().filter(|u| is_uri(u)) {
+        document.insert(
+            "references".into(),
+            json!([{"category": "self", "summary": "Canonical URL", "url": url}]),
+        );
+    }
     document.insert("notes".into(), doc_notes.into());
     document.insert("publisher".into(), publisher.into());
     document.insert("title".into(), title.into());

@@ -100,6 +100,9 @@ pub struct ExportOptions {
     pub cve_placeholder_id: Option<String>,
     /// CSAF publisher.
     pub publisher: csaf::Publisher,
+    /// CSAF: the https URL the document is served at (ending in [`csaf::filename`]); it
+    /// becomes the `self` reference that CSAF's test 6.2.11 expects.
+    pub csaf_self_url: Option<String>,
 }
 
 impl Default for ExportOptions {
@@ -109,6 +112,7 @@ impl Default for ExportOptions {
             cve_short_name: None,
             cve_placeholder_id: Some("CVE-1900-0000".to_owned()),
             publisher: csaf::Publisher::default(),
+            csaf_self_url: None,
         }
     }
 }

@@ -137,6 +137,18 @@ fn exports_pass_the_csaf_rs_mandatory_tests() {
     use csaf_rs::validation::validate_by_preset;
     let opts = ExportOptions::default();
     let mut docs = Vec::new();
+    let with_url = ExportOptions {
+        csaf_self_url: Some(format!(
+            "https://example.com/.well-known/csaf/white/2023/{}",
+            csaf::filename("GHSA-j8r2-6x86-q33q")
+        )),
+        ..ExportOptions::default()
+    };
+    let a = osv::from_osv(&record("osv", "GHSA-j8r2-6x86-q33q.json")).expect("import");
+    docs.push((
+        "with self URL".to_owned(),
+        csaf::to_csaf(&a, &with_url).expect("export"),
+    ));
     for (name, src) in records("osv") {
         docs.push((
             name,
@@ -218,5 +230,23 @@ fn given_purls_are_versioned_per_product_and_stay_valid() {
     assert!(text.contains("\"pkg:npm/lodash\""), "range product");
     assert!(!text.contains("4.17.20"));
     assert!(text.contains("\"pkg:npm/lodash-es?repository_url=https://r.example\""));
+    assert!(advisory::validate(Format::Csaf, &doc).is_empty());
+}
+
+#[test]
+fn the_served_url_becomes_the_self_reference() {
+    let url = format!(
+        "https://example.com/p/demo/advisories/{}",
+        csaf::filename("GHSA-j8r2-6x86-q33q")
+    );
+    let opts = ExportOptions {
+        csaf_self_url: Some(url.clone()),
+        ..ExportOptions::default()
+    };
+    let a = osv::from_osv(&record("osv", "GHSA-j8r2-6x86-q33q.json")).expect("import");
+    let doc = csaf::to_csaf(&a, &opts).expect("export");
+    assert_eq!(doc["document"]["references"][0]["category"], "self");
+    assert_eq!(doc["document"]["references"][0]["url"], url.as_str());
+    assert!(url.ends_with("/ghsa-j8r2-6x86-q33q.json"));
     assert!(advisory::validate(Format::Csaf, &doc).is_empty());
 }

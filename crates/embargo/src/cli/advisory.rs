@@ -88,6 +88,9 @@ pub struct ConvertArgs {
     /// CSAF: publisher category.
     #[arg(long, value_name = "CATEGORY", value_parser = ["coordinator", "discoverer", "other", "translator", "user", "vendor"])]
     pub publisher_category: Option<String>,
+    /// CSAF: the https URL the document will be served at (its `self` reference).
+    #[arg(long, value_name = "URL")]
+    pub csaf_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -194,6 +197,7 @@ fn convert(
     if let Some(c) = &args.publisher_category {
         opts.publisher.category.clone_from(c);
     }
+    opts.csaf_self_url.clone_from(&args.csaf_url);
     let exported = if args.cna_container {
         advisory::cve::to_cve_cna(&model, &opts)
     } else {
@@ -301,6 +305,7 @@ mod tests {
             publisher_name: None,
             publisher_namespace: None,
             publisher_category: None,
+            csaf_url: None,
         }
     }
 
