@@ -125,7 +125,7 @@ enum ProjectCommand {
         /// Security contact URI (`mailto:` or `https:`), added to the policy's contacts.
         #[arg(long)]
         contact: String,
-        /// Policy file (TOML, see docs/policy.md).
+        /// Policy file (TOML; `crates/embargo/demo/policy.toml` shows every key).
         #[arg(long)]
         policy: Option<PathBuf>,
         /// Make this user (by e-mail) the project's first maintainer.

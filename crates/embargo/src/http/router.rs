@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { super::error::PageError::not_found() })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::layer))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(refuse_declared_oversize))
         .with_state(state.clone());
     let static_headers = [
         (header::CONTENT_SECURITY_POLICY, CSP),
@@ -141,4 +142,36 @@ pub fn router(state: AppState) -> Router {
             header::COOKIE,
             header::SET_COOKIE,
         ]))
+}
+
+/// Refuses a body whose declared length is over the limit before reading any of it, so a
+/// client that sent `Expect: 100-continue` never uploads it. Bodies without a length are
+/// cut off by [`DefaultBodyLimit`] as they are read.
+async fn refuse_declared_oversize(
+    request: Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return if request.uri().path().starts_with("/api/") {
+            super::error::ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request body is larger than this server accepts",
+            )
+            .into_response()
+        } else {
+            super::error::PageError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "The form is larger than this server accepts.",
+            )
+            .into_response()
+        };
+    }
+    next.run(request).await
 }

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod harness;
+mod maintainers;
 mod openapi;
 mod security;
 mod story;

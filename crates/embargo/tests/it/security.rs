@@ -323,7 +323,7 @@ async fn the_served_security_txt_passes_an_rfc_9116_check() {
             .findings
             .iter()
             .filter(|f| f.level() != securitytxt::Level::Info)
-            .map(|f| format!("{:?} line {:?}: {}", f.code, f.line, f.message))
+            .map(|f| format!("{:?} line {:?}: {}", f.code, f.line, f.message()))
             .collect();
         assert!(problems.is_empty(), "{path}: {problems:?}\n{text}");
         // Exactly one Expires, less than a year ahead.
