@@ -135,7 +135,15 @@ fn base_purl(p: &Package) -> Option<String> {
         }
         _ => p.name.clone(),
     };
-    purl_safe(&name).then(|| format!("pkg:{ty}/{name}"))
+    // Only golang and composer (and maven's group) have a namespace path; for the other
+    // types a `/` would make an invalid purl (e.g. PyPI "github.com/grafana/grafana").
+    let slashes = name.matches('/').count();
+    let shape_ok = match ty {
+        "golang" => true,
+        "composer" | "maven" => slashes == 1,
+        _ => slashes == 0,
+    };
+    (shape_ok && purl_safe(&name)).then(|| format!("pkg:{ty}/{name}"))
 }
 
 fn purl_with_version(base: &str, version: &str) -> Option<String> {

@@ -250,3 +250,16 @@ fn the_served_url_becomes_the_self_reference() {
     assert!(url.ends_with("/ghsa-j8r2-6x86-q33q.json"));
     assert!(advisory::validate(Format::Csaf, &doc).is_empty());
 }
+
+#[test]
+fn no_purl_is_made_up_where_the_name_cannot_be_one() {
+    // GitHub files Grafana under PyPI with a Go module path as the name (GHSA-4724-7jwc-3fpw);
+    // a PyPI purl has no namespace, so `pkg:pypi/github.com/…` would be invalid (6.1.13).
+    let mut a = osv::from_osv(&record("osv", "GHSA-j8r2-6x86-q33q.json")).expect("import");
+    a.affected[0].package.name = "github.com/grafana/grafana".to_owned();
+    let doc = csaf::to_csaf(&a, &ExportOptions::default()).expect("export");
+    assert!(!doc.to_string().contains("pkg:pypi/github.com"), "{doc}");
+    let a = osv::from_osv(&record("osv", "GHSA-j8r2-6x86-q33q.json")).expect("import");
+    let doc = csaf::to_csaf(&a, &ExportOptions::default()).expect("export");
+    assert!(doc.to_string().contains("\"pkg:pypi/requests@2.31.0\""));
+}
