@@ -99,6 +99,11 @@ struct Extra {
     withdrawn: Option<jiff::Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     summary: Option<String>,
+    /// Timestamps outside what CVE can write (years 1900–2999), e.g. Go's zero time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    modified: Option<jiff::Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    published: Option<jiff::Timestamp>,
     /// Set when the advisory has no details (the description then repeats the summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     details: Option<String>,
@@ -156,6 +161,12 @@ pub fn markdown_to_text(md: &str) -> String {
         out.push_str(rest);
     }
     out
+}
+
+/// A timestamp CVE's schema accepts (its pattern allows the years 1900 to 2999 only).
+fn cve_ts(t: jiff::Timestamp) -> Option<String> {
+    let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
+    (1900..=2999).contains(&year).then(|| ts(t))
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -338,6 +349,9 @@ pub fn to_cve_cna(a: &Advisory, opts: &ExportOptions) -> Result<Value, ExportErr
         s => extra.status = Some(s),
     }
     extra.withdrawn = a.withdrawn;
+    if cve_ts(a.modified).is_none() {
+        extra.modified = Some(a.modified);
+    }
     let mut o = Map::new();
     let (org, short) = match &a.assigner {
         Some(asg) => (asg.org_id.clone(), asg.short_name.clone()),
@@ -357,7 +371,12 @@ pub fn to_cve_cna(a: &Advisory, opts: &ExportOptions) -> Result<Value, ExportErr
         o.insert("title".into(), t.into());
     }
     if let Some(p) = a.published {
-        o.insert("datePublic".into(), ts(p).into());
+        match cve_ts(p) {
+            Some(t) => {
+                o.insert("datePublic".into(), t.into());
+            }
+            None => extra.published = Some(p),
+        }
     }
     let text = if a.details.trim().is_empty() {
         // CVE needs a description; the import must still see no details.
@@ -501,7 +520,9 @@ pub fn to_cve_record(a: &Advisory, opts: &ExportOptions) -> Result<Value, Export
     let cna = if a.status == Status::Withdrawn {
         meta.insert("state".into(), "REJECTED".into());
         if let Some(w) = a.withdrawn {
-            meta.insert("dateRejected".into(), ts(w).into());
+            if let Some(t) = cve_ts(w) {
+                meta.insert("dateRejected".into(), t.into());
+            }
         }
         let reason = if a.summary.trim().is_empty() {
             a.details.as_str()
@@ -522,11 +543,15 @@ pub fn to_cve_record(a: &Advisory, opts: &ExportOptions) -> Result<Value, Export
     } else {
         meta.insert("state".into(), "PUBLISHED".into());
         if let Some(p) = a.published {
-            meta.insert("datePublished".into(), ts(p).into());
+            if let Some(t) = cve_ts(p) {
+                meta.insert("datePublished".into(), t.into());
+            }
         }
         to_cve_cna(a, opts)?
     };
-    meta.insert("dateUpdated".into(), ts(a.modified).into());
+    if let Some(t) = cve_ts(a.modified) {
+        meta.insert("dateUpdated".into(), t.into());
+    }
     Ok(json!({
         "dataType": "CVE_RECORD",
         "dataVersion": "5.1",
@@ -675,7 +700,9 @@ pub fn from_cve(doc: &Value) -> Result<Advisory, ImportError> {
         .map_err(|e| err("$.containers.cna.x_embargo", e.to_string()))?
         .unwrap_or_default();
     let pm = cna.get("providerMetadata").and_then(Value::as_object);
-    let modified = opt_timestamp(meta, "dateUpdated", "$.cveMetadata")?
+    let modified = extra
+        .modified
+        .or(opt_timestamp(meta, "dateUpdated", "$.cveMetadata")?)
         .or(pm
             .map(|p| opt_timestamp(p, "dateUpdated", "$.containers.cna.providerMetadata"))
             .transpose()?
@@ -712,11 +739,10 @@ pub fn from_cve(doc: &Value) -> Result<Advisory, ImportError> {
     }
     a.status = extra.status.unwrap_or(Status::Published);
     a.withdrawn = extra.withdrawn;
-    a.published = opt_timestamp(cna, "datePublic", cp)?.or(opt_timestamp(
-        meta,
-        "datePublished",
-        "$.cveMetadata",
-    )?);
+    a.published = extra
+        .published
+        .or(opt_timestamp(cna, "datePublic", cp)?)
+        .or(opt_timestamp(meta, "datePublished", "$.cveMetadata")?);
     a.summary = extra
         .summary
         .clone()

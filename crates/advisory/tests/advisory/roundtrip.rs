@@ -417,3 +417,16 @@ fn cve_descriptions_are_plain_text_with_the_markdown_alongside() {
         "containers": {"cna": c}});
     assert_eq!(cve::from_cve(&record).expect("import").details, "");
 }
+
+#[test]
+fn timestamps_cve_cannot_write_survive_in_the_extension() {
+    // Go's vulnerability database writes its zero time, 0001-01-01T00:00:00Z, as `modified`
+    // (e.g. GO-2021-0064); CVE's timestamp pattern only allows the years 1900 to 2999.
+    let mut a = osv::from_osv(&record("osv", "GHSA-j8r2-6x86-q33q.json")).expect("import");
+    a.modified = ts("0001-01-01T00:00:00Z");
+    assert_eq!(
+        osv::to_osv(&a).expect("OSV")["modified"],
+        "0001-01-01T00:00:00Z"
+    );
+    assert_round_trips("zero time", &a);
+}
