@@ -519,10 +519,8 @@ pub fn to_cve_record(a: &Advisory, opts: &ExportOptions) -> Result<Value, Export
     }
     let cna = if a.status == Status::Withdrawn {
         meta.insert("state".into(), "REJECTED".into());
-        if let Some(w) = a.withdrawn {
-            if let Some(t) = cve_ts(w) {
-                meta.insert("dateRejected".into(), t.into());
-            }
+        if let Some(t) = a.withdrawn.and_then(cve_ts) {
+            meta.insert("dateRejected".into(), t.into());
         }
         let reason = if a.summary.trim().is_empty() {
             a.details.as_str()
@@ -542,10 +540,8 @@ pub fn to_cve_record(a: &Advisory, opts: &ExportOptions) -> Result<Value, Export
         json!({"providerMetadata": pm, "rejectedReasons": [{"lang": "en", "value": truncate(reason, MAX_DESCRIPTION)}]})
     } else {
         meta.insert("state".into(), "PUBLISHED".into());
-        if let Some(p) = a.published {
-            if let Some(t) = cve_ts(p) {
-                meta.insert("datePublished".into(), t.into());
-            }
+        if let Some(t) = a.published.and_then(cve_ts) {
+            meta.insert("datePublished".into(), t.into());
         }
         to_cve_cna(a, opts)?
     };
