@@ -871,3 +871,124 @@ pub fn to_csaf(a: &Advisory, opts: &ExportOptions) -> Result<Value, ExportError>
         "vulnerabilities": [vuln],
     }))
 }
+
+/// The role a CSAF party declares in `provider-metadata.json` (CSAF §7.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderRole {
+    /// Publishes documents (requirements 1–4).
+    Publisher,
+    /// Also distributes them in a directory or ROLIE layout (adds 5–7, one of 8–10, 11–14 or 15–17).
+    Provider,
+    /// Also signs them and publishes hashes (adds 18–20).
+    TrustedProvider,
+}
+
+impl ProviderRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Publisher => "csaf_publisher",
+            Self::Provider => "csaf_provider",
+            Self::TrustedProvider => "csaf_trusted_provider",
+        }
+    }
+}
+
+/// An OpenPGP key listed in `provider-metadata.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenPgpKey {
+    /// 40 hex digits (or more), when known.
+    pub fingerprint: Option<String>,
+    pub url: String,
+}
+
+/// `provider-metadata.json` for `/.well-known/csaf/provider-metadata.json` (CSAF requirement 7),
+/// served at `canonical_url`, with a directory distribution at `directory_url` (the folder
+/// holding `index.txt`, `changes.csv` and one folder per year). Check it with
+/// [`crate::schema::Schema::CsafProviderMetadata`].
+#[must_use]
+pub fn provider_metadata(
+    publisher: &Publisher,
+    role: ProviderRole,
+    canonical_url: &str,
+    last_updated: jiff::Timestamp,
+    directory_url: Option<&str>,
+    keys: &[OpenPgpKey],
+) -> Value {
+    let mut pubm = Map::new();
+    pubm.insert("category".into(), publisher.category.clone().into());
+    pubm.insert("name".into(), publisher.name.clone().into());
+    pubm.insert("namespace".into(), publisher.namespace.clone().into());
+    if let Some(c) = &publisher.contact_details {
+        pubm.insert("contact_details".into(), c.clone().into());
+    }
+    let mut m = Map::new();
+    m.insert("canonical_url".into(), canonical_url.into());
+    if let Some(d) = directory_url {
+        m.insert("distributions".into(), json!([{"directory_url": d}]));
+    }
+    m.insert("last_updated".into(), ts(last_updated).into());
+    m.insert("list_on_CSAF_aggregators".into(), true.into());
+    m.insert("metadata_version".into(), "2.0".into());
+    m.insert("mirror_on_CSAF_aggregators".into(), true.into());
+    if !keys.is_empty() {
+        let keys: Vec<Value> = keys
+            .iter()
+            .map(|k| {
+                let mut o = Map::new();
+                if let Some(f) = &k.fingerprint {
+                    o.insert("fingerprint".into(), f.clone().into());
+                }
+                o.insert("url".into(), k.url.clone().into());
+                Value::Object(o)
+            })
+            .collect();
+        m.insert("public_openpgp_keys".into(), keys.into());
+    }
+    m.insert("publisher".into(), pubm.into());
+    m.insert("role".into(), role.as_str().into());
+    Value::Object(m)
+}
+
+/// Where a document lives in a directory distribution (CSAF requirement 11): the year of its
+/// `initial_release_date`, then its file name (`2023/ghsa-j8r2-6x86-q33q.json`).
+/// `None` when the document has no readable tracking id or initial release date.
+#[must_use]
+pub fn distribution_path(doc: &Value) -> Option<String> {
+    let tracking = doc.pointer("/document/tracking")?;
+    let id = tracking.get("id")?.as_str()?;
+    let initial: jiff::Timestamp = tracking
+        .get("initial_release_date")?
+        .as_str()?
+        .parse()
+        .ok()?;
+    let year = initial.to_zoned(jiff::tz::TimeZone::UTC).year();
+    Some(format!("{year}/{}", filename(id)))
+}
+
+/// `index.txt` of a directory distribution (CSAF requirement 12): one path per line, as given.
+#[must_use]
+pub fn index_txt(paths: &[String]) -> String {
+    let mut out = String::new();
+    for p in paths {
+        out.push_str(p);
+        out.push('\n');
+    }
+    out
+}
+
+/// `changes.csv` of a directory distribution (CSAF requirement 13): `"path","current_release_date"`
+/// lines, newest first.
+#[must_use]
+pub fn changes_csv(entries: &[(String, jiff::Timestamp)]) -> String {
+    let mut sorted: Vec<&(String, jiff::Timestamp)> = entries.iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut out = String::new();
+    for (path, t) in sorted {
+        out.push('"');
+        out.push_str(&path.replace('"', "\"\""));
+        out.push_str("\",\"");
+        out.push_str(&ts(*t));
+        out.push_str("\"\n");
+    }
+    out
+}

@@ -13,6 +13,7 @@ const CVE_BUNDLED: &str = include_str!("../schemas/CVE_JSON_bundled_5.1.1.json")
 const CVE_CNA_PUBLISHED: &str =
     include_str!("../schemas/CVE_JSON_cnaPublishedContainer_5.1.1.json");
 const CSAF_SCHEMA: &str = include_str!("../schemas/csaf_json_schema.json");
+const CSAF_PROVIDER: &str = include_str!("../schemas/provider_json_schema.json");
 const CVSS_V2: &str = include_str!("../schemas/cvss-v2.0.json");
 const CVSS_V30: &str = include_str!("../schemas/cvss-v3.0.json");
 const CVSS_V31: &str = include_str!("../schemas/cvss-v3.1.json");
@@ -28,6 +29,8 @@ pub enum Schema {
     CveCnaContainer,
     /// CSAF 2.0 with the FIRST CVSS schemas registered by URI.
     Csaf,
+    /// CSAF 2.0 `provider-metadata.json` (refers to the CSAF schema by its `$id`).
+    CsafProviderMetadata,
 }
 
 impl From<Format> for Schema {
@@ -52,11 +55,22 @@ fn build_plain(text: &str) -> Result<Validator, String> {
         .map_err(|e| format!("vendored schema does not compile: {e}"))
 }
 
+/// The CSAF schema's id, under which the provider-metadata schema refers to it.
+const CSAF_SCHEMA_ID: &str = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json";
+
 fn build_csaf() -> Result<Validator, String> {
-    let schema = parse(CSAF_SCHEMA)?;
+    build_with_cvss(parse(CSAF_SCHEMA)?, false)
+}
+
+fn build_csaf_provider() -> Result<Validator, String> {
+    build_with_cvss(parse(CSAF_PROVIDER)?, true)
+}
+
+fn build_with_cvss(schema: Value, with_csaf: bool) -> Result<Validator, String> {
     let v2 = parse(CVSS_V2)?;
     let v30 = parse(CVSS_V30)?;
     let v31 = parse(CVSS_V31)?;
+    let csaf = parse(CSAF_SCHEMA)?;
     // The local v3.1 file declares `$id` `…/cvss-v3.1.json?20211103`; the CSAF schema refers
     // to it without the query, so each file is registered under the URI the CSAF schema uses.
     let registry = jsonschema::Registry::new()
@@ -76,6 +90,13 @@ fn build_csaf() -> Result<Validator, String> {
                 Resource::from_contents(v31),
             )
         })
+        .and_then(|r| {
+            if with_csaf {
+                r.add(CSAF_SCHEMA_ID, Resource::from_contents(csaf))
+            } else {
+                Ok(r)
+            }
+        })
         .and_then(jsonschema::RegistryBuilder::prepare)
         .map_err(|e| format!("CVSS schema registry: {e}"))?;
     jsonschema::options()
@@ -90,11 +111,13 @@ fn validator(schema: Schema) -> Result<&'static Validator, String> {
     static CVE: OnceLock<Result<Validator, String>> = OnceLock::new();
     static CNA: OnceLock<Result<Validator, String>> = OnceLock::new();
     static CSAF: OnceLock<Result<Validator, String>> = OnceLock::new();
+    static PROVIDER: OnceLock<Result<Validator, String>> = OnceLock::new();
     let cell = match schema {
         Schema::Osv => OSV.get_or_init(|| build_plain(OSV_SCHEMA)),
         Schema::CveRecord => CVE.get_or_init(|| build_plain(CVE_BUNDLED)),
         Schema::CveCnaContainer => CNA.get_or_init(|| build_plain(CVE_CNA_PUBLISHED)),
         Schema::Csaf => CSAF.get_or_init(build_csaf),
+        Schema::CsafProviderMetadata => PROVIDER.get_or_init(build_csaf_provider),
     };
     cell.as_ref().map_err(Clone::clone)
 }

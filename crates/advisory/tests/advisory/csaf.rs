@@ -263,3 +263,71 @@ fn no_purl_is_made_up_where_the_name_cannot_be_one() {
     let doc = csaf::to_csaf(&a, &ExportOptions::default()).expect("export");
     assert!(doc.to_string().contains("\"pkg:pypi/requests@2.31.0\""));
 }
+
+#[test]
+fn provider_metadata_is_valid_and_the_oasis_example_passes_the_same_schema() {
+    use advisory::csaf::{OpenPgpKey, ProviderRole, provider_metadata};
+    use advisory::schema::{Schema, check_schema};
+    let example = record("csaf-provider", "example-01-provider-metadata.json");
+    assert!(check_schema(Schema::CsafProviderMetadata, &example).is_empty());
+
+    let publisher = csaf::Publisher {
+        category: "vendor".into(),
+        name: "Example Project".into(),
+        namespace: "https://example.org".into(),
+        contact_details: Some("security@example.org".into()),
+    };
+    let key = OpenPgpKey {
+        fingerprint: Some("8F5F267907B2C4559DB360DB2294BA7D2B2298B1".into()),
+        url: "https://example.org/.well-known/csaf/openpgp/key.asc".into(),
+    };
+    let doc = provider_metadata(
+        &publisher,
+        ProviderRole::Provider,
+        "https://example.org/.well-known/csaf/provider-metadata.json",
+        ts("2024-05-01T10:00:00Z"),
+        Some("https://example.org/.well-known/csaf/white/"),
+        &[key],
+    );
+    let problems = check_schema(Schema::CsafProviderMetadata, &doc);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(doc["role"], "csaf_provider");
+    assert_eq!(doc["publisher"]["name"], "Example Project");
+
+    let bad = provider_metadata(
+        &publisher,
+        ProviderRole::Publisher,
+        "https://example.org/csaf.json",
+        ts("2024-05-01T10:00:00Z"),
+        None,
+        &[],
+    );
+    let problems = check_schema(Schema::CsafProviderMetadata, &bad);
+    assert!(
+        problems.iter().any(|p| p.path == "$.canonical_url"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn directory_distribution_paths_index_and_changes() {
+    let src = record("osv", "GHSA-j8r2-6x86-q33q.json");
+    let a = osv::from_osv(&src).expect("import");
+    let doc = csaf::to_csaf(&a, &ExportOptions::default()).expect("export");
+    // The folder is the year of the initial release: the record's `published` year.
+    let year = &src["published"].as_str().expect("published")[..4];
+    let path = csaf::distribution_path(&doc).expect("path");
+    assert_eq!(path, format!("{year}/ghsa-j8r2-6x86-q33q.json"));
+    assert_eq!(
+        csaf::index_txt(std::slice::from_ref(&path)),
+        format!("{path}\n")
+    );
+    let csv = csaf::changes_csv(&[
+        ("2021/a.json".to_owned(), ts("2021-01-01T00:00:00Z")),
+        (path.clone(), ts("2023-09-20T19:19:30Z")),
+    ]);
+    assert_eq!(
+        csv,
+        format!("\"{path}\",\"2023-09-20T19:19:30Z\"\n\"2021/a.json\",\"2021-01-01T00:00:00Z\"\n")
+    );
+}
