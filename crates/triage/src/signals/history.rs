@@ -1,0 +1,174 @@
+//! The instance's memory: spray across projects, near-duplicates, published advisories and
+//! the reporter's record (signals 8, 9, 12).
+
+use crate::extract::Facts;
+use crate::fingerprint::similarity;
+use crate::text::Doc;
+use crate::{Context, Finding, Fingerprint, Level, Outcome, Signal};
+use std::collections::BTreeSet;
+
+/// Similarity above which two texts count as the same text.
+pub const SAME_TEXT: f32 = 0.5;
+/// Similarity above which a report restates an advisory.
+pub const RESTATES: f32 = 0.3;
+
+pub(super) fn similar(
+    doc: &Doc<'_>,
+    facts: &Facts,
+    ctx: &Context<'_>,
+    fp: &Fingerprint,
+    out: &mut Vec<Finding>,
+) {
+    let here = ctx.project_name.unwrap_or("");
+    let mut others: BTreeSet<&str> = BTreeSet::new();
+    let mut since: Option<jiff::Timestamp> = None;
+    let mut best_same: Option<(f32, &crate::PastReport)> = None;
+    for past in &ctx.history.reports {
+        let sim = similarity(fp, &past.fingerprint);
+        if sim < SAME_TEXT {
+            continue;
+        }
+        if past.project != here {
+            others.insert(past.project.as_str());
+            since = Some(since.map_or(past.received_at, |s| s.min(past.received_at)));
+        } else if best_same.is_none_or(|(b, _)| sim > b) {
+            best_same = Some((sim, past));
+        }
+    }
+    if !others.is_empty() {
+        let date = since
+            .map(|t| t.strftime("%-d %B %Y").to_string())
+            .unwrap_or_default();
+        let low_tech = facts.technical <= 3;
+        out.push(Finding {
+            signal: Signal::Spray,
+            level: if low_tech { Level::Strong } else { Level::Weak },
+            evidence: Vec::new(),
+            detail: format!(
+                "the same text reached {} other project(s) since {date}: {}",
+                others.len(),
+                others
+                    .iter()
+                    .take(5)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            policy_ref: None,
+            confidence: 0.8,
+        });
+    }
+    if let Some((sim, past)) = best_same {
+        let outcome = match past.outcome {
+            Outcome::Open => "still open",
+            Outcome::Accepted => "accepted",
+            Outcome::NotAVulnerability => "closed as not a vulnerability",
+            Outcome::OutOfScope => "closed as out of scope",
+            Outcome::Duplicate => "closed as a duplicate",
+            Outcome::Spam => "closed as spam",
+            Outcome::Withdrawn => "withdrawn",
+        };
+        out.push(Finding {
+            signal: Signal::NearDuplicate,
+            level: if sim >= 0.8 {
+                Level::Strong
+            } else {
+                Level::Weak
+            },
+            evidence: Vec::new(),
+            detail: format!(
+                "{:.0}% the same as {} (received {}, {outcome})",
+                sim * 100.0,
+                past.reference,
+                past.received_at.strftime("%-d %B %Y")
+            ),
+            policy_ref: None,
+            confidence: sim.min(0.95),
+        });
+    }
+    // Published advisories: restated, or named.
+    let mut best: Option<(f32, &crate::KnownAdvisory)> = None;
+    for adv in &ctx.history.advisories {
+        let sim = similarity(fp, &adv.fingerprint);
+        if sim >= RESTATES && best.is_none_or(|(b, _)| sim > b) {
+            best = Some((sim, adv));
+        }
+    }
+    if let Some((sim, adv)) = best {
+        out.push(Finding {
+            signal: Signal::KnownAdvisory,
+            level: if sim >= 0.5 {
+                Level::Strong
+            } else {
+                Level::Weak
+            },
+            evidence: Vec::new(),
+            detail: format!(
+                "restates the published advisory {} \"{}\" ({:.0}% similar)",
+                adv.id,
+                adv.title,
+                sim * 100.0
+            ),
+            policy_ref: None,
+            confidence: sim.min(0.95),
+        });
+    }
+    for (id, s, e) in &facts.advisories {
+        if let Some(adv) = ctx.history.advisories.iter().find(|a| {
+            a.id.eq_ignore_ascii_case(id) || a.aliases.iter().any(|x| x.eq_ignore_ascii_case(id))
+        }) {
+            out.push(Finding {
+                signal: Signal::KnownAdvisory,
+                level: Level::Info,
+                evidence: vec![doc.evidence(*s, *e)],
+                detail: format!(
+                    "names the published advisory {} \"{}\": a duplicate, or a bypass of its fix?",
+                    adv.id, adv.title
+                ),
+                policy_ref: None,
+                confidence: 0.9,
+            });
+        }
+    }
+}
+
+/// Signal 12: the reporter's earlier outcomes and the trial quota.
+pub(super) fn reporter(ctx: &Context<'_>, doc: &Doc<'_>, out: &mut Vec<Finding>) {
+    let Some(who) = doc.reporter else { return };
+    let mine: Vec<_> = ctx
+        .history
+        .reports
+        .iter()
+        .filter(|r| r.reporter.as_deref() == Some(who))
+        .collect();
+    if mine.is_empty() {
+        return;
+    }
+    let accepted = mine
+        .iter()
+        .filter(|r| r.outcome == Outcome::Accepted)
+        .count();
+    let invalid = mine.iter().filter(|r| r.outcome.is_invalid()).count();
+    let open = mine.iter().filter(|r| r.outcome == Outcome::Open).count();
+    out.push(Finding {
+        signal: Signal::ReporterHistory,
+        level: if invalid >= 2 && accepted == 0 { Level::Weak } else { Level::Info },
+        evidence: Vec::new(),
+        detail: format!("{} earlier report(s) from this reporter: {accepted} accepted, {invalid} closed as invalid, {open} open", mine.len()),
+        policy_ref: None,
+        confidence: 0.9,
+    });
+    let quota = ctx.history.trial_quota as usize;
+    if quota > 0 && accepted == 0 && open >= quota {
+        out.push(Finding {
+            signal: Signal::TrialQuota,
+            level: Level::Info,
+            evidence: Vec::new(),
+            detail: format!(
+                "the reporter has {open} open report(s) and none accepted yet; the trial quota is {quota}: queue this one behind them (never a silent ban)"
+            ),
+            policy_ref: None,
+            confidence: 1.0,
+        });
+    }
+}

@@ -1,0 +1,1 @@
+//! Grounded checks against real curl sources.

@@ -1,0 +1,1 @@
+//! Signals on small reports.
