@@ -178,9 +178,16 @@ impl Facts {
         let mut url_until = 0;
         while i < b.len() {
             let c = b[i];
+            if c == b'\n' {
+                in_tick = false;
+            }
             if c == b'`' {
-                in_tick = !in_tick;
-                i += 1;
+                let run = b[i..].iter().take_while(|&&x| x == b'`').count();
+                // Fences (```) are not inline code marks.
+                if run < 3 {
+                    in_tick = !in_tick;
+                }
+                i += run;
                 continue;
             }
             if b[i..].starts_with(b"http://") || b[i..].starts_with(b"https://") {

@@ -25,7 +25,7 @@ pub static ASKING: LazyLock<Regex> = LazyLock::new(|| {
 /// The target is a website, a domain or the maintainers' infrastructure.
 pub static WEBSITE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(your (?:web ?sites?|site|domains?|web ?app(?:lication)?s?|platform|portal|servers?|infrastructure|company|organi[sz]ation|business|caches?|mail server|subdomains?)|(?:vulnerable|target|affected) (?:domain|web ?site|site|host|url)|on your site|github\.com/[\w.-]+/[\w.-]+/(?:wiki|settings)\b|\bwikis? (?:is|are|can be) edit\w*)",
+        r"(?i)\b(your (?:web ?sites?|site|domains?|web ?app(?:lication)?s?|platform|portal|servers?|infrastructure|company|organi[sz]ation|business|caches?|mail server|subdomains?)|(?:vulnerable|target|affected) (?:domain|web ?site|site|host|url)\b|on your site\b|github\.com/[\w.-]+/[\w.-]+/(?:wiki|settings)\b|\bwikis? (?:is|are|can be) edit\w*)",
     )
 });
 
@@ -88,7 +88,7 @@ pub static LEAK_ONLY: LazyLock<Regex> = LazyLock::new(|| {
 /// gdb `#1 0x… in func (…) at file:line`.
 pub static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?m)(?:^\s*#\d+\s+(?:0x[0-9a-fA-FxX]+\s+in\s+)?([A-Za-z_][\w:~<>]*)(?:\s*\([^)\n]*\))?(?:\s+(?:at\s+)?\(?([^\s():]+\.\w+):(\d+))?|^\s*(?:==\d+==\s*)?(?:at|by)\s+0x[0-9a-fA-FxX]+:\s*([A-Za-z_][\w:~<>]*)(?:\s+\(([^\s():]+\.\w+):(\d+)\))?)",
+        r"(?m)(?:^\s*#\d+\s+(?:0x[0-9a-fA-FxX]+\s+in\s+)?([A-Za-z_][\w:~<>]*)(?:\s*\([^)\n]*\))?(?:\s+(?:at\s+)?\(?([^\s():]+\.\w+):(\d+))?|^[ \t]*(?:==\d+==[ \t]*)?(?:at|by)[ \t]+0x[0-9a-fA-FxX]+:[ \t]*([A-Za-z_][\w:~<>]*)(?:\s+\(([^\s():]+\.\w+):(\d+)\))?)",
     )
 });
 
@@ -386,7 +386,37 @@ pub const LIBC: &[&str] = &[
     "tolower",
     "rand",
     "srand",
+    "in_port_t",
+    "in_addr_t",
+    "socklen_t",
+    "sockaddr",
+    "sockaddr_in",
+    "sockaddr_in6",
+    "sin_port",
+    "sin_addr",
+    "sin_family",
+    "s_addr",
+    "off_t",
+    "pid_t",
+    "uid_t",
+    "time_t",
+    "timeval",
+    "ASAN_OPTIONS",
+    "UBSAN_OPTIONS",
+    "LSAN_OPTIONS",
+    "MSAN_OPTIONS",
+    "detect_leaks",
+    "malloc_context_size",
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
 ];
+
+/// Sentences of a chatbot answer pasted as the report: advice addressed to the reporter.
+pub static ASSISTANT_TELL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b((?:consider|recommend|suggest) report(?:ing)? (?:this|it|the (?:issue|vulnerability|problem)) to the (?:[\w-]+ )?(?:maintainers|developers|vendor|security team|project)|if it has not (?:already )?been (?:already )?reported|as an ai(?: language model)?|i hope this helps|certainly! here|let me know if you (?:need|want|would like) (?:any )?(?:further|more|additional))\b",
+    )
+});
 
 #[cfg(test)]
 mod tests {

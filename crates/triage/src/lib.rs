@@ -319,6 +319,8 @@ pub enum Signal {
     TemplatePlaceholder,
     /// No technical content at all (no code, path, identifier, version or steps).
     NoTechnicalContent,
+    /// [11] A chatbot's answer pasted as the report (advice addressed to the reporter).
+    PastedAssistantAnswer,
     /// Stock phrases of machine-written filler (a hint for ordering checks, never a reason).
     Boilerplate,
 }
@@ -351,6 +353,7 @@ impl Signal {
             Self::TemplatePlaceholder => "template_placeholder",
             Self::NoTechnicalContent => "no_technical_content",
             Self::Boilerplate => "boilerplate",
+            Self::PastedAssistantAnswer => "pasted_assistant_answer",
         }
     }
 }

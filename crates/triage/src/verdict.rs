@@ -6,7 +6,7 @@ use crate::{Finding, Label, Level, Scores, Signal, Verdict};
 use std::collections::HashMap;
 
 /// Score at which a label is given.
-pub const LABEL_AT: f32 = 0.9;
+pub const LABEL_AT: f32 = 0.7;
 /// Score at which the verdict becomes `likely_invalid`.
 pub const INVALID_AT: f32 = 1.6;
 
@@ -20,12 +20,11 @@ fn supports(signal: Signal) -> &'static [(Label, f32)] {
         | Signal::SelfGuardedCode
         | Signal::PocNotTouchingProject
         | Signal::FramesOutsideProject
-        | Signal::TemplatePlaceholder => &[(AiSlop, 1.0)],
+        | Signal::TemplatePlaceholder
+        | Signal::PastedAssistantAnswer => &[(AiSlop, 1.0)],
         Signal::SeverityInflation => &[(AiSlop, 0.8)],
-        Signal::PaymentRequest
-        | Signal::NoTechnicalContent
-        | Signal::ProjectNotNamed
-        | Signal::Spray => &[(BegBounty, 1.0)],
+        Signal::PaymentRequest | Signal::ProjectNotNamed | Signal::Spray => &[(BegBounty, 1.0)],
+        Signal::NoTechnicalContent => &[(BegBounty, 1.0), (NonQualifying, 0.5)],
         Signal::WebsiteTarget => &[(NonQualifying, 1.0), (BegBounty, 0.5)],
         Signal::NonQualifyingClass | Signal::OutOfScopePath | Signal::ScannerTemplate => {
             &[(NonQualifying, 1.0)]

@@ -49,16 +49,28 @@ pub(super) fn code_references(
     out: &mut Vec<Finding>,
 ) {
     let mut done = HashSet::new();
-    let own_code_block = |pos: usize| {
-        facts.blocks.iter().any(|b| {
-            pos >= b.start
-                && pos < b.end
-                && matches!(
-                    b.kind,
-                    BlockKind::Program | BlockKind::Output | BlockKind::Shell
-                )
+    // The reporter's own code: programs, tool output, shell, and fragments that define a
+    // function the project does not have (an exploit server, a helper).
+    let own_blocks: Vec<(usize, usize)> = facts
+        .blocks
+        .iter()
+        .filter(|b| {
+            matches!(
+                b.kind,
+                BlockKind::Program | BlockKind::Output | BlockKind::Shell
+            ) || b.lines.iter().any(|&(s, e)| {
+                let l = &doc.text[s..e];
+                crate::index::definition_in(l).is_some_and(|n| {
+                    l.contains('(')
+                        && !l.trim_end().ends_with(';')
+                        && !project_defines(ctx, n)
+                        && !LIBC.contains(&n)
+                })
+            })
         })
-    };
+        .map(|b| (b.start, b.end))
+        .collect();
+    let own_code_block = |pos: usize| own_blocks.iter().any(|&(s, e)| pos >= s && pos < e);
     for m in &facts.idents {
         if facts.own_defs.contains(&m.name)
             || LIBC.contains(&m.name.as_str())
@@ -180,7 +192,11 @@ fn significant(doc: &Doc<'_>, lines: &[(usize, usize)]) -> Vec<(usize, u64)> {
         .iter()
         .enumerate()
         .filter_map(|(i, &(s, e))| {
-            let h = line_hash(&doc.text[s..e]);
+            let line = &doc.text[s..e];
+            if line.trim_start().starts_with("#include") {
+                return None;
+            }
+            let h = line_hash(line);
             (h != 0).then_some((i, h))
         })
         .collect()

@@ -3,8 +3,8 @@
 
 use crate::extract::{BlockKind, Facts};
 use crate::lexicon::{
-    ASKING, CRASH_CLAIM, CVSS, DECLARED_AI, FILLER, LEAK_ONLY, PAYMENT, PLACEHOLDER, SEVERE_CLAIM,
-    WEBSITE,
+    ASKING, ASSISTANT_TELL, CRASH_CLAIM, CVSS, DECLARED_AI, FILLER, LEAK_ONLY, PAYMENT,
+    PLACEHOLDER, SEVERE_CLAIM, WEBSITE,
 };
 use crate::text::Doc;
 use crate::{Context, Evidence, Field, Finding, Level, Signal};
@@ -277,6 +277,17 @@ pub(super) fn ai(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut Vec<
                 .into(),
             policy_ref: None,
             confidence: 0.9,
+        });
+    }
+    let tells: Vec<_> = ASSISTANT_TELL.find_iter(doc.text).collect();
+    if !tells.is_empty() {
+        out.push(Finding {
+            signal: Signal::PastedAssistantAnswer,
+            level: Level::Strong,
+            evidence: tells.iter().take(3).map(|m| doc.evidence(m.start(), m.end())).collect(),
+            detail: "advice addressed to the reporter (\"consider reporting this to the maintainers\"): a chatbot's answer pasted as the report, unreviewed".into(),
+            policy_ref: None,
+            confidence: 0.8,
         });
     }
     let filler: Vec<_> = FILLER.find_iter(doc.text).collect();

@@ -132,7 +132,7 @@ pub(super) fn classes(doc: &Doc<'_>, _facts: &Facts, ctx: &Context<'_>, out: &mu
                 class.id
             ),
             policy_ref: Some(policy_ref),
-            confidence: if from_policy { 0.75 } else { 0.6 },
+            confidence: if from_policy { 0.8 } else { 0.6 },
         });
     }
 }

@@ -31,9 +31,9 @@ fn load() -> Vec<Item> {
         .collect()
 }
 
-pub struct Outcome {
-    pub matrix: [[usize; 5]; 5],
-    pub rows: Vec<(String, Label, Label)>,
+struct Outcome {
+    matrix: [[usize; 5]; 5],
+    rows: Vec<(String, Label, Label)>,
 }
 
 fn idx(l: Label) -> usize {
@@ -42,7 +42,7 @@ fn idx(l: Label) -> usize {
 
 /// Runs the corpus as arrivals on one instance: each report sees the fingerprints of the
 /// ones before it (no outcomes), curl reports get curl's policy and the curl indexes.
-pub fn run(items: &[Item]) -> Outcome {
+fn run(items: &[Item]) -> Outcome {
     let curl_policy =
         Policy::from_toml(include_str!("../data/policies/curl.toml")).expect("curl policy");
     let default_policy = Policy::default();
@@ -163,7 +163,7 @@ fn confusion_matrix_over_the_labelled_corpus() {
     // The thresholds of the development split (the targets are ≥ 90% and ≤ 5% on
     // the unseen set); a regression below these fails.
     if std::env::var_os("TRIAGE_EVAL_FILE").is_none() {
-        assert!(recall >= 0.70, "flagged recall fell to {recall:.2}");
-        assert!(fpr <= 0.13, "valid reports flagged: {valid_flagged}");
+        assert!(recall >= 0.9, "flagged recall fell to {recall:.2}");
+        assert!(fpr <= 0.0, "valid reports flagged: {valid_flagged}");
     }
 }

@@ -8,11 +8,12 @@ use std::sync::OnceLock;
 use triage::{SourceIndex, SourceIndexBuilder, is_indexable_path};
 
 /// `curl-sys` versions and the curl release each bundles: the oldest the registry has with
-/// sources, two in between, and the newest (our "default branch").
+/// sources, three in between, and the newest (our "default branch").
 pub const CURL_SYS: &[(&str, &str)] = &[
     ("0.4.29+curl-7.68.0", "curl 7.68.0"),
     ("0.4.66+curl-8.3.0", "curl 8.3.0"),
     ("0.4.78+curl-8.11.0", "curl 8.11.0"),
+    ("0.4.82+curl-8.14.1", "curl 8.14.1"),
     ("0.4.91+curl-8.22.0", "curl 8.22.0"),
 ];
 
@@ -44,7 +45,8 @@ pub fn curl_dir(version: &str) -> PathBuf {
     std::fs::write(
         scratch.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"triage-fixture\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\ncurl-sys = {{ version = \"={version}\", default-features = false }}\n\n[workspace]\n"
+            "[package]\nname = \"triage-fixture\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\ncurl-sys = {{ version = \"={}\", default-features = false }}\n\n[workspace]\n",
+            version.split('+').next().unwrap_or(version)
         ),
     )
     .expect("write Cargo.toml");
