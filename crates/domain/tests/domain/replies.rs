@@ -189,6 +189,11 @@ fn projects_override_templates_in_the_policy() {
         "Hello Ada,\n\nThanks! OctoPrint answers within 14 days (by Friday, 20 March 2026). \
          {not a placeholder}\n"
     );
+    // The override survives the TOML export.
+    assert_eq!(
+        Policy::from_toml(&policy.to_toml()).expect("round trip"),
+        policy
+    );
     // Keys without an override keep the default.
     let body = render_reply(&policy, ReplyKey::Fixed, &ctx(&sla)).body;
     assert!(body.contains("have fixed the vulnerability"), "{body}");
