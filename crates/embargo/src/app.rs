@@ -25,6 +25,10 @@ pub struct Inner {
     pub setup_token_hash: Mutex<Option<String>>,
     /// Wakes the mail worker when something was queued.
     pub outbox_notify: Notify,
+    /// The instance secret (see `Config::secret`).
+    pub secret: crate::services::signing::Secret,
+    /// Signed security.txt files, renewed daily and when the policy changes.
+    pub security_txt_cache: crate::services::signing::Cache,
 }
 
 impl std::ops::Deref for AppState {
@@ -41,7 +45,10 @@ impl AppState {
         config: Config,
         public_url: String,
     ) -> anyhow::Result<Self> {
+        let secret = crate::services::signing::Secret::new(config.instance_secret()?);
         Ok(Self(Arc::new(Inner {
+            secret,
+            security_txt_cache: Default::default(),
             store,
             clock,
             config,

@@ -26,6 +26,10 @@ pub struct Config {
     pub smtp: Smtp,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// The instance secret (at least 32 characters) from which the passphrases of stored
+    /// signing keys are derived. Empty: a random one kept in `<data_dir>/secret.key`.
+    /// Servers sharing one PostgreSQL database must share it.
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +54,7 @@ impl Default for Config {
             instance_contacts: Vec::new(),
             smtp: Smtp::default(),
             log_format: "text".into(),
+            secret: String::new(),
         }
     }
 }
@@ -108,6 +113,9 @@ impl Config {
         if let Some(v) = env("EMBARGO_SMTP_FROM") {
             config.smtp.from = v;
         }
+        if let Some(v) = env("EMBARGO_SECRET") {
+            config.secret = v;
+        }
         if let Some(v) = env("EMBARGO_LOG_FORMAT") {
             config.log_format = v;
         }
@@ -153,6 +161,9 @@ impl Config {
             domain::policy::check_uri(c, &["mailto", "https", "tel"])
                 .map_err(|e| anyhow::anyhow!("instance_contacts: {e}"))?;
         }
+        if !self.secret.is_empty() && self.secret.chars().count() < 32 {
+            bail!("secret: must be at least 32 characters");
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format: must be text or json");
         }
@@ -190,6 +201,45 @@ impl Config {
             "sqlite:{}",
             self.data_dir.join("embargo.db").display()
         ))
+    }
+
+    /// The instance secret: configured, or read from (and on first use written to)
+    /// `<data_dir>/secret.key`, readable by the owner only.
+    pub fn instance_secret(&self) -> anyhow::Result<String> {
+        if !self.secret.is_empty() {
+            return Ok(self.secret.clone());
+        }
+        let path = self.data_dir.join("secret.key");
+        match std::fs::read_to_string(&path) {
+            Ok(s) if s.trim().len() >= 32 => return Ok(s.trim().to_owned()),
+            Ok(_) => anyhow::bail!("{} is too short to be a secret", path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
+        let secret = crate::tokens::generate("");
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(secret.as_bytes())
+                    .and_then(|()| f.sync_all())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                Ok(secret)
+            }
+            // Another process created it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Ok(std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?
+                    .trim()
+                    .to_owned())
+            }
+            Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
+        }
     }
 
     /// The public base URL without a trailing slash, given the address actually bound.

@@ -86,6 +86,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         by: Option<UserId>,
         now: Timestamp,
     ) -> Result<Project>;
+    /// The project's security.txt signing key, if one was made.
+    async fn signing_key(&self, project: ProjectId) -> Result<Option<SigningKeyRecord>>;
+    /// Stores the project's signing key unless one exists; returns the one in effect.
+    async fn insert_signing_key(
+        &self,
+        project: ProjectId,
+        key: &SigningKeyRecord,
+    ) -> Result<SigningKeyRecord>;
     async fn policy_history(&self, project: ProjectId) -> Result<Vec<PolicyVersion>>;
     async fn set_member(&self, project: ProjectId, user: UserId, role: ProjectRole) -> Result<()>;
     async fn member_role(&self, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>>;

@@ -227,3 +227,20 @@ pub struct Job {
     pub max_attempts: i64,
     pub lease_owner: String,
 }
+
+/// A project's OpenPGP signing key; the secret part is passphrase-protected.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub fingerprint: String,
+    pub secret_armored: String,
+    pub public_armored: String,
+    pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for SigningKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRecord")
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}

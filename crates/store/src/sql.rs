@@ -6,7 +6,7 @@
 
 use crate::{
     AuthorKind, Email, EmailStatus, InsertOutcome, InsertReport, Job, Message, NewEmail, NewJob,
-    NewMessage, NewUser, PolicyVersion, Result, Store, StoreError, Visibility,
+    NewMessage, NewUser, PolicyVersion, Result, SigningKeyRecord, Store, StoreError, Visibility,
 };
 use async_trait::async_trait;
 use domain::{
@@ -34,12 +34,20 @@ pub enum Dialect {
 
 /// One migration of each tree: (version, description, SQLite SQL, PostgreSQL SQL).
 /// Both trees carry the same version numbers; a test checks it.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "signing keys",
+        include_str!("../migrations/sqlite/0002_signing_keys.sql"),
+        include_str!("../migrations/postgres/0002_signing_keys.sql"),
+    ),
+];
 
 impl Dialect {
     /// Picks the backend from a database URL: `sqlite:…` or `postgres://…`.
@@ -576,6 +584,45 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn signing_key(&self, project: ProjectId) -> Result<Option<SigningKeyRecord>> {
+        let row = sqlx::query(
+            "SELECT fingerprint, secret_armored, public_armored, created_at \
+             FROM project_signing_keys WHERE project_id = $1",
+        )
+        .bind(project.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(SigningKeyRecord {
+                fingerprint: get(&row, "fingerprint")?,
+                secret_armored: get(&row, "secret_armored")?,
+                public_armored: get(&row, "public_armored")?,
+                created_at: ts(get(&row, "created_at")?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn insert_signing_key(
+        &self,
+        project: ProjectId,
+        key: &SigningKeyRecord,
+    ) -> Result<SigningKeyRecord> {
+        // Two servers may race to create the key: the first insert wins, both use it.
+        sqlx::query(
+            "INSERT INTO project_signing_keys (project_id, fingerprint, secret_armored, public_armored, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id) DO NOTHING",
+        )
+        .bind(project.to_string())
+        .bind(&key.fingerprint)
+        .bind(&key.secret_armored)
+        .bind(&key.public_armored)
+        .bind(micros(key.created_at))
+        .execute(&self.pool)
+        .await?;
+        self.signing_key(project).await?.ok_or(StoreError::NotFound)
     }
 
     async fn project_by_slug(&self, slug: &ProjectSlug) -> Result<Option<Project>> {

@@ -16,7 +16,7 @@ use axum::{
 use domain::{
     policy::Policy,
     project::Project,
-    render::{ProjectUrls, security_md, security_txt_fields},
+    render::{ProjectUrls, security_md},
 };
 use serde::Serialize;
 
@@ -119,7 +119,7 @@ pub async fn policy_page(
     )
 }
 
-fn text(content_type: &'static str, body: String) -> Response {
+fn text_response(content_type: &'static str, body: String) -> Response {
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
         body,
@@ -133,40 +133,37 @@ pub async fn security_md_file(
 ) -> Result<Response, PageError> {
     let project = projects::public(&state, &slug).await?;
     let urls = ProjectUrls::new(&state.public_url, &project);
-    Ok(text(
+    Ok(text_response(
         "text/markdown; charset=utf-8",
         security_md(&project, &urls),
     ))
 }
 
-/// Writes security.txt fields, one per line (RFC 9116 §2.2: CRLF or LF; we use LF).
-fn security_txt(fields: &[(&str, String)], comment: &str) -> String {
-    let mut out = format!("# {comment}\n");
-    for (name, value) in fields {
-        out.push_str(name);
-        out.push_str(": ");
-        out.push_str(value);
-        out.push('\n');
-    }
-    out
-}
-
-/// A project's security.txt, rendered on every request so its `Expires` never passes.
+/// A project's security.txt, signed with the project's key and renewed daily, so its
+/// `Expires` never passes.
 pub async fn project_security_txt(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let project = projects::public(&state, &slug).await?;
-    let urls = ProjectUrls::new(&state.public_url, &project);
-    let fields = security_txt_fields(&project, &urls, &urls.security_txt, state.now());
-    let comment = format!(
-        "Security contacts and policy for {}",
-        project.name.replace(['\r', '\n'], " ")
-    );
-    Ok(text(
-        "text/plain; charset=utf-8",
-        security_txt(&fields, &comment),
-    ))
+    let text = crate::services::signing::project_security_txt(&state, &project).await?;
+    Ok(text_response("text/plain; charset=utf-8", text))
+}
+
+/// The public key that verifies the project's signed security.txt.
+pub async fn signing_key(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let project = projects::public(&state, &slug).await?;
+    let key = crate::services::signing::project_key(&state, &project).await?;
+    Ok(text_response("application/pgp-keys", key.public_armored))
+}
+
+/// RFC 9116 §3: `/security.txt` at the top level is a legacy location; send readers to
+/// the well-known one.
+pub async fn legacy_security_txt() -> Response {
+    axum::response::Redirect::permanent("/.well-known/security.txt").into_response()
 }
 
 /// The instance's own security.txt: who runs this Embargo and where its projects are.
@@ -182,27 +179,18 @@ pub async fn instance_security_txt(State(state): State<AppState>) -> Result<Resp
         return Err(PageError::not_found());
     }
     let base = &state.public_url;
-    let expires = state
-        .now()
-        .saturating_add(jiff::SignedDuration::from_hours(
-            24 * domain::render::SECURITY_TXT_VALIDITY_DAYS,
-        ))
-        .unwrap_or(state.now());
-    let mut fields: Vec<(&str, String)> = contacts.into_iter().map(|c| ("Contact", c)).collect();
-    fields.push((
-        "Expires",
-        expires.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-    ));
+    let mut fields: Vec<(&str, String)> = vec![(
+        "#",
+        "This server runs Embargo. Each hosted project has its own security.txt at /p/<project>/security.txt".to_owned(),
+    )];
+    fields.extend(contacts.into_iter().map(|c| ("Contact", c)));
     fields.push(("Preferred-Languages", "en".into()));
     fields.push(("Canonical", format!("{base}/.well-known/security.txt")));
     fields.push(("Policy", format!("{base}/")));
-    Ok(text(
-        "text/plain; charset=utf-8",
-        security_txt(
-            &fields,
-            "This server runs Embargo. Each hosted project has its own security.txt under /p/<project>/security.txt",
-        ),
-    ))
+    let days = u32::try_from(domain::render::SECURITY_TXT_VALIDITY_DAYS).unwrap_or(180);
+    let text = securitytxt::render(&fields, securitytxt::expiry_for(state.now(), days))
+        .map_err(|e| PageError::from(anyhow::anyhow!("instance security.txt: {e}")))?;
+    Ok(text_response("text/plain; charset=utf-8", text))
 }
 
 async fn first_admin(state: &AppState) -> Result<Option<String>, PageError> {
@@ -219,7 +207,7 @@ pub async fn openpgp_key(
 ) -> Result<Response, PageError> {
     let project = projects::public(&state, &slug).await?;
     match project.policy.openpgp_key {
-        Some(key) => Ok(text("application/pgp-keys", key)),
+        Some(key) => Ok(text_response("application/pgp-keys", key)),
         None => Err(PageError::not_found()),
     }
 }

@@ -49,7 +49,9 @@ pub fn router(state: AppState) -> Router {
         .route("/p/{slug}/policy", get(public::policy_page))
         .route("/p/{slug}/SECURITY.md", get(public::security_md_file))
         .route("/p/{slug}/security.txt", get(public::project_security_txt))
+        .route("/security.txt", get(public::legacy_security_txt))
         .route("/p/{slug}/pgp-key.asc", get(public::openpgp_key))
+        .route("/p/{slug}/signing-key.asc", get(public::signing_key))
         // Reporters
         .route(
             "/p/{slug}/report",

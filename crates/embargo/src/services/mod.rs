@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod mail;
 pub mod projects;
 pub mod reports;
+pub mod signing;
 
 use domain::{FieldError, FieldErrors};
 use store::StoreError;

@@ -310,15 +310,35 @@ async fn the_served_security_txt_passes_an_rfc_9116_check() {
         assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
         let text = res.text().await.expect("text");
         let now = jiff::Timestamp::now();
+        let key = http
+            .get(format!("{}/p/demo/signing-key.asc", server.url))
+            .send()
+            .await
+            .expect("key");
+        assert_eq!(key.headers()["content-type"], "application/pgp-keys");
+        let key = key.bytes().await.expect("key bytes");
+        let verifier =
+            securitytxt::openpgp::KeyringVerifier::from_bytes(&key).expect("a public key");
         let report = securitytxt::lint(
             text.as_bytes(),
             &securitytxt::LintOptions {
                 now,
                 max_size: securitytxt::DEFAULT_MAX_SIZE,
                 retrieval_urls: &[canonical.as_str()],
-                verifier: None,
+                verifier: Some(&verifier),
             },
         );
+        if path.starts_with("/p/") {
+            assert!(
+                text.starts_with("-----BEGIN PGP SIGNED MESSAGE-----"),
+                "{text}"
+            );
+            assert_eq!(
+                report.signature,
+                Some(securitytxt::SignatureStatus::Verified),
+                "{text}"
+            );
+        }
         let problems: Vec<_> = report
             .findings
             .iter()
@@ -352,4 +372,82 @@ async fn the_served_security_txt_passes_an_rfc_9116_check() {
     let md = md.text().await.expect("text");
     assert!(md.starts_with("# Security policy for PrintDesk"));
     assert!(md.contains(&format!("<{public}/p/demo/report>")));
+}
+
+#[tokio::test]
+async fn gnupg_verifies_the_served_security_txt_and_rejects_a_changed_one() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let http = client();
+    let signed = http
+        .get(format!("{}/p/demo/security.txt", server.url))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    let again = http
+        .get(format!("{}/p/demo/security.txt", server.url))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(signed, again, "served from the day's cache");
+    let key = http
+        .get(format!("{}/p/demo/signing-key.asc", server.url))
+        .send()
+        .await
+        .expect("key")
+        .text()
+        .await
+        .expect("key");
+    let home = TempDir::new();
+    let gpg = |args: &[&str]| {
+        std::process::Command::new("gpg")
+            .arg("--homedir")
+            .arg(&home.0)
+            .args(["--batch", "--no-tty", "--quiet"])
+            .args(args)
+            .output()
+            .expect("run gpg")
+    };
+    std::fs::write(home.0.join("key.asc"), &key).expect("write key");
+    std::fs::write(home.0.join("security.txt"), &signed).expect("write file");
+    std::fs::write(
+        home.0.join("changed.txt"),
+        signed.replace(
+            "mailto:security@printdesk.example",
+            "mailto:attacker@evil.example",
+        ),
+    )
+    .expect("write changed");
+    let key_path = home.0.join("key.asc");
+    let imported = gpg(&["--import", key_path.to_str().expect("utf-8")]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let file = home.0.join("security.txt");
+    let verified = gpg(&["--verify", file.to_str().expect("utf-8")]);
+    assert!(
+        verified.status.success(),
+        "gpg --verify: {}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let changed = home.0.join("changed.txt");
+    let refused = gpg(&["--verify", changed.to_str().expect("utf-8")]);
+    assert!(!refused.status.success(), "a changed file must not verify");
+
+    // The legacy location redirects to the well-known one.
+    let legacy = http
+        .get(format!("{}/security.txt", server.url))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(legacy.status(), 308);
+    assert_eq!(legacy.headers()["location"], "/.well-known/security.txt");
 }

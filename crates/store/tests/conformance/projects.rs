@@ -90,3 +90,35 @@ async fn members_have_one_role_per_project() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_first_signing_key_stored_wins() {
+    each_backend(|store| async move {
+        let p = project(&store, "demo").await;
+        assert_eq!(store.signing_key(p.id).await.expect("get"), None);
+        let key = |fp: &str| store::SigningKeyRecord {
+            fingerprint: fp.to_owned(),
+            secret_armored: format!("secret {fp}"),
+            public_armored: format!("public {fp}"),
+            created_at: at(5),
+        };
+        let first = store
+            .insert_signing_key(p.id, &key("AAAA"))
+            .await
+            .expect("insert");
+        assert_eq!(first, key("AAAA"));
+        let second = store
+            .insert_signing_key(p.id, &key("BBBB"))
+            .await
+            .expect("insert again");
+        assert_eq!(
+            second.fingerprint, "AAAA",
+            "a racing second key does not replace the first"
+        );
+        assert_eq!(
+            store.signing_key(p.id).await.expect("get"),
+            Some(key("AAAA"))
+        );
+    })
+    .await;
+}

@@ -1,0 +1,172 @@
+//! Signed security.txt: each project gets an Ed25519 OpenPGP key on first use, stored with
+//! its secret part encrypted under a passphrase derived from the instance secret (which is
+//! not in the database). Signed files are cached and renewed daily, so `Expires` stays about
+//! six months ahead and never passes.
+
+use super::{Result, ServiceError};
+use crate::AppState;
+use anyhow::Context;
+use domain::{ProjectId, project::Project};
+use sha2::{Digest, Sha256};
+use std::{collections::HashMap, sync::Mutex};
+use store::SigningKeyRecord;
+
+/// The instance secret; never printed.
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    policy_version: i64,
+    day: jiff::civil::Date,
+    text: String,
+}
+
+/// Signed files by project.
+#[derive(Debug, Default)]
+pub struct Cache(Mutex<HashMap<ProjectId, Cached>>);
+
+/// The passphrase of one project's key: SHA-256 over a label, the instance secret and the
+/// project id, so each key has its own and none is stored.
+fn passphrase(state: &AppState, project: ProjectId) -> String {
+    let mut h = Sha256::new();
+    h.update(b"embargo security.txt signing key\0");
+    h.update(state.secret.0.as_bytes());
+    h.update(b"\0");
+    h.update(project.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The project's signing key, made on first use.
+pub async fn project_key(state: &AppState, project: &Project) -> Result<SigningKeyRecord> {
+    if let Some(key) = state.store.signing_key(project.id).await? {
+        return Ok(key);
+    }
+    let pass = passphrase(state, project.id);
+    let user_id = format!(
+        "{} security.txt <security-txt@{}>",
+        project.name.replace(['<', '>', '\n', '\r'], ""),
+        host(&state.public_url)
+    );
+    let created = state.now();
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("random seed: {e}"))?;
+    let generated = tokio::task::spawn_blocking(move || {
+        securitytxt::openpgp::generate_signing_key(&user_id, &pass, created, seed)
+    })
+    .await
+    .context("key generation task")?
+    .map_err(|e| anyhow::anyhow!("key generation: {e}"))?;
+    let record = SigningKeyRecord {
+        fingerprint: generated.fingerprint.clone(),
+        secret_armored: generated.secret_armored.clone(),
+        public_armored: generated.public_armored.clone(),
+        created_at: created,
+    };
+    let stored = state.store.insert_signing_key(project.id, &record).await?;
+    tracing::info!(project = %project.slug.as_str(), fingerprint = %stored.fingerprint, "security.txt signing key created");
+    Ok(stored)
+}
+
+fn host(url: &str) -> String {
+    url.split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("localhost")
+        .to_owned()
+}
+
+/// The project's security.txt, rendered from its policy and signed; cached for the day.
+pub async fn project_security_txt(state: &AppState, project: &Project) -> Result<String> {
+    let now = state.now();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    if let Ok(cache) = state.security_txt_cache.0.lock()
+        && let Some(c) = cache.get(&project.id)
+        && c.policy_version == project.policy_version
+        && c.day == today
+    {
+        return Ok(c.text.clone());
+    }
+    let urls = domain::render::ProjectUrls::new(&state.public_url, project);
+    let mut fields = domain::render::security_txt_fields(project, &urls, &urls.security_txt, now);
+    fields.insert(
+        0,
+        (
+            "#",
+            format!(
+                "Security contacts and policy for {}",
+                project.name.replace(['\r', '\n'], " ")
+            ),
+        ),
+    );
+    let expires = securitytxt::expiry_for(
+        now,
+        u32::try_from(domain::render::SECURITY_TXT_VALIDITY_DAYS).unwrap_or(180),
+    );
+    let text = match securitytxt::render(&fields, expires) {
+        Ok(text) => text,
+        // RFC 9116 wants https everywhere; a server still on plain http (a local trial)
+        // serves the file anyway, and the linter will say what is wrong with it.
+        Err(securitytxt::BuildError::NotHttps { .. })
+            if state.public_url.starts_with("http://") =>
+        {
+            plain(&fields, expires)
+        }
+        Err(e) => {
+            return Err(ServiceError::Internal(anyhow::anyhow!(
+                "the policy renders an invalid security.txt: {e}"
+            )));
+        }
+    };
+    let key = project_key(state, project).await?;
+    let pass = passphrase(state, project.id);
+    let signed = tokio::task::spawn_blocking(move || {
+        let key = securitytxt::openpgp::SigningKey::from_armored(&key.secret_armored)?;
+        key.sign(&text, &pass, now)
+    })
+    .await
+    .context("signing task")?
+    .map_err(|e| anyhow::anyhow!("signing security.txt: {e}"))?;
+    if let Ok(mut cache) = state.security_txt_cache.0.lock() {
+        cache.insert(
+            project.id,
+            Cached {
+                policy_version: project.policy_version,
+                day: today,
+                text: signed.clone(),
+            },
+        );
+    }
+    Ok(signed)
+}
+
+/// `Name: value` lines, `# comment` lines, with `Expires` set to `expires`.
+fn plain(fields: &[(&str, String)], expires: jiff::Timestamp) -> String {
+    let mut out = String::new();
+    for (name, value) in fields {
+        if *name == "#" {
+            out.push_str(&format!("# {value}\n"));
+        } else if *name == "Expires" {
+            out.push_str(&format!(
+                "Expires: {}\n",
+                securitytxt::format_expires(expires)
+            ));
+        } else {
+            out.push_str(&format!("{name}: {value}\n"));
+        }
+    }
+    out
+}
