@@ -6,6 +6,16 @@
 //! ([`osv::from_osv`], [`cve::from_cve`]). [`validate`] checks a document against the official
 //! schema (vendored, no I/O) plus semantic rules, naming the JSON path of every problem.
 //!
+//! [`lifecycle`] creates an advisory from an accepted report ([`Advisory::from_report`]),
+//! publishes and withdraws it, answers "is this version affected" ([`Advisory::affects`]) and
+//! writes release-note credits ([`release_notes`]). [`cve::request_packet`] is what a project
+//! without its own CNA sends to one; [`csaf::provider_metadata`] and friends serve a CSAF
+//! directory distribution.
+//!
+//! CVSS: [`CvssVector`] is a deliberately small stand-in for the workspace's `cvss` engine
+//! (syntax for v2.0–v4.0, base scores for v2.0/v3.x); v4.0 scores come from the engine via
+//! [`CvssVector::with_base_score`].
+//!
 //! Pure: no I/O, no async.
 
 pub mod csaf;
