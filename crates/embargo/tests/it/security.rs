@@ -442,6 +442,26 @@ async fn gnupg_verifies_the_served_security_txt_and_rejects_a_changed_one() {
     let refused = gpg(&["--verify", changed.to_str().expect("utf-8")]);
     assert!(!refused.status.success(), "a changed file must not verify");
 
+    // `embargo securitytxt lint URL --key` fetches the served file and verifies it too.
+    let (code, out, err) = cli(
+        &db,
+        &[
+            "securitytxt",
+            "lint",
+            "--json",
+            "--key",
+            key_path.to_str().expect("utf-8"),
+            &format!("{}/p/demo/security.txt", server.url),
+        ],
+        "",
+    );
+    let result: serde_json::Value =
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+    assert_eq!(result["signed"], true);
+    assert_eq!(result["signature"], "verified", "{out}");
+    assert_eq!(code, 1, "plain http is reported: {out}");
+    assert!(out.contains("\"code\":\"no_https\""), "{out}");
+
     // The legacy location redirects to the well-known one.
     let legacy = http
         .get(format!("{}/security.txt", server.url))
