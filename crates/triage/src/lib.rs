@@ -21,16 +21,21 @@ mod extract;
 mod fingerprint;
 mod glob;
 mod index;
+mod input;
 mod lexicon;
 mod signals;
 mod text;
 mod verdict;
 
+/// The policy type callers pass (re-exported so the CLI needs no other crate).
+pub use domain::policy::Policy;
 pub use fingerprint::{Fingerprint, similarity};
 pub use glob::glob_match;
-pub use index::{SourceIndex, SourceIndexBuilder, is_indexable_path};
+pub use index::{MAX_FILE_BYTES, SourceIndex, SourceIndexBuilder, is_indexable_path};
+pub use input::{InputError, Submission, parse_input};
+/// The timestamp type of [`PastReport::received_at`].
+pub use jiff::Timestamp;
 
-use domain::policy::Policy;
 use serde::{Deserialize, Serialize};
 
 /// One report as the triage sees it.

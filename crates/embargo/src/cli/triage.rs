@@ -93,7 +93,10 @@ fn run_inner(
     let mut inputs: Vec<(String, Result<String, String>)> = Vec::new();
     if args.files.is_empty() {
         let mut s = String::new();
-        let r = stdin.read_to_string(&mut s).map(|_| s).map_err(|e| e.to_string());
+        let r = stdin
+            .read_to_string(&mut s)
+            .map(|_| s)
+            .map_err(|e| e.to_string());
         inputs.push(("-".into(), r));
     } else {
         for f in &args.files {
@@ -117,7 +120,10 @@ fn run_inner(
             Err(e) => {
                 all_ok = false;
                 if args.json {
-                    serde_json::to_writer(&mut *out, &serde_json::json!({"input": name, "error": e}))?;
+                    serde_json::to_writer(
+                        &mut *out,
+                        &serde_json::json!({"input": name, "error": e}),
+                    )?;
                     writeln!(out)?;
                 } else {
                     writeln!(out, "{name}: error: {e}")?;
@@ -127,7 +133,11 @@ fn run_inner(
         };
         let many = subs.len() > 1;
         for (i, sub) in subs.into_iter().enumerate() {
-            let label = if many { format!("{name}:{}", i + 1) } else { name.clone() };
+            let label = if many {
+                format!("{name}:{}", i + 1)
+            } else {
+                name.clone()
+            };
             let project = args.project_name.clone().or(sub.project.clone());
             let ctx = Context {
                 policy,
@@ -146,7 +156,12 @@ fn run_inner(
                 serde_json::to_writer(&mut *out, &v)?;
                 writeln!(out)?;
             } else {
-                writeln!(out, "{label}: {} ({})", result.label.as_str(), result.verdict.as_str())?;
+                writeln!(
+                    out,
+                    "{label}: {} ({})",
+                    result.label.as_str(),
+                    result.verdict.as_str()
+                )?;
                 for f in &result.findings {
                     writeln!(
                         out,
@@ -158,7 +173,14 @@ fn run_inner(
                     )?;
                     for e in &f.evidence {
                         let q: String = e.quote.chars().take(120).collect();
-                        writeln!(out, "      {:?} {}..{}: {}", e.field, e.start, e.end, q.replace('\n', "⏎"))?;
+                        writeln!(
+                            out,
+                            "      {:?} {}..{}: {}",
+                            e.field,
+                            e.start,
+                            e.end,
+                            q.replace('\n', "⏎")
+                        )?;
                     }
                     if let Some(p) = &f.policy_ref {
                         writeln!(out, "      policy: {p}")?;
@@ -185,10 +207,14 @@ fn index_dir(root: &Path) -> anyhow::Result<SourceIndex> {
     let mut b = SourceIndexBuilder::new(root.display().to_string());
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.filter_map(Result::ok) {
             let p = e.path();
-            let Ok(rel) = p.strip_prefix(root) else { continue };
+            let Ok(rel) = p.strip_prefix(root) else {
+                continue;
+            };
             let rel = rel.to_string_lossy().replace('\\', "/");
             let Ok(ft) = e.file_type() else { continue };
             if !triage::is_indexable_path(&rel) || ft.is_symlink() {
@@ -196,7 +222,11 @@ fn index_dir(root: &Path) -> anyhow::Result<SourceIndex> {
             }
             if ft.is_dir() {
                 stack.push(p);
-            } else if e.metadata().map(|m| m.len() as usize <= triage::MAX_FILE_BYTES).unwrap_or(false) {
+            } else if e
+                .metadata()
+                .map(|m| m.len() as usize <= triage::MAX_FILE_BYTES)
+                .unwrap_or(false)
+            {
                 if let Ok(bytes) = std::fs::read(&p) {
                     b.add_file(&rel, &bytes);
                 }
@@ -226,7 +256,13 @@ mod tests {
         let mut out = Vec::new();
         let mut err = Vec::new();
         let code = run(cli.args, &mut input, &mut out, &mut err);
-        let code = if code == ExitCode::SUCCESS { 0 } else if code == ExitCode::from(1) { 1 } else { 2 };
+        let code = if code == ExitCode::SUCCESS {
+            0
+        } else if code == ExitCode::from(1) {
+            1
+        } else {
+            2
+        };
         (code, String::from_utf8_lossy(&out).into_owned())
     }
 
