@@ -70,6 +70,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>>;
 
+    // Audit ----------------------------------------------------------------------------
+    /// Appends an event to the hash-chained audit log (`domain::audit`).
+    async fn append_audit(
+        &self,
+        event: domain::audit::NewAuditEvent,
+    ) -> Result<domain::audit::AuditEvent>;
+    /// Events with `seq > after_seq`, oldest first, at most `limit`.
+    async fn audit_events(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<domain::audit::AuditEvent>>;
+
     // Projects -------------------------------------------------------------------------
     /// Creates the project and its first policy version; `Conflict` when the slug is taken.
     async fn create_project(&self, project: &Project, created_by: Option<UserId>) -> Result<()>;
@@ -111,6 +124,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         id: ReportId,
         now: Timestamp,
+        by: Option<UserId>,
         message: Option<NewMessage>,
         email: Option<NewEmail>,
     ) -> Result<Report>;

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use domain::{
     EmailAddress, ProjectId, ProjectSlug, ReportId, UserId,
     account::{ProjectRole, User},
+    audit::{AuditEvent, NewAuditEvent},
     policy::Policy,
     project::Project,
     report::{Report, Resolution, Sla, Source, State},
@@ -46,6 +47,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "signing keys",
         include_str!("../migrations/sqlite/0002_signing_keys.sql"),
         include_str!("../migrations/postgres/0002_signing_keys.sql"),
+    ),
+    (
+        3,
+        "audit",
+        include_str!("../migrations/sqlite/0003_audit.sql"),
+        include_str!("../migrations/postgres/0003_audit.sql"),
     ),
 ];
 
@@ -586,6 +593,25 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn append_audit(&self, event: NewAuditEvent) -> Result<AuditEvent> {
+        let mut tx = self.pool.begin().await?;
+        let event = append_audit_tx(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(event)
+    }
+
+    async fn audit_events(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit_events \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
     async fn signing_key(&self, project: ProjectId) -> Result<Option<SigningKeyRecord>> {
         let row = sqlx::query(
             "SELECT fingerprint, secret_armored, public_armored, created_at \
@@ -680,6 +706,20 @@ impl Store for SqlStore {
             ));
         }
         insert_policy_version(&mut tx, project, expected_version + 1, &json, by, now).await?;
+        append_audit_tx(
+            &mut tx,
+            NewAuditEvent {
+                at: now,
+                actor: by.map_or_else(
+                    || domain::audit::SYSTEM_ACTOR.to_owned(),
+                    domain::audit::user_actor,
+                ),
+                action: "policy.update".into(),
+                subject: format!("project:{project}"),
+                data: serde_json::json!({ "version": expected_version + 1 }),
+            },
+        )
+        .await?;
         let row = sqlx::query(select_projects!("WHERE p.id = $1"))
             .bind(project.to_string())
             .fetch_one(&mut *tx)
@@ -839,6 +879,17 @@ impl Store for SqlStore {
         if let Some(build) = new.acknowledgement {
             insert_email(&mut tx, &build(number)).await?;
         }
+        append_audit_tx(
+            &mut tx,
+            NewAuditEvent {
+                at: new.now,
+                actor: domain::audit::reporter_actor(new.id),
+                action: "report.create".into(),
+                subject: domain::audit::report_subject(new.id),
+                data: serde_json::json!({ "project": new.project.to_string(), "number": number, "source": new.source.as_str() }),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(InsertOutcome::Created { number })
     }
@@ -879,6 +930,7 @@ impl Store for SqlStore {
         &self,
         id: ReportId,
         now: Timestamp,
+        by: Option<UserId>,
         message: Option<NewMessage>,
         email: Option<NewEmail>,
     ) -> Result<Report> {
@@ -910,6 +962,17 @@ impl Store for SqlStore {
         if let Some(e) = &email {
             insert_email(&mut tx, e).await?;
         }
+        append_audit_tx(
+            &mut tx,
+            NewAuditEvent {
+                at: now,
+                actor: by.map_or_else(|| domain::audit::SYSTEM_ACTOR.to_owned(), domain::audit::user_actor),
+                action: "report.transition".into(),
+                subject: domain::audit::report_subject(id),
+                data: serde_json::json!({ "from": "received", "to": "acknowledged", "message": message.is_some() }),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -1099,4 +1162,66 @@ impl Store for SqlStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Appends to the audit chain inside `tx`. Updating the head row first takes its lock (a
+/// row lock on PostgreSQL, the write lock on SQLite), so concurrent appends queue up.
+pub(crate) async fn append_audit_tx(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event: NewAuditEvent,
+) -> Result<AuditEvent> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let seq: i64 = get(&head, "seq")?;
+    let hash: String = get(&head, "hash")?;
+    let previous = (seq > 0).then(|| AuditEvent {
+        seq: u64::try_from(seq).unwrap_or(0),
+        at: Timestamp::UNIX_EPOCH,
+        actor: String::new(),
+        action: String::new(),
+        subject: String::new(),
+        data: serde_json::Value::Null,
+        prev_hash: String::new(),
+        hash,
+    });
+    let event = domain::audit::append(previous.as_ref(), event);
+    let seq =
+        i64::try_from(event.seq).map_err(|_| StoreError::Corrupt("audit seq overflow".into()))?;
+    sqlx::query(
+        "INSERT INTO audit_events (seq, at, actor, action, subject, data, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(seq)
+    .bind(micros(event.at))
+    .bind(&event.actor)
+    .bind(&event.action)
+    .bind(&event.subject)
+    .bind(serde_json::to_string(&event.data).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+    .bind(&event.prev_hash)
+    .bind(&event.hash)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&event.hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(event)
+}
+
+fn audit_from_row(row: &AnyRow) -> Result<AuditEvent> {
+    let seq: i64 = get(row, "seq")?;
+    let data: String = get(row, "data")?;
+    Ok(AuditEvent {
+        seq: u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("audit seq {seq}")))?,
+        at: ts(get(row, "at")?)?,
+        actor: get(row, "actor")?,
+        action: get(row, "action")?,
+        subject: get(row, "subject")?,
+        data: serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(format!("audit data: {e}")))?,
+        prev_hash: get(row, "prev_hash")?,
+        hash: get(row, "hash")?,
+    })
 }

@@ -312,7 +312,7 @@ pub async fn acknowledge(
     let queued = email.is_some();
     let report = state
         .store
-        .acknowledge_report(id, now, new_message, email)
+        .acknowledge_report(id, now, Some(user.id), new_message, email)
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(_) => ServiceError::conflict(

@@ -471,3 +471,39 @@ async fn gnupg_verifies_the_served_security_txt_and_rejects_a_changed_one() {
     assert_eq!(legacy.status(), 308);
     assert_eq!(legacy.headers()["location"], "/.well-known/security.txt");
 }
+
+#[tokio::test]
+async fn verify_audit_names_the_first_changed_event() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let http = client();
+    for title in ["one", "two", "three"] {
+        let res = http
+            .post(format!("{}/api/v1/projects/demo/reports", server.url))
+            .json(&sample_report(title))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 201);
+    }
+    assert!(server.stop().success());
+    let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("audit log intact: 3 events"),
+        "one per report: {out}"
+    );
+
+    // Change the second event behind Embargo's back.
+    let path = db.url.strip_prefix("sqlite:").expect("sqlite url");
+    let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+                  c.execute(\"UPDATE audit_events SET actor='user:someone-else' WHERE seq=2\"); c.commit()";
+    let status = std::process::Command::new("python3")
+        .args(["-c", script, path])
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    let (code, _, err) = cli(&db, &["admin", "verify-audit"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("broken at event 2"), "{err}");
+}

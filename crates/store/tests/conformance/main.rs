@@ -1,6 +1,7 @@
 //! The store's contract, run against SQLite and PostgreSQL alike.
 
 mod accounts;
+mod audit;
 mod jobs;
 mod projects;
 mod reports;

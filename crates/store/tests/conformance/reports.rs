@@ -163,6 +163,7 @@ async fn acknowledging_moves_received_reports_only() {
             .acknowledge_report(
                 id,
                 at(30),
+                Some(ada.id),
                 Some(message),
                 Some(email_to("rep@example.org", at(30))),
             )
@@ -171,7 +172,7 @@ async fn acknowledging_moves_received_reports_only() {
         assert_eq!(acked.state, State::Acknowledged);
         assert_eq!(acked.acknowledged_at, Some(at(30)));
         let err = store
-            .acknowledge_report(id, at(40), None, None)
+            .acknowledge_report(id, at(40), None, None, None)
             .await
             .expect_err("twice");
         assert!(matches!(err, store::StoreError::Conflict(_)), "{err:?}");
