@@ -128,6 +128,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         message: Option<NewMessage>,
         email: Option<NewEmail>,
     ) -> Result<Report>;
+    /// Applies a checked state change with its reply, e-mail and audit event in one
+    /// transaction; `Conflict` when the report is no longer in `change.from`.
+    async fn transition_report(
+        &self,
+        id: ReportId,
+        change: &StateChange,
+        message: Option<NewMessage>,
+        email: Option<NewEmail>,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<Report>;
     async fn add_message(&self, message: &NewMessage, email: Option<NewEmail>) -> Result<Message>;
     async fn messages(&self, report: ReportId, include_internal: bool) -> Result<Vec<Message>>;
 

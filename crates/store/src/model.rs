@@ -244,3 +244,15 @@ impl std::fmt::Debug for SigningKeyRecord {
             .finish_non_exhaustive()
     }
 }
+
+/// A state change already checked by `domain::workflow`.
+#[derive(Debug, Clone)]
+pub struct StateChange {
+    /// The state the report must still be in (another change in between is a conflict).
+    pub from: domain::report::State,
+    pub to: domain::report::State,
+    pub resolution: Option<domain::report::Resolution>,
+    /// The maintainers' first response: records `acknowledged_at`.
+    pub first_response: bool,
+    pub at: Timestamp,
+}

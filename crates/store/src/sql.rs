@@ -6,7 +6,8 @@
 
 use crate::{
     AuthorKind, Email, EmailStatus, InsertOutcome, InsertReport, Job, Message, NewEmail, NewJob,
-    NewMessage, NewUser, PolicyVersion, Result, SigningKeyRecord, Store, StoreError, Visibility,
+    NewMessage, NewUser, PolicyVersion, Result, SigningKeyRecord, StateChange, Store, StoreError,
+    Visibility,
 };
 use async_trait::async_trait;
 use domain::{
@@ -924,6 +925,53 @@ impl Store for SqlStore {
         .iter()
         .map(report_from_row)
         .collect()
+    }
+
+    async fn transition_report(
+        &self,
+        id: ReportId,
+        change: &StateChange,
+        message: Option<NewMessage>,
+        email: Option<NewEmail>,
+        audit: NewAuditEvent,
+    ) -> Result<Report> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE reports SET state = $1, resolution = $2, updated_at = $3, \
+             acknowledged_at = CASE WHEN $4 = 1 AND acknowledged_at IS NULL THEN $3 ELSE acknowledged_at END \
+             WHERE id = $5 AND state = $6",
+        )
+        .bind(change.to.as_str())
+        .bind(change.resolution.map(|r| r.as_str()))
+        .bind(micros(change.at))
+        .bind(i64::from(change.first_response))
+        .bind(id.to_string())
+        .bind(change.from.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let row = sqlx::query(select_reports!("WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let report = report_from_row(&row)?;
+        if updated != 1 {
+            return Err(StoreError::Conflict(format!(
+                "report is {}, not {}",
+                report.state.as_str(),
+                change.from.as_str()
+            )));
+        }
+        if let Some(m) = &message {
+            insert_message(&mut tx, m).await?;
+        }
+        if let Some(e) = &email {
+            insert_email(&mut tx, e).await?;
+        }
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(report)
     }
 
     async fn acknowledge_report(

@@ -336,6 +336,62 @@ pub async fn get_report(
     Ok(Json(report_body(view)))
 }
 
+/// A state change (DESIGN.md §5).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)] // Documents the wire format; requests are parsed into `TransitionRequest`.
+pub struct TransitionBody {
+    /// The new state: `acknowledged`, `needs_info`, `accepted`, `fixing`, `fixed`, `disclosed`, `closed`.
+    to: String,
+    /// Required with `closed`: `not_a_vulnerability`, `out_of_scope`, `duplicate`, `spam`, `withdrawn`, `wont_fix`.
+    resolution: Option<String>,
+    /// The original report (number or id) when closing as `duplicate`.
+    duplicate_of: Option<serde_json::Value>,
+    /// The policy's non-qualifying class id when closing as `out_of_scope`.
+    non_qualifying: Option<String>,
+    /// A note for the reporter, quoted in the reply they receive (required for `needs_info`).
+    message: Option<String>,
+}
+
+/// Move a report along its workflow. Maintainers and triagers (API token) act on their
+/// projects' reports; a reporter's tracking token may only withdraw.
+#[utoipa::path(
+    post, path = "/api/v1/reports/{id}/transitions", tag = "reports",
+    params(("id" = String, Path, format = Uuid, description = "The report's id")),
+    request_body = TransitionBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report after the change", body = ReportBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Your role may not make this change", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such report, or not yours", body = super::error::ErrorEnvelope),
+        (status = 409, description = "Not a transition from the report's current state", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A field is missing or invalid; `field` names it", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn transition_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ReportBody>, ApiError> {
+    let id: domain::ReportId = id
+        .parse::<uuid::Uuid>()
+        .map(domain::ReportId)
+        .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
+    let request: domain::workflow::TransitionRequest = json_body(&headers, body)?;
+    let who = match &caller {
+        ApiCaller::User(user) => reports::Caller::User(user),
+        ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
+    };
+    reports::transition(&state, who, id, request).await?;
+    let view = match &caller {
+        ApiCaller::Reporter(token) => reports::by_tracking_token(&state, token).await?,
+        ApiCaller::User(user) => reports::for_user(&state, user, id).await?,
+    };
+    Ok(Json(report_body(view)))
+}
+
 /// Unknown `/api/` paths get the JSON envelope, not an HTML page.
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
             post(api::create_report).get(api::list_reports),
         )
         .route("/reports/{id}", get(api::get_report))
+        .route("/reports/{id}/transitions", post(api::transition_report))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api::not_found);
     let mut router = Router::new()

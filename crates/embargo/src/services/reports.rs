@@ -327,3 +327,174 @@ pub async fn acknowledge(
     tracing::info!(report = %id, user = %user.id, "report acknowledged");
     Ok(report)
 }
+
+/// Who acts on a report through the API or the web.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    User(&'a User),
+    /// A reporter, by their tracking token.
+    Reporter(&'a str),
+}
+
+fn transition_error(e: domain::workflow::TransitionError) -> ServiceError {
+    use domain::workflow::TransitionError as E;
+    match e {
+        E::Forbidden { .. } => ServiceError::Forbidden,
+        E::Field { field, message } => ServiceError::field(field, message),
+        other => ServiceError::conflict(other.code(), other.to_string()),
+    }
+}
+
+/// Moves a report along its workflow (`domain::workflow`), sends the reporter the project's
+/// reply for it, and records the change in the audit log, all or nothing.
+pub async fn transition(
+    state: &AppState,
+    caller: Caller<'_>,
+    id: ReportId,
+    request: domain::workflow::TransitionRequest,
+) -> Result<Report> {
+    use domain::{account::Role, audit, workflow};
+    let (view, actor, actor_id) = match caller {
+        Caller::User(user) => {
+            let report = state
+                .store
+                .report_by_id(id)
+                .await?
+                .ok_or(ServiceError::NotFound("report"))?;
+            let project = state
+                .store
+                .project_by_id(report.project_id)
+                .await?
+                .ok_or(ServiceError::NotFound("report"))?;
+            let role = state.store.member_role(project.id, user.id).await?;
+            let actor = Role::resolve(user.is_admin, role, false, false)
+                .ok_or(ServiceError::NotFound("report"))?;
+            (
+                ReportView {
+                    project,
+                    report,
+                    messages: Vec::new(),
+                },
+                actor,
+                audit::user_actor(user.id),
+            )
+        }
+        Caller::Reporter(token) => {
+            let view = by_tracking_token(state, token).await?;
+            if view.report.id != id {
+                return Err(ServiceError::NotFound("report"));
+            }
+            (view, Role::Reporter, audit::reporter_actor(id))
+        }
+    };
+    let (project, report) = (&view.project, &view.report);
+    let t = workflow::check_transition(report.state, &request, actor, &project.policy)
+        .map_err(transition_error)?;
+    let duplicate_label = match t.duplicate_of {
+        None => None,
+        Some(reference) => {
+            let original = match reference {
+                workflow::ReportRef::Id(other) => state.store.report_by_id(other).await?,
+                workflow::ReportRef::Number(n) => state
+                    .store
+                    .list_reports(project.id)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.number == n),
+            };
+            workflow::check_duplicate_target(
+                id,
+                project.id,
+                original.as_ref().map(|o| (o.id, o.project_id)),
+            )
+            .map_err(transition_error)?;
+            original.map(|o| format!("#{}", o.number))
+        }
+    };
+    let now = state.now();
+    let urls = domain::render::ProjectUrls::new(&state.public_url, project);
+    let reply = t.reply.map(|key| {
+        domain::replies::render_reply(
+            &project.policy,
+            key,
+            &domain::replies::ReplyContext {
+                project_name: &project.name,
+                number: report.number,
+                title: &report.title,
+                reporter_name: report.reporter_name.as_deref(),
+                tracking_url: "the private link in your receipt",
+                policy_url: &urls.policy,
+                sla: &report.sla,
+                message: t.message.as_deref(),
+                duplicate_of: duplicate_label.as_deref(),
+                non_qualifying: t.non_qualifying.as_ref(),
+            },
+        )
+    });
+    let (author_kind, author) = match caller {
+        Caller::User(user) => (AuthorKind::Maintainer, Some(user.id)),
+        Caller::Reporter(_) => (AuthorKind::Reporter, None),
+    };
+    let body = reply
+        .as_ref()
+        .map(|r| r.body.clone())
+        .or_else(|| t.message.clone());
+    let message = body.map(|body| NewMessage {
+        id: uuid::Uuid::now_v7(),
+        report: id,
+        author_kind,
+        author,
+        visibility: Visibility::Reporter,
+        body,
+        created_at: now,
+    });
+    let email = match (&reply, report.reporter_email.as_deref()) {
+        (Some(r), Some(to)) => Some(store::NewEmail {
+            id: uuid::Uuid::now_v7(),
+            to: to.to_owned(),
+            subject: r.subject.clone(),
+            body_text: r.body.clone(),
+            report: Some(id),
+            created_at: now,
+        }),
+        _ => None,
+    };
+    let queued = email.is_some();
+    let change = store::StateChange {
+        from: t.from,
+        to: t.to,
+        resolution: t.resolution,
+        first_response: t.first_response,
+        at: now,
+    };
+    let event = audit::NewAuditEvent {
+        at: now,
+        actor: actor_id,
+        action: "report.transition".into(),
+        subject: audit::report_subject(id),
+        data: serde_json::json!({
+            "from": t.from.as_str(),
+            "to": t.to.as_str(),
+            "action": t.action.as_str(),
+            "resolution": t.resolution.map(|r| r.as_str()),
+            "duplicate_of": duplicate_label,
+            "non_qualifying": t.non_qualifying.as_ref().map(|c| c.id.clone()),
+        }),
+    };
+    let updated = state
+        .store
+        .transition_report(id, &change, message, email, event)
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict(_) => ServiceError::conflict(
+                "invalid_transition",
+                "the report changed meanwhile; reload and try again",
+            ),
+            other => other.into(),
+        })?;
+    if queued {
+        state.outbox_notify.notify_one();
+    }
+    tracing::info!(report = %id, from = t.from.as_str(), to = t.to.as_str(), "report transition");
+    Ok(updated)
+}

@@ -7,6 +7,7 @@ mod maintainers;
 mod openapi;
 mod security;
 mod story;
+mod workflow;
 
 use harness::{Server, ServerOptions, TempDir, cli, client, hidden_field};
 use store::testing::{Backend, TestDb};
