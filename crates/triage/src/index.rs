@@ -41,7 +41,7 @@ pub struct SourceIndex {
     top_dirs: HashSet<String>,
     idents: HashMap<Box<str>, IdentInfo>,
     /// Identifiers bucketed by their lowercased first byte, for nearest-name look-ups.
-    buckets: HashMap<u8, Vec<Box<str>>>,
+    buckets: HashMap<u8, Vec<(Box<str>, u64)>>,
     lines: HashMap<u64, LineHit>,
     prefixes: Vec<String>,
 }
@@ -226,7 +226,10 @@ impl SourceIndexBuilder {
         let mut defined = 0usize;
         for (name, info) in &idx.idents {
             let first = name.as_bytes()[0].to_ascii_lowercase();
-            idx.buckets.entry(first).or_default().push(name.clone());
+            idx.buckets
+                .entry(first)
+                .or_default()
+                .push((name.clone(), char_mask(name)));
             if info.defined {
                 defined += 1;
                 if let Some((p, rest)) = name.split_once('_')
@@ -244,7 +247,7 @@ impl SourceIndexBuilder {
         prefixes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         idx.prefixes = prefixes.into_iter().map(|(p, _)| p.to_owned()).collect();
         for b in idx.buckets.values_mut() {
-            b.sort_unstable();
+            b.sort_unstable_by(|x, y| x.0.cmp(&y.0));
         }
         self.index
     }
@@ -290,16 +293,22 @@ impl SourceIndex {
         let first = name.as_bytes().first()?.to_ascii_lowercase();
         let bucket = self.buckets.get(&first)?;
         let lname = name.to_ascii_lowercase();
-        let max = (name.len() / 3).clamp(2, 6);
+        let mut max = (name.len() / 3).clamp(2, 4);
+        let mask = char_mask(name);
         let mut best: Option<(&str, usize, usize)> = None;
-        for cand in bucket {
-            if cand.len().abs_diff(name.len()) > max {
+        for (cand, cmask) in bucket {
+            if cand.len().abs_diff(name.len()) > max
+                // Each edit changes at most two characters of the set.
+                || ((mask ^ cmask).count_ones() as usize) > 2 * max
+            {
                 continue;
             }
             let d = levenshtein(lname.as_bytes(), cand.as_bytes(), max);
             if d > max {
                 continue;
             }
+            // Nothing farther than the best so far can win.
+            max = d;
             let common = lname
                 .bytes()
                 .zip(cand.bytes().map(|b| b.to_ascii_lowercase()))
@@ -511,27 +520,50 @@ pub(crate) fn definition_in(line: &str) -> Option<&str> {
     Some(name)
 }
 
-/// Levenshtein distance over bytes, giving up (returning `max + 1`) past `max`.
+/// The set of characters of a name (case-insensitive), as bits.
+fn char_mask(name: &str) -> u64 {
+    name.bytes().fold(0u64, |m, b| {
+        let b = b.to_ascii_lowercase();
+        let bit = match b {
+            b'a'..=b'z' => b - b'a',
+            b'0'..=b'9' => 26 + b - b'0',
+            _ => 36,
+        };
+        m | (1 << bit)
+    })
+}
+
+/// Levenshtein distance over bytes (ASCII case-insensitive), giving up (returning
+/// `max + 1`) past `max`. Allocation-free for names up to 127 bytes.
 pub(crate) fn levenshtein(a: &[u8], b: &[u8], max: usize) -> usize {
     if a.len().abs_diff(b.len()) > max {
         return max + 1;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    if b.len() >= 128 {
+        return max + 1;
+    }
+    let mut prev = [0u8; 128];
+    let mut cur = [0u8; 128];
+    for (j, p) in prev.iter_mut().enumerate().take(b.len() + 1) {
+        *p = j as u8;
+    }
+    if a.len() >= 128 {
+        return max + 1;
+    }
     for (i, &ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
+        cur[0] = i as u8 + 1;
         let mut row_min = cur[0];
         for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(!ca.eq_ignore_ascii_case(&cb));
+            let cost = u8::from(!ca.eq_ignore_ascii_case(&cb));
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
             row_min = row_min.min(cur[j + 1]);
         }
-        if row_min > max {
+        if usize::from(row_min) > max {
             return max + 1;
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    usize::from(prev[b.len()])
 }
 
 #[cfg(test)]

@@ -71,6 +71,23 @@ pub(super) fn code_references(
         .map(|b| (b.start, b.end))
         .collect();
     let own_code_block = |pos: usize| own_blocks.iter().any(|&(s, e)| pos >= s && pos < e);
+    let mut lookups = 0usize;
+    // A version the report names that no index covers: names may be real there, so missing
+    // names are only shown, not counted (index that version to count them).
+    let unindexed: Vec<&str> = facts
+        .versions
+        .iter()
+        .map(String::as_str)
+        .filter(|v| !ctx.sources.iter().any(|s| s.label().contains(v)))
+        .collect();
+    let skew = if unindexed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (the report names {}, which is not indexed: the name may exist there)",
+            unindexed.join(", ")
+        )
+    };
     for m in &facts.idents {
         if facts.own_defs.contains(&m.name)
             || LIBC.contains(&m.name.as_str())
@@ -91,9 +108,13 @@ pub(super) fn code_references(
         if has_ident(ctx, &m.name) {
             continue;
         }
+        // Nearest-name look-ups cost most; a report with dozens of unknown names gets hints
+        // for the first few.
+        lookups += 1;
         let nearest = ctx
             .sources
             .iter()
+            .filter(|_| lookups <= 5)
             .filter_map(|s| {
                 s.nearest_identifier(&m.name)
                     .map(|(n, d)| (n, d, s.identifier_file(n)))
@@ -106,14 +127,14 @@ pub(super) fn code_references(
         };
         out.push(Finding {
             signal: Signal::UnknownSymbol,
-            level: if is_prefixed || m.marked {
+            level: if (is_prefixed || m.marked) && unindexed.is_empty() {
                 Level::Weak
             } else {
                 Level::Info
             },
             evidence: vec![ev(doc, m.field, m.start, m.end)],
             detail: format!(
-                "`{}` is in none of the indexed sources ({}){hint}",
+                "`{}` is in none of the indexed sources ({}){hint}{skew}",
                 m.name,
                 versions(ctx)
             ),
