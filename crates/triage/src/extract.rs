@@ -218,7 +218,7 @@ impl Facts {
                 let call = b[i..].starts_with(b"()")
                     || b[i..].starts_with("(…)".as_bytes())
                     || b[i..].starts_with(b"(...)");
-                if !looks_like_symbol(name) && !(in_tick || call) {
+                if !(looks_like_symbol(name) || in_tick || call) {
                     continue;
                 }
                 if name.len() < 3 {
