@@ -25,7 +25,7 @@ pub static ASKING: LazyLock<Regex> = LazyLock::new(|| {
 /// The target is a website, a domain or the maintainers' infrastructure.
 pub static WEBSITE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(your (?:web ?sites?|site|domains?|web ?app(?:lication)?s?|platform|portal|servers?|infrastructure|company|organi[sz]ation|business|caches?|mail server|subdomains?)|(?:vulnerable|target|affected) (?:domain|web ?site|site|host|url)\b|on your site\b|github\.com/[\w.-]+/[\w.-]+/(?:wiki|settings)\b|\bwikis? (?:is|are|can be) edit\w*)",
+        r"(?i)\b(your (?:web ?sites?|site|domains?|web ?app(?:lication)?s?|platform|portal|web ?servers?|infrastructure|company|organi[sz]ation|business|caches?|mail server|subdomains?)|(?:vulnerable|target|affected) (?:domain|web ?site|site|host|url)\b|on your site\b|github\.com/[\w.-]+/[\w.-]+/(?:wiki|settings)\b|\bwikis? (?:is|are|can be) edit\w*)",
     )
 });
 
@@ -229,7 +229,7 @@ pub static CLASS_RULES: LazyLock<Vec<ClassRule>> = LazyLock::new(|| {
         ),
         (
             "infrastructure",
-            r"\b(cache purge|purge requests?|github wiki|wikis? (?:is|are|can be) edit\w*|(?:website|web ?site|domain|dns|cdn|mail server|mailing list)(?:'s)? (?:configuration|misconfiguration|records?|settings)|subdomain takeover|your (?:web ?site|caches?|domain|servers?|infrastructure))\b",
+            r"\b(cache purge|purge requests?|github wiki|wikis? (?:is|are|can be) edit\w*|(?:website|web ?site|domain|dns|cdn|mail server|mailing list)(?:'s)? (?:configuration|misconfiguration|records?|settings)|subdomain takeover|your (?:web ?site|caches?|domain|web ?servers?|infrastructure))\b",
         ),
         (
             "documented-behaviour",
@@ -416,6 +416,23 @@ pub static ASSISTANT_TELL: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b((?:consider|recommend|suggest) report(?:ing)? (?:this|it|the (?:issue|vulnerability|problem)) to the (?:[\w-]+ )?(?:maintainers|developers|vendor|security team|project)|if it has not (?:already )?been (?:already )?reported|as an ai(?: language model)?|i hope this helps|certainly! here|let me know if you (?:need|want|would like) (?:any )?(?:further|more|additional))\b",
     )
+});
+
+/// Unsafe C library calls named as the problem.
+pub static UNSAFE_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(strcpy|strcat|sprintf|vsprintf|gets|strncpy|memcpy|alloca|scanf)\s*\(")
+});
+
+/// Hedged claims: potential, could, may, risk.
+pub static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(potential(?:ly)?|could (?:potentially )?(?:lead|result|allow|cause)|may (?:lead|result|allow|cause)|might (?:lead|result|allow|cause)|risks?|if exploited|theoretical(?:ly)?)\b",
+    )
+});
+
+/// Tool output with placeholder addresses (`0xxxxxx`, `==XXXX==`): written, not captured.
+pub static FAKE_OUTPUT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?m)(\b0x[xX]{3,}\b|==[xX]{3,}==|\bat 0x\.\.\.|#\d+ 0x[0-9a-f]*[xX]{4,})")
 });
 
 #[cfg(test)]

@@ -312,6 +312,9 @@ pub enum Signal {
     KnownAdvisory,
     /// [10] Claimed severity beyond the evidence.
     SeverityInflation,
+    /// [2/10] A claim with nothing behind it: an unsafe call named, hedged, no crash or
+    /// proof; or tool output with placeholder addresses.
+    UnprovenClaim,
     /// [11] The reporter declares AI use (not penalised).
     DeclaredAi,
     /// [11] The policy's GenAI rules, quoted for the maintainer.
@@ -351,6 +354,7 @@ impl Signal {
             Self::NearDuplicate => "near_duplicate",
             Self::KnownAdvisory => "known_advisory",
             Self::SeverityInflation => "severity_inflation",
+            Self::UnprovenClaim => "unproven_claim",
             Self::DeclaredAi => "declared_ai",
             Self::GenaiPolicy => "genai_policy",
             Self::ReporterHistory => "reporter_history",

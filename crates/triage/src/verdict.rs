@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 /// Score at which a label is given.
 pub const LABEL_AT: f32 = 0.7;
+/// Most that missing names, paths, lines and quotes add together.
+pub const GROUNDING_CAP: f32 = 0.8;
 /// Score at which the verdict becomes `likely_invalid`.
 pub const INVALID_AT: f32 = 1.6;
 
@@ -21,7 +23,8 @@ fn supports(signal: Signal) -> &'static [(Label, f32)] {
         | Signal::PocNotTouchingProject
         | Signal::FramesOutsideProject
         | Signal::TemplatePlaceholder
-        | Signal::PastedAssistantAnswer => &[(AiSlop, 1.0)],
+        | Signal::PastedAssistantAnswer
+        | Signal::UnprovenClaim => &[(AiSlop, 1.0)],
         Signal::SeverityInflation => &[(AiSlop, 0.8)],
         Signal::PaymentRequest | Signal::ProjectNotNamed | Signal::Spray => &[(BegBounty, 1.0)],
         Signal::NoTechnicalContent => &[(BegBounty, 1.0), (NonQualifying, 0.5)],
@@ -57,7 +60,20 @@ pub(crate) fn decide(findings: &[Finding], _facts: &Facts) -> (Label, Verdict, S
         }
     }
     let mut scores = Scores::default();
-    for ((_, label), w) in per {
+    // Names, paths and quotes missing from the index share one cap: old versions rename
+    // things, so they need a second kind of evidence to decide a label.
+    let mut grounding = 0.0f32;
+    for ((signal, label), w) in per {
+        if matches!(
+            signal,
+            Signal::UnknownSymbol
+                | Signal::UnknownPath
+                | Signal::LineOutOfRange
+                | Signal::QuotedCodeMismatch
+        ) {
+            grounding += w;
+            continue;
+        }
         let w = w.min(1.2);
         match label {
             Label::AiSlop => scores.ai_slop += w,
@@ -67,6 +83,7 @@ pub(crate) fn decide(findings: &[Finding], _facts: &Facts) -> (Label, Verdict, S
             Label::Valid => {}
         }
     }
+    scores.ai_slop += grounding.min(GROUNDING_CAP);
     let asks_money = findings.iter().any(|f| {
         f.signal == Signal::PaymentRequest || f.signal == Signal::Spray && f.level == Level::Strong
     });

@@ -3,8 +3,8 @@
 
 use crate::extract::{BlockKind, Facts};
 use crate::lexicon::{
-    ASKING, ASSISTANT_TELL, CRASH_CLAIM, CVSS, DECLARED_AI, FILLER, LEAK_ONLY, PAYMENT,
-    PLACEHOLDER, SEVERE_CLAIM, WEBSITE,
+    ASKING, ASSISTANT_TELL, CRASH_CLAIM, CVSS, DECLARED_AI, FAKE_OUTPUT, FILLER, HEDGE, LEAK_ONLY,
+    PAYMENT, PLACEHOLDER, SEVERE_CLAIM, UNSAFE_CALL, WEBSITE,
 };
 use crate::text::Doc;
 use crate::{Context, Evidence, Field, Finding, Level, Signal};
@@ -306,6 +306,47 @@ pub(super) fn ai(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut Vec<
             ),
             policy_ref: None,
             confidence: 0.4,
+        });
+    }
+}
+
+/// Claims resting on the mere use of an unsafe C call, hedged, with no crash and no runnable
+/// proof; and tool output with placeholder addresses.
+pub(super) fn unproven(doc: &Doc<'_>, facts: &Facts, out: &mut Vec<Finding>) {
+    let has_poc = facts
+        .blocks
+        .iter()
+        .any(|b| matches!(b.kind, BlockKind::Program | BlockKind::Shell));
+    let unsafe_calls: Vec<_> = UNSAFE_CALL.find_iter(doc.text).collect();
+    let hedges = HEDGE.find_iter(doc.text).count();
+    if !unsafe_calls.is_empty() && hedges >= 2 && !facts.has_crash_evidence && !has_poc {
+        out.push(Finding {
+            signal: Signal::UnprovenClaim,
+            level: Level::Weak,
+            evidence: unsafe_calls.iter().take(2).map(|m| doc.evidence(m.start(), m.end())).collect(),
+            detail: format!(
+                "the claim rests on the use of {} with {hedges} hedges (potential, could, may) and no crash or runnable proof",
+                unsafe_calls[0].as_str().trim_end_matches(['(', ' '])
+            ),
+            policy_ref: None,
+            confidence: 0.8,
+        });
+    }
+    let fakes: Vec<_> = FAKE_OUTPUT.find_iter(doc.text).collect();
+    if !fakes.is_empty() {
+        out.push(Finding {
+            signal: Signal::UnprovenClaim,
+            level: Level::Strong,
+            evidence: fakes
+                .iter()
+                .take(3)
+                .map(|m| doc.evidence(m.start(), m.end()))
+                .collect(),
+            detail:
+                "the tool output has placeholder addresses: it was written, not captured from a run"
+                    .into(),
+            policy_ref: None,
+            confidence: 0.7,
         });
     }
 }

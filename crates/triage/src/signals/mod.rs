@@ -22,6 +22,7 @@ pub(crate) fn run_all(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut
     intent::payment(doc, facts, ctx, out);
     intent::placeholders(doc, out);
     intent::severity(doc, facts, out);
+    intent::unproven(doc, facts, out);
     intent::ai(doc, facts, ctx, out);
 }
 

@@ -82,10 +82,11 @@ fn prose(doc: &Doc<'_>) -> Vec<(Field, usize, usize)> {
 }
 
 /// Signal 5: the policy's non-qualifying classes, quoting the policy's wording.
-pub(super) fn classes(doc: &Doc<'_>, _facts: &Facts, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub(super) fn classes(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let (classes, from_policy) = effective(ctx);
     let ranges = prose(doc);
-    let short = doc.text.len() < 400;
+    // A short report with nothing technical is about its one topic.
+    let short = doc.text.len() < 400 && facts.technical <= 2;
     for (i, class) in classes.iter().enumerate() {
         let mut hits: Vec<Evidence> = Vec::new();
         let mut in_title = false;

@@ -333,3 +333,34 @@ fn findings_serialise_with_stable_codes() {
     }
     assert_eq!(f["signal"], "payment_request");
 }
+
+#[test]
+fn unproven_claims_and_written_tool_output() {
+    let r = Report::new(
+        "Buffer overflow risk",
+        "The code calls strcpy(dst, src) which could potentially lead to a buffer overflow. This may lead to code execution if exploited.",
+    );
+    let t = run(&Policy::default(), &History::default(), None, &r);
+    assert_eq!(
+        find(&t, Signal::UnprovenClaim).map(|f| f.level),
+        Some(Level::Weak)
+    );
+    let r = Report::new(
+        "UAF",
+        "Valgrind output:\nInvalid read of size 4\n   at 0xxxxxx: foo\n   by 0xxxxxx: main\n",
+    );
+    let t = run(&Policy::default(), &History::default(), None, &r);
+    assert!(
+        find(&t, Signal::UnprovenClaim)
+            .is_some_and(|f| f.level == Level::Strong && f.evidence[0].quote == "0xxxxxx"),
+        "{:#?}",
+        t.findings
+    );
+    // A captured run with real addresses is not flagged.
+    let r = Report::new(
+        "UAF",
+        "Invalid read of size 4\n   at 0x4C2F1A: foo (x.c:3)\n",
+    );
+    let t = run(&Policy::default(), &History::default(), None, &r);
+    assert!(find(&t, Signal::UnprovenClaim).is_none());
+}
