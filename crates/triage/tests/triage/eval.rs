@@ -167,3 +167,48 @@ fn confusion_matrix_over_the_labelled_corpus() {
         assert!(fpr <= 0.0, "valid reports flagged: {valid_flagged}");
     }
 }
+
+/// Published advisories (OSV details, CVE descriptions) are real vulnerabilities: with the
+/// standard classes in effect and no project named, none may be flagged.
+#[test]
+fn published_advisories_read_as_valid() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/advisories");
+    let policy = Policy::default();
+    let history = History::default();
+    let mut seen = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("advisories dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        let (title, text) = if v.get("details").is_some() {
+            (
+                v["summary"].as_str().unwrap_or_default(),
+                v["details"].as_str().unwrap_or_default(),
+            )
+        } else {
+            let c = &v["containers"]["cna"];
+            (
+                c["title"].as_str().unwrap_or_default(),
+                c["descriptions"][0]["value"].as_str().unwrap_or_default(),
+            )
+        };
+        let t = triage(&Report::new(title, text), &Context::new(&policy, &history));
+        assert_eq!(
+            t.label,
+            Label::Valid,
+            "{}: {:#?}",
+            path.display(),
+            t.findings
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 10);
+}
