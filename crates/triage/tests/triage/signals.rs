@@ -364,3 +364,71 @@ fn unproven_claims_and_written_tool_output() {
     let t = run(&Policy::default(), &History::default(), None, &r);
     assert!(find(&t, Signal::UnprovenClaim).is_none());
 }
+
+/// No input may panic: mixed scripts, stray fences and backticks, frames and paths cut in
+/// the middle, at many lengths.
+#[test]
+fn arbitrary_text_never_panics() {
+    let pieces = [
+        "é",
+        "’",
+        "```",
+        "`",
+        "~~~c\n",
+        "\n",
+        "  ",
+        "strcpy(",
+        "if (strlen(a) >= n) {",
+        "#1 0x55 in f /x/lib/a.c:",
+        "lib/",
+        ".c:12",
+        "CURLOPT_",
+        "Curl_x()",
+        "[add details",
+        "paypal.me/",
+        "0xxxxxx",
+        "🙏",
+        "ß",
+        "==1==",
+        "https://github.com/o/r/blob/v1/a.c#L",
+        "\r\n",
+        "{",
+        "}",
+        ";",
+        "main(",
+        "#include <curl/curl.h>",
+    ];
+    let mut b = triage::SourceIndexBuilder::new("t");
+    b.add_file(
+        "lib/a.c",
+        "int Curl_x(void)\n{\n  return strcpy(a, b) != 0;\n}\n".as_bytes(),
+    );
+    let sources = [b.finish()];
+    let policy = Policy::from_toml("out_of_scope_paths = [\"tests/**\"]\n[[non_qualifying]]\nid = \"own-words\"\ntext = \"Reports about example programs and demo code\"\n").expect("policy");
+    let history = History::default();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for len in 0..400 {
+        let mut text = String::new();
+        for _ in 0..(len % 60) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+        }
+        let title: String = text.chars().rev().take(20).collect();
+        let ctx = Context {
+            project_name: Some("x/y"),
+            sources: &sources,
+            ..Context::new(&policy, &history)
+        };
+        let t = triage(&Report::new(title.clone(), text.clone()), &ctx);
+        for e in t.findings.iter().flat_map(|f| &f.evidence) {
+            let src = if e.field == Field::Title {
+                &title
+            } else {
+                &text
+            };
+            assert_eq!(src.get(e.start..e.end), Some(e.quote.as_str()));
+        }
+    }
+}
