@@ -11,14 +11,14 @@ fn re(p: &str) -> Regex {
 /// Words of payment.
 pub static PAYMENT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(bug ?bount(?:y|ies)|bount(?:y|ies)|rewards?|rewarded|rewarding|paypal|bitcoin|btc|usdt|ethereum|crypto ?wallet|wallet address|hall of fame|swag|compensat(?:e|ed|ion)|monetary|payment|pay me|paid|\d+ ?(?:usd|\$)|\$ ?\d+)\b",
+        r"(?i)\b(bug ?bount(?:y|ies)|bount(?:y|ies)|rewards?|rewarded|rewarding|paypal|bitcoin|btc|usdt|ethereum|crypto ?wallet|wallet address|hall of fame|swag|token of appreciation|appreciation|compensat(?:e|ed|ion)|monetary|payment|pay me|paid|\d+ ?(?:usd|\$)|\$ ?\d+)\b",
     )
 });
 
 /// A request: a question or a plea in the same sentence.
 pub static ASKING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(\?|\b(please|kindly|request|i would like|i want to know|let me know|do you (?:have|offer|provide|run)|is there|are there|will i|would i|can i|could you|if you (?:offer|provide|give)|eligible|in return|before (?:i|sharing|disclos))\b)",
+        r"(?i)(\?|\b(please|kindly|request|i would like|i want to know|let me know|do you (?:have|offer|provide|run)|is there|are there|will i|would i|can i|could you|if you (?:offer|provide|give)|eligible|in return|before (?:i|sharing|disclos)|expect(?:ing)?|hope|hoping|deserve|waiting for|look(?:ing)? forward|would be (?:great|nice|appreciated))\b)",
     )
 });
 

@@ -432,3 +432,20 @@ fn arbitrary_text_never_panics() {
         }
     }
 }
+
+#[test]
+fn beg_bounty_mail_variants() {
+    for text in [
+        "Hi, I am a security researcher. I found a vulnerability on your website. I am expecting a reward for my finding.",
+        "Dear team, I found a clickjacking issue on your site. I hope you will offer a token of appreciation before I share the details.",
+        "Hello, I have found several bugs in your web application. Looking forward to your bounty.",
+    ] {
+        let t = run(
+            &Policy::default(),
+            &History::default(),
+            Some("acme/widget"),
+            &Report::new("Security issue", text),
+        );
+        assert_eq!(t.label, Label::BegBounty, "{text}: {:#?}", t.findings);
+    }
+}
