@@ -143,6 +143,10 @@ impl Dialect {
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
+    /// SQLite has one writer at a time; queueing writers here, in order, beats letting them
+    /// poll the database's busy handler (which sleeps in growing steps and wrecks tail
+    /// latency). PostgreSQL writers run concurrently.
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqlStore {
@@ -167,11 +171,30 @@ impl SqlStore {
             .after_connect(move |conn, _meta| Box::pin(async move { dialect.prepare(conn).await }))
             .connect(&url)
             .await?;
-        Ok(Self { pool, dialect })
+        Ok(Self {
+            pool,
+            dialect,
+            write_gate: Default::default(),
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Begins a transaction that writes; on SQLite, first waits its turn at the write gate.
+    /// Keep the guard until the transaction ends.
+    async fn begin_write(
+        &self,
+    ) -> Result<(
+        Option<tokio::sync::MutexGuard<'_, ()>>,
+        sqlx::Transaction<'static, sqlx::Any>,
+    )> {
+        let gate = match self.dialect {
+            Dialect::Sqlite => Some(self.write_gate.lock().await),
+            Dialect::Postgres => None,
+        };
+        Ok((gate, self.pool.begin().await?))
     }
 }
 
@@ -558,7 +581,7 @@ impl Store for SqlStore {
 
     async fn create_project(&self, project: &Project, created_by: Option<UserId>) -> Result<()> {
         let policy = policy_json(&project.policy)?;
-        let mut tx = self.pool.begin().await?;
+        let (_gate, mut tx) = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO projects (id, slug, name, policy, policy_version, next_report_number, created_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6)",
@@ -595,7 +618,7 @@ impl Store for SqlStore {
     }
 
     async fn append_audit(&self, event: NewAuditEvent) -> Result<AuditEvent> {
-        let mut tx = self.pool.begin().await?;
+        let (_gate, mut tx) = self.begin_write().await?;
         let event = append_audit_tx(&mut tx, event).await?;
         tx.commit().await?;
         Ok(event)
@@ -690,7 +713,7 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> Result<Project> {
         let json = policy_json(policy)?;
-        let mut tx = self.pool.begin().await?;
+        let (_gate, mut tx) = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE projects SET policy = $1, policy_version = policy_version + 1 \
              WHERE id = $2 AND policy_version = $3",
@@ -802,7 +825,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_report(&self, new: InsertReport<'_>) -> Result<InsertOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let (_gate, mut tx) = self.begin_write().await?;
         // A write first: on SQLite the transaction takes the write lock here, so the reads
         // below cannot go stale before the inserts.
         let number: i64 = sqlx::query_scalar(
@@ -935,7 +958,7 @@ impl Store for SqlStore {
         email: Option<NewEmail>,
         audit: NewAuditEvent,
     ) -> Result<Report> {
-        let mut tx = self.pool.begin().await?;
+        let (_gate, mut tx) = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE reports SET state = $1, resolution = $2, updated_at = $3, \
              acknowledged_at = CASE WHEN $4 = 1 AND acknowledged_at IS NULL THEN $3 ELSE acknowledged_at END \
@@ -982,7 +1005,7 @@ impl Store for SqlStore {
         message: Option<NewMessage>,
         email: Option<NewEmail>,
     ) -> Result<Report> {
-        let mut tx = self.pool.begin().await?;
+        let (_gate, mut tx) = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE reports SET state = 'acknowledged', acknowledged_at = $1, updated_at = $1 \
              WHERE id = $2 AND state = 'received'",
@@ -1026,7 +1049,7 @@ impl Store for SqlStore {
     }
 
     async fn add_message(&self, message: &NewMessage, email: Option<NewEmail>) -> Result<Message> {
-        let mut tx = self.pool.begin().await?;
+        let (_gate, mut tx) = self.begin_write().await?;
         insert_message(&mut tx, message).await?;
         sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
             .bind(micros(message.created_at))
@@ -1133,7 +1156,7 @@ impl Store for SqlStore {
         now: Timestamp,
         sent_email: Option<Uuid>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let (_gate, mut tx) = self.begin_write().await?;
         sqlx::query(
             "UPDATE jobs SET status = 'done', finished_at = $1, lease_until = NULL, last_error = NULL \
              WHERE id = $2 AND lease_owner = $3",
@@ -1165,7 +1188,7 @@ impl Store for SqlStore {
         retry_at: Option<Timestamp>,
         failed_email: Option<Uuid>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let (_gate, mut tx) = self.begin_write().await?;
         match retry_at {
             Some(at) => {
                 sqlx::query(

@@ -4,6 +4,7 @@
 pub mod advisory;
 pub mod cvss;
 pub mod securitytxt;
+pub mod triage;
 
 use crate::{
     AppState, Application,
@@ -57,6 +58,8 @@ enum Command {
     /// Advisory formats: OSV, CVE JSON 5, CSAF 2.0.
     #[command(subcommand)]
     Advisory(advisory::Command),
+    /// Triage reports: evidence-backed findings and a verdict (advice; people decide).
+    Triage(triage::Args),
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +296,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }))
         }
         Command::Advisory(command) => Ok(with_stdio(|i, o, e| advisory::run(command, i, o, e))),
+        Command::Triage(args) => Ok(with_stdio(|i, o, e| triage::run(args, i, o, e))),
         Command::Serve { db, bind, demo } => {
             let config = Config::load(&db.overrides(bind))?;
             init_logging(&config);
