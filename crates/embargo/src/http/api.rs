@@ -52,6 +52,16 @@ pub struct SlaBody {
     disclosure_due: String,
 }
 
+impl From<&domain::report::Sla> for SlaBody {
+    fn from(sla: &domain::report::Sla) -> Self {
+        Self {
+            acknowledge_due: sla.acknowledge_due.to_string(),
+            triage_due: sla.triage_due.to_string(),
+            disclosure_due: sla.disclosure_due.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageBody {
     #[schema(format = Uuid)]
@@ -124,11 +134,7 @@ fn report_body(view: ReportView) -> ReportBody {
         received_at: r.received_at.to_string(),
         acknowledged_at: r.acknowledged_at.map(|t| t.to_string()),
         updated_at: r.updated_at.to_string(),
-        sla: SlaBody {
-            acknowledge_due: r.sla.acknowledge_due.to_string(),
-            triage_due: r.sla.triage_due.to_string(),
-            disclosure_due: r.sla.disclosure_due.to_string(),
-        },
+        sla: SlaBody::from(&r.sla),
         scores: Vec::new(),
         messages: view
             .messages
@@ -292,11 +298,7 @@ pub async fn list_reports(
                 title: r.title,
                 state: r.state.as_str().to_owned(),
                 received_at: r.received_at.to_string(),
-                sla: SlaBody {
-                    acknowledge_due: r.sla.acknowledge_due.to_string(),
-                    triage_due: r.sla.triage_due.to_string(),
-                    disclosure_due: r.sla.disclosure_due.to_string(),
-                },
+                sla: SlaBody::from(&r.sla),
             })
             .collect(),
     ))

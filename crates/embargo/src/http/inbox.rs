@@ -8,7 +8,7 @@ use super::{
     error::PageError,
     human_time,
     intake::parse_form,
-    templates::{base, page},
+    templates::{base, field_errors, page},
 };
 use crate::{
     AppState,
@@ -28,15 +28,6 @@ use axum::{
 use domain::{FieldErrors, account::Permission};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-fn errors_map(errors: &FieldErrors) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    for e in &errors.0 {
-        map.entry(e.field.clone())
-            .or_insert_with(|| e.message.clone());
-    }
-    map
-}
 
 fn safe_next(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
@@ -200,7 +191,7 @@ pub async fn setup(
         Err(ServiceError::Invalid(errors)) => {
             let html = page(
                 "setup.html",
-                minijinja::context! { title => "Set up Embargo", token, errors => errors_map(&errors), form => super::templates::ser(&form), ..base(None, &csrf) },
+                minijinja::context! { title => "Set up Embargo", token, errors => field_errors(&errors), form => super::templates::ser(&form), ..base(None, &csrf) },
             )?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
@@ -528,7 +519,7 @@ pub async fn project_create(
         Err(ServiceError::Invalid(errors)) => {
             let html = page(
                 "project_new.html",
-                minijinja::context! { title => "New project", form => super::templates::ser(&form), errors => errors_map(&errors), ..base(Some(&user), &csrf) },
+                minijinja::context! { title => "New project", form => super::templates::ser(&form), errors => field_errors(&errors), ..base(Some(&user), &csrf) },
             )?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }

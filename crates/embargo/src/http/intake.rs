@@ -6,7 +6,7 @@ use super::{
     error::PageError,
     human_time,
     public::{policy_context, targets_text},
-    templates::{base, page},
+    templates::{base, field_errors, page},
 };
 use crate::{
     AppState,
@@ -45,19 +45,25 @@ pub struct ReportForm {
 }
 
 impl ReportForm {
-    fn into_input(self) -> ReportInput {
-        let some = |s: String| if s.trim().is_empty() { None } else { Some(s) };
+    fn to_input(&self) -> ReportInput {
+        let some = |s: &String| {
+            if s.trim().is_empty() {
+                None
+            } else {
+                Some(s.clone())
+            }
+        };
         ReportInput {
-            title: self.title,
-            description: self.description,
-            affected_version: some(self.affected_version),
-            reproduction: some(self.reproduction),
-            impact: some(self.impact),
-            cvss_vector: some(self.cvss_vector),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            affected_version: some(&self.affected_version),
+            reproduction: some(&self.reproduction),
+            impact: some(&self.impact),
+            cvss_vector: some(&self.cvss_vector),
             reporter: ReporterInput {
-                name: some(self.reporter_name),
-                email: some(self.reporter_email),
-                credit_as: some(self.credit_as),
+                name: some(&self.reporter_name),
+                email: some(&self.reporter_email),
+                credit_as: some(&self.credit_as),
             },
         }
     }
@@ -99,15 +105,6 @@ pub fn parse_form<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn errors_map(errors: &FieldErrors) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    for e in &errors.0 {
-        map.entry(e.field.clone())
-            .or_insert_with(|| e.message.clone());
-    }
-    map
-}
-
 fn render_form(
     project: &Project,
     form: &ReportForm,
@@ -123,7 +120,7 @@ fn render_form(
             policy => policy_context(project),
             targets_text => targets_text(&project.policy),
             form => super::templates::ser(form),
-            errors => errors_map(errors),
+            errors => field_errors(errors),
             ..base(user.map(|u| &u.0), csrf)
         },
     )
@@ -155,30 +152,12 @@ pub async fn submit_report(
     let project = projects::public(&state, &slug).await?;
     let form: ReportForm = parse_form(body)?;
     csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let input = ReportForm {
-        csrf_token: None,
-        ..form
-    }
-    .into_input();
-    let kept = input.clone();
-    match reports::submit(&state, &slug, input, Source::Web, None).await {
+    match reports::submit(&state, &slug, form.to_input(), Source::Web, None).await {
         Ok(reports::SubmitOutcome::Created(s) | reports::SubmitOutcome::Replayed(s)) => {
             let path = format!("/track/{}?submitted=1", s.token);
             Ok(Redirect::to(&path).into_response())
         }
         Err(ServiceError::Invalid(errors)) => {
-            let form = ReportForm {
-                csrf_token: None,
-                title: kept.title,
-                description: kept.description,
-                affected_version: kept.affected_version.unwrap_or_default(),
-                reproduction: kept.reproduction.unwrap_or_default(),
-                impact: kept.impact.unwrap_or_default(),
-                cvss_vector: kept.cvss_vector.unwrap_or_default(),
-                reporter_name: kept.reporter.name.unwrap_or_default(),
-                reporter_email: kept.reporter.email.unwrap_or_default(),
-                credit_as: kept.reporter.credit_as.unwrap_or_default(),
-            };
             let html = render_form(&project, &form, &errors, user.as_ref(), &csrf)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
@@ -193,7 +172,6 @@ pub struct TrackQuery {
 }
 
 fn render_track(
-    state: &AppState,
     token: &str,
     view: &reports::ReportView,
     just_submitted: bool,
@@ -214,7 +192,6 @@ fn render_track(
             minijinja::context! { author, author_kind => m.author_kind.as_str(), at => human_time(m.created_at), body => m.body.clone() }
         })
         .collect();
-    let _ = state;
     page(
         "track.html",
         minijinja::context! {
@@ -243,7 +220,6 @@ pub async fn track(
 ) -> Result<Response, PageError> {
     let view = reports::by_tracking_token(&state, &token).await?;
     let html = render_track(
-        &state,
         &token,
         &view,
         query.submitted.is_some(),
@@ -274,12 +250,11 @@ pub async fn track_message(
         Err(ServiceError::Invalid(errors)) => {
             let view = reports::by_tracking_token(&state, &token).await?;
             let html = render_track(
-                &state,
                 &token,
                 &view,
                 false,
                 &form.body,
-                errors_map(&errors),
+                field_errors(&errors),
                 &csrf,
             )?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())

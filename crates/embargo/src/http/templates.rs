@@ -94,6 +94,16 @@ pub fn base(
     }
 }
 
+/// The first message for each field, for templates to show beside the field.
+pub fn field_errors(errors: &domain::FieldErrors) -> std::collections::BTreeMap<String, String> {
+    let mut map = std::collections::BTreeMap::new();
+    for e in &errors.0 {
+        map.entry(e.field.clone())
+            .or_insert_with(|| e.message.clone());
+    }
+    map
+}
+
 /// Renders a page or fails with a logged internal error.
 pub fn page(
     name: &str,
