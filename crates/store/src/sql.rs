@@ -1059,6 +1059,23 @@ impl Store for SqlStore {
         if let Some(e) = &email {
             insert_email(&mut tx, e).await?;
         }
+        let actor = match (message.author_kind, message.author) {
+            (_, Some(user)) => domain::audit::user_actor(user),
+            (AuthorKind::Reporter, None) => domain::audit::reporter_actor(message.report),
+            _ => domain::audit::SYSTEM_ACTOR.to_owned(),
+        };
+        append_audit_tx(
+            &mut tx,
+            NewAuditEvent {
+                at: message.created_at,
+                actor,
+                action: "message.create".into(),
+                subject: domain::audit::report_subject(message.report),
+                // Never the body: the log outlives the embargo.
+                data: serde_json::json!({ "message": message.id.to_string(), "visibility": message.visibility.as_str() }),
+            },
+        )
+        .await?;
         let row = sqlx::query(
             "SELECT m.id, m.report_id, m.author_kind, m.author_id, u.name AS author_name, \
              m.visibility, m.body, m.created_at FROM messages m \

@@ -136,18 +136,7 @@ fn report_body(view: ReportView) -> ReportBody {
         updated_at: r.updated_at.to_string(),
         sla: SlaBody::from(&r.sla),
         scores: Vec::new(),
-        messages: view
-            .messages
-            .into_iter()
-            .map(|m| MessageBody {
-                id: m.id.to_string(),
-                author: m.author_kind.as_str().to_owned(),
-                author_name: m.author_name,
-                visibility: m.visibility.as_str().to_owned(),
-                body: m.body,
-                created_at: m.created_at.to_string(),
-            })
-            .collect(),
+        messages: view.messages.into_iter().map(message_body).collect(),
     }
 }
 
@@ -392,6 +381,62 @@ pub async fn transition_report(
         ApiCaller::User(user) => reports::for_user(&state, user, id).await?,
     };
     Ok(Json(report_body(view)))
+}
+
+/// A message for a report's private thread.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessageBody {
+    body: String,
+    /// `internal` (maintainers and collaborators only) or `reporter` (also the reporter).
+    #[schema(value_type = String)]
+    visibility: store::Visibility,
+}
+
+fn message_body(m: store::Message) -> MessageBody {
+    MessageBody {
+        id: m.id.to_string(),
+        author: m.author_kind.as_str().to_owned(),
+        author_name: m.author_name,
+        visibility: m.visibility.as_str().to_owned(),
+        body: m.body,
+        created_at: m.created_at.to_string(),
+    }
+}
+
+/// Write in a report's private thread. Maintainers and triagers choose the visibility; a
+/// reporter's token writes `reporter` messages only.
+#[utoipa::path(
+    post, path = "/api/v1/reports/{id}/messages", tag = "reports",
+    params(("id" = String, Path, format = Uuid, description = "The report's id")),
+    request_body = NewMessageBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored", body = MessageBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Your role may not write this", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such report, or not yours", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A field is missing or invalid; `field` names it", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn post_message(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<MessageBody>), ApiError> {
+    let id: domain::ReportId = id
+        .parse::<uuid::Uuid>()
+        .map(domain::ReportId)
+        .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
+    let request: NewMessageBody = json_body(&headers, body)?;
+    let who = match &caller {
+        ApiCaller::User(user) => reports::Caller::User(user),
+        ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
+    };
+    let message = reports::post_message(&state, who, id, &request.body, request.visibility).await?;
+    Ok((StatusCode::CREATED, Json(message_body(message))))
 }
 
 /// Unknown `/api/` paths get the JSON envelope, not an HTML page.

@@ -9,7 +9,7 @@ use utoipa::{
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Embargo API", description = "Private vulnerability intake and triage.", license(name = "AGPL-3.0-or-later")),
-    paths(super::api::create_report, super::api::list_reports, super::api::get_report, super::api::transition_report),
+    paths(super::api::create_report, super::api::list_reports, super::api::get_report, super::api::transition_report, super::api::post_message),
     modifiers(&BearerAuth),
     tags((name = "reports", description = "Vulnerability reports"))
 )]

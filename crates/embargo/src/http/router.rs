@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/reports/{id}", get(api::get_report))
         .route("/reports/{id}/transitions", post(api::transition_report))
+        .route("/reports/{id}/messages", post(api::post_message))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api::not_found);
     let mut router = Router::new()

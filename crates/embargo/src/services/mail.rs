@@ -87,3 +87,36 @@ pub fn acknowledged(
         Some(report),
     )
 }
+
+/// Tells the reporter that the maintainers wrote to them.
+pub fn new_message(
+    state: &AppState,
+    project: &Project,
+    report: &Report,
+    to: &str,
+    body: &str,
+) -> NewEmail {
+    let mut text = format!(
+        "Hello,\n\nthe maintainers of {} wrote about your report #{}: {}.\n\n",
+        project.name, report.number, report.title
+    );
+    for line in body.lines() {
+        text.push_str("  ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "\nReply through the private link you received when you submitted the report.\n\n-- \nSent by Embargo for {}\n",
+        project.name
+    ));
+    email(
+        state,
+        to,
+        format!(
+            "[{}] New message on report #{}",
+            project.name, report.number
+        ),
+        text,
+        Some(report),
+    )
+}

@@ -498,3 +498,99 @@ pub async fn transition(
     tracing::info!(report = %id, from = t.from.as_str(), to = t.to.as_str(), "report transition");
     Ok(updated)
 }
+
+/// Adds a message to a report's private thread. Maintainers and triagers write internal
+/// notes or messages the reporter sees (the reporter is told by e-mail); the reporter writes
+/// reporter-visible messages only.
+pub async fn post_message(
+    state: &AppState,
+    caller: Caller<'_>,
+    id: ReportId,
+    body: &str,
+    visibility: Visibility,
+) -> Result<Message> {
+    use domain::account::{Permission as P, Role};
+    let body = check_message(body)?;
+    let now = state.now();
+    let (view, author_kind, author) = match caller {
+        Caller::User(user) => {
+            let report = state
+                .store
+                .report_by_id(id)
+                .await?
+                .ok_or(ServiceError::NotFound("report"))?;
+            let project = state
+                .store
+                .project_by_id(report.project_id)
+                .await?
+                .ok_or(ServiceError::NotFound("report"))?;
+            let role = state.store.member_role(project.id, user.id).await?;
+            let actor = Role::resolve(user.is_admin, role, false, false)
+                .ok_or(ServiceError::NotFound("report"))?;
+            let needed = match visibility {
+                Visibility::Internal => P::CommentInternal,
+                Visibility::Reporter => P::Comment,
+            };
+            if !actor.allows(needed) {
+                return Err(ServiceError::Forbidden);
+            }
+            (
+                ReportView {
+                    project,
+                    report,
+                    messages: Vec::new(),
+                },
+                AuthorKind::Maintainer,
+                Some(user.id),
+            )
+        }
+        Caller::Reporter(token) => {
+            let view = by_tracking_token(state, token).await?;
+            if view.report.id != id {
+                return Err(ServiceError::NotFound("report"));
+            }
+            if visibility == Visibility::Internal {
+                return Err(ServiceError::field(
+                    "visibility",
+                    "a reporter's messages are always visible to the reporter",
+                ));
+            }
+            (view, AuthorKind::Reporter, None)
+        }
+    };
+    let email = match (
+        author_kind,
+        visibility,
+        view.report.reporter_email.as_deref(),
+    ) {
+        (AuthorKind::Maintainer, Visibility::Reporter, Some(to)) => Some(mail::new_message(
+            state,
+            &view.project,
+            &view.report,
+            to,
+            &body,
+        )),
+        _ => None,
+    };
+    let queued = email.is_some();
+    let message = state
+        .store
+        .add_message(
+            &NewMessage {
+                id: uuid::Uuid::now_v7(),
+                report: id,
+                author_kind,
+                author,
+                visibility,
+                body,
+                created_at: now,
+            },
+            email,
+        )
+        .await?;
+    if queued {
+        state.outbox_notify.notify_one();
+    }
+    tracing::info!(report = %id, visibility = visibility.as_str(), "message added");
+    Ok(message)
+}

@@ -212,3 +212,116 @@ async fn life(backend: Backend) {
     // 4 reports created, 5 + 1 + 1 + 1 transitions.
     assert!(out.starts_with("audit log intact: 12 events"), "{out}");
 }
+
+#[tokio::test]
+async fn the_reporter_never_sees_internal_messages() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let base = server.url.as_str();
+    let http = client();
+    let maintainer = api_token(&db);
+    let submitted: serde_json::Value = http
+        .post(format!("{base}/api/v1/projects/demo/reports"))
+        .json(&sample_report("Thread"))
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let (id, reporter) = (
+        submitted["id"].as_str().expect("id"),
+        submitted["token"].as_str().expect("token"),
+    );
+    let post = |token: &str, body: serde_json::Value| {
+        http.post(format!("{base}/api/v1/reports/{id}/messages"))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let res = post(&maintainer, serde_json::json!({ "body": "INTERNAL: looks real, do not tell yet", "visibility": "internal" })).await.expect("post");
+    assert_eq!(res.status(), 201);
+    let res = post(
+        &maintainer,
+        serde_json::json!({ "body": "Thanks, which config do you use?", "visibility": "reporter" }),
+    )
+    .await
+    .expect("post");
+    assert_eq!(res.status(), 201);
+    let res = post(
+        reporter,
+        serde_json::json!({ "body": "The default one.", "visibility": "internal" }),
+    )
+    .await
+    .expect("post");
+    assert_eq!(res.status(), 422, "a reporter cannot write internal notes");
+    let res = post(
+        reporter,
+        serde_json::json!({ "body": "The default one.", "visibility": "reporter" }),
+    )
+    .await
+    .expect("post");
+    assert_eq!(res.status(), 201);
+    let res = post(
+        &maintainer,
+        serde_json::json!({ "body": "x", "visibility": "everyone" }),
+    )
+    .await
+    .expect("post");
+    assert_eq!(res.status(), 422);
+
+    let as_reporter: serde_json::Value = http
+        .get(format!("{base}/api/v1/reports/{id}"))
+        .bearer_auth(reporter)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let bodies: Vec<&str> = as_reporter["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["body"].as_str())
+        .collect();
+    assert_eq!(
+        bodies,
+        ["Thanks, which config do you use?", "The default one."]
+    );
+    let page = http
+        .get(format!("{base}/track/{reporter}"))
+        .send()
+        .await
+        .expect("track")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        !page.contains("INTERNAL"),
+        "the tracking page hides internal notes"
+    );
+    assert!(page.contains("Thanks, which config do you use?"));
+
+    let as_maintainer: serde_json::Value = http
+        .get(format!("{base}/api/v1/reports/{id}"))
+        .bearer_auth(&maintainer)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        as_maintainer["messages"]
+            .as_array()
+            .expect("messages")
+            .len(),
+        3
+    );
+    let logs = server.logs();
+    assert!(
+        !logs.contains("INTERNAL:") && !logs.contains("default one"),
+        "message bodies stay out of logs"
+    );
+}
