@@ -116,6 +116,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Stores a report with its number, tracking token hash, idempotency record and
     /// acknowledgement e-mail in one transaction.
     async fn insert_report(&self, new: InsertReport<'_>) -> Result<InsertOutcome>;
+    /// Forgets idempotency records made before `before` (their stored responses hold live
+    /// tracking tokens); returns how many went.
+    async fn purge_idempotency(&self, before: Timestamp) -> Result<u64>;
     async fn report_by_id(&self, id: ReportId) -> Result<Option<Report>>;
     async fn report_by_tracking_hash(&self, token_hash: &str) -> Result<Option<Report>>;
     async fn list_reports(&self, project: ProjectId) -> Result<Vec<Report>>;

@@ -918,6 +918,17 @@ impl Store for SqlStore {
         Ok(InsertOutcome::Created { number })
     }
 
+    async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {
+        let (_gate, mut tx) = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(micros(before))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
     async fn report_by_id(&self, id: ReportId) -> Result<Option<Report>> {
         sqlx::query(select_reports!("WHERE id = $1"))
             .bind(id.to_string())

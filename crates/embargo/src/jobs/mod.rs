@@ -13,6 +13,10 @@ use tokio::sync::watch;
 const LEASE: SignedDuration = SignedDuration::from_secs(120);
 /// How often the worker looks for due jobs when nothing woke it.
 const POLL: Duration = Duration::from_secs(5);
+/// How long a submission's idempotency record (with its tracking token) is kept.
+pub const IDEMPOTENCY_RETENTION: SignedDuration = SignedDuration::from_hours(24);
+/// How often expired idempotency records are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
 
 /// The delay before retry `attempt` (1-based): 30 s, 1 min, 2 min, … capped at 1 h.
 pub fn backoff(attempt: i64) -> SignedDuration {
@@ -28,9 +32,14 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
     if mailer.is_none() {
         tracing::warn!("no SMTP server configured: e-mail stays queued in the outbox");
     }
+    let mut last_purge: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             return;
+        }
+        if last_purge.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
+            last_purge = Some(std::time::Instant::now());
+            purge(&state).await;
         }
         // Drain everything that is due, then sleep until woken or the poll interval passes.
         loop {
@@ -56,6 +65,18 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             () = tokio::time::sleep(POLL) => {}
             _ = stop.changed() => {}
         }
+    }
+}
+
+/// Drops idempotency records older than [`IDEMPOTENCY_RETENTION`].
+async fn purge(state: &AppState) {
+    let Ok(before) = state.now().checked_sub(IDEMPOTENCY_RETENTION) else {
+        return;
+    };
+    match state.store.purge_idempotency(before).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(records = n, "expired idempotency records purged"),
+        Err(e) => tracing::error!(error = %e, "cannot purge idempotency records"),
     }
 }
 
