@@ -345,16 +345,15 @@ fn transition_error(e: domain::workflow::TransitionError) -> ServiceError {
     }
 }
 
-/// Moves a report along its workflow (`domain::workflow`), sends the reporter the project's
-/// reply for it, and records the change in the audit log, all or nothing.
-pub async fn transition(
+/// The report the caller acts on and the caller's role for it. Anyone without a role on
+/// the report's project, and any reporter token of another report, gets "not found".
+async fn acting_on(
     state: &AppState,
     caller: Caller<'_>,
     id: ReportId,
-    request: domain::workflow::TransitionRequest,
-) -> Result<Report> {
-    use domain::{account::Role, audit, workflow};
-    let (view, actor, actor_id) = match caller {
+) -> Result<(ReportView, domain::account::Role)> {
+    use domain::account::Role;
+    match caller {
         Caller::User(user) => {
             let report = state
                 .store
@@ -369,23 +368,38 @@ pub async fn transition(
             let role = state.store.member_role(project.id, user.id).await?;
             let actor = Role::resolve(user.is_admin, role, false, false)
                 .ok_or(ServiceError::NotFound("report"))?;
-            (
+            Ok((
                 ReportView {
                     project,
                     report,
                     messages: Vec::new(),
                 },
                 actor,
-                audit::user_actor(user.id),
-            )
+            ))
         }
         Caller::Reporter(token) => {
             let view = by_tracking_token(state, token).await?;
             if view.report.id != id {
                 return Err(ServiceError::NotFound("report"));
             }
-            (view, Role::Reporter, audit::reporter_actor(id))
+            Ok((view, Role::Reporter))
         }
+    }
+}
+
+/// Moves a report along its workflow (`domain::workflow`), sends the reporter the project's
+/// reply for it, and records the change in the audit log, all or nothing.
+pub async fn transition(
+    state: &AppState,
+    caller: Caller<'_>,
+    id: ReportId,
+    request: domain::workflow::TransitionRequest,
+) -> Result<Report> {
+    use domain::{audit, workflow};
+    let (view, actor) = acting_on(state, caller, id).await?;
+    let actor_id = match caller {
+        Caller::User(user) => audit::user_actor(user.id),
+        Caller::Reporter(_) => audit::reporter_actor(id),
     };
     let (project, report) = (&view.project, &view.report);
     let t = workflow::check_transition(report.state, &request, actor, &project.policy)
@@ -512,52 +526,24 @@ pub async fn post_message(
     use domain::account::{Permission as P, Role};
     let body = check_message(body)?;
     let now = state.now();
-    let (view, author_kind, author) = match caller {
-        Caller::User(user) => {
-            let report = state
-                .store
-                .report_by_id(id)
-                .await?
-                .ok_or(ServiceError::NotFound("report"))?;
-            let project = state
-                .store
-                .project_by_id(report.project_id)
-                .await?
-                .ok_or(ServiceError::NotFound("report"))?;
-            let role = state.store.member_role(project.id, user.id).await?;
-            let actor = Role::resolve(user.is_admin, role, false, false)
-                .ok_or(ServiceError::NotFound("report"))?;
-            let needed = match visibility {
-                Visibility::Internal => P::CommentInternal,
-                Visibility::Reporter => P::Comment,
-            };
-            if !actor.allows(needed) {
-                return Err(ServiceError::Forbidden);
-            }
-            (
-                ReportView {
-                    project,
-                    report,
-                    messages: Vec::new(),
-                },
-                AuthorKind::Maintainer,
-                Some(user.id),
-            )
-        }
-        Caller::Reporter(token) => {
-            let view = by_tracking_token(state, token).await?;
-            if view.report.id != id {
-                return Err(ServiceError::NotFound("report"));
-            }
-            if visibility == Visibility::Internal {
-                return Err(ServiceError::field(
-                    "visibility",
-                    "a reporter's messages are always visible to the reporter",
-                ));
-            }
-            (view, AuthorKind::Reporter, None)
-        }
+    let (view, role) = acting_on(state, caller, id).await?;
+    let (author_kind, author) = match caller {
+        Caller::User(user) => (AuthorKind::Maintainer, Some(user.id)),
+        Caller::Reporter(_) => (AuthorKind::Reporter, None),
     };
+    if role == Role::Reporter && visibility == Visibility::Internal {
+        return Err(ServiceError::field(
+            "visibility",
+            "a reporter's messages are always visible to the reporter",
+        ));
+    }
+    let needed = match visibility {
+        Visibility::Internal => P::CommentInternal,
+        Visibility::Reporter => P::Comment,
+    };
+    if !role.allows(needed) {
+        return Err(ServiceError::Forbidden);
+    }
     let email = match (
         author_kind,
         visibility,
