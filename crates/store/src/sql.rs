@@ -1016,47 +1016,25 @@ impl Store for SqlStore {
         message: Option<NewMessage>,
         email: Option<NewEmail>,
     ) -> Result<Report> {
-        let (_gate, mut tx) = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE reports SET state = 'acknowledged', acknowledged_at = $1, updated_at = $1 \
-             WHERE id = $2 AND state = 'received'",
-        )
-        .bind(micros(now))
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let row = sqlx::query(select_reports!("WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let report = report_from_row(&row)?;
-        if updated != 1 {
-            return Err(StoreError::Conflict(format!(
-                "report is {}, not received",
-                report.state.as_str()
-            )));
-        }
-        if let Some(m) = &message {
-            insert_message(&mut tx, m).await?;
-        }
-        if let Some(e) = &email {
-            insert_email(&mut tx, e).await?;
-        }
-        append_audit_tx(
-            &mut tx,
-            NewAuditEvent {
-                at: now,
-                actor: by.map_or_else(|| domain::audit::SYSTEM_ACTOR.to_owned(), domain::audit::user_actor),
-                action: "report.transition".into(),
-                subject: domain::audit::report_subject(id),
-                data: serde_json::json!({ "from": "received", "to": "acknowledged", "message": message.is_some() }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(report)
+        let change = StateChange {
+            from: State::Received,
+            to: State::Acknowledged,
+            resolution: None,
+            first_response: true,
+            at: now,
+        };
+        let audit = NewAuditEvent {
+            at: now,
+            actor: by.map_or_else(
+                || domain::audit::SYSTEM_ACTOR.to_owned(),
+                domain::audit::user_actor,
+            ),
+            action: "report.transition".into(),
+            subject: domain::audit::report_subject(id),
+            data: serde_json::json!({ "from": "received", "to": "acknowledged", "message": message.is_some() }),
+        };
+        self.transition_report(id, &change, message, email, audit)
+            .await
     }
 
     async fn add_message(&self, message: &NewMessage, email: Option<NewEmail>) -> Result<Message> {
