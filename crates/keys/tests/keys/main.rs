@@ -6,6 +6,9 @@
 
 mod support;
 
+mod decrypt;
+mod encrypt;
 mod lifecycle;
 mod public;
+mod signatures;
 mod wkd;

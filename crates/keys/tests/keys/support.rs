@@ -1,6 +1,7 @@
 //! Test helpers: fixed times, deterministic randomness, and a throw-away GnuPG home.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use keys::{ProjectKey, SeededRng};
@@ -51,6 +52,10 @@ impl Gpg {
         std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o700);
         std::fs::set_permissions(home.path(), perms).unwrap();
         Gpg { home }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
     }
 
     /// Runs gpg in batch mode with `stdin`, returning the whole output.
