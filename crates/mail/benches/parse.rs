@@ -1,0 +1,2 @@
+//! Parse throughput.
+fn main() {}
