@@ -287,13 +287,17 @@ fn is_automated(address: &str) -> bool {
         return address.eq_ignore_ascii_case("mailer-daemon");
     };
     let local = local.to_ascii_lowercase();
-    AUTOMATED_LOCAL_PARTS.contains(&local.as_str())
+    // VERP and sub-addresses: list-bounces+user=example.org@…
+    let local = local
+        .split_once('+')
+        .map_or(local.as_str(), |(base, _)| base);
+    AUTOMATED_LOCAL_PARTS.contains(&local)
         || local.starts_with("owner-")
         || local.ends_with("-request")
         || local.ends_with("-bounces")
         || local.ends_with("-owner")
         || local.starts_with("bounce-")
-        || local.starts_with("bounces+")
+        || local == "bounces"
 }
 
 /// A header value with RFC 5322 comments (`(…)`, nested) removed.

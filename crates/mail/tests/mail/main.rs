@@ -1,13 +1,15 @@
 //! Integration tests of the mail crate: real-world-shaped messages in `tests/data`, the
-//! limits, the HTML converter, attachment triage, OpenPGP detection, and properties (no
-//! input panics).
+//! limits, the HTML converter, attachment triage, OpenPGP detection, RFC 3834 decisions,
+//! threading keys, and properties (no input panics).
 
 mod attachments;
+mod autoreply;
 mod html;
 mod limits;
 mod messages;
 mod pgp;
 mod properties;
+mod threading;
 
 use std::path::PathBuf;
 
