@@ -1,9 +1,10 @@
 //! Integration tests of the mail crate: real-world-shaped messages in `tests/data`, the
 //! limits, the HTML converter, attachment triage, OpenPGP detection, RFC 3834 decisions,
-//! threading keys, and properties (no input panics).
+//! threading keys, filter rules, and properties (no input panics).
 
 mod attachments;
 mod autoreply;
+mod filters;
 mod html;
 mod limits;
 mod messages;
