@@ -301,12 +301,20 @@ fn checked_value(name: &str, value: &str) -> Result<String, HeaderError> {
     Ok(value.replace('\t', " ").trim().to_owned())
 }
 
+/// How far back from the limit a long subject may be cut at a space instead of mid-word.
+const WORD_CUT_WINDOW: usize = 30;
+
 fn clean_subject(text: &str) -> String {
     let line = one_line(text);
-    match line.char_indices().nth(MAX_SUBJECT_CHARS) {
-        Some((at, _)) => format!("{}…", line[..at].trim_end()),
-        None => line,
-    }
+    let Some((at, _)) = line.char_indices().nth(MAX_SUBJECT_CHARS) else {
+        return line;
+    };
+    let head = &line[..at];
+    let cut = match head.rfind(' ') {
+        Some(space) if head[space..].chars().count() <= WORD_CUT_WINDOW => &head[..space],
+        _ => head,
+    };
+    format!("{}…", cut.trim_end())
 }
 
 /// Keeps the first identifier (the thread's root) and the latest ones.
@@ -455,9 +463,9 @@ fn quoted(name: &str) -> String {
     }
 }
 
-/// Most UTF-8 bytes in one encoded word: 45 bytes make 60 base64 characters, 72 with the
-/// `=?UTF-8?B?…?=` frame, within RFC 2047's 75.
-const ENCODED_WORD_BYTES: usize = 45;
+/// Most UTF-8 bytes in one encoded word: 39 bytes make 52 base64 characters, 64 with the
+/// `=?UTF-8?B?…?=` frame, so that even `Subject: ` and one word stay within RFC 2047's 76.
+const ENCODED_WORD_BYTES: usize = 39;
 
 /// `text` as RFC 2047 `B` encoded words, split on character boundaries.
 fn encoded_words(text: &str) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Integration tests of the mail crate: real-world-shaped messages in `tests/data`, the
 //! limits, the HTML converter, attachment triage, OpenPGP detection, RFC 3834 decisions,
-//! threading keys, filter rules, and properties (no input panics).
+//! threading keys, filter rules, reply headers
+//! and refusal texts, and properties (no input panics).
 
 mod attachments;
 mod autoreply;
@@ -8,6 +9,7 @@ mod filters;
 mod html;
 mod limits;
 mod messages;
+mod outgoing;
 mod pgp;
 mod properties;
 mod threading;
