@@ -18,8 +18,8 @@ use pgp::packet::{
     SubpacketData, UserId,
 };
 use pgp::types::{
-    CompressionAlgorithm, EncryptionKey, KeyDetails, KeyVersion, Password, S2kParams, SignedUser,
-    SigningKey, Tag, Timestamp as PgpTime,
+    CompressionAlgorithm, EncryptionKey, KeyDetails, KeyVersion, Password, S2kParams, SecretParams,
+    SignedUser, SigningKey, StringToKey, Tag, Timestamp as PgpTime,
 };
 
 use crate::KeyError;
@@ -201,9 +201,12 @@ impl ProjectKey {
     /// a back-signature) and has an encryption-capable subkey, is not revoked, and uses only
     /// Ed25519/Ed448/ECDSA/ECDH/X25519/X448: RSA, DSA and ElGamal secret keys are refused
     /// because their implementations are not constant-time. Errors name what is missing.
+    ///
+    /// A key whose primary secret part is kept offline (`gpg --export-secret-subkeys`) is
+    /// accepted when a signing subkey and an encryption subkey are present: it signs with the
+    /// subkey. The stubs are kept as they are when stored and exported again.
     pub fn import(armored: &str, passphrase: Option<&str>) -> Result<ProjectKey, KeyError> {
-        let key = read_secret(armored)?;
-        let mut key = key;
+        let mut key = read_secret(armored)?;
         let pw = passphrase.map(Password::from);
         unlock(&mut key, pw.as_ref())?;
         ProjectKey::from_unlocked(key)
@@ -252,31 +255,46 @@ impl ProjectKey {
                 reason: reason.clone(),
             });
         }
-        let sign_with = if eval.primary.signs {
-            SignWith::Primary
-        } else if let Some(i) = eval
-            .subkeys
+        // Parts exported as GnuPG stubs (offline primary key, smartcard) cannot be used.
+        let primary_here = !is_stub(key.primary_key.secret_params());
+        let sub_here: Vec<bool> = key
+            .secret_subkeys
             .iter()
-            .position(|c| c.signs && c.revoked.is_none())
+            .map(|s| !is_stub(s.key.secret_params()))
+            .collect();
+        let here = |i: usize| sub_here.get(i).copied().unwrap_or(false);
+        let sign_with = if eval.primary.signs && primary_here {
+            SignWith::Primary
+        } else if let Some(i) = (0..eval.subkeys.len())
+            .find(|&i| eval.subkeys[i].signs && eval.subkeys[i].revoked.is_none() && here(i))
         {
             SignWith::Subkey(i)
         } else {
+            let detail = if eval.primary.signs || eval.subkeys.iter().any(|c| c.signs) {
+                "the secret part of its signing key is not in this export (offline primary key \
+                 or smartcard?)"
+            } else {
+                "the primary key lacks the sign flag and no subkey is bound for signing"
+            };
             return Err(KeyError::NoSigningKey {
                 fingerprint,
-                detail: "the primary key lacks the sign flag and no subkey is bound for signing"
-                    .into(),
+                detail: detail.into(),
             });
         };
-        if !eval
-            .subkeys
-            .iter()
-            .any(|c| c.encrypts && c.bound && c.revoked.is_none())
-        {
+        let encrypts = |i: usize| {
+            let c = &eval.subkeys[i];
+            c.encrypts && c.bound && c.revoked.is_none()
+        };
+        if !(0..eval.subkeys.len()).any(|i| encrypts(i) && here(i)) {
+            let detail = if (0..eval.subkeys.len()).any(encrypts) {
+                "the secret part of its encryption subkey is not in this export (smartcard?)"
+            } else {
+                "no secret subkey is bound with the encrypt flag (add one with \
+                 `gpg --quick-add-key FINGERPRINT cv25519 encr`)"
+            };
             return Err(KeyError::NoEncryptionKey {
                 fingerprint,
-                detail: "no secret subkey is bound with the encrypt flag (add one with \
-                         `gpg --quick-add-key FINGERPRINT cv25519 encr`)"
-                    .into(),
+                detail: detail.into(),
             });
         }
         let public = PublicKey {
@@ -305,13 +323,17 @@ impl ProjectKey {
         let mut rng = Rng(entropy);
         let pw = Password::from(passphrase);
         let mut key = self.key.clone();
-        let s2k = S2kParams::new_default(&mut rng, key.primary_key.version());
-        key.primary_key
-            .set_password_with_s2k(&pw, s2k)
-            .map_err(op)?;
+        if !is_stub(key.primary_key.secret_params()) {
+            let s2k = S2kParams::new_default(&mut rng, key.primary_key.version());
+            key.primary_key
+                .set_password_with_s2k(&pw, s2k)
+                .map_err(op)?;
+        }
         for sub in &mut key.secret_subkeys {
-            let s2k = S2kParams::new_default(&mut rng, sub.key.version());
-            sub.key.set_password_with_s2k(&pw, s2k).map_err(op)?;
+            if !is_stub(sub.key.secret_params()) {
+                let s2k = S2kParams::new_default(&mut rng, sub.key.version());
+                sub.key.set_password_with_s2k(&pw, s2k).map_err(op)?;
+            }
         }
         key.to_armored_string(ArmorOptions::default()).map_err(op)
     }
@@ -592,12 +614,32 @@ fn read_secret(armored: &str) -> Result<SignedSecretKey, KeyError> {
 }
 
 /// Removes the passphrase protection of every secret part (in memory).
+/// GnuPG's "stub" for a secret part that is not exported (an offline primary key from
+/// `--export-secret-subkeys`, or a key on a smartcard): S2K specifier 101 ("gnu-dummy").
+fn is_stub(params: &SecretParams) -> bool {
+    let SecretParams::Encrypted(enc) = params else {
+        return false;
+    };
+    match enc.string_to_key_params() {
+        S2kParams::Cfb { s2k, .. }
+        | S2kParams::MalleableCfb { s2k, .. }
+        | S2kParams::Aead { s2k, .. } => matches!(s2k, StringToKey::Private { typ: 101, .. }),
+        _ => false,
+    }
+}
+
+/// Whether a secret part is passphrase-protected (stubs hold no secret and do not count).
+fn locked(params: &SecretParams) -> bool {
+    params.is_encrypted() && !is_stub(params)
+}
+
+/// Removes the passphrase protection of every secret part (in memory); stubs are left alone.
 fn unlock(key: &mut SignedSecretKey, pw: Option<&Password>) -> Result<(), KeyError> {
-    let needs = key.primary_key.secret_params().is_encrypted()
+    let needs = locked(key.primary_key.secret_params())
         || key
             .secret_subkeys
             .iter()
-            .any(|s| s.key.secret_params().is_encrypted());
+            .any(|s| locked(s.key.secret_params()));
     if !needs {
         return Ok(());
     }
@@ -605,14 +647,19 @@ fn unlock(key: &mut SignedSecretKey, pw: Option<&Password>) -> Result<(), KeyErr
         return Err(KeyError::PassphraseRequired);
     };
     let wrong = |e: pgp::errors::Error| KeyError::WrongPassphrase(e.to_string());
-    key.primary_key.remove_password(pw).map_err(wrong)?;
+    if locked(key.primary_key.secret_params()) {
+        key.primary_key.remove_password(pw).map_err(wrong)?;
+    }
     for sub in &mut key.secret_subkeys {
-        sub.key.remove_password(pw).map_err(wrong)?;
+        if locked(sub.key.secret_params()) {
+            sub.key.remove_password(pw).map_err(wrong)?;
+        }
     }
     Ok(())
 }
 
-/// Refuses secret keys whose algorithms have no constant-time implementation here.
+/// Refuses secret keys whose algorithms have no constant-time implementation here (parts
+/// exported as stubs are never used, so their algorithm does not matter).
 fn check_algorithms(key: &SignedSecretKey) -> Result<(), KeyError> {
     let refused = |alg: PublicKeyAlgorithm| {
         matches!(
@@ -627,12 +674,12 @@ fn check_algorithms(key: &SignedSecretKey) -> Result<(), KeyError> {
     };
     let mut bad: Vec<String> = Vec::new();
     let primary = key.primary_key.algorithm();
-    if refused(primary) {
+    if refused(primary) && !is_stub(key.primary_key.secret_params()) {
         bad.push(format!("primary key {primary:?}"));
     }
     for sub in &key.secret_subkeys {
         let alg = sub.key.algorithm();
-        if refused(alg) {
+        if refused(alg) && !is_stub(sub.key.secret_params()) {
             bad.push(format!(
                 "subkey {} {alg:?}",
                 key_id_hex(&sub.key.legacy_key_id())

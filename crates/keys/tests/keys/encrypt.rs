@@ -3,7 +3,7 @@
 
 use keys::{KeyError, PublicKey, pgp_mime_encrypted};
 
-use crate::support::{Gpg, PASSPHRASE, now, project_key, rng};
+use crate::support::{Gpg, PASSPHRASE, now, project_key, rng, stored_project_key};
 
 const REPORTER: &str = "Rita Reporter <rita@example.net>";
 const REPLY: &[u8] =
@@ -57,7 +57,7 @@ fn maintainers_decrypt_the_sent_copy_with_the_project_key() {
     assert_eq!(key.decrypt(sent.as_bytes(), &[]).unwrap().plaintext, REPLY);
     // … and in a maintainer's GnuPG, with the exported protected key.
     let maintainer = Gpg::new();
-    let exported = key.to_protected_armored(PASSPHRASE, &mut rng(8)).unwrap();
+    let exported = stored_project_key();
     maintainer.ok(
         &["--passphrase", PASSPHRASE, "--import"],
         exported.as_bytes(),

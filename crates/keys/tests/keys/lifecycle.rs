@@ -2,7 +2,9 @@
 
 use keys::{KeyError, ProjectKey, SignatureCheck};
 
-use crate::support::{Gpg, PASSPHRASE, PROJECT_UID, created, now, project_key, rng};
+use crate::support::{
+    Gpg, PASSPHRASE, PROJECT_UID, created, now, project_key, rng, stored_project_key,
+};
 
 /// gpg's colon listing of the key with `uid`.
 fn colons(gpg: &Gpg, uid: &str, secret: bool) -> Vec<Vec<String>> {
@@ -106,18 +108,18 @@ fn protected_round_trip() {
 #[test]
 fn protection_errors_are_named() {
     let key = project_key();
-    let stored = key.to_protected_armored(PASSPHRASE, &mut rng(3)).unwrap();
+    let stored = stored_project_key();
 
-    let err = ProjectKey::from_protected_armored(&stored, "wrong passphrase").unwrap_err();
+    let err = ProjectKey::from_protected_armored(stored, "wrong passphrase").unwrap_err();
     assert!(matches!(err, KeyError::WrongPassphrase(_)), "{err}");
     assert!(err.to_string().starts_with("wrong passphrase"), "{err}");
 
-    let err = ProjectKey::import(&stored, None).unwrap_err();
+    let err = ProjectKey::import(stored, None).unwrap_err();
     assert_eq!(err, KeyError::PassphraseRequired);
 
     let err = key.to_protected_armored("", &mut rng(3)).unwrap_err();
     assert_eq!(err, KeyError::EmptyPassphrase);
-    let err = ProjectKey::from_protected_armored(&stored, "").unwrap_err();
+    let err = ProjectKey::from_protected_armored(stored, "").unwrap_err();
     assert_eq!(err, KeyError::EmptyPassphrase);
 }
 
@@ -136,7 +138,7 @@ fn an_unprotected_stored_key_is_refused() {
 #[test]
 fn gpg_imports_the_protected_secret_key_with_its_passphrase() {
     let key = project_key();
-    let stored = key.to_protected_armored(PASSPHRASE, &mut rng(3)).unwrap();
+    let stored = stored_project_key();
     let gpg = Gpg::new();
     gpg.ok(&["--passphrase", PASSPHRASE, "--import"], stored.as_bytes());
     let rows = colons(&gpg, PROJECT_UID, true);
@@ -258,7 +260,7 @@ fn import_errors_name_the_problem() {
         "{err}"
     );
 
-    let stored = key.to_protected_armored(PASSPHRASE, &mut rng(3)).unwrap();
+    let stored = stored_project_key();
     let truncated = &stored[..stored.len() / 2];
     let err = ProjectKey::import(truncated, Some(PASSPHRASE)).unwrap_err();
     assert!(
@@ -305,8 +307,8 @@ fn rsa_secret_keys_are_refused() {
 #[test]
 fn a_project_key_also_signs_security_txt() {
     let key = project_key();
-    let stored = key.to_protected_armored(PASSPHRASE, &mut rng(3)).unwrap();
-    let signer = securitytxt::openpgp::SigningKey::from_armored(&stored).unwrap();
+    let stored = stored_project_key();
+    let signer = securitytxt::openpgp::SigningKey::from_armored(stored).unwrap();
     assert_eq!(signer.fingerprint(), key.fingerprint());
 
     let text = "Contact: mailto:security@octoprint.org\nExpires: 2026-12-31T23:00:00.000Z\n";
@@ -331,4 +333,128 @@ fn a_project_key_also_signs_security_txt() {
     let gpg = Gpg::new();
     gpg.import(&key.public_armored().unwrap());
     gpg.ok(&["--verify"], signed.as_bytes());
+}
+
+#[test]
+fn a_key_with_an_offline_primary_signs_with_its_subkey() {
+    let gpg = Gpg::new();
+    let uid = "Careful Maintainer <careful@example.org>";
+    gpg.ok(
+        &[
+            "--passphrase",
+            "pw",
+            "--quick-gen-key",
+            uid,
+            "ed25519",
+            "cert",
+            "never",
+        ],
+        b"",
+    );
+    let fpr = gpg.fingerprint(uid);
+    for (algo, usage) in [("ed25519", "sign"), ("cv25519", "encr")] {
+        gpg.ok(
+            &[
+                "--passphrase",
+                "pw",
+                "--quick-add-key",
+                &fpr,
+                algo,
+                usage,
+                "never",
+            ],
+            b"",
+        );
+    }
+    let exported = String::from_utf8(gpg.ok(
+        &[
+            "--passphrase",
+            "pw",
+            "--armor",
+            "--export-secret-subkeys",
+            &fpr,
+        ],
+        b"",
+    ))
+    .unwrap();
+    let key = ProjectKey::import(&exported, Some("pw")).unwrap();
+    assert_eq!(key.fingerprint(), fpr);
+
+    // Signatures come from the signing subkey and name the primary fingerprint when checked.
+    // (The key was made just now by gpg; sign a minute after.)
+    let at = key.public_key().created() + jiff::SignedDuration::from_secs(60);
+    let sig = key.sign_detached(b"offline primary", at).unwrap();
+    assert_eq!(
+        keys::verify_detached(
+            b"offline primary",
+            sig.as_bytes(),
+            &[key.public_key().clone()]
+        ),
+        SignatureCheck::Verified {
+            fingerprint: fpr.clone()
+        }
+    );
+    let other = Gpg::new();
+    other.import(&key.public_armored().unwrap());
+    let sig_path = other.path("s.asc");
+    std::fs::write(&sig_path, &sig).unwrap();
+    other.ok(
+        &["--verify", sig_path.to_str().unwrap(), "-"],
+        b"offline primary",
+    );
+
+    // Stored and exported again, the stub stays a stub: gpg imports the key.
+    let stored = key.to_protected_armored(PASSPHRASE, &mut rng(3)).unwrap();
+    let back = ProjectKey::from_protected_armored(&stored, PASSPHRASE).unwrap();
+    assert_eq!(back.fingerprint(), fpr);
+    let fresh = Gpg::new();
+    fresh.ok(&["--passphrase", PASSPHRASE, "--import"], stored.as_bytes());
+    let rows = colons(&fresh, &fpr, true);
+    let sec = rows.iter().find(|r| r[0] == "sec").unwrap();
+    assert_eq!(
+        sec[14], "#",
+        "primary secret still absent (a stub): {sec:?}"
+    );
+
+    // A primary that signs, kept offline, with no signing subkey: the export cannot sign.
+    let gpg3 = Gpg::new();
+    gpg3.ok(
+        &[
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            uid,
+            "ed25519",
+            "sign",
+            "never",
+        ],
+        b"",
+    );
+    let fpr3 = gpg3.fingerprint(uid);
+    gpg3.ok(
+        &[
+            "--passphrase",
+            "",
+            "--quick-add-key",
+            &fpr3,
+            "cv25519",
+            "encr",
+            "never",
+        ],
+        b"",
+    );
+    let subkeys_only = String::from_utf8(gpg3.ok(
+        &[
+            "--passphrase",
+            "",
+            "--armor",
+            "--export-secret-subkeys",
+            &fpr3,
+        ],
+        b"",
+    ))
+    .unwrap();
+    let err = ProjectKey::import(&subkeys_only, None).unwrap_err();
+    assert!(matches!(err, KeyError::NoSigningKey { .. }), "{err}");
+    assert!(err.to_string().contains("not in this export"), "{err}");
 }

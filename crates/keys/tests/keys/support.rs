@@ -28,6 +28,16 @@ pub fn project_key() -> ProjectKey {
     ProjectKey::generate(PROJECT_UID, created(), &mut rng(1)).unwrap()
 }
 
+/// `project_key()` protected with `PASSPHRASE`, made once (the S2K is slow in debug builds).
+pub fn stored_project_key() -> &'static str {
+    static STORED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STORED.get_or_init(|| {
+        project_key()
+            .to_protected_armored(PASSPHRASE, &mut rng(3))
+            .unwrap()
+    })
+}
+
 /// A GnuPG home of its own, removed (and its agent stopped) at drop.
 pub struct Gpg {
     home: tempfile::TempDir,
@@ -51,6 +61,8 @@ impl Gpg {
         let mut perms = std::fs::metadata(home.path()).unwrap().permissions();
         std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o700);
         std::fs::set_permissions(home.path(), perms).unwrap();
+        // The agent otherwise calibrates its key protection to take seconds per operation.
+        std::fs::write(home.path().join("gpg-agent.conf"), "s2k-count 65536\n").unwrap();
         Gpg { home }
     }
 
