@@ -19,7 +19,7 @@
 //! - **Reply**: [`ProjectKey::encrypt_to`] encrypts to the reporter's key and to the project
 //!   key (so maintainers can read what was sent), optionally signed;
 //!   [`pgp_mime_encrypted`] frames it as `multipart/encrypted`. [`ProjectKey::sign_detached`]
-//!   and [`ProjectKey::sign_cleartext`] sign.
+//!   (framed by [`pgp_mime_signed`]) and [`ProjectKey::sign_cleartext`] sign.
 //!
 //! Fingerprints and key IDs are upper-case hex without spaces, as `gpg --with-colons` prints
 //! them.
@@ -34,6 +34,13 @@
 //! constant-time in the pure-Rust implementations). A reporter's RSA *public* key is accepted:
 //! encrypting to it and verifying its signatures are public-key operations. ElGamal
 //! encryption subkeys cannot be encrypted to (rPGP lacks it) and are reported as such.
+//!
+//! # Serving (for the HTTP layer)
+//! - `/p/{slug}/pgp-key.asc`: [`ProjectKey::public_armored`], `application/pgp-keys`.
+//! - WKD key: [`ProjectKey::wkd_key`] for the address whose [`wkd_hash`] matches the path,
+//!   `application/octet-stream`; policy file [`wkd::WKD_POLICY`]. Serve both with
+//!   `Access-Control-Allow-Origin: *` (as the draft recommends) so web mail clients can
+//!   fetch them.
 //!
 //! Built on rPGP (`pgp` 0.21), like `securitytxt::openpgp`; a generated project key also signs
 //! security.txt through `securitytxt::openpgp::SigningKey`.
@@ -63,7 +70,7 @@ pub mod wkd;
 pub use entropy::{Entropy, SeededRng};
 pub use error::KeyError;
 pub use message::{Decrypted, MAX_MESSAGE_BYTES, MAX_PLAINTEXT_BYTES};
-pub use mime::{PgpMime, pgp_mime_encrypted};
+pub use mime::{PgpMime, pgp_mime_encrypted, pgp_mime_signed};
 pub use project::ProjectKey;
 pub use public::{KeyStatus, MAX_KEY_BYTES, PublicKey};
 pub use verify::{

@@ -173,3 +173,42 @@ fn a_signature_by_a_revoked_key_is_bad() {
         other => panic!("expected Bad, got {other:?}"),
     }
 }
+
+#[test]
+fn multipart_signed_framing_keeps_the_signed_part_intact() {
+    let key = project_key();
+    let part = std::str::from_utf8(MIME_PART)
+        .unwrap()
+        .trim_end_matches("\r\n");
+    let sig = key.sign_detached(part.as_bytes(), now()).unwrap();
+    let mime = keys::pgp_mime_signed(part, &sig, "sig-boundary").unwrap();
+    assert_eq!(
+        mime.content_type,
+        "multipart/signed; micalg=pgp-sha512; protocol=\"application/pgp-signature\"; boundary=\"sig-boundary\""
+    );
+    // What a receiving client extracts: between the first delimiter line and the CRLF
+    // before the next one (RFC 3156 §5).
+    let body = &mime.body;
+    let start = body.find("--sig-boundary\r\n").unwrap() + "--sig-boundary\r\n".len();
+    let end = body[start..].find("\r\n--sig-boundary\r\n").unwrap() + start;
+    let signed = &body[start..end];
+    assert_eq!(signed, part);
+    let rest = &body[end + "\r\n--sig-boundary\r\n".len()..];
+    assert!(rest.starts_with("Content-Type: application/pgp-signature"));
+    let (_, signature) = rest.split_once("\r\n\r\n").unwrap();
+    assert!(body.ends_with("--sig-boundary--\r\n"));
+
+    let known = [key.public_key().clone()];
+    assert!(verify_detached(signed.as_bytes(), signature.as_bytes(), &known).is_verified());
+    let gpg = Gpg::new();
+    gpg.import(&key.public_armored().unwrap());
+    let sig_path = gpg.path("extracted.sig");
+    std::fs::write(&sig_path, signature).unwrap();
+    let (ok, status) = gpg_verify(&gpg, &[sig_path.to_str().unwrap(), "-"], signed.as_bytes());
+    assert!(ok, "{status}");
+
+    assert!(matches!(
+        keys::pgp_mime_signed(part, &sig, "").unwrap_err(),
+        keys::KeyError::BadBoundary(_)
+    ));
+}
