@@ -228,10 +228,8 @@ fn attributes(rest: &str, mut j: usize) -> (Vec<(String, String)>, usize) {
                 }
             }
         }
-        if name.is_empty() {
-            // A stray character such as `=`: step over it.
-            j += 1;
-        } else {
+        // A stray `=` gives an empty name; its value has been stepped over above.
+        if !name.is_empty() {
             found.push((name, value));
         }
     }

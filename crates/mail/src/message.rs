@@ -278,7 +278,8 @@ pub enum Refusal {
     TooComplex {
         /// What was counted.
         what: Complexity,
-        /// How many were found (counting stops just past the limit).
+        /// How many were found (lines are all counted; for the others counting stops
+        /// just past the limit).
         count: usize,
         /// The limit.
         limit: usize,

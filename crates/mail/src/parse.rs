@@ -169,24 +169,23 @@ fn looks_like_entity(bytes: &[u8]) -> bool {
     false
 }
 
-/// Counts what makes the MIME parser expensive, stopping just past a limit.
+/// Counts what makes the MIME parser expensive — lines, `boundary=` declarations and
+/// embedded messages (`message/rfc822`, `message/global`, `multipart/digest`), in any case
+/// — stopping just past a limit. Looks only around `=` and `/`, found with memchr.
 fn scan_structure(raw: &[u8], limits: &Limits) -> Result<(), Refusal> {
-    let mut lines = 0usize;
+    let lines = memchr::memchr_iter(b'\n', raw).count();
+    if lines > limits.max_lines {
+        return Err(Refusal::TooComplex {
+            what: Complexity::Lines,
+            count: lines,
+            limit: limits.max_lines,
+        });
+    }
     let mut multiparts = 0usize;
     let mut embedded = 0usize;
-    for (i, &b) in raw.iter().enumerate() {
-        match b {
-            b'\n' => {
-                lines += 1;
-                if lines > limits.max_lines {
-                    return Err(Refusal::TooComplex {
-                        what: Complexity::Lines,
-                        count: lines,
-                        limit: limits.max_lines,
-                    });
-                }
-            }
-            b'=' if preceded_by(raw, i, b"boundary") => {
+    for i in memchr::memchr2_iter(b'=', b'/', raw) {
+        if raw[i] == b'=' {
+            if preceded_by(raw, i, b"boundary") {
                 multiparts += 1;
                 if multiparts > limits.max_multiparts {
                     return Err(Refusal::TooComplex {
@@ -196,20 +195,18 @@ fn scan_structure(raw: &[u8], limits: &Limits) -> Result<(), Refusal> {
                     });
                 }
             }
-            b'/' if (preceded_by(raw, i, b"message")
-                && (followed_by(raw, i, b"rfc822") || followed_by(raw, i, b"global")))
-                || (preceded_by(raw, i, b"multipart") && followed_by(raw, i, b"digest")) =>
-            {
-                embedded += 1;
-                if embedded > limits.max_embedded_messages {
-                    return Err(Refusal::TooComplex {
-                        what: Complexity::EmbeddedMessages,
-                        count: embedded,
-                        limit: limits.max_embedded_messages,
-                    });
-                }
+        } else if (preceded_by(raw, i, b"message")
+            && (followed_by(raw, i, b"rfc822") || followed_by(raw, i, b"global")))
+            || (preceded_by(raw, i, b"multipart") && followed_by(raw, i, b"digest"))
+        {
+            embedded += 1;
+            if embedded > limits.max_embedded_messages {
+                return Err(Refusal::TooComplex {
+                    what: Complexity::EmbeddedMessages,
+                    count: embedded,
+                    limit: limits.max_embedded_messages,
+                });
             }
-            _ => {}
         }
     }
     Ok(())
@@ -354,6 +351,9 @@ fn fill_headers(message: &Message<'_>, parsed: &mut Parsed) {
 /// A raw header value unfolded (line breaks removed), trimmed, lossy UTF-8.
 fn unfold(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
+    if !text.contains(['\r', '\n']) {
+        return text.trim().to_owned();
+    }
     let unfolded: String = text.chars().filter(|&c| c != '\r' && c != '\n').collect();
     unfolded.trim().to_owned()
 }
@@ -973,20 +973,31 @@ impl<'l> Walker<'l> {
 
 /// Line ends made `\n`; control characters other than tab and line end removed.
 fn clean_text(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() != Some(&'\n') {
-                    out.push('\n');
-                }
-            }
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // C0 controls and DEL are single bytes; C1 controls (U+0080–U+009F) are C2 80–9F.
+        let control_len = match b {
+            b'\n' | b'\t' => 0,
+            0..=0x1F | 0x7F => 1,
+            0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => 2,
+            _ => 0,
+        };
+        if control_len == 0 {
+            i += 1;
+            continue;
         }
+        out.push_str(&text[run_start..i]);
+        if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            out.push('\n');
+        }
+        i += control_len;
+        run_start = i;
     }
+    out.push_str(&text[run_start..]);
     out
 }
 

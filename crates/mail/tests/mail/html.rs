@@ -71,4 +71,10 @@ fn broken_markup_degrades_to_text() {
     assert_eq!(html_to_text("<p class=\"unterminated>text"), "");
     assert_eq!(html_to_text("<<b>>bold<</b>>"), "<>bold<>");
     assert_eq!(html_to_text("<![CDATA[raw <b>]]> done"), "raw <b> done");
+    // Found by the fuzzer: a value without a name, followed by a multi-byte character.
+    assert_eq!(html_to_text("<p =\"a\"€>text"), "text");
+    assert_eq!(
+        html_to_text("<a href=x =\"é\"é=\"\" title='t'>link</a>"),
+        "link"
+    );
 }

@@ -372,3 +372,11 @@ Message-ID: <has space@example.net>\nReferences: <a@x> <a@x> <b@x>\n\nbody\n";
     assert_eq!(p.message_id, None);
     assert_eq!(p.references, vec!["a@x", "b@x"]);
 }
+
+#[test]
+fn body_line_ends_are_unified_and_control_characters_dropped() {
+    let raw = "From: a@example.net\nContent-Type: text/plain; charset=utf-8\n\n\
+               a\rb\r\nc\u{85}d\0e\x7ff\tg\u{1b}[0m\n";
+    let p = mail::parse(raw.as_bytes(), &mail::Limits::default());
+    assert_eq!(p.body.text, "a\nb\ncdef\tg[0m");
+}

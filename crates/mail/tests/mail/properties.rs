@@ -106,3 +106,17 @@ proptest! {
         let _ = mail::html_to_text(&html);
     }
 }
+
+#[test]
+fn a_mail_parser_debug_assertion_is_contained() {
+    // Found by the fuzzer: on this input mail-parser 0.11 reaches a `debug_assert!(false)`.
+    // Release builds skip it; in debug builds (like these tests) `parse` catches the panic
+    // and reads the header block only.
+    let raw = crate::load("fuzz_debug_assert.bin");
+    let p = mail::parse(&raw, &Limits::default());
+    assert_eq!(p.content_type, "multipart/mixed");
+    assert_eq!(
+        p.problems.contains(&mail::Problem::ParserFailed),
+        cfg!(debug_assertions)
+    );
+}
