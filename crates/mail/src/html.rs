@@ -22,6 +22,20 @@ const PARAGRAPHS: [&str; 10] = ["p", "table", "ul", "ol", "h1", "h2", "h3", "h4"
 const SAFE_SCHEMES: [&str; 5] = ["http:", "https:", "mailto:", "ftp:", "ftps:"];
 /// Longest tag name looked at.
 const MAX_TAG_NAME: usize = 16;
+/// Most links open at once (nested `<a>`); deeper ones are ignored.
+const MAX_OPEN_LINKS: usize = 64;
+/// Longest link text compared with its target; longer text always gets the target added.
+const MAX_LINK_TEXT_COMPARED: usize = 1_024;
+
+/// What the converter remembers besides the text.
+#[derive(Default)]
+struct State {
+    /// Open links: target (if safe) and the text length at the opening tag.
+    links: Vec<(Option<String>, usize)>,
+    /// For each of [`SKIPPED`], whether its closing tag is known to be missing from here on,
+    /// so that a thousand unclosed `<head>` tags do not mean a thousand scans.
+    unclosed: [bool; SKIPPED.len()],
+}
 
 /// Converts an HTML document or fragment to plain text (see the module documentation).
 /// Never fails: malformed markup degrades to text.
@@ -29,12 +43,11 @@ pub fn html_to_text(html: &str) -> String {
     let mut out = Builder::default();
     let bytes = html.as_bytes();
     let mut i = 0;
-    // Open links: (target, output length at the opening tag).
-    let mut links: Vec<(Option<String>, usize)> = Vec::new();
+    let mut state = State::default();
     while i < bytes.len() {
         match bytes[i] {
             b'<' => {
-                if let Some(next) = markup(html, i, &mut out, &mut links) {
+                if let Some(next) = markup(html, i, &mut out, &mut state) {
                     i = next;
                 } else {
                     out.text_char('<');
@@ -64,12 +77,7 @@ pub fn html_to_text(html: &str) -> String {
 
 /// Handles the markup starting at `start` (a `<`); returns where text resumes, or `None`
 /// when the `<` is just a character.
-fn markup(
-    html: &str,
-    start: usize,
-    out: &mut Builder,
-    links: &mut Vec<(Option<String>, usize)>,
-) -> Option<usize> {
+fn markup(html: &str, start: usize, out: &mut Builder, state: &mut State) -> Option<usize> {
     let rest = &html[start..];
     if let Some(after) = rest.strip_prefix("<!--") {
         return Some(after.find("-->").map_or(html.len(), |n| start + 4 + n + 3));
@@ -104,18 +112,29 @@ fn markup(
         return Some(after_tag);
     }
     let name = name.as_str();
-    if !closing && SKIPPED.contains(&name) {
+    if !closing && let Some(k) = SKIPPED.iter().position(|s| *s == name) {
         let close = format!("</{name}");
         let tail = &html[after_tag..];
-        return Some(match find_ascii_ci(tail, &close) {
+        let found = if state.unclosed[k] {
+            None
+        } else {
+            find_ascii_ci(tail, &close)
+        };
+        return Some(match found {
             Some(n) => {
                 let end_tag = &tail[n..];
                 after_tag + n + end_tag.find('>').map_or(end_tag.len(), |m| m + 1)
             }
-            // An unclosed <head> is ignored (some mailers never close it); an unclosed
-            // script or style swallows the rest, as in a browser.
-            None if name == "head" => after_tag,
-            None => html.len(),
+            None => {
+                state.unclosed[k] = true;
+                // An unclosed <head> is ignored (some mailers never close it); an unclosed
+                // script or style swallows the rest, as in a browser.
+                if name == "head" {
+                    after_tag
+                } else {
+                    html.len()
+                }
+            }
         });
     }
     match name {
@@ -154,13 +173,19 @@ fn markup(
                     let lower = h.to_ascii_lowercase();
                     SAFE_SCHEMES.iter().any(|s| lower.starts_with(s))
                 });
-            links.push((href, out.text.len()));
+            if state.links.len() < MAX_OPEN_LINKS {
+                state.links.push((href, out.text.len()));
+            }
         }
         "a" => {
-            if let Some((Some(href), at)) = links.pop() {
-                let shown = out.text.get(at..).unwrap_or("").trim().to_owned();
+            if let Some((Some(href), at)) = state.links.pop() {
+                let shown = out.text.get(at..).unwrap_or("");
                 let plain = href.strip_prefix("mailto:").unwrap_or(&href);
-                if shown != href && shown != plain && !shown.contains(plain) {
+                let shows_target = shown.len() <= MAX_LINK_TEXT_COMPARED && {
+                    let shown = shown.trim();
+                    shown == href || shown == plain || shown.contains(plain)
+                };
+                if !shows_target {
                     out.text_str(&format!(" <{href}>"));
                 }
             }

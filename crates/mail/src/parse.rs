@@ -285,7 +285,8 @@ fn fill_headers(message: &Message<'_>, parsed: &mut Parsed) {
                     .value
                     .as_text()
                     .map(one_line)
-                    .or_else(|| Some(one_line(&value_raw)));
+                    .or_else(|| Some(one_line(&value_raw)))
+                    .filter(|s| !s.is_empty());
             }
             HeaderName::MessageId if first => {
                 parsed.message_id = ids(&header.value).into_iter().next();
@@ -531,6 +532,9 @@ struct Walker<'l> {
     content: Content,
     kept: usize,
     unnamed: usize,
+    /// Whether a `multipart/signed` was examined: only the outermost one is, so that
+    /// nested ones cannot each cost a scan of the message.
+    signature_tried: bool,
 }
 
 impl<'l> Walker<'l> {
@@ -541,6 +545,7 @@ impl<'l> Walker<'l> {
             content: Content::default(),
             kept: 0,
             unnamed: 0,
+            signature_tried: false,
         }
     }
 
@@ -610,7 +615,8 @@ impl<'l> Walker<'l> {
                 };
                 match (kind, children) {
                     (Some(kind), [signed, signature, ..]) => {
-                        if self.content.signature.is_none() {
+                        if !self.signature_tried && self.content.signature.is_none() {
+                            self.signature_tried = true;
                             self.signature(message, part, kind, *signature);
                         }
                         self.walk(message, *signed, depth + 1, false);

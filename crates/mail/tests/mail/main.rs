@@ -1,11 +1,12 @@
 //! Integration tests of the mail crate: real-world-shaped messages in `tests/data`, the
 //! limits, the HTML converter, attachment triage, OpenPGP detection, RFC 3834 decisions,
 //! threading keys, filter rules, reply headers
-//! and refusal texts, and properties (no input panics).
+//! and refusal texts, inputs built to be slow, and properties (no input panics).
 
 mod attachments;
 mod autoreply;
 mod filters;
+mod hostile;
 mod html;
 mod limits;
 mod messages;

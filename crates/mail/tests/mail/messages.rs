@@ -238,6 +238,7 @@ fn proof_of_concept_attachments_are_kept_as_text() {
         vec![
             ("poc.py", "text/x-python", 103),
             ("fix.patch", "text/x-diff", 86),
+            ("steps.txt", "text/plain", 99),
             // The path in the offered name is dropped.
             ("server.log", "application/octet-stream", 47),
         ]
@@ -249,6 +250,11 @@ fn proof_of_concept_attachments_are_kept_as_text() {
     );
     assert_eq!(
         p.attachments[2].text,
+        "1. Log in as any user.\n2. Set your display name to {{7*7}}.\n3. Open the profile \
+         page: it shows 49.\n"
+    );
+    assert_eq!(
+        p.attachments[3].text,
         "2025-03-18 10:00:00 ERROR template rendered 49\n"
     );
     assert!(p.refused.is_empty());
