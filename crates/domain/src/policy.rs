@@ -53,6 +53,10 @@ pub struct Policy {
     pub hiring_url: Option<String>,
     #[serde(default)]
     pub csaf_provider_url: Option<String>,
+    /// A security.txt the project also serves from its own website. Embargo re-lints it
+    /// daily and tells the maintainers of new errors and, 30 days ahead, of its `Expires`.
+    #[serde(default)]
+    pub security_txt_url: Option<String>,
     /// Free text shown at the top of the policy page.
     #[serde(default)]
     pub introduction: Option<String>,
@@ -83,6 +87,7 @@ impl Default for Policy {
             acknowledgments_url: None,
             hiring_url: None,
             csaf_provider_url: None,
+            security_txt_url: None,
             introduction: None,
             replies: BTreeMap::new(),
         }
@@ -468,6 +473,12 @@ impl Policy {
             {
                 errors.push(field, m);
             }
+        }
+        // Plain http is allowed here so the watch can report it (RFC 9116 wants https).
+        if let Some(v) = &self.security_txt_url
+            && let Err(m) = check_uri(v, &["https://", "http://"])
+        {
+            errors.push("security_txt_url", m);
         }
         crate::replies::validate_replies(&self.replies, &mut errors);
         errors.into_result(())

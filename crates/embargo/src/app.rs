@@ -103,7 +103,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let address = listener.local_addr()?;
         let public_url = config.public_url(address);
-        let state = AppState::new(Arc::new(store), Arc::new(SystemClock), config, public_url)?;
+        let state = AppState::new(Arc::new(store), clock_from_env()?, config, public_url)?;
         if demo {
             crate::demo::seed(&state).await?;
         }
@@ -187,4 +187,57 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// The environment variable naming a file whose RFC 3339 instant is "now", for end-to-end
+/// tests that move a running server through days. Never set it in production.
+pub const TEST_CLOCK_ENV: &str = "EMBARGO_TEST_CLOCK";
+
+/// The system clock, or the test clock when [`TEST_CLOCK_ENV`] is set.
+fn clock_from_env() -> anyhow::Result<Arc<dyn domain::clock::Clock>> {
+    match std::env::var_os(TEST_CLOCK_ENV) {
+        None => Ok(Arc::new(SystemClock)),
+        Some(path) => {
+            let clock = FileClock::open(path.into())?;
+            tracing::warn!("the clock is read from {TEST_CLOCK_ENV}: for tests only");
+            Ok(Arc::new(clock))
+        }
+    }
+}
+
+/// "Now" is the instant written in a file, read at every call (see [`TEST_CLOCK_ENV`]).
+#[derive(Debug)]
+pub struct FileClock {
+    path: std::path::PathBuf,
+    /// The last instant read, kept while the file is being rewritten.
+    last: std::sync::Mutex<jiff::Timestamp>,
+}
+
+impl FileClock {
+    pub fn open(path: std::path::PathBuf) -> anyhow::Result<Self> {
+        let at = Self::read(&path).with_context(|| {
+            format!(
+                "{TEST_CLOCK_ENV}: {} must hold an RFC 3339 instant such as 2026-11-23T12:00:00Z",
+                path.display()
+            )
+        })?;
+        Ok(Self {
+            path,
+            last: std::sync::Mutex::new(at),
+        })
+    }
+
+    fn read(path: &std::path::Path) -> Option<jiff::Timestamp> {
+        std::fs::read_to_string(path).ok()?.trim().parse().ok()
+    }
+}
+
+impl domain::clock::Clock for FileClock {
+    fn now(&self) -> jiff::Timestamp {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = Self::read(&self.path) {
+            *last = at;
+        }
+        *last
+    }
 }

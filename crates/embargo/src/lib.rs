@@ -11,6 +11,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod fetch;
 pub mod http;
 pub mod jobs;
 pub mod services;

@@ -51,7 +51,7 @@ pub use pgp::{
     Verification, signing_payload, wrap_signed,
 };
 pub use render::{BuildError, Builder, expiry_for, render};
-pub use watch::{EXPIRY_NOTICE_DAYS, WatchNotice, watch};
+pub use watch::{EXPIRY_NOTICE_DAYS, ErrorMark, WatchNotice, WatchState, watch};
 
 /// Parses an RFC 3339 `date-time` as RFC 9116 §2.5.5 reads it (strict: `T` separator and an
 /// offset are required). `None` if `value` is not one.

@@ -111,6 +111,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn set_member(&self, project: ProjectId, user: UserId, role: ProjectRole) -> Result<()>;
     async fn member_role(&self, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>>;
     async fn projects_of(&self, user: UserId) -> Result<Vec<(Project, ProjectRole)>>;
+    /// The project's members with their roles, by e-mail address.
+    async fn project_members(&self, project: ProjectId) -> Result<Vec<(User, ProjectRole)>>;
+
+    // security.txt watch ---------------------------------------------------------------
+    // A watch exists while the project's policy names a `security_txt_url`: creating a
+    // project or changing its policy keeps it in step (a new URL is checked at once).
+    /// Takes the next watch due at `now`, postponing it to `retry_at` so no other worker
+    /// takes it meanwhile (and so a crashed check is retried then); `None` when none is due.
+    async fn claim_watch(&self, now: Timestamp, retry_at: Timestamp) -> Result<Option<WatchClaim>>;
+    /// Stores a check's outcome and queues its e-mails in one transaction, unless the
+    /// project's URL changed meanwhile (then nothing is stored and `false` returned).
+    async fn record_watch(
+        &self,
+        claim: &WatchClaim,
+        result: &WatchResult,
+        emails: &[NewEmail],
+    ) -> Result<bool>;
+    async fn watch_status(&self, project: ProjectId) -> Result<Option<WatchStatus>>;
 
     // Reports --------------------------------------------------------------------------
     /// Stores a report with its number, tracking token hash, idempotency record and

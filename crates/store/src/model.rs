@@ -256,3 +256,34 @@ pub struct StateChange {
     pub first_response: bool,
     pub at: Timestamp,
 }
+
+/// A project's security.txt on its own website, claimed by a worker for its daily check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchClaim {
+    pub project: ProjectId,
+    pub url: String,
+    /// What the previous run kept for this one (JSON), if there was one for this URL.
+    pub state: Option<String>,
+}
+
+/// The outcome of one check, stored with the e-mails it sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchResult {
+    pub checked_at: Timestamp,
+    pub next_check_at: Timestamp,
+    pub valid: bool,
+    /// The findings for the maintainers' view (JSON).
+    pub summary: String,
+    /// What the next run compares with (JSON).
+    pub state: String,
+}
+
+/// The watch as maintainers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchStatus {
+    pub url: String,
+    pub next_check_at: Timestamp,
+    pub last_checked_at: Option<Timestamp>,
+    pub last_valid: Option<bool>,
+    pub last_summary: Option<String>,
+}

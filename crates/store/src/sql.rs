@@ -7,7 +7,7 @@
 use crate::{
     AuthorKind, Email, EmailStatus, InsertOutcome, InsertReport, Job, Message, NewEmail, NewJob,
     NewMessage, NewUser, PolicyVersion, Result, SigningKeyRecord, StateChange, Store, StoreError,
-    Visibility,
+    Visibility, WatchClaim, WatchResult, WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{
@@ -54,6 +54,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "audit",
         include_str!("../migrations/sqlite/0003_audit.sql"),
         include_str!("../migrations/postgres/0003_audit.sql"),
+    ),
+    (
+        4,
+        "securitytxt watch",
+        include_str!("../migrations/sqlite/0004_securitytxt_watch.sql"),
+        include_str!("../migrations/postgres/0004_securitytxt_watch.sql"),
     ),
 ];
 
@@ -114,6 +120,25 @@ impl Dialect {
         Ok(())
     }
 
+    /// Claims one due security.txt watch, like [`Self::lease_sql`] does jobs.
+    fn claim_watch_sql(self) -> &'static str {
+        match self {
+            Self::Sqlite => {
+                "UPDATE securitytxt_watches SET next_check_at = $1 \
+                 WHERE project_id = (SELECT project_id FROM securitytxt_watches \
+                   WHERE next_check_at <= $2 ORDER BY next_check_at, project_id LIMIT 1) \
+                 RETURNING project_id, url, state"
+            }
+            Self::Postgres => {
+                "UPDATE securitytxt_watches SET next_check_at = $1 \
+                 WHERE project_id = (SELECT project_id FROM securitytxt_watches \
+                   WHERE next_check_at <= $2 ORDER BY next_check_at, project_id LIMIT 1 \
+                   FOR UPDATE SKIP LOCKED) \
+                 RETURNING project_id, url, state"
+            }
+        }
+    }
+
     /// Leases one due job. PostgreSQL skips rows other servers hold locked; SQLite has one
     /// writer at a time, so the same statement without the lock clause is already atomic.
     fn lease_sql(self) -> &'static str {
@@ -138,15 +163,18 @@ impl Dialect {
     }
 }
 
-/// SQLite or PostgreSQL behind one pool.
+/// SQLite or PostgreSQL behind one pool for reads and one for writes.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// Where every write goes. SQLite has one writer at a time: a pool of exactly one
+    /// connection queues writers in order (the pool is fair) instead of letting them poll
+    /// the database's busy handler, which sleeps in growing steps and wrecks tail latency;
+    /// and that one connection's page cache stays warm, where writes spread over several
+    /// connections would each re-read the pages the others changed. On PostgreSQL writers
+    /// run concurrently, so this is the read pool itself.
+    writer: AnyPool,
     dialect: Dialect,
-    /// SQLite has one writer at a time; queueing writers here, in order, beats letting them
-    /// poll the database's busy handler (which sleeps in growing steps and wrecks tail
-    /// latency). PostgreSQL writers run concurrently.
-    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqlStore {
@@ -165,16 +193,31 @@ impl SqlStore {
             }
             _ => url.to_owned(),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(15))
-            .after_connect(move |conn, _meta| Box::pin(async move { dialect.prepare(conn).await }))
+        let options = |max: u32, acquire: Duration| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(acquire)
+                // A SQLite connection is a file handle in this process: it cannot go stale
+                // the way a network connection can, so a ping before each use is a wasted
+                // round trip to the connection's worker thread.
+                .test_before_acquire(dialect == Dialect::Postgres)
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move { dialect.prepare(conn).await })
+                })
+        };
+        let pool = options(max_connections, Duration::from_secs(15))
             .connect(&url)
             .await?;
+        let writer = match dialect {
+            // Writers wait their turn rather than fail: a minute is far beyond any real
+            // queue, yet still ends a wait on a wedged connection.
+            Dialect::Sqlite => options(1, Duration::from_secs(60)).connect(&url).await?,
+            Dialect::Postgres => pool.clone(),
+        };
         Ok(Self {
             pool,
+            writer,
             dialect,
-            write_gate: Default::default(),
         })
     }
 
@@ -182,19 +225,9 @@ impl SqlStore {
         &self.pool
     }
 
-    /// Begins a transaction that writes; on SQLite, first waits its turn at the write gate.
-    /// Keep the guard until the transaction ends.
-    async fn begin_write(
-        &self,
-    ) -> Result<(
-        Option<tokio::sync::MutexGuard<'_, ()>>,
-        sqlx::Transaction<'static, sqlx::Any>,
-    )> {
-        let gate = match self.dialect {
-            Dialect::Sqlite => Some(self.write_gate.lock().await),
-            Dialect::Postgres => None,
-        };
-        Ok((gate, self.pool.begin().await?))
+    /// Begins a transaction that writes (on SQLite, after the writers before it).
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.writer.begin().await?)
     }
 }
 
@@ -439,6 +472,7 @@ impl Store for SqlStore {
     }
 
     async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 
@@ -454,7 +488,7 @@ impl Store for SqlStore {
         .bind(user.password_hash.as_deref())
         .bind(i64::from(user.is_admin))
         .bind(micros(user.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(|e| StoreError::unique(e, "a user with this e-mail address exists"))?;
         Ok(User {
@@ -519,7 +553,7 @@ impl Store for SqlStore {
         .bind(user.to_string())
         .bind(micros(now))
         .bind(micros(expires))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -541,7 +575,7 @@ impl Store for SqlStore {
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -561,7 +595,7 @@ impl Store for SqlStore {
         .bind(user.to_string())
         .bind(name)
         .bind(micros(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -581,7 +615,7 @@ impl Store for SqlStore {
 
     async fn create_project(&self, project: &Project, created_by: Option<UserId>) -> Result<()> {
         let policy = policy_json(&project.policy)?;
-        let (_gate, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO projects (id, slug, name, policy, policy_version, next_report_number, created_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6)",
@@ -604,6 +638,13 @@ impl Store for SqlStore {
             project.created_at,
         )
         .await?;
+        sync_watch(
+            &mut tx,
+            project.id,
+            project.policy.security_txt_url.as_deref(),
+            project.created_at,
+        )
+        .await?;
         if let Some(user) = created_by {
             sqlx::query(
                 "INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, 'maintainer')",
@@ -618,7 +659,7 @@ impl Store for SqlStore {
     }
 
     async fn append_audit(&self, event: NewAuditEvent) -> Result<AuditEvent> {
-        let (_gate, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let event = append_audit_tx(&mut tx, event).await?;
         tx.commit().await?;
         Ok(event)
@@ -670,7 +711,7 @@ impl Store for SqlStore {
         .bind(&key.secret_armored)
         .bind(&key.public_armored)
         .bind(micros(key.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         self.signing_key(project).await?.ok_or(StoreError::NotFound)
     }
@@ -713,7 +754,7 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> Result<Project> {
         let json = policy_json(policy)?;
-        let (_gate, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE projects SET policy = $1, policy_version = policy_version + 1 \
              WHERE id = $2 AND policy_version = $3",
@@ -730,6 +771,7 @@ impl Store for SqlStore {
             ));
         }
         insert_policy_version(&mut tx, project, expected_version + 1, &json, by, now).await?;
+        sync_watch(&mut tx, project, policy.security_txt_url.as_deref(), now).await?;
         append_audit_tx(
             &mut tx,
             NewAuditEvent {
@@ -784,7 +826,7 @@ impl Store for SqlStore {
         .bind(project.to_string())
         .bind(user.to_string())
         .bind(role.as_str())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -824,8 +866,97 @@ impl Store for SqlStore {
         .collect()
     }
 
+    async fn project_members(&self, project: ProjectId) -> Result<Vec<(User, ProjectRole)>> {
+        sqlx::query(
+            "SELECT u.id, u.email, u.name, u.is_admin, m.role \
+             FROM project_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.project_id = $1 ORDER BY u.email_norm",
+        )
+        .bind(project.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let role: String = get(row, "role")?;
+            Ok((
+                user_from_row(row)?,
+                ProjectRole::parse(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+            ))
+        })
+        .collect()
+    }
+
+    async fn claim_watch(&self, now: Timestamp, retry_at: Timestamp) -> Result<Option<WatchClaim>> {
+        let row = sqlx::query(self.dialect.claim_watch_sql())
+            .bind(micros(retry_at))
+            .bind(micros(now))
+            .fetch_optional(&self.writer)
+            .await?;
+        row.map(|row| {
+            Ok(WatchClaim {
+                project: ProjectId(uuid(&get::<String>(&row, "project_id")?)?),
+                url: get(&row, "url")?,
+                state: get(&row, "state")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn record_watch(
+        &self,
+        claim: &WatchClaim,
+        result: &WatchResult,
+        emails: &[NewEmail],
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE securitytxt_watches SET next_check_at = $1, last_checked_at = $2, \
+             last_valid = $3, last_summary = $4, state = $5 WHERE project_id = $6 AND url = $7",
+        )
+        .bind(micros(result.next_check_at))
+        .bind(micros(result.checked_at))
+        .bind(i64::from(result.valid))
+        .bind(&result.summary)
+        .bind(&result.state)
+        .bind(claim.project.to_string())
+        .bind(&claim.url)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for email in emails {
+            insert_email(&mut tx, email).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn watch_status(&self, project: ProjectId) -> Result<Option<WatchStatus>> {
+        let row = sqlx::query(
+            "SELECT url, next_check_at, last_checked_at, last_valid, last_summary \
+             FROM securitytxt_watches WHERE project_id = $1",
+        )
+        .bind(project.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(WatchStatus {
+                url: get(&row, "url")?,
+                next_check_at: ts(get(&row, "next_check_at")?)?,
+                last_checked_at: opt_ts(get(&row, "last_checked_at")?)?,
+                last_valid: get::<Option<i64>>(&row, "last_valid")?.map(|v| v != 0),
+                last_summary: get(&row, "last_summary")?,
+            })
+        })
+        .transpose()
+    }
+
     async fn insert_report(&self, new: InsertReport<'_>) -> Result<InsertOutcome> {
-        let (_gate, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         // A write first: on SQLite the transaction takes the write lock here, so the reads
         // below cannot go stale before the inserts.
         let number: i64 = sqlx::query_scalar(
@@ -919,7 +1050,7 @@ impl Store for SqlStore {
     }
 
     async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {
-        let (_gate, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
             .bind(micros(before))
             .execute(&mut *tx)
@@ -969,7 +1100,7 @@ impl Store for SqlStore {
         email: Option<NewEmail>,
         audit: NewAuditEvent,
     ) -> Result<Report> {
-        let (_gate, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE reports SET state = $1, resolution = $2, updated_at = $3, \
              acknowledged_at = CASE WHEN $4 = 1 AND acknowledged_at IS NULL THEN $3 ELSE acknowledged_at END \
@@ -1038,7 +1169,7 @@ impl Store for SqlStore {
     }
 
     async fn add_message(&self, message: &NewMessage, email: Option<NewEmail>) -> Result<Message> {
-        let (_gate, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         insert_message(&mut tx, message).await?;
         sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
             .bind(micros(message.created_at))
@@ -1122,7 +1253,7 @@ impl Store for SqlStore {
     }
 
     async fn enqueue_job(&self, job: &NewJob) -> Result<()> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         insert_job(&mut conn, job).await
     }
 
@@ -1139,7 +1270,7 @@ impl Store for SqlStore {
             .bind(micros(until))
             .bind(micros(now))
             .bind(kinds.join(","))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await?;
         row.map(|row| {
             let payload: String = get(&row, "payload")?;
@@ -1162,7 +1293,7 @@ impl Store for SqlStore {
         now: Timestamp,
         sent_email: Option<Uuid>,
     ) -> Result<()> {
-        let (_gate, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE jobs SET status = 'done', finished_at = $1, lease_until = NULL, last_error = NULL \
              WHERE id = $2 AND lease_owner = $3",
@@ -1194,7 +1325,7 @@ impl Store for SqlStore {
         retry_at: Option<Timestamp>,
         failed_email: Option<Uuid>,
     ) -> Result<()> {
-        let (_gate, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         match retry_at {
             Some(at) => {
                 sqlx::query(
@@ -1243,6 +1374,39 @@ impl Store for SqlStore {
 
 /// Appends to the audit chain inside `tx`. Updating the head row first takes its lock (a
 /// row lock on PostgreSQL, the write lock on SQLite), so concurrent appends queue up.
+/// Keeps the project's security.txt watch in step with its policy: none without a URL; a
+/// new or changed URL starts afresh and is checked at `now`.
+async fn sync_watch(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    project: ProjectId,
+    url: Option<&str>,
+    now: Timestamp,
+) -> Result<()> {
+    match url {
+        None => {
+            sqlx::query("DELETE FROM securitytxt_watches WHERE project_id = $1")
+                .bind(project.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Some(url) => {
+            sqlx::query(
+                "INSERT INTO securitytxt_watches (project_id, url, next_check_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (project_id) DO UPDATE SET url = excluded.url, \
+                   next_check_at = excluded.next_check_at, last_checked_at = NULL, \
+                   last_valid = NULL, last_summary = NULL, state = NULL \
+                 WHERE securitytxt_watches.url <> excluded.url",
+            )
+            .bind(project.to_string())
+            .bind(url)
+            .bind(micros(now))
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) async fn append_audit_tx(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     event: NewAuditEvent,

@@ -188,53 +188,6 @@ fn with_stdio(
     f(&mut input, &mut out, &mut err)
 }
 
-/// The client for fetching security.txt files: no automatic redirects (the linter follows
-/// and reports them), short timeouts.
-fn http_client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(20))
-        .user_agent(concat!(
-            "embargo/",
-            env!("CARGO_PKG_VERSION"),
-            " security.txt linter"
-        ))
-        .build()?)
-}
-
-/// One GET, reading at most one byte more than the linter accepts.
-async fn fetch(client: &reqwest::Client, url: &str) -> Result<::securitytxt::HttpResponse, String> {
-    let mut response = client
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    let header = |name: reqwest::header::HeaderName, r: &reqwest::Response| {
-        r.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let status = response.status().as_u16();
-    let location = header(reqwest::header::LOCATION, &response);
-    let content_type = header(reqwest::header::CONTENT_TYPE, &response);
-    let cap = ::securitytxt::DEFAULT_MAX_SIZE + 1;
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
-        body.extend_from_slice(&chunk[..chunk.len().min(cap - body.len())]);
-        if body.len() >= cap {
-            break;
-        }
-    }
-    Ok(::securitytxt::HttpResponse {
-        status,
-        location,
-        content_type,
-        body,
-    })
-}
-
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("EMBARGO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
@@ -286,9 +239,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // The offline tools need no database.
         Command::Cvss(args) => Ok(with_stdio(|i, o, e| cvss::run(args, i, o, e))),
         Command::Securitytxt(command) => {
-            let client = http_client()?;
+            let client = crate::fetch::http_client()?;
             let handle = tokio::runtime::Handle::current();
-            let mut fetch = |url: &str| handle.block_on(fetch(&client, url));
+            let mut fetch = |url: &str| handle.block_on(crate::fetch::fetch(&client, url));
             Ok(tokio::task::block_in_place(|| {
                 with_stdio(|i, o, e| {
                     securitytxt::run_with_fetcher(command, Some(&mut fetch), i, o, e)

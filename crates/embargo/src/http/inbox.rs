@@ -363,12 +363,32 @@ async fn render_policy_edit(
         .into_iter()
         .map(|v| minijinja::context! { version => v.version, at => human_time(v.changed_at), by => v.changed_by.map(|u| u.to_string()) })
         .collect();
+    let watch = state
+        .store
+        .watch_status(project.id)
+        .await
+        .map_err(ServiceError::from)?
+        .map(|w| {
+            let summary: serde_json::Value = w
+                .last_summary
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default();
+            minijinja::context! {
+                url => w.url,
+                checked => w.last_checked_at.map(human_time),
+                valid => w.last_valid,
+                next => human_time(w.next_check_at),
+                errors => super::templates::ser(&summary["errors"]),
+                warnings => super::templates::ser(&summary["warnings"]),
+            }
+        });
     page(
         "policy_edit.html",
         minijinja::context! {
             title => format!("Policy of {}", project.name),
             project => minijinja::context! { slug => project.slug.as_str(), name => project.name.clone() },
-            policy_toml, version, history, saved,
+            policy_toml, version, history, saved, watch,
             errors => errors.0.iter().map(|e| minijinja::context! { field => e.field.clone(), message => e.message.clone() }).collect::<Vec<_>>(),
             ..base(Some(user), csrf)
         },

@@ -1,5 +1,7 @@
 //! Background work: the durable job queue in the database, drained by one worker per
 //! server. Jobs survive restarts; a crashed worker's lease runs out and another takes over.
+//! Each round the worker also runs the daily checks of security.txt files that projects
+//! host elsewhere ([`crate::services::watch`]), claimed in the database the same way.
 
 pub mod mailer;
 
@@ -40,6 +42,9 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
         if last_purge.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
             last_purge = Some(std::time::Instant::now());
             purge(&state).await;
+        }
+        if let Err(e) = crate::services::watch::run_due(&state).await {
+            tracing::error!(error = %e, "cannot check watched security.txt files");
         }
         // Drain everything that is due, then sleep until woken or the poll interval passes.
         loop {

@@ -6,6 +6,7 @@ pub mod mail;
 pub mod projects;
 pub mod reports;
 pub mod signing;
+pub mod watch;
 
 use domain::{FieldError, FieldErrors};
 use store::StoreError;

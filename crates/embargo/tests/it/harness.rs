@@ -72,6 +72,8 @@ pub struct ServerOptions {
     pub smtp_port: Option<u16>,
     pub public_url: Option<String>,
     pub demo: bool,
+    /// A file holding the server's "now" (RFC 3339), which the test may rewrite.
+    pub clock_file: Option<PathBuf>,
 }
 
 impl Server {
@@ -85,6 +87,7 @@ impl Server {
             .env("EMBARGO_LOG", "info")
             .env_remove("EMBARGO_PUBLIC_URL")
             .env_remove("EMBARGO_SMTP_URL")
+            .env_remove("EMBARGO_TEST_CLOCK")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if options.demo {
@@ -93,6 +96,9 @@ impl Server {
         if let Some(port) = options.smtp_port {
             cmd.env("EMBARGO_SMTP_URL", format!("smtp://127.0.0.1:{port}"));
             cmd.env("EMBARGO_SMTP_FROM", "Embargo <embargo@example.test>");
+        }
+        if let Some(path) = &options.clock_file {
+            cmd.env("EMBARGO_TEST_CLOCK", path);
         }
         if let Some(url) = &options.public_url {
             cmd.env("EMBARGO_PUBLIC_URL", url);

@@ -7,6 +7,7 @@ mod maintainers;
 mod openapi;
 mod security;
 mod story;
+mod watch;
 mod workflow;
 
 use harness::{Server, ServerOptions, TempDir, cli, client, hidden_field};

@@ -5,6 +5,7 @@ mod audit;
 mod jobs;
 mod projects;
 mod reports;
+mod watch;
 
 use domain::{
     EmailAddress, ProjectId, ProjectSlug, UserId,
