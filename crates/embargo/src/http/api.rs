@@ -41,8 +41,10 @@ pub struct NewReportBody {
 pub struct ReporterBody {
     name: Option<String>,
     email: Option<String>,
-    /// How to credit the reporter in the advisory.
+    /// The name or handle to credit the reporter under in the advisory.
     credit_as: Option<String>,
+    /// `name`, `handle` or `anonymous` (no credit); without it, `credit_as` is a name.
+    credit: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -127,6 +129,7 @@ fn report_body(view: ReportView) -> ReportBody {
             name: r.reporter_name,
             email: r.reporter_email,
             credit_as: r.credit_as,
+            credit: r.credit_mode.map(|m| m.as_str().to_owned()),
         },
         source: r.source.as_str().to_owned(),
         state: r.state.as_str().to_owned(),
