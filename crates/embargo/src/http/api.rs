@@ -157,7 +157,7 @@ pub struct ReportSummaryBody {
 
 /// Reads a JSON body: 413 over the size limit, 415 without a JSON content type, 400 when it
 /// is not JSON (or not UTF-8), 422 naming the field when the JSON has the wrong shape.
-fn json_body<T: serde::de::DeserializeOwned>(
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<T, ApiError> {
