@@ -72,6 +72,8 @@ pub struct ServerOptions {
     pub smtp_port: Option<u16>,
     pub public_url: Option<String>,
     pub demo: bool,
+    /// Extra environment variables for the server.
+    pub env: Vec<(String, String)>,
 }
 
 impl Server {
@@ -89,6 +91,9 @@ impl Server {
             .stderr(Stdio::piped());
         if options.demo {
             cmd.arg("--demo");
+        }
+        for (k, v) in &options.env {
+            cmd.env(k, v);
         }
         if let Some(port) = options.smtp_port {
             cmd.env("EMBARGO_SMTP_URL", format!("smtp://127.0.0.1:{port}"));
