@@ -478,6 +478,7 @@ pub async fn inbox_action(
             )),
         },
         "withdraw" => advisories::withdraw(&state, &user, &id, &form.reason).await,
+        "unschedule" => advisories::unschedule(&state, &user, &id).await,
         "cve-reserve" => advisories::cve_reserve(&state, &user, &id).await,
         "cve-submit" => advisories::cve_submit(&state, &user, &id).await,
         _ => return Err(PageError::not_found()),
@@ -743,6 +744,30 @@ pub async fn api_publish(
             })?),
         };
     let record = advisories::publish(&state, &user, &id, at).await?;
+    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    Ok(Json(advisory_body(&project, record)))
+}
+
+/// Cancel a scheduled publication (maintainers only); the advisory stays a draft.
+#[utoipa::path(
+    post, path = "/api/v1/advisories/{id}/unschedule", tag = "advisories",
+    params(("id" = String, Path, description = "The advisory's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdvisoryBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Only maintainers", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such advisory, or not yours", body = super::error::ErrorEnvelope),
+        (status = 409, description = "Nothing is scheduled", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_unschedule(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+) -> Result<Json<AdvisoryBody>, ApiError> {
+    let user = caller.user()?;
+    let record = advisories::unschedule(&state, &user, &id).await?;
     let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
     Ok(Json(advisory_body(&project, record)))
 }

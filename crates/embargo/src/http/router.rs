@@ -48,6 +48,10 @@ pub fn router(state: AppState) -> Router {
         .route("/advisories/{id}/publish", post(advisories::api_publish))
         .route("/advisories/{id}/withdraw", post(advisories::api_withdraw))
         .route(
+            "/advisories/{id}/unschedule",
+            post(advisories::api_unschedule),
+        )
+        .route(
             "/advisories/{id}/cve-packet",
             get(advisories::api_cve_packet),
         )

@@ -530,6 +530,42 @@ async fn schedule(
     Ok(stored)
 }
 
+/// Cancels a scheduled publication; the advisory stays a draft (its job, when it comes due,
+/// finds nothing to do).
+pub async fn unschedule(state: &AppState, user: &User, id: &str) -> Result<AdvisoryRecord> {
+    let (_, record) = for_user(state, user, id, Permission::Disclose).await?;
+    if record.scheduled_at.is_none() || record.advisory.status != Status::Draft {
+        return Err(ServiceError::conflict(
+            "not_scheduled",
+            "the advisory has no scheduled publication",
+        ));
+    }
+    let now = state.now();
+    let version = record.version;
+    let stored = state
+        .store
+        .update_advisory(
+            &AdvisoryRecord {
+                scheduled_at: None,
+                scheduled_by: None,
+                ..record
+            },
+            version,
+            event(
+                audit::user_actor(user.id),
+                "advisory.unschedule",
+                id,
+                now,
+                Value::Null,
+            ),
+            None,
+        )
+        .await
+        .map_err(conflict_on_stale)?;
+    tracing::info!(advisory = %id, "scheduled publication cancelled");
+    Ok(stored)
+}
+
 /// Publishes now, acting as `user`. `strict`: refuse when the linked report is not fixed yet
 /// (a scheduled publication goes ahead and leaves such a report where it is).
 async fn publish_now(

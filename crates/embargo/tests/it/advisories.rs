@@ -653,3 +653,180 @@ async fn real_records_import_update_on_reimport_and_round_trip() {
     );
     server.stop();
 }
+
+#[tokio::test]
+async fn maintainers_draft_edit_schedule_and_publish_in_the_web_ui() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let base = server.url.as_str();
+    let http = client();
+    let token = api_token(&db);
+    let report = accepted_report(
+        &http,
+        base,
+        &token,
+        &["acknowledged", "accepted", "fixing", "fixed"],
+    )
+    .await;
+    sign_in(&http, base).await;
+
+    let (status, page) = get_text(&http, &format!("{base}/inbox/demo/reports/1")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Draft an advisory from this report"),
+        "{page}"
+    );
+    let csrf = hidden_field(&page, "csrf_token");
+    let res = http
+        .post(format!("{base}/inbox/demo/advisories"))
+        .form(&[("report", "1")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        res.status(),
+        403,
+        "a form without its CSRF token is refused"
+    );
+    let res = http
+        .post(format!("{base}/inbox/demo/advisories"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("report", "1"),
+            ("ecosystem", "PyPI"),
+            ("package", "printdesk"),
+        ])
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let id = location.rsplit('/').next().expect("id").to_owned();
+    assert!(
+        location.starts_with("/inbox/demo/advisories/x_demo-"),
+        "{location}"
+    );
+
+    let (status, edit) = get_text(&http, &format!("{base}{location}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        edit.contains("&quot;summary&quot;: &quot;Path traversal in timelapse downloads&quot;"),
+        "{edit}"
+    );
+    assert_eq!(hidden_field(&edit, "version"), "1");
+    let form = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut f = vec![("csrf_token".to_owned(), csrf.clone())];
+        f.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        f
+    };
+    let res = http
+        .post(format!("{base}{location}"))
+        .form(&form(&[("version", "1"), ("advisory", "{ not json")]))
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("body").contains("is not JSON"));
+
+    let (_, current) = send(
+        http.get(format!("{base}/api/v1/advisories/{id}"))
+            .bearer_auth(&token),
+    )
+    .await;
+    let mut model = current["advisory"].clone();
+    model["summary"] = json!("Path traversal in the timelapse download handler");
+    model["references"] = json!([{ "kind": "FIX", "url": "https://printdesk.example/fix" }]);
+    let text = serde_json::to_string_pretty(&model).expect("json");
+    let res = http
+        .post(format!("{base}{location}"))
+        .form(&form(&[("version", "1"), ("advisory", &text)]))
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(res.status(), 303);
+    let (_, saved) = send(
+        http.get(format!("{base}/api/v1/advisories/{id}"))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(saved["version"], 2);
+    assert_eq!(
+        saved["advisory"]["summary"],
+        "Path traversal in the timelapse download handler"
+    );
+    // The same version again is a stale edit.
+    let res = http
+        .post(format!("{base}{location}"))
+        .form(&form(&[("version", "1"), ("advisory", &text)]))
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(res.status(), 422);
+
+    let res = http
+        .post(format!("{base}{location}/schedule"))
+        .form(&form(&[("at", "2099-01-01T00:00")]))
+        .send()
+        .await
+        .expect("schedule");
+    assert_eq!(res.status(), 303);
+    let (_, scheduled) = send(
+        http.get(format!("{base}/api/v1/advisories/{id}"))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(scheduled["scheduled_at"], "2099-01-01T00:00:00Z");
+    let (_, edit) = get_text(&http, &format!("{base}{location}")).await;
+    assert!(edit.contains("Publication scheduled for 2099-01-01 00:00 UTC"));
+    let res = http
+        .post(format!("{base}{location}/unschedule"))
+        .form(&form(&[]))
+        .send()
+        .await
+        .expect("unschedule");
+    assert_eq!(res.status(), 303);
+    let (_, unscheduled) = send(
+        http.get(format!("{base}/api/v1/advisories/{id}"))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(unscheduled["scheduled_at"], Value::Null);
+    assert_eq!(unscheduled["status"], "draft");
+
+    let (status, packet) = get_text(&http, &format!("{base}{location}/cve-packet")).await;
+    assert_eq!(status, 200);
+    assert!(
+        packet.contains("Title:") && packet.contains("providerMetadata"),
+        "{packet}"
+    );
+
+    let res = http
+        .post(format!("{base}{location}/publish"))
+        .form(&form(&[]))
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(res.status(), 303);
+    let (_, published) = send(
+        http.get(format!("{base}/api/v1/advisories/{id}"))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(published["status"], "published");
+    let (_, r) = send(
+        http.get(format!("{base}/api/v1/reports/{report}"))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(r["state"], "disclosed");
+    let (status, _) = get_text(&http, &format!("{base}/p/demo/advisories/{id}")).await;
+    assert_eq!(status, 200);
+    server.stop();
+}
