@@ -406,6 +406,23 @@ mod tests {
     }
 
     #[test]
+    fn the_cve_services_key_is_redacted_and_bad_cve_settings_are_refused() {
+        let mut config = Config::default();
+        config.cve.api_key = "very-secret-key".into();
+        assert!(!format!("{config:?}").contains("very-secret-key"));
+        assert!(format!("{config:?}").contains("[redacted]"));
+        config.cve.org_id = "not-a-uuid".into();
+        let err = config.check().expect_err("bad org id");
+        assert!(err.to_string().starts_with("cve.org_id:"), "{err}");
+        let config = Config {
+            worker_poll_ms: 0,
+            ..Config::default()
+        };
+        let err = config.check().expect_err("bad poll");
+        assert!(err.to_string().starts_with("worker_poll_ms:"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_name_their_line() {
         let err =
             Config::from_toml("bind = \"127.0.0.1:1\"\n\nbnid = 3\n").expect_err("unknown key");

@@ -371,7 +371,8 @@ pub enum Edit {
 }
 
 /// Edits an advisory. `expected_version` (when given) guards against overwriting someone
-/// else's change. The id and the lifecycle fields cannot be edited.
+/// else's change. The id and the lifecycle fields cannot be edited. Members edit drafts;
+/// published and withdrawn advisories only those who may disclose.
 pub async fn update(
     state: &AppState,
     user: &User,
@@ -380,7 +381,14 @@ pub async fn update(
     patch: &Value,
     edit: Edit,
 ) -> Result<AdvisoryRecord> {
-    let (_, record) = for_user(state, user, id, Permission::ActOnReports).await?;
+    let (project, record) = for_user(state, user, id, Permission::ActOnReports).await?;
+    // Changing what the public sees is disclosing: maintainers only.
+    if record.is_public() {
+        let role = state.store.member_role(project.id, user.id).await?;
+        if !allowed(user.is_admin, role, Permission::Disclose) {
+            return Err(ServiceError::Forbidden);
+        }
+    }
     if !patch.is_object() {
         return Err(ServiceError::field("advisory", "must be a JSON object"));
     }

@@ -249,6 +249,16 @@ async fn lifecycle(backend: Backend) {
     )
     .await;
     assert_eq!(r["state"], "disclosed", "publishing discloses the report");
+    let (status, body) = send(
+        http.patch(format!("{base}/api/v1/advisories/{id}"))
+            .bearer_auth(&triager)
+            .json(&json!({ "details": "changed by a triager" })),
+    )
+    .await;
+    assert_eq!(
+        status, 403,
+        "only maintainers change a public advisory: {body}"
+    );
 
     // The public page escapes everything and links only web URLs.
     let (status, page) = get_text(&http, &format!("{base}/p/demo/advisories/{id}")).await;
