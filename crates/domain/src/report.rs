@@ -177,6 +177,41 @@ pub struct ReporterInput {
     pub email: Option<String>,
     #[serde(default)]
     pub credit_as: Option<String>,
+    /// How to be credited in the advisory: `name`, `handle` or `anonymous`. Without it, a
+    /// `credit_as` is a name and no `credit_as` means no credit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit: Option<CreditMode>,
+}
+
+/// How a reporter chose to be credited in the advisory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditMode {
+    /// Under a name (`credit_as`, else the reporter's name).
+    Name,
+    /// Under a handle (`credit_as`, written as given).
+    Handle,
+    /// Not at all.
+    Anonymous,
+}
+
+impl CreditMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Handle => "handle",
+            Self::Anonymous => "anonymous",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "name" => Some(Self::Name),
+            "handle" => Some(Self::Handle),
+            "anonymous" => Some(Self::Anonymous),
+            _ => None,
+        }
+    }
 }
 
 /// A validated report submission: every field within its limits, text stored verbatim.
@@ -190,7 +225,10 @@ pub struct NewReport {
     pub cvss_vector: Option<String>,
     pub reporter_name: Option<String>,
     pub reporter_email: Option<EmailAddress>,
+    /// The name or handle to credit; `None` when the reporter chose anonymity.
     pub credit_as: Option<String>,
+    /// The reporter's explicit choice, when they made one.
+    pub credit_mode: Option<CreditMode>,
 }
 
 impl ReportInput {
@@ -247,12 +285,28 @@ impl ReportInput {
             self.reporter.name,
             limits::NAME,
         );
-        let credit_as = optional_line(
+        let mut credit_as = optional_line(
             &mut errors,
             "reporter.credit_as",
             self.reporter.credit_as,
             limits::NAME,
         );
+        match self.reporter.credit {
+            Some(CreditMode::Anonymous) => credit_as = None,
+            Some(CreditMode::Name) if credit_as.is_none() => {
+                credit_as = reporter_name.clone();
+                if credit_as.is_none() {
+                    errors.push(
+                        "reporter.credit_as",
+                        "is required to be credited by name (or give reporter.name)",
+                    );
+                }
+            }
+            Some(CreditMode::Handle) if credit_as.is_none() => {
+                errors.push("reporter.credit_as", "is required to be credited by handle");
+            }
+            _ => {}
+        }
         let reporter_email = match self.reporter.email.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(e) => match EmailAddress::parse("reporter.email", e) {
@@ -273,6 +327,7 @@ impl ReportInput {
             reporter_name,
             reporter_email,
             credit_as,
+            credit_mode: self.reporter.credit,
         })
     }
 }
@@ -346,6 +401,8 @@ pub struct Report {
     pub reporter_name: Option<String>,
     pub reporter_email: Option<String>,
     pub credit_as: Option<String>,
+    /// How the reporter chose to be credited; `None` on reports from before it was asked.
+    pub credit_mode: Option<CreditMode>,
     pub source: Source,
     pub state: State,
     pub resolution: Option<Resolution>,
@@ -493,5 +550,40 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(e.first().unwrap().field, "description");
+    }
+
+    #[test]
+    fn the_credit_choice_is_kept_and_anonymity_drops_the_name() {
+        let with = |credit, credit_as: Option<&str>, name: Option<&str>| {
+            ReportInput {
+                title: "t".into(),
+                description: "d".into(),
+                reporter: ReporterInput {
+                    name: name.map(Into::into),
+                    credit_as: credit_as.map(Into::into),
+                    credit,
+                    ..Default::default()
+                },
+                ..Default::default()
+            }
+            .validate()
+        };
+        let r = with(Some(CreditMode::Handle), Some("@mlind"), None).unwrap();
+        assert_eq!(
+            (r.credit_as.as_deref(), r.credit_mode),
+            (Some("@mlind"), Some(CreditMode::Handle))
+        );
+        let r = with(Some(CreditMode::Anonymous), Some("Mara"), Some("Mara")).unwrap();
+        assert_eq!(
+            (r.credit_as, r.credit_mode),
+            (None, Some(CreditMode::Anonymous))
+        );
+        let r = with(Some(CreditMode::Name), None, Some("Mara Lind")).unwrap();
+        assert_eq!(r.credit_as.as_deref(), Some("Mara Lind"));
+        let e = with(Some(CreditMode::Handle), None, Some("Mara")).unwrap_err();
+        assert_eq!(e.first().unwrap().field, "reporter.credit_as");
+        for m in [CreditMode::Name, CreditMode::Handle, CreditMode::Anonymous] {
+            assert_eq!(CreditMode::parse(m.as_str()), Some(m));
+        }
     }
 }

@@ -30,6 +30,104 @@ pub struct Config {
     /// signing keys are derived. Empty: a random one kept in `<data_dir>/secret.key`.
     /// Servers sharing one PostgreSQL database must share it.
     pub secret: String,
+    /// How often the job worker looks for due jobs (e-mail, scheduled publications) when
+    /// nothing woke it, in milliseconds.
+    pub worker_poll_ms: u64,
+    /// CSAF provider metadata and directory distribution of published advisories.
+    pub csaf: Csaf,
+    /// CVE Services, for projects this instance is the CNA of.
+    pub cve: Cve,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Csaf {
+    /// Serve `/.well-known/csaf/provider-metadata.json` and the directory distribution, and
+    /// name it on `CSAF:` lines of security.txt files.
+    pub enabled: bool,
+    /// `document.publisher.name`; empty: each project's name.
+    pub publisher_name: String,
+    /// `document.publisher.namespace`; empty: the public URL.
+    pub publisher_namespace: String,
+    /// `coordinator`, `discoverer`, `other`, `translator`, `user` or `vendor`.
+    pub publisher_category: String,
+    /// `document.publisher.contact_details`; empty: none.
+    pub contact_details: String,
+}
+
+impl Default for Csaf {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            publisher_name: String::new(),
+            publisher_namespace: String::new(),
+            publisher_category: "vendor".into(),
+            contact_details: String::new(),
+        }
+    }
+}
+
+/// CVE Services (the CVE Program's API for CNAs). The key is a secret: never logged,
+/// redacted in `Debug`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cve {
+    /// Base URL of CVE Services, up to and including `/api`.
+    pub api_url: String,
+    /// The CNA's short name (`CVE-API-ORG`).
+    pub org_short_name: String,
+    /// The CNA's organisation UUID (written into exported CNA containers).
+    pub org_id: String,
+    /// The API user (`CVE-API-USER`).
+    pub api_user: String,
+    /// The API key (`CVE-API-KEY`).
+    pub api_key: String,
+    /// Slugs of the projects this CNA assigns ids for. Other projects get a request packet
+    /// to send to a CNA instead.
+    pub cna_projects: Vec<String>,
+}
+
+impl Default for Cve {
+    fn default() -> Self {
+        Self {
+            api_url: "https://cveawg.mitre.org/api".into(),
+            org_short_name: String::new(),
+            org_id: String::new(),
+            api_user: String::new(),
+            api_key: String::new(),
+            cna_projects: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Cve {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cve")
+            .field("api_url", &self.api_url)
+            .field("org_short_name", &self.org_short_name)
+            .field("org_id", &self.org_id)
+            .field("api_user", &self.api_user)
+            .field(
+                "api_key",
+                &if self.api_key.is_empty() {
+                    ""
+                } else {
+                    "[redacted]"
+                },
+            )
+            .field("cna_projects", &self.cna_projects)
+            .finish()
+    }
+}
+
+impl Cve {
+    /// Whether CVE Services is configured and serves the project `slug`.
+    pub fn serves(&self, slug: &str) -> bool {
+        !self.api_key.is_empty()
+            && !self.api_user.is_empty()
+            && !self.org_short_name.is_empty()
+            && self.cna_projects.iter().any(|p| p == slug)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +153,9 @@ impl Default for Config {
             smtp: Smtp::default(),
             log_format: "text".into(),
             secret: String::new(),
+            worker_poll_ms: 5000,
+            csaf: Csaf::default(),
+            cve: Cve::default(),
         }
     }
 }
@@ -119,6 +220,29 @@ impl Config {
         if let Some(v) = env("EMBARGO_LOG_FORMAT") {
             config.log_format = v;
         }
+        if let Some(v) = env("EMBARGO_WORKER_POLL_MS") {
+            config.worker_poll_ms = v.parse().map_err(|_| {
+                anyhow::anyhow!("EMBARGO_WORKER_POLL_MS: not a number of milliseconds")
+            })?;
+        }
+        if let Some(v) = env("EMBARGO_CSAF_ENABLED") {
+            config.csaf.enabled = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("EMBARGO_CVE_API_URL") {
+            config.cve.api_url = v;
+        }
+        if let Some(v) = env("EMBARGO_CVE_API_USER") {
+            config.cve.api_user = v;
+        }
+        if let Some(v) = env("EMBARGO_CVE_API_KEY") {
+            config.cve.api_key = v;
+        }
+        if let Some(path) = env("EMBARGO_CVE_API_KEY_FILE") {
+            config.cve.api_key = std::fs::read_to_string(&path)
+                .with_context(|| format!("EMBARGO_CVE_API_KEY_FILE: cannot read {path}"))?
+                .trim()
+                .to_owned();
+        }
         if let Some(v) = &overrides.bind {
             config.bind = v.clone();
         }
@@ -163,6 +287,24 @@ impl Config {
         }
         if !self.secret.is_empty() && self.secret.chars().count() < 32 {
             bail!("secret: must be at least 32 characters");
+        }
+        if !(10..=600_000).contains(&self.worker_poll_ms) {
+            bail!("worker_poll_ms: must be between 10 and 600000");
+        }
+        if !matches!(
+            self.csaf.publisher_category.as_str(),
+            "coordinator" | "discoverer" | "other" | "translator" | "user" | "vendor"
+        ) {
+            bail!(
+                "csaf.publisher_category: must be coordinator, discoverer, other, translator, user or vendor"
+            );
+        }
+        let cve_url = &self.cve.api_url;
+        if !(cve_url.starts_with("https://") || cve_url.starts_with("http://")) {
+            bail!("cve.api_url: must start with https:// (or http:// for a local test server)");
+        }
+        if !self.cve.org_id.is_empty() && uuid::Uuid::parse_str(&self.cve.org_id).is_err() {
+            bail!("cve.org_id: must be the CNA's organisation UUID");
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format: must be text or json");
@@ -261,6 +403,23 @@ mod tests {
         let text = include_str!("../../../config/example.toml");
         let config = Config::from_toml(text).expect("example parses");
         config.check().expect("example is valid");
+    }
+
+    #[test]
+    fn the_cve_services_key_is_redacted_and_bad_cve_settings_are_refused() {
+        let mut config = Config::default();
+        config.cve.api_key = "very-secret-key".into();
+        assert!(!format!("{config:?}").contains("very-secret-key"));
+        assert!(format!("{config:?}").contains("[redacted]"));
+        config.cve.org_id = "not-a-uuid".into();
+        let err = config.check().expect_err("bad org id");
+        assert!(err.to_string().starts_with("cve.org_id:"), "{err}");
+        let config = Config {
+            worker_poll_ms: 0,
+            ..Config::default()
+        };
+        let err = config.check().expect_err("bad poll");
+        assert!(err.to_string().starts_with("worker_poll_ms:"), "{err}");
     }
 
     #[test]

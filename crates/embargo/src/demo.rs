@@ -37,7 +37,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             ),
             impact: Some("A user with upload permission can run script in an administrator's session.".into()),
             cvss_vector: Some("CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:H/I:H/A:N".into()),
-            reporter: ReporterInput { name: Some("Mara Lind".into()), email: None, credit_as: Some("Mara Lind".into()) },
+            reporter: ReporterInput { name: Some("Mara Lind".into()), email: None, credit_as: Some("Mara Lind".into()), credit: Some(domain::report::CreditMode::Name) },
         },
         ReportInput {
             title: "Missing X-Frame-Options header".into(),
@@ -48,7 +48,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             reproduction: None,
             impact: None,
             cvss_vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into()),
-            reporter: ReporterInput { name: Some("sec_hunter".into()), email: None, credit_as: None },
+            reporter: ReporterInput { name: Some("sec_hunter".into()), email: None, credit_as: None, credit: None },
         },
         ReportInput {
             title: "Path traversal in the timelapse download endpoint".into(),
@@ -59,7 +59,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             reproduction: Some("curl -H 'X-Api-Key: <user key>' 'http://printer.local/downloads/timelapse/..%2f..%2fconfig.yaml'".into()),
             impact: Some("Any logged-in user can read the configuration and take over the admin API key.".into()),
             cvss_vector: None,
-            reporter: ReporterInput { name: None, email: None, credit_as: None },
+            reporter: ReporterInput { name: None, email: None, credit_as: None, credit: None },
         },
     ];
     for input in samples {

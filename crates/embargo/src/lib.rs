@@ -4,7 +4,8 @@
 //!
 //! - [`services`]: one function per use case, shared by the web UI, the API and the CLI.
 //! - [`http`]: axum handlers, templates, authentication and security headers.
-//! - [`jobs`]: the background worker delivering the outbox.
+//! - [`jobs`]: the background worker delivering the outbox and running scheduled advisory
+//!   publications.
 //! - [`cli`]: the `embargo` subcommands.
 
 pub mod app;

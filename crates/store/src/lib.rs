@@ -162,6 +162,42 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn add_message(&self, message: &NewMessage, email: Option<NewEmail>) -> Result<Message>;
     async fn messages(&self, report: ReportId, include_internal: bool) -> Result<Vec<Message>>;
 
+    // Advisories -----------------------------------------------------------------------
+    /// Stores a new advisory (version 1) with its audit event; `Conflict` when the id is
+    /// taken (ids are unique across the instance).
+    async fn insert_advisory(
+        &self,
+        record: &AdvisoryRecord,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<AdvisoryRecord>;
+    /// Replaces an advisory if it is still at `expected_version` (`Conflict` otherwise),
+    /// with its audit event and, for a scheduled publication, the job that will run it, all
+    /// in one transaction. Returns the record at its new version.
+    async fn update_advisory(
+        &self,
+        record: &AdvisoryRecord,
+        expected_version: i64,
+        audit: domain::audit::NewAuditEvent,
+        job: Option<NewJob>,
+    ) -> Result<AdvisoryRecord>;
+    async fn advisory_by_id(&self, id: &str) -> Result<Option<AdvisoryRecord>>;
+    /// A project's advisories, most recently modified first; only published and withdrawn
+    /// ones when `public_only`.
+    async fn list_advisories(
+        &self,
+        project: ProjectId,
+        public_only: bool,
+    ) -> Result<Vec<AdvisoryRecord>>;
+    /// Published and withdrawn advisories of every project, most recently modified first.
+    async fn public_advisories(&self) -> Result<Vec<AdvisoryRecord>>;
+    /// Published advisories naming the package `name` (in `ecosystem`, when given; `""` is
+    /// a vendor product with no ecosystem).
+    async fn published_advisories_for_package(
+        &self,
+        ecosystem: Option<&str>,
+        name: &str,
+    ) -> Result<Vec<AdvisoryRecord>>;
+
     // Outbox and jobs ------------------------------------------------------------------
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>>;
     async fn email(&self, id: uuid::Uuid) -> Result<Option<Email>>;

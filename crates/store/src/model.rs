@@ -191,6 +191,8 @@ pub struct Email {
 /// Job kinds the worker knows.
 pub mod job_kind {
     pub const DELIVER_EMAIL: &str = "deliver_email";
+    /// Publishes a scheduled advisory (payload: `advisory_id`, `scheduled_at` in micros).
+    pub const PUBLISH_ADVISORY: &str = "publish_advisory";
 }
 
 #[derive(Debug, Clone)]
@@ -286,4 +288,53 @@ pub struct WatchStatus {
     pub last_checked_at: Option<Timestamp>,
     pub last_valid: Option<bool>,
     pub last_summary: Option<String>,
+}
+
+/// A stored advisory: the pure model plus what the server keeps beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdvisoryRecord {
+    pub project_id: ProjectId,
+    /// The report it was made from, if any.
+    pub report_id: Option<ReportId>,
+    pub advisory: advisory::Advisory,
+    /// Bumped by every update; an update names the version it started from.
+    pub version: i64,
+    /// When a scheduled publication is due (drafts only).
+    pub scheduled_at: Option<Timestamp>,
+    /// Who scheduled it: the publication acts as them.
+    pub scheduled_by: Option<UserId>,
+    /// When the CNA container was last sent to CVE Services.
+    pub cve_submitted_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+impl AdvisoryRecord {
+    /// A new record at version 1.
+    pub fn new(
+        project_id: ProjectId,
+        report_id: Option<ReportId>,
+        advisory: advisory::Advisory,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            project_id,
+            report_id,
+            advisory,
+            version: 1,
+            scheduled_at: None,
+            scheduled_by: None,
+            cve_submitted_at: None,
+            created_at: now,
+        }
+    }
+
+    /// The advisory's id.
+    pub fn id(&self) -> &str {
+        &self.advisory.id
+    }
+
+    /// Published or withdrawn: visible outside the project.
+    pub fn is_public(&self) -> bool {
+        self.advisory.is_public()
+    }
 }

@@ -5,9 +5,9 @@
 //! UUID text, timestamps as `BIGINT` microseconds since the Unix epoch (UTC), JSON as text.
 
 use crate::{
-    AuthorKind, Email, EmailStatus, InsertOutcome, InsertReport, Job, Message, NewEmail, NewJob,
-    NewMessage, NewUser, PolicyVersion, Result, SigningKeyRecord, StateChange, Store, StoreError,
-    Visibility, WatchClaim, WatchResult, WatchStatus,
+    AdvisoryRecord, AuthorKind, Email, EmailStatus, InsertOutcome, InsertReport, Job, Message,
+    NewEmail, NewJob, NewMessage, NewUser, PolicyVersion, Result, SigningKeyRecord, StateChange,
+    Store, StoreError, Visibility, WatchClaim, WatchResult, WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{
@@ -16,7 +16,7 @@ use domain::{
     audit::{AuditEvent, NewAuditEvent},
     policy::Policy,
     project::Project,
-    report::{Report, Resolution, Sla, Source, State},
+    report::{CreditMode, Report, Resolution, Sla, Source, State},
 };
 use jiff::Timestamp;
 use sqlx::{
@@ -60,6 +60,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "securitytxt watch",
         include_str!("../migrations/sqlite/0004_securitytxt_watch.sql"),
         include_str!("../migrations/postgres/0004_securitytxt_watch.sql"),
+    ),
+    (
+        5,
+        "advisories",
+        include_str!("../migrations/sqlite/0005_advisories.sql"),
+        include_str!("../migrations/postgres/0005_advisories.sql"),
     ),
 ];
 
@@ -286,7 +292,7 @@ macro_rules! select_reports {
     ($tail:literal) => {
         concat!(
             "SELECT id, project_id, number, title, description, affected_version, reproduction, \
-             impact, cvss_vector, reporter_name, reporter_email, credit_as, source, state, \
+             impact, cvss_vector, reporter_name, reporter_email, credit_as, credit_mode, source, state, \
              resolution, received_at, acknowledged_at, updated_at, acknowledge_due, triage_due, \
              disclosure_due FROM reports ",
             $tail
@@ -322,6 +328,9 @@ fn report_from_row(row: &AnyRow) -> Result<Report> {
         reporter_name: get(row, "reporter_name")?,
         reporter_email: get(row, "reporter_email")?,
         credit_as: get(row, "credit_as")?,
+        credit_mode: get::<Option<String>>(row, "credit_mode")?
+            .map(|m| CreditMode::parse(&m).ok_or_else(|| corrupt("credit_mode", &m)))
+            .transpose()?,
         source: Source::parse(&source).ok_or_else(|| corrupt("source", &source))?,
         state: State::parse(&state).ok_or_else(|| corrupt("state", &state))?,
         resolution: resolution
@@ -453,6 +462,75 @@ async fn insert_policy_version(
 
 fn policy_json(policy: &Policy) -> Result<String> {
     serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(format!("policy: {e}")))
+}
+
+// Advisories --------------------------------------------------------------------------------
+
+/// `SELECT <every advisory column> FROM advisories a <tail>`, as one static string.
+macro_rules! select_advisories {
+    ($tail:literal) => {
+        concat!(
+            "SELECT a.id, a.project_id, a.report_id, a.record, a.version, a.scheduled_at, \
+             a.scheduled_by, a.cve_submitted_at, a.created_at FROM advisories a ",
+            $tail
+        )
+    };
+}
+
+fn advisory_from_row(row: &AnyRow) -> Result<AdvisoryRecord> {
+    let record: String = get(row, "record")?;
+    let report: Option<String> = get(row, "report_id")?;
+    let by: Option<String> = get(row, "scheduled_by")?;
+    Ok(AdvisoryRecord {
+        project_id: ProjectId(uuid(&get::<String>(row, "project_id")?)?),
+        report_id: report.as_deref().map(uuid).transpose()?.map(ReportId),
+        advisory: serde_json::from_str(&record)
+            .map_err(|e| StoreError::Corrupt(format!("advisory record: {e}")))?,
+        version: get(row, "version")?,
+        scheduled_at: opt_ts(get(row, "scheduled_at")?)?,
+        scheduled_by: by.as_deref().map(uuid).transpose()?.map(UserId),
+        cve_submitted_at: opt_ts(get(row, "cve_submitted_at")?)?,
+        created_at: ts(get(row, "created_at")?)?,
+    })
+}
+
+fn advisory_status(a: &advisory::Advisory) -> &'static str {
+    match a.status {
+        advisory::Status::Draft => "draft",
+        advisory::Status::Published => "published",
+        advisory::Status::Withdrawn => "withdrawn",
+    }
+}
+
+/// Rewrites the (ecosystem, name) rows of an advisory for the query route.
+async fn replace_advisory_packages(conn: &mut AnyConnection, a: &advisory::Advisory) -> Result<()> {
+    sqlx::query("DELETE FROM advisory_packages WHERE advisory_id = $1")
+        .bind(&a.id)
+        .execute(&mut *conn)
+        .await?;
+    let mut seen = std::collections::BTreeSet::new();
+    for af in &a.affected {
+        let key = (
+            af.package.ecosystem.clone().unwrap_or_default(),
+            af.package.name.clone(),
+        );
+        if key.1.is_empty() || !seen.insert(key.clone()) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO advisory_packages (advisory_id, ecosystem, name) VALUES ($1, $2, $3)",
+        )
+        .bind(&a.id)
+        .bind(&key.0)
+        .bind(&key.1)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn advisory_json(a: &advisory::Advisory) -> Result<String> {
+    serde_json::to_string(a).map_err(|e| StoreError::Corrupt(format!("advisory: {e}")))
 }
 
 #[async_trait]
@@ -993,9 +1071,9 @@ impl Store for SqlStore {
             "INSERT INTO reports (id, project_id, number, title, description, affected_version, \
              reproduction, impact, cvss_vector, reporter_name, reporter_email, credit_as, source, \
              state, resolution, tracking_token_hash, received_at, acknowledged_at, updated_at, \
-             acknowledge_due, triage_due, disclosure_due) \
+             acknowledge_due, triage_due, disclosure_due, credit_mode) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'received', NULL, $14, \
-             $15, NULL, $15, $16, $17, $18)",
+             $15, NULL, $15, $16, $17, $18, $19)",
         )
         .bind(new.id.to_string())
         .bind(new.project.to_string())
@@ -1015,6 +1093,7 @@ impl Store for SqlStore {
         .bind(micros(new.sla.acknowledge_due))
         .bind(micros(new.sla.triage_due))
         .bind(micros(new.sla.disclosure_due))
+        .bind(r.credit_mode.map(CreditMode::as_str))
         .execute(&mut *tx)
         .await?;
         if let Some(idem) = new.idempotency {
@@ -1223,6 +1302,160 @@ impl Store for SqlStore {
         .await?
         .iter()
         .map(message_from_row)
+        .collect()
+    }
+
+    async fn insert_advisory(
+        &self,
+        record: &AdvisoryRecord,
+        audit: NewAuditEvent,
+    ) -> Result<AdvisoryRecord> {
+        let a = &record.advisory;
+        let json = advisory_json(a)?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO advisories (id, project_id, report_id, status, record, version, \
+             published_at, modified, scheduled_at, scheduled_by, cve_submitted_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&a.id)
+        .bind(record.project_id.to_string())
+        .bind(record.report_id.map(|r| r.to_string()))
+        .bind(advisory_status(a))
+        .bind(&json)
+        .bind(a.published.map(micros))
+        .bind(micros(a.modified))
+        .bind(record.scheduled_at.map(micros))
+        .bind(record.scheduled_by.map(|u| u.to_string()))
+        .bind(record.cve_submitted_at.map(micros))
+        .bind(micros(record.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "an advisory with this id exists"))?;
+        replace_advisory_packages(&mut tx, a).await?;
+        append_audit_tx(&mut tx, audit).await?;
+        let row = sqlx::query(select_advisories!("WHERE a.id = $1"))
+            .bind(&a.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let stored = advisory_from_row(&row)?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn update_advisory(
+        &self,
+        record: &AdvisoryRecord,
+        expected_version: i64,
+        audit: NewAuditEvent,
+        job: Option<NewJob>,
+    ) -> Result<AdvisoryRecord> {
+        let a = &record.advisory;
+        let json = advisory_json(a)?;
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE advisories SET report_id = $1, status = $2, record = $3, \
+             version = version + 1, published_at = $4, modified = $5, scheduled_at = $6, \
+             scheduled_by = $7, cve_submitted_at = $8 \
+             WHERE id = $9 AND project_id = $10 AND version = $11",
+        )
+        .bind(record.report_id.map(|r| r.to_string()))
+        .bind(advisory_status(a))
+        .bind(&json)
+        .bind(a.published.map(micros))
+        .bind(micros(a.modified))
+        .bind(record.scheduled_at.map(micros))
+        .bind(record.scheduled_by.map(|u| u.to_string()))
+        .bind(record.cve_submitted_at.map(micros))
+        .bind(&a.id)
+        .bind(record.project_id.to_string())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated != 1 {
+            let exists =
+                sqlx::query("SELECT version FROM advisories WHERE id = $1 AND project_id = $2")
+                    .bind(&a.id)
+                    .bind(record.project_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match exists {
+                None => StoreError::NotFound,
+                Some(_) => StoreError::Conflict(
+                    "the advisory was changed by someone else; reload and edit again".into(),
+                ),
+            });
+        }
+        replace_advisory_packages(&mut tx, a).await?;
+        if let Some(job) = &job {
+            insert_job(&mut tx, job).await?;
+        }
+        append_audit_tx(&mut tx, audit).await?;
+        let row = sqlx::query(select_advisories!("WHERE a.id = $1"))
+            .bind(&a.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let stored = advisory_from_row(&row)?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn advisory_by_id(&self, id: &str) -> Result<Option<AdvisoryRecord>> {
+        sqlx::query(select_advisories!("WHERE a.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(advisory_from_row)
+            .transpose()
+    }
+
+    async fn list_advisories(
+        &self,
+        project: ProjectId,
+        public_only: bool,
+    ) -> Result<Vec<AdvisoryRecord>> {
+        sqlx::query(select_advisories!(
+            "WHERE a.project_id = $1 AND ($2 = 0 OR a.status <> 'draft') \
+             ORDER BY a.modified DESC, a.id"
+        ))
+        .bind(project.to_string())
+        .bind(i64::from(public_only))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(advisory_from_row)
+        .collect()
+    }
+
+    async fn public_advisories(&self) -> Result<Vec<AdvisoryRecord>> {
+        sqlx::query(select_advisories!(
+            "WHERE a.status <> 'draft' ORDER BY a.modified DESC, a.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(advisory_from_row)
+        .collect()
+    }
+
+    async fn published_advisories_for_package(
+        &self,
+        ecosystem: Option<&str>,
+        name: &str,
+    ) -> Result<Vec<AdvisoryRecord>> {
+        sqlx::query(select_advisories!(
+            "WHERE a.status = 'published' AND a.id IN (SELECT p.advisory_id FROM advisory_packages p \
+             WHERE p.name = $1 AND ($2 = 0 OR p.ecosystem = $3)) ORDER BY a.modified DESC, a.id"
+        ))
+        .bind(name)
+        .bind(i64::from(ecosystem.is_some()))
+        .bind(ecosystem.unwrap_or_default())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(advisory_from_row)
         .collect()
     }
 

@@ -259,6 +259,7 @@ fn closed_report(resolution: Resolution) -> Report {
         reporter_name: Some("Ada Lovelace".into()),
         reporter_email: Some("ada@example.org".into()),
         credit_as: Some("Ada [the] Analyst".into()),
+        credit_mode: None,
         source: Source::Web,
         state: State::Closed,
         resolution: Some(resolution),

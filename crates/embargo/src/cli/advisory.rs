@@ -20,6 +20,9 @@ pub enum Command {
     /// Check documents against the official schema plus semantic rules (ordered version
     /// ranges, well-formed ids, valid CVSS vectors, CSAF mandatory tests).
     Validate(ValidateArgs),
+    /// Store OSV/GHSA and CVE JSON 5 records (files, or directories of `*.json`) as a
+    /// project's advisories; re-importing an id updates it.
+    Import(super::advisory_import::ImportArgs),
 }
 
 /// Formats that can be read.
@@ -119,6 +122,9 @@ pub fn run(
     let result = match command {
         Command::Convert(args) => convert(&args, stdin, stdout, stderr),
         Command::Validate(args) => validate(&args, stdout),
+        Command::Import(_) => Err(anyhow::anyhow!(
+            "advisory import needs the database: run it through `embargo advisory import`"
+        )),
     };
     match result {
         Ok(code) => code,

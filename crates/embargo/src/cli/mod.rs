@@ -2,6 +2,7 @@
 //! 2 usage error.
 
 pub mod advisory;
+pub mod advisory_import;
 pub mod cvss;
 pub mod securitytxt;
 pub mod triage;
@@ -63,7 +64,7 @@ enum Command {
 }
 
 #[derive(Debug, Args)]
-struct DbArgs {
+pub struct DbArgs {
     /// Configuration file [default: ./embargo.toml if present; env EMBARGO_CONFIG]
     #[arg(long)]
     config: Option<PathBuf>,
@@ -248,6 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
             }))
         }
+        Command::Advisory(advisory::Command::Import(args)) => advisory_import::main(args).await,
         Command::Advisory(command) => Ok(with_stdio(|i, o, e| advisory::run(command, i, o, e))),
         Command::Triage(args) => Ok(with_stdio(|i, o, e| triage::run(args, i, o, e))),
         Command::Serve { db, bind, demo } => {

@@ -41,8 +41,10 @@ pub struct NewReportBody {
 pub struct ReporterBody {
     name: Option<String>,
     email: Option<String>,
-    /// How to credit the reporter in the advisory.
+    /// The name or handle to credit the reporter under in the advisory.
     credit_as: Option<String>,
+    /// `name`, `handle` or `anonymous` (no credit); without it, `credit_as` is a name.
+    credit: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -127,6 +129,7 @@ fn report_body(view: ReportView) -> ReportBody {
             name: r.reporter_name,
             email: r.reporter_email,
             credit_as: r.credit_as,
+            credit: r.credit_mode.map(|m| m.as_str().to_owned()),
         },
         source: r.source.as_str().to_owned(),
         state: r.state.as_str().to_owned(),
@@ -154,7 +157,7 @@ pub struct ReportSummaryBody {
 
 /// Reads a JSON body: 413 over the size limit, 415 without a JSON content type, 400 when it
 /// is not JSON (or not UTF-8), 422 naming the field when the JSON has the wrong shape.
-fn json_body<T: serde::de::DeserializeOwned>(
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<T, ApiError> {

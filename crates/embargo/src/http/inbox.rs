@@ -299,6 +299,13 @@ pub async fn report_page(
             triage_due => human_time(r.sla.triage_due),
             disclosure_due => human_time(r.sla.disclosure_due),
             can_acknowledge => can_act && r.state.can_acknowledge(),
+            can_write_advisory => can_act && matches!(
+                r.state,
+                domain::report::State::Accepted
+                    | domain::report::State::Fixing
+                    | domain::report::State::Fixed
+                    | domain::report::State::Disclosed
+            ),
             messages,
             ..base(Some(&user), &csrf)
         },

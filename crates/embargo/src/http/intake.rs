@@ -42,6 +42,8 @@ pub struct ReportForm {
     pub reporter_name: String,
     pub reporter_email: String,
     pub credit_as: String,
+    /// `name`, `handle` or `anonymous`; empty when the reporter did not choose.
+    pub credit: String,
 }
 
 impl ReportForm {
@@ -64,6 +66,7 @@ impl ReportForm {
                 name: some(&self.reporter_name),
                 email: some(&self.reporter_email),
                 credit_as: some(&self.credit_as),
+                credit: domain::report::CreditMode::parse(self.credit.trim()),
             },
         }
     }

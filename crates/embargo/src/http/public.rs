@@ -187,6 +187,9 @@ pub async fn instance_security_txt(State(state): State<AppState>) -> Result<Resp
     fields.push(("Preferred-Languages", "en".into()));
     fields.push(("Canonical", format!("{base}/.well-known/security.txt")));
     fields.push(("Policy", format!("{base}/")));
+    if state.config.csaf.enabled {
+        fields.push(("CSAF", crate::services::signing::csaf_provider_url(&state)));
+    }
     let days = u32::try_from(domain::render::SECURITY_TXT_VALIDITY_DAYS).unwrap_or(180);
     let text = securitytxt::render(&fields, securitytxt::expiry_for(state.now(), days))
         .map_err(|e| PageError::from(anyhow::anyhow!("instance security.txt: {e}")))?;

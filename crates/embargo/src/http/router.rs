@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{api, csrf, inbox, intake, openapi, public};
+use super::{advisories, api, csrf, inbox, intake, openapi, public};
 use crate::AppState;
 use axum::{
     Router,
@@ -37,6 +37,26 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}", get(api::get_report))
         .route("/reports/{id}/transitions", post(api::transition_report))
         .route("/reports/{id}/messages", post(api::post_message))
+        .route(
+            "/projects/{slug}/advisories",
+            get(advisories::api_list).post(advisories::api_create),
+        )
+        .route(
+            "/advisories/{id}",
+            get(advisories::api_get).patch(advisories::api_patch),
+        )
+        .route("/advisories/{id}/publish", post(advisories::api_publish))
+        .route("/advisories/{id}/withdraw", post(advisories::api_withdraw))
+        .route(
+            "/advisories/{id}/unschedule",
+            post(advisories::api_unschedule),
+        )
+        .route(
+            "/advisories/{id}/cve-packet",
+            get(advisories::api_cve_packet),
+        )
+        .route("/advisories/{id}/cve/{action}", post(advisories::api_cve))
+        .route("/query", post(advisories::api_query))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api::not_found);
     let mut router = Router::new()
@@ -54,6 +74,33 @@ pub fn router(state: AppState) -> Router {
         .route("/security.txt", get(public::legacy_security_txt))
         .route("/p/{slug}/pgp-key.asc", get(public::openpgp_key))
         .route("/p/{slug}/signing-key.asc", get(public::signing_key))
+        // Advisories (published only)
+        .route("/p/{slug}/advisories", get(advisories::public_list))
+        .route("/p/{slug}/advisories.atom", get(advisories::atom_feed))
+        .route(
+            "/p/{slug}/advisories/release-notes",
+            get(advisories::release_notes),
+        )
+        .route(
+            "/p/{slug}/advisories/{file}",
+            get(advisories::public_advisory),
+        )
+        .route(
+            "/.well-known/csaf/provider-metadata.json",
+            get(advisories::csaf_provider_metadata),
+        )
+        .route(
+            "/.well-known/csaf/white/index.txt",
+            get(advisories::csaf_index),
+        )
+        .route(
+            "/.well-known/csaf/white/changes.csv",
+            get(advisories::csaf_changes),
+        )
+        .route(
+            "/.well-known/csaf/white/{year}/{file}",
+            get(advisories::csaf_document),
+        )
         // Reporters
         .route(
             "/p/{slug}/report",
@@ -75,6 +122,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/inbox/{slug}/policy",
             get(inbox::policy_edit).post(inbox::policy_save),
+        )
+        .route(
+            "/inbox/{slug}/advisories",
+            get(advisories::inbox_list).post(advisories::inbox_create),
+        )
+        .route(
+            "/inbox/{slug}/advisories/{id}",
+            get(advisories::inbox_edit).post(advisories::inbox_save),
+        )
+        .route(
+            "/inbox/{slug}/advisories/{id}/cve-packet",
+            get(advisories::inbox_cve_packet),
+        )
+        .route(
+            "/inbox/{slug}/advisories/{id}/{action}",
+            post(advisories::inbox_action),
         )
         .route("/projects/new", get(inbox::project_new))
         .route("/projects", post(inbox::project_create))

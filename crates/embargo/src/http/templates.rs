@@ -38,6 +38,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/project_new.html"),
     ),
     ("outbox.html", include_str!("../../templates/outbox.html")),
+    (
+        "advisory_body.html",
+        include_str!("../../templates/advisory_body.html"),
+    ),
+    (
+        "advisories.html",
+        include_str!("../../templates/advisories.html"),
+    ),
+    (
+        "advisory.html",
+        include_str!("../../templates/advisory.html"),
+    ),
+    (
+        "inbox_advisories.html",
+        include_str!("../../templates/inbox_advisories.html"),
+    ),
+    (
+        "advisory_edit.html",
+        include_str!("../../templates/advisory_edit.html"),
+    ),
+    (
+        "cve_packet.html",
+        include_str!("../../templates/cve_packet.html"),
+    ),
 ];
 
 /// The compiled templates.

@@ -4,6 +4,7 @@
 //! host elsewhere ([`crate::services::watch`]), claimed in the database the same way.
 
 pub mod mailer;
+pub mod publish_advisory;
 
 use crate::AppState;
 use jiff::SignedDuration;
@@ -13,8 +14,6 @@ use tokio::sync::watch;
 
 /// How long a worker holds a job before others may take it over.
 const LEASE: SignedDuration = SignedDuration::from_secs(120);
-/// How often the worker looks for due jobs when nothing woke it.
-const POLL: Duration = Duration::from_secs(5);
 /// How long a submission's idempotency record (with its tracking token) is kept.
 pub const IDEMPOTENCY_RETENTION: SignedDuration = SignedDuration::from_hours(24);
 /// How often expired idempotency records are purged.
@@ -35,6 +34,13 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
         tracing::warn!("no SMTP server configured: e-mail stays queued in the outbox");
     }
     let mut last_purge: Option<std::time::Instant> = None;
+    // Scheduled publications run whether or not mail can be sent.
+    let kinds: &[&str] = if mailer.is_some() {
+        &[job_kind::DELIVER_EMAIL, job_kind::PUBLISH_ADVISORY]
+    } else {
+        &[job_kind::PUBLISH_ADVISORY]
+    };
+    let poll = Duration::from_millis(state.config.worker_poll_ms);
     loop {
         if *stop.borrow() {
             return;
@@ -51,13 +57,18 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             if *stop.borrow() {
                 return;
             }
-            let Some(mailer) = &mailer else { break };
             match state
                 .store
-                .lease_job(&[job_kind::DELIVER_EMAIL], &owner, state.now(), LEASE)
+                .lease_job(kinds, &owner, state.now(), LEASE)
                 .await
             {
-                Ok(Some(job)) => run_job(&state, mailer, job).await,
+                Ok(Some(job)) if job.kind == job_kind::PUBLISH_ADVISORY => {
+                    run_publication(&state, job).await;
+                }
+                Ok(Some(job)) => match &mailer {
+                    Some(mailer) => run_job(&state, mailer, job).await,
+                    None => break,
+                },
                 Ok(None) => break,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot lease jobs");
@@ -67,7 +78,7 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         tokio::select! {
             () = state.outbox_notify.notified() => {}
-            () = tokio::time::sleep(POLL) => {}
+            () = tokio::time::sleep(poll) => {}
             _ = stop.changed() => {}
         }
     }
@@ -82,6 +93,30 @@ async fn purge(state: &AppState) {
         Ok(0) => {}
         Ok(n) => tracing::info!(records = n, "expired idempotency records purged"),
         Err(e) => tracing::error!(error = %e, "cannot purge idempotency records"),
+    }
+}
+
+async fn run_publication(state: &AppState, job: Job) {
+    let now = state.now();
+    let result = match publish_advisory::run(state, &job).await {
+        publish_advisory::Outcome::Done => {
+            tracing::info!(job = %job.id, "scheduled publication done");
+            state.store.complete_job(&job, now, None).await
+        }
+        publish_advisory::Outcome::Retry(e) => {
+            let retry_at = (job.attempts < job.max_attempts)
+                .then(|| now.checked_add(backoff(job.attempts)).ok())
+                .flatten();
+            tracing::warn!(job = %job.id, attempt = job.attempts, retry = retry_at.is_some(), error = %e, "scheduled publication failed");
+            state.store.fail_job(&job, &e, now, retry_at, None).await
+        }
+        publish_advisory::Outcome::GiveUp(e) => {
+            tracing::error!(job = %job.id, error = %e, "scheduled publication abandoned");
+            state.store.fail_job(&job, &e, now, None, None).await
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(job = %job.id, error = %e, "cannot record job outcome");
     }
 }
 

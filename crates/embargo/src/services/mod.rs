@@ -2,6 +2,8 @@
 //! the JSON API, inbound mail and the command line share them.
 
 pub mod accounts;
+pub mod advisories;
+pub mod cve_services;
 pub mod mail;
 pub mod projects;
 pub mod reports;

@@ -102,6 +102,9 @@ pub async fn project_security_txt(state: &AppState, project: &Project) -> Result
     }
     let urls = domain::render::ProjectUrls::new(&state.public_url, project);
     let mut fields = domain::render::security_txt_fields(project, &urls, &urls.security_txt, now);
+    if state.config.csaf.enabled && project.policy.csaf_provider_url.is_none() {
+        fields.push(("CSAF", csaf_provider_url(state)));
+    }
     fields.insert(
         0,
         (
@@ -169,4 +172,12 @@ fn plain(fields: &[(&str, String)], expires: jiff::Timestamp) -> String {
         }
     }
     out
+}
+
+/// Where this instance's CSAF provider metadata is served (when `csaf.enabled`).
+pub fn csaf_provider_url(state: &AppState) -> String {
+    format!(
+        "{}/.well-known/csaf/provider-metadata.json",
+        state.public_url
+    )
 }

@@ -74,6 +74,8 @@ pub struct ServerOptions {
     pub demo: bool,
     /// A file holding the server's "now" (RFC 3339), which the test may rewrite.
     pub clock_file: Option<PathBuf>,
+    /// Extra environment variables for the server.
+    pub env: Vec<(String, String)>,
 }
 
 impl Server {
@@ -92,6 +94,9 @@ impl Server {
             .stderr(Stdio::piped());
         if options.demo {
             cmd.arg("--demo");
+        }
+        for (k, v) in &options.env {
+            cmd.env(k, v);
         }
         if let Some(port) = options.smtp_port {
             cmd.env("EMBARGO_SMTP_URL", format!("smtp://127.0.0.1:{port}"));

@@ -1,7 +1,9 @@
 //! End-to-end tests: the real `embargo` binary, a real database (SQLite, and PostgreSQL at
 //! 127.0.0.1:5432), a real SMTP server process, over HTTP.
 
+mod advisories;
 mod bad_input;
+mod cve_services;
 mod harness;
 mod maintainers;
 mod openapi;

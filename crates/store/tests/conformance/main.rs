@@ -1,6 +1,7 @@
 //! The store's contract, run against SQLite and PostgreSQL alike.
 
 mod accounts;
+mod advisories;
 mod audit;
 mod jobs;
 mod projects;
@@ -84,6 +85,7 @@ fn new_report(title: &str, email: Option<&str>) -> NewReport {
             name: Some("Ada".to_owned()),
             email: email.map(str::to_owned),
             credit_as: None,
+            credit: None,
         },
     }
     .validate()

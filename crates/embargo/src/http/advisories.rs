@@ -1,0 +1,939 @@
+//! Advisories over HTTP: the public pages, exports, feed, release notes, CSAF provider and
+//! OSV-style query (published advisories only: a draft is "not found" everywhere), the
+//! maintainers' pages, and the JSON API.
+
+use super::{
+    api::json_body,
+    auth::{ApiCaller, CurrentUser},
+    csrf::{self, CsrfToken},
+    error::{ApiError, PageError},
+    human_time,
+    intake::parse_form,
+    templates::{base, page},
+};
+use crate::{
+    AppState,
+    services::{
+        ServiceError,
+        advisories::{self, CvePacket, Edit, NewAdvisory},
+    },
+};
+use advisory::{Advisory, Event, Format, Status};
+use axum::{
+    Extension, Json,
+    body::Bytes,
+    extract::{Path, Query, State, rejection::BytesRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use domain::{account::Permission, project::Project};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use store::AdvisoryRecord;
+use utoipa::ToSchema;
+
+/// Public documents may be cached briefly; they change only when a maintainer acts.
+const PUBLIC_CACHE: &str = "public, max-age=300";
+
+fn public_file(content_type: &'static str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(PUBLIC_CACHE),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn json_file(value: &Value) -> Result<Response, PageError> {
+    let text = serde_json::to_string_pretty(value).map_err(anyhow::Error::from)?;
+    Ok(public_file("application/json", text + "\n"))
+}
+
+/// Only http(s) URLs become links; anything else is shown as text.
+fn safe_link(url: &str) -> Option<String> {
+    (url.starts_with("https://") || url.starts_with("http://")).then(|| url.to_owned())
+}
+
+fn status_str(s: Status) -> &'static str {
+    match s {
+        Status::Draft => "draft",
+        Status::Published => "published",
+        Status::Withdrawn => "withdrawn",
+    }
+}
+
+/// Affected versions as people read them: `>= 1.0, < 1.11.3`.
+fn affected_text(a: &advisory::Affected) -> Vec<String> {
+    let mut out: Vec<String> = a
+        .ranges
+        .iter()
+        .flat_map(|r| r.spans())
+        .map(|sp| {
+            let from = (sp.introduced != "0").then(|| format!(">= {}", sp.introduced));
+            let to = match sp.end {
+                Some(Event::Fixed(v) | Event::Limit(v)) => Some(format!("< {v}")),
+                Some(Event::LastAffected(v)) => Some(format!("<= {v}")),
+                _ => None,
+            };
+            match (from, to) {
+                (None, None) => "all versions".to_owned(),
+                (f, t) => [f, t].into_iter().flatten().collect::<Vec<_>>().join(", "),
+            }
+        })
+        .collect();
+    out.extend(a.versions.iter().cloned());
+    out
+}
+
+/// An advisory as the templates see it (every value is escaped by the template engine).
+fn advisory_context(a: &Advisory) -> minijinja::Value {
+    let fixed: Vec<String> = a
+        .affected
+        .iter()
+        .flat_map(|af| &af.ranges)
+        .flat_map(|r| &r.events)
+        .filter_map(|e| match e {
+            Event::Fixed(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
+    minijinja::context! {
+        id => a.id.clone(),
+        aliases => a.aliases.clone(),
+        status => status_str(a.status),
+        summary => a.summary.clone(),
+        details => a.details.clone(),
+        severity_label => a.severity_label(),
+        vectors => a.severity.iter().map(|v| minijinja::context! { vector => v.as_str().to_owned(), score => v.base_score() }).collect::<Vec<_>>(),
+        affected => a.affected.iter().map(|af| minijinja::context! {
+            ecosystem => af.package.ecosystem.clone(),
+            name => af.package.name.clone(),
+            versions => affected_text(af),
+        }).collect::<Vec<_>>(),
+        fixed,
+        cwes => a.cwes.iter().map(|c| minijinja::context! { id => c.id.clone(), name => c.name.clone().or_else(|| advisory::cwe::name(&c.id).map(str::to_owned)) }).collect::<Vec<_>>(),
+        references => a.references.iter().map(|r| minijinja::context! { url => r.url.clone(), link => safe_link(&r.url), kind => r.kind.as_osv() }).collect::<Vec<_>>(),
+        credits => a.credits.iter().map(|c| minijinja::context! { name => c.name.clone(), kind => c.kind.map(advisory::CreditType::as_cve) }).collect::<Vec<_>>(),
+        published => a.published.map(human_time),
+        modified => human_time(a.modified),
+        withdrawn => a.withdrawn.map(human_time),
+    }
+}
+
+fn project_context(p: &Project) -> minijinja::Value {
+    minijinja::context! { slug => p.slug.as_str(), name => p.name.clone() }
+}
+
+// Public ------------------------------------------------------------------------------------
+
+pub async fn public_list(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    user: Option<CurrentUser>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let (project, list) = advisories::public_list(&state, &slug).await?;
+    let rows: Vec<_> = list.iter().map(|r| advisory_context(&r.advisory)).collect();
+    page(
+        "advisories.html",
+        minijinja::context! {
+            title => format!("Security advisories of {}", project.name),
+            project => project_context(&project),
+            advisories => rows,
+            ..base(user.as_ref().map(|u| &u.0), &csrf)
+        },
+    )
+}
+
+/// `/p/{slug}/advisories/{id}` (HTML) and its `.osv.json`, `.cve.json`, `.csaf.json` forms.
+pub async fn public_advisory(
+    State(state): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+    user: Option<CurrentUser>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, PageError> {
+    let formats = [
+        (".osv.json", Format::Osv),
+        (".cve.json", Format::Cve5),
+        (".csaf.json", Format::Csaf),
+    ];
+    for (suffix, format) in formats {
+        if let Some(id) = file.strip_suffix(suffix) {
+            let (project, record) = advisories::public_get(&state, &slug, id).await?;
+            let doc = advisories::export(&state, &project, &record, format)?;
+            return json_file(&doc);
+        }
+    }
+    let (project, record) = advisories::public_get(&state, &slug, &file).await?;
+    let a = &record.advisory;
+    let html = page(
+        "advisory.html",
+        minijinja::context! {
+            title => format!("{}: {}", a.id, a.summary),
+            project => project_context(&project),
+            advisory => advisory_context(a),
+            has_cve => a.cve_id().is_some(),
+            ..base(user.as_ref().map(|u| &u.0), &csrf)
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+pub async fn atom_feed(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let xml = advisories::atom_feed(&state, &slug).await?;
+    Ok(public_file("application/atom+xml; charset=utf-8", xml))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReleaseNotesQuery {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    package: Option<String>,
+}
+
+/// `GET /p/{slug}/advisories/release-notes?version=V[&package=P]`: the Markdown "Security"
+/// section for a release, from published advisories only (public, like the advisories).
+pub async fn release_notes(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<ReleaseNotesQuery>,
+) -> Result<Response, PageError> {
+    let md = advisories::release_notes(
+        &state,
+        &slug,
+        q.package.as_deref().filter(|p| !p.is_empty()),
+        &q.version,
+    )
+    .await?;
+    Ok(public_file("text/markdown; charset=utf-8", md))
+}
+
+pub async fn csaf_provider_metadata(State(state): State<AppState>) -> Result<Response, PageError> {
+    json_file(&advisories::csaf_provider_metadata(&state).await?)
+}
+
+pub async fn csaf_index(State(state): State<AppState>) -> Result<Response, PageError> {
+    let paths: Vec<String> = advisories::csaf_directory(&state)
+        .await?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    Ok(public_file(
+        "text/plain; charset=utf-8",
+        advisory::csaf::index_txt(&paths),
+    ))
+}
+
+pub async fn csaf_changes(State(state): State<AppState>) -> Result<Response, PageError> {
+    let entries: Vec<(String, jiff::Timestamp)> = advisories::csaf_directory(&state)
+        .await?
+        .into_iter()
+        .map(|(p, r)| (p, r.advisory.modified))
+        .collect();
+    Ok(public_file(
+        "text/csv; charset=utf-8",
+        advisory::csaf::changes_csv(&entries),
+    ))
+}
+
+pub async fn csaf_document(
+    State(state): State<AppState>,
+    Path((year, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    json_file(&advisories::csaf_document(&state, &format!("{year}/{file}")).await?)
+}
+
+// Maintainers -------------------------------------------------------------------------------
+
+pub async fn inbox_list(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let (project, list) = advisories::list(&state, &user, &slug).await?;
+    let rows: Vec<_> = list
+        .iter()
+        .map(|r| {
+            minijinja::context! {
+                id => r.id().to_owned(),
+                summary => r.advisory.summary.clone(),
+                status => status_str(r.advisory.status),
+                modified => human_time(r.advisory.modified),
+                scheduled => r.scheduled_at.map(human_time),
+            }
+        })
+        .collect();
+    page(
+        "inbox_advisories.html",
+        minijinja::context! {
+            title => format!("{}: advisories", project.name),
+            project => project_context(&project),
+            advisories => rows,
+            error => None::<String>,
+            ..base(Some(&user), &csrf)
+        },
+    )
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CreateForm {
+    csrf_token: Option<String>,
+    id: String,
+    report: String,
+    ecosystem: String,
+    package: String,
+}
+
+pub async fn inbox_create(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: CreateForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    let report = form.report.trim().trim_start_matches('#');
+    let new = NewAdvisory {
+        id: Some(form.id.trim().to_owned()).filter(|s| !s.is_empty()),
+        report: (!report.is_empty()).then(|| Value::String(report.to_owned())),
+        package: (!form.package.trim().is_empty()).then(|| advisory::Package {
+            ecosystem: Some(form.ecosystem.trim().to_owned()).filter(|s| !s.is_empty()),
+            name: form.package.trim().to_owned(),
+            ..advisory::Package::default()
+        }),
+        advisory: None,
+    };
+    match advisories::create(&state, &user, &slug, new).await {
+        Ok(r) => Ok(Redirect::to(&format!("/inbox/{slug}/advisories/{}", r.id())).into_response()),
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => {
+            let (project, list) = advisories::list(&state, &user, &slug).await?;
+            let rows: Vec<_> = list
+                .iter()
+                .map(|r| minijinja::context! { id => r.id().to_owned(), summary => r.advisory.summary.clone(), status => status_str(r.advisory.status), modified => human_time(r.advisory.modified), scheduled => r.scheduled_at.map(human_time) })
+                .collect();
+            let html = page(
+                "inbox_advisories.html",
+                minijinja::context! {
+                    title => format!("{}: advisories", project.name),
+                    project => project_context(&project),
+                    advisories => rows,
+                    error => e.to_string(),
+                    ..base(Some(&user), &csrf)
+                },
+            )?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn render_edit(
+    state: &AppState,
+    user: &domain::account::User,
+    project: &Project,
+    record: &AdvisoryRecord,
+    text: Option<&str>,
+    errors: &[(String, String)],
+    csrf: &CsrfToken,
+) -> Result<Html<String>, PageError> {
+    let role = state
+        .store
+        .member_role(project.id, user.id)
+        .await
+        .map_err(ServiceError::from)?;
+    let can_disclose = domain::account::allowed(user.is_admin, role, Permission::Disclose);
+    let json = match text {
+        Some(t) => t.to_owned(),
+        None => serde_json::to_string_pretty(&record.advisory).map_err(anyhow::Error::from)?,
+    };
+    page(
+        "advisory_edit.html",
+        minijinja::context! {
+            title => format!("Advisory {}", record.id()),
+            project => project_context(project),
+            advisory => advisory_context(&record.advisory),
+            version => record.version,
+            json,
+            scheduled => record.scheduled_at.map(human_time),
+            can_disclose,
+            cna => state.config.cve.serves(project.slug.as_str()),
+            has_cve => record.advisory.cve_id().is_some(),
+            cve_submitted => record.cve_submitted_at.map(human_time),
+            report_id => record.report_id.map(|r| r.to_string()),
+            errors => errors.iter().map(|(f, m)| minijinja::context! { field => f, message => m }).collect::<Vec<_>>(),
+            ..base(Some(user), csrf)
+        },
+    )
+}
+
+pub async fn inbox_edit(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let (project, record) =
+        advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    if project.slug.as_str() != slug {
+        return Err(PageError::not_found());
+    }
+    render_edit(&state, &user, &project, &record, None, &[], &csrf).await
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct SaveForm {
+    csrf_token: Option<String>,
+    version: i64,
+    advisory: String,
+}
+
+pub async fn inbox_save(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: SaveForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    let result = match serde_json::from_str::<Value>(&form.advisory) {
+        Ok(value) => {
+            advisories::update(
+                &state,
+                &user,
+                &id,
+                Some(form.version),
+                &value,
+                Edit::Replace,
+            )
+            .await
+        }
+        Err(e) => Err(ServiceError::field("advisory", format!("is not JSON: {e}"))),
+    };
+    let errors: Vec<(String, String)> = match result {
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/inbox/{slug}/advisories/{id}")).into_response());
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            errors.0.into_iter().map(|e| (e.field, e.message)).collect()
+        }
+        Err(ServiceError::Conflict { message, .. }) => vec![("version".into(), message)],
+        Err(e) => return Err(e.into()),
+    };
+    let (project, record) =
+        advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    let html = render_edit(
+        &state,
+        &user,
+        &project,
+        &record,
+        Some(&form.advisory),
+        &errors,
+        &csrf,
+    )
+    .await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
+    csrf_token: Option<String>,
+    /// Schedule: `YYYY-MM-DDTHH:MM` in UTC (an `<input type="datetime-local">`).
+    at: String,
+    /// Withdraw: why.
+    reason: String,
+}
+
+/// Publish now, schedule, withdraw and the CVE Services actions, from the edit page.
+pub async fn inbox_action(
+    State(state): State<AppState>,
+    Path((slug, id, action)): Path<(String, String, String)>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: ActionForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    let result = match action.as_str() {
+        "publish" => advisories::publish(&state, &user, &id, None).await,
+        "schedule" => match parse_local_utc(&form.at) {
+            Some(at) if at > state.now() => advisories::publish(&state, &user, &id, Some(at)).await,
+            _ => Err(ServiceError::field(
+                "at",
+                "must be a future date and time (UTC)",
+            )),
+        },
+        "withdraw" => advisories::withdraw(&state, &user, &id, &form.reason).await,
+        "unschedule" => advisories::unschedule(&state, &user, &id).await,
+        "cve-reserve" => advisories::cve_reserve(&state, &user, &id).await,
+        "cve-submit" => advisories::cve_submit(&state, &user, &id).await,
+        _ => return Err(PageError::not_found()),
+    };
+    let errors: Vec<(String, String)> = match result {
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/inbox/{slug}/advisories/{id}")).into_response());
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            errors.0.into_iter().map(|e| (e.field, e.message)).collect()
+        }
+        Err(ServiceError::Conflict { message, .. }) => vec![(action.clone(), message)],
+        Err(e) => return Err(e.into()),
+    };
+    let (project, record) =
+        advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    let html = render_edit(&state, &user, &project, &record, None, &errors, &csrf).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+}
+
+/// `2026-12-01T09:30` (or with seconds) read as UTC.
+fn parse_local_utc(s: &str) -> Option<jiff::Timestamp> {
+    let dt: jiff::civil::DateTime = s.trim().parse().ok()?;
+    dt.to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// The CVE request packet as a page: the plain-text summary and the CNA container.
+pub async fn inbox_cve_packet(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, PageError> {
+    let (project, _) = advisories::for_user(&state, &user, &id, Permission::Disclose).await?;
+    if project.slug.as_str() != slug {
+        return Err(PageError::not_found());
+    }
+    let packet = advisories::cve_packet(&state, &user, &id).await?;
+    page(
+        "cve_packet.html",
+        minijinja::context! {
+            title => format!("CVE request for {id}"),
+            project => project_context(&project),
+            id,
+            summary => packet.summary,
+            container => serde_json::to_string_pretty(&packet.cna_container).map_err(anyhow::Error::from)?,
+            problems => packet.problems,
+            ..base(Some(&user), &csrf)
+        },
+    )
+}
+
+// API ---------------------------------------------------------------------------------------
+
+/// An advisory as the API returns it to a project's members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdvisoryBody {
+    id: String,
+    project: String,
+    #[schema(format = Uuid)]
+    report_id: Option<String>,
+    /// Increases with every change; send it back as `If-Match` to edit safely.
+    version: i64,
+    /// `draft`, `published` or `withdrawn`.
+    status: String,
+    /// When a scheduled publication is due.
+    scheduled_at: Option<String>,
+    cve_submitted_at: Option<String>,
+    /// The advisory model (id, aliases, summary, details, affected, cwes, severity,
+    /// references, credits, published, modified, withdrawn, …).
+    #[schema(value_type = Object)]
+    advisory: Advisory,
+}
+
+fn advisory_body(project: &Project, r: AdvisoryRecord) -> AdvisoryBody {
+    AdvisoryBody {
+        id: r.id().to_owned(),
+        project: project.slug.as_str().to_owned(),
+        report_id: r.report_id.map(|x| x.to_string()),
+        version: r.version,
+        status: status_str(r.advisory.status).to_owned(),
+        scheduled_at: r.scheduled_at.map(|t| t.to_string()),
+        cve_submitted_at: r.cve_submitted_at.map(|t| t.to_string()),
+        advisory: r.advisory,
+    }
+}
+
+/// A project's advisories, drafts included (its maintainers and triagers).
+#[utoipa::path(
+    get, path = "/api/v1/projects/{slug}/advisories", tag = "advisories",
+    params(("slug" = String, Path, description = "The project's slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = [AdvisoryBody]),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 404, description = "Unknown project, or not yours", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_list(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<AdvisoryBody>>, ApiError> {
+    let user = caller.user()?;
+    let (project, list) = advisories::list(&state, &user, &slug).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|r| advisory_body(&project, r))
+            .collect(),
+    ))
+}
+
+/// Create a draft advisory: from an accepted report (`report`: its number or id; the title,
+/// description, affected version, CVSS vector and the reporter's chosen credit are filled
+/// in) or from scratch, with optional model fields in `advisory`.
+#[utoipa::path(
+    post, path = "/api/v1/projects/{slug}/advisories", tag = "advisories",
+    params(("slug" = String, Path, description = "The project's slug")),
+    request_body = NewAdvisory,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = AdvisoryBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Your role may not create advisories", body = super::error::ErrorEnvelope),
+        (status = 404, description = "Unknown project, or not yours", body = super::error::ErrorEnvelope),
+        (status = 409, description = "The report is not accepted", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_create(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<AdvisoryBody>), ApiError> {
+    let user = caller.user()?;
+    let new: NewAdvisory = json_body(&headers, body)?;
+    let record = advisories::create(&state, &user, &slug, new).await?;
+    let (project, record) =
+        advisories::for_user(&state, &user, record.id(), Permission::ReadReports).await?;
+    Ok((StatusCode::CREATED, Json(advisory_body(&project, record))))
+}
+
+/// One advisory (drafts too) for its project's members.
+#[utoipa::path(
+    get, path = "/api/v1/advisories/{id}", tag = "advisories",
+    params(("id" = String, Path, description = "The advisory's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdvisoryBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such advisory, or not yours", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+) -> Result<Json<AdvisoryBody>, ApiError> {
+    let user = caller.user()?;
+    let (project, record) =
+        advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    Ok(Json(advisory_body(&project, record)))
+}
+
+/// Edit an advisory with a JSON merge patch (RFC 7396) of its model; `null` removes a
+/// field. `If-Match: <version>` refuses the edit (409) if someone changed it meanwhile. The
+/// id, `status`, `published` and `withdrawn` change only through publish and withdraw.
+#[utoipa::path(
+    patch, path = "/api/v1/advisories/{id}", tag = "advisories",
+    params(
+        ("id" = String, Path, description = "The advisory's id"),
+        ("If-Match" = Option<String>, Header, description = "The version the edit is based on"),
+    ),
+    request_body(content = Object, content_type = "application/json", description = "A merge patch of the advisory model"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdvisoryBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such advisory, or not yours", body = super::error::ErrorEnvelope),
+        (status = 409, description = "Changed by someone else since `If-Match`", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_patch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<AdvisoryBody>, ApiError> {
+    let user = caller.user()?;
+    let expected = match headers.get(header::IF_MATCH) {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .map(|s| s.trim().trim_matches('"'))
+                .and_then(|s| s.parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid",
+                        "If-Match must be the advisory's version number",
+                    )
+                    .with_field("If-Match")
+                })?,
+        ),
+    };
+    let patch: Value = json_body(&headers, body)?;
+    let record = advisories::update(&state, &user, &id, expected, &patch, Edit::Merge).await?;
+    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    Ok(Json(advisory_body(&project, record)))
+}
+
+/// When to publish.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishBody {
+    /// RFC 3339 time of a scheduled publication; absent or past: publish now.
+    #[serde(default)]
+    at: Option<String>,
+}
+
+/// Publish a draft now, or schedule it (`at`). Only maintainers (not triagers). The report
+/// it came from moves to `disclosed` (publishing now requires it to be fixed).
+#[utoipa::path(
+    post, path = "/api/v1/advisories/{id}/publish", tag = "advisories",
+    params(("id" = String, Path, description = "The advisory's id")),
+    request_body = PublishBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Published, or scheduled (`scheduled_at`)", body = AdvisoryBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Only maintainers publish", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such advisory, or not yours", body = super::error::ErrorEnvelope),
+        (status = 409, description = "Not a draft, or its report is not fixed", body = super::error::ErrorEnvelope),
+        (status = 422, description = "Not publishable: the `field` names the problem", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_publish(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<AdvisoryBody>, ApiError> {
+    let user = caller.user()?;
+    let empty = body.as_ref().is_ok_and(|b| b.is_empty());
+    let request: PublishBody = if empty {
+        PublishBody::default()
+    } else {
+        json_body(&headers, body)?
+    };
+    let at =
+        match request.at.as_deref() {
+            None => None,
+            Some(s) => Some(s.parse::<jiff::Timestamp>().map_err(|_| {
+                ApiError::from(ServiceError::field("at", "must be an RFC 3339 time"))
+            })?),
+        };
+    let record = advisories::publish(&state, &user, &id, at).await?;
+    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    Ok(Json(advisory_body(&project, record)))
+}
+
+/// Cancel a scheduled publication (maintainers only); the advisory stays a draft.
+#[utoipa::path(
+    post, path = "/api/v1/advisories/{id}/unschedule", tag = "advisories",
+    params(("id" = String, Path, description = "The advisory's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdvisoryBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Only maintainers", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such advisory, or not yours", body = super::error::ErrorEnvelope),
+        (status = 409, description = "Nothing is scheduled", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_unschedule(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+) -> Result<Json<AdvisoryBody>, ApiError> {
+    let user = caller.user()?;
+    let record = advisories::unschedule(&state, &user, &id).await?;
+    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    Ok(Json(advisory_body(&project, record)))
+}
+
+/// Why an advisory is withdrawn.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {
+    /// One line; it becomes the advisory's summary.
+    reason: String,
+}
+
+/// Withdraw a published advisory (maintainers only). It stays public, marked withdrawn.
+#[utoipa::path(
+    post, path = "/api/v1/advisories/{id}/withdraw", tag = "advisories",
+    params(("id" = String, Path, description = "The advisory's id")),
+    request_body = WithdrawBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdvisoryBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Only maintainers withdraw", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such advisory, or not yours", body = super::error::ErrorEnvelope),
+        (status = 409, description = "Not published", body = super::error::ErrorEnvelope),
+        (status = 422, description = "No reason given", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_withdraw(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<AdvisoryBody>, ApiError> {
+    let user = caller.user()?;
+    let request: WithdrawBody = json_body(&headers, body)?;
+    let record = advisories::withdraw(&state, &user, &id, &request.reason).await?;
+    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    Ok(Json(advisory_body(&project, record)))
+}
+
+/// The CVE request packet for projects without their own CNA: the CNA container and a
+/// plain-text summary for a CNA's request form (maintainers only; audited).
+#[utoipa::path(
+    get, path = "/api/v1/advisories/{id}/cve-packet", tag = "advisories",
+    params(("id" = String, Path, description = "The advisory's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CvePacket),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Only maintainers export", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such advisory, or not yours", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_cve_packet(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+) -> Result<Json<CvePacket>, ApiError> {
+    let user = caller.user()?;
+    Ok(Json(advisories::cve_packet(&state, &user, &id).await?))
+}
+
+/// For projects whose CNA is configured: reserve a CVE id (added as an alias) or send the
+/// published advisory's CNA container (publish the first time, update afterwards).
+#[utoipa::path(
+    post, path = "/api/v1/advisories/{id}/cve/{action}", tag = "advisories",
+    params(
+        ("id" = String, Path, description = "The advisory's id"),
+        ("action" = String, Path, description = "`reserve` or `submit`"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdvisoryBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Only maintainers", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such advisory or action", body = super::error::ErrorEnvelope),
+        (status = 409, description = "No CNA for this project, not published, or CVE Services refused", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_cve(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    caller: ApiCaller,
+) -> Result<Json<AdvisoryBody>, ApiError> {
+    let user = caller.user()?;
+    let record = match action.as_str() {
+        "reserve" => advisories::cve_reserve(&state, &user, &id).await?,
+        "submit" => advisories::cve_submit(&state, &user, &id).await?,
+        _ => return Err(ServiceError::NotFound("action").into()),
+    };
+    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
+    Ok(Json(advisory_body(&project, record)))
+}
+
+/// A package, as in OSV's query API.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueryPackage {
+    name: String,
+    /// OSV ecosystem (`PyPI`, `npm`, …); absent: any.
+    #[serde(default)]
+    ecosystem: Option<String>,
+}
+
+/// OSV's query shape: a package and, optionally, a version.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueryBody {
+    package: QueryPackage,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+/// The answer: OSV records (absent when none, as OSV answers).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueryResult {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    vulns: Vec<Value>,
+}
+
+/// Which published advisories affect this version of a package? Shaped like OSV's
+/// `POST /v1/query`; public, no token.
+#[utoipa::path(
+    post, path = "/api/v1/query", tag = "advisories",
+    request_body = QueryBody,
+    responses(
+        (status = 200, body = QueryResult),
+        (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_query(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<QueryResult>, ApiError> {
+    let q: QueryBody = json_body(&headers, body)?;
+    let vulns = advisories::query(
+        &state,
+        q.package.ecosystem.as_deref().filter(|e| !e.is_empty()),
+        &q.package.name,
+        q.version.as_deref().filter(|v| !v.is_empty()),
+    )
+    .await?;
+    Ok(Json(QueryResult { vulns }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_urls_become_links() {
+        assert_eq!(
+            safe_link("https://x.test/a").as_deref(),
+            Some("https://x.test/a")
+        );
+        assert_eq!(safe_link("javascript:alert(1)"), None);
+        assert_eq!(safe_link("data:text/html,hi"), None);
+    }
+
+    #[test]
+    fn schedule_times_are_read_as_utc() {
+        let t = parse_local_utc("2026-12-01T09:30").expect("parses");
+        assert_eq!(t.to_string(), "2026-12-01T09:30:00Z");
+        assert!(parse_local_utc("tomorrow").is_none());
+    }
+}
