@@ -164,7 +164,9 @@ async fn maintainers_hear_of_new_errors_and_a_nearing_expiry_once() {
         .expect("html");
     assert!(
         // (Templates escape '/' as '&#x2f;'.)
-        page.contains(&format!("127.0.0.1:{port}&#x2f;.well-known&#x2f;security.txt")),
+        page.contains(&format!(
+            "127.0.0.1:{port}&#x2f;.well-known&#x2f;security.txt"
+        )),
         "{page}"
     );
     assert!(page.contains("<strong>not valid</strong>"), "{page}");
