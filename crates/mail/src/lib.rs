@@ -49,8 +49,10 @@ pub use address::{
 pub use attachment::{MAX_FILENAME_CHARS, sanitize_filename};
 pub use autoreply::{AutoReply, LOOP_HEADER, OurAddresses, Suppress, auto_reply_decision};
 pub use filter::{
-    Action, MatchKind, Matcher, Rule, RuleError, RuleFileError, RuleSpec, Scope, Verdict, evaluate,
-    evaluate_all, parse_rules_json, parse_rules_toml,
+    Action, MAX_MATCHED_CHARS, MAX_NOTE_CHARS, MAX_PATTERN_LEN, MAX_RULE_ID_LEN, MAX_RULES,
+    MatchKind, Matcher, REGEX_DFA_SIZE_LIMIT, REGEX_NEST_LIMIT, REGEX_SIZE_LIMIT, Rule, RuleError,
+    RuleFileError, RuleSpec, Scope, Verdict, evaluate, evaluate_all, parse_rules_json,
+    parse_rules_toml,
 };
 pub use html::html_to_text;
 pub use limits::Limits;
@@ -59,10 +61,13 @@ pub use message::{
     HeaderField, Parsed, Problem, Refusal, RefusalReason, RefusedAttachment, ReturnPath,
     SignatureKind, Signed, TextAttachment,
 };
-pub use outgoing::{HeaderError, OutgoingHeaders, reply_subject};
+pub use outgoing::{
+    FOLD_AT, HeaderError, MAX_REFERENCES, MAX_SUBJECT_CHARS, MAX_VALUE_LEN, OutgoingHeaders,
+    reply_subject,
+};
 pub use parse::{parse, parse_decrypted};
 pub use refusal::{human_bytes, refusal_text};
 pub use thread::{
-    AddressError, MAX_THREAD_REFS, TOKEN_MAX_LEN, find_plus_token, new_message_id, plus_token,
-    reply_address, thread_refs,
+    AddressError, MAX_THREAD_REFS, MIN_MESSAGE_ID_RANDOM_BYTES, TOKEN_MAX_LEN, find_plus_token,
+    is_valid_token, new_message_id, plus_token, reply_address, thread_refs,
 };
