@@ -198,6 +198,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         name: &str,
     ) -> Result<Vec<AdvisoryRecord>>;
 
+    // Inbound mail ---------------------------------------------------------------------
+    /// Keeps a message exactly as it arrived, before anything reads it.
+    async fn insert_inbound(&self, message: &NewInbound) -> Result<()>;
+    /// Records what became of a stored message.
+    async fn settle_inbound(
+        &self,
+        id: uuid::Uuid,
+        disposition: Disposition,
+        report: Option<ReportId>,
+        detail: Option<&str>,
+    ) -> Result<()>;
+    /// The project's inbound messages, newest first, at most `limit`.
+    async fn inbound_messages(&self, project: ProjectId, limit: i64)
+    -> Result<Vec<InboundMessage>>;
+    async fn inbound_message(&self, id: uuid::Uuid) -> Result<Option<InboundMessage>>;
+    /// The message as it arrived.
+    async fn inbound_raw(&self, id: uuid::Uuid) -> Result<Option<Vec<u8>>>;
+    /// The report an earlier inbound message of the project with one of these `Message-ID`s
+    /// opened or joined, if any (a reporter's reply quotes their own first mail).
+    async fn report_of_inbound(
+        &self,
+        project: ProjectId,
+        message_ids: &[String],
+    ) -> Result<Option<ReportId>>;
+
     // Outbox and jobs ------------------------------------------------------------------
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>>;
     async fn email(&self, id: uuid::Uuid) -> Result<Option<Email>>;

@@ -338,3 +338,77 @@ impl AdvisoryRecord {
         self.advisory.is_public()
     }
 }
+
+/// A message that arrived by e-mail, stored raw before it is read.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewInbound {
+    pub id: Uuid,
+    /// The project it was addressed to, when known.
+    pub project: Option<ProjectId>,
+    pub received_at: Timestamp,
+    pub raw: Vec<u8>,
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    /// Its `Message-ID`, without `<>`.
+    pub message_id: Option<String>,
+}
+
+impl std::fmt::Debug for NewInbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewInbound")
+            .field("id", &self.id)
+            .field("project", &self.project)
+            .field("size", &self.raw.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What became of an inbound message (see migration 0008).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    Received,
+    Report,
+    Reply,
+    Unparsed,
+    Ignored,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Report => "report",
+            Self::Reply => "reply",
+            Self::Unparsed => "unparsed",
+            Self::Ignored => "ignored",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "received" => Self::Received,
+            "report" => Self::Report,
+            "reply" => Self::Reply,
+            "unparsed" => Self::Unparsed,
+            "ignored" => Self::Ignored,
+            _ => return None,
+        })
+    }
+}
+
+/// An inbound message as listed for maintainers (the raw text is fetched on its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InboundMessage {
+    pub id: Uuid,
+    pub project: Option<ProjectId>,
+    pub received_at: Timestamp,
+    pub size: i64,
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    pub message_id: Option<String>,
+    pub disposition: Disposition,
+    pub report: Option<ReportId>,
+    /// JSON.
+    pub detail: Option<String>,
+}

@@ -5,9 +5,10 @@
 //! UUID text, timestamps as `BIGINT` microseconds since the Unix epoch (UTC), JSON as text.
 
 use crate::{
-    AdvisoryRecord, AuthorKind, Email, EmailStatus, InsertOutcome, InsertReport, Job, Message,
-    NewEmail, NewJob, NewMessage, NewUser, PolicyVersion, Result, SigningKeyRecord, StateChange,
-    Store, StoreError, Visibility, WatchClaim, WatchResult, WatchStatus,
+    AdvisoryRecord, AuthorKind, Disposition, Email, EmailStatus, InboundMessage, InsertOutcome,
+    InsertReport, Job, Message, NewEmail, NewInbound, NewJob, NewMessage, NewUser, PolicyVersion,
+    Result, SigningKeyRecord, StateChange, Store, StoreError, Visibility, WatchClaim, WatchResult,
+    WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{
@@ -66,6 +67,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "advisories",
         include_str!("../migrations/sqlite/0005_advisories.sql"),
         include_str!("../migrations/postgres/0005_advisories.sql"),
+    ),
+    (
+        8,
+        "inbound mail",
+        include_str!("../migrations/sqlite/0008_inbound_mail.sql"),
+        include_str!("../migrations/postgres/0008_inbound_mail.sql"),
     ),
 ];
 
@@ -271,6 +278,42 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         name: get(row, "name")?,
         is_admin: get::<i64>(row, "is_admin")? != 0,
     })
+}
+
+/// `SELECT` of inbound messages without their raw text, with a `WHERE`/`ORDER` tail.
+macro_rules! select_inbound {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, project_id, received_at, CAST(length(raw) AS BIGINT) AS size, sender, subject, message_id, \
+             disposition, report_id, detail FROM inbound_messages ",
+            $tail
+        )
+    };
+}
+fn inbound_from_row(row: &AnyRow) -> Result<InboundMessage> {
+    let disposition: String = get(row, "disposition")?;
+    Ok(InboundMessage {
+        id: uuid(&get::<String>(row, "id")?)?,
+        project: get::<Option<String>>(row, "project_id")?
+            .map(|p| uuid(&p).map(ProjectId))
+            .transpose()?,
+        received_at: ts(get(row, "received_at")?)?,
+        size: get(row, "size")?,
+        sender: get(row, "sender")?,
+        subject: get(row, "subject")?,
+        message_id: get(row, "message_id")?,
+        disposition: Disposition::parse(&disposition)
+            .ok_or_else(|| StoreError::Corrupt(format!("disposition {disposition:?}")))?,
+        report: get::<Option<String>>(row, "report_id")?
+            .map(|r| uuid(&r).map(ReportId))
+            .transpose()?,
+        detail: get(row, "detail")?,
+    })
+}
+
+fn role_from_row(row: &AnyRow) -> Result<ProjectRole> {
+    let role: String = get(row, "role")?;
+    ProjectRole::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))
 }
 
 fn project_from_row(row: &AnyRow) -> Result<Project> {
@@ -910,17 +953,14 @@ impl Store for SqlStore {
     }
 
     async fn member_role(&self, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>> {
-        let role: Option<String> = sqlx::query_scalar(
-            "SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2",
-        )
-        .bind(project.to_string())
-        .bind(user.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        role.map(|r| {
-            ProjectRole::parse(&r).ok_or_else(|| StoreError::Corrupt(format!("role {r:?}")))
-        })
-        .transpose()
+        sqlx::query("SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2")
+            .bind(project.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(role_from_row)
+            .transpose()
     }
 
     async fn projects_of(&self, user: UserId) -> Result<Vec<(Project, ProjectRole)>> {
@@ -933,14 +973,7 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|row| {
-            let role: String = get(row, "role")?;
-            Ok((
-                project_from_row(row)?,
-                ProjectRole::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
-            ))
-        })
+        .map(|row| Ok((project_from_row(row)?, role_from_row(row)?)))
         .collect()
     }
 
@@ -954,14 +987,7 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|row| {
-            let role: String = get(row, "role")?;
-            Ok((
-                user_from_row(row)?,
-                ProjectRole::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
-            ))
-        })
+        .map(|row| Ok((user_from_row(row)?, role_from_row(row)?)))
         .collect()
     }
 
@@ -1457,6 +1483,104 @@ impl Store for SqlStore {
         .iter()
         .map(advisory_from_row)
         .collect()
+    }
+
+    async fn insert_inbound(&self, message: &NewInbound) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO inbound_messages (id, project_id, received_at, raw, sender, subject, message_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(message.id.to_string())
+        .bind(message.project.map(|p| p.to_string()))
+        .bind(micros(message.received_at))
+        .bind(message.raw.clone())
+        .bind(message.sender.as_deref())
+        .bind(message.subject.as_deref())
+        .bind(message.message_id.as_deref())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn settle_inbound(
+        &self,
+        id: Uuid,
+        disposition: Disposition,
+        report: Option<ReportId>,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE inbound_messages SET disposition = $1, report_id = $2, detail = $3 WHERE id = $4",
+        )
+        .bind(disposition.as_str())
+        .bind(report.map(|r| r.to_string()))
+        .bind(detail)
+        .bind(id.to_string())
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    async fn inbound_messages(
+        &self,
+        project: ProjectId,
+        limit: i64,
+    ) -> Result<Vec<InboundMessage>> {
+        sqlx::query(select_inbound!(
+            "WHERE project_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(project.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(inbound_from_row)
+        .collect()
+    }
+
+    async fn inbound_message(&self, id: Uuid) -> Result<Option<InboundMessage>> {
+        sqlx::query(select_inbound!("WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(inbound_from_row)
+            .transpose()
+    }
+
+    async fn inbound_raw(&self, id: Uuid) -> Result<Option<Vec<u8>>> {
+        Ok(
+            sqlx::query_scalar("SELECT raw FROM inbound_messages WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn report_of_inbound(
+        &self,
+        project: ProjectId,
+        message_ids: &[String],
+    ) -> Result<Option<ReportId>> {
+        for message_id in message_ids {
+            let found: Option<String> = sqlx::query_scalar(
+                "SELECT report_id FROM inbound_messages WHERE project_id = $1 AND message_id = $2 \
+                 AND report_id IS NOT NULL ORDER BY received_at LIMIT 1",
+            )
+            .bind(project.to_string())
+            .bind(message_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(id) = found {
+                return Ok(Some(ReportId(uuid(&id)?)));
+            }
+        }
+        Ok(None)
     }
 
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>> {

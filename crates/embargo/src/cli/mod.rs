@@ -40,6 +40,18 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// File one RFC 5322 message from stdin (for an MTA pipe): a new report, or a reply on the
+    /// thread of the report it answers. The message is stored as it arrived first.
+    /// Exit status: 0 filed or kept, 1 refused (too large, no such project), 75 try again
+    /// later (the database could not be reached).
+    IngestMail {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The project the message is for; without it, the project whose policy lists a
+        /// recipient as a mailto: contact.
+        #[arg(long, value_name = "SLUG")]
+        project: Option<String>,
+    },
     /// Apply pending database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -203,6 +215,9 @@ fn init_logging(config: &Config) {
 }
 
 /// A short-lived state for commands that act on the database without serving.
+/// sysexits.h: a temporary failure, so a mail transfer agent tries again later.
+const EX_TEMPFAIL: u8 = 75;
+
 async fn offline_state(config: Config) -> anyhow::Result<AppState> {
     let store = open_store(&config).await?;
     let public_url = if config.public_url.is_empty() {
@@ -258,6 +273,44 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = Application::build(config, demo).await?;
             app.run_until(shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::IngestMail { db, project } => {
+            let config = Config::load(&db.overrides(None))?;
+            let limit = mail::Limits::default().max_message_bytes;
+            let mut raw = Vec::new();
+            // One byte more than accepted, so an oversized message is refused by size.
+            std::io::stdin()
+                .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
+                .read_to_end(&mut raw)?;
+            let state = match offline_state(config).await {
+                Ok(state) => state,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return Ok(ExitCode::from(EX_TEMPFAIL));
+                }
+            };
+            match services::inbound::ingest(&state, &raw, project.as_deref()).await {
+                Ok(done) => {
+                    match done.report {
+                        Some((_, number)) => println!(
+                            "{}: report #{number}{}",
+                            done.disposition.as_str(),
+                            if done.acknowledged {
+                                ", acknowledged"
+                            } else {
+                                ""
+                            }
+                        ),
+                        None => println!("{}: kept for the maintainers", done.disposition.as_str()),
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(ServiceError::Internal(e)) => {
+                    eprintln!("error: {e:#}");
+                    Ok(ExitCode::from(EX_TEMPFAIL))
+                }
+                Err(e) => invalid(e),
+            }
         }
         Command::Migrate { db } => {
             let config = Config::load(&db.overrides(None))?;

@@ -52,6 +52,19 @@ pub async fn submit(
     source: Source,
     idempotency_key: Option<&str>,
 ) -> Result<SubmitOutcome> {
+    submit_with(state, slug, input, source, idempotency_key, true).await
+}
+
+/// [`submit`], choosing whether the reporter gets the acknowledgement e-mail (inbound mail
+/// that is auto-submitted, a bounce or from a list must not be answered: RFC 3834).
+pub async fn submit_with(
+    state: &AppState,
+    slug: &str,
+    input: ReportInput,
+    source: Source,
+    idempotency_key: Option<&str>,
+    acknowledge: bool,
+) -> Result<SubmitOutcome> {
     let project = projects::public(state, slug).await?;
     if let Some(key) = idempotency_key
         && (key.is_empty()
@@ -72,7 +85,11 @@ pub async fn submit(
     let token_hash = tokens::hash(&token);
     let url = tracking_url(state, &token);
     let now = state.now();
-    let receipt_to = new.reporter_email.as_ref().map(|e| e.as_str().to_owned());
+    let receipt_to = new
+        .reporter_email
+        .as_ref()
+        .filter(|_| acknowledge)
+        .map(|e| e.as_str().to_owned());
     let acknowledgement = |number: i64| {
         mail::receipt(
             state,

@@ -5,6 +5,7 @@ mod advisories;
 mod bad_input;
 mod cve_services;
 mod harness;
+mod mail;
 mod maintainers;
 mod openapi;
 mod security;

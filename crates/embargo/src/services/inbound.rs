@@ -1,0 +1,298 @@
+//! Reports and replies by e-mail. Every message is stored exactly as it arrived before
+//! anything reads it, so nothing is lost when it cannot be read; then the `mail` crate
+//! reads it and it either joins the thread of the report it answers (by the `Message-ID`s
+//! it quotes, and only from that report's reporter) or opens a new report. The automatic
+//! acknowledgement follows RFC 3834: never to auto-submitted mail, bounces or mailing lists,
+//! never to ourselves.
+
+use super::{Result, ServiceError, projects, reports};
+use crate::AppState;
+use domain::{
+    ReportId,
+    project::Project,
+    report::{ReportInput, ReporterInput, Source},
+};
+use mail::{AutoReply, Limits, OurAddresses, Parsed};
+use store::{AuthorKind, Disposition, NewInbound, NewMessage, Visibility};
+
+/// What became of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    /// The stored message.
+    pub id: uuid::Uuid,
+    pub disposition: Disposition,
+    /// The report it opened or joined, with its number.
+    pub report: Option<(ReportId, i64)>,
+    /// Whether an acknowledgement was queued for the sender.
+    pub acknowledged: bool,
+}
+
+/// The domain part of our own `Message-ID`s (see `jobs::mailer`): a reply quoting one
+/// names the e-mail we sent, and so its report.
+const OUR_MESSAGE_ID_DOMAIN: &str = "@embargo";
+
+/// Stores, reads and files one RFC 5322 message for the project `slug` (or, without one,
+/// the project whose policy lists a recipient's address as a `mailto:` contact).
+pub async fn ingest(state: &AppState, raw: &[u8], slug: Option<&str>) -> Result<Ingested> {
+    let limits = Limits::default();
+    if raw.len() > limits.max_message_bytes {
+        return Err(ServiceError::field(
+            "message",
+            format!(
+                "is {} bytes, more than the {} bytes accepted",
+                raw.len(),
+                limits.max_message_bytes
+            ),
+        ));
+    }
+    let parsed = mail::parse(raw, &limits);
+    let project = match slug {
+        Some(slug) => projects::public(state, slug).await?,
+        None => addressed_project(state, &parsed)
+            .await?
+            .ok_or(ServiceError::NotFound("project for these recipients"))?,
+    };
+    let id = uuid::Uuid::now_v7();
+    state
+        .store
+        .insert_inbound(&NewInbound {
+            id,
+            project: Some(project.id),
+            received_at: state.now(),
+            raw: raw.to_vec(),
+            sender: parsed.from.as_ref().map(|m| m.address.clone()),
+            subject: parsed.subject.clone(),
+            message_id: parsed.message_id.clone(),
+        })
+        .await?;
+    // The message is safe from here on; what follows only decides where it goes.
+    let (outcome, detail) = file(state, &project, &parsed).await?;
+    state
+        .store
+        .settle_inbound(
+            id,
+            outcome.disposition,
+            outcome.report.map(|(r, _)| r),
+            Some(&detail.to_string()),
+        )
+        .await?;
+    tracing::info!(
+        project = %project.slug,
+        message = %id,
+        disposition = outcome.disposition.as_str(),
+        acknowledged = outcome.acknowledged,
+        "mail received"
+    );
+    Ok(Ingested { id, ..outcome })
+}
+
+/// Decides where a stored message goes; returns the outcome and what the reading found.
+async fn file(
+    state: &AppState,
+    project: &Project,
+    parsed: &Parsed,
+) -> Result<(Ingested, serde_json::Value)> {
+    let mut detail = serde_json::json!({
+        "problems": parsed.problems,
+        "refused_attachments": parsed.refused,
+    });
+    let unfiled = |disposition| Ingested {
+        id: uuid::Uuid::nil(),
+        disposition,
+        report: None,
+        acknowledged: false,
+    };
+    if let Some(refusal) = &parsed.refusal {
+        detail["refusal"] = serde_json::json!(refusal.to_string());
+        return Ok((unfiled(Disposition::Unparsed), detail));
+    }
+    let Some(sender) = parsed.from.as_ref().filter(|m| m.is_valid()) else {
+        detail["why"] = "no valid sender address".into();
+        return Ok((unfiled(Disposition::Ignored), detail));
+    };
+    let text = body_with_attachments(parsed);
+
+    if let Some(report) = answered_report(state, project, parsed, &sender.address).await? {
+        if text.trim().is_empty() {
+            detail["why"] = "an empty reply".into();
+            return Ok((unfiled(Disposition::Ignored), detail));
+        }
+        state
+            .store
+            .add_message(
+                &NewMessage {
+                    id: uuid::Uuid::now_v7(),
+                    report: report.id,
+                    author_kind: AuthorKind::Reporter,
+                    author: None,
+                    visibility: Visibility::Reporter,
+                    body: truncate(&text, reports::MAX_MESSAGE),
+                    created_at: state.now(),
+                },
+                None,
+            )
+            .await?;
+        return Ok((
+            Ingested {
+                id: uuid::Uuid::nil(),
+                disposition: Disposition::Reply,
+                report: Some((report.id, report.number)),
+                acknowledged: false,
+            },
+            detail,
+        ));
+    }
+
+    let ours = OurAddresses::new(our_addresses(state, project));
+    let reply_to = match mail::auto_reply_decision(parsed, &ours) {
+        AutoReply::Send { to } => Some(to),
+        AutoReply::Suppress(why) => {
+            detail["acknowledgement"] = serde_json::json!(format!("not sent: {why}"));
+            None
+        }
+    };
+    let input = ReportInput {
+        title: truncate(
+            parsed.subject.as_deref().unwrap_or("(no subject)"),
+            domain::report::limits::TITLE,
+        ),
+        description: truncate(&text, domain::report::limits::DESCRIPTION),
+        reporter: ReporterInput {
+            name: sender
+                .name
+                .as_deref()
+                .map(|n| truncate(n, domain::report::limits::NAME)),
+            email: Some(
+                reply_to
+                    .as_ref()
+                    .map_or_else(|| sender.address.clone(), |m| m.address.clone()),
+            ),
+            ..ReporterInput::default()
+        },
+        ..ReportInput::default()
+    };
+    match reports::submit_with(
+        state,
+        project.slug.as_str(),
+        input,
+        Source::Email,
+        None,
+        reply_to.is_some(),
+    )
+    .await
+    {
+        Ok(reports::SubmitOutcome::Created(s) | reports::SubmitOutcome::Replayed(s)) => Ok((
+            Ingested {
+                id: uuid::Uuid::nil(),
+                disposition: Disposition::Report,
+                report: Some((s.id, s.number)),
+                acknowledged: reply_to.is_some(),
+            },
+            detail,
+        )),
+        // Nothing to file (an empty body): kept, not filed — as unreadable when the reading
+        // met problems (nesting too deep, an unknown charset), so maintainers look at it.
+        Err(ServiceError::Invalid(errors)) => {
+            detail["why"] = serde_json::json!(errors.to_string());
+            let disposition = if parsed.problems.is_empty() {
+                Disposition::Ignored
+            } else {
+                Disposition::Unparsed
+            };
+            Ok((unfiled(disposition), detail))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The report this message answers: one whose e-mail it quotes (ours, or an earlier mail
+/// of the thread), and only when it comes from that report's reporter — a `Message-ID` is
+/// no secret, so it alone must not let anyone write into a thread.
+async fn answered_report(
+    state: &AppState,
+    project: &Project,
+    parsed: &Parsed,
+    sender: &str,
+) -> Result<Option<domain::report::Report>> {
+    let refs = mail::thread_refs(parsed);
+    let mut candidate = None;
+    for r in &refs {
+        if let Some(uuid) = r
+            .strip_suffix(OUR_MESSAGE_ID_DOMAIN)
+            .and_then(|u| uuid::Uuid::parse_str(u).ok())
+            && let Some(email) = state.store.email(uuid).await?
+            && email.report_id.is_some()
+        {
+            candidate = email.report_id;
+            break;
+        }
+    }
+    if candidate.is_none() {
+        candidate = state.store.report_of_inbound(project.id, &refs).await?;
+    }
+    let Some(id) = candidate else {
+        return Ok(None);
+    };
+    let Some(report) = state.store.report_by_id(id).await? else {
+        return Ok(None);
+    };
+    let from_reporter = report
+        .reporter_email
+        .as_ref()
+        .is_some_and(|e| e.as_str().eq_ignore_ascii_case(sender));
+    Ok((report.project_id == project.id && from_reporter).then_some(report))
+}
+
+/// The project whose policy lists one of the message's recipients as a `mailto:` contact.
+async fn addressed_project(state: &AppState, parsed: &Parsed) -> Result<Option<Project>> {
+    let recipients: Vec<String> = parsed.recipients().map(str::to_ascii_lowercase).collect();
+    for project in state.store.list_projects().await? {
+        if our_addresses(state, &project)
+            .iter()
+            .any(|a| recipients.contains(a))
+        {
+            return Ok(Some(project));
+        }
+    }
+    Ok(None)
+}
+
+/// The project's `mailto:` contacts and the instance's sender address, lower case.
+fn our_addresses(state: &AppState, project: &Project) -> Vec<String> {
+    let mut ours: Vec<String> = project
+        .policy
+        .contacts
+        .iter()
+        .filter_map(|c| c.strip_prefix("mailto:"))
+        .map(|a| a.split('?').next().unwrap_or(a).to_ascii_lowercase())
+        .collect();
+    let from = mail::bare_address(&state.config.smtp.from);
+    if !from.is_empty() {
+        ours.push(from.to_ascii_lowercase());
+    }
+    ours
+}
+
+/// The body, then each kept text attachment under a heading.
+fn body_with_attachments(parsed: &Parsed) -> String {
+    let mut text = parsed.body.text.clone();
+    for a in &parsed.attachments {
+        text.push_str(&format!(
+            "\n\n--- attachment: {} ({}, {} bytes) ---\n{}",
+            a.filename, a.content_type, a.size, a.text
+        ));
+    }
+    text
+}
+
+/// At most `max` bytes, cut at a character boundary.
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
