@@ -21,9 +21,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         contact: None,
         policy_toml: Some(POLICY),
     };
-    projects::create(state, new, None)
+    let project = projects::create(state, new, None)
         .await
         .map_err(|e| anyhow::anyhow!("demo project: {e}"))?;
+    // Its OpenPGP key pair, so reporters can encrypt from the first minute.
+    crate::services::signing::project_key(state, &project)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo project key: {e}"))?;
     let samples = [
         ReportInput {
             title: "Stored XSS via uploaded file name in the file list".into(),

@@ -211,6 +211,10 @@ pub async fn openpgp_key(
     let project = projects::public(&state, &slug).await?;
     match project.policy.openpgp_key {
         Some(key) => Ok(text_response("application/pgp-keys", key)),
-        None => Err(PageError::not_found()),
+        // Without a key of the maintainers' own, reporters encrypt to the project's key pair.
+        None => {
+            let key = crate::services::signing::project_key(&state, &project).await?;
+            Ok(text_response("application/pgp-keys", key.public_armored))
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Reports and replies by e-mail. Every message is stored exactly as it arrived before
 //! anything reads it, so nothing is lost when it cannot be read; then the `mail` crate
 //! reads it and it either joins the thread of the report it answers (by the `Message-ID`s
-//! it quotes, and only from that report's reporter) or opens a new report. The automatic
+//! it quotes, and only from that report's reporter) or opens a new report. OpenPGP mail
+//! (PGP/MIME or inline) is decrypted with the project's key pair first. The automatic
 //! acknowledgement follows RFC 3834: never to auto-submitted mail, bounces or mailing lists,
 //! never to ourselves.
 
@@ -12,7 +13,7 @@ use domain::{
     project::Project,
     report::{ReportInput, ReporterInput, Source},
 };
-use mail::{AutoReply, Limits, OurAddresses, Parsed};
+use mail::{AutoReply, EncryptionKind, Limits, OurAddresses, Parsed};
 use store::{AuthorKind, Disposition, NewInbound, NewMessage, Visibility};
 
 /// What became of one message.
@@ -110,7 +111,23 @@ async fn file(
         detail["why"] = "no valid sender address".into();
         return Ok((unfiled(Disposition::Ignored), detail));
     };
-    let text = body_with_attachments(parsed);
+    let text = match &parsed.encryption {
+        Some(encrypted) if encrypted.kind != EncryptionKind::Smime => {
+            match decrypt(state, project, encrypted).await {
+                Ok((text, signature)) => {
+                    detail["decrypted"] = true.into();
+                    detail["signature"] = signature.to_string().into();
+                    text
+                }
+                Err(why) => {
+                    // Kept for the maintainers, who may hold another key for it.
+                    detail["decryption"] = why.into();
+                    return Ok((unfiled(Disposition::Unparsed), detail));
+                }
+            }
+        }
+        _ => with_attachments(&parsed.body.text, &parsed.attachments),
+    };
 
     if let Some(report) = answered_report(state, project, parsed, &sender.address).await? {
         if text.trim().is_empty() {
@@ -273,10 +290,36 @@ fn our_addresses(state: &AppState, project: &Project) -> Vec<String> {
     ours
 }
 
+/// Decrypts OpenPGP mail (PGP/MIME or inline) with the project's key pair; returns the
+/// readable text and what the signature inside said, or why it could not be read.
+async fn decrypt(
+    state: &AppState,
+    project: &Project,
+    encrypted: &mail::Encrypted,
+) -> Result<(String, keys::SignatureCheck), String> {
+    let key = super::signing::unlocked_project_key(state, project)
+        .await
+        .map_err(|e| e.to_string())?;
+    let payload = encrypted.payload.clone();
+    let decrypted = tokio::task::spawn_blocking(move || key.decrypt(&payload, &[]))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let text = match encrypted.kind {
+        // The plaintext is a MIME entity: read it like any message body.
+        EncryptionKind::PgpMime => {
+            let content = mail::parse_decrypted(&decrypted.plaintext, &Limits::default());
+            with_attachments(&content.body.text, &content.attachments)
+        }
+        _ => String::from_utf8_lossy(&decrypted.plaintext).into_owned(),
+    };
+    Ok((text, decrypted.signature))
+}
+
 /// The body, then each kept text attachment under a heading.
-fn body_with_attachments(parsed: &Parsed) -> String {
-    let mut text = parsed.body.text.clone();
-    for a in &parsed.attachments {
+fn with_attachments(body: &str, attachments: &[mail::TextAttachment]) -> String {
+    let mut text = body.to_owned();
+    for a in attachments {
         text.push_str(&format!(
             "\n\n--- attachment: {} ({}, {} bytes) ---\n{}",
             a.filename, a.content_type, a.size, a.text

@@ -1,4 +1,5 @@
-//! Signed security.txt: each project gets an Ed25519 OpenPGP key on first use, stored with
+//! Signed security.txt: each project gets an OpenPGP key pair on first use (Ed25519 to
+//! sign, X25519 to receive encrypted reports; `keys` crate), stored with
 //! its secret part encrypted under a passphrase derived from the instance secret (which is
 //! not in the database). Signed files are cached and renewed daily, so `Expires` stays about
 //! six months ahead and never passes.
@@ -54,29 +55,61 @@ pub async fn project_key(state: &AppState, project: &Project) -> Result<SigningK
         return Ok(key);
     }
     let pass = passphrase(state, project.id);
-    let user_id = format!(
-        "{} security.txt <security-txt@{}>",
-        project.name.replace(['<', '>', '\n', '\r'], ""),
-        host(&state.public_url)
-    );
+    let user_id = key_user_id(state, project);
     let created = state.now();
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("random seed: {e}"))?;
     let generated = tokio::task::spawn_blocking(move || {
-        securitytxt::openpgp::generate_signing_key(&user_id, &pass, created, seed)
+        let mut entropy = keys::SeededRng::from_seed(seed);
+        let key = keys::ProjectKey::generate(&user_id, created, &mut entropy)?;
+        Ok::<_, keys::KeyError>((
+            key.fingerprint(),
+            key.to_protected_armored(&pass, &mut entropy)?,
+            key.public_armored()?,
+        ))
     })
     .await
     .context("key generation task")?
     .map_err(|e| anyhow::anyhow!("key generation: {e}"))?;
+    let (fingerprint, secret_armored, public_armored) = generated;
     let record = SigningKeyRecord {
-        fingerprint: generated.fingerprint.clone(),
-        secret_armored: generated.secret_armored.clone(),
-        public_armored: generated.public_armored.clone(),
+        fingerprint,
+        secret_armored,
+        public_armored,
         created_at: created,
     };
     let stored = state.store.insert_signing_key(project.id, &record).await?;
     tracing::info!(project = %project.slug.as_str(), fingerprint = %stored.fingerprint, "security.txt signing key created");
     Ok(stored)
+}
+
+/// The key's user ID: the project's first `mailto:` contact (so WKD and mail clients find
+/// it by that address), else `security@<this host>`.
+fn key_user_id(state: &AppState, project: &Project) -> String {
+    let address = project
+        .policy
+        .contacts
+        .iter()
+        .find_map(|c| c.strip_prefix("mailto:"))
+        .map(|a| a.split('?').next().unwrap_or(a).to_owned())
+        .unwrap_or_else(|| format!("security@{}", host(&state.public_url)));
+    format!(
+        "{} security <{address}>",
+        project.name.replace(['<', '>', '\n', '\r', '"'], "")
+    )
+}
+
+/// The project's key pair, unlocked, for decrypting mail sent to it. Keys made before
+/// projects had encryption keys (signing only) are reported as such.
+pub async fn unlocked_project_key(state: &AppState, project: &Project) -> Result<keys::ProjectKey> {
+    let record = project_key(state, project).await?;
+    let pass = passphrase(state, project.id);
+    tokio::task::spawn_blocking(move || {
+        keys::ProjectKey::from_protected_armored(&record.secret_armored, &pass)
+    })
+    .await
+    .context("key unlock task")?
+    .map_err(|e| ServiceError::Internal(anyhow::anyhow!("the project's key: {e}")))
 }
 
 fn host(url: &str) -> String {
@@ -102,6 +135,20 @@ pub async fn project_security_txt(state: &AppState, project: &Project) -> Result
     }
     let urls = domain::render::ProjectUrls::new(&state.public_url, project);
     let mut fields = domain::render::security_txt_fields(project, &urls, &urls.security_txt, now);
+    if project.policy.openpgp_key.is_none() {
+        // The project's own key pair receives encrypted reports.
+        let at = fields
+            .iter()
+            .rposition(|(name, _)| *name == "Contact")
+            .map_or(0, |i| i + 1);
+        fields.insert(
+            at,
+            (
+                "Encryption",
+                format!("{}/pgp-key.asc", project_base(state, project)),
+            ),
+        );
+    }
     if state.config.csaf.enabled && project.policy.csaf_provider_url.is_none() {
         fields.push(("CSAF", csaf_provider_url(state)));
     }
@@ -154,6 +201,14 @@ pub async fn project_security_txt(state: &AppState, project: &Project) -> Result
         );
     }
     Ok(signed)
+}
+
+fn project_base(state: &AppState, project: &Project) -> String {
+    format!(
+        "{}/p/{}",
+        state.public_url.trim_end_matches('/'),
+        project.slug.as_str()
+    )
 }
 
 /// `Name: value` lines, `# comment` lines, with `Expires` set to `expires`.

@@ -38,6 +38,9 @@ pub fn cli(db: &TestDb, args: &[&str], stdin: &str) -> (i32, String, String) {
     use std::io::Write;
     let mut child = Command::new(BIN)
         .args(args)
+        // The same working directory as the server, so both find the same data directory
+        // (and its instance secret, which unlocks the projects' keys).
+        .current_dir(std::env::temp_dir())
         .env("EMBARGO_DATABASE_URL", &db.url)
         .env("EMBARGO_CONFIG", "")
         .stdin(Stdio::piped())

@@ -193,3 +193,144 @@ async fn by_mail(backend: Backend) {
     assert_eq!(before, after);
     store.close().await;
 }
+
+/// Runs gpg in its own home directory with `stdin`; returns stdout.
+fn gpg(home: &std::path::Path, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gpg")
+        .arg("--homedir")
+        .arg(home)
+        .args(["--batch", "--no-tty", "--quiet", "--trust-model", "always"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("gpg must be installed (Debian package gnupg)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write to gpg");
+    let out = child.wait_with_output().expect("gpg");
+    assert!(
+        out.status.success(),
+        "gpg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[tokio::test]
+async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let http = client();
+    // security.txt points reporters at the project's key, which is served there.
+    let txt = http
+        .get(format!("{}/p/demo/security.txt", server.url))
+        .send()
+        .await
+        .expect("security.txt")
+        .text()
+        .await
+        .expect("text");
+    let key_url = format!("{}/p/demo/pgp-key.asc", server.url);
+    assert!(txt.contains(&format!("Encryption: {key_url}")), "{txt}");
+    let key = http
+        .get(&key_url)
+        .send()
+        .await
+        .expect("key")
+        .text()
+        .await
+        .expect("armored");
+    assert!(
+        key.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+        "{key}"
+    );
+    assert!(server.stop().success());
+
+    let home = TempDir::new();
+    gpg(&home.0, &["--import"], key.as_bytes());
+    let listing =
+        String::from_utf8(gpg(&home.0, &["--with-colons", "--list-keys"], b"")).expect("utf-8");
+    assert!(
+        listing.contains("PrintDesk security <security@printdesk.example>"),
+        "{listing}"
+    );
+    let recipient = "security@printdesk.example";
+
+    // PGP/MIME (RFC 3156): the encrypted part is a whole MIME entity with a PoC attachment.
+    let inner = "Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n--in\r\n\
+        Content-Type: text/plain; charset=utf-8\r\n\r\n\
+        The plugin manager installs archives without checking their signature.\r\n--in\r\n\
+        Content-Type: text/plain; name=\"poc.sh\"\r\nContent-Disposition: attachment; filename=\"poc.sh\"\r\n\r\n\
+        curl -F file=@evil.zip http://printer.local/plugin/install\r\n--in--\r\n";
+    let armored = String::from_utf8(gpg(
+        &home.0,
+        &["--armor", "--encrypt", "--recipient", recipient],
+        inner.as_bytes(),
+    ))
+    .expect("armored");
+    let message = format!(
+        "From: Mara Lind <mara@example.org>\r\nTo: {recipient}\r\nSubject: Unsigned plugins\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc\"\r\n\r\n\
+         --enc\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\
+         --enc\r\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\r\n\r\n{armored}\r\n--enc--\r\n"
+    );
+    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &message);
+    assert_eq!(code, 0, "{err}");
+    let store = db.store().await;
+    let demo = store
+        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
+        .await
+        .expect("project")
+        .expect("demo");
+    let last = store.inbound_messages(demo.id, 1).await.expect("inbound");
+    assert_eq!(
+        out.trim(),
+        "report: report #1, acknowledged",
+        "{:?}",
+        last[0].detail
+    );
+
+    // Inline PGP: an armored block in a plain-text body.
+    let block = String::from_utf8(gpg(
+        &home.0,
+        &["--armor", "--encrypt", "--recipient", recipient],
+        b"Stored XSS in the file name shown by the upload dialog.",
+    ))
+    .expect("armored");
+    let inline = format!(
+        "From: Ada <ada@example.org>\r\nTo: {recipient}\r\nSubject: XSS\r\n\
+         Content-Type: text/plain; charset=us-ascii\r\n\r\n{block}"
+    );
+    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &inline);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "report: report #2, acknowledged");
+
+    let reports = store.list_reports(demo.id).await.expect("reports");
+    let description = |n: i64| {
+        reports
+            .iter()
+            .find(|r| r.number == n)
+            .map(|r| r.description.clone())
+            .unwrap_or_default()
+    };
+    let first = description(1);
+    assert!(
+        first.contains("installs archives without checking their signature")
+            && first.contains("--- attachment: poc.sh")
+            && first.contains("curl -F file=@evil.zip"),
+        "{first}"
+    );
+    assert!(!first.contains("BEGIN PGP MESSAGE"), "{first}");
+    assert_eq!(
+        description(2).trim(),
+        "Stored XSS in the file name shown by the upload dialog."
+    );
+    store.close().await;
+}
