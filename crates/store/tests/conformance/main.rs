@@ -6,6 +6,7 @@ mod audit;
 mod jobs;
 mod projects;
 mod reports;
+mod scores;
 mod watch;
 
 use domain::{
