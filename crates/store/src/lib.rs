@@ -166,6 +166,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn add_score(&self, score: &NewScore) -> Result<ScoreRecord>;
     /// A report's scores, oldest first; the last one is the current score.
     async fn scores(&self, report: ReportId) -> Result<Vec<ScoreRecord>>;
+    /// The scores of every report of a project, oldest first (for the inbox's severities).
+    async fn project_scores(&self, project: ProjectId) -> Result<Vec<ScoreRecord>>;
 
     // Advisories -----------------------------------------------------------------------
     /// Stores a new advisory (version 1) with its audit event; `Conflict` when the id is

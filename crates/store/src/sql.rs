@@ -1409,6 +1409,19 @@ impl Store for SqlStore {
         .collect()
     }
 
+    async fn project_scores(&self, project: ProjectId) -> Result<Vec<ScoreRecord>> {
+        sqlx::query(select_scores!(
+            "JOIN reports r ON r.id = s.report_id WHERE r.project_id = $1 \
+             ORDER BY s.created_at, s.id"
+        ))
+        .bind(project.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(score_from_row)
+        .collect()
+    }
+
     async fn insert_advisory(
         &self,
         record: &AdvisoryRecord,

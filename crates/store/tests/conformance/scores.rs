@@ -61,15 +61,36 @@ async fn scores_are_kept_in_order_with_their_author_and_audited_without_the_rati
         assert_eq!(all[1], first);
         assert_eq!(all[1].rationale, "Needs a local account: secret reason");
         assert!(store.scores(other).await.expect("scores").is_empty());
+        let q = project(&store, "quiet").await;
+        let (elsewhere, _) = insert(&store, &q, &new_report("Elsewhere", None), "w", at(1)).await;
+        store
+            .add_score(&score(elsewhere, bea.id, v0, 81, "Other project", 4))
+            .await
+            .expect("add");
+        let in_project = store.project_scores(p.id).await.expect("project scores");
+        let vectors: Vec<&str> = in_project.iter().map(|s| s.vector.as_str()).collect();
+        assert_eq!(
+            vectors,
+            [v0, v1],
+            "this project's scores only, oldest first"
+        );
+        assert_eq!(
+            store.project_scores(q.id).await.expect("scores")[0].report_id,
+            elsewhere
+        );
         let report = store.report_by_id(id).await.expect("get").expect("found");
-        assert_eq!(report.updated_at, at(3), "the last write touches the report");
+        assert_eq!(
+            report.updated_at,
+            at(3),
+            "the last write touches the report"
+        );
 
         let events = store.audit_events(0, 100).await.expect("audit");
         let scored: Vec<_> = events
             .iter()
             .filter(|e| e.action == "score.create")
             .collect();
-        assert_eq!(scored.len(), 2);
+        assert_eq!(scored.len(), 3);
         assert_eq!(scored[0].actor, audit::user_actor(bea.id));
         assert_eq!(scored[0].subject, audit::report_subject(id));
         assert_eq!(scored[0].data["vector"], v1);
