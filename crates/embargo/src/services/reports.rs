@@ -143,6 +143,214 @@ pub struct ReportView {
     pub project: Project,
     pub report: Report,
     pub messages: Vec<Message>,
+    /// The reporter's vector and every maintainer score, oldest first.
+    pub scores: ScoreHistory,
+}
+
+/// Longest rationale a maintainer may give for a score.
+pub const MAX_RATIONALE: usize = 4000;
+/// Longest CVSS vector accepted (v4.0 with every metric is well under this).
+pub const MAX_VECTOR: usize = 512;
+
+/// One metric that differs from the previous entry of the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MetricChangeView {
+    pub metric: String,
+    /// `None` when the previous vector did not carry the metric.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// One vector of a report's scoring history, as the caller may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScoreEntry {
+    /// Who gave it: the reporter at submission, or a maintainer rescoring.
+    pub kind: AuthorKind,
+    /// Canonical text (the reporter's as they wrote it).
+    pub vector: String,
+    /// `2.0`, `3.0`, `3.1` or `4.0`.
+    pub version: String,
+    /// The score, e.g. `9.8`.
+    pub score: String,
+    pub severity: String,
+    /// Why; maintainers' eyes only (`None` for the reporter's view and the reporter's vector).
+    pub rationale: Option<String>,
+    /// The maintainer's name; maintainers' eyes only.
+    pub by: Option<String>,
+    pub at: jiff::Timestamp,
+    /// What changed from the previous entry (empty for the first).
+    pub changes: Vec<MetricChangeView>,
+    /// The previous entry's score when this one differs from it, e.g. `9.8`.
+    pub previous_score: Option<String>,
+}
+
+/// A report's scores: the reporter's vector first (when it parses), then every
+/// maintainer score in order. The last entry is the current score, which gives the
+/// severity shown everywhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScoreHistory {
+    pub entries: Vec<ScoreEntry>,
+}
+
+impl ScoreHistory {
+    /// Builds the history from the report's own vector and its stored scores. With
+    /// `internal` false (the reporter's view) rationales and names are left out.
+    pub fn build(report: &Report, stored: &[store::ScoreRecord], internal: bool) -> Self {
+        let mut parsed: Vec<(Option<cvss::Vector>, ScoreEntry)> = Vec::new();
+        if let Some(text) = report.cvss_vector.as_deref()
+            && let Ok(v) = cvss::Vector::parse(text.trim())
+        {
+            let scores = v.scores();
+            parsed.push((
+                Some(v),
+                ScoreEntry {
+                    kind: AuthorKind::Reporter,
+                    vector: text.trim().to_owned(),
+                    version: scores.version.as_str().to_owned(),
+                    score: scores.score.to_string(),
+                    severity: scores.severity.as_str().to_owned(),
+                    rationale: None,
+                    by: None,
+                    at: report.received_at,
+                    changes: Vec::new(),
+                    previous_score: None,
+                },
+            ));
+        }
+        for s in stored {
+            parsed.push((
+                cvss::Vector::parse(&s.vector).ok(),
+                ScoreEntry {
+                    kind: s.author_kind,
+                    vector: s.vector.clone(),
+                    version: s.version.clone(),
+                    score: store::score_text(s.score_tenths),
+                    severity: s.severity.clone(),
+                    rationale: internal.then(|| s.rationale.clone()),
+                    by: if internal {
+                        s.author_name.clone()
+                    } else {
+                        None
+                    },
+                    at: s.created_at,
+                    changes: Vec::new(),
+                    previous_score: None,
+                },
+            ));
+        }
+        for i in 1..parsed.len() {
+            let (before, after) = parsed.split_at_mut(i);
+            let (Some((Some(b), prev)), Some((Some(a), entry))) =
+                (before.last(), after.first_mut())
+            else {
+                continue;
+            };
+            let d = cvss::diff(b, a);
+            entry.changes = d
+                .changes()
+                .map(|c| MetricChangeView {
+                    metric: c.metric.to_owned(),
+                    from: c.before.map(str::to_owned),
+                    to: c.after.map(str::to_owned),
+                })
+                .collect();
+            if prev.score != entry.score {
+                entry.previous_score = Some(prev.score.clone());
+            }
+        }
+        Self {
+            entries: parsed.into_iter().map(|(_, e)| e).collect(),
+        }
+    }
+
+    /// The current score: the latest maintainer score, else the reporter's vector.
+    pub fn current(&self) -> Option<&ScoreEntry> {
+        self.entries.last()
+    }
+}
+
+/// Checks a maintainer's vector and rationale; the vector comes back parsed.
+pub fn check_score(vector: &str, rationale: &str) -> Result<(cvss::Vector, String)> {
+    let vector = vector.trim();
+    if vector.is_empty() {
+        return Err(ServiceError::field("vector", "is required"));
+    }
+    if vector.len() > MAX_VECTOR {
+        return Err(ServiceError::field(
+            "vector",
+            format!("is longer than {MAX_VECTOR} bytes"),
+        ));
+    }
+    let parsed =
+        cvss::Vector::parse(vector).map_err(|e| ServiceError::field("vector", e.to_string()))?;
+    let rationale = rationale.trim();
+    if rationale.is_empty() {
+        return Err(ServiceError::field(
+            "rationale",
+            "is required: say why the score changes",
+        ));
+    }
+    if rationale.chars().count() > MAX_RATIONALE {
+        return Err(ServiceError::field(
+            "rationale",
+            format!("is longer than {MAX_RATIONALE} characters"),
+        ));
+    }
+    if rationale.contains('\0') {
+        return Err(ServiceError::field(
+            "rationale",
+            "must not contain NUL characters",
+        ));
+    }
+    Ok((parsed, rationale.to_owned()))
+}
+
+/// A maintainer, triager (or collaborator) of the report's project gives it a CVSS vector
+/// with a rationale. The new score becomes the report's current one; the change is in the
+/// audit log (vector and score, not the rationale). Reporters get 403, anyone without a
+/// role on the project 404.
+pub async fn rescore(
+    state: &AppState,
+    caller: Caller<'_>,
+    id: ReportId,
+    vector: &str,
+    rationale: &str,
+) -> Result<ScoreEntry> {
+    let (view, role) = acting_on(state, caller, id).await?;
+    let Caller::User(user) = caller else {
+        return Err(ServiceError::Forbidden);
+    };
+    if !role.allows(Permission::Score) {
+        return Err(ServiceError::Forbidden);
+    }
+    let (parsed, rationale) = check_score(vector, rationale)?;
+    let scores = parsed.scores();
+    let stored = state
+        .store
+        .add_score(&store::NewScore {
+            id: uuid::Uuid::now_v7(),
+            report: id,
+            vector: parsed.to_string(),
+            version: scores.version.as_str().to_owned(),
+            score_tenths: scores.score.tenths(),
+            severity: scores.severity.as_str().to_owned(),
+            rationale,
+            author: user.id,
+            created_at: state.now(),
+        })
+        .await?;
+    tracing::info!(report = %id, score = %scores.score, "report rescored");
+    let mut all = state.store.scores(id).await?;
+    // The history up to and including the new score, so the diff is against the one before.
+    if let Some(pos) = all.iter().position(|s| s.id == stored.id) {
+        all.truncate(pos + 1);
+    }
+    let history = ScoreHistory::build(&view.report, &all, true);
+    history
+        .entries
+        .last()
+        .cloned()
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the new score was not stored")))
 }
 
 /// The reporter's view: by tracking token, reporter-visible messages only. Any token that
@@ -162,10 +370,12 @@ pub async fn by_tracking_token(state: &AppState, token: &str) -> Result<ReportVi
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
     let messages = state.store.messages(report.id, false).await?;
+    let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, false);
     Ok(ReportView {
         project,
         report,
         messages,
+        scores,
     })
 }
 
@@ -217,6 +427,28 @@ pub async fn list(state: &AppState, user: &User, slug: &str) -> Result<(Project,
     Ok((project, reports))
 }
 
+/// The current score of each of a project's reports (the latest maintainer score, else the
+/// reporter's vector), by report; reports with neither are absent. One query for the list.
+pub async fn current_scores(
+    state: &AppState,
+    project: &Project,
+    reports: &[Report],
+) -> Result<std::collections::HashMap<ReportId, ScoreEntry>> {
+    let mut latest: std::collections::HashMap<ReportId, store::ScoreRecord> =
+        std::collections::HashMap::new();
+    for s in state.store.project_scores(project.id).await? {
+        latest.insert(s.report_id, s);
+    }
+    Ok(reports
+        .iter()
+        .filter_map(|r| {
+            let last: Vec<_> = latest.remove(&r.id).into_iter().collect();
+            let history = ScoreHistory::build(r, &last, false);
+            history.current().cloned().map(|c| (r.id, c))
+        })
+        .collect())
+}
+
 /// One report for a maintainer or triager of its project; "not found" for anyone else.
 pub async fn for_user(state: &AppState, user: &User, id: ReportId) -> Result<ReportView> {
     let report = state
@@ -234,10 +466,12 @@ pub async fn for_user(state: &AppState, user: &User, id: ReportId) -> Result<Rep
         return Err(ServiceError::NotFound("report"));
     }
     let messages = state.store.messages(report.id, true).await?;
+    let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, true);
     Ok(ReportView {
         project,
         report,
         messages,
+        scores,
     })
 }
 
@@ -254,10 +488,12 @@ pub async fn by_number(
         .find(|r| r.number == number)
         .ok_or(ServiceError::NotFound("report"))?;
     let messages = state.store.messages(report.id, true).await?;
+    let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, true);
     Ok(ReportView {
         project,
         report,
         messages,
+        scores,
     })
 }
 
@@ -373,6 +609,7 @@ async fn acting_on(
                     project,
                     report,
                     messages: Vec::new(),
+                    scores: ScoreHistory::default(),
                 },
                 actor,
             ))

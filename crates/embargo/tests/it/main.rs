@@ -7,6 +7,7 @@ mod cve_services;
 mod harness;
 mod maintainers;
 mod openapi;
+mod scores;
 mod security;
 mod story;
 mod watch;
