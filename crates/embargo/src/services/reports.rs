@@ -817,3 +817,161 @@ pub async fn post_message(
     tracing::info!(report = %id, visibility = visibility.as_str(), "message added");
     Ok(message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::report::{Source as S, State};
+    use jiff::Timestamp;
+
+    fn at(s: i64) -> Timestamp {
+        Timestamp::from_second(1_790_000_000 + s).expect("timestamp")
+    }
+
+    fn report(vector: Option<&str>) -> Report {
+        Report {
+            id: ReportId::new(),
+            project_id: domain::ProjectId::new(),
+            number: 1,
+            title: "t".into(),
+            description: "d".into(),
+            affected_version: None,
+            reproduction: None,
+            impact: None,
+            cvss_vector: vector.map(str::to_owned),
+            reporter_name: Some("Mara".into()),
+            reporter_email: None,
+            credit_as: None,
+            credit_mode: None,
+            source: S::Api,
+            state: State::Received,
+            resolution: None,
+            received_at: at(0),
+            acknowledged_at: None,
+            updated_at: at(0),
+            sla: Sla {
+                acknowledge_due: at(1),
+                triage_due: at(2),
+                disclosure_due: at(3),
+            },
+        }
+    }
+
+    fn stored(r: &Report, vector: &str, tenths: u8, severity: &str, s: i64) -> store::ScoreRecord {
+        store::ScoreRecord {
+            id: uuid::Uuid::now_v7(),
+            report_id: r.id,
+            vector: vector.into(),
+            version: "3.1".into(),
+            score_tenths: tenths,
+            severity: severity.into(),
+            rationale: format!("because {s}"),
+            author_kind: AuthorKind::Maintainer,
+            author_id: None,
+            author_name: Some("Bea".into()),
+            created_at: at(s),
+        }
+    }
+
+    // Scores are FIRST's 3.1 calculator values, worked by hand.
+    const NET: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"; // 9.8 Critical
+    const LOCAL: &str = "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"; // 7.8 High
+
+    #[test]
+    fn the_history_starts_with_the_reporters_vector_and_ends_with_the_current_score() {
+        let r = report(Some(NET));
+        let h = ScoreHistory::build(&r, &[stored(&r, LOCAL, 78, "High", 5)], true);
+        assert_eq!(h.entries.len(), 2);
+        assert_eq!(h.entries[0].kind, AuthorKind::Reporter);
+        assert_eq!(
+            (h.entries[0].score.as_str(), h.entries[0].severity.as_str()),
+            ("9.8", "Critical")
+        );
+        let current = h.current().expect("current");
+        assert_eq!(
+            (current.score.as_str(), current.severity.as_str()),
+            ("7.8", "High")
+        );
+        assert_eq!(current.previous_score.as_deref(), Some("9.8"));
+        let changed: Vec<(&str, Option<&str>, Option<&str>)> = current
+            .changes
+            .iter()
+            .map(|c| (c.metric.as_str(), c.from.as_deref(), c.to.as_deref()))
+            .collect();
+        assert_eq!(
+            changed,
+            [("AV", Some("N"), Some("L")), ("PR", Some("N"), Some("L"))]
+        );
+        assert_eq!(current.rationale.as_deref(), Some("because 5"));
+        assert_eq!(current.by.as_deref(), Some("Bea"));
+    }
+
+    #[test]
+    fn the_reporters_view_leaves_out_rationales_and_names() {
+        let r = report(None);
+        let h = ScoreHistory::build(&r, &[stored(&r, LOCAL, 78, "High", 5)], false);
+        assert_eq!(
+            h.entries.len(),
+            1,
+            "no reporter vector, one maintainer score"
+        );
+        assert_eq!(h.entries[0].rationale, None);
+        assert_eq!(h.entries[0].by, None);
+        assert!(h.entries[0].changes.is_empty());
+    }
+
+    #[test]
+    fn an_unparseable_reporter_vector_is_left_out_and_nothing_means_no_score() {
+        let r = report(Some("CVSS:3.1/AV:N/AC:L"));
+        assert_eq!(ScoreHistory::build(&r, &[], true).current(), None);
+        let h = ScoreHistory::build(&r, &[stored(&r, NET, 98, "Critical", 5)], true);
+        assert_eq!(h.entries.len(), 1);
+        assert_eq!(h.current().map(|c| c.score.as_str()), Some("9.8"));
+    }
+
+    fn field_of(e: ServiceError) -> String {
+        match e {
+            ServiceError::Invalid(errors) => {
+                errors.first().map(|f| f.field.clone()).unwrap_or_default()
+            }
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_score_needs_a_valid_vector_and_a_rationale() {
+        let (v, why) = check_score(&format!("  {NET} "), " remote ").expect("valid");
+        assert_eq!(v.to_string(), NET);
+        assert_eq!(why, "remote");
+        for (vector, rationale, field) in [
+            ("", "why", "vector"),
+            (
+                "CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                "why",
+                "vector",
+            ),
+            ("not a vector", "why", "vector"),
+            (NET, "", "rationale"),
+            (NET, " \n ", "rationale"),
+            (NET, "a\0b", "rationale"),
+        ] {
+            let e = check_score(vector, rationale).expect_err(vector);
+            assert_eq!(field_of(e), field, "{vector:?} {rationale:?}");
+        }
+        let long = "é".repeat(MAX_RATIONALE + 1);
+        assert_eq!(
+            field_of(check_score(NET, &long).expect_err("long")),
+            "rationale"
+        );
+        let ok = "é".repeat(MAX_RATIONALE);
+        assert!(
+            check_score(NET, &ok).is_ok(),
+            "the limit counts characters, not bytes"
+        );
+        let huge = format!("{NET}{}", "/X:X".repeat(200));
+        assert_eq!(
+            field_of(check_score(&huge, "why").expect_err("huge")),
+            "vector"
+        );
+    }
+}
