@@ -262,7 +262,19 @@ pub async fn report_page(
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, PageError> {
-    let view = reports::by_number(&state, &user, &slug, number).await?;
+    render_report(&state, &user, &csrf, &slug, number, None).await
+}
+
+/// The report page; after a refused rescoring, with what was typed and the field errors.
+async fn render_report(
+    state: &AppState,
+    user: &domain::account::User,
+    csrf: &CsrfToken,
+    slug: &str,
+    number: i64,
+    refused: Option<(&ScoreForm, &FieldErrors)>,
+) -> Result<Html<String>, PageError> {
+    let view = reports::by_number(state, user, slug, number).await?;
     let (project, r) = (&view.project, &view.report);
     let role = state
         .store
@@ -342,7 +354,12 @@ pub async fn report_page(
             scores,
             current,
             can_score,
-            ..base(Some(&user), &csrf)
+            score_form => minijinja::context! {
+                vector => refused.map(|(f, _)| f.vector.clone()).unwrap_or_default(),
+                rationale => refused.map(|(f, _)| f.rationale.clone()).unwrap_or_default(),
+            },
+            errors => refused.map(|(_, e)| field_errors(e)).unwrap_or_default(),
+            ..base(Some(user), csrf)
         },
     )
 }
@@ -366,15 +383,25 @@ pub async fn score(
     let form: ScoreForm = parse_form(body)?;
     csrf::check(&csrf, form.csrf_token.as_deref())?;
     let view = reports::by_number(&state, &user, &slug, number).await?;
-    reports::rescore(
+    let result = reports::rescore(
         &state,
         reports::Caller::User(&user),
         view.report.id,
         &form.vector,
         &form.rationale,
     )
-    .await?;
-    Ok(Redirect::to(&format!("/inbox/{slug}/reports/{number}#scores")).into_response())
+    .await;
+    match result {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/inbox/{slug}/reports/{number}#scores")).into_response())
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let html =
+                render_report(&state, &user, &csrf, &slug, number, Some((&form, &errors))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

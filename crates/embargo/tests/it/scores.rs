@@ -406,6 +406,16 @@ async fn rescoring(backend: Backend) {
         .await
         .expect("post");
     assert_eq!(res.status(), 422);
+    let page = res.text().await.expect("body");
+    assert!(
+        page.contains("id=\"vector-error\""),
+        "the form names the field: {page}"
+    );
+    assert!(
+        page.contains("AV:X\">"),
+        "what was typed is kept: {page}"
+    );
+    assert!(page.contains(">why</textarea>"), "{page}");
     let list = web
         .get(format!("{base}/inbox/demo"))
         .send()
