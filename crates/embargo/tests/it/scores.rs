@@ -338,6 +338,31 @@ async fn rescoring(backend: Backend) {
     assert!(!mine.to_string().contains("printer's own console"));
     assert_eq!(mine["current"]["severity"], "High");
 
+    // An advisory drafted from the report takes the current score, not the reporter's.
+    for to in ["acknowledged", "accepted"] {
+        let res = http
+            .post(format!("{base}/api/v1/reports/{id}/transitions"))
+            .bearer_auth(&maintainer)
+            .json(&json!({ "to": to }))
+            .send()
+            .await
+            .expect("transition");
+        assert_eq!(res.status(), 200, "{to}");
+    }
+    let res = http
+        .post(format!("{base}/api/v1/projects/demo/advisories"))
+        .bearer_auth(&maintainer)
+        .json(&json!({ "report": 1 }))
+        .send()
+        .await
+        .expect("draft");
+    assert_eq!(res.status(), 201);
+    let draft: Value = res.json().await.expect("json");
+    assert_eq!(
+        draft["advisory"]["severity"][0]["vector"], LOCAL_PRIV,
+        "{draft}"
+    );
+
     // The web page: the history with the diff, and the form (with its CSRF token).
     let web = client();
     sign_in(&web, base).await;
@@ -411,10 +436,7 @@ async fn rescoring(backend: Backend) {
         page.contains("id=\"vector-error\""),
         "the form names the field: {page}"
     );
-    assert!(
-        page.contains("AV:X\">"),
-        "what was typed is kept: {page}"
-    );
+    assert!(page.contains("AV:X\">"), "what was typed is kept: {page}");
     assert!(page.contains(">why</textarea>"), "{page}");
     let list = web
         .get(format!("{base}/inbox/demo"))
