@@ -337,6 +337,17 @@ async fn rescoring(backend: Backend) {
     );
     assert!(!mine.to_string().contains("printer's own console"));
     assert_eq!(mine["current"]["severity"], "High");
+    let tracking = created["tracking_url"].as_str().expect("tracking url");
+    let track = http
+        .get(tracking)
+        .send()
+        .await
+        .expect("track")
+        .text()
+        .await
+        .expect("body");
+    assert!(track.contains("High (7.8), as the maintainers scored it"), "{track}");
+    assert!(!track.contains("console"), "no rationale on the reporter's page");
 
     // An advisory drafted from the report takes the current score, not the reporter's.
     for to in ["acknowledged", "accepted"] {
