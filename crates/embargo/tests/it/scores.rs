@@ -346,8 +346,14 @@ async fn rescoring(backend: Backend) {
         .text()
         .await
         .expect("body");
-    assert!(track.contains("High (7.8), as the maintainers scored it"), "{track}");
-    assert!(!track.contains("console"), "no rationale on the reporter's page");
+    assert!(
+        track.contains("High (7.8), as the maintainers scored it"),
+        "{track}"
+    );
+    assert!(
+        !track.contains("console"),
+        "no rationale on the reporter's page"
+    );
 
     // An advisory drafted from the report takes the current score, not the reporter's.
     for to in ["acknowledged", "accepted"] {
