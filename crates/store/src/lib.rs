@@ -161,6 +161,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Report>;
     async fn add_message(&self, message: &NewMessage, email: Option<NewEmail>) -> Result<Message>;
     async fn messages(&self, report: ReportId, include_internal: bool) -> Result<Vec<Message>>;
+    /// Stores a maintainer's score with its `score.create` audit event (vector and score,
+    /// never the rationale) in one transaction, and touches the report's `updated_at`.
+    async fn add_score(&self, score: &NewScore) -> Result<ScoreRecord>;
+    /// A report's scores, oldest first; the last one is the current score.
+    async fn scores(&self, report: ReportId) -> Result<Vec<ScoreRecord>>;
+    /// The scores of every report of a project, oldest first (for the inbox's severities).
+    async fn project_scores(&self, project: ProjectId) -> Result<Vec<ScoreRecord>>;
 
     // Advisories -----------------------------------------------------------------------
     /// Stores a new advisory (version 1) with its audit event; `Conflict` when the id is

@@ -412,3 +412,43 @@ pub struct InboundMessage {
     /// JSON.
     pub detail: Option<String>,
 }
+
+/// A maintainer's CVSS vector for a report, already parsed and scored by the caller.
+#[derive(Debug, Clone)]
+pub struct NewScore {
+    pub id: Uuid,
+    pub report: ReportId,
+    /// The vector in its canonical text.
+    pub vector: String,
+    /// `"2.0"`, `"3.0"`, `"3.1"` or `"4.0"`.
+    pub version: String,
+    /// The score in tenths (9.8 is 98), so it is stored exactly.
+    pub score_tenths: u8,
+    /// `"None"`, `"Low"`, `"Medium"`, `"High"` or `"Critical"`.
+    pub severity: String,
+    /// Why the score changed (kept out of the audit log, like message bodies).
+    pub rationale: String,
+    pub author: UserId,
+    pub created_at: Timestamp,
+}
+
+/// A stored score: one entry of a report's scoring history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScoreRecord {
+    pub id: Uuid,
+    pub report_id: ReportId,
+    pub vector: String,
+    pub version: String,
+    pub score_tenths: u8,
+    pub severity: String,
+    pub rationale: String,
+    pub author_kind: AuthorKind,
+    pub author_id: Option<UserId>,
+    pub author_name: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// Tenths of a CVSS score as its usual text: 98 is `"9.8"`.
+pub fn score_text(tenths: u8) -> String {
+    format!("{}.{}", tenths / 10, tenths % 10)
+}

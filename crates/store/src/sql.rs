@@ -6,9 +6,9 @@
 
 use crate::{
     AdvisoryRecord, AuthorKind, Disposition, Email, EmailStatus, InboundMessage, InsertOutcome,
-    InsertReport, Job, Message, NewEmail, NewInbound, NewJob, NewMessage, NewUser, PolicyVersion,
-    Result, SigningKeyRecord, StateChange, Store, StoreError, Visibility, WatchClaim, WatchResult,
-    WatchStatus,
+    InsertReport, Job, Message, NewEmail, NewInbound, NewJob, NewMessage, NewScore, NewUser,
+    PolicyVersion, Result, ScoreRecord, SigningKeyRecord, StateChange, Store, StoreError,
+    Visibility, WatchClaim, WatchResult, WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{
@@ -67,6 +67,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "advisories",
         include_str!("../migrations/sqlite/0005_advisories.sql"),
         include_str!("../migrations/postgres/0005_advisories.sql"),
+    ),
+    (
+        6,
+        "scores",
+        include_str!("../migrations/sqlite/0006_scores.sql"),
+        include_str!("../migrations/postgres/0006_scores.sql"),
     ),
     (
         8,
@@ -404,6 +410,41 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
         visibility: Visibility::parse(&visibility)
             .ok_or_else(|| StoreError::Corrupt(format!("visibility {visibility:?}")))?,
         body: get(row, "body")?,
+        created_at: ts(get(row, "created_at")?)?,
+    })
+}
+
+/// `SELECT <every score column and the author's name> FROM scores s <tail>`.
+macro_rules! select_scores {
+    ($tail:literal) => {
+        concat!(
+            "SELECT s.id, s.report_id, s.vector, s.version, s.score, s.severity, s.rationale, \
+             s.author_kind, s.author_id, u.name AS author_name, s.created_at FROM scores s \
+             LEFT JOIN users u ON u.id = s.author_id ",
+            $tail
+        )
+    };
+}
+
+fn score_from_row(row: &AnyRow) -> Result<ScoreRecord> {
+    let kind: String = get(row, "author_kind")?;
+    let author: Option<String> = get(row, "author_id")?;
+    let score: i64 = get(row, "score")?;
+    Ok(ScoreRecord {
+        id: uuid(&get::<String>(row, "id")?)?,
+        report_id: ReportId(uuid(&get::<String>(row, "report_id")?)?),
+        vector: get(row, "vector")?,
+        version: get(row, "version")?,
+        score_tenths: u8::try_from(score)
+            .ok()
+            .filter(|s| *s <= 100)
+            .ok_or_else(|| StoreError::Corrupt(format!("score {score}")))?,
+        severity: get(row, "severity")?,
+        rationale: get(row, "rationale")?,
+        author_kind: AuthorKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("author_kind {kind:?}")))?,
+        author_id: author.as_deref().map(uuid).transpose()?.map(UserId),
+        author_name: get(row, "author_name")?,
         created_at: ts(get(row, "created_at")?)?,
     })
 }
@@ -1328,6 +1369,81 @@ impl Store for SqlStore {
         .await?
         .iter()
         .map(message_from_row)
+        .collect()
+    }
+
+    async fn add_score(&self, score: &NewScore) -> Result<ScoreRecord> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO scores (id, report_id, vector, version, score, severity, rationale, \
+             author_kind, author_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'maintainer', $8, $9)",
+        )
+        .bind(score.id.to_string())
+        .bind(score.report.to_string())
+        .bind(&score.vector)
+        .bind(&score.version)
+        .bind(i64::from(score.score_tenths))
+        .bind(&score.severity)
+        .bind(&score.rationale)
+        .bind(score.author.to_string())
+        .bind(micros(score.created_at))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE reports SET updated_at = $1 WHERE id = $2")
+            .bind(micros(score.created_at))
+            .bind(score.report.to_string())
+            .execute(&mut *tx)
+            .await?;
+        append_audit_tx(
+            &mut tx,
+            NewAuditEvent {
+                at: score.created_at,
+                actor: domain::audit::user_actor(score.author),
+                action: "score.create".into(),
+                subject: domain::audit::report_subject(score.report),
+                // The vector and its score, never the rationale (free text).
+                data: serde_json::json!({
+                    "score_id": score.id.to_string(),
+                    "vector": score.vector,
+                    "version": score.version,
+                    "score": crate::score_text(score.score_tenths),
+                    "severity": score.severity,
+                }),
+            },
+        )
+        .await?;
+        let row = sqlx::query(select_scores!("WHERE s.id = $1"))
+            .bind(score.id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let stored = score_from_row(&row)?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn scores(&self, report: ReportId) -> Result<Vec<ScoreRecord>> {
+        sqlx::query(select_scores!(
+            "WHERE s.report_id = $1 ORDER BY s.created_at, s.id"
+        ))
+        .bind(report.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(score_from_row)
+        .collect()
+    }
+
+    async fn project_scores(&self, project: ProjectId) -> Result<Vec<ScoreRecord>> {
+        sqlx::query(select_scores!(
+            "JOIN reports r ON r.id = s.report_id WHERE r.project_id = $1 \
+             ORDER BY s.created_at, s.id"
+        ))
+        .bind(project.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(score_from_row)
         .collect()
     }
 

@@ -77,12 +77,40 @@ pub struct MessageBody {
     created_at: String,
 }
 
+/// One CVSS vector of a report's scoring history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScoreBody {
+    /// `reporter` (the vector given at submission) or `maintainer` (a rescoring).
+    kind: String,
+    /// The vector, e.g. `CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`.
     vector: String,
+    /// `2.0`, `3.0`, `3.1` or `4.0`.
+    version: String,
+    /// The score with one decimal, e.g. `7.8`.
+    score: String,
+    /// `None`, `Low`, `Medium`, `High` or `Critical`.
+    severity: String,
+    /// Why the maintainer changed the score; `null` for reporters and the reporter's vector.
     rationale: Option<String>,
-    by: String,
+    /// The maintainer's name; `null` for reporters and the reporter's vector.
+    by: Option<String>,
     at: String,
+    /// Metrics that differ from the previous entry (empty for the first).
+    changes: Vec<reports::MetricChangeView>,
+}
+
+fn score_body(e: reports::ScoreEntry) -> ScoreBody {
+    ScoreBody {
+        kind: e.kind.as_str().to_owned(),
+        vector: e.vector,
+        version: e.version,
+        score: e.score,
+        severity: e.severity,
+        rationale: e.rationale,
+        by: e.by,
+        at: e.at.to_string(),
+        changes: e.changes,
+    }
 }
 
 /// A report as the caller may see it.
@@ -108,13 +136,18 @@ pub struct ReportBody {
     acknowledged_at: Option<String>,
     updated_at: String,
     sla: SlaBody,
-    /// Every CVSS vector assigned, oldest first (the reporter's own is `cvss_vector`).
+    /// Every CVSS vector assigned, oldest first: the reporter's own (`cvss_vector`, when it
+    /// is a valid vector), then each maintainer's rescoring.
     scores: Vec<ScoreBody>,
+    /// The current score (the latest maintainer score, else the reporter's vector), which
+    /// gives the report's severity; `null` when there is none.
+    current: Option<ScoreBody>,
     messages: Vec<MessageBody>,
 }
 
 fn report_body(view: ReportView) -> ReportBody {
     let r = view.report;
+    let current = view.scores.current().cloned().map(score_body);
     ReportBody {
         id: r.id.to_string(),
         project: view.project.slug.as_str().to_owned(),
@@ -138,7 +171,8 @@ fn report_body(view: ReportView) -> ReportBody {
         acknowledged_at: r.acknowledged_at.map(|t| t.to_string()),
         updated_at: r.updated_at.to_string(),
         sla: SlaBody::from(&r.sla),
-        scores: Vec::new(),
+        scores: view.scores.entries.into_iter().map(score_body).collect(),
+        current,
         messages: view.messages.into_iter().map(message_body).collect(),
     }
 }
@@ -440,6 +474,52 @@ pub async fn post_message(
     };
     let message = reports::post_message(&state, who, id, &request.body, request.visibility).await?;
     Ok((StatusCode::CREATED, Json(message_body(message))))
+}
+
+/// A maintainer's rescoring (DESIGN.md §5).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewScoreBody {
+    /// A CVSS 2.0, 3.0, 3.1 or 4.0 vector.
+    vector: String,
+    /// Why the score changes (required, at most 4000 characters).
+    rationale: String,
+}
+
+/// Rescore a report: a CVSS vector with the reason for it. Maintainers and triagers of the
+/// report's project (API token); the new score becomes the report's current one and the
+/// change is in the audit log.
+#[utoipa::path(
+    post, path = "/api/v1/reports/{id}/scores", tag = "reports",
+    params(("id" = String, Path, format = Uuid, description = "The report's id")),
+    request_body = NewScoreBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored; with the diff from the previous score", body = ScoreBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Your role may not score (a reporter's token)", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such report, or not yours", body = super::error::ErrorEnvelope),
+        (status = 422, description = "`vector` is not a valid CVSS vector, or `rationale` is missing or too long", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn post_score(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<ScoreBody>), ApiError> {
+    let id: domain::ReportId = id
+        .parse::<uuid::Uuid>()
+        .map(domain::ReportId)
+        .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
+    let who = match &caller {
+        ApiCaller::User(user) => reports::Caller::User(user),
+        ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
+    };
+    let request: NewScoreBody = json_body(&headers, body)?;
+    let entry = reports::rescore(&state, who, id, &request.vector, &request.rationale).await?;
+    Ok((StatusCode::CREATED, Json(score_body(entry))))
 }
 
 /// Unknown `/api/` paths get the JSON envelope, not an HTML page.

@@ -224,12 +224,16 @@ pub async fn project_inbox(
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, PageError> {
     let (project, list) = reports::list(&state, &user, &slug).await?;
+    let current = reports::current_scores(&state, &project, &list).await?;
     let now = state.now();
     let rows: Vec<_> = list
         .iter()
         .map(|r| {
             let awaiting = r.state.awaits_acknowledgement();
+            let score = current.get(&r.id);
             minijinja::context! {
+                severity => score.map(|s| s.severity.clone()),
+                score => score.map(|s| s.score.clone()),
                 number => r.number,
                 title => r.title.clone(),
                 state => r.state.as_str(),
@@ -258,7 +262,19 @@ pub async fn report_page(
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, PageError> {
-    let view = reports::by_number(&state, &user, &slug, number).await?;
+    render_report(&state, &user, &csrf, &slug, number, None).await
+}
+
+/// The report page; after a refused rescoring, with what was typed and the field errors.
+async fn render_report(
+    state: &AppState,
+    user: &domain::account::User,
+    csrf: &CsrfToken,
+    slug: &str,
+    number: i64,
+    refused: Option<(&ScoreForm, &FieldErrors)>,
+) -> Result<Html<String>, PageError> {
+    let view = reports::by_number(state, user, slug, number).await?;
     let (project, r) = (&view.project, &view.report);
     let role = state
         .store
@@ -267,6 +283,34 @@ pub async fn report_page(
         .map_err(ServiceError::from)?;
     let can_act = domain::account::allowed(user.is_admin, role, Permission::ActOnReports);
     let now = state.now();
+    let can_score = domain::account::allowed(user.is_admin, role, Permission::Score);
+    let scores: Vec<_> = view
+        .scores
+        .entries
+        .iter()
+        .map(|e| {
+            let by = match e.kind {
+                store::AuthorKind::Reporter => {
+                    r.reporter_name.clone().unwrap_or_else(|| "Reporter".into())
+                }
+                _ => e.by.clone().unwrap_or_else(|| "Maintainer".into()),
+            };
+            minijinja::context! {
+                kind => e.kind.as_str(), by, at => human_time(e.at), vector => e.vector.clone(),
+                version => e.version.clone(), score => e.score.clone(),
+                severity => e.severity.clone(), rationale => e.rationale.clone(),
+                previous_score => e.previous_score.clone(),
+                changes => e.changes.iter().map(|c| minijinja::context! {
+                    metric => c.metric.clone(),
+                    from => c.from.clone().unwrap_or_else(|| "—".into()),
+                    to => c.to.clone().unwrap_or_else(|| "—".into()),
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let current = view.scores.current().map(|c| {
+        minijinja::context! { score => c.score.clone(), severity => c.severity.clone(), kind => c.kind.as_str() }
+    });
     let messages: Vec<_> = view
         .messages
         .iter()
@@ -307,9 +351,57 @@ pub async fn report_page(
                     | domain::report::State::Disclosed
             ),
             messages,
-            ..base(Some(&user), &csrf)
+            scores,
+            current,
+            can_score,
+            score_form => minijinja::context! {
+                vector => refused.map(|(f, _)| f.vector.clone()).unwrap_or_default(),
+                rationale => refused.map(|(f, _)| f.rationale.clone()).unwrap_or_default(),
+            },
+            errors => refused.map(|(_, e)| field_errors(e)).unwrap_or_default(),
+            ..base(Some(user), csrf)
         },
     )
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ScoreForm {
+    csrf_token: Option<String>,
+    vector: String,
+    rationale: String,
+}
+
+/// The report page's rescoring form.
+pub async fn score(
+    State(state): State<AppState>,
+    Path((slug, number)): Path<(String, i64)>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: ScoreForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    let view = reports::by_number(&state, &user, &slug, number).await?;
+    let result = reports::rescore(
+        &state,
+        reports::Caller::User(&user),
+        view.report.id,
+        &form.vector,
+        &form.rationale,
+    )
+    .await;
+    match result {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/inbox/{slug}/reports/{number}#scores")).into_response())
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let html =
+                render_report(&state, &user, &csrf, &slug, number, Some((&form, &errors))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -205,6 +205,11 @@ fn render_track(
             received => human_time(r.received_at),
             ack_due => human_time(r.sla.acknowledge_due),
             disclosure_due => human_time(r.sla.disclosure_due),
+            // The current score only: rationales stay with the maintainers.
+            severity => view.scores.current().map(|c| minijinja::context! {
+                score => c.score.clone(), severity => c.severity.clone(), vector => c.vector.clone(),
+                rescored => c.kind == store::AuthorKind::Maintainer,
+            }),
             messages,
             token,
             just_submitted,

@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}", get(api::get_report))
         .route("/reports/{id}/transitions", post(api::transition_report))
         .route("/reports/{id}/messages", post(api::post_message))
+        .route("/reports/{id}/scores", post(api::post_score))
         .route(
             "/projects/{slug}/advisories",
             get(advisories::api_list).post(advisories::api_create),
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
             "/inbox/{slug}/reports/{number}/acknowledge",
             post(inbox::acknowledge),
         )
+        .route("/inbox/{slug}/reports/{number}/scores", post(inbox::score))
         .route(
             "/inbox/{slug}/policy",
             get(inbox::policy_edit).post(inbox::policy_save),

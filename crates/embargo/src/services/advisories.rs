@@ -309,6 +309,8 @@ pub async fn create(
                     ),
                 ));
             }
+            // The current score: the latest maintainer rescoring, else the reporter's vector.
+            let rescored = state.store.scores(report.id).await?.pop().map(|s| s.vector);
             let seed = ReportSeed {
                 title: report.title.clone(),
                 description: report.description.clone(),
@@ -317,7 +319,7 @@ pub async fn create(
                     ..advisory::Package::default()
                 })),
                 affected_version: report.affected_version.clone(),
-                cvss_vector: report.cvss_vector.clone(),
+                cvss_vector: rescored.or_else(|| report.cvss_vector.clone()),
                 credit: credit_choice(&report),
             };
             let a = Advisory::from_report(id.clone(), &seed, now)

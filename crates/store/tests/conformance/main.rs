@@ -7,6 +7,7 @@ mod inbound;
 mod jobs;
 mod projects;
 mod reports;
+mod scores;
 mod watch;
 
 use domain::{
