@@ -218,3 +218,46 @@ pub async fn openpgp_key(
         }
     }
 }
+
+/// WKD, direct method: `/.well-known/openpgpkey/hu/{hash}` on the mail domain's own host.
+pub async fn wkd_direct(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name))
+        .unwrap_or_default()
+        .to_owned();
+    wkd_answer(&state, &host, &hash).await
+}
+
+/// WKD, advanced method: `/.well-known/openpgpkey/{domain}/hu/{hash}` (served for
+/// `openpgpkey.{domain}`).
+pub async fn wkd_advanced(
+    State(state): State<AppState>,
+    Path((domain, hash)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    wkd_answer(&state, &domain, &hash).await
+}
+
+async fn wkd_answer(state: &AppState, domain: &str, hash: &str) -> Result<Response, PageError> {
+    match crate::services::signing::wkd_key(state, domain, hash).await? {
+        Some(key) => Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+            key,
+        )
+            .into_response()),
+        None => Err(PageError::not_found()),
+    }
+}
+
+/// The WKD policy file (both methods).
+pub async fn wkd_policy() -> Response {
+    text_response(
+        "text/plain; charset=utf-8",
+        keys::wkd::WKD_POLICY.to_owned(),
+    )
+}

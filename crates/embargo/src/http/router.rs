@@ -75,6 +75,16 @@ pub fn router(state: AppState) -> Router {
         .route("/security.txt", get(public::legacy_security_txt))
         .route("/p/{slug}/pgp-key.asc", get(public::openpgp_key))
         .route("/p/{slug}/signing-key.asc", get(public::signing_key))
+        .route("/.well-known/openpgpkey/policy", get(public::wkd_policy))
+        .route("/.well-known/openpgpkey/hu/{hash}", get(public::wkd_direct))
+        .route(
+            "/.well-known/openpgpkey/{domain}/policy",
+            get(public::wkd_policy),
+        )
+        .route(
+            "/.well-known/openpgpkey/{domain}/hu/{hash}",
+            get(public::wkd_advanced),
+        )
         // Advisories (published only)
         .route("/p/{slug}/advisories", get(advisories::public_list))
         .route("/p/{slug}/advisories.atom", get(advisories::atom_feed))

@@ -86,17 +86,45 @@ pub async fn project_key(state: &AppState, project: &Project) -> Result<SigningK
 /// The key's user ID: the project's first `mailto:` contact (so WKD and mail clients find
 /// it by that address), else `security@<this host>`.
 fn key_user_id(state: &AppState, project: &Project) -> String {
-    let address = project
+    format!(
+        "{} security <{}>",
+        project.name.replace(['<', '>', '\n', '\r', '"'], ""),
+        key_address(state, project)
+    )
+}
+
+fn key_address(state: &AppState, project: &Project) -> String {
+    project
         .policy
         .contacts
         .iter()
         .find_map(|c| c.strip_prefix("mailto:"))
         .map(|a| a.split('?').next().unwrap_or(a).to_owned())
-        .unwrap_or_else(|| format!("security@{}", host(&state.public_url)));
-    format!(
-        "{} security <{address}>",
-        project.name.replace(['<', '>', '\n', '\r', '"'], "")
-    )
+        .unwrap_or_else(|| format!("security@{}", host(&state.public_url)))
+}
+
+/// The Web Key Directory answer for `hash` (z-base-32 SHA-1 of a local part) at `domain`:
+/// the binary public key of the project whose key address it is, with only that user ID.
+/// A project with a key of its own in the policy publishes that one.
+pub async fn wkd_key(state: &AppState, domain: &str, hash: &str) -> Result<Option<Vec<u8>>> {
+    for project in state.store.list_projects().await? {
+        let address = key_address(state, &project);
+        let Some((local, address_domain)) = address.rsplit_once('@') else {
+            continue;
+        };
+        if !address_domain.eq_ignore_ascii_case(domain) || keys::wkd_hash(local) != hash {
+            continue;
+        }
+        let armored = match &project.policy.openpgp_key {
+            Some(own) => own.clone(),
+            None => project_key(state, &project).await?.public_armored,
+        };
+        let key = keys::PublicKey::from_armored(&armored)
+            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("published key: {e}")))?;
+        // A maintainers' key without this address has nothing to publish here.
+        return Ok(key.wkd_binary(&address).ok());
+    }
+    Ok(None)
 }
 
 /// The project's key pair, unlocked, for decrypting mail sent to it. Keys made before

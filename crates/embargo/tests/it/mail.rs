@@ -250,6 +250,39 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
         key.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
         "{key}"
     );
+    // The same key through the Web Key Directory (advanced method) for security@…; the
+    // hash is z-base-32(SHA-1("security")), worked out apart from Embargo.
+    let wkd = format!("{}/.well-known/openpgpkey/printdesk.example", server.url);
+    let res = http
+        .get(format!(
+            "{wkd}/hu/t5s8ztdbon8yzntexy6oz5y48etqsnbb?l=security"
+        ))
+        .send()
+        .await
+        .expect("wkd");
+    assert_eq!(res.status(), 200);
+    let binary = res.bytes().await.expect("key").to_vec();
+    let wkd_home = TempDir::new();
+    gpg(&wkd_home.0, &["--import"], &binary);
+    let listed =
+        String::from_utf8(gpg(&wkd_home.0, &["--with-colons", "--list-keys"], b"")).expect("utf-8");
+    assert!(listed.contains("<security@printdesk.example>"), "{listed}");
+    for other in [
+        format!("{wkd}/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q"),
+        format!(
+            "{}/.well-known/openpgpkey/elsewhere.example/hu/t5s8ztdbon8yzntexy6oz5y48etqsnbb",
+            server.url
+        ),
+    ] {
+        let res = http.get(&other).send().await.expect("wkd");
+        assert_eq!(res.status(), 404, "{other}");
+    }
+    let policy = http
+        .get(format!("{wkd}/policy"))
+        .send()
+        .await
+        .expect("policy");
+    assert_eq!(policy.status(), 200);
     assert!(server.stop().success());
 
     let home = TempDir::new();
