@@ -110,6 +110,7 @@ pub async fn submit(
                 .as_ref()
                 .map(|_| &acknowledgement as &(dyn Fn(i64) -> store::NewEmail + Send + Sync)),
             response: &response,
+            job: None,
         })
         .await?;
     match outcome {

@@ -6,6 +6,7 @@ mod audit;
 mod jobs;
 mod projects;
 mod reports;
+mod triage;
 mod watch;
 
 use domain::{
@@ -113,6 +114,7 @@ async fn insert(
             idempotency: None,
             acknowledgement: None,
             response: &|n| format!("{{\"number\":{n}}}"),
+            job: None,
         })
         .await
         .expect("insert report");
