@@ -272,6 +272,7 @@ pub struct TriageDismissal {
 pub struct TriageHistoryEntry {
     pub report_id: ReportId,
     pub project_slug: String,
+    pub project_name: String,
     pub number: i64,
     pub received_at: Timestamp,
     pub reporter_email: Option<String>,

@@ -1367,7 +1367,7 @@ impl Store for SqlStore {
 
     async fn triage_history(&self, limit: i64) -> Result<Vec<TriageHistoryEntry>> {
         let rows = sqlx::query(
-            "SELECT r.id, p.slug, r.number, r.received_at, r.reporter_email, r.state, \
+            "SELECT r.id, p.slug, p.name, r.number, r.received_at, r.reporter_email, r.state, \
              r.resolution, t.fingerprint FROM report_triage t \
              JOIN reports r ON r.id = t.report_id JOIN projects p ON p.id = r.project_id \
              ORDER BY r.received_at DESC, r.id DESC LIMIT $1",
@@ -1382,6 +1382,7 @@ impl Store for SqlStore {
                 Ok(TriageHistoryEntry {
                     report_id: ReportId(uuid(&id)?),
                     project_slug: get(row, "slug")?,
+                    project_name: get(row, "name")?,
                     number: get(row, "number")?,
                     received_at: ts(get(row, "received_at")?)?,
                     reporter_email: get(row, "reporter_email")?,

@@ -38,6 +38,10 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/transitions", post(api::transition_report))
         .route("/reports/{id}/messages", post(api::post_message))
         .route(
+            "/reports/{id}/triage/dismissals",
+            post(api::dismiss_finding),
+        )
+        .route(
             "/projects/{slug}/advisories",
             get(advisories::api_list).post(advisories::api_create),
         )
@@ -115,6 +119,10 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox", get(inbox::inbox))
         .route("/inbox/{slug}", get(inbox::project_inbox))
         .route("/inbox/{slug}/reports/{number}", get(inbox::report_page))
+        .route(
+            "/inbox/{slug}/reports/{number}/triage/dismiss",
+            post(inbox::dismiss_finding),
+        )
         .route(
             "/inbox/{slug}/reports/{number}/acknowledge",
             post(inbox::acknowledge),

@@ -9,6 +9,7 @@ mod maintainers;
 mod openapi;
 mod security;
 mod story;
+mod triage;
 mod watch;
 mod workflow;
 

@@ -89,6 +89,7 @@ async fn the_history_is_newest_first_bounded_and_carries_outcomes() {
             vec![b, a]
         );
         assert_eq!(h[0].project_slug, "other");
+        assert_eq!(h[0].project_name, "Project other");
         assert_eq!(h[0].number, nb);
         assert_eq!(h[0].received_at, at(10));
         assert_eq!(h[1].reporter_email.as_deref(), Some("ada@example.org"));
