@@ -37,6 +37,19 @@ pub struct Config {
     pub csaf: Csaf,
     /// CVE Services, for projects this instance is the CNA of.
     pub cve: Cve,
+    /// The triage assistant.
+    pub triage: Triage,
+}
+
+/// The triage assistant's settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Triage {
+    /// Local checkouts of each project's source, by project slug (e.g. the default branch
+    /// and a release). New reports are checked against them (names, paths, quoted code);
+    /// an index is rebuilt when its files change. Set by the instance's administrator, not
+    /// by project maintainers: the server reads these directories.
+    pub sources: std::collections::BTreeMap<String, Vec<PathBuf>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,6 +169,7 @@ impl Default for Config {
             worker_poll_ms: 5000,
             csaf: Csaf::default(),
             cve: Cve::default(),
+            triage: Triage::default(),
         }
     }
 }
@@ -268,6 +282,14 @@ impl Config {
     }
 
     fn check(&self) -> anyhow::Result<()> {
+        for (slug, dirs) in &self.triage.sources {
+            if let Some(d) = dirs.iter().find(|d| !d.is_absolute()) {
+                bail!(
+                    "triage.sources.{slug}: {} is not an absolute path",
+                    d.display()
+                );
+            }
+        }
         if self.bind.parse::<SocketAddr>().is_err() {
             bail!(
                 "bind: '{}' is not an address like 127.0.0.1:8080",
@@ -420,6 +442,24 @@ mod tests {
         };
         let err = config.check().expect_err("bad poll");
         assert!(err.to_string().starts_with("worker_poll_ms:"), "{err}");
+    }
+
+    #[test]
+    fn triage_sources_are_read_per_project_and_must_be_absolute() {
+        let config = Config::from_toml("[triage.sources]\ndemo = [\"/srv/a\", \"/srv/b\"]\n")
+            .expect("parses");
+        assert_eq!(
+            config.triage.sources.get("demo"),
+            Some(&vec![PathBuf::from("/srv/a"), PathBuf::from("/srv/b")])
+        );
+        config.check().expect("valid");
+        let config =
+            Config::from_toml("[triage.sources]\ndemo = [\"checkout\"]\n").expect("parses");
+        let err = config.check().expect_err("relative");
+        assert!(
+            err.to_string().starts_with("triage.sources.demo: checkout"),
+            "{err}"
+        );
     }
 
     #[test]

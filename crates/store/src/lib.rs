@@ -169,6 +169,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The scores of every report of a project, oldest first (for the inbox's severities).
     async fn project_scores(&self, project: ProjectId) -> Result<Vec<ScoreRecord>>;
 
+    // Triage ---------------------------------------------------------------------------
+    /// Stores (or replaces) a report's triage result; running a triage twice leaves one row.
+    async fn save_triage(&self, record: &TriageRecord) -> Result<()>;
+    async fn triage_of(&self, report: ReportId) -> Result<Option<TriageRecord>>;
+    /// The triage results of a project's reports (reports not yet triaged are absent).
+    async fn project_triage(&self, project: ProjectId) -> Result<Vec<TriageRecord>>;
+    /// The `limit` most recently received triaged reports of the whole instance, newest
+    /// first, with their fingerprints: the history spray and duplicate checks compare with.
+    async fn triage_history(&self, limit: i64) -> Result<Vec<TriageHistoryEntry>>;
+    /// Records a dismissal with its audit event in one transaction; `Conflict` when the
+    /// finding was already dismissed, `NotFound` when the report does not exist.
+    async fn dismiss_finding(
+        &self,
+        dismissal: &TriageDismissal,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<()>;
+    /// A report's dismissals, oldest first.
+    async fn triage_dismissals(&self, report: ReportId) -> Result<Vec<TriageDismissal>>;
+
     // Advisories -----------------------------------------------------------------------
     /// Stores a new advisory (version 1) with its audit event; `Conflict` when the id is
     /// taken (ids are unique across the instance).

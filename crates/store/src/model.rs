@@ -40,6 +40,9 @@ pub struct InsertReport<'a> {
     pub acknowledgement: Option<&'a (dyn Fn(i64) -> NewEmail + Send + Sync)>,
     /// The response to replay for the same idempotency key, built once the number is known.
     pub response: &'a (dyn Fn(i64) -> String + Send + Sync),
+    /// A job queued with the report in the same transaction (the triage of the report), so
+    /// no stored report is ever left untriaged by a crash between two writes.
+    pub job: Option<NewJob>,
 }
 
 impl std::fmt::Debug for InsertReport<'_> {
@@ -193,6 +196,8 @@ pub mod job_kind {
     pub const DELIVER_EMAIL: &str = "deliver_email";
     /// Publishes a scheduled advisory (payload: `advisory_id`, `scheduled_at` in micros).
     pub const PUBLISH_ADVISORY: &str = "publish_advisory";
+    /// Triages a new report (payload: `report_id`).
+    pub const TRIAGE_REPORT: &str = "triage.report";
 }
 
 #[derive(Debug, Clone)]
@@ -217,6 +222,63 @@ impl NewJob {
             created_at: now,
         }
     }
+}
+
+impl NewJob {
+    /// The job that triages report `report` on arrival.
+    pub fn triage_report(report: ReportId, now: Timestamp) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            kind: job_kind::TRIAGE_REPORT.to_owned(),
+            payload: serde_json::json!({ "report_id": report.to_string() }),
+            run_at: now,
+            max_attempts: 5,
+            created_at: now,
+        }
+    }
+}
+
+/// The triage assistant's stored result for one report (crate `triage`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriageRecord {
+    pub report_id: ReportId,
+    /// `triage::Label::as_str`: `valid`, `beg_bounty`, …
+    pub label: String,
+    /// `likely_valid`, `needs_review` or `likely_invalid`.
+    pub verdict: String,
+    /// The findings as the server shows them (each with a stable `key`).
+    pub findings: serde_json::Value,
+    /// The report's text fingerprint, read back as the instance's history.
+    pub fingerprint: serde_json::Value,
+    /// Which rules produced it (the server's version).
+    pub version: String,
+    pub triaged_at: Timestamp,
+}
+
+/// A maintainer's dismissal of one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriageDismissal {
+    pub report_id: ReportId,
+    pub finding_key: String,
+    pub user_id: Option<UserId>,
+    /// The user's e-mail address at read time (`None` once the account is gone).
+    pub user_email: Option<String>,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+/// One earlier report as the triage's history needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriageHistoryEntry {
+    pub report_id: ReportId,
+    pub project_slug: String,
+    pub project_name: String,
+    pub number: i64,
+    pub received_at: Timestamp,
+    pub reporter_email: Option<String>,
+    pub state: String,
+    pub resolution: Option<String>,
+    pub fingerprint: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq)]

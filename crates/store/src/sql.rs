@@ -8,7 +8,8 @@ use crate::{
     AdvisoryRecord, AuthorKind, Disposition, Email, EmailStatus, InboundMessage, InsertOutcome,
     InsertReport, Job, Message, NewEmail, NewInbound, NewJob, NewMessage, NewScore, NewUser,
     PolicyVersion, Result, ScoreRecord, SigningKeyRecord, StateChange, Store, StoreError,
-    Visibility, WatchClaim, WatchResult, WatchStatus,
+    TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility, WatchClaim, WatchResult,
+    WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{
@@ -73,6 +74,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "scores",
         include_str!("../migrations/sqlite/0006_scores.sql"),
         include_str!("../migrations/postgres/0006_scores.sql"),
+    ),
+    (
+        7,
+        "triage",
+        include_str!("../migrations/sqlite/0007_triage.sql"),
+        include_str!("../migrations/postgres/0007_triage.sql"),
     ),
     (
         8,
@@ -1180,6 +1187,9 @@ impl Store for SqlStore {
         if let Some(build) = new.acknowledgement {
             insert_email(&mut tx, &build(number)).await?;
         }
+        if let Some(job) = &new.job {
+            insert_job(&mut tx, job).await?;
+        }
         append_audit_tx(
             &mut tx,
             NewAuditEvent {
@@ -1445,6 +1455,144 @@ impl Store for SqlStore {
         .iter()
         .map(score_from_row)
         .collect()
+    }
+
+    async fn save_triage(&self, r: &TriageRecord) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO report_triage (report_id, label, verdict, findings, fingerprint, \
+             triage_version, triaged_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (report_id) DO UPDATE SET label = excluded.label, \
+             verdict = excluded.verdict, findings = excluded.findings, \
+             fingerprint = excluded.fingerprint, triage_version = excluded.triage_version, \
+             triaged_at = excluded.triaged_at",
+        )
+        .bind(r.report_id.to_string())
+        .bind(&r.label)
+        .bind(&r.verdict)
+        .bind(json_text(&r.findings)?)
+        .bind(json_text(&r.fingerprint)?)
+        .bind(&r.version)
+        .bind(micros(r.triaged_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn triage_of(&self, report: ReportId) -> Result<Option<TriageRecord>> {
+        sqlx::query(
+            "SELECT report_id, label, verdict, findings, fingerprint, triage_version, triaged_at \
+             FROM report_triage WHERE report_id = $1",
+        )
+        .bind(report.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(triage_from_row)
+        .transpose()
+    }
+
+    async fn project_triage(&self, project: ProjectId) -> Result<Vec<TriageRecord>> {
+        sqlx::query(
+            "SELECT t.report_id, t.label, t.verdict, t.findings, t.fingerprint, \
+             t.triage_version, t.triaged_at FROM report_triage t \
+             JOIN reports r ON r.id = t.report_id WHERE r.project_id = $1 ORDER BY r.number DESC",
+        )
+        .bind(project.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(triage_from_row)
+        .collect()
+    }
+
+    async fn triage_history(&self, limit: i64) -> Result<Vec<TriageHistoryEntry>> {
+        let rows = sqlx::query(
+            "SELECT r.id, p.slug, p.name, r.number, r.received_at, r.reporter_email, r.state, \
+             r.resolution, t.fingerprint FROM report_triage t \
+             JOIN reports r ON r.id = t.report_id JOIN projects p ON p.id = r.project_id \
+             ORDER BY r.received_at DESC, r.id DESC LIMIT $1",
+        )
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = get(row, "id")?;
+                let fp: String = get(row, "fingerprint")?;
+                Ok(TriageHistoryEntry {
+                    report_id: ReportId(uuid(&id)?),
+                    project_slug: get(row, "slug")?,
+                    project_name: get(row, "name")?,
+                    number: get(row, "number")?,
+                    received_at: ts(get(row, "received_at")?)?,
+                    reporter_email: get(row, "reporter_email")?,
+                    state: get(row, "state")?,
+                    resolution: get(row, "resolution")?,
+                    fingerprint: serde_json::from_str(&fp)
+                        .map_err(|e| StoreError::Corrupt(format!("triage fingerprint: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn dismiss_finding(&self, d: &TriageDismissal, audit: NewAuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM reports WHERE id = $1")
+            .bind(d.report_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO triage_dismissals (report_id, finding_key, user_id, reason, dismissed_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (report_id, finding_key) DO NOTHING",
+        )
+        .bind(d.report_id.to_string())
+        .bind(&d.finding_key)
+        .bind(d.user_id.map(|u| u.to_string()))
+        .bind(&d.reason)
+        .bind(micros(d.at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(
+                "the finding is already dismissed".into(),
+            ));
+        }
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn triage_dismissals(&self, report: ReportId) -> Result<Vec<TriageDismissal>> {
+        let rows = sqlx::query(
+            "SELECT d.report_id, d.finding_key, d.user_id, u.email, d.reason, d.dismissed_at \
+             FROM triage_dismissals d LEFT JOIN users u ON u.id = d.user_id \
+             WHERE d.report_id = $1 ORDER BY d.dismissed_at, d.finding_key",
+        )
+        .bind(report.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = get(row, "report_id")?;
+                let user: Option<String> = get(row, "user_id")?;
+                Ok(TriageDismissal {
+                    report_id: ReportId(uuid(&id)?),
+                    finding_key: get(row, "finding_key")?,
+                    user_id: user.map(|u| uuid(&u).map(UserId)).transpose()?,
+                    user_email: get(row, "email")?,
+                    reason: get(row, "reason")?,
+                    at: ts(get(row, "dismissed_at")?)?,
+                })
+            })
+            .collect()
     }
 
     async fn insert_advisory(
@@ -1922,6 +2070,27 @@ pub(crate) async fn append_audit_tx(
         .execute(&mut **tx)
         .await?;
     Ok(event)
+}
+
+fn json_text(v: &serde_json::Value) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn triage_from_row(row: &AnyRow) -> Result<TriageRecord> {
+    let id: String = get(row, "report_id")?;
+    let findings: String = get(row, "findings")?;
+    let fingerprint: String = get(row, "fingerprint")?;
+    Ok(TriageRecord {
+        report_id: ReportId(uuid(&id)?),
+        label: get(row, "label")?,
+        verdict: get(row, "verdict")?,
+        findings: serde_json::from_str(&findings)
+            .map_err(|e| StoreError::Corrupt(format!("triage findings: {e}")))?,
+        fingerprint: serde_json::from_str(&fingerprint)
+            .map_err(|e| StoreError::Corrupt(format!("triage fingerprint: {e}")))?,
+        version: get(row, "triage_version")?,
+        triaged_at: ts(get(row, "triaged_at")?)?,
+    })
 }
 
 fn audit_from_row(row: &AnyRow) -> Result<AuditEvent> {

@@ -202,9 +202,14 @@ fn run_inner(
 
 /// Walks a directory into a source index (the reading the pure crate leaves to us).
 fn index_dir(root: &Path) -> anyhow::Result<SourceIndex> {
+    index_dir_as(root, &root.display().to_string())
+}
+
+/// Indexes the source tree at `root` under the name `label` (shown in findings).
+pub(crate) fn index_dir_as(root: &Path, label: &str) -> anyhow::Result<SourceIndex> {
     let meta = std::fs::metadata(root)?;
     anyhow::ensure!(meta.is_dir(), "not a directory");
-    let mut b = SourceIndexBuilder::new(root.display().to_string());
+    let mut b = SourceIndexBuilder::new(label);
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {

@@ -143,6 +143,10 @@ pub struct ReportBody {
     /// gives the report's severity; `null` when there is none.
     current: Option<ScoreBody>,
     messages: Vec<MessageBody>,
+    /// The triage assistant's label, verdict and findings (each with `dismissed`): for the
+    /// project's maintainers once the report is triaged, never for the reporter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    triage: Option<crate::services::triage::TriageView>,
 }
 
 fn report_body(view: ReportView) -> ReportBody {
@@ -174,6 +178,7 @@ fn report_body(view: ReportView) -> ReportBody {
         scores: view.scores.entries.into_iter().map(score_body).collect(),
         current,
         messages: view.messages.into_iter().map(message_body).collect(),
+        triage: None,
     }
 }
 
@@ -359,7 +364,13 @@ pub async fn get_report(
             }
             view
         }
-        ApiCaller::User(user) => reports::for_user(&state, &user, id).await?,
+        ApiCaller::User(user) => {
+            let view = reports::for_user(&state, &user, id).await?;
+            let triage = crate::services::triage::view(&state, view.report.id).await?;
+            let mut body = report_body(view);
+            body.triage = triage;
+            return Ok(Json(body));
+        }
     };
     Ok(Json(report_body(view)))
 }
@@ -525,4 +536,50 @@ pub async fn post_score(
 /// Unknown `/api/` paths get the JSON envelope, not an HTML page.
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+/// A maintainer's dismissal of one triage finding.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissBody {
+    /// The finding's `key` from the report's `triage.findings`.
+    finding: String,
+    /// Why it does not apply (recorded with your name and in the audit log).
+    reason: String,
+}
+
+/// Dismiss one finding of the report's triage (maintainers and triagers). The report is
+/// untouched; the dismissal is recorded with who and why, and audited.
+#[utoipa::path(
+    post, path = "/api/v1/reports/{id}/triage/dismissals", tag = "reports",
+    params(("id" = String, Path, format = Uuid, description = "The report's id")),
+    request_body = DismissBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recorded; the triage as it now stands", body = crate::services::triage::TriageView),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Your role may not act on reports", body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such report, or not yours", body = super::error::ErrorEnvelope),
+        (status = 409, description = "Already dismissed", body = super::error::ErrorEnvelope),
+        (status = 422, description = "Unknown finding or missing reason; `field` names it", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn dismiss_finding(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<crate::services::triage::TriageView>, ApiError> {
+    let id: domain::ReportId = id
+        .parse::<uuid::Uuid>()
+        .map(domain::ReportId)
+        .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
+    let user = caller.user()?;
+    let request: DismissBody = json_body(&headers, body)?;
+    crate::services::triage::dismiss(&state, &user, id, &request.finding, &request.reason).await?;
+    let view = crate::services::triage::view(&state, id)
+        .await?
+        .ok_or(ServiceError::NotFound("triage"))?;
+    Ok(Json(view))
 }

@@ -15,7 +15,7 @@ use crate::{
     services::{
         ServiceError,
         accounts::{self, NewAccount, SESSION_DAYS},
-        projects, reports,
+        projects, reports, triage,
     },
 };
 use axum::{
@@ -217,23 +217,44 @@ pub async fn inbox(
     )
 }
 
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct InboxQuery {
+    /// `spam`: only the reports the triage finds likely invalid.
+    queue: Option<String>,
+}
+
 pub async fn project_inbox(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    Query(query): Query<InboxQuery>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, PageError> {
     let (project, list) = reports::list(&state, &user, &slug).await?;
     let current = reports::current_scores(&state, &project, &list).await?;
+    let verdicts = triage::verdicts(&state, &project).await?;
+    let likely_invalid =
+        |id: &domain::ReportId| verdicts.get(id).is_some_and(|(_, v)| v == "likely_invalid");
+    let spam_queue = query.queue.as_deref() == Some("spam");
+    let spam_count = list.iter().filter(|r| likely_invalid(&r.id)).count();
     let now = state.now();
     let rows: Vec<_> = list
         .iter()
+        .filter(|r| !spam_queue || likely_invalid(&r.id))
         .map(|r| {
             let awaiting = r.state.awaits_acknowledgement();
             let score = current.get(&r.id);
+            let (label, verdict) = verdicts
+                .get(&r.id)
+                .map(|(l, v)| (Some(l.clone()), Some(v.clone())))
+                .unwrap_or_default();
             minijinja::context! {
                 severity => score.map(|s| s.severity.clone()),
                 score => score.map(|s| s.score.clone()),
+                likely_invalid => likely_invalid(&r.id),
+                triage_label => label,
+                triage_verdict => verdict,
                 number => r.number,
                 title => r.title.clone(),
                 state => r.state.as_str(),
@@ -251,6 +272,8 @@ pub async fn project_inbox(
             title => format!("{}: reports", project.name),
             project => minijinja::context! { slug => project.slug.as_str(), name => project.name.clone() },
             reports => rows,
+            spam_queue,
+            spam_count,
             ..base(Some(&user), &csrf)
         },
     )
@@ -282,6 +305,7 @@ async fn render_report(
         .await
         .map_err(ServiceError::from)?;
     let can_act = domain::account::allowed(user.is_admin, role, Permission::ActOnReports);
+    let triage = triage::view(state, r.id).await?;
     let now = state.now();
     let can_score = domain::account::allowed(user.is_admin, role, Permission::Score);
     let scores: Vec<_> = view
@@ -359,9 +383,40 @@ async fn render_report(
                 rationale => refused.map(|(f, _)| f.rationale.clone()).unwrap_or_default(),
             },
             errors => refused.map(|(_, e)| field_errors(e)).unwrap_or_default(),
+            triage => triage.as_ref().map(|t| minijinja::context! {
+                label => t.label.clone(),
+                verdict => t.verdict.clone(),
+                likely_invalid => t.likely_invalid(),
+                triaged_at => human_time(t.triaged_at),
+                findings => super::templates::ser(&t.findings),
+            }),
+            can_dismiss => can_act,
             ..base(Some(user), csrf)
         },
     )
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct DismissForm {
+    csrf_token: Option<String>,
+    finding: String,
+    reason: String,
+}
+
+/// A maintainer dismisses one triage finding, saying why.
+pub async fn dismiss_finding(
+    State(state): State<AppState>,
+    Path((slug, number)): Path<(String, i64)>,
+    CurrentUser(user): CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form: DismissForm = parse_form(body)?;
+    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    let view = reports::by_number(&state, &user, &slug, number).await?;
+    triage::dismiss(&state, &user, view.report.id, &form.finding, &form.reason).await?;
+    Ok(Redirect::to(&format!("/inbox/{slug}/reports/{number}#triage")).into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]

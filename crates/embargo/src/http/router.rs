@@ -39,6 +39,10 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/messages", post(api::post_message))
         .route("/reports/{id}/scores", post(api::post_score))
         .route(
+            "/reports/{id}/triage/dismissals",
+            post(api::dismiss_finding),
+        )
+        .route(
             "/projects/{slug}/advisories",
             get(advisories::api_list).post(advisories::api_create),
         )
@@ -126,6 +130,10 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox", get(inbox::inbox))
         .route("/inbox/{slug}", get(inbox::project_inbox))
         .route("/inbox/{slug}/reports/{number}", get(inbox::report_page))
+        .route(
+            "/inbox/{slug}/reports/{number}/triage/dismiss",
+            post(inbox::dismiss_finding),
+        )
         .route(
             "/inbox/{slug}/reports/{number}/acknowledge",
             post(inbox::acknowledge),

@@ -2,6 +2,7 @@
 //! server. Jobs survive restarts; a crashed worker's lease runs out and another takes over.
 //! Each round the worker also runs the daily checks of security.txt files that projects
 //! host elsewhere ([`crate::services::watch`]), claimed in the database the same way.
+//! New reports are triaged here too (`triage.report`, [`crate::services::triage`]).
 
 pub mod mailer;
 pub mod publish_advisory;
@@ -34,11 +35,15 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
         tracing::warn!("no SMTP server configured: e-mail stays queued in the outbox");
     }
     let mut last_purge: Option<std::time::Instant> = None;
-    // Scheduled publications run whether or not mail can be sent.
+    // Scheduled publications and triage run whether or not mail can be sent.
     let kinds: &[&str] = if mailer.is_some() {
-        &[job_kind::DELIVER_EMAIL, job_kind::PUBLISH_ADVISORY]
+        &[
+            job_kind::DELIVER_EMAIL,
+            job_kind::PUBLISH_ADVISORY,
+            job_kind::TRIAGE_REPORT,
+        ]
     } else {
-        &[job_kind::PUBLISH_ADVISORY]
+        &[job_kind::PUBLISH_ADVISORY, job_kind::TRIAGE_REPORT]
     };
     let poll = Duration::from_millis(state.config.worker_poll_ms);
     loop {
@@ -64,6 +69,9 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             {
                 Ok(Some(job)) if job.kind == job_kind::PUBLISH_ADVISORY => {
                     run_publication(&state, job).await;
+                }
+                Ok(Some(job)) if job.kind == job_kind::TRIAGE_REPORT => {
+                    run_triage(&state, job).await;
                 }
                 Ok(Some(job)) => match &mailer {
                     Some(mailer) => run_job(&state, mailer, job).await,
@@ -114,6 +122,49 @@ async fn run_publication(state: &AppState, job: Job) {
             tracing::error!(job = %job.id, error = %e, "scheduled publication abandoned");
             state.store.fail_job(&job, &e, now, None, None).await
         }
+    };
+    if let Err(e) = result {
+        tracing::error!(job = %job.id, error = %e, "cannot record job outcome");
+    }
+}
+
+/// Triages a new report. A report that is gone has nothing to triage (done); other errors
+/// retry with the usual backoff. Re-running is harmless: the result is replaced.
+async fn run_triage(state: &AppState, job: Job) {
+    let id = job
+        .payload
+        .get("report_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse::<domain::ReportId>().ok());
+    let now = state.now();
+    let result = match id {
+        None => {
+            tracing::error!(job = %job.id, "triage job without a report id");
+            state
+                .store
+                .fail_job(&job, "job without report id", now, None, None)
+                .await
+        }
+        Some(id) => match crate::services::triage::run(state, id).await {
+            Ok(record) => {
+                tracing::info!(job = %job.id, report = %id, label = %record.label, verdict = %record.verdict, "report triaged");
+                state.store.complete_job(&job, now, None).await
+            }
+            Err(crate::services::ServiceError::NotFound(_)) => {
+                tracing::info!(job = %job.id, report = %id, "report gone before its triage");
+                state.store.complete_job(&job, now, None).await
+            }
+            Err(e) => {
+                let retry_at = (job.attempts < job.max_attempts)
+                    .then(|| now.checked_add(backoff(job.attempts)).ok())
+                    .flatten();
+                tracing::warn!(job = %job.id, attempt = job.attempts, retry = retry_at.is_some(), error = %e, "triage failed");
+                state
+                    .store
+                    .fail_job(&job, &e.to_string(), now, retry_at, None)
+                    .await
+            }
+        },
     };
     if let Err(e) = result {
         tracing::error!(job = %job.id, error = %e, "cannot record job outcome");

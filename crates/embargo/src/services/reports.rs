@@ -43,7 +43,8 @@ pub fn tracking_url(state: &AppState, token: &str) -> String {
     format!("{}/track/{token}", state.public_url)
 }
 
-/// Stores a report from a reporter (no account needed) and queues the receipt e-mail.
+/// Stores a report from a reporter (no account needed) and queues the receipt e-mail and
+/// the report's triage.
 /// `idempotency_key` makes retries safe: the same key and the same body give the first answer.
 pub async fn submit(
     state: &AppState,
@@ -127,14 +128,16 @@ pub async fn submit_with(
                 .as_ref()
                 .map(|_| &acknowledgement as &(dyn Fn(i64) -> store::NewEmail + Send + Sync)),
             response: &response,
+            // Triage is queued in the report's own transaction: a report is never stored
+            // without its triage job, and a rolled-back submission leaves no stray job.
+            job: Some(store::NewJob::triage_report(id, now)),
         })
         .await?;
     match outcome {
         InsertOutcome::Created { number } => {
             tracing::info!(project = %project.slug.as_str(), report = %id, number, source = source.as_str(), "report received");
-            if receipt_to.is_some() {
-                state.outbox_notify.notify_one();
-            }
+            // Wake the worker: the triage job (and the receipt, if any) are due now.
+            state.outbox_notify.notify_one();
             Ok(SubmitOutcome::Created(Submitted {
                 id,
                 number,

@@ -11,6 +11,7 @@ mod openapi;
 mod scores;
 mod security;
 mod story;
+mod triage;
 mod watch;
 mod workflow;
 

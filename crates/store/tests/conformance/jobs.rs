@@ -21,6 +21,7 @@ async fn queue_report_with_email(store: &SqlStore) -> uuid::Uuid {
             idempotency: None,
             acknowledgement: Some(&move |_| email.clone()),
             response: &|_| String::new(),
+            job: None,
         })
         .await
         .expect("insert");

@@ -8,6 +8,7 @@ mod jobs;
 mod projects;
 mod reports;
 mod scores;
+mod triage;
 mod watch;
 
 use domain::{
@@ -115,6 +116,7 @@ async fn insert(
             idempotency: None,
             acknowledgement: None,
             response: &|n| format!("{{\"number\":{n}}}"),
+            job: None,
         })
         .await
         .expect("insert report");

@@ -66,6 +66,7 @@ async fn an_idempotency_key_gives_one_report() {
                         }),
                         acknowledgement: None,
                         response: &|n| format!("{{\"number\":{n}}}"),
+                        job: None,
                     })
                     .await
                     .expect("insert")
@@ -130,6 +131,7 @@ async fn a_failed_insert_leaves_nothing_behind() {
                 idempotency: None,
                 acknowledgement: Some(&|_| email_to("ada@example.org", at(1))),
                 response: &|_| String::new(),
+                job: None,
             })
             .await;
         assert!(err.is_err());

@@ -1,0 +1,616 @@
+//! The triage assistant in the server: every new report is triaged by a `triage.report` job
+//! (queued with the report in one transaction), the result is stored with the report, and
+//! maintainers see the findings with their evidence and may dismiss one (recorded and
+//! audited). Signals advise; people decide: nothing here closes or deletes a report.
+//!
+//! The instance's history (spray across projects, near-duplicates, the reporter's earlier
+//! outcomes) is read from the stored fingerprints of the [`HISTORY_LIMIT`] most recently
+//! received reports. A project's source checkouts, if the instance's configuration names
+//! them (`triage.sources`), are indexed once and re-indexed when their files change.
+
+use super::{Result, ServiceError};
+use crate::AppState;
+use domain::{
+    ReportId,
+    account::{Permission, User},
+    project::Project,
+    report::{Report, Resolution, State},
+};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use store::{TriageDismissal, TriageRecord};
+
+/// How many earlier reports (newest first) the spray, duplicate and reporter-history checks
+/// compare with. A fingerprint is 64 integers, so this bounds the job's memory to a few
+/// megabytes and its comparison time to milliseconds however large the instance grows;
+/// sprays arrive in bursts, so the recent reports are the ones that matter.
+pub const HISTORY_LIMIT: i64 = 5_000;
+/// The rules that produced a stored result (the server's version: the crate ships with it).
+pub const VERSION: &str = concat!("embargo-", env!("CARGO_PKG_VERSION"));
+/// Longest reason a maintainer may give when dismissing a finding.
+pub const MAX_REASON: usize = 2_000;
+/// How much report text is shown on each side of a highlighted passage.
+const CONTEXT_CHARS: usize = 80;
+/// Most files looked at when checking whether a source tree changed.
+const MAX_STAMP_FILES: usize = 200_000;
+
+/// Each project's built source indexes, with the stamps of the trees they were built from.
+type IndexCache = HashMap<String, (Vec<Option<u64>>, Arc<Vec<triage::SourceIndex>>)>;
+static INDEXES: std::sync::LazyLock<std::sync::Mutex<IndexCache>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// A cheap fingerprint of a tree: the indexable paths with their sizes and modification
+/// times. A changed, added or removed file changes it.
+fn tree_stamp(root: &Path) -> std::io::Result<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut entries: Vec<(String, u64, i128)> = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(read) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in read.filter_map(std::result::Result::ok) {
+            if entries.len() >= MAX_STAMP_FILES {
+                break;
+            }
+            let p = e.path();
+            let Ok(rel) = p.strip_prefix(root) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let Ok(ft) = e.file_type() else { continue };
+            if !triage::is_indexable_path(&rel) || ft.is_symlink() {
+                continue;
+            }
+            if ft.is_dir() {
+                stack.push(p);
+            } else if let Ok(m) = e.metadata() {
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos() as i128);
+                entries.push((rel, m.len(), mtime));
+            }
+        }
+    }
+    std::fs::metadata(root)?;
+    entries.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    entries.hash(&mut h);
+    Ok(h.finish())
+}
+
+/// The project's configured source indexes, rebuilt when a directory's files changed. An
+/// unreadable directory is skipped with a warning (the triage runs without it).
+fn source_indexes(slug: &str, dirs: &[PathBuf]) -> Arc<Vec<triage::SourceIndex>> {
+    if dirs.is_empty() {
+        return Arc::new(Vec::new());
+    }
+    let stamps: Vec<Option<u64>> = dirs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match tree_stamp(d) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!(project = slug, source = i + 1, error = %e, "triage source unreadable");
+                None
+            }
+        })
+        .collect();
+    let cached = INDEXES.lock().ok().and_then(|m| {
+        m.get(slug)
+            .filter(|(s, _)| *s == stamps)
+            .map(|(_, x)| x.clone())
+    });
+    if let Some(indexes) = cached {
+        return indexes;
+    }
+    let mut built = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        if stamps[i].is_none() {
+            continue;
+        }
+        match crate::cli::triage::index_dir_as(dir, &format!("{slug} source {}", i + 1)) {
+            Ok(index) => {
+                tracing::info!(
+                    project = slug,
+                    source = i + 1,
+                    files = index.file_count(),
+                    "triage source indexed"
+                );
+                built.push(index);
+            }
+            Err(e) => {
+                tracing::warn!(project = slug, source = i + 1, error = %e, "triage source unreadable");
+            }
+        }
+    }
+    let built = Arc::new(built);
+    if let Ok(mut m) = INDEXES.lock() {
+        m.insert(slug.to_owned(), (stamps, built.clone()));
+    }
+    built
+}
+
+/// The text the triage reads: the same composition as `embargo triage` gives a JSON report,
+/// so the evidence spans point into it.
+pub fn report_text(report: &Report) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(v) = report
+        .affected_version
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+    {
+        parts.push(format!("Affected version: {v}"));
+    }
+    parts.push(report.description.clone());
+    if let Some(r) = report
+        .reproduction
+        .as_deref()
+        .filter(|x| !x.trim().is_empty())
+    {
+        parts.push(r.to_owned());
+    }
+    if let Some(i) = report.impact.as_deref().filter(|x| !x.trim().is_empty()) {
+        parts.push(format!("## Impact\n\n{i}"));
+    }
+    parts.join("\n\n")
+}
+
+fn outcome(state: State, resolution: Option<Resolution>) -> triage::Outcome {
+    use triage::Outcome;
+    match (state, resolution) {
+        (State::Accepted | State::Fixing | State::Fixed | State::Disclosed, _) => Outcome::Accepted,
+        (State::Closed, Some(Resolution::NotAVulnerability)) => Outcome::NotAVulnerability,
+        (State::Closed, Some(Resolution::OutOfScope)) => Outcome::OutOfScope,
+        (State::Closed, Some(Resolution::Duplicate)) => Outcome::Duplicate,
+        (State::Closed, Some(Resolution::Spam)) => Outcome::Spam,
+        (State::Closed, Some(Resolution::Withdrawn)) => Outcome::Withdrawn,
+        _ => Outcome::Open,
+    }
+}
+
+/// The stable key of a finding: its signal and first evidence span, so a dismissal still
+/// applies when the same report is triaged again.
+fn finding_key(f: &triage::Finding) -> String {
+    match f.evidence.first() {
+        Some(e) => format!(
+            "{}:{}:{}-{}",
+            f.signal.as_str(),
+            match e.field {
+                triage::Field::Title => "title",
+                triage::Field::Text => "text",
+            },
+            e.start,
+            e.end
+        ),
+        None => f.signal.as_str().to_owned(),
+    }
+}
+
+fn char_floor(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The passage with some context on each side, cut at character boundaries.
+fn passage(source: &str, start: usize, end: usize) -> serde_json::Value {
+    let start = char_floor(source, start);
+    let end = char_floor(source, end.max(start));
+    let before_all = &source[..start];
+    let before_start = before_all
+        .char_indices()
+        .rev()
+        .nth(CONTEXT_CHARS.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    let after_all = &source[end..];
+    let after_end = after_all
+        .char_indices()
+        .nth(CONTEXT_CHARS)
+        .map_or(after_all.len(), |(i, _)| i);
+    serde_json::json!({
+        "before": &before_all[before_start..],
+        "mark": &source[start..end],
+        "after": &after_all[..after_end],
+        "cut_before": before_start > 0,
+        "cut_after": after_end < after_all.len(),
+    })
+}
+
+/// The findings as stored: the crate's fields plus a key and the quoted context.
+fn findings_json(result: &triage::Triage, title: &str, text: &str) -> serde_json::Value {
+    let mut seen = std::collections::HashSet::new();
+    let items = result
+        .findings
+        .iter()
+        .map(|f| {
+            let mut key = finding_key(f);
+            let mut n = 2;
+            while !seen.insert(key.clone()) {
+                key = format!("{}#{n}", finding_key(f));
+                n += 1;
+            }
+            let evidence: Vec<serde_json::Value> = f
+                .evidence
+                .iter()
+                .map(|e| {
+                    let (field, source) = match e.field {
+                        triage::Field::Title => ("title", title),
+                        triage::Field::Text => ("text", text),
+                    };
+                    serde_json::json!({
+                        "field": field,
+                        "start": e.start,
+                        "end": e.end,
+                        "quote": e.quote,
+                        "context": passage(source, e.start, e.end),
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "key": key,
+                "signal": f.signal.as_str(),
+                "level": f.level,
+                "detail": f.detail,
+                "policy_ref": f.policy_ref,
+                "confidence": f.confidence,
+                "evidence": evidence,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(items)
+}
+
+/// Triages one report and stores the result (replacing an earlier one: running it twice is
+/// harmless). `NotFound` when the report or its project is gone.
+pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
+    let report = state
+        .store
+        .report_by_id(id)
+        .await?
+        .ok_or(ServiceError::NotFound("report"))?;
+    let project = state
+        .store
+        .project_by_id(report.project_id)
+        .await?
+        .ok_or(ServiceError::NotFound("project"))?;
+    let history = state.store.triage_history(HISTORY_LIMIT).await?;
+    let past = history
+        .into_iter()
+        .filter(|h| h.report_id != id)
+        .filter_map(|h| {
+            let fingerprint: triage::Fingerprint = serde_json::from_value(h.fingerprint).ok()?;
+            let st = State::parse(&h.state)?;
+            let res = h.resolution.as_deref().and_then(Resolution::parse);
+            Some(triage::PastReport {
+                reference: format!("{}#{}", h.project_slug, h.number),
+                project: h.project_name,
+                received_at: h.received_at,
+                reporter: h.reporter_email,
+                fingerprint,
+                outcome: outcome(st, res),
+            })
+        })
+        .collect();
+    let now = state.now();
+    let received_at = report.received_at;
+    let dirs = state
+        .config
+        .triage
+        .sources
+        .get(project.slug.as_str())
+        .cloned()
+        .unwrap_or_default();
+    // Indexing a source tree and the triage itself are CPU work: off the async threads.
+    let record = tokio::task::spawn_blocking(move || {
+        let sources = source_indexes(project.slug.as_str(), &dirs);
+        compute(
+            &report,
+            &project,
+            sources.as_slice(),
+            past,
+            received_at,
+            now,
+        )
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    state.store.save_triage(&record).await?;
+    Ok(record)
+}
+
+fn compute(
+    report: &Report,
+    project: &Project,
+    sources: &[triage::SourceIndex],
+    past: Vec<triage::PastReport>,
+    received_at: jiff::Timestamp,
+    now: jiff::Timestamp,
+) -> Result<TriageRecord> {
+    let text = report_text(report);
+    let input = triage::Report {
+        title: report.title.clone(),
+        text: text.clone(),
+        reporter: report.reporter_email.clone(),
+        cvss_vector: report.cvss_vector.clone(),
+    };
+    let history = triage::History {
+        reports: past,
+        ..triage::History::default()
+    };
+    let ctx = triage::Context {
+        policy: &project.policy,
+        project_name: Some(&project.name),
+        sources,
+        history: &history,
+        now: Some(received_at),
+    };
+    let result = triage::triage(&input, &ctx);
+    Ok(TriageRecord {
+        report_id: report.id,
+        label: result.label.as_str().to_owned(),
+        verdict: result.verdict.as_str().to_owned(),
+        findings: findings_json(&result, &report.title, &text),
+        fingerprint: serde_json::to_value(&result.fingerprint).map_err(anyhow::Error::from)?,
+        version: VERSION.to_owned(),
+        triaged_at: now,
+    })
+}
+
+/// Who dismissed a finding and why.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DismissalView {
+    /// The maintainer's e-mail address (`null` once the account is gone).
+    pub by: Option<String>,
+    pub reason: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: jiff::Timestamp,
+}
+
+/// The triage of a report as maintainers see it (never the reporter).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TriageView {
+    /// `valid`, `ai_slop`, `beg_bounty`, `non_qualifying` or `duplicate`.
+    pub label: String,
+    /// `likely_valid`, `needs_review` or `likely_invalid`.
+    pub verdict: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub triaged_at: jiff::Timestamp,
+    pub version: String,
+    /// Each finding: `key`, `signal`, `level`, `detail`, `policy_ref`, `confidence`,
+    /// `evidence` (`field`, `start`, `end`, `quote`, `context`) and `dismissed`.
+    #[schema(value_type = Vec<Object>)]
+    pub findings: Vec<serde_json::Value>,
+}
+
+impl TriageView {
+    pub fn likely_invalid(&self) -> bool {
+        self.verdict == "likely_invalid"
+    }
+}
+
+/// The stored triage of a report with its dismissals, or `None` before the job ran. The
+/// caller has already checked that the user may read the report.
+pub async fn view(state: &AppState, id: ReportId) -> Result<Option<TriageView>> {
+    let Some(record) = state.store.triage_of(id).await? else {
+        return Ok(None);
+    };
+    let dismissals = state.store.triage_dismissals(id).await?;
+    let findings = match record.findings {
+        serde_json::Value::Array(items) => items,
+        _ => Vec::new(),
+    };
+    let findings = findings
+        .into_iter()
+        .map(|mut f| {
+            let key = f.get("key").and_then(|k| k.as_str()).unwrap_or_default();
+            let dismissed =
+                dismissals
+                    .iter()
+                    .find(|d| d.finding_key == key)
+                    .map(|d| DismissalView {
+                        by: d.user_email.clone(),
+                        reason: d.reason.clone(),
+                        at: d.at,
+                    });
+            if let Some(o) = f.as_object_mut() {
+                o.insert(
+                    "dismissed".into(),
+                    serde_json::to_value(dismissed).unwrap_or(serde_json::Value::Null),
+                );
+            }
+            f
+        })
+        .collect();
+    Ok(Some(TriageView {
+        label: record.label,
+        verdict: record.verdict,
+        triaged_at: record.triaged_at,
+        version: record.version,
+        findings,
+    }))
+}
+
+/// The verdicts of a project's reports, for the inbox's labels and its "Likely spam" tab.
+pub async fn verdicts(
+    state: &AppState,
+    project: &Project,
+) -> Result<std::collections::HashMap<ReportId, (String, String)>> {
+    Ok(state
+        .store
+        .project_triage(project.id)
+        .await?
+        .into_iter()
+        .map(|r| (r.report_id, (r.label, r.verdict)))
+        .collect())
+}
+
+/// A maintainer or triager dismisses one finding of a report, saying why. Recorded with the
+/// user and audited (`triage.dismiss`); the report itself is untouched.
+pub async fn dismiss(
+    state: &AppState,
+    user: &User,
+    id: ReportId,
+    finding: &str,
+    reason: &str,
+) -> Result<()> {
+    let report = state
+        .store
+        .report_by_id(id)
+        .await?
+        .ok_or(ServiceError::NotFound("report"))?;
+    let role = state.store.member_role(report.project_id, user.id).await?;
+    if !domain::account::allowed(user.is_admin, role, Permission::ReadReports) {
+        return Err(ServiceError::NotFound("report"));
+    }
+    if !domain::account::allowed(user.is_admin, role, Permission::ActOnReports) {
+        return Err(ServiceError::Forbidden);
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ServiceError::field("reason", "is required"));
+    }
+    if reason.len() > MAX_REASON || reason.contains('\0') {
+        return Err(ServiceError::field(
+            "reason",
+            format!("must be at most {MAX_REASON} bytes, without NUL characters"),
+        ));
+    }
+    let record = state
+        .store
+        .triage_of(id)
+        .await?
+        .ok_or_else(|| ServiceError::field("finding", "the report has not been triaged yet"))?;
+    let known = record.findings.as_array().is_some_and(|items| {
+        items
+            .iter()
+            .any(|f| f.get("key").and_then(|k| k.as_str()) == Some(finding))
+    });
+    if !known {
+        return Err(ServiceError::field(
+            "finding",
+            "is not a finding of this report",
+        ));
+    }
+    let now = state.now();
+    let result = state
+        .store
+        .dismiss_finding(
+            &TriageDismissal {
+                report_id: id,
+                finding_key: finding.to_owned(),
+                user_id: Some(user.id),
+                user_email: None,
+                reason: reason.to_owned(),
+                at: now,
+            },
+            domain::audit::NewAuditEvent {
+                at: now,
+                actor: domain::audit::user_actor(user.id),
+                action: "triage.dismiss".into(),
+                subject: domain::audit::report_subject(id),
+                data: serde_json::json!({ "finding": finding, "reason": reason }),
+            },
+        )
+        .await;
+    match result {
+        Ok(()) => {
+            tracing::info!(report = %id, "triage finding dismissed");
+            Ok(())
+        }
+        Err(store::StoreError::Conflict(_)) => Err(ServiceError::conflict(
+            "already_dismissed",
+            "this finding was already dismissed",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passages_keep_context_and_cut_on_character_boundaries() {
+        let text = "é".repeat(100) + "MARK" + &"ü".repeat(100);
+        let start = 200;
+        let p = passage(&text, start, start + 4);
+        assert_eq!(p["mark"], "MARK");
+        assert_eq!(p["before"].as_str().map(|s| s.chars().count()), Some(80));
+        assert_eq!(p["after"].as_str().map(|s| s.chars().count()), Some(80));
+        assert_eq!(p["cut_before"], true);
+        assert_eq!(p["cut_after"], true);
+        // A span starting inside a character starts at that character, never panics.
+        let q = passage("aé b", 2, 3);
+        assert_eq!(q["mark"], "é");
+        assert_eq!(q["before"], "a");
+        let short = passage("pay me", 0, 3);
+        assert_eq!(short["before"], "");
+        assert_eq!(short["mark"], "pay");
+        assert_eq!(short["after"], " me");
+        assert_eq!(short["cut_after"], false);
+    }
+
+    #[test]
+    fn the_text_is_composed_like_the_cli_composes_a_json_report() {
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let report = Report {
+            id: ReportId::new(),
+            project_id: domain::ProjectId::new(),
+            number: 1,
+            title: "t".into(),
+            description: "D".into(),
+            affected_version: Some("1.2".into()),
+            reproduction: Some("R".into()),
+            impact: Some("I".into()),
+            cvss_vector: None,
+            reporter_name: None,
+            reporter_email: None,
+            credit_as: None,
+            credit_mode: None,
+            source: domain::report::Source::Web,
+            state: State::Received,
+            resolution: None,
+            received_at: now,
+            acknowledged_at: None,
+            updated_at: now,
+            sla: domain::report::Sla {
+                acknowledge_due: now,
+                triage_due: now,
+                disclosure_due: now,
+            },
+        };
+        assert_eq!(
+            report_text(&report),
+            "Affected version: 1.2\n\nD\n\nR\n\n## Impact\n\nI"
+        );
+        let bare = Report {
+            affected_version: None,
+            reproduction: Some("  ".into()),
+            impact: None,
+            ..report
+        };
+        assert_eq!(report_text(&bare), "D");
+    }
+
+    #[test]
+    fn closed_and_accepted_reports_give_their_outcome() {
+        use triage::Outcome;
+        assert_eq!(outcome(State::Received, None), Outcome::Open);
+        assert_eq!(outcome(State::Fixed, None), Outcome::Accepted);
+        assert_eq!(
+            outcome(State::Closed, Some(Resolution::Spam)),
+            Outcome::Spam
+        );
+        assert_eq!(
+            outcome(State::Closed, Some(Resolution::WontFix)),
+            Outcome::Open
+        );
+    }
+}
