@@ -73,10 +73,7 @@ async fn by_mail(backend: Backend) {
         "the PoC is kept: {}",
         report.description
     );
-    assert_eq!(
-        report.reporter_email.as_ref().map(|e| e.as_str()),
-        Some("mara@example.org")
-    );
+    assert_eq!(report.reporter_email.as_deref(), Some("mara@example.org"));
     assert_eq!(report.reporter_name.as_deref(), Some("Mara Lind"));
     let emails = store.list_emails(50).await.expect("outbox");
     let ack = emails
