@@ -35,6 +35,7 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
         tracing::warn!("no SMTP server configured: e-mail stays queued in the outbox");
     }
     let mut last_purge: Option<std::time::Instant> = None;
+    let mut last_watch: Option<std::time::Instant> = None;
     // Scheduled publications and triage run whether or not mail can be sent.
     let kinds: &[&str] = if mailer.is_some() {
         &[
@@ -54,8 +55,13 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             last_purge = Some(std::time::Instant::now());
             purge(&state).await;
         }
-        if let Err(e) = crate::services::watch::run_due(&state).await {
-            tracing::error!(error = %e, "cannot check watched security.txt files");
+        // Watches are due by the day: look once per poll interval, not on every wake-up
+        // (a busy intake wakes the worker for each acknowledgement it queues).
+        if last_watch.is_none_or(|t| t.elapsed() >= poll) {
+            last_watch = Some(std::time::Instant::now());
+            if let Err(e) = crate::services::watch::run_due(&state).await {
+                tracing::error!(error = %e, "cannot check watched security.txt files");
+            }
         }
         // Drain everything that is due, then sleep until woken or the poll interval passes.
         loop {

@@ -5,7 +5,8 @@
 //!
 //! The instance's history (spray across projects, near-duplicates, the reporter's earlier
 //! outcomes) is read from the stored fingerprints of the [`HISTORY_LIMIT`] most recently
-//! received reports. A project's source checkouts, if the instance's configuration names
+//! received reports, kept in memory between jobs for ten seconds with this server's new
+//! results added at once. A project's source checkouts, if the instance's configuration names
 //! them (`triage.sources`), are indexed once and re-indexed when their files change.
 
 use super::{Result, ServiceError};
@@ -280,26 +281,15 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
         .project_by_id(report.project_id)
         .await?
         .ok_or(ServiceError::NotFound("project"))?;
-    let history = state.store.triage_history(HISTORY_LIMIT).await?;
-    let past = history
-        .into_iter()
-        .filter(|h| h.report_id != id)
-        .filter_map(|h| {
-            let fingerprint: triage::Fingerprint = serde_json::from_value(h.fingerprint).ok()?;
-            let st = State::parse(&h.state)?;
-            let res = h.resolution.as_deref().and_then(Resolution::parse);
-            Some(triage::PastReport {
-                reference: format!("{}#{}", h.project_slug, h.number),
-                project: h.project_name,
-                received_at: h.received_at,
-                reporter: h.reporter_email,
-                fingerprint,
-                outcome: outcome(st, res),
-            })
-        })
-        .collect();
+    let past = past_reports(state, id).await?;
     let now = state.now();
     let received_at = report.received_at;
+    let reference = format!("{}#{}", project.slug.as_str(), report.number);
+    let project_name = project.name.clone();
+    let reporter = report
+        .reporter_email
+        .as_ref()
+        .map(|e| e.as_str().to_owned());
     let dirs = state
         .config
         .triage
@@ -322,7 +312,102 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
     .await
     .map_err(anyhow::Error::from)??;
     state.store.save_triage(&record).await?;
+    remember(&record, &reference, &project_name, received_at, reporter);
     Ok(record)
+}
+
+/// How long the instance's history, once read, serves later triage jobs before it is read
+/// again (reports triaged by this server are added at once; other servers' within this).
+const HISTORY_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The instance's history as last read. Reading and decoding thousands of fingerprints for
+/// every report cost more than the triage itself.
+struct HistoryCache {
+    loaded: std::time::Instant,
+    entries: std::collections::VecDeque<(ReportId, triage::PastReport)>,
+}
+
+static HISTORY: std::sync::LazyLock<std::sync::Mutex<Option<HistoryCache>>> =
+    std::sync::LazyLock::new(|| std::sync::Mutex::new(None));
+
+fn history_lock() -> std::sync::MutexGuard<'static, Option<HistoryCache>> {
+    HISTORY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The earlier reports of the instance, without `id` itself (a re-run must not find the
+/// report a duplicate of itself).
+async fn past_reports(state: &AppState, id: ReportId) -> Result<Vec<triage::PastReport>> {
+    let fresh = history_lock()
+        .as_ref()
+        .is_some_and(|c| c.loaded.elapsed() < HISTORY_TTL);
+    if !fresh {
+        let entries = state
+            .store
+            .triage_history(HISTORY_LIMIT)
+            .await?
+            .into_iter()
+            .filter_map(|h| {
+                let fingerprint: triage::Fingerprint =
+                    serde_json::from_value(h.fingerprint).ok()?;
+                let st = State::parse(&h.state)?;
+                let res = h.resolution.as_deref().and_then(Resolution::parse);
+                let past = triage::PastReport {
+                    reference: format!("{}#{}", h.project_slug, h.number),
+                    project: h.project_name,
+                    received_at: h.received_at,
+                    reporter: h.reporter_email,
+                    fingerprint,
+                    outcome: outcome(st, res),
+                };
+                Some((h.report_id, past))
+            })
+            .collect();
+        *history_lock() = Some(HistoryCache {
+            loaded: std::time::Instant::now(),
+            entries,
+        });
+    }
+    Ok(history_lock()
+        .as_ref()
+        .map(|c| {
+            c.entries
+                .iter()
+                .filter(|(r, _)| *r != id)
+                .map(|(_, p)| p.clone())
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Adds a report this server just triaged to the cached history, newest first.
+fn remember(
+    record: &TriageRecord,
+    reference: &str,
+    project: &str,
+    received_at: jiff::Timestamp,
+    reporter: Option<String>,
+) {
+    let Ok(fingerprint) = serde_json::from_value::<triage::Fingerprint>(record.fingerprint.clone())
+    else {
+        return;
+    };
+    if let Some(cache) = history_lock().as_mut() {
+        cache.entries.retain(|(r, _)| *r != record.report_id);
+        cache.entries.push_front((
+            record.report_id,
+            triage::PastReport {
+                reference: reference.to_owned(),
+                project: project.to_owned(),
+                received_at,
+                reporter,
+                fingerprint,
+                outcome: triage::Outcome::Open,
+            },
+        ));
+        cache
+            .entries
+            .truncate(usize::try_from(HISTORY_LIMIT).unwrap_or(usize::MAX));
+    }
 }
 
 fn compute(
