@@ -555,6 +555,18 @@ pub struct AdvisoryBody {
     advisory: Advisory,
 }
 
+/// The answer to a maintainer's action: the advisory as it now stands. The action has just
+/// checked the caller's access, so only the project's slug is still needed.
+async fn acted(state: &AppState, record: AdvisoryRecord) -> Result<Json<AdvisoryBody>, ApiError> {
+    let project = state
+        .store
+        .project_by_id(record.project_id)
+        .await
+        .map_err(ServiceError::from)?
+        .ok_or(ServiceError::NotFound("advisory"))?;
+    Ok(Json(advisory_body(&project, record)))
+}
+
 fn advisory_body(project: &Project, r: AdvisoryRecord) -> AdvisoryBody {
     AdvisoryBody {
         id: r.id().to_owned(),
@@ -693,8 +705,7 @@ pub async fn api_patch(
     };
     let patch: Value = json_body(&headers, body)?;
     let record = advisories::update(&state, &user, &id, expected, &patch, Edit::Merge).await?;
-    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
-    Ok(Json(advisory_body(&project, record)))
+    acted(&state, record).await
 }
 
 /// When to publish.
@@ -744,8 +755,7 @@ pub async fn api_publish(
             })?),
         };
     let record = advisories::publish(&state, &user, &id, at).await?;
-    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
-    Ok(Json(advisory_body(&project, record)))
+    acted(&state, record).await
 }
 
 /// Cancel a scheduled publication (maintainers only); the advisory stays a draft.
@@ -768,8 +778,7 @@ pub async fn api_unschedule(
 ) -> Result<Json<AdvisoryBody>, ApiError> {
     let user = caller.user()?;
     let record = advisories::unschedule(&state, &user, &id).await?;
-    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
-    Ok(Json(advisory_body(&project, record)))
+    acted(&state, record).await
 }
 
 /// Why an advisory is withdrawn.
@@ -805,8 +814,7 @@ pub async fn api_withdraw(
     let user = caller.user()?;
     let request: WithdrawBody = json_body(&headers, body)?;
     let record = advisories::withdraw(&state, &user, &id, &request.reason).await?;
-    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
-    Ok(Json(advisory_body(&project, record)))
+    acted(&state, record).await
 }
 
 /// The CVE request packet for projects without their own CNA: the CNA container and a
@@ -859,8 +867,7 @@ pub async fn api_cve(
         "submit" => advisories::cve_submit(&state, &user, &id).await?,
         _ => return Err(ServiceError::NotFound("action").into()),
     };
-    let (project, _) = advisories::for_user(&state, &user, &id, Permission::ReadReports).await?;
-    Ok(Json(advisory_body(&project, record)))
+    acted(&state, record).await
 }
 
 /// A package, as in OSV's query API.
