@@ -159,6 +159,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         email: Option<NewEmail>,
         audit: domain::audit::NewAuditEvent,
     ) -> Result<Report>;
+    /// The report a duplicate links to (set when it was closed as a duplicate).
+    async fn duplicate_of(&self, report: ReportId) -> Result<Option<ReportId>>;
+    /// The reports closed as duplicates of `original`, by number.
+    async fn duplicates_of(&self, original: ReportId) -> Result<Vec<Report>>;
     async fn add_message(&self, message: &NewMessage, email: Option<NewEmail>) -> Result<Message>;
     async fn messages(&self, report: ReportId, include_internal: bool) -> Result<Vec<Message>>;
     /// Stores a maintainer's score with its `score.create` audit event (vector and score,

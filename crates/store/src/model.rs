@@ -318,6 +318,9 @@ pub struct StateChange {
     pub resolution: Option<domain::report::Resolution>,
     /// The maintainers' first response: records `acknowledged_at`.
     pub first_response: bool,
+    /// Closing as a duplicate: the original report, linked in the same transaction (any
+    /// earlier link is removed by every transition, so reopening unlinks).
+    pub duplicate_of: Option<ReportId>,
     pub at: Timestamp,
 }
 

@@ -87,6 +87,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_inbound_mail.sql"),
         include_str!("../migrations/postgres/0008_inbound_mail.sql"),
     ),
+    (
+        16,
+        "duplicates",
+        include_str!("../migrations/sqlite/0016_duplicates.sql"),
+        include_str!("../migrations/postgres/0016_duplicates.sql"),
+    ),
 ];
 
 impl Dialect {
@@ -1284,6 +1290,20 @@ impl Store for SqlStore {
                 change.from.as_str()
             )));
         }
+        sqlx::query("DELETE FROM report_duplicates WHERE report_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if let Some(original) = change.duplicate_of {
+            sqlx::query(
+                "INSERT INTO report_duplicates (report_id, original_id, linked_at) VALUES ($1, $2, $3)",
+            )
+            .bind(id.to_string())
+            .bind(original.to_string())
+            .bind(micros(change.at))
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(m) = &message {
             insert_message(&mut tx, m).await?;
         }
@@ -1293,6 +1313,26 @@ impl Store for SqlStore {
         append_audit_tx(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(report)
+    }
+
+    async fn duplicate_of(&self, report: ReportId) -> Result<Option<ReportId>> {
+        let row = sqlx::query("SELECT original_id FROM report_duplicates WHERE report_id = $1")
+            .bind(report.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(ReportId(uuid(&get::<String>(&r, "original_id")?)?)))
+            .transpose()
+    }
+
+    async fn duplicates_of(&self, original: ReportId) -> Result<Vec<Report>> {
+        let rows = sqlx::query(select_reports!(
+            "WHERE id IN (SELECT report_id FROM report_duplicates WHERE original_id = $1) \
+             ORDER BY number"
+        ))
+        .bind(original.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(report_from_row).collect()
     }
 
     async fn acknowledge_report(
@@ -1308,6 +1348,7 @@ impl Store for SqlStore {
             to: State::Acknowledged,
             resolution: None,
             first_response: true,
+            duplicate_of: None,
             at: now,
         };
         let audit = NewAuditEvent {

@@ -147,6 +147,24 @@ pub struct ReportBody {
     /// project's maintainers once the report is triaged, never for the reporter.
     #[serde(skip_serializing_if = "Option::is_none")]
     triage: Option<crate::services::triage::TriageView>,
+    /// The number of the report this one duplicates, when closed as a duplicate.
+    duplicate_of: Option<i64>,
+    /// The reports closed as duplicates of this one (maintainers only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    duplicates: Vec<crate::services::outcomes::DuplicateEntry>,
+}
+
+/// The report's body with its duplicate links as the caller may see them.
+async fn linked_body(
+    state: &AppState,
+    view: ReportView,
+    internal: bool,
+) -> Result<ReportBody, ApiError> {
+    let links = crate::services::outcomes::links(state, &view.report, internal).await?;
+    let mut body = report_body(view);
+    body.duplicate_of = links.duplicate_of;
+    body.duplicates = links.duplicates;
+    Ok(body)
 }
 
 fn report_body(view: ReportView) -> ReportBody {
@@ -179,6 +197,8 @@ fn report_body(view: ReportView) -> ReportBody {
         current,
         messages: view.messages.into_iter().map(message_body).collect(),
         triage: None,
+        duplicate_of: None,
+        duplicates: Vec::new(),
     }
 }
 
@@ -367,12 +387,12 @@ pub async fn get_report(
         ApiCaller::User(user) => {
             let view = reports::for_user(&state, &user, id).await?;
             let triage = crate::services::triage::view(&state, view.report.id).await?;
-            let mut body = report_body(view);
+            let mut body = linked_body(&state, view, true).await?;
             body.triage = triage;
             return Ok(Json(body));
         }
     };
-    Ok(Json(report_body(view)))
+    Ok(Json(linked_body(&state, view, false).await?))
 }
 
 /// A state change (DESIGN.md §5).
@@ -424,11 +444,11 @@ pub async fn transition_report(
         ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
     };
     reports::transition(&state, who, id, request).await?;
-    let view = match &caller {
-        ApiCaller::Reporter(token) => reports::by_tracking_token(&state, token).await?,
-        ApiCaller::User(user) => reports::for_user(&state, user, id).await?,
+    let (view, internal) = match &caller {
+        ApiCaller::Reporter(token) => (reports::by_tracking_token(&state, token).await?, false),
+        ApiCaller::User(user) => (reports::for_user(&state, user, id).await?, true),
     };
-    Ok(Json(report_body(view)))
+    Ok(Json(linked_body(&state, view, internal).await?))
 }
 
 /// A message for a report's private thread.

@@ -306,6 +306,7 @@ async fn render_report(
         .map_err(ServiceError::from)?;
     let can_act = domain::account::allowed(user.is_admin, role, Permission::ActOnReports);
     let triage = triage::view(state, r.id).await?;
+    let workflow = super::outcomes::context(state, user, &view).await?;
     let now = state.now();
     let can_score = domain::account::allowed(user.is_admin, role, Permission::Score);
     let scores: Vec<_> = view
@@ -391,6 +392,7 @@ async fn render_report(
                 findings => super::templates::ser(&t.findings),
             }),
             can_dismiss => can_act,
+            workflow,
             ..base(Some(user), csrf)
         },
     )

@@ -9,6 +9,7 @@ pub mod error;
 pub mod inbox;
 pub mod intake;
 pub mod openapi;
+pub mod outcomes;
 pub mod public;
 pub mod router;
 pub mod templates;

@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, inbox, intake, openapi, public};
+use super::{advisories, api, csrf, inbox, intake, openapi, outcomes, public};
 use crate::AppState;
 use axum::{
     Router,
@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/transitions", post(api::transition_report))
         .route("/reports/{id}/messages", post(api::post_message))
         .route("/reports/{id}/scores", post(api::post_score))
+        .route("/reports/{id}/public-bug", post(outcomes::api_public_bug))
         .route(
             "/reports/{id}/triage/dismissals",
             post(api::dismiss_finding),
@@ -139,6 +140,14 @@ pub fn router(state: AppState) -> Router {
             post(inbox::acknowledge),
         )
         .route("/inbox/{slug}/reports/{number}/scores", post(inbox::score))
+        .route(
+            "/inbox/{slug}/reports/{number}/transitions",
+            post(outcomes::transition),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/public-bug",
+            post(outcomes::public_bug_page),
+        )
         .route(
             "/inbox/{slug}/policy",
             get(inbox::policy_edit).post(inbox::policy_save),

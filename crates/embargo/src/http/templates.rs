@@ -30,6 +30,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("report.html", include_str!("../../templates/report.html")),
     (
+        "report_workflow.html",
+        include_str!("../../templates/report_workflow.html"),
+    ),
+    (
+        "public_bug.html",
+        include_str!("../../templates/public_bug.html"),
+    ),
+    (
         "policy_edit.html",
         include_str!("../../templates/policy_edit.html"),
     ),

@@ -322,8 +322,11 @@ pub async fn create(
                 cvss_vector: rescored.or_else(|| report.cvss_vector.clone()),
                 credit: credit_choice(&report),
             };
-            let a = Advisory::from_report(id.clone(), &seed, now)
+            let mut a = Advisory::from_report(id.clone(), &seed, now)
                 .map_err(|e| ServiceError::field("report.cvss_vector", e.to_string()))?;
+            // Reporters of its duplicates were offered credit on this report.
+            let more = super::outcomes::duplicate_credits(state, report.id, &a.credits).await?;
+            a.credits.extend(more);
             (Some(report.id), a)
         }
     };

@@ -6,6 +6,7 @@ pub mod advisories;
 pub mod cve_services;
 pub mod inbound;
 pub mod mail;
+pub mod outcomes;
 pub mod projects;
 pub mod reports;
 pub mod signing;

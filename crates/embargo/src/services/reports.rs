@@ -661,7 +661,7 @@ pub async fn transition(
     let (project, report) = (&view.project, &view.report);
     let t = workflow::check_transition(report.state, &request, actor, &project.policy)
         .map_err(transition_error)?;
-    let duplicate_label = match t.duplicate_of {
+    let duplicate = match t.duplicate_of {
         None => None,
         Some(reference) => {
             let original = match reference {
@@ -679,9 +679,10 @@ pub async fn transition(
                 original.as_ref().map(|o| (o.id, o.project_id)),
             )
             .map_err(transition_error)?;
-            original.map(|o| format!("#{}", o.number))
+            original.map(|o| (o.id, format!("#{}", o.number)))
         }
     };
+    let duplicate_label = duplicate.as_ref().map(|(_, label)| label.clone());
     let now = state.now();
     let urls = domain::render::ProjectUrls::new(&state.public_url, project);
     let reply = t.reply.map(|key| {
@@ -736,6 +737,7 @@ pub async fn transition(
         to: t.to,
         resolution: t.resolution,
         first_response: t.first_response,
+        duplicate_of: duplicate.map(|(original, _)| original),
         at: now,
     };
     let event = audit::NewAuditEvent {
