@@ -24,6 +24,7 @@ mod index;
 mod input;
 mod lexicon;
 mod signals;
+pub mod source;
 mod text;
 mod verdict;
 
