@@ -368,6 +368,14 @@ impl Signal {
     }
 }
 
+/// The release versions a report names (`8.4.0`, from `in 8.4.0`, `v8.4.0` or
+/// `curl-8_4_0`), as [`Triage::mentioned_versions`] will list them: index those versions'
+/// sources before triaging it.
+pub fn versions_named(report: &Report) -> Vec<String> {
+    let doc = text::Doc::new(report);
+    extract::Facts::of(&doc).versions
+}
+
 /// Triage one report.
 pub fn triage(report: &Report, ctx: &Context<'_>) -> Triage {
     let doc = text::Doc::new(report);

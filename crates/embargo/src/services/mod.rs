@@ -9,6 +9,7 @@ pub mod mail;
 pub mod projects;
 pub mod reports;
 pub mod signing;
+pub mod sources;
 pub mod triage;
 pub mod watch;
 

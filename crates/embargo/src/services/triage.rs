@@ -86,7 +86,7 @@ fn tree_stamp(root: &Path) -> std::io::Result<u64> {
 
 /// The project's configured source indexes, rebuilt when a directory's files changed. An
 /// unreadable directory is skipped with a warning (the triage runs without it).
-fn source_indexes(slug: &str, dirs: &[PathBuf]) -> Arc<Vec<triage::SourceIndex>> {
+pub(crate) fn source_indexes(slug: &str, dirs: &[PathBuf]) -> Arc<Vec<triage::SourceIndex>> {
     if dirs.is_empty() {
         return Arc::new(Vec::new());
     }
@@ -290,24 +290,15 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
         .reporter_email
         .as_ref()
         .map(|e| e.as_str().to_owned());
-    let dirs = state
-        .config
-        .triage
-        .sources
-        .get(project.slug.as_str())
-        .cloned()
-        .unwrap_or_default();
-    // Indexing a source tree and the triage itself are CPU work: off the async threads.
+    // The versions the report names pick the tags its source is indexed at as well.
+    let versions = triage::versions_named(&triage::Report::new(
+        report.title.clone(),
+        report_text(&report),
+    ));
+    let sources = super::sources::indexes_for(state, &project, &versions).await?;
+    // The triage itself is CPU work: off the async threads.
     let record = tokio::task::spawn_blocking(move || {
-        let sources = source_indexes(project.slug.as_str(), &dirs);
-        compute(
-            &report,
-            &project,
-            sources.as_slice(),
-            past,
-            received_at,
-            now,
-        )
+        compute(&report, &project, &sources, past, received_at, now)
     })
     .await
     .map_err(anyhow::Error::from)??;
