@@ -282,6 +282,7 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
         .await?
         .ok_or(ServiceError::NotFound("project"))?;
     let past = past_reports(state, id).await?;
+    let advisories = known_advisories(state).await?;
     let now = state.now();
     let received_at = report.received_at;
     let reference = format!("{}#{}", project.slug.as_str(), report.number);
@@ -298,7 +299,15 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
     let sources = super::sources::indexes_for(state, &project, &versions).await?;
     // The triage itself is CPU work: off the async threads.
     let record = tokio::task::spawn_blocking(move || {
-        compute(&report, &project, &sources, past, received_at, now)
+        compute(
+            &report,
+            &project,
+            &sources,
+            past,
+            advisories.as_ref(),
+            received_at,
+            now,
+        )
     })
     .await
     .map_err(anyhow::Error::from)??;
@@ -370,6 +379,39 @@ async fn past_reports(state: &AppState, id: ReportId) -> Result<Vec<triage::Past
         .unwrap_or_default())
 }
 
+/// The instance's published advisories as the triage's history knows them (ids, CVE and
+/// GHSA aliases, and the fingerprint of title and details), kept for [`HISTORY_TTL`]: a
+/// report naming one, or restating one, is flagged as its likely duplicate.
+async fn known_advisories(state: &AppState) -> Result<Arc<Vec<triage::KnownAdvisory>>> {
+    type Cached = Option<(std::time::Instant, Arc<Vec<triage::KnownAdvisory>>)>;
+    static ADVISORIES: std::sync::LazyLock<std::sync::Mutex<Cached>> =
+        std::sync::LazyLock::new(|| std::sync::Mutex::new(None));
+    let fresh = ADVISORIES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|(at, _)| at.elapsed() < HISTORY_TTL)
+        .map(|(_, a)| a.clone());
+    if let Some(known) = fresh {
+        return Ok(known);
+    }
+    let known: Vec<triage::KnownAdvisory> = state
+        .store
+        .public_advisories()
+        .await?
+        .into_iter()
+        .filter(|r| r.advisory.status == advisory::Status::Published)
+        .map(|r| {
+            let a = r.advisory;
+            triage::KnownAdvisory::new(a.id, a.aliases, a.summary, &a.details)
+        })
+        .collect();
+    let known = Arc::new(known);
+    *ADVISORIES.lock().unwrap_or_else(|e| e.into_inner()) =
+        Some((std::time::Instant::now(), known.clone()));
+    Ok(known)
+}
+
 /// Adds a report this server just triaged to the cached history, newest first.
 fn remember(
     record: &TriageRecord,
@@ -406,6 +448,7 @@ fn compute(
     project: &Project,
     sources: &[triage::SourceIndex],
     past: Vec<triage::PastReport>,
+    advisories: &[triage::KnownAdvisory],
     received_at: jiff::Timestamp,
     now: jiff::Timestamp,
 ) -> Result<TriageRecord> {
@@ -418,6 +461,7 @@ fn compute(
     };
     let history = triage::History {
         reports: past,
+        advisories: advisories.to_vec(),
         ..triage::History::default()
     };
     let ctx = triage::Context {
