@@ -42,14 +42,43 @@ pub struct Config {
 }
 
 /// The triage assistant's settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Triage {
     /// Local checkouts of each project's source, by project slug (e.g. the default branch
     /// and a release). New reports are checked against them (names, paths, quoted code);
     /// an index is rebuilt when its files change. Set by the instance's administrator, not
-    /// by project maintainers: the server reads these directories.
+    /// by project maintainers: the server reads these directories. A source configured on
+    /// the project's own settings page takes precedence.
     pub sources: std::collections::BTreeMap<String, Vec<PathBuf>>,
+    /// How often projects' git sources are fetched again, in seconds (0: never on a
+    /// schedule, only when a source is configured).
+    pub fetch_interval_secs: u64,
+    /// Longest a git command (clone, fetch, reading a tree) may run, in seconds.
+    pub git_timeout_secs: u64,
+    /// Largest git mirror kept, in MiB; a larger repository is refused.
+    pub git_max_mib: u64,
+}
+
+impl Default for Triage {
+    fn default() -> Self {
+        Self {
+            sources: std::collections::BTreeMap::new(),
+            fetch_interval_secs: 3600,
+            git_timeout_secs: 300,
+            git_max_mib: 1024,
+        }
+    }
+}
+
+impl Triage {
+    /// The limits git commands run under.
+    pub fn git_limits(&self) -> crate::git::Limits {
+        crate::git::Limits {
+            timeout: std::time::Duration::from_secs(self.git_timeout_secs.max(1)),
+            max_bytes: self.git_max_mib.saturating_mul(1024 * 1024),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod fetch;
+pub mod git;
 pub mod http;
 pub mod jobs;
 pub mod services;

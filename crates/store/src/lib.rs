@@ -192,6 +192,36 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A report's dismissals, oldest first.
     async fn triage_dismissals(&self, report: ReportId) -> Result<Vec<TriageDismissal>>;
 
+    // Triage sources ------------------------------------------------------------------
+    /// The project's configured source, if any.
+    async fn project_source(&self, project: ProjectId) -> Result<Option<ProjectSource>>;
+    /// Every git source of the instance (for the scheduled fetch).
+    async fn git_sources(&self) -> Result<Vec<ProjectSource>>;
+    /// Sets (`Some`) or removes (`None`; `NotFound` when there is none) the project's source,
+    /// forgetting what earlier fetches found, appends `source.update` / `source.remove` and
+    /// queues the triage of the project's open reports again, in one transaction. Returns
+    /// the source as stored and how many reports were queued.
+    async fn set_project_source(
+        &self,
+        project: ProjectId,
+        source: Option<&ProjectSourceInput>,
+        by: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<(Option<ProjectSource>, u64)>;
+    /// Records a fetch of the source at configuration `version` (ignored when the
+    /// configuration changed meanwhile): the refs' commits, or the error (`heads` `None`
+    /// keeps the earlier ones). When the commits differ from the previous fetch's, the
+    /// project's open reports are queued for triage again and `source.change` is audited,
+    /// in the same transaction. Returns how many reports were queued.
+    async fn record_source_fetch(
+        &self,
+        project: ProjectId,
+        version: i64,
+        heads: Option<&serde_json::Value>,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> Result<u64>;
+
     // Advisories -----------------------------------------------------------------------
     /// Stores a new advisory (version 1) with its audit event; `Conflict` when the id is
     /// taken (ids are unique across the instance).

@@ -517,3 +517,32 @@ pub struct ScoreRecord {
 pub fn score_text(tenths: u8) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
+
+/// Where the triage reads a project's source, as its maintainers configured it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectSourceInput {
+    /// `path` (a directory on the server) or `git`.
+    pub kind: String,
+    /// The absolute directory, or the git URL.
+    pub location: String,
+    /// The default branch of a git source (`None`: the remote's `HEAD`).
+    pub default_ref: Option<String>,
+    /// Further branches or tags of a git source to check reports against.
+    pub extra_refs: Vec<String>,
+}
+
+/// A project's stored source with what its last fetch found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectSource {
+    pub project_id: ProjectId,
+    pub input: ProjectSourceInput,
+    /// Counts the changes (1 for the first configuration).
+    pub version: i64,
+    pub updated_by: Option<UserId>,
+    pub updated_at: Timestamp,
+    /// The commit of each ref the last successful fetch resolved (`{"main": "3f2a…"}`).
+    pub heads: Option<serde_json::Value>,
+    pub fetched_at: Option<Timestamp>,
+    /// Why the last fetch failed, if it did.
+    pub fetch_error: Option<String>,
+}

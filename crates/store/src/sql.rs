@@ -7,9 +7,9 @@
 use crate::{
     AdvisoryRecord, AuthorKind, Disposition, Email, EmailStatus, InboundMessage, InsertOutcome,
     InsertReport, Job, Message, NewEmail, NewInbound, NewJob, NewMessage, NewScore, NewUser,
-    PolicyVersion, Result, ScoreRecord, SigningKeyRecord, StateChange, Store, StoreError,
-    TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility, WatchClaim, WatchResult,
-    WatchStatus,
+    PolicyVersion, ProjectSource, ProjectSourceInput, Result, ScoreRecord, SigningKeyRecord,
+    StateChange, Store, StoreError, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility,
+    WatchClaim, WatchResult, WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{
@@ -28,6 +28,8 @@ use sqlx::{
 };
 use std::{borrow::Cow, time::Duration};
 use uuid::Uuid;
+
+mod sources;
 
 /// The database behind a [`SqlStore`]; everything that differs between the two lives here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "duplicates",
         include_str!("../migrations/sqlite/0016_duplicates.sql"),
         include_str!("../migrations/postgres/0016_duplicates.sql"),
+    ),
+    (
+        15,
+        "project sources",
+        include_str!("../migrations/sqlite/0015_project_sources.sql"),
+        include_str!("../migrations/postgres/0015_project_sources.sql"),
     ),
 ];
 
@@ -930,6 +938,17 @@ impl Store for SqlStore {
     ) -> Result<Project> {
         let json = policy_json(policy)?;
         let mut tx = self.begin_write().await?;
+        // A changed policy changes what the triage says: its open reports are triaged again.
+        let before: Option<String> = sqlx::query("SELECT policy FROM projects WHERE id = $1")
+            .bind(project.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get::<String, _>("policy"))
+            .transpose()?;
+        let changed = before
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+            != serde_json::from_str::<serde_json::Value>(&json).ok();
         let updated = sqlx::query(
             "UPDATE projects SET policy = $1, policy_version = policy_version + 1 \
              WHERE id = $2 AND policy_version = $3",
@@ -947,6 +966,11 @@ impl Store for SqlStore {
         }
         insert_policy_version(&mut tx, project, expected_version + 1, &json, by, now).await?;
         sync_watch(&mut tx, project, policy.security_txt_url.as_deref(), now).await?;
+        let retriage = if changed {
+            sources::requeue_open_reports(&mut tx, project, now).await?
+        } else {
+            0
+        };
         append_audit_tx(
             &mut tx,
             NewAuditEvent {
@@ -957,7 +981,7 @@ impl Store for SqlStore {
                 ),
                 action: "policy.update".into(),
                 subject: format!("project:{project}"),
-                data: serde_json::json!({ "version": expected_version + 1 }),
+                data: serde_json::json!({ "version": expected_version + 1, "retriage": retriage }),
             },
         )
         .await?;
@@ -1496,6 +1520,36 @@ impl Store for SqlStore {
         .iter()
         .map(score_from_row)
         .collect()
+    }
+
+    async fn project_source(&self, project: ProjectId) -> Result<Option<ProjectSource>> {
+        self.project_source_impl(project).await
+    }
+
+    async fn git_sources(&self) -> Result<Vec<ProjectSource>> {
+        self.git_sources_impl().await
+    }
+
+    async fn set_project_source(
+        &self,
+        project: ProjectId,
+        source: Option<&ProjectSourceInput>,
+        by: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<(Option<ProjectSource>, u64)> {
+        self.set_project_source_impl(project, source, by, now).await
+    }
+
+    async fn record_source_fetch(
+        &self,
+        project: ProjectId,
+        version: i64,
+        heads: Option<&serde_json::Value>,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> Result<u64> {
+        self.record_source_fetch_impl(project, version, heads, error, now)
+            .await
     }
 
     async fn save_triage(&self, r: &TriageRecord) -> Result<()> {

@@ -31,10 +31,16 @@ pub(crate) struct LineHit {
     pub count: u32,
 }
 
-/// The index of one version of the tree.
+/// The index of one version of the tree. Cloning is cheap (the tables are shared), so an
+/// index built once per commit can serve under several labels ([`SourceIndex::with_label`]).
 #[derive(Debug, Clone)]
 pub struct SourceIndex {
     label: String,
+    inner: std::sync::Arc<Tables>,
+}
+
+#[derive(Debug, Clone)]
+struct Tables {
     files: Vec<FileInfo>,
     paths: HashMap<String, u32>,
     basenames: HashMap<String, Vec<u32>>,
@@ -49,7 +55,8 @@ pub struct SourceIndex {
 /// Feeds files into a [`SourceIndex`].
 #[derive(Debug)]
 pub struct SourceIndexBuilder {
-    index: SourceIndex,
+    label: String,
+    index: Tables,
 }
 
 /// Whether a path is worth reading into the index (source, headers, build and doc files).
@@ -141,8 +148,8 @@ impl SourceIndexBuilder {
     /// `label` names the version, e.g. `curl 8.11.0` or `main@3f2a1c`.
     pub fn new(label: impl Into<String>) -> Self {
         Self {
-            index: SourceIndex {
-                label: label.into(),
+            label: label.into(),
+            index: Tables {
                 files: Vec::new(),
                 paths: HashMap::new(),
                 basenames: HashMap::new(),
@@ -249,7 +256,10 @@ impl SourceIndexBuilder {
         for b in idx.buckets.values_mut() {
             b.sort_unstable_by(|x, y| x.0.cmp(&y.0));
         }
-        self.index
+        SourceIndex {
+            label: self.label,
+            inner: std::sync::Arc::new(self.index),
+        }
     }
 }
 
@@ -258,40 +268,49 @@ impl SourceIndex {
         &self.label
     }
 
+    /// The same index under another label (e.g. the version a report names); cheap.
+    pub fn with_label(&self, label: impl Into<String>) -> SourceIndex {
+        SourceIndex {
+            label: label.into(),
+            inner: self.inner.clone(),
+        }
+    }
+
     pub fn file_count(&self) -> usize {
-        self.files.len()
+        self.inner.files.len()
     }
 
     pub fn identifier_count(&self) -> usize {
-        self.idents.len()
+        self.inner.idents.len()
     }
 
     /// The project's namespace prefixes (`Curl`, `curl`, `CURLOPT`): identifiers that start
     /// with one of them and an underscore are claims about the project's own code.
     pub fn prefixes(&self) -> &[String] {
-        &self.prefixes
+        &self.inner.prefixes
     }
 
     pub fn has_identifier(&self, name: &str) -> bool {
-        self.idents.contains_key(name)
+        self.inner.idents.contains_key(name)
     }
 
     /// Defined (not just mentioned) in this tree, as far as the heuristics tell.
     pub fn defines(&self, name: &str) -> bool {
-        self.idents.get(name).is_some_and(|i| i.defined)
+        self.inner.idents.get(name).is_some_and(|i| i.defined)
     }
 
     /// The file that defines (or first mentions) an identifier.
     pub fn identifier_file(&self, name: &str) -> Option<&str> {
-        self.idents
+        self.inner
+            .idents
             .get(name)
-            .map(|i| self.files[i.file as usize].path.as_str())
+            .map(|i| self.inner.files[i.file as usize].path.as_str())
     }
 
     /// The nearest identifier by edit distance (case-insensitive), with its distance.
     pub fn nearest_identifier(&self, name: &str) -> Option<(&str, usize)> {
         let first = name.as_bytes().first()?.to_ascii_lowercase();
-        let bucket = self.buckets.get(&first)?;
+        let bucket = self.inner.buckets.get(&first)?;
         let lname = name.to_ascii_lowercase();
         let mut max = (name.len() / 3).clamp(2, 4);
         let mask = char_mask(name);
@@ -330,7 +349,7 @@ impl SourceIndex {
     pub fn can_judge_path(&self, mention: &str) -> bool {
         let m = strip_path(mention);
         match m.split_once('/') {
-            Some((top, _)) => self.top_dirs.contains(top) || self.find_path(m).is_some(),
+            Some((top, _)) => self.inner.top_dirs.contains(top) || self.find_path(m).is_some(),
             None => true,
         }
     }
@@ -340,8 +359,8 @@ impl SourceIndex {
     pub fn find_path(&self, mention: &str) -> Option<&str> {
         let mut m = strip_path(mention);
         loop {
-            if let Some(&id) = self.paths.get(m) {
-                return Some(&self.files[id as usize].path);
+            if let Some(&id) = self.inner.paths.get(m) {
+                return Some(&self.inner.files[id as usize].path);
             }
             match m.split_once('/') {
                 Some((_, rest)) if !rest.is_empty() => m = rest,
@@ -349,44 +368,50 @@ impl SourceIndex {
             }
         }
         if !m.contains('/')
-            && let Some(ids) = self.basenames.get(m)
+            && let Some(ids) = self.inner.basenames.get(m)
         {
-            return ids.first().map(|&id| self.files[id as usize].path.as_str());
+            return ids
+                .first()
+                .map(|&id| self.inner.files[id as usize].path.as_str());
         }
         None
     }
 
     /// Number of lines of an indexed path.
     pub fn line_count(&self, path: &str) -> Option<usize> {
-        self.paths
+        self.inner
+            .paths
             .get(path)
-            .map(|&id| self.files[id as usize].lines.len())
+            .map(|&id| self.inner.files[id as usize].lines.len())
     }
 
     /// Nearest indexed path by file name (same name elsewhere, or closest name).
     pub fn nearest_path(&self, mention: &str) -> Option<&str> {
         let m = strip_path(mention);
         let base = m.rsplit('/').next().unwrap_or(m);
-        if let Some(ids) = self.basenames.get(base) {
-            return ids.first().map(|&id| self.files[id as usize].path.as_str());
+        if let Some(ids) = self.inner.basenames.get(base) {
+            return ids
+                .first()
+                .map(|&id| self.inner.files[id as usize].path.as_str());
         }
         let max = (base.len() / 3).clamp(2, 5);
-        self.basenames
+        self.inner
+            .basenames
             .iter()
             .filter(|(b, _)| b.len().abs_diff(base.len()) <= max)
             .map(|(b, ids)| (levenshtein(base.as_bytes(), b.as_bytes(), max), b, ids))
             .filter(|(d, _, _)| *d <= max)
             .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
             .and_then(|(_, _, ids)| ids.first())
-            .map(|&id| self.files[id as usize].path.as_str())
+            .map(|&id| self.inner.files[id as usize].path.as_str())
     }
 
     pub(crate) fn line_hit(&self, hash: u64) -> Option<LineHit> {
-        self.lines.get(&hash).copied()
+        self.inner.lines.get(&hash).copied()
     }
 
     pub(crate) fn file_path(&self, id: u32) -> &str {
-        &self.files[id as usize].path
+        &self.inner.files[id as usize].path
     }
 }
 

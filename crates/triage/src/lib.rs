@@ -24,6 +24,7 @@ mod index;
 mod input;
 mod lexicon;
 mod signals;
+pub mod source;
 mod text;
 mod verdict;
 
@@ -153,6 +154,25 @@ pub struct KnownAdvisory {
     pub title: String,
     /// Fingerprint of the advisory's description (see [`Fingerprint::of`]).
     pub fingerprint: Fingerprint,
+}
+
+impl KnownAdvisory {
+    /// A published advisory as the history keeps it: its ids, and the fingerprint of its
+    /// title and description (what a near-duplicate report would restate).
+    pub fn new(
+        id: impl Into<String>,
+        aliases: Vec<String>,
+        title: impl Into<String>,
+        description: &str,
+    ) -> Self {
+        let title = title.into();
+        Self {
+            id: id.into(),
+            aliases,
+            fingerprint: Fingerprint::of(&title, description),
+            title,
+        }
+    }
 }
 
 /// The result for one report.
@@ -367,6 +387,14 @@ impl Signal {
     }
 }
 
+/// The release versions a report names (`8.4.0`, from `in 8.4.0`, `v8.4.0` or
+/// `curl-8_4_0`), as [`Triage::mentioned_versions`] will list them: index those versions'
+/// sources before triaging it.
+pub fn versions_named(report: &Report) -> Vec<String> {
+    let doc = text::Doc::new(report);
+    extract::Facts::of(&doc).versions
+}
+
 /// Triage one report.
 pub fn triage(report: &Report, ctx: &Context<'_>) -> Triage {
     let doc = text::Doc::new(report);
@@ -390,5 +418,35 @@ pub fn triage(report: &Report, ctx: &Context<'_>) -> Triage {
         check_grounding_first,
         mentioned_versions: facts.versions.clone(),
         fingerprint,
+    }
+}
+
+#[cfg(test)]
+mod lib_tests {
+    use super::*;
+
+    #[test]
+    fn versions_named_are_the_ones_the_triage_lists() {
+        let r = Report::new(
+            "Overflow in curl-8_4_0",
+            "Affected version: v1.10.3\n\nAlso seen in 8.4.0 and 2.0.",
+        );
+        let named = versions_named(&r);
+        assert!(named.contains(&"1.10.3".to_owned()), "{named:?}");
+        let policy = Policy::default();
+        let history = History::default();
+        let t = triage(&r, &Context::new(&policy, &history));
+        assert_eq!(named, t.mentioned_versions);
+    }
+
+    #[test]
+    fn an_index_serves_under_another_label() {
+        let mut b = SourceIndexBuilder::new("main @ 1234");
+        b.add_file("src/a.c", b"int parse_header(void) {\n  return 0;\n}\n");
+        let main = b.finish();
+        let tag = main.with_label("v1.0.0 (1.0.0) @ 1234");
+        assert_eq!(tag.label(), "v1.0.0 (1.0.0) @ 1234");
+        assert_eq!(main.label(), "main @ 1234");
+        assert!(tag.defines("parse_header") && tag.file_count() == 1);
     }
 }

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod outcomes;
 pub mod public;
 pub mod router;
+pub mod sources;
 pub mod templates;
 
 /// Formats a timestamp for people: `2026-11-23 14:05 UTC`.

@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, inbox, intake, openapi, outcomes, public};
+use super::{advisories, api, csrf, inbox, intake, openapi, outcomes, public, sources};
 use crate::AppState;
 use axum::{
     Router,
@@ -62,6 +62,12 @@ pub fn router(state: AppState) -> Router {
             get(advisories::api_cve_packet),
         )
         .route("/advisories/{id}/cve/{action}", post(advisories::api_cve))
+        .route(
+            "/projects/{slug}/source",
+            get(sources::api_get)
+                .put(sources::api_put)
+                .delete(sources::api_delete),
+        )
         .route("/query", post(advisories::api_query))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api::not_found);
@@ -151,6 +157,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/inbox/{slug}/policy",
             get(inbox::policy_edit).post(inbox::policy_save),
+        )
+        .route(
+            "/inbox/{slug}/source",
+            get(sources::source_edit).post(sources::source_save),
         )
         .route(
             "/inbox/{slug}/advisories",

@@ -42,6 +42,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/policy_edit.html"),
     ),
     (
+        "source_edit.html",
+        include_str!("../../templates/source_edit.html"),
+    ),
+    (
         "project_new.html",
         include_str!("../../templates/project_new.html"),
     ),

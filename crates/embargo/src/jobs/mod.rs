@@ -2,7 +2,8 @@
 //! server. Jobs survive restarts; a crashed worker's lease runs out and another takes over.
 //! Each round the worker also runs the daily checks of security.txt files that projects
 //! host elsewhere ([`crate::services::watch`]), claimed in the database the same way.
-//! New reports are triaged here too (`triage.report`, [`crate::services::triage`]).
+//! New reports are triaged here too (`triage.report`, [`crate::services::triage`]), and
+//! projects' git sources are fetched on their schedule ([`crate::services::sources`]).
 
 pub mod mailer;
 pub mod publish_advisory;
@@ -36,6 +37,8 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
     }
     let mut last_purge: Option<std::time::Instant> = None;
     let mut last_watch: Option<std::time::Instant> = None;
+    // Fetching git sources may take minutes: on a task of its own, one round at a time.
+    let mut fetching: Option<tokio::task::JoinHandle<()>> = None;
     // Scheduled publications and triage run whether or not mail can be sent.
     let kinds: &[&str] = if mailer.is_some() {
         &[
@@ -61,6 +64,14 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             last_watch = Some(std::time::Instant::now());
             if let Err(e) = crate::services::watch::run_due(&state).await {
                 tracing::error!(error = %e, "cannot check watched security.txt files");
+            }
+            if fetching.as_ref().is_none_or(|t| t.is_finished()) {
+                let state = state.clone();
+                fetching = Some(tokio::spawn(async move {
+                    if let Err(e) = crate::services::sources::fetch_due(&state).await {
+                        tracing::error!(error = %e, "cannot fetch the projects' git sources");
+                    }
+                }));
             }
         }
         // Drain everything that is due, then sleep until woken or the poll interval passes.

@@ -10,6 +10,7 @@ pub mod outcomes;
 pub mod projects;
 pub mod reports;
 pub mod signing;
+pub mod sources;
 pub mod triage;
 pub mod watch;
 

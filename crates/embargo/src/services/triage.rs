@@ -86,7 +86,7 @@ fn tree_stamp(root: &Path) -> std::io::Result<u64> {
 
 /// The project's configured source indexes, rebuilt when a directory's files changed. An
 /// unreadable directory is skipped with a warning (the triage runs without it).
-fn source_indexes(slug: &str, dirs: &[PathBuf]) -> Arc<Vec<triage::SourceIndex>> {
+pub(crate) fn source_indexes(slug: &str, dirs: &[PathBuf]) -> Arc<Vec<triage::SourceIndex>> {
     if dirs.is_empty() {
         return Arc::new(Vec::new());
     }
@@ -282,6 +282,7 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
         .await?
         .ok_or(ServiceError::NotFound("project"))?;
     let past = past_reports(state, id).await?;
+    let advisories = known_advisories(state).await?;
     let now = state.now();
     let received_at = report.received_at;
     let reference = format!("{}#{}", project.slug.as_str(), report.number);
@@ -290,21 +291,20 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
         .reporter_email
         .as_ref()
         .map(|e| e.as_str().to_owned());
-    let dirs = state
-        .config
-        .triage
-        .sources
-        .get(project.slug.as_str())
-        .cloned()
-        .unwrap_or_default();
-    // Indexing a source tree and the triage itself are CPU work: off the async threads.
+    // The versions the report names pick the tags its source is indexed at as well.
+    let versions = triage::versions_named(&triage::Report::new(
+        report.title.clone(),
+        report_text(&report),
+    ));
+    let sources = super::sources::indexes_for(state, &project, &versions).await?;
+    // The triage itself is CPU work: off the async threads.
     let record = tokio::task::spawn_blocking(move || {
-        let sources = source_indexes(project.slug.as_str(), &dirs);
         compute(
             &report,
             &project,
-            sources.as_slice(),
+            &sources,
             past,
+            advisories.as_ref(),
             received_at,
             now,
         )
@@ -379,6 +379,39 @@ async fn past_reports(state: &AppState, id: ReportId) -> Result<Vec<triage::Past
         .unwrap_or_default())
 }
 
+/// The instance's published advisories as the triage's history knows them (ids, CVE and
+/// GHSA aliases, and the fingerprint of title and details), kept for [`HISTORY_TTL`]: a
+/// report naming one, or restating one, is flagged as its likely duplicate.
+async fn known_advisories(state: &AppState) -> Result<Arc<Vec<triage::KnownAdvisory>>> {
+    type Cached = Option<(std::time::Instant, Arc<Vec<triage::KnownAdvisory>>)>;
+    static ADVISORIES: std::sync::LazyLock<std::sync::Mutex<Cached>> =
+        std::sync::LazyLock::new(|| std::sync::Mutex::new(None));
+    let fresh = ADVISORIES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|(at, _)| at.elapsed() < HISTORY_TTL)
+        .map(|(_, a)| a.clone());
+    if let Some(known) = fresh {
+        return Ok(known);
+    }
+    let known: Vec<triage::KnownAdvisory> = state
+        .store
+        .public_advisories()
+        .await?
+        .into_iter()
+        .filter(|r| r.advisory.status == advisory::Status::Published)
+        .map(|r| {
+            let a = r.advisory;
+            triage::KnownAdvisory::new(a.id, a.aliases, a.summary, &a.details)
+        })
+        .collect();
+    let known = Arc::new(known);
+    *ADVISORIES.lock().unwrap_or_else(|e| e.into_inner()) =
+        Some((std::time::Instant::now(), known.clone()));
+    Ok(known)
+}
+
 /// Adds a report this server just triaged to the cached history, newest first.
 fn remember(
     record: &TriageRecord,
@@ -415,6 +448,7 @@ fn compute(
     project: &Project,
     sources: &[triage::SourceIndex],
     past: Vec<triage::PastReport>,
+    advisories: &[triage::KnownAdvisory],
     received_at: jiff::Timestamp,
     now: jiff::Timestamp,
 ) -> Result<TriageRecord> {
@@ -427,6 +461,7 @@ fn compute(
     };
     let history = triage::History {
         reports: past,
+        advisories: advisories.to_vec(),
         ..triage::History::default()
     };
     let ctx = triage::Context {

@@ -11,6 +11,7 @@ mod openapi;
 mod outcomes;
 mod scores;
 mod security;
+mod sources;
 mod story;
 mod triage;
 mod watch;

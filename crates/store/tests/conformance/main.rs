@@ -8,6 +8,7 @@ mod jobs;
 mod projects;
 mod reports;
 mod scores;
+mod sources;
 mod triage;
 mod watch;
 

@@ -113,23 +113,105 @@ pub(super) fn similar(
             confidence: sim.min(0.95),
         });
     }
-    for (id, s, e) in &facts.advisories {
-        if let Some(adv) = ctx.history.advisories.iter().find(|a| {
-            a.id.eq_ignore_ascii_case(id) || a.aliases.iter().any(|x| x.eq_ignore_ascii_case(id))
-        }) {
-            out.push(Finding {
-                signal: Signal::KnownAdvisory,
-                level: Level::Info,
-                evidence: vec![doc.evidence(*s, *e)],
-                detail: format!(
-                    "names the published advisory {} \"{}\": a duplicate, or a bypass of its fix?",
+    for (adv, s, e) in named_advisories(doc.text, facts, ctx) {
+        let bypass = speaks_of_a_bypass(doc.text, s, e);
+        out.push(Finding {
+            signal: Signal::KnownAdvisory,
+            level: if bypass { Level::Info } else { Level::Strong },
+            evidence: vec![doc.evidence(s, e)],
+            detail: if bypass {
+                format!(
+                    "names the published advisory {} \"{}\" as fixed: a bypass of its fix, or the same issue again?",
                     adv.id, adv.title
-                ),
-                policy_ref: None,
-                confidence: 0.9,
-            });
+                )
+            } else {
+                format!(
+                    "names the published advisory {} \"{}\": likely a duplicate of it",
+                    adv.id, adv.title
+                )
+            },
+            policy_ref: None,
+            confidence: 0.9,
+        });
+    }
+}
+
+/// Published advisories the text names, by id or alias, each once (first mention): CVE and
+/// GHSA ids as extracted, and any other id of a known advisory (`RUSTSEC-…`, the project's
+/// own `x_curl-2024-0001`) found as a whole word.
+fn named_advisories<'c>(
+    text: &str,
+    facts: &Facts,
+    ctx: &'c Context<'_>,
+) -> Vec<(&'c crate::KnownAdvisory, usize, usize)> {
+    let names = |a: &'c crate::KnownAdvisory| std::iter::once(&a.id).chain(a.aliases.iter());
+    let mut found: Vec<(&crate::KnownAdvisory, usize, usize)> = Vec::new();
+    for (id, s, e) in &facts.advisories {
+        if let Some(adv) = ctx
+            .history
+            .advisories
+            .iter()
+            .find(|a| names(a).any(|x| x.eq_ignore_ascii_case(id)))
+        {
+            found.push((adv, *s, *e));
         }
     }
+    let lower = text.to_ascii_lowercase();
+    for adv in &ctx.history.advisories {
+        for name in names(adv) {
+            let n = name.to_ascii_lowercase();
+            if n.len() < 6 || n.starts_with("cve-") || n.starts_with("ghsa-") {
+                continue;
+            }
+            let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+            let hit = lower.match_indices(&n).find(|&(i, _)| {
+                let before = i.checked_sub(1).map(|j| lower.as_bytes()[j]);
+                let after = lower.as_bytes().get(i + n.len()).copied();
+                !before.is_some_and(word) && !after.is_some_and(word)
+            });
+            if let Some((i, _)) = hit {
+                found.push((adv, i, i + n.len()));
+                break;
+            }
+        }
+    }
+    found.sort_by_key(|&(_, s, _)| s);
+    let mut seen = BTreeSet::new();
+    found.retain(|(a, _, _)| seen.insert(a.id.as_str()));
+    found
+}
+
+/// Whether the words around a mention speak of the advisory's fix failing (a bypass, a
+/// regression, an incomplete fix, a variant) rather than of the same issue.
+fn speaks_of_a_bypass(text: &str, start: usize, end: usize) -> bool {
+    const WORDS: &[&str] = &[
+        "bypass",
+        "incomplete fix",
+        "fix is incomplete",
+        "not fully fixed",
+        "regress",
+        "variant",
+        "still vulnerable",
+        "still exploitable",
+        "despite the fix",
+        "after the fix",
+        "fix for",
+        "fixed in",
+        "patched",
+        "similar to",
+        "like cve",
+        "reintroduc",
+    ];
+    let mut from = start.saturating_sub(160);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (end + 160).min(text.len());
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    let window = text[from..to].to_ascii_lowercase();
+    WORDS.iter().any(|w| window.contains(w))
 }
 
 /// Signal 12: the reporter's earlier outcomes and the trial quota.

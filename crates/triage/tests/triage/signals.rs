@@ -197,6 +197,73 @@ fn restating_a_published_advisory() {
 }
 
 #[test]
+fn naming_a_published_advisory_flags_a_duplicate_unless_it_speaks_of_a_bypass() {
+    let history = History {
+        advisories: vec![KnownAdvisory::new(
+            "x_printdesk-2026-0001",
+            vec!["CVE-2026-1234".into(), "GHSA-2xq3-4cfg-hjmp".into()],
+            "Path traversal in timelapse downloads",
+            "The timelapse download joins the requested name without normalising it, so any user reads files outside the download directory.",
+        )],
+        ..History::default()
+    };
+    // Named by its CVE alias, in the same words as any report of the issue.
+    let text = "CVE-2026-1234 lets a user read config.yaml through ..%2f in the timelapse download of PrintDesk 1.10.3.";
+    let t = run(
+        &Policy::default(),
+        &history,
+        Some("printdesk"),
+        &Report::new("Traversal", text),
+    );
+    let f = find(&t, Signal::KnownAdvisory).expect("known advisory finding");
+    assert_eq!(f.level, Level::Strong);
+    assert_eq!(f.evidence[0].quote, "CVE-2026-1234");
+    assert_eq!(
+        &text[f.evidence[0].start..f.evidence[0].end],
+        "CVE-2026-1234"
+    );
+    assert!(
+        f.detail.contains("x_printdesk-2026-0001")
+            && f.detail.contains("Path traversal in timelapse downloads"),
+        "{}",
+        f.detail
+    );
+    assert_eq!(t.label, Label::Duplicate);
+    // Named by the project's own id (not a CVE or GHSA pattern), in any case.
+    let text = "Same as X_PRINTDESK-2026-0001, found again while testing the printer's downloads.";
+    let t = run(
+        &Policy::default(),
+        &history,
+        Some("printdesk"),
+        &Report::new("Again", text),
+    );
+    let f = find(&t, Signal::KnownAdvisory).expect("own id named");
+    assert_eq!(f.evidence[0].quote, "X_PRINTDESK-2026-0001");
+    assert_eq!(f.level, Level::Strong);
+    // A longer id that merely starts with it is another advisory.
+    let text = "Unrelated to x_printdesk-2026-00012 which is about the web UI.";
+    let t = run(
+        &Policy::default(),
+        &history,
+        Some("printdesk"),
+        &Report::new("Other", text),
+    );
+    assert!(find(&t, Signal::KnownAdvisory).is_none());
+    // A bypass of the fix is shown, but does not make the report a duplicate.
+    let text = "The fix for GHSA-2xq3-4cfg-hjmp is incomplete: a double-encoded %252f bypasses it in PrintDesk 1.10.4.";
+    let t = run(
+        &Policy::default(),
+        &history,
+        Some("printdesk"),
+        &Report::new("Bypass", text),
+    );
+    let f = find(&t, Signal::KnownAdvisory).expect("bypass finding");
+    assert_eq!(f.level, Level::Info);
+    assert!(f.detail.contains("bypass"), "{}", f.detail);
+    assert_ne!(t.label, Label::Duplicate);
+}
+
+#[test]
 fn reporter_history_and_trial_quota() {
     let mut history = History {
         trial_quota: 2,

@@ -1,0 +1,478 @@
+//! A project's source from git: configured by its maintainers, fetched into a mirror, checked
+//! at the version a report names as well as on the default branch, and a change of source or
+//! new commits triage the open reports again.
+
+use super::*;
+use std::path::Path;
+use std::process::Command;
+use store::Store;
+
+const V1: &str = "#include <string.h>\n\nint http_parse_header(const char *line, char *out) {\n    strcpy(out, line);\n    return 0;\n}\n";
+const V2: &str = "#include <string.h>\n\nint http_parse_headers(const char *line, char *out, size_t n) {\n    strncpy(out, line, n);\n    return 0;\n}\n";
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.test"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn commit(repo: &Path, text: &str, message: &str) {
+    std::fs::write(repo.join("src/http.c"), text).expect("write");
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", message]);
+}
+
+/// A repository where `http_parse_header` exists at tag `v1.0.0` and was renamed on `main`.
+fn repository() -> TempDir {
+    let repo = TempDir::new();
+    std::fs::create_dir_all(repo.0.join("src")).expect("mkdir");
+    git(&repo.0, &["init", "-q"]);
+    commit(&repo.0, V1, "first release");
+    git(&repo.0, &["tag", "v1.0.0"]);
+    commit(&repo.0, V2, "rename the header parser and bound the copy");
+    repo
+}
+
+fn report(version: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "title": "Stack overflow in the header parser",
+        "description": "In PrintDesk, http_parse_header() in src/http.c copies the header line with strcpy and no bound, so a long header overflows the caller's buffer.",
+        "affected_version": version,
+        "reproduction": "Send a header line of 10000 bytes to the printer's web interface.",
+        "impact": "Remote code execution."
+    })
+}
+
+async fn submit(http: &reqwest::Client, base: &str, body: &serde_json::Value) -> String {
+    let res = http
+        .post(format!("{base}/api/v1/projects/demo/reports"))
+        .json(body)
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(res.status(), 201);
+    let r: serde_json::Value = res.json().await.expect("json");
+    r["id"].as_str().expect("id").to_owned()
+}
+
+/// The report's triage once it was (re)done after `after` (RFC 3339 text), if given.
+async fn triage_of(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+    after: Option<&str>,
+) -> serde_json::Value {
+    for _ in 0..300 {
+        let r: serde_json::Value = http
+            .get(format!("{base}/api/v1/reports/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        let t = &r["triage"];
+        if t.is_object() && after.is_none_or(|a| t["triaged_at"].as_str().is_some_and(|x| x > a)) {
+            return t.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("report {id} was not triaged (after {after:?}) within 30 s");
+}
+
+fn unknown<'a>(triage: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    triage["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["signal"] == "unknown_symbol" && f["evidence"][0]["quote"] == name)
+}
+
+async fn put_source(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    http.put(format!("{base}/api/v1/projects/demo/source"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("put source")
+}
+
+#[tokio::test]
+async fn reports_are_checked_at_the_version_they_name_and_triaged_again_when_the_source_changes() {
+    for backend in Backend::all() {
+        git_source_flow(backend).await;
+    }
+}
+
+async fn git_source_flow(backend: Backend) {
+    let db = prepared(backend).await;
+    let repo = repository();
+    let data = TempDir::new();
+    let config_dir = TempDir::new();
+    let config = config_dir.0.join("embargo.toml");
+    std::fs::write(&config, "[triage]\nfetch_interval_secs = 1\n").expect("config");
+    let server = Server::start(
+        &db,
+        &ServerOptions {
+            env: vec![
+                ("EMBARGO_CONFIG".into(), config.display().to_string()),
+                ("EMBARGO_DATA_DIR".into(), data.0.display().to_string()),
+                ("EMBARGO_WORKER_POLL_MS".into(), "200".into()),
+            ],
+            ..ServerOptions::default()
+        },
+    );
+    let base = server.url.as_str();
+    let http = client();
+    let admin = api_token(&db);
+    let url = format!("file://{}", repo.0.display());
+
+    // Hostile or malformed sources are refused, naming the field.
+    for (body, field) in [
+        (
+            serde_json::json!({ "kind": "git", "url": "ext::sh -c touch% /tmp/pwned" }),
+            "url",
+        ),
+        (
+            serde_json::json!({ "kind": "git", "url": "ssh://-oProxyCommand=x/repo" }),
+            "url",
+        ),
+        (
+            serde_json::json!({ "kind": "git", "url": url, "default_branch": "--upload-pack=x" }),
+            "default_branch",
+        ),
+        (
+            serde_json::json!({ "kind": "git", "url": url, "refs": ["ok", "a..b"] }),
+            "refs[1]",
+        ),
+        (
+            serde_json::json!({ "kind": "path", "path": "relative/dir" }),
+            "path",
+        ),
+        (serde_json::json!({ "kind": "svn" }), "kind"),
+    ] {
+        let res = put_source(&http, base, &admin, &body).await;
+        assert_eq!(res.status(), 422, "{body}");
+        let e: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(e["error"]["field"], field, "{body}");
+    }
+
+    let res = put_source(
+        &http,
+        base,
+        &admin,
+        &serde_json::json!({ "kind": "git", "url": url, "default_branch": "main" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["source"]["url"], url.as_str());
+    assert_eq!(body["retriage"], 0, "no open reports yet");
+
+    // A report naming 1.0.0: the function exists at tag v1.0.0, so it is not "unknown".
+    let old = submit(&http, base, &report(Some("1.0.0"))).await;
+    let old_triage = triage_of(&http, base, &admin, &old, None).await;
+    assert!(
+        unknown(&old_triage, "http_parse_header").is_none(),
+        "{old_triage}"
+    );
+    // The same report about main: the name is not there, and the nearest real one is shown.
+    let main = submit(&http, base, &report(None)).await;
+    let main_triage = triage_of(&http, base, &admin, &main, None).await;
+    let finding = unknown(&main_triage, "http_parse_header")
+        .unwrap_or_else(|| panic!("an unknown_symbol finding: {main_triage}"));
+    let detail = finding["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("nearest real name: `http_parse_headers` (src/http.c)"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("main @ "),
+        "the indexed version is named: {detail}"
+    );
+    assert!(!detail.contains(&repo.0.display().to_string()), "{detail}");
+    // The fetch is shown to the maintainers.
+    let got: serde_json::Value = http
+        .get(format!("{base}/api/v1/projects/demo/source"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        got["source"]["heads"]["main"].as_str().map(str::len),
+        Some(40),
+        "{got}"
+    );
+
+    // A maintainer dismisses the finding; it is kept across the re-triage.
+    let key = finding["key"].as_str().expect("key").to_owned();
+    let res = http
+        .post(format!("{base}/api/v1/reports/{main}/triage/dismissals"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({ "finding": key, "reason": "renamed in 2.0" }))
+        .send()
+        .await
+        .expect("dismiss");
+    assert_eq!(res.status(), 200);
+
+    // Changing the source (an extra branch where the old name lives) triages both again.
+    git(&repo.0, &["branch", "legacy", "v1.0.0"]);
+    let before = main_triage["triaged_at"].as_str().expect("at").to_owned();
+    let res = put_source(
+        &http,
+        base,
+        &admin,
+        &serde_json::json!({ "kind": "git", "url": url, "default_branch": "main", "refs": ["legacy"] }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["retriage"], 2);
+    let again = triage_of(&http, base, &admin, &main, Some(&before)).await;
+    assert!(unknown(&again, "http_parse_header").is_none(), "{again}");
+    let store = db.store().await;
+    let report_id: domain::ReportId = main
+        .parse::<uuid::Uuid>()
+        .map(domain::ReportId)
+        .expect("id");
+    let kept = store
+        .triage_dismissals(report_id)
+        .await
+        .expect("dismissals");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].reason, "renamed in 2.0");
+
+    // New commits on main are found by the scheduled fetch and triage the reports again.
+    let before = again["triaged_at"].as_str().expect("at").to_owned();
+    commit(&repo.0, V1, "bring the old name back");
+    let third = triage_of(&http, base, &admin, &main, Some(&before)).await;
+    assert!(unknown(&third, "http_parse_header").is_none(), "{third}");
+    let events = store.audit_events(0, 1000).await.expect("audit");
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"source.update"), "{actions:?}");
+    assert!(actions.contains(&"source.change"), "{actions:?}");
+    let update = events
+        .iter()
+        .rev()
+        .find(|e| e.action == "source.update")
+        .expect("update");
+    assert_eq!(update.data["retriage"], 2);
+    assert_eq!(update.data["extra_refs"], serde_json::json!(["legacy"]));
+    store.close().await;
+
+    // The mirror lives under the data directory; the hooks directory was never populated.
+    let mirrors: Vec<_> = std::fs::read_dir(data.0.join("sources"))
+        .expect("mirrors")
+        .collect();
+    assert_eq!(mirrors.len(), 1);
+    server.stop();
+}
+
+#[tokio::test]
+async fn the_source_page_needs_a_csrf_token_and_names_bad_fields() {
+    let db = prepared(Backend::Sqlite).await;
+    let data = TempDir::new();
+    let server = Server::start(
+        &db,
+        &ServerOptions {
+            env: vec![("EMBARGO_DATA_DIR".into(), data.0.display().to_string())],
+            ..ServerOptions::default()
+        },
+    );
+    let base = server.url.as_str();
+    let web = client();
+    sign_in(&web, base).await;
+    let page = web
+        .get(format!("{base}/inbox/demo/source"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("Source of PrintDesk"), "{page}");
+    let csrf = hidden_field(&page, "csrf_token");
+    let res = web
+        .post(format!("{base}/inbox/demo/source"))
+        .form(&[
+            ("action", "save"),
+            ("kind", "git"),
+            ("url", "https://example.org/x.git"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        res.status(),
+        403,
+        "a post without the CSRF token is refused"
+    );
+    let res = web
+        .post(format!("{base}/inbox/demo/source"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("action", "save"),
+            ("kind", "git"),
+            ("url", "ext::sh -c id"),
+            ("refs", "main\nv1..2"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.expect("body");
+    assert!(
+        html.contains("<code>url</code>") && html.contains("<code>refs[1]</code>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("ext::sh -c id"),
+        "the form keeps what was typed"
+    );
+    let res = web
+        .post(format!("{base}/inbox/demo/source"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("action", "save"),
+            ("kind", "git"),
+            ("url", "https://git.example.org/printdesk.git"),
+            ("default_branch", "main"),
+            ("refs", "release-1.x"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let page = web
+        .get(format!("{base}/inbox/demo/source?saved=1"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    // (minijinja escapes `/` as `&#x2f;`.)
+    assert!(
+        page.contains("git.example.org&#x2f;printdesk.git</code>"),
+        "{page}"
+    );
+    assert!(page.contains("release-1.x"));
+    server.stop();
+}
+
+const OSV: &str = r#"{
+  "schema_version": "1.6.0",
+  "id": "x_printdesk-2026-0001",
+  "aliases": ["CVE-2026-1234"],
+  "modified": "2026-03-01T00:00:00Z",
+  "published": "2026-03-01T00:00:00Z",
+  "summary": "Path traversal in timelapse downloads",
+  "details": "The timelapse download joins the requested name without normalising it, so any signed-in user reads files outside the download directory, such as config.yaml.",
+  "affected": [{ "package": { "ecosystem": "PyPI", "name": "printdesk" }, "ranges": [{ "type": "ECOSYSTEM", "events": [{ "introduced": "0" }, { "fixed": "1.10.4" }] }] }]
+}"#;
+
+#[tokio::test]
+async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate() {
+    for backend in Backend::all() {
+        let db = prepared(backend).await;
+        let dir = TempDir::new();
+        let file = dir.0.join("x_printdesk-2026-0001.json");
+        std::fs::write(&file, OSV).expect("write");
+        let (code, out, err) = cli(
+            &db,
+            &[
+                "advisory",
+                "import",
+                "--project",
+                "demo",
+                file.to_str().expect("utf-8"),
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        let server = Server::start(&db, &ServerOptions::default());
+        let base = server.url.as_str();
+        let http = client();
+        let admin = api_token(&db);
+
+        let named = submit(
+            &http,
+            base,
+            &serde_json::json!({
+                "title": "Arbitrary file read in PrintDesk",
+                "description": "PrintDesk is affected by CVE-2026-1234: GET /downloads/timelapse/..%2fconfig.yaml returns the configuration.",
+                "affected_version": "1.10.3"
+            }),
+        )
+        .await;
+        let t = triage_of(&http, base, &admin, &named, None).await;
+        let f = t["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["signal"] == "known_advisory")
+            .unwrap_or_else(|| panic!("a known_advisory finding: {t}"));
+        assert_eq!(f["level"], "strong", "{f}");
+        assert_eq!(f["evidence"][0]["quote"], "CVE-2026-1234");
+        let detail = f["detail"].as_str().expect("detail");
+        assert!(
+            detail.contains("x_printdesk-2026-0001")
+                && detail.contains("Path traversal in timelapse downloads"),
+            "{detail}"
+        );
+        assert_eq!(t["label"], "duplicate", "{t}");
+
+        // Without the id, in the advisory's own words: still its duplicate.
+        let restated = submit(
+            &http,
+            base,
+            &serde_json::json!({
+                "title": "Path traversal in timelapse downloads",
+                "description": "The timelapse download joins the requested name without normalising it, so any signed-in user reads files outside the download directory, such as config.yaml."
+            }),
+        )
+        .await;
+        let t = triage_of(&http, base, &admin, &restated, None).await;
+        assert!(
+            t["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .any(|f| f["signal"] == "known_advisory"
+                    && f["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.contains("x_printdesk-2026-0001"))),
+            "{t}"
+        );
+        assert_eq!(t["label"], "duplicate", "{t}");
+        server.stop();
+    }
+}
