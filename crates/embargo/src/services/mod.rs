@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod advisories;
 pub mod cve_services;
+pub mod dashboard;
 pub mod inbound;
 pub mod mail;
 pub mod projects;
@@ -11,6 +12,7 @@ pub mod reports;
 pub mod signing;
 pub mod triage;
 pub mod watch;
+pub mod webhooks;
 
 use domain::{FieldError, FieldErrors};
 use store::StoreError;
