@@ -10,6 +10,7 @@ mod reports;
 mod scores;
 mod triage;
 mod watch;
+mod webhooks;
 
 use domain::{
     EmailAddress, ProjectId, ProjectSlug, UserId,
