@@ -16,6 +16,7 @@ pub mod render;
 pub mod replies;
 pub mod report;
 pub mod stats;
+pub mod webhook;
 pub mod workflow;
 
 pub use error::{FieldError, FieldErrors};

@@ -33,12 +33,40 @@ pub struct Config {
     /// How often the job worker looks for due jobs (e-mail, scheduled publications) when
     /// nothing woke it, in milliseconds.
     pub worker_poll_ms: u64,
+    /// How long a worker holds a job before another server may take it over, in
+    /// milliseconds. A running job renews its lease every third of this.
+    pub job_lease_ms: u64,
+    /// Outgoing webhooks.
+    pub webhooks: Webhooks,
     /// CSAF provider metadata and directory distribution of published advisories.
     pub csaf: Csaf,
     /// CVE Services, for projects this instance is the CNA of.
     pub cve: Cve,
     /// The triage assistant.
     pub triage: Triage,
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Webhooks {
+    /// How long one attempt may take (connecting, sending, the response), in milliseconds.
+    pub timeout_ms: u64,
+    /// Attempts before a delivery is marked failed.
+    pub max_attempts: i64,
+    /// The delay before the first retry, in milliseconds; it doubles with each attempt, up
+    /// to one hour.
+    pub retry_base_ms: u64,
+}
+
+impl Default for Webhooks {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 10_000,
+            max_attempts: 8,
+            retry_base_ms: 30_000,
+        }
+    }
 }
 
 /// The triage assistant's settings.
@@ -196,6 +224,8 @@ impl Default for Config {
             log_format: "text".into(),
             secret: String::new(),
             worker_poll_ms: 5000,
+            job_lease_ms: 120_000,
+            webhooks: Webhooks::default(),
             csaf: Csaf::default(),
             cve: Cve::default(),
             triage: Triage::default(),
@@ -267,6 +297,26 @@ impl Config {
             config.worker_poll_ms = v.parse().map_err(|_| {
                 anyhow::anyhow!("EMBARGO_WORKER_POLL_MS: not a number of milliseconds")
             })?;
+        }
+        let number = |name: &str| -> anyhow::Result<Option<u64>> {
+            env(name)
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| anyhow::anyhow!("{name}: not a whole number"))
+                })
+                .transpose()
+        };
+        if let Some(v) = number("EMBARGO_JOB_LEASE_MS")? {
+            config.job_lease_ms = v;
+        }
+        if let Some(v) = number("EMBARGO_WEBHOOKS_TIMEOUT_MS")? {
+            config.webhooks.timeout_ms = v;
+        }
+        if let Some(v) = number("EMBARGO_WEBHOOKS_MAX_ATTEMPTS")? {
+            config.webhooks.max_attempts = i64::try_from(v).unwrap_or(i64::MAX);
+        }
+        if let Some(v) = number("EMBARGO_WEBHOOKS_RETRY_BASE_MS")? {
+            config.webhooks.retry_base_ms = v;
         }
         if let Some(v) = env("EMBARGO_CSAF_ENABLED") {
             config.csaf.enabled = matches!(v.as_str(), "1" | "true" | "yes");
@@ -341,6 +391,18 @@ impl Config {
         }
         if !(10..=600_000).contains(&self.worker_poll_ms) {
             bail!("worker_poll_ms: must be between 10 and 600000");
+        }
+        if !(1000..=3_600_000).contains(&self.job_lease_ms) {
+            bail!("job_lease_ms: must be between 1000 and 3600000");
+        }
+        if !(100..=120_000).contains(&self.webhooks.timeout_ms) {
+            bail!("webhooks.timeout_ms: must be between 100 and 120000");
+        }
+        if !(1..=store::WEBHOOK_MAX_ATTEMPTS).contains(&self.webhooks.max_attempts) {
+            bail!("webhooks.max_attempts: must be between 1 and 100");
+        }
+        if !(10..=3_600_000).contains(&self.webhooks.retry_base_ms) {
+            bail!("webhooks.retry_base_ms: must be between 10 and 3600000");
         }
         if !matches!(
             self.csaf.publisher_category.as_str(),

@@ -13,10 +13,15 @@ mod model;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhooks;
 
 pub use error::StoreError;
 pub use model::*;
 pub use sql::{Dialect, SqlStore};
+pub use webhooks::{
+    DELIVER_WEBHOOK, DeliveryStatus, WEBHOOK_MAX_ATTEMPTS, WebhookAttempt, WebhookDelivery,
+    WebhookEndpoint,
+};
 
 use async_trait::async_trait;
 use domain::{
@@ -303,6 +308,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: Timestamp,
         sent_email: Option<uuid::Uuid>,
     ) -> Result<()>;
+    /// Extends the lease of a job this worker still holds until `until`; `false` when the
+    /// lease was lost (it ran out and another worker took the job, or the job finished).
+    async fn renew_job_lease(&self, job: &Job, until: Timestamp) -> Result<bool>;
     /// Records a failure; retries at `retry_at`, or gives up when `None`.
     async fn fail_job(
         &self,
@@ -312,4 +320,58 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         retry_at: Option<Timestamp>,
         failed_email: Option<uuid::Uuid>,
     ) -> Result<()>;
+
+    // Webhooks -------------------------------------------------------------------------
+    // Events are queued by the methods that make the change (`insert_report`,
+    // `transition_report`, `add_message`, `add_score`, `update_advisory` on publication),
+    // in their transaction: one delivery and one `deliver_webhook` job per subscribed endpoint.
+    /// The project's webhook secret nonce and when it was set, if it has one.
+    async fn webhook_nonce(&self, project: ProjectId) -> Result<Option<(String, Timestamp)>>;
+    /// Replaces (or sets) the project's secret nonce, with its audit event.
+    async fn rotate_webhook_nonce(
+        &self,
+        project: ProjectId,
+        nonce: &str,
+        now: Timestamp,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<()>;
+    /// Stores an endpoint with its audit event, and `nonce` as the project's secret nonce if
+    /// it has none yet; returns whether it had none.
+    async fn create_webhook(
+        &self,
+        endpoint: &WebhookEndpoint,
+        nonce: &str,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<bool>;
+    /// The project's endpoints, oldest first.
+    async fn webhooks(&self, project: ProjectId) -> Result<Vec<WebhookEndpoint>>;
+    /// Removes an endpoint of the project with its delivery log; `NotFound` if none.
+    async fn delete_webhook(
+        &self,
+        project: ProjectId,
+        id: uuid::Uuid,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<()>;
+    async fn webhook_delivery(&self, id: uuid::Uuid) -> Result<Option<WebhookDelivery>>;
+    /// The endpoint's latest deliveries, newest first, each with its attempts.
+    async fn webhook_deliveries(
+        &self,
+        endpoint: uuid::Uuid,
+        limit: i64,
+    ) -> Result<Vec<WebhookDelivery>>;
+    /// Logs an attempt and sets where the delivery stands.
+    async fn record_webhook_attempt(
+        &self,
+        delivery: uuid::Uuid,
+        attempt: &WebhookAttempt,
+        status: DeliveryStatus,
+    ) -> Result<()>;
+
+    // Dashboard ------------------------------------------------------------------------
+    /// Every report of the project: its state and when it was received, first answered,
+    /// triaged (first accepted or closed) and fixed.
+    async fn report_times(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<(domain::report::State, domain::stats::ReportTimes)>>;
 }

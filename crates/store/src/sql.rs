@@ -101,6 +101,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0015_project_sources.sql"),
         include_str!("../migrations/postgres/0015_project_sources.sql"),
     ),
+    (
+        14,
+        "webhooks and report milestones",
+        include_str!("../migrations/sqlite/0014_webhooks.sql"),
+        include_str!("../migrations/postgres/0014_webhooks.sql"),
+    ),
 ];
 
 impl Dialect {
@@ -273,23 +279,23 @@ impl SqlStore {
 
 // Row mapping -----------------------------------------------------------------------------
 
-fn micros(t: Timestamp) -> i64 {
+pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
-fn ts(v: i64) -> Result<Timestamp> {
+pub(crate) fn ts(v: i64) -> Result<Timestamp> {
     Timestamp::from_microsecond(v).map_err(|e| StoreError::Corrupt(format!("timestamp {v}: {e}")))
 }
 
-fn opt_ts(v: Option<i64>) -> Result<Option<Timestamp>> {
+pub(crate) fn opt_ts(v: Option<i64>) -> Result<Option<Timestamp>> {
     v.map(ts).transpose()
 }
 
-fn uuid(s: &str) -> Result<Uuid> {
+pub(crate) fn uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s:?}: {e}")))
 }
 
-fn get<T>(row: &AnyRow, col: &str) -> Result<T>
+pub(crate) fn get<T>(row: &AnyRow, col: &str) -> Result<T>
 where
     T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
@@ -510,7 +516,7 @@ async fn insert_email(conn: &mut AnyConnection, email: &NewEmail) -> Result<()> 
     insert_job(conn, &NewJob::deliver_email(email.id, email.created_at)).await
 }
 
-async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
+pub(crate) async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
     sqlx::query(
         "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, created_at) \
          VALUES ($1, $2, $3, 'pending', $4, 0, $5, $6)",
@@ -1220,6 +1226,13 @@ impl Store for SqlStore {
         if let Some(job) = &new.job {
             insert_job(&mut tx, job).await?;
         }
+        crate::webhooks::queue_event(
+            &mut tx,
+            new.project,
+            &domain::webhook::Event::report_received(&new.id.to_string(), number),
+            new.now,
+        )
+        .await?;
         append_audit_tx(
             &mut tx,
             NewAuditEvent {
@@ -1287,9 +1300,15 @@ impl Store for SqlStore {
         audit: NewAuditEvent,
     ) -> Result<Report> {
         let mut tx = self.begin_write().await?;
+        // The first end of triage (accepted or closed) and the first fix are kept for the
+        // dashboard's response times.
+        let triaged = matches!(change.to, State::Accepted | State::Closed);
+        let fixed = change.to == State::Fixed;
         let updated = sqlx::query(
             "UPDATE reports SET state = $1, resolution = $2, updated_at = $3, \
-             acknowledged_at = CASE WHEN $4 = 1 AND acknowledged_at IS NULL THEN $3 ELSE acknowledged_at END \
+             acknowledged_at = CASE WHEN $4 = 1 AND acknowledged_at IS NULL THEN $3 ELSE acknowledged_at END, \
+             triaged_at = CASE WHEN $7 = 1 AND triaged_at IS NULL THEN $3 ELSE triaged_at END, \
+             fixed_at = CASE WHEN $8 = 1 AND fixed_at IS NULL THEN $3 ELSE fixed_at END \
              WHERE id = $5 AND state = $6",
         )
         .bind(change.to.as_str())
@@ -1298,6 +1317,8 @@ impl Store for SqlStore {
         .bind(i64::from(change.first_response))
         .bind(id.to_string())
         .bind(change.from.as_str())
+        .bind(i64::from(triaged))
+        .bind(i64::from(fixed))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -1334,6 +1355,19 @@ impl Store for SqlStore {
         if let Some(e) = &email {
             insert_email(&mut tx, e).await?;
         }
+        crate::webhooks::queue_event(
+            &mut tx,
+            report.project_id,
+            &domain::webhook::Event::report_transitioned(
+                &id.to_string(),
+                report.number,
+                change.from,
+                change.to,
+                change.resolution.map(|r| r.as_str()),
+            ),
+            change.at,
+        )
+        .await?;
         append_audit_tx(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(report)
@@ -1400,6 +1434,22 @@ impl Store for SqlStore {
         if let Some(e) = &email {
             insert_email(&mut tx, e).await?;
         }
+        let (project, number, state) =
+            crate::webhooks::report_brief(&mut tx, message.report).await?;
+        crate::webhooks::queue_event(
+            &mut tx,
+            project,
+            &domain::webhook::Event::message_created(
+                &message.report.to_string(),
+                number,
+                state,
+                &message.id.to_string(),
+                message.author_kind.as_str(),
+                message.visibility.as_str(),
+            ),
+            message.created_at,
+        )
+        .await?;
         let actor = match (message.author_kind, message.author) {
             (_, Some(user)) => domain::audit::user_actor(user),
             (AuthorKind::Reporter, None) => domain::audit::reporter_actor(message.report),
@@ -1470,6 +1520,19 @@ impl Store for SqlStore {
             .bind(score.report.to_string())
             .execute(&mut *tx)
             .await?;
+        let (project, number, state) = crate::webhooks::report_brief(&mut tx, score.report).await?;
+        crate::webhooks::queue_event(
+            &mut tx,
+            project,
+            &domain::webhook::Event::score_added(
+                &score.report.to_string(),
+                number,
+                state,
+                &score.id.to_string(),
+            ),
+            score.created_at,
+        )
+        .await?;
         append_audit_tx(
             &mut tx,
             NewAuditEvent {
@@ -1738,6 +1801,12 @@ impl Store for SqlStore {
         let a = &record.advisory;
         let json = advisory_json(a)?;
         let mut tx = self.begin_write().await?;
+        let was: Option<String> =
+            sqlx::query_scalar("SELECT status FROM advisories WHERE id = $1 AND project_id = $2")
+                .bind(&a.id)
+                .bind(record.project_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
         let updated = sqlx::query(
             "UPDATE advisories SET report_id = $1, status = $2, record = $3, \
              version = version + 1, published_at = $4, modified = $5, scheduled_at = $6, \
@@ -1775,6 +1844,18 @@ impl Store for SqlStore {
         replace_advisory_packages(&mut tx, a).await?;
         if let Some(job) = &job {
             insert_job(&mut tx, job).await?;
+        }
+        if advisory_status(a) == "published" && was.as_deref() != Some("published") {
+            crate::webhooks::queue_event(
+                &mut tx,
+                record.project_id,
+                &domain::webhook::Event::advisory_published(
+                    &a.id,
+                    record.report_id.map(|r| r.to_string()).as_deref(),
+                ),
+                a.modified,
+            )
+            .await?;
         }
         append_audit_tx(&mut tx, audit).await?;
         let row = sqlx::query(select_advisories!("WHERE a.id = $1"))
@@ -2031,6 +2112,84 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn renew_job_lease(&self, job: &Job, until: Timestamp) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 \
+             AND status = 'pending' AND lease_until IS NOT NULL",
+        )
+        .bind(micros(until))
+        .bind(job.id.to_string())
+        .bind(&job.lease_owner)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn webhook_nonce(&self, project: ProjectId) -> Result<Option<(String, Timestamp)>> {
+        crate::webhooks::webhook_nonce(&self.pool, project).await
+    }
+
+    async fn rotate_webhook_nonce(
+        &self,
+        project: ProjectId,
+        nonce: &str,
+        now: Timestamp,
+        audit: NewAuditEvent,
+    ) -> Result<()> {
+        crate::webhooks::rotate_webhook_nonce(&self.writer, project, nonce, now, audit).await
+    }
+
+    async fn create_webhook(
+        &self,
+        endpoint: &crate::WebhookEndpoint,
+        nonce: &str,
+        audit: NewAuditEvent,
+    ) -> Result<bool> {
+        crate::webhooks::create_webhook(&self.writer, endpoint, nonce, audit).await
+    }
+
+    async fn webhooks(&self, project: ProjectId) -> Result<Vec<crate::WebhookEndpoint>> {
+        crate::webhooks::webhooks(&self.pool, project).await
+    }
+
+    async fn delete_webhook(
+        &self,
+        project: ProjectId,
+        id: Uuid,
+        audit: NewAuditEvent,
+    ) -> Result<()> {
+        crate::webhooks::delete_webhook(&self.writer, project, id, audit).await
+    }
+
+    async fn webhook_delivery(&self, id: Uuid) -> Result<Option<crate::WebhookDelivery>> {
+        crate::webhooks::webhook_delivery(&self.pool, id).await
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        endpoint: Uuid,
+        limit: i64,
+    ) -> Result<Vec<crate::WebhookDelivery>> {
+        crate::webhooks::webhook_deliveries(&self.pool, endpoint, limit).await
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        delivery: Uuid,
+        attempt: &crate::WebhookAttempt,
+        status: crate::DeliveryStatus,
+    ) -> Result<()> {
+        crate::webhooks::record_webhook_attempt(&self.writer, delivery, attempt, status).await
+    }
+
+    async fn report_times(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<(State, domain::stats::ReportTimes)>> {
+        crate::webhooks::report_times(&self.pool, project).await
     }
 
     async fn fail_job(

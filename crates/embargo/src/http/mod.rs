@@ -5,6 +5,7 @@ pub mod advisories;
 pub mod api;
 pub mod auth;
 pub mod csrf;
+pub mod dashboard;
 pub mod error;
 pub mod inbox;
 pub mod intake;
@@ -14,6 +15,7 @@ pub mod public;
 pub mod router;
 pub mod sources;
 pub mod templates;
+pub mod webhooks;
 
 /// Formats a timestamp for people: `2026-11-23 14:05 UTC`.
 pub fn human_time(t: jiff::Timestamp) -> String {

@@ -9,9 +9,9 @@ use utoipa::{
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Embargo API", description = "Private vulnerability intake and triage.", license(name = "AGPL-3.0-or-later")),
-    paths(super::api::create_report, super::api::list_reports, super::api::get_report, super::api::transition_report, super::api::post_message, super::api::post_score, super::api::dismiss_finding, super::outcomes::api_public_bug, super::advisories::api_list, super::advisories::api_create, super::advisories::api_get, super::advisories::api_patch, super::advisories::api_publish, super::advisories::api_withdraw, super::advisories::api_unschedule, super::advisories::api_cve_packet, super::advisories::api_cve, super::advisories::api_query, super::sources::api_get, super::sources::api_put, super::sources::api_delete),
+    paths(super::api::create_report, super::api::list_reports, super::api::get_report, super::api::transition_report, super::api::post_message, super::api::post_score, super::api::dismiss_finding, super::outcomes::api_public_bug, super::advisories::api_list, super::advisories::api_create, super::advisories::api_get, super::advisories::api_patch, super::advisories::api_publish, super::advisories::api_withdraw, super::advisories::api_unschedule, super::advisories::api_cve_packet, super::advisories::api_cve, super::advisories::api_query, super::sources::api_get, super::sources::api_put, super::sources::api_delete, super::webhooks::api_list, super::webhooks::api_create, super::webhooks::api_delete, super::webhooks::api_deliveries, super::webhooks::api_rotate),
     modifiers(&BearerAuth),
-    tags((name = "reports", description = "Vulnerability reports"), (name = "advisories", description = "Advisories: maintainers' drafts, publication, CVE, and the public OSV-style query"), (name = "projects", description = "Project settings"))
+    tags((name = "reports", description = "Vulnerability reports"), (name = "advisories", description = "Advisories: maintainers' drafts, publication, CVE, and the public OSV-style query"), (name = "projects", description = "Project settings"), (name = "webhooks", description = "Signed HTTP notifications of a project's events"))
 )]
 pub struct ApiDoc;
 

@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, inbox, intake, openapi, outcomes, public, sources};
+use super::{advisories, api, csrf, dashboard, inbox, intake, openapi, outcomes, public, sources, webhooks};
 use crate::AppState;
 use axum::{
     Router,
@@ -8,7 +8,7 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
     response::IntoResponse,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use std::time::Duration;
 use tower_http::{
@@ -67,6 +67,22 @@ pub fn router(state: AppState) -> Router {
             get(sources::api_get)
                 .put(sources::api_put)
                 .delete(sources::api_delete),
+        )
+        .route(
+            "/projects/{slug}/webhooks",
+            get(webhooks::api_list).post(webhooks::api_create),
+        )
+        .route(
+            "/projects/{slug}/webhooks/secret",
+            post(webhooks::api_rotate),
+        )
+        .route(
+            "/projects/{slug}/webhooks/{id}",
+            delete(webhooks::api_delete),
+        )
+        .route(
+            "/projects/{slug}/webhooks/{id}/deliveries",
+            get(webhooks::api_deliveries),
         )
         .route("/query", post(advisories::api_query))
         .route("/openapi.json", get(openapi::openapi_json))
@@ -177,6 +193,16 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/inbox/{slug}/advisories/{id}/{action}",
             post(advisories::inbox_action),
+        )
+        .route("/inbox/{slug}/dashboard", get(dashboard::dashboard_page))
+        .route(
+            "/inbox/{slug}/webhooks",
+            get(webhooks::settings_page).post(webhooks::create_form),
+        )
+        .route("/inbox/{slug}/webhooks/secret", post(webhooks::rotate_form))
+        .route(
+            "/inbox/{slug}/webhooks/{id}/delete",
+            post(webhooks::delete_form),
         )
         .route("/projects/new", get(inbox::project_new))
         .route("/projects", post(inbox::project_create))

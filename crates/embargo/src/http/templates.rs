@@ -51,6 +51,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("outbox.html", include_str!("../../templates/outbox.html")),
     (
+        "webhooks.html",
+        include_str!("../../templates/webhooks.html"),
+    ),
+    (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
+    (
         "advisory_body.html",
         include_str!("../../templates/advisory_body.html"),
     ),

@@ -4,9 +4,18 @@
 //! host elsewhere ([`crate::services::watch`]), claimed in the database the same way.
 //! New reports are triaged here too (`triage.report`, [`crate::services::triage`]), and
 //! projects' git sources are fetched on their schedule ([`crate::services::sources`]).
+//! Webhooks are delivered here as well ([`webhook`]).
+//!
+//! A job runs at most once at a time across every server sharing the database: leasing is
+//! one atomic statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and while a job runs its
+//! worker renews the lease every third of `job_lease_ms` ([`holding_lease`]), so a job that
+//! outlasts the lease (a slow SMTP server or webhook receiver) is never taken over by a
+//! second server while the first still works on it. Only a server that stops answering for
+//! a whole lease loses its jobs to others.
 
 pub mod mailer;
 pub mod publish_advisory;
+pub mod webhook;
 
 use crate::AppState;
 use jiff::SignedDuration;
@@ -14,8 +23,6 @@ use std::time::Duration;
 use store::{Job, job_kind};
 use tokio::sync::watch;
 
-/// How long a worker holds a job before others may take it over.
-const LEASE: SignedDuration = SignedDuration::from_secs(120);
 /// How long a submission's idempotency record (with its tracking token) is kept.
 pub const IDEMPOTENCY_RETENTION: SignedDuration = SignedDuration::from_hours(24);
 /// How often expired idempotency records are purged.
@@ -45,11 +52,26 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             job_kind::DELIVER_EMAIL,
             job_kind::PUBLISH_ADVISORY,
             job_kind::TRIAGE_REPORT,
+            store::DELIVER_WEBHOOK,
         ]
     } else {
-        &[job_kind::PUBLISH_ADVISORY, job_kind::TRIAGE_REPORT]
+        &[
+            job_kind::PUBLISH_ADVISORY,
+            job_kind::TRIAGE_REPORT,
+            store::DELIVER_WEBHOOK,
+        ]
     };
     let poll = Duration::from_millis(state.config.worker_poll_ms);
+    let lease =
+        SignedDuration::from_millis(i64::try_from(state.config.job_lease_ms).unwrap_or(120_000));
+    let webhooks =
+        match webhook::http_client(Duration::from_millis(state.config.webhooks.timeout_ms)) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the webhook client; the worker stops");
+                return;
+            }
+        };
     loop {
         if *stop.borrow() {
             return;
@@ -81,17 +103,29 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             }
             match state
                 .store
-                .lease_job(kinds, &owner, state.now(), LEASE)
+                .lease_job(kinds, &owner, state.now(), lease)
                 .await
             {
                 Ok(Some(job)) if job.kind == job_kind::PUBLISH_ADVISORY => {
-                    run_publication(&state, job).await;
+                    holding_lease(&state, &job.clone(), lease, run_publication(&state, job)).await;
                 }
                 Ok(Some(job)) if job.kind == job_kind::TRIAGE_REPORT => {
-                    run_triage(&state, job).await;
+                    holding_lease(&state, &job.clone(), lease, run_triage(&state, job)).await;
+                }
+                Ok(Some(job)) if job.kind == store::DELIVER_WEBHOOK => {
+                    holding_lease(
+                        &state,
+                        &job.clone(),
+                        lease,
+                        webhook::run(&state, &webhooks, job),
+                    )
+                    .await;
                 }
                 Ok(Some(job)) => match &mailer {
-                    Some(mailer) => run_job(&state, mailer, job).await,
+                    Some(mailer) => {
+                        holding_lease(&state, &job.clone(), lease, run_job(&state, mailer, job))
+                            .await;
+                    }
                     None => break,
                 },
                 Ok(None) => break,
@@ -106,6 +140,36 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             () = tokio::time::sleep(poll) => {}
             _ = stop.changed() => {}
         }
+    }
+}
+
+/// Runs `work` while renewing `job`'s lease every third of `lease`, so no other worker
+/// takes the job over while it runs. A lost lease (this worker stalled for a whole lease) is
+/// logged; the work still finishes, and its outcome is not recorded over the new holder's.
+pub async fn holding_lease<F: std::future::Future<Output = ()>>(
+    state: &AppState,
+    job: &Job,
+    lease: SignedDuration,
+    work: F,
+) {
+    let every = (lease / 3).unsigned_abs();
+    let renew = async {
+        loop {
+            tokio::time::sleep(every).await;
+            let until = state.now().saturating_add(lease).unwrap_or(state.now());
+            match state.store.renew_job_lease(job, until).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::error!(job = %job.id, kind = %job.kind, "job lease lost while the job ran");
+                    std::future::pending::<()>().await;
+                }
+                Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot renew a job lease"),
+            }
+        }
+    };
+    tokio::select! {
+        () = work => {}
+        () = renew => {}
     }
 }
 

@@ -641,6 +641,8 @@ async fn publish_now(
         .await
         .map_err(conflict_on_stale)?;
     tracing::info!(advisory = %id, "advisory published");
+    // Webhook deliveries of `advisory.published` are due now.
+    state.outbox_notify.notify_one();
     Ok(stored)
 }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod advisories;
 pub mod cve_services;
+pub mod dashboard;
 pub mod inbound;
 pub mod mail;
 pub mod outcomes;
@@ -13,6 +14,7 @@ pub mod signing;
 pub mod sources;
 pub mod triage;
 pub mod watch;
+pub mod webhooks;
 
 use domain::{FieldError, FieldErrors};
 use store::StoreError;

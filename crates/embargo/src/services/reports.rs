@@ -360,6 +360,8 @@ pub async fn rescore(
         })
         .await?;
     tracing::info!(report = %id, score = %scores.score, "report rescored");
+    // Webhook deliveries of `score.added` are due now.
+    state.outbox_notify.notify_one();
     let mut all = state.store.scores(id).await?;
     // The history up to and including the new score, so the diff is against the one before.
     if let Some(pos) = all.iter().position(|s| s.id == stored.id) {
@@ -565,7 +567,6 @@ pub async fn acknowledge(
             "Follow the report with the private link you received when you submitted it.",
         )
     });
-    let queued = email.is_some();
     let report = state
         .store
         .acknowledge_report(id, now, Some(user.id), new_message, email)
@@ -577,9 +578,8 @@ pub async fn acknowledge(
             ),
             other => other.into(),
         })?;
-    if queued {
-        state.outbox_notify.notify_one();
-    }
+    // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
+    state.outbox_notify.notify_one();
     tracing::info!(report = %id, user = %user.id, "report acknowledged");
     Ok(report)
 }
@@ -731,7 +731,6 @@ pub async fn transition(
         }),
         _ => None,
     };
-    let queued = email.is_some();
     let change = store::StateChange {
         from: t.from,
         to: t.to,
@@ -765,9 +764,8 @@ pub async fn transition(
             ),
             other => other.into(),
         })?;
-    if queued {
-        state.outbox_notify.notify_one();
-    }
+    // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
+    state.outbox_notify.notify_one();
     tracing::info!(report = %id, from = t.from.as_str(), to = t.to.as_str(), "report transition");
     Ok(updated)
 }
@@ -817,7 +815,6 @@ pub async fn post_message(
         )),
         _ => None,
     };
-    let queued = email.is_some();
     let message = state
         .store
         .add_message(
@@ -833,9 +830,8 @@ pub async fn post_message(
             email,
         )
         .await?;
-    if queued {
-        state.outbox_notify.notify_one();
-    }
+    // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
+    state.outbox_notify.notify_one();
     tracing::info!(report = %id, visibility = visibility.as_str(), "message added");
     Ok(message)
 }

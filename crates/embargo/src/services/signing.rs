@@ -19,6 +19,11 @@ impl Secret {
     pub fn new(s: String) -> Self {
         Self(s)
     }
+
+    /// The secret itself, for deriving per-project secrets from it.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for Secret {

@@ -4,17 +4,20 @@
 mod advisories;
 mod bad_input;
 mod cve_services;
+mod dashboard;
 mod harness;
 mod mail;
 mod maintainers;
 mod openapi;
 mod outcomes;
+mod receiver;
 mod scores;
 mod security;
 mod sources;
 mod story;
 mod triage;
 mod watch;
+mod webhooks;
 mod workflow;
 
 use harness::{Server, ServerOptions, TempDir, cli, client, hidden_field};

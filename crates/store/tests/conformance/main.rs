@@ -11,6 +11,7 @@ mod scores;
 mod sources;
 mod triage;
 mod watch;
+mod webhooks;
 
 use domain::{
     EmailAddress, ProjectId, ProjectSlug, UserId,

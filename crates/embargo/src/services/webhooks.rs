@@ -1,0 +1,206 @@
+//! A project's webhooks: its maintainers add and remove endpoints, rotate the project's
+//! secret and read each endpoint's delivery log. Events are queued by the store in the
+//! transaction of each change; [`crate::jobs::webhook`] delivers them.
+//!
+//! The secret is derived from the instance secret and a random nonce kept per project
+//! (`domain::webhook::derive_secret`): the database alone never gives it, and it is shown
+//! only when the first endpoint is added and at each rotation.
+
+use super::{Result, ServiceError, projects};
+use crate::AppState;
+use domain::{
+    ProjectId,
+    account::{Permission, User},
+    audit::{NewAuditEvent, project_subject, user_actor},
+    project::Project,
+    webhook,
+};
+use store::{WebhookDelivery, WebhookEndpoint};
+
+/// How many deliveries of an endpoint the log shows.
+pub const LOG_LIMIT: i64 = 50;
+/// Most endpoints a project may have.
+pub const MAX_ENDPOINTS: usize = 20;
+
+/// The secret for `project` with `nonce`.
+pub fn secret(state: &AppState, project: ProjectId, nonce: &str) -> String {
+    webhook::derive_secret(state.secret.expose(), &project.to_string(), nonce)
+}
+
+/// The project's current secret, if it has one (for signing deliveries).
+pub async fn current_secret(state: &AppState, project: ProjectId) -> Result<Option<String>> {
+    Ok(state
+        .store
+        .webhook_nonce(project)
+        .await?
+        .map(|(nonce, _)| secret(state, project, &nonce)))
+}
+
+/// An endpoint with its latest deliveries.
+#[derive(Debug)]
+pub struct EndpointLog {
+    pub endpoint: WebhookEndpoint,
+    pub deliveries: Vec<WebhookDelivery>,
+}
+
+/// The project's webhook settings as its maintainers see them.
+#[derive(Debug)]
+pub struct Settings {
+    pub project: Project,
+    pub endpoints: Vec<EndpointLog>,
+    /// When the secret was last set; `None` before the first endpoint.
+    pub secret_since: Option<jiff::Timestamp>,
+}
+
+pub async fn settings(state: &AppState, user: &User, slug: &str) -> Result<Settings> {
+    let (project, _) = projects::for_user(state, user, slug, Permission::EditPolicy).await?;
+    let mut endpoints = Vec::new();
+    for endpoint in state.store.webhooks(project.id).await? {
+        let deliveries = state
+            .store
+            .webhook_deliveries(endpoint.id, LOG_LIMIT)
+            .await?;
+        endpoints.push(EndpointLog {
+            endpoint,
+            deliveries,
+        });
+    }
+    let secret_since = state.store.webhook_nonce(project.id).await?.map(|(_, t)| t);
+    Ok(Settings {
+        project,
+        endpoints,
+        secret_since,
+    })
+}
+
+/// A new endpoint, and the project's secret when this endpoint made it (shown once).
+#[derive(Debug)]
+pub struct Created {
+    pub endpoint: WebhookEndpoint,
+    pub secret: Option<String>,
+}
+
+pub async fn create(
+    state: &AppState,
+    user: &User,
+    slug: &str,
+    url: &str,
+    events: &[String],
+) -> Result<Created> {
+    let (project, _) = projects::for_user(state, user, slug, Permission::EditPolicy).await?;
+    let mut errors = domain::FieldErrors::default();
+    let url = webhook::check_url(url).map_err(|e| errors.0.push(e)).ok();
+    let events = webhook::parse_events(events)
+        .map_err(|e| errors.0.push(e))
+        .ok();
+    let (Some(url), Some(events)) = (url, events) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    if state.store.webhooks(project.id).await?.len() >= MAX_ENDPOINTS {
+        return Err(ServiceError::field(
+            "url",
+            format!("a project has at most {MAX_ENDPOINTS} endpoints; remove one first"),
+        ));
+    }
+    let now = state.now();
+    let endpoint = WebhookEndpoint {
+        id: uuid::Uuid::now_v7(),
+        project_id: project.id,
+        url,
+        events,
+        created_by: Some(user.id),
+        created_at: now,
+    };
+    let nonce = crate::tokens::generate("");
+    let audit = NewAuditEvent {
+        at: now,
+        actor: user_actor(user.id),
+        action: "webhook.create".into(),
+        subject: project_subject(project.id),
+        data: serde_json::json!({
+            "endpoint": endpoint.id.to_string(),
+            "url": endpoint.url,
+            "events": endpoint.events.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+        }),
+    };
+    let new_secret = state.store.create_webhook(&endpoint, &nonce, audit).await?;
+    tracing::info!(project = %project.slug.as_str(), endpoint = %endpoint.id, "webhook endpoint added");
+    Ok(Created {
+        secret: new_secret.then(|| secret(state, project.id, &nonce)),
+        endpoint,
+    })
+}
+
+pub async fn delete(state: &AppState, user: &User, slug: &str, id: &str) -> Result<()> {
+    let (project, _) = projects::for_user(state, user, slug, Permission::EditPolicy).await?;
+    let id = id
+        .parse::<uuid::Uuid>()
+        .map_err(|_| ServiceError::NotFound("webhook"))?;
+    let audit = NewAuditEvent {
+        at: state.now(),
+        actor: user_actor(user.id),
+        action: "webhook.delete".into(),
+        subject: project_subject(project.id),
+        data: serde_json::json!({ "endpoint": id.to_string() }),
+    };
+    state
+        .store
+        .delete_webhook(project.id, id, audit)
+        .await
+        .map_err(|e| match e {
+            store::StoreError::NotFound => ServiceError::NotFound("webhook"),
+            other => other.into(),
+        })?;
+    tracing::info!(project = %project.slug.as_str(), endpoint = %id, "webhook endpoint removed");
+    Ok(())
+}
+
+/// Replaces the project's secret; the new one is returned (shown once). Deliveries not yet
+/// made are signed with it.
+pub async fn rotate(state: &AppState, user: &User, slug: &str) -> Result<String> {
+    let (project, _) = projects::for_user(state, user, slug, Permission::EditPolicy).await?;
+    let nonce = crate::tokens::generate("");
+    let now = state.now();
+    let audit = NewAuditEvent {
+        at: now,
+        actor: user_actor(user.id),
+        action: "webhook.rotate_secret".into(),
+        subject: project_subject(project.id),
+        data: serde_json::json!({}),
+    };
+    state
+        .store
+        .rotate_webhook_nonce(project.id, &nonce, now, audit)
+        .await?;
+    tracing::info!(project = %project.slug.as_str(), "webhook secret rotated");
+    Ok(secret(state, project.id, &nonce))
+}
+
+/// One endpoint's deliveries (for the API).
+pub async fn deliveries(
+    state: &AppState,
+    user: &User,
+    slug: &str,
+    id: &str,
+) -> Result<Vec<WebhookDelivery>> {
+    let (project, _) = projects::for_user(state, user, slug, Permission::EditPolicy).await?;
+    let id = id
+        .parse::<uuid::Uuid>()
+        .map_err(|_| ServiceError::NotFound("webhook"))?;
+    if !state
+        .store
+        .webhooks(project.id)
+        .await?
+        .iter()
+        .any(|e| e.id == id)
+    {
+        return Err(ServiceError::NotFound("webhook"));
+    }
+    Ok(state.store.webhook_deliveries(id, LOG_LIMIT).await?)
+}
+
+/// The endpoints of a project (for the API).
+pub async fn list(state: &AppState, user: &User, slug: &str) -> Result<Vec<WebhookEndpoint>> {
+    let (project, _) = projects::for_user(state, user, slug, Permission::EditPolicy).await?;
+    Ok(state.store.webhooks(project.id).await?)
+}

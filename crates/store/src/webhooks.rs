@@ -1,0 +1,440 @@
+//! Webhooks in SQL: endpoints, the per-project secret's nonce, deliveries and their attempts,
+//! and the fan-out that queues one delivery job per subscribed endpoint inside the
+//! transaction of the change itself (so a rolled-back change sends nothing, and a committed
+//! one is always delivered). Also the report milestones the dashboard reads.
+
+use crate::{
+    Result, StoreError,
+    sql::{append_audit_tx, get, insert_job, micros, opt_ts, ts, uuid},
+};
+use domain::{
+    ProjectId, ReportId, UserId,
+    audit::NewAuditEvent,
+    report::State,
+    stats::ReportTimes,
+    webhook::{Event, EventKind},
+};
+use jiff::Timestamp;
+use sqlx::{AnyConnection, AnyPool, any::AnyRow};
+use uuid::Uuid;
+
+/// Job kind that delivers one webhook (payload: `delivery_id`).
+pub const DELIVER_WEBHOOK: &str = "deliver_webhook";
+/// Attempts recorded on a delivery job; the worker gives up earlier if configured to.
+pub const WEBHOOK_MAX_ATTEMPTS: i64 = 100;
+
+/// One endpoint of a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub id: Uuid,
+    pub project_id: ProjectId,
+    pub url: String,
+    pub events: Vec<EventKind>,
+    pub created_by: Option<UserId>,
+    pub created_at: Timestamp,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "pending" => Self::Pending,
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            other => return Err(StoreError::Corrupt(format!("delivery status {other:?}"))),
+        })
+    }
+}
+
+/// One try at delivering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAttempt {
+    pub attempt: i64,
+    pub at: Timestamp,
+    /// The HTTP status, when a response came.
+    pub status_code: Option<i64>,
+    pub duration_ms: i64,
+    /// Why it failed (a non-2xx status, a timeout, a refused connection).
+    pub error: Option<String>,
+}
+
+/// One event sent (or being sent) to one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookDelivery {
+    pub id: Uuid,
+    pub endpoint_id: Uuid,
+    pub project_id: ProjectId,
+    pub url: String,
+    pub event: String,
+    /// The exact bytes every attempt sends.
+    pub body: String,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    pub created_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    /// Oldest first; filled by [`crate::Store::webhook_deliveries`] only.
+    pub log: Vec<WebhookAttempt>,
+}
+
+fn events_text(events: &[EventKind]) -> String {
+    events
+        .iter()
+        .map(|e| e.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn endpoint_from_row(row: &AnyRow) -> Result<WebhookEndpoint> {
+    let events: String = get(row, "events")?;
+    Ok(WebhookEndpoint {
+        id: uuid(&get::<String>(row, "id")?)?,
+        project_id: ProjectId(uuid(&get::<String>(row, "project_id")?)?),
+        url: get(row, "url")?,
+        events: events
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| EventKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("event {s:?}"))))
+            .collect::<Result<_>>()?,
+        created_by: get::<Option<String>>(row, "created_by")?
+            .map(|s| uuid(&s).map(UserId))
+            .transpose()?,
+        created_at: ts(get(row, "created_at")?)?,
+    })
+}
+
+/// `SELECT <every delivery column> … <tail>`, as one static string.
+macro_rules! select_deliveries {
+    ($tail:literal) => {
+        concat!(
+            "SELECT d.id, d.endpoint_id, e.project_id, e.url, d.event, d.body, d.status, \
+             d.attempts, d.created_at, d.finished_at FROM webhook_deliveries d \
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id ",
+            $tail
+        )
+    };
+}
+
+fn delivery_from_row(row: &AnyRow) -> Result<WebhookDelivery> {
+    Ok(WebhookDelivery {
+        id: uuid(&get::<String>(row, "id")?)?,
+        endpoint_id: uuid(&get::<String>(row, "endpoint_id")?)?,
+        project_id: ProjectId(uuid(&get::<String>(row, "project_id")?)?),
+        url: get(row, "url")?,
+        event: get(row, "event")?,
+        body: get(row, "body")?,
+        status: DeliveryStatus::parse(&get::<String>(row, "status")?)?,
+        attempts: get(row, "attempts")?,
+        created_at: ts(get(row, "created_at")?)?,
+        finished_at: opt_ts(get(row, "finished_at")?)?,
+        log: Vec::new(),
+    })
+}
+
+/// Queues `event` for every endpoint of `project` subscribed to it: a delivery row with its
+/// body and a `deliver_webhook` job each, inside the caller's transaction.
+pub(crate) async fn queue_event(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    event: &Event,
+    now: Timestamp,
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT e.id, p.slug FROM webhook_endpoints e JOIN projects p ON p.id = e.project_id \
+         WHERE e.project_id = $1 AND (',' || e.events || ',') LIKE $2 ORDER BY e.created_at, e.id",
+    )
+    .bind(project.to_string())
+    .bind(format!("%,{},%", event.kind.as_str()))
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let endpoint: String = get(&row, "id")?;
+        let slug: String = get(&row, "slug")?;
+        let delivery = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (id, endpoint_id, event, body, status, attempts, created_at) \
+             VALUES ($1, $2, $3, $4, 'pending', 0, $5)",
+        )
+        .bind(delivery.to_string())
+        .bind(&endpoint)
+        .bind(event.kind.as_str())
+        .bind(event.body(delivery, &slug, now))
+        .bind(micros(now))
+        .execute(&mut *conn)
+        .await?;
+        insert_job(
+            conn,
+            &crate::NewJob {
+                id: Uuid::now_v7(),
+                kind: DELIVER_WEBHOOK.into(),
+                payload: serde_json::json!({ "delivery_id": delivery.to_string() }),
+                run_at: now,
+                max_attempts: WEBHOOK_MAX_ATTEMPTS,
+                created_at: now,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The project, number and state of a report, read inside a transaction (for events).
+pub(crate) async fn report_brief(
+    conn: &mut AnyConnection,
+    report: ReportId,
+) -> Result<(ProjectId, i64, State)> {
+    let row = sqlx::query("SELECT project_id, number, state FROM reports WHERE id = $1")
+        .bind(report.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let state: String = get(&row, "state")?;
+    Ok((
+        ProjectId(uuid(&get::<String>(&row, "project_id")?)?),
+        get(&row, "number")?,
+        State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
+    ))
+}
+
+pub(crate) async fn webhook_nonce(
+    pool: &AnyPool,
+    project: ProjectId,
+) -> Result<Option<(String, Timestamp)>> {
+    sqlx::query("SELECT nonce, rotated_at FROM webhook_secrets WHERE project_id = $1")
+        .bind(project.to_string())
+        .fetch_optional(pool)
+        .await?
+        .map(|row| Ok((get(&row, "nonce")?, ts(get(&row, "rotated_at")?)?)))
+        .transpose()
+}
+
+pub(crate) async fn rotate_webhook_nonce(
+    writer: &AnyPool,
+    project: ProjectId,
+    nonce: &str,
+    now: Timestamp,
+    audit: NewAuditEvent,
+) -> Result<()> {
+    let mut tx = writer.begin().await?;
+    sqlx::query(
+        "INSERT INTO webhook_secrets (project_id, nonce, rotated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (project_id) DO UPDATE SET nonce = excluded.nonce, rotated_at = excluded.rotated_at",
+    )
+    .bind(project.to_string())
+    .bind(nonce)
+    .bind(micros(now))
+    .execute(&mut *tx)
+    .await?;
+    append_audit_tx(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores the endpoint (and the project's first secret nonce when it has none); returns
+/// whether the nonce was new.
+pub(crate) async fn create_webhook(
+    writer: &AnyPool,
+    endpoint: &WebhookEndpoint,
+    nonce: &str,
+    audit: NewAuditEvent,
+) -> Result<bool> {
+    let mut tx = writer.begin().await?;
+    let created = sqlx::query(
+        "INSERT INTO webhook_secrets (project_id, nonce, rotated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (project_id) DO NOTHING",
+    )
+    .bind(endpoint.project_id.to_string())
+    .bind(nonce)
+    .bind(micros(endpoint.created_at))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (id, project_id, url, events, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(endpoint.id.to_string())
+    .bind(endpoint.project_id.to_string())
+    .bind(&endpoint.url)
+    .bind(events_text(&endpoint.events))
+    .bind(endpoint.created_by.map(|u| u.to_string()))
+    .bind(micros(endpoint.created_at))
+    .execute(&mut *tx)
+    .await?;
+    append_audit_tx(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub(crate) async fn webhooks(pool: &AnyPool, project: ProjectId) -> Result<Vec<WebhookEndpoint>> {
+    sqlx::query(
+        "SELECT id, project_id, url, events, created_by, created_at FROM webhook_endpoints \
+         WHERE project_id = $1 ORDER BY created_at, id",
+    )
+    .bind(project.to_string())
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(endpoint_from_row)
+    .collect()
+}
+
+/// Removes the endpoint with its deliveries; queued jobs find nothing and stop.
+pub(crate) async fn delete_webhook(
+    writer: &AnyPool,
+    project: ProjectId,
+    id: Uuid,
+    audit: NewAuditEvent,
+) -> Result<()> {
+    let mut tx = writer.begin().await?;
+    // The attempts and deliveries go first: SQLite enforces ON DELETE CASCADE only with
+    // foreign keys on, which it is here, but the explicit order keeps both databases alike.
+    sqlx::query(
+        "DELETE FROM webhook_attempts WHERE delivery_id IN \
+         (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1)",
+    )
+    .bind(id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let n = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND project_id = $2")
+        .bind(id.to_string())
+        .bind(project.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(StoreError::NotFound);
+    }
+    append_audit_tx(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn webhook_delivery(pool: &AnyPool, id: Uuid) -> Result<Option<WebhookDelivery>> {
+    sqlx::query(select_deliveries!("WHERE d.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(delivery_from_row)
+        .transpose()
+}
+
+pub(crate) async fn webhook_deliveries(
+    pool: &AnyPool,
+    endpoint: Uuid,
+    limit: i64,
+) -> Result<Vec<WebhookDelivery>> {
+    let mut deliveries = sqlx::query(select_deliveries!(
+        "WHERE d.endpoint_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
+    ))
+    .bind(endpoint.to_string())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(delivery_from_row)
+    .collect::<Result<Vec<_>>>()?;
+    let attempts = sqlx::query(
+        "SELECT a.delivery_id, a.attempt, a.at, a.status_code, a.duration_ms, a.error \
+         FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
+         WHERE d.endpoint_id = $1 ORDER BY a.delivery_id, a.attempt",
+    )
+    .bind(endpoint.to_string())
+    .fetch_all(pool)
+    .await?;
+    for row in &attempts {
+        let id = uuid(&get::<String>(row, "delivery_id")?)?;
+        if let Some(d) = deliveries.iter_mut().find(|d| d.id == id) {
+            d.log.push(WebhookAttempt {
+                attempt: get(row, "attempt")?,
+                at: ts(get(row, "at")?)?,
+                status_code: get(row, "status_code")?,
+                duration_ms: get(row, "duration_ms")?,
+                error: get(row, "error")?,
+            });
+        }
+    }
+    Ok(deliveries)
+}
+
+/// Logs one attempt and where the delivery now stands.
+pub(crate) async fn record_webhook_attempt(
+    writer: &AnyPool,
+    delivery: Uuid,
+    attempt: &WebhookAttempt,
+    status: DeliveryStatus,
+) -> Result<()> {
+    let mut tx = writer.begin().await?;
+    sqlx::query(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, duration_ms, error) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(delivery.to_string())
+    .bind(attempt.attempt)
+    .bind(micros(attempt.at))
+    .bind(attempt.status_code)
+    .bind(attempt.duration_ms)
+    .bind(attempt.error.as_deref())
+    .execute(&mut *tx)
+    .await?;
+    let finished = (status != DeliveryStatus::Pending).then(|| micros(attempt.at));
+    sqlx::query(
+        "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, finished_at = $2 \
+         WHERE id = $3",
+    )
+    .bind(status.as_str())
+    .bind(finished)
+    .bind(delivery.to_string())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every report of the project with its state and the moments the dashboard measures.
+pub(crate) async fn report_times(
+    pool: &AnyPool,
+    project: ProjectId,
+) -> Result<Vec<(State, ReportTimes)>> {
+    sqlx::query(
+        "SELECT state, received_at, acknowledged_at, triaged_at, fixed_at FROM reports \
+         WHERE project_id = $1 ORDER BY number",
+    )
+    .bind(project.to_string())
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| {
+        let state: String = get(row, "state")?;
+        Ok((
+            State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
+            ReportTimes {
+                received: ts(get(row, "received_at")?)?,
+                acknowledged_at: opt_ts(get(row, "acknowledged_at")?)?,
+                triaged_at: opt_ts(get(row, "triaged_at")?)?,
+                fixed_at: opt_ts(get(row, "fixed_at")?)?,
+            },
+        ))
+    })
+    .collect()
+}
