@@ -8,6 +8,7 @@ mod jobs;
 mod projects;
 mod reports;
 mod scores;
+mod sla;
 mod triage;
 mod watch;
 
