@@ -129,6 +129,41 @@ pub fn business_time_before(
     due.saturating_sub(lead).unwrap_or(Timestamp::MIN)
 }
 
+/// `start` plus `lead`, counting only the time that falls on business days: the latest due
+/// date whose early reminder ([`business_time_before`]) is due at `start`. Saturates at the
+/// end of jiff's range.
+pub fn business_time_after(
+    calendar: &BusinessCalendar<'_>,
+    start: Timestamp,
+    lead: SignedDuration,
+) -> Timestamp {
+    let midnight = |d: jiff::civil::Date| {
+        d.to_datetime(Time::midnight())
+            .to_zoned(calendar.time_zone.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::MAX)
+    };
+    let mut remaining = lead;
+    let mut date = start.to_zoned(calendar.time_zone.clone()).date();
+    let mut from = start;
+    for _ in 0..4000 {
+        let Ok(next) = date.tomorrow() else {
+            return Timestamp::MAX;
+        };
+        let end = midnight(next);
+        if calendar.is_business_day(date) {
+            let available = end.duration_since(from);
+            if available >= remaining {
+                return from.saturating_add(remaining).unwrap_or(Timestamp::MAX);
+            }
+            remaining -= available;
+        }
+        date = next;
+        from = end;
+    }
+    start.saturating_add(lead).unwrap_or(Timestamp::MAX)
+}
+
 /// The subject and plain-text body of a reminder e-mail to a project's maintainers.
 pub fn reminder_text(
     project_name: &str,
@@ -227,6 +262,30 @@ mod tests {
         assert_eq!(
             business_time_before(&cal, ts("2026-03-10T00:00:00Z"), h(36)),
             ts("2026-03-06T12:00:00Z")
+        );
+    }
+
+    #[test]
+    fn business_time_after_is_the_inverse_of_before() {
+        let holidays = [date(2026, 3, 9)];
+        let cal = BusinessCalendar {
+            time_zone: jiff::tz::TimeZone::UTC,
+            holidays: &holidays,
+        };
+        let h = SignedDuration::from_hours;
+        // Friday 10:00 + 24 business hours skips the weekend and Monday's holiday.
+        assert_eq!(
+            business_time_after(&cal, ts("2026-03-06T10:00:00Z"), h(24)),
+            ts("2026-03-10T10:00:00Z")
+        );
+        // Saturday: counting starts on Tuesday 00:00.
+        assert_eq!(
+            business_time_after(&cal, ts("2026-03-07T15:00:00Z"), h(6)),
+            ts("2026-03-10T06:00:00Z")
+        );
+        assert_eq!(
+            business_time_before(&cal, ts("2026-03-10T10:00:00Z"), h(24)),
+            ts("2026-03-06T10:00:00Z")
         );
     }
 

@@ -391,6 +391,17 @@ async fn render_report(
                 findings => super::templates::ser(&t.findings),
             }),
             can_dismiss => can_act,
+            extensions => view.extensions.iter().map(|e| minijinja::context! {
+                clock => e.clock.as_str(), from => human_time(e.old_due),
+                to => human_time(e.new_due), at => human_time(e.at), reason => e.reason.clone(),
+                by => e.by_name.clone(),
+            }).collect::<Vec<_>>(),
+            can_extend => domain::account::allowed(user.is_admin, role, Permission::ExtendDeadline),
+            running_clocks => domain::calendar::SlaClock::ALL
+                .into_iter()
+                .filter(|c| c.runs_in(r.state))
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
             ..base(Some(user), csrf)
         },
     )

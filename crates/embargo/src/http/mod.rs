@@ -5,6 +5,7 @@ pub mod advisories;
 pub mod api;
 pub mod auth;
 pub mod csrf;
+pub mod deadlines;
 pub mod error;
 pub mod inbox;
 pub mod intake;

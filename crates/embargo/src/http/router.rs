@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, inbox, intake, openapi, public};
+use super::{advisories, api, csrf, deadlines, inbox, intake, openapi, public};
 use crate::AppState;
 use axum::{
     Router,
@@ -38,6 +38,12 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/transitions", post(api::transition_report))
         .route("/reports/{id}/messages", post(api::post_message))
         .route("/reports/{id}/scores", post(api::post_score))
+        .route("/reports/{id}/extensions", post(deadlines::api_extend))
+        .route("/me/notifications", get(deadlines::api_notifications))
+        .route(
+            "/me/notifications/{slug}",
+            axum::routing::put(deadlines::api_set_notifications),
+        )
         .route(
             "/reports/{id}/triage/dismissals",
             post(api::dismiss_finding),
@@ -139,6 +145,15 @@ pub fn router(state: AppState) -> Router {
             post(inbox::acknowledge),
         )
         .route("/inbox/{slug}/reports/{number}/scores", post(inbox::score))
+        .route(
+            "/inbox/{slug}/reports/{number}/extensions",
+            post(deadlines::extend_form),
+        )
+        .route("/settings/notifications", get(deadlines::settings_page))
+        .route(
+            "/settings/notifications/{slug}",
+            post(deadlines::settings_save),
+        )
         .route(
             "/inbox/{slug}/policy",
             get(inbox::policy_edit).post(inbox::policy_save),

@@ -2,7 +2,8 @@
 //! server. Jobs survive restarts; a crashed worker's lease runs out and another takes over.
 //! Each round the worker also runs the daily checks of security.txt files that projects
 //! host elsewhere ([`crate::services::watch`]), claimed in the database the same way.
-//! New reports are triaged here too (`triage.report`, [`crate::services::triage`]).
+//! New reports are triaged here too (`triage.report`, [`crate::services::triage`]), and
+//! once per poll the maintainers are reminded of deadlines ([`crate::services::reminders`]).
 
 pub mod mailer;
 pub mod publish_advisory;
@@ -61,6 +62,9 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             last_watch = Some(std::time::Instant::now());
             if let Err(e) = crate::services::watch::run_due(&state).await {
                 tracing::error!(error = %e, "cannot check watched security.txt files");
+            }
+            if let Err(e) = crate::services::reminders::run_due(&state).await {
+                tracing::error!(error = %e, "cannot send deadline reminders");
             }
         }
         // Drain everything that is due, then sleep until woken or the poll interval passes.

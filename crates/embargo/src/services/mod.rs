@@ -4,9 +4,12 @@
 pub mod accounts;
 pub mod advisories;
 pub mod cve_services;
+pub mod extensions;
 pub mod inbound;
 pub mod mail;
+pub mod notify;
 pub mod projects;
+pub mod reminders;
 pub mod reports;
 pub mod signing;
 pub mod triage;
