@@ -8,6 +8,7 @@ mod harness;
 mod mail;
 mod maintainers;
 mod openapi;
+mod reminders;
 mod scores;
 mod security;
 mod story;
