@@ -71,10 +71,12 @@ pub enum Permission {
     ManageMembers,
     /// Read the audit log.
     ReadAudit,
+    /// Extend one of a report's deadlines (with a reason the reporter sees).
+    ExtendDeadline,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Self::ReadReports,
         Self::ActOnReports,
         Self::EditPolicy,
@@ -89,6 +91,7 @@ impl Permission {
         Self::Invite,
         Self::ManageMembers,
         Self::ReadAudit,
+        Self::ExtendDeadline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +110,7 @@ impl Permission {
             Self::Invite => "invite",
             Self::ManageMembers => "manage_members",
             Self::ReadAudit => "read_audit",
+            Self::ExtendDeadline => "extend_deadline",
         }
     }
 }
@@ -167,14 +171,18 @@ impl Role {
     }
 
     /// The permission table. Admins and maintainers may do everything; triagers everything
-    /// but disclosing, inviting outsiders and changing settings or members; collaborators
+    /// but disclosing, extending deadlines, inviting outsiders and changing settings or
+    /// members; collaborators
     /// read the report (internal parts too), write internal messages and score; reporters
     /// read what is meant for them, write to the maintainers and may withdraw.
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
             Self::Admin | Self::Maintainer => true,
-            Self::Triager => !matches!(permission, Disclose | Invite | EditPolicy | ManageMembers),
+            Self::Triager => !matches!(
+                permission,
+                Disclose | Invite | EditPolicy | ManageMembers | ExtendDeadline
+            ),
             Self::Collaborator => matches!(
                 permission,
                 ReadReport | ReadInternal | CommentInternal | Score

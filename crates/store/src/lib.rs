@@ -10,6 +10,7 @@
 
 mod error;
 mod model;
+mod sla_model;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -17,6 +18,7 @@ mod webhooks;
 
 pub use error::StoreError;
 pub use model::*;
+pub use sla_model::*;
 pub use sql::{Dialect, SqlStore};
 pub use webhooks::{
     DELIVER_WEBHOOK, DeliveryStatus, WEBHOOK_MAX_ATTEMPTS, WebhookAttempt, WebhookDelivery,
@@ -177,6 +179,56 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn scores(&self, report: ReportId) -> Result<Vec<ScoreRecord>>;
     /// The scores of every report of a project, oldest first (for the inbox's severities).
     async fn project_scores(&self, project: ProjectId) -> Result<Vec<ScoreRecord>>;
+
+    // Deadlines, reminders, notification choices ---------------------------------------
+    /// Moves one of a report's clocks with its extension record and audit event in one
+    /// transaction; `Conflict` when the clock no longer reads `extension.old_due`.
+    async fn extend_sla(
+        &self,
+        extension: &NewExtension,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<Report>;
+    /// A report's extensions, oldest first.
+    async fn sla_extensions(&self, report: ReportId) -> Result<Vec<ExtensionRecord>>;
+    /// The project's reports that may owe a reminder by `horizon`: a clock that runs in the
+    /// report's state is due by then and its breach reminder was not sent. At most `limit`,
+    /// earliest received first.
+    async fn reminder_candidates(
+        &self,
+        project: ProjectId,
+        horizon: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Report>>;
+    /// The reminders already sent about a report.
+    async fn sent_reminders(&self, report: ReportId) -> Result<Vec<domain::calendar::ReminderKey>>;
+    /// Records a reminder and queues its e-mails in one transaction. Returns `false` (and
+    /// stores nothing) when it was recorded before — by this or another server — or when the
+    /// report's clock no longer runs or no longer reads `key.due`.
+    async fn record_reminder(
+        &self,
+        report: ReportId,
+        key: &domain::calendar::ReminderKey,
+        now: Timestamp,
+        emails: &[NewEmail],
+    ) -> Result<bool>;
+    /// A member's e-mail choices for a project (all on when never set).
+    async fn notification_prefs(
+        &self,
+        user: UserId,
+        project: ProjectId,
+    ) -> Result<domain::notify::NotificationPrefs>;
+    async fn set_notification_prefs(
+        &self,
+        user: UserId,
+        project: ProjectId,
+        prefs: &domain::notify::NotificationPrefs,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// The project's members with their roles and e-mail choices.
+    async fn members_with_prefs(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<(User, ProjectRole, domain::notify::NotificationPrefs)>>;
 
     // Triage ---------------------------------------------------------------------------
     /// Stores (or replaces) a report's triage result; running a triage twice leaves one row.

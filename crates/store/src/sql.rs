@@ -107,6 +107,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_webhooks.sql"),
         include_str!("../migrations/postgres/0014_webhooks.sql"),
     ),
+    (
+        13,
+        "sla reminders",
+        include_str!("../migrations/sqlite/0013_sla_reminders.sql"),
+        include_str!("../migrations/postgres/0013_sla_reminders.sql"),
+    ),
 ];
 
 impl Dialect {
@@ -1615,6 +1621,67 @@ impl Store for SqlStore {
             .await
     }
 
+    async fn extend_sla(
+        &self,
+        extension: &crate::NewExtension,
+        audit: NewAuditEvent,
+    ) -> Result<Report> {
+        self.extend_sla_impl(extension, audit).await
+    }
+
+    async fn sla_extensions(&self, report: ReportId) -> Result<Vec<crate::ExtensionRecord>> {
+        self.sla_extensions_impl(report).await
+    }
+
+    async fn reminder_candidates(
+        &self,
+        project: ProjectId,
+        horizon: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Report>> {
+        self.reminder_candidates_impl(project, horizon, limit).await
+    }
+
+    async fn sent_reminders(&self, report: ReportId) -> Result<Vec<domain::calendar::ReminderKey>> {
+        self.sent_reminders_impl(report).await
+    }
+
+    async fn record_reminder(
+        &self,
+        report: ReportId,
+        key: &domain::calendar::ReminderKey,
+        now: Timestamp,
+        emails: &[NewEmail],
+    ) -> Result<bool> {
+        self.record_reminder_impl(report, key, now, emails).await
+    }
+
+    async fn notification_prefs(
+        &self,
+        user: UserId,
+        project: ProjectId,
+    ) -> Result<domain::notify::NotificationPrefs> {
+        self.notification_prefs_impl(user, project).await
+    }
+
+    async fn set_notification_prefs(
+        &self,
+        user: UserId,
+        project: ProjectId,
+        prefs: &domain::notify::NotificationPrefs,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.set_notification_prefs_impl(user, project, prefs, now)
+            .await
+    }
+
+    async fn members_with_prefs(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<(User, ProjectRole, domain::notify::NotificationPrefs)>> {
+        self.members_with_prefs_impl(project).await
+    }
+
     async fn save_triage(&self, r: &TriageRecord) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -2362,3 +2429,5 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditEvent> {
         hash: get(row, "hash")?,
     })
 }
+
+mod sla;

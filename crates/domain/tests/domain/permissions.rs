@@ -20,6 +20,7 @@ const MATRIX: &[(Permission, [u8; 5])] = {
         (Invite,          [1,  1,  0,  0,  0]),
         (ManageMembers,   [1,  1,  0,  0,  0]),
         (ReadAudit,       [1,  1,  1,  0,  0]),
+        (ExtendDeadline,  [1,  1,  0,  0,  0]),
     ]
 };
 

@@ -143,6 +143,8 @@ pub struct ReportBody {
     /// gives the report's severity; `null` when there is none.
     current: Option<ScoreBody>,
     messages: Vec<MessageBody>,
+    /// Deadline extensions, oldest first; `by` is shown to the project's members only.
+    extensions: Vec<ExtensionBody>,
     /// The triage assistant's label, verdict and findings (each with `dismissed`): for the
     /// project's maintainers once the report is triaged, never for the reporter.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -161,13 +163,40 @@ async fn linked_body(
     internal: bool,
 ) -> Result<ReportBody, ApiError> {
     let links = crate::services::outcomes::links(state, &view.report, internal).await?;
-    let mut body = report_body(view);
+    let mut body = report_body(view, internal);
     body.duplicate_of = links.duplicate_of;
     body.duplicates = links.duplicates;
     Ok(body)
 }
 
-fn report_body(view: ReportView) -> ReportBody {
+/// One deadline extension.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExtensionBody {
+    /// `acknowledge`, `triage` or `disclosure`.
+    pub clock: String,
+    pub from: String,
+    pub to: String,
+    /// Why the deadline moved (the reporter sees it).
+    pub reason: String,
+    /// The maintainer's name; `null` for the reporter.
+    pub by: Option<String>,
+    pub at: String,
+}
+
+pub(crate) fn extension_body(e: store::ExtensionRecord, with_name: bool) -> ExtensionBody {
+    ExtensionBody {
+        clock: e.clock.as_str().to_owned(),
+        from: e.old_due.to_string(),
+        to: e.new_due.to_string(),
+        reason: e.reason,
+        by: e.by_name.filter(|_| with_name),
+        at: e.at.to_string(),
+    }
+}
+
+/// The report as JSON; `member` is true for the project's members (names of who extended
+/// a deadline), false for the reporter.
+fn report_body(view: ReportView, member: bool) -> ReportBody {
     let r = view.report;
     let current = view.scores.current().cloned().map(score_body);
     ReportBody {
@@ -196,6 +225,11 @@ fn report_body(view: ReportView) -> ReportBody {
         scores: view.scores.entries.into_iter().map(score_body).collect(),
         current,
         messages: view.messages.into_iter().map(message_body).collect(),
+        extensions: view
+            .extensions
+            .into_iter()
+            .map(|e| extension_body(e, member))
+            .collect(),
         triage: None,
         duplicate_of: None,
         duplicates: Vec::new(),

@@ -393,6 +393,17 @@ async fn render_report(
             }),
             can_dismiss => can_act,
             workflow,
+            extensions => view.extensions.iter().map(|e| minijinja::context! {
+                clock => e.clock.as_str(), from => human_time(e.old_due),
+                to => human_time(e.new_due), at => human_time(e.at), reason => e.reason.clone(),
+                by => e.by_name.clone(),
+            }).collect::<Vec<_>>(),
+            can_extend => domain::account::allowed(user.is_admin, role, Permission::ExtendDeadline),
+            running_clocks => domain::calendar::SlaClock::ALL
+                .into_iter()
+                .filter(|c| c.runs_in(r.state))
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
             ..base(Some(user), csrf)
         },
     )

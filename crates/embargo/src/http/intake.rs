@@ -211,6 +211,11 @@ fn render_track(
                 rescored => c.kind == store::AuthorKind::Maintainer,
             }),
             messages,
+            // What moved and why; not who.
+            extensions => view.extensions.iter().map(|e| minijinja::context! {
+                clock => e.clock.as_str(), from => human_time(e.old_due),
+                to => human_time(e.new_due), at => human_time(e.at), reason => e.reason.clone(),
+            }).collect::<Vec<_>>(),
             token,
             just_submitted,
             draft,

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod csrf;
 pub mod dashboard;
+pub mod deadlines;
 pub mod error;
 pub mod inbox;
 pub mod intake;

@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, dashboard, inbox, intake, openapi, outcomes, public, sources, webhooks};
+use super::{advisories, api, csrf, dashboard, deadlines, inbox, intake, openapi, outcomes, public, sources, webhooks};
 use crate::AppState;
 use axum::{
     Router,
@@ -39,6 +39,12 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/messages", post(api::post_message))
         .route("/reports/{id}/scores", post(api::post_score))
         .route("/reports/{id}/public-bug", post(outcomes::api_public_bug))
+        .route("/reports/{id}/extensions", post(deadlines::api_extend))
+        .route("/me/notifications", get(deadlines::api_notifications))
+        .route(
+            "/me/notifications/{slug}",
+            axum::routing::put(deadlines::api_set_notifications),
+        )
         .route(
             "/reports/{id}/triage/dismissals",
             post(api::dismiss_finding),
@@ -169,6 +175,15 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/inbox/{slug}/reports/{number}/public-bug",
             post(outcomes::public_bug_page),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/extensions",
+            post(deadlines::extend_form),
+        )
+        .route("/settings/notifications", get(deadlines::settings_page))
+        .route(
+            "/settings/notifications/{slug}",
+            post(deadlines::settings_save),
         )
         .route(
             "/inbox/{slug}/policy",

@@ -12,6 +12,9 @@
 //! outlasts the lease (a slow SMTP server or webhook receiver) is never taken over by a
 //! second server while the first still works on it. Only a server that stops answering for
 //! a whole lease loses its jobs to others.
+//!
+//! Once per poll the maintainers are also reminded of deadlines
+//! ([`crate::services::reminders`]).
 
 pub mod mailer;
 pub mod publish_advisory;
@@ -94,6 +97,9 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
                         tracing::error!(error = %e, "cannot fetch the projects' git sources");
                     }
                 }));
+            }
+            if let Err(e) = crate::services::reminders::run_due(&state).await {
+                tracing::error!(error = %e, "cannot send deadline reminders");
             }
         }
         // Drain everything that is due, then sleep until woken or the poll interval passes.

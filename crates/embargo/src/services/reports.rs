@@ -165,6 +165,8 @@ pub struct ReportView {
     pub messages: Vec<Message>,
     /// The reporter's vector and every maintainer score, oldest first.
     pub scores: ScoreHistory,
+    /// Deadline extensions, oldest first (the reporter sees them too, without names).
+    pub extensions: Vec<store::ExtensionRecord>,
 }
 
 /// Longest rationale a maintainer may give for a score.
@@ -393,11 +395,13 @@ pub async fn by_tracking_token(state: &AppState, token: &str) -> Result<ReportVi
         .ok_or(ServiceError::NotFound("report"))?;
     let messages = state.store.messages(report.id, false).await?;
     let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, false);
+    let extensions = state.store.sla_extensions(report.id).await?;
     Ok(ReportView {
         project,
         report,
         messages,
         scores,
+        extensions,
     })
 }
 
@@ -489,11 +493,13 @@ pub async fn for_user(state: &AppState, user: &User, id: ReportId) -> Result<Rep
     }
     let messages = state.store.messages(report.id, true).await?;
     let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, true);
+    let extensions = state.store.sla_extensions(report.id).await?;
     Ok(ReportView {
         project,
         report,
         messages,
         scores,
+        extensions,
     })
 }
 
@@ -511,11 +517,13 @@ pub async fn by_number(
         .ok_or(ServiceError::NotFound("report"))?;
     let messages = state.store.messages(report.id, true).await?;
     let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, true);
+    let extensions = state.store.sla_extensions(report.id).await?;
     Ok(ReportView {
         project,
         report,
         messages,
         scores,
+        extensions,
     })
 }
 
@@ -603,7 +611,7 @@ fn transition_error(e: domain::workflow::TransitionError) -> ServiceError {
 
 /// The report the caller acts on and the caller's role for it. Anyone without a role on
 /// the report's project, and any reporter token of another report, gets "not found".
-async fn acting_on(
+pub(crate) async fn acting_on(
     state: &AppState,
     caller: Caller<'_>,
     id: ReportId,
@@ -630,6 +638,7 @@ async fn acting_on(
                     report,
                     messages: Vec::new(),
                     scores: ScoreHistory::default(),
+                    extensions: Vec::new(),
                 },
                 actor,
             ))

@@ -11,6 +11,7 @@ mod maintainers;
 mod openapi;
 mod outcomes;
 mod receiver;
+mod reminders;
 mod scores;
 mod security;
 mod sources;

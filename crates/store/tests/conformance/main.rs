@@ -9,6 +9,7 @@ mod projects;
 mod reports;
 mod scores;
 mod sources;
+mod sla;
 mod triage;
 mod watch;
 mod webhooks;
