@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, inbox, intake, openapi, public};
+use super::{advisories, api, collaborators, csrf, inbox, intake, openapi, public};
 use crate::AppState;
 use axum::{
     Router,
@@ -8,7 +8,7 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
     response::IntoResponse,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use std::time::Duration;
 use tower_http::{
@@ -41,6 +41,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/reports/{id}/triage/dismissals",
             post(api::dismiss_finding),
+        )
+        .route(
+            "/reports/{id}/collaborators",
+            get(collaborators::api_list).post(collaborators::api_invite),
+        )
+        .route(
+            "/reports/{id}/collaborators/{collaborator}",
+            delete(collaborators::api_revoke),
         )
         .route(
             "/projects/{slug}/advisories",
@@ -139,6 +147,22 @@ pub fn router(state: AppState) -> Router {
             post(inbox::acknowledge),
         )
         .route("/inbox/{slug}/reports/{number}/scores", post(inbox::score))
+        .route(
+            "/inbox/{slug}/reports/{number}/messages",
+            post(collaborators::post_message),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/collaborators",
+            post(collaborators::invite),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/collaborators/{id}/revoke",
+            post(collaborators::revoke),
+        )
+        .route(
+            "/invitations/{token}",
+            get(collaborators::invitation_page).post(collaborators::invitation_accept),
+        )
         .route(
             "/inbox/{slug}/policy",
             get(inbox::policy_edit).post(inbox::policy_save),

@@ -30,6 +30,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("report.html", include_str!("../../templates/report.html")),
     (
+        "invitation.html",
+        include_str!("../../templates/invitation.html"),
+    ),
+    (
         "policy_edit.html",
         include_str!("../../templates/policy_edit.html"),
     ),

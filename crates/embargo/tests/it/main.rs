@@ -3,6 +3,7 @@
 
 mod advisories;
 mod bad_input;
+mod collaborators;
 mod cve_services;
 mod harness;
 mod mail;
