@@ -8,6 +8,7 @@ pub mod account;
 pub mod audit;
 pub mod calendar;
 pub mod clock;
+pub mod collaborator;
 pub mod error;
 pub mod ids;
 pub mod notify;

@@ -288,7 +288,8 @@ fn may(actor: Actor, from: State, to: State) -> Result<(), TransitionError> {
 
 /// Checks a transition request against the workflow, the actor's role and the policy.
 ///
-/// Checks, in order: the target differs from `from` (`to`); the edge exists (`to`); the actor
+/// Checks, in order: the target differs from `from` (`to`; for an actor who may take the
+/// step at all, else forbidden); the edge exists (`to`); the actor
 /// may take it (`to`, forbidden); `resolution` present exactly when closing, and a reporter
 /// may only use `withdrawn` (`resolution`); `duplicate_of` exactly with `duplicate`
 /// (`duplicate_of`); `non_qualifying` exactly with `out_of_scope`, naming one of the policy's
@@ -301,6 +302,8 @@ pub fn check_transition(
 ) -> Result<Transition, TransitionError> {
     let to = request.to;
     if to == from {
+        // Someone who may not take this step at all is told so, not the report's state.
+        may(actor, from, to)?;
         return Err(TransitionError::Unchanged(from));
     }
     let mut action = edge(from, to).ok_or(TransitionError::Invalid { from, to })?;

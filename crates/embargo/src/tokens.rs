@@ -31,6 +31,7 @@ pub const API: &str = "emb_";
 pub const TRACKING: &str = "trk_";
 pub const SETUP: &str = "set_";
 pub const CSRF: &str = "csrf_";
+pub const INVITATION: &str = "inv_";
 
 #[cfg(test)]
 mod tests {

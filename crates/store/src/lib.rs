@@ -8,6 +8,7 @@
 //! Every method that changes more than one row does so in one transaction: an error leaves
 //! nothing half-written.
 
+mod collaborator;
 mod error;
 mod model;
 mod sla_model;
@@ -16,6 +17,7 @@ pub mod sql;
 pub mod testing;
 mod webhooks;
 
+pub use collaborator::*;
 pub use error::StoreError;
 pub use model::*;
 pub use sla_model::*;
@@ -229,6 +231,42 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         project: ProjectId,
     ) -> Result<Vec<(User, ProjectRole, domain::notify::NotificationPrefs)>>;
+    // Collaborators --------------------------------------------------------------------
+    /// Stores an invitation with its e-mail (and delivery job) and a `collaborator.invite`
+    /// audit event in one transaction. `Conflict` when the address already has a live
+    /// (pending or accepted, not expired, not revoked) invitation to the report.
+    async fn invite_collaborator(
+        &self,
+        new: &NewCollaborator,
+        email: &NewEmail,
+    ) -> Result<Collaborator>;
+    /// The invitation whose link has this token hash, whatever its status.
+    async fn collaborator_by_token(&self, token_hash: &str) -> Result<Option<Collaborator>>;
+    /// Binds a pending invitation to `user` (single use) with a `collaborator.accept`
+    /// audit event; `NotFound` when the link was used, revoked or has expired at `now`.
+    async fn accept_collaborator(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Collaborator>;
+    /// A report's invitations, oldest first, revoked and expired ones included.
+    async fn collaborators(&self, report: ReportId) -> Result<Vec<Collaborator>>;
+    /// Ends an invitation at once with a `collaborator.revoke` audit event; `NotFound` when
+    /// the report has no such invitation. Revoking twice changes nothing the second time.
+    async fn revoke_collaborator(
+        &self,
+        report: ReportId,
+        id: uuid::Uuid,
+        by: UserId,
+        now: Timestamp,
+    ) -> Result<Collaborator>;
+    /// Whether `user` accepted an invitation to the report that is neither revoked nor
+    /// expired at `now`.
+    async fn is_collaborator(&self, report: ReportId, user: UserId, now: Timestamp)
+    -> Result<bool>;
+    /// The reports `user` collaborates on at `now`, newest invitation first.
+    async fn collaborations(&self, user: UserId, now: Timestamp) -> Result<Vec<Collaboration>>;
 
     // Triage ---------------------------------------------------------------------------
     /// Stores (or replaces) a report's triage result; running a triage twice leaves one row.

@@ -30,6 +30,7 @@ use std::{borrow::Cow, time::Duration};
 use uuid::Uuid;
 
 mod sources;
+mod collaborators;
 
 /// The database behind a [`SqlStore`]; everything that differs between the two lives here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +113,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "sla reminders",
         include_str!("../migrations/sqlite/0013_sla_reminders.sql"),
         include_str!("../migrations/postgres/0013_sla_reminders.sql"),
+    ),
+    (
+        12,
+        "collaborators",
+        include_str!("../migrations/sqlite/0012_collaborators.sql"),
+        include_str!("../migrations/postgres/0012_collaborators.sql"),
     ),
 ];
 
@@ -1680,6 +1687,56 @@ impl Store for SqlStore {
         project: ProjectId,
     ) -> Result<Vec<(User, ProjectRole, domain::notify::NotificationPrefs)>> {
         self.members_with_prefs_impl(project).await
+    async fn invite_collaborator(
+        &self,
+        new: &crate::NewCollaborator,
+        email: &NewEmail,
+    ) -> Result<crate::Collaborator> {
+        collaborators::invite(self, new, email).await
+    }
+
+    async fn collaborator_by_token(&self, token_hash: &str) -> Result<Option<crate::Collaborator>> {
+        collaborators::by_token(self, token_hash).await
+    }
+
+    async fn accept_collaborator(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<crate::Collaborator> {
+        collaborators::accept(self, token_hash, user, now).await
+    }
+
+    async fn collaborators(&self, report: ReportId) -> Result<Vec<crate::Collaborator>> {
+        collaborators::of_report(self, report).await
+    }
+
+    async fn revoke_collaborator(
+        &self,
+        report: ReportId,
+        id: Uuid,
+        by: UserId,
+        now: Timestamp,
+    ) -> Result<crate::Collaborator> {
+        collaborators::revoke(self, report, id, by, now).await
+    }
+
+    async fn is_collaborator(
+        &self,
+        report: ReportId,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        collaborators::is_collaborator(self, report, user, now).await
+    }
+
+    async fn collaborations(
+        &self,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Vec<crate::Collaboration>> {
+        collaborators::collaborations(self, user, now).await
     }
 
     async fn save_triage(&self, r: &TriageRecord) -> Result<()> {

@@ -23,7 +23,9 @@ const TO: [State; 8] = [
 ];
 
 // `Y` allowed, `-` no such transition (or no change), `F` the transition exists but this
-// actor may not make it. Rows are `from`, columns `to` (rcv ack ni acc fxg fxd dis cls).
+// actor may not make it (on the diagonal: an actor who may not take the step is refused
+// before being told the report is already in that state). Rows are `from`, columns `to`
+// (rcv ack ni acc fxg fxd dis cls).
 const MAINTAINER: &str = "
     received      - Y Y Y - - - Y
     acknowledged  - - Y Y - - - Y
@@ -41,28 +43,28 @@ const TRIAGER: &str = "
     accepted      - - - - Y Y - Y
     fixing        - - - - - Y - Y
     fixed         - - - - Y - F Y
-    disclosed     - - - - - - - -
+    disclosed     - - - - - - F -
     closed        - Y - Y - - - -
 ";
 const COLLABORATOR: &str = "
-    received      - F F F - - - F
-    acknowledged  - - F F - - - F
-    needs_info    - F - F - - - F
-    accepted      - - - - F F - F
-    fixing        - - - - - F - F
-    fixed         - - - - F - F F
-    disclosed     - - - - - - - -
-    closed        - F - F - - - -
+    received      F F F F - - - F
+    acknowledged  - F F F - - - F
+    needs_info    - F F F - - - F
+    accepted      - - - F F F - F
+    fixing        - - - - F F - F
+    fixed         - - - - F F F F
+    disclosed     - - - - - - F -
+    closed        - F - F - - - F
 ";
 const REPORTER: &str = "
-    received      - F F F - - - Y
-    acknowledged  - - F F - - - Y
-    needs_info    - F - F - - - Y
-    accepted      - - - - F F - F
-    fixing        - - - - - F - F
-    fixed         - - - - F - F F
-    disclosed     - - - - - - - -
-    closed        - F - F - - - -
+    received      F F F F - - - Y
+    acknowledged  - F F F - - - Y
+    needs_info    - F F F - - - Y
+    accepted      - - - F F F - F
+    fixing        - - - - F F - F
+    fixed         - - - - F F F F
+    disclosed     - - - - - - F -
+    closed        - F - F - - - F
 ";
 
 // The action of every allowed edge (for maintainers): `ack` acknowledge, `req` request_info,

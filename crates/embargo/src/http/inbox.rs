@@ -93,7 +93,7 @@ pub async fn login(
     }
 }
 
-fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
+pub(super) fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
     let mut response = Redirect::to(next).into_response();
     if let Some(v) = set_cookie(
         SESSION_COOKIE,
@@ -211,9 +211,19 @@ pub async fn inbox(
         .into_iter()
         .map(|(p, role)| minijinja::context! { slug => p.slug.as_str(), name => p.name.clone(), role => role.map(|r| r.as_str()) })
         .collect();
+    let collaborations: Vec<_> = crate::services::collaborators::of_user(&state, &user)
+        .await?
+        .into_iter()
+        .map(|c| {
+            minijinja::context! {
+                slug => c.project_slug, project => c.project_name, number => c.number,
+                title => c.title, until => human_time(c.expires_at),
+            }
+        })
+        .collect();
     page(
         "inbox.html",
-        minijinja::context! { title => "Inbox", projects, ..base(Some(&user), &csrf) },
+        minijinja::context! { title => "Inbox", projects, collaborations, ..base(Some(&user), &csrf) },
     )
 }
 
@@ -297,7 +307,7 @@ async fn render_report(
     number: i64,
     refused: Option<(&ScoreForm, &FieldErrors)>,
 ) -> Result<Html<String>, PageError> {
-    let view = reports::by_number(state, user, slug, number).await?;
+    let (view, role) = reports::by_number_with_role(state, user, slug, number).await?;
     let (project, r) = (&view.project, &view.report);
     let role = state
         .store
@@ -307,8 +317,24 @@ async fn render_report(
     let can_act = domain::account::allowed(user.is_admin, role, Permission::ActOnReports);
     let triage = triage::view(state, r.id).await?;
     let workflow = super::outcomes::context(state, user, &view).await?;
+    let can_act = role.allows(Permission::ActOnReports);
+    let triage = if role.allows(Permission::ReadInternal) {
+        triage::view(state, r.id).await?
+    } else {
+        None
+    };
     let now = state.now();
-    let can_score = domain::account::allowed(user.is_admin, role, Permission::Score);
+    let can_score = role.allows(Permission::Score);
+    let collaborators = if role.allows(Permission::ReadReports) {
+        let list = state
+            .store
+            .collaborators(r.id)
+            .await
+            .map_err(ServiceError::from)?;
+        Some(super::collaborators::rows(&list, now))
+    } else {
+        None
+    };
     let scores: Vec<_> = view
         .scores
         .entries
@@ -398,12 +424,18 @@ async fn render_report(
                 to => human_time(e.new_due), at => human_time(e.at), reason => e.reason.clone(),
                 by => e.by_name.clone(),
             }).collect::<Vec<_>>(),
-            can_extend => domain::account::allowed(user.is_admin, role, Permission::ExtendDeadline),
+            can_extend => role.allows(Permission::ExtendDeadline),
             running_clocks => domain::calendar::SlaClock::ALL
                 .into_iter()
                 .filter(|c| c.runs_in(r.state))
                 .map(|c| c.as_str())
                 .collect::<Vec<_>>(),
+            // A collaborator sees this report and nothing else of the project.
+            project_member => role.allows(Permission::ReadReports),
+            collaborators,
+            can_invite => role.allows(Permission::Invite),
+            can_comment_internal => role.allows(Permission::CommentInternal),
+            can_comment => role.allows(Permission::Comment),
             ..base(Some(user), csrf)
         },
     )

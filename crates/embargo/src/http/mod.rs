@@ -4,6 +4,7 @@
 pub mod advisories;
 pub mod api;
 pub mod auth;
+pub mod collaborators;
 pub mod csrf;
 pub mod dashboard;
 pub mod deadlines;

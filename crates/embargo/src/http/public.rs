@@ -185,8 +185,12 @@ pub async fn instance_security_txt(State(state): State<AppState>) -> Result<Resp
     )];
     fields.extend(contacts.into_iter().map(|c| ("Contact", c)));
     fields.push(("Preferred-Languages", "en".into()));
-    fields.push(("Canonical", format!("{base}/.well-known/security.txt")));
-    fields.push(("Policy", format!("{base}/")));
+    // RFC 9116 URIs must be https: a server reached over plain HTTP (a test or a laptop)
+    // leaves these out rather than failing.
+    if base.starts_with("https://") {
+        fields.push(("Canonical", format!("{base}/.well-known/security.txt")));
+        fields.push(("Policy", format!("{base}/")));
+    }
     if state.config.csaf.enabled {
         fields.push(("CSAF", crate::services::signing::csaf_provider_url(&state)));
     }

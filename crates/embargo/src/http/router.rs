@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, dashboard, deadlines, inbox, intake, openapi, outcomes, public, sources, webhooks};
+use super::{advisories, api, collaborators, csrf, dashboard, deadlines, inbox, intake, openapi, outcomes, public, sources, webhooks};
 use crate::AppState;
 use axum::{
     Router,
@@ -48,6 +48,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/reports/{id}/triage/dismissals",
             post(api::dismiss_finding),
+        )
+        .route(
+            "/reports/{id}/collaborators",
+            get(collaborators::api_list).post(collaborators::api_invite),
+        )
+        .route(
+            "/reports/{id}/collaborators/{collaborator}",
+            delete(collaborators::api_revoke),
         )
         .route(
             "/projects/{slug}/advisories",
@@ -184,6 +192,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/settings/notifications/{slug}",
             post(deadlines::settings_save),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/messages",
+            post(collaborators::post_message),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/collaborators",
+            post(collaborators::invite),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/collaborators/{id}/revoke",
+            post(collaborators::revoke),
+        )
+        .route(
+            "/invitations/{token}",
+            get(collaborators::invitation_page).post(collaborators::invitation_accept),
         )
         .route(
             "/inbox/{slug}/policy",

@@ -38,6 +38,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/public_bug.html"),
     ),
     (
+        "invitation.html",
+        include_str!("../../templates/invitation.html"),
+    ),
+    (
         "policy_edit.html",
         include_str!("../../templates/policy_edit.html"),
     ),

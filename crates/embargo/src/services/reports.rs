@@ -475,7 +475,52 @@ pub async fn current_scores(
         .collect())
 }
 
-/// One report for a maintainer or triager of its project; "not found" for anyone else.
+/// The user's role for a report: instance admin, else their role in its project, else a
+/// live collaborator invitation to this report (accepted, not revoked, not expired).
+/// `None`: the user may not know the report exists.
+pub async fn user_role(
+    state: &AppState,
+    user: &User,
+    report: &Report,
+) -> Result<Option<domain::account::Role>> {
+    let project_role = state.store.member_role(report.project_id, user.id).await?;
+    let collaborator = !user.is_admin
+        && project_role.is_none()
+        && state
+            .store
+            .is_collaborator(report.id, user.id, state.now())
+            .await?;
+    Ok(domain::account::Role::resolve(
+        user.is_admin,
+        project_role,
+        collaborator,
+        false,
+    ))
+}
+
+/// A report with what a role may see of it: internal messages and score rationales only
+/// with `ReadInternal`.
+async fn view_for(
+    state: &AppState,
+    project: Project,
+    report: Report,
+    role: domain::account::Role,
+) -> Result<ReportView> {
+    let internal = role.allows(Permission::ReadInternal);
+    let messages = state.store.messages(report.id, internal).await?;
+    let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, internal);
+    let extensions = state.store.sla_extensions(report.id).await?;
+    Ok(ReportView {
+        project,
+        report,
+        messages,
+        scores,
+        extensions,
+    })
+}
+
+/// One report for a maintainer or triager of its project, or a collaborator invited to
+/// it; "not found" for anyone else.
 pub async fn for_user(state: &AppState, user: &User, id: ReportId) -> Result<ReportView> {
     let report = state
         .store
@@ -487,20 +532,11 @@ pub async fn for_user(state: &AppState, user: &User, id: ReportId) -> Result<Rep
         .project_by_id(report.project_id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
-    let role = state.store.member_role(project.id, user.id).await?;
-    if !domain::account::allowed(user.is_admin, role, Permission::ReadReports) {
-        return Err(ServiceError::NotFound("report"));
-    }
-    let messages = state.store.messages(report.id, true).await?;
-    let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, true);
-    let extensions = state.store.sla_extensions(report.id).await?;
-    Ok(ReportView {
-        project,
-        report,
-        messages,
-        scores,
-        extensions,
-    })
+    let role = user_role(state, user, &report)
+        .await?
+        .filter(|r| r.allows(Permission::ReadReport))
+        .ok_or(ServiceError::NotFound("report"))?;
+    view_for(state, project, report, role).await
 }
 
 /// A report by its project and number, for the inbox's URLs.
@@ -510,21 +546,32 @@ pub async fn by_number(
     slug: &str,
     number: i64,
 ) -> Result<ReportView> {
-    let (project, reports) = list(state, user, slug).await?;
-    let report = reports
+    Ok(by_number_with_role(state, user, slug, number).await?.0)
+}
+
+/// [`by_number`] with the user's role for the report (a collaborator reaches the report
+/// page of the one report they were invited to, and nothing else of the project).
+pub async fn by_number_with_role(
+    state: &AppState,
+    user: &User,
+    slug: &str,
+    number: i64,
+) -> Result<(ReportView, domain::account::Role)> {
+    let project = projects::public(state, slug)
+        .await
+        .map_err(|_| ServiceError::NotFound("report"))?;
+    let report = state
+        .store
+        .list_reports(project.id)
+        .await?
         .into_iter()
         .find(|r| r.number == number)
         .ok_or(ServiceError::NotFound("report"))?;
-    let messages = state.store.messages(report.id, true).await?;
-    let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, true);
-    let extensions = state.store.sla_extensions(report.id).await?;
-    Ok(ReportView {
-        project,
-        report,
-        messages,
-        scores,
-        extensions,
-    })
+    let role = user_role(state, user, &report)
+        .await?
+        .filter(|r| r.allows(Permission::ReadReport))
+        .ok_or(ServiceError::NotFound("report"))?;
+    Ok((view_for(state, project, report, role).await?, role))
 }
 
 /// A maintainer acknowledges a received report, optionally with a message to the reporter,
@@ -629,8 +676,8 @@ pub(crate) async fn acting_on(
                 .project_by_id(report.project_id)
                 .await?
                 .ok_or(ServiceError::NotFound("report"))?;
-            let role = state.store.member_role(project.id, user.id).await?;
-            let actor = Role::resolve(user.is_admin, role, false, false)
+            let actor = user_role(state, user, &report)
+                .await?
                 .ok_or(ServiceError::NotFound("report"))?;
             Ok((
                 ReportView {

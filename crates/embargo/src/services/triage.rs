@@ -585,11 +585,11 @@ pub async fn dismiss(
         .report_by_id(id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
-    let role = state.store.member_role(report.project_id, user.id).await?;
-    if !domain::account::allowed(user.is_admin, role, Permission::ReadReports) {
-        return Err(ServiceError::NotFound("report"));
-    }
-    if !domain::account::allowed(user.is_admin, role, Permission::ActOnReports) {
+    // A collaborator sees the report (403 here); anyone else may not know it exists (404).
+    let role = super::reports::user_role(state, user, &report)
+        .await?
+        .ok_or(ServiceError::NotFound("report"))?;
+    if !role.allows(Permission::ActOnReports) {
         return Err(ServiceError::Forbidden);
     }
     let reason = reason.trim();

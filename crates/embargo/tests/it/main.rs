@@ -2,7 +2,9 @@
 //! 127.0.0.1:5432), a real SMTP server process, over HTTP.
 
 mod advisories;
+mod authz;
 mod bad_input;
+mod collaborators;
 mod cve_services;
 mod dashboard;
 mod harness;
