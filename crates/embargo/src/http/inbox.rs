@@ -391,6 +391,8 @@ async fn render_report(
                 findings => super::templates::ser(&t.findings),
             }),
             can_dismiss => can_act,
+            can_comment => domain::account::allowed(user.is_admin, role, Permission::Comment),
+            can_comment_internal => domain::account::allowed(user.is_admin, role, Permission::CommentInternal),
             ..base(Some(user), csrf)
         },
     )

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod public;
 pub mod router;
 pub mod templates;
+pub mod thread;
 
 /// Formats a timestamp for people: `2026-11-23 14:05 UTC`.
 pub fn human_time(t: jiff::Timestamp) -> String {

@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, inbox, intake, openapi, public};
+use super::{advisories, api, csrf, inbox, intake, openapi, public, thread};
 use crate::AppState;
 use axum::{
     Router,
@@ -139,6 +139,10 @@ pub fn router(state: AppState) -> Router {
             post(inbox::acknowledge),
         )
         .route("/inbox/{slug}/reports/{number}/scores", post(inbox::score))
+        .route(
+            "/inbox/{slug}/reports/{number}/messages",
+            post(thread::post_message),
+        )
         .route(
             "/inbox/{slug}/policy",
             get(inbox::policy_edit).post(inbox::policy_save),

@@ -3,6 +3,7 @@
 
 mod advisories;
 mod bad_input;
+mod browser;
 mod cve_services;
 mod harness;
 mod mail;
@@ -11,6 +12,7 @@ mod openapi;
 mod scores;
 mod security;
 mod story;
+mod thread;
 mod triage;
 mod watch;
 mod workflow;
