@@ -57,8 +57,7 @@ struct Browser {
 }
 
 impl Browser {
-    async fn start() -> Option<Browser> {
-        let (driver_bin, chromium) = binaries()?;
+    async fn start((driver_bin, chromium): (PathBuf, PathBuf)) -> Browser {
         let port = free_port();
         let mut driver = Command::new(driver_bin)
             .arg(format!("--port={port}"))
@@ -138,13 +137,13 @@ impl Browser {
                 );
             }
         };
-        Some(Browser {
+        Browser {
             client,
             driver,
             port,
             output,
             _profile: profile,
-        })
+        }
     }
 
     async fn goto(&self, url: &str) {
@@ -173,7 +172,8 @@ impl Browser {
             .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
     }
 
-    async fn click(&self, css: &str) {
+    /// Clicks what `css` matches, on the current page (a radio button, say).
+    async fn choose(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
             .await
@@ -181,6 +181,47 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Clicks a link or a submit button and waits until the next page has loaded: the old
+    /// document's root goes stale, then the new one is complete. (A click does not always
+    /// wait for the navigation it starts, and a page may lead to the same address again.)
+    async fn follow(&self, target: Locator<'_>) {
+        let old = self.client.find(Locator::Css("html")).await.expect("page");
+        self.client
+            .find(target)
+            .await
+            .unwrap_or_else(|e| panic!("nothing matches {target:?}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {target:?}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match old.tag_name().await {
+                Err(e) if e.is_stale_element_reference() => break,
+                Err(e) => panic!("the page after clicking {target:?}: {e}"),
+                Ok(_) => {}
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page within 20 s of clicking {target:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        loop {
+            let state = self
+                .client
+                .execute("return document.readyState", Vec::new())
+                .await;
+            if matches!(&state, Ok(s) if s == "complete") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page after clicking {target:?} did not finish loading: {state:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// What the page shows, as a person would read it.
@@ -301,12 +342,13 @@ const FROM_REPORTER: &str = "The default configuration, on 1.10.3.";
 
 #[tokio::test]
 async fn the_reporter_never_sees_internal_messages_in_a_browser() {
+    let Some(binaries) = binaries() else {
+        return;
+    };
     let started = Instant::now();
     let db = prepared(Backend::Sqlite).await;
     let server = Server::start(&db, &ServerOptions::default());
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
+    let browser = Browser::start(binaries).await;
     let base = server.url.as_str();
 
     // The reporter fills in the public form and lands on their tracking page.
@@ -330,7 +372,9 @@ async fn the_reporter_never_sees_internal_messages_in_a_browser() {
         .await;
     browser.fill("reporter_name", "Mara Lind").await;
     browser.fill("reporter_email", "mara@example.test").await;
-    browser.click("form.report-form button[type=submit]").await;
+    browser
+        .follow(Locator::Css("form.report-form button[type=submit]"))
+        .await;
     let tracking_path = browser.path().await;
     assert!(
         tracking_path.starts_with("/track/"),
@@ -347,7 +391,7 @@ async fn the_reporter_never_sees_internal_messages_in_a_browser() {
     // The reporter adds information through the tracking page's form.
     browser.fill("body", FROM_REPORTER).await;
     browser
-        .click("form[action^='/track/'] button[type=submit]")
+        .follow(Locator::Css("form[action^='/track/'] button[type=submit]"))
         .await;
     assert_eq!(browser.path().await, tracking_path);
     assert!(browser.text().await.contains(FROM_REPORTER));
@@ -363,18 +407,11 @@ async fn the_reporter_never_sees_internal_messages_in_a_browser() {
     browser.fill("email", "admin@example.test").await;
     browser.fill("password", PASSWORD).await;
     browser
-        .click("form[action='/login'] button[type=submit]")
+        .follow(Locator::Css("form[action='/login'] button[type=submit]"))
         .await;
     assert_eq!(browser.path().await, "/inbox", "{}", browser.text().await);
     browser.goto(&format!("{base}/inbox/demo")).await;
-    browser
-        .client
-        .find(Locator::LinkText(TITLE))
-        .await
-        .unwrap_or_else(|e| panic!("the inbox lists the report: {e}"))
-        .click()
-        .await
-        .expect("open the report");
+    browser.follow(Locator::LinkText(TITLE)).await;
     assert_eq!(browser.path().await, "/inbox/demo/reports/1");
     let report_page = browser.client.current_url().await.expect("url");
 
@@ -382,11 +419,13 @@ async fn the_reporter_never_sees_internal_messages_in_a_browser() {
     for (body, visibility) in [(INTERNAL, "internal"), (SHARED, "reporter")] {
         browser.fill("thread_body", body).await;
         browser
-            .click(&format!(
+            .choose(&format!(
                 "form.thread-form input[name=visibility][value={visibility}]"
             ))
             .await;
-        browser.click("form.thread-form button[type=submit]").await;
+        browser
+            .follow(Locator::Css("form.thread-form button[type=submit]"))
+            .await;
         assert_eq!(
             browser.path().await,
             "/inbox/demo/reports/1",
