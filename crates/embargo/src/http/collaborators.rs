@@ -226,7 +226,8 @@ pub async fn post_message(
     csrf::check(&csrf, form.csrf_token.as_deref())?;
     let view = reports::by_number(&state, &user, &slug, number).await?;
     let visibility = match form.visibility.as_str() {
-        "" | "internal" => store::Visibility::Internal,
+        "" => return Err(ServiceError::field("visibility", "is required").into()),
+        "internal" => store::Visibility::Internal,
         "reporter" => store::Visibility::Reporter,
         _ => {
             return Err(ServiceError::field("visibility", "must be internal or reporter").into());

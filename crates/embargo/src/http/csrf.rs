@@ -1,7 +1,8 @@
 //! Cross-site request forgery defence for the web UI, in two layers:
 //!
-//! 1. Every state-changing request that is not part of the bearer-token API must not come
-//!    from another site: `Sec-Fetch-Site: cross-site` or a foreign `Origin` is refused (403).
+//! 1. Every state-changing request that is not part of the bearer-token API must come from
+//!    our own pages: `Sec-Fetch-Site` other than `same-origin`, or (without it) a foreign
+//!    `Origin`, is refused (403).
 //! 2. Every form carries a token that must equal the `embargo_csrf` cookie (double submit;
 //!    the cookie is `SameSite=Strict` and `HttpOnly`, so another site can neither send nor
 //!    read it). Handlers call [`check`] after parsing the form.
@@ -52,9 +53,16 @@ pub fn set_cookie(
     HeaderValue::from_str(&c.build().to_string()).ok()
 }
 
+/// Whether a write comes from our own pages, as Go's `CrossOriginProtection` decides: a
+/// browser's `Sec-Fetch-Site` first (only `same-origin`, or `none` for the user's own action,
+/// passes), else `Origin` against `Host`. `Origin` alone cannot be trusted to be present and
+/// exact: our pages set `Referrer-Policy: no-referrer`, under which browsers send
+/// `Origin: null` with same-origin form posts.
 fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
-        return false;
+    match headers.get("sec-fetch-site").map(HeaderValue::to_str) {
+        Some(Ok("same-origin" | "none")) => return true,
+        Some(_) => return false,
+        None => {}
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true; // Old browsers and non-browser clients; the token check still applies.

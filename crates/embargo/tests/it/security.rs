@@ -61,6 +61,22 @@ async fn form_posts_without_the_csrf_token_or_from_another_site_are_refused() {
         .await
         .expect("post");
     assert_eq!(fetch_meta.status(), 403, "cross-site fetch metadata");
+    // A sibling site (another subdomain) is not us either; nor is an opaque origin from a
+    // client that sends no fetch metadata.
+    for (name, value) in [("Sec-Fetch-Site", "same-site"), ("Origin", "null")] {
+        let refused = http
+            .post(format!("{base}/p/demo/report"))
+            .header(name, value)
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("title", "t"),
+                ("description", "d"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(refused.status(), 403, "{name}: {value}");
+    }
     // A token without its cookie (another browser) is refused too.
     let other_browser = client()
         .post(format!("{base}/p/demo/report"))
@@ -99,6 +115,21 @@ async fn form_posts_without_the_csrf_token_or_from_another_site_are_refused() {
         .await
         .expect("post");
     assert_eq!(ok.status(), 303);
+    // What a browser sends from our pages: they set `Referrer-Policy: no-referrer`, so the
+    // origin is `null`, and the fetch metadata says same-origin.
+    let browser = http
+        .post(format!("{base}/p/demo/report"))
+        .header("Origin", "null")
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", "t"),
+            ("description", "d"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(browser.status(), 303);
 }
 
 #[tokio::test]
