@@ -224,6 +224,14 @@ async fn file(
         },
         ..ReportInput::default()
     };
+    // The first usable key the message carries is stored with the report, in its
+    // transaction, so the acknowledgement is already encrypted to it.
+    let now = state.now();
+    let first_key = offered
+        .iter()
+        .filter(|o| o.source == store::KeySource::Attachment || matches!(&signature, keys::SignatureCheck::Verified { fingerprint } if *fingerprint == o.key.fingerprint()))
+        .filter(|o| o.key.can_encrypt_at(now))
+        .find_map(|o| o.key.armored().ok().map(|a| (a, o.source)));
     match reports::submit_with(
         state,
         project.slug.as_str(),
@@ -231,7 +239,9 @@ async fn file(
         Source::Email,
         None,
         reply_to.is_some(),
-        None,
+        first_key
+            .as_ref()
+            .map(|(armored, source)| (armored.as_str(), *source)),
     )
     .await
     {
@@ -385,7 +395,11 @@ async fn decrypt(
 /// The body, then each kept text attachment under a heading.
 fn with_attachments(body: &str, attachments: &[mail::TextAttachment]) -> String {
     let mut text = body.to_owned();
-    for a in attachments {
+    // Keys are kept as keys (see `reporter_keys`), not as report text.
+    for a in attachments
+        .iter()
+        .filter(|a| a.content_type != "application/pgp-keys")
+    {
         text.push_str(&format!(
             "\n\n--- attachment: {} ({}, {} bytes) ---\n{}",
             a.filename, a.content_type, a.size, a.text

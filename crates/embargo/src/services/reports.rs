@@ -54,6 +54,7 @@ pub async fn submit(
     idempotency_key: Option<&str>,
     pgp_key: Option<&str>,
 ) -> Result<SubmitOutcome> {
+    let pgp_key = pgp_key.map(|k| (k, store::KeySource::Form));
     submit_with(state, slug, input, source, idempotency_key, true, pgp_key).await
 }
 
@@ -66,7 +67,7 @@ pub async fn submit_with(
     source: Source,
     idempotency_key: Option<&str>,
     acknowledge: bool,
-    pgp_key: Option<&str>,
+    pgp_key: Option<(&str, store::KeySource)>,
 ) -> Result<SubmitOutcome> {
     let project = projects::public(state, slug).await?;
     if let Some(key) = idempotency_key
@@ -80,7 +81,10 @@ pub async fn submit_with(
         ));
     }
     let mut hashed = serde_json::to_vec(&input).map_err(anyhow::Error::from)?;
-    let pgp_key = pgp_key.map(str::trim).filter(|k| !k.is_empty());
+    let (pgp_key, key_source) = match pgp_key {
+        Some((key, source)) => (Some(key.trim()).filter(|k| !k.is_empty()), source),
+        None => (None, store::KeySource::Form),
+    };
     if let Some(key) = pgp_key {
         hashed.push(0);
         hashed.extend_from_slice(key.as_bytes());
@@ -141,7 +145,7 @@ pub async fn submit_with(
                     .map(|e| e.as_str().to_ascii_lowercase()),
                 fingerprint: key.fingerprint(),
                 armored,
-                source: store::KeySource::Form,
+                source: key_source,
                 created_at: now,
             })
         })

@@ -6,6 +6,7 @@ mod bad_input;
 mod cve_services;
 mod harness;
 mod mail;
+mod mail_keys;
 mod mail_out;
 mod maintainers;
 mod openapi;
