@@ -222,3 +222,43 @@ pub async fn store_key(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_signature_result_reads_on_its_own() {
+        let check = |c: SignatureCheck| signature_record(&c).map(|s| signature_label(&s));
+        assert_eq!(check(SignatureCheck::Unsigned), None);
+        assert_eq!(
+            check(SignatureCheck::Verified {
+                fingerprint: "ABCD".into()
+            })
+            .as_deref(),
+            Some("Signed by 0xABCD — good signature")
+        );
+        assert_eq!(
+            check(SignatureCheck::UnknownKey {
+                issuer: "1234".into()
+            })
+            .as_deref(),
+            Some("Signed by 0x1234 — unknown key, not checked")
+        );
+        assert_eq!(
+            check(SignatureCheck::Bad {
+                reason: "changed after signing".into()
+            })
+            .as_deref(),
+            Some("Signed — bad signature: changed after signing")
+        );
+    }
+
+    #[test]
+    fn an_autocrypt_header_must_name_the_sender() {
+        // keydata that is not a key, and an address that is not the sender's: nothing.
+        assert!(autocrypt_key("addr=eve@example.net; keydata=AAAA", "mara@example.org").is_none());
+        assert!(autocrypt_key("addr=mara@example.org; keydata=AAAA", "mara@example.org").is_none());
+        assert!(autocrypt_key("no attributes", "mara@example.org").is_none());
+    }
+}
