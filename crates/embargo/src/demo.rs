@@ -67,7 +67,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         },
     ];
     for input in samples {
-        reports::submit(state, "demo", input, Source::Web, None)
+        reports::submit(state, "demo", input, Source::Web, None, None)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("demo report")?;

@@ -29,10 +29,14 @@
 //!   `References`, `Auto-Submitted: auto-replied` and the loop marker; it renders folded,
 //!   RFC 2047-encoded header lines or hands name/value pairs to a mail library.
 //!   [`refusal_text`] explains a refusal in plain text, quoting the project's policy.
+//! - **Sending** — [`report_thread`] places our next mail about a report in its thread
+//!   (`In-Reply-To` the reporter's latest message, else our first mail);
+//!   [`text_entity`] (quoted-printable) and [`assemble`] make the whole message.
 
 mod address;
 mod attachment;
 mod autoreply;
+mod compose;
 mod filter;
 mod html;
 pub mod limits;
@@ -48,6 +52,9 @@ pub use address::{
 };
 pub use attachment::{MAX_FILENAME_CHARS, sanitize_filename};
 pub use autoreply::{AutoReply, LOOP_HEADER, OurAddresses, Suppress, auto_reply_decision};
+pub use compose::{
+    QP_LINE, ThreadMessage, assemble, date_value, quoted_printable, report_thread, text_entity,
+};
 pub use filter::{
     Action, MAX_MATCHED_CHARS, MAX_NOTE_CHARS, MAX_PATTERN_LEN, MAX_RULE_ID_LEN, MAX_RULES,
     MatchKind, Matcher, REGEX_DFA_SIZE_LIMIT, REGEX_NEST_LIMIT, REGEX_SIZE_LIMIT, Rule, RuleError,

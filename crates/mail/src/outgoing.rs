@@ -89,7 +89,7 @@ pub struct OutgoingHeaders {
     message_id: Option<String>,
     in_reply_to: Option<String>,
     references: Vec<String>,
-    auto_replied: bool,
+    auto_submitted: Option<&'static str>,
     loop_marker: Option<String>,
     extra: Vec<(String, String)>,
 }
@@ -160,7 +160,14 @@ impl OutgoingHeaders {
 
     /// Marks the message as an automatic answer: `Auto-Submitted: auto-replied` (RFC 3834).
     pub fn automatic(mut self) -> Self {
-        self.auto_replied = true;
+        self.auto_submitted = Some("auto-replied");
+        self
+    }
+
+    /// Marks the message as sent by a program without a message to answer (reminders,
+    /// notices): `Auto-Submitted: auto-generated` (RFC 3834).
+    pub fn auto_generated(mut self) -> Self {
+        self.auto_submitted = Some("auto-generated");
         self
     }
 
@@ -239,11 +246,8 @@ impl OutgoingHeaders {
         if !self.references.is_empty() {
             parts.push(("References".to_owned(), Value::Ids(self.references.clone())));
         }
-        if self.auto_replied {
-            parts.push((
-                "Auto-Submitted".to_owned(),
-                Value::Text("auto-replied".to_owned()),
-            ));
+        if let Some(value) = self.auto_submitted {
+            parts.push(("Auto-Submitted".to_owned(), Value::Text(value.to_owned())));
         }
         if let Some(marker) = &self.loop_marker {
             parts.push((LOOP_HEADER.to_owned(), Value::Text(marker.clone())));

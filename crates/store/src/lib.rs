@@ -378,6 +378,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         message_ids: &[String],
     ) -> Result<Option<ReportId>>;
 
+    /// The report's inbound messages, oldest first (raw text left out).
+    async fn report_inbound(&self, report: ReportId) -> Result<Vec<InboundMessage>>;
+    /// Records what a stored message's OpenPGP signature said.
+    async fn set_inbound_signature(
+        &self,
+        id: uuid::Uuid,
+        signature: &InboundSignature,
+    ) -> Result<()>;
+
+    // Mail threads and reporters' keys -------------------------------------------------
+    /// The report's mail thread up to `until`, oldest first: the messages the reporter sent
+    /// (with a `Message-ID`) and the e-mails we queued about it.
+    async fn report_thread(&self, report: ReportId, until: Timestamp) -> Result<Vec<ThreadEntry>>;
+    /// Stores a reporter's key for a report; `false` when that report already has it.
+    async fn add_reporter_key(&self, key: &ReporterKey) -> Result<bool>;
+    /// The keys known for a report, newest first.
+    async fn reporter_keys(&self, report: ReportId) -> Result<Vec<ReporterKey>>;
+    /// The keys known for an address (lower case) in any of the project's reports, newest
+    /// first.
+    async fn reporter_keys_by_address(
+        &self,
+        project: ProjectId,
+        address: &str,
+    ) -> Result<Vec<ReporterKey>>;
+
     // Outbox and jobs ------------------------------------------------------------------
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>>;
     async fn email(&self, id: uuid::Uuid) -> Result<Option<Email>>;

@@ -5,11 +5,7 @@
 //! UUID text, timestamps as `BIGINT` microseconds since the Unix epoch (UTC), JSON as text.
 
 use crate::{
-    AdvisoryRecord, AuthorKind, Disposition, Email, EmailStatus, InboundMessage, InsertOutcome,
-    InsertReport, Job, Message, NewEmail, NewInbound, NewJob, NewMessage, NewScore, NewUser,
-    PolicyVersion, ProjectSource, ProjectSourceInput, Result, ScoreRecord, SigningKeyRecord,
-    StateChange, Store, StoreError, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility,
-    WatchClaim, WatchResult, WatchStatus,
+    AdvisoryRecord, AuthorKind, AutoSubmitted, Disposition, Email, EmailStatus, InboundMessage, InboundSignature, InsertOutcome, InsertReport, Job, KeySource, Message, NewEmail, NewInbound, NewJob, NewMessage, NewScore, NewUser, PolicyVersion, ProjectSource, ProjectSourceInput, ReporterKey, Result, ScoreRecord, SignatureStatus, SigningKeyRecord, StateChange, Store, StoreError, ThreadEntry, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility, WatchClaim, WatchResult, WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{
@@ -91,22 +87,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0008_inbound_mail.sql"),
     ),
     (
-        16,
-        "duplicates",
-        include_str!("../migrations/sqlite/0016_duplicates.sql"),
-        include_str!("../migrations/postgres/0016_duplicates.sql"),
+        11,
+        "mail threads and reporter keys",
+        include_str!("../migrations/sqlite/0011_mail_threads_and_keys.sql"),
+        include_str!("../migrations/postgres/0011_mail_threads_and_keys.sql"),
     ),
     (
-        15,
-        "project sources",
-        include_str!("../migrations/sqlite/0015_project_sources.sql"),
-        include_str!("../migrations/postgres/0015_project_sources.sql"),
-    ),
-    (
-        14,
-        "webhooks and report milestones",
-        include_str!("../migrations/sqlite/0014_webhooks.sql"),
-        include_str!("../migrations/postgres/0014_webhooks.sql"),
+        12,
+        "collaborators",
+        include_str!("../migrations/sqlite/0012_collaborators.sql"),
+        include_str!("../migrations/postgres/0012_collaborators.sql"),
     ),
     (
         13,
@@ -115,10 +105,22 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0013_sla_reminders.sql"),
     ),
     (
-        12,
-        "collaborators",
-        include_str!("../migrations/sqlite/0012_collaborators.sql"),
-        include_str!("../migrations/postgres/0012_collaborators.sql"),
+        14,
+        "webhooks and report milestones",
+        include_str!("../migrations/sqlite/0014_webhooks.sql"),
+        include_str!("../migrations/postgres/0014_webhooks.sql"),
+    ),
+    (
+        15,
+        "project sources",
+        include_str!("../migrations/sqlite/0015_project_sources.sql"),
+        include_str!("../migrations/postgres/0015_project_sources.sql"),
+    ),
+    (
+        16,
+        "duplicates",
+        include_str!("../migrations/sqlite/0016_duplicates.sql"),
+        include_str!("../migrations/postgres/0016_duplicates.sql"),
     ),
 ];
 
@@ -331,7 +333,8 @@ macro_rules! select_inbound {
     ($tail:literal) => {
         concat!(
             "SELECT id, project_id, received_at, CAST(length(raw) AS BIGINT) AS size, sender, subject, message_id, \
-             disposition, report_id, detail FROM inbound_messages ",
+             disposition, report_id, detail, signature_status, signature_key, signature_note \
+             FROM inbound_messages ",
             $tail
         )
     };
@@ -354,7 +357,42 @@ fn inbound_from_row(row: &AnyRow) -> Result<InboundMessage> {
             .map(|r| uuid(&r).map(ReportId))
             .transpose()?,
         detail: get(row, "detail")?,
+        signature: match get::<Option<String>>(row, "signature_status")? {
+            None => None,
+            Some(status) => Some(InboundSignature {
+                status: SignatureStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("signature status {status:?}")))?,
+                key: get(row, "signature_key")?,
+                note: get(row, "signature_note")?,
+            }),
+        },
     })
+}
+
+fn reporter_key_from_row(row: &AnyRow) -> Result<ReporterKey> {
+    let source: String = get(row, "source")?;
+    Ok(ReporterKey {
+        id: uuid(&get::<String>(row, "id")?)?,
+        project: ProjectId(uuid(&get::<String>(row, "project_id")?)?),
+        report: ReportId(uuid(&get::<String>(row, "report_id")?)?),
+        address: get(row, "address")?,
+        fingerprint: get(row, "fingerprint")?,
+        armored: get(row, "armored")?,
+        source: KeySource::parse(&source)
+            .ok_or_else(|| StoreError::Corrupt(format!("key source {source:?}")))?,
+        created_at: ts(get(row, "created_at")?)?,
+    })
+}
+
+/// `SELECT` of reporter keys with a `WHERE`/`ORDER` tail.
+macro_rules! select_reporter_keys {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, project_id, report_id, address, fingerprint, armored, source, created_at \
+             FROM reporter_keys ",
+            $tail
+        )
+    };
 }
 
 fn role_from_row(row: &AnyRow) -> Result<ProjectRole> {
@@ -508,6 +546,12 @@ fn email_from_row(row: &AnyRow) -> Result<Email> {
         last_error: get(row, "last_error")?,
         created_at: ts(get(row, "created_at")?)?,
         sent_at: opt_ts(get(row, "sent_at")?)?,
+        auto_submitted: get::<Option<String>>(row, "auto_submitted")?
+            .map(|a| {
+                AutoSubmitted::parse(&a)
+                    .ok_or_else(|| StoreError::Corrupt(format!("auto_submitted {a:?}")))
+            })
+            .transpose()?,
     })
 }
 
@@ -515,8 +559,8 @@ fn email_from_row(row: &AnyRow) -> Result<Email> {
 
 async fn insert_email(conn: &mut AnyConnection, email: &NewEmail) -> Result<()> {
     sqlx::query(
-        "INSERT INTO emails (id, to_addr, subject, body_text, report_id, status, attempts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6)",
+        "INSERT INTO emails (id, to_addr, subject, body_text, report_id, status, attempts, created_at, \
+         auto_submitted) VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7)",
     )
     .bind(email.id.to_string())
     .bind(&email.to)
@@ -524,12 +568,35 @@ async fn insert_email(conn: &mut AnyConnection, email: &NewEmail) -> Result<()> 
     .bind(&email.body_text)
     .bind(email.report.map(|r| r.to_string()))
     .bind(micros(email.created_at))
+    .bind(email.auto_submitted.map(AutoSubmitted::as_str))
     .execute(&mut *conn)
     .await?;
     insert_job(conn, &NewJob::deliver_email(email.id, email.created_at)).await
 }
 
 pub(crate) async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
+/// Stores a reporter's key; `false` when the report has it already.
+async fn insert_reporter_key(conn: &mut AnyConnection, key: &ReporterKey) -> Result<bool> {
+    let n = sqlx::query(
+        "INSERT INTO reporter_keys (id, project_id, report_id, address, fingerprint, armored, \
+         source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (report_id, fingerprint) DO NOTHING",
+    )
+    .bind(key.id.to_string())
+    .bind(key.project.to_string())
+    .bind(key.report.to_string())
+    .bind(key.address.as_deref())
+    .bind(&key.fingerprint)
+    .bind(&key.armored)
+    .bind(key.source.as_str())
+    .bind(micros(key.created_at))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
     sqlx::query(
         "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, created_at) \
          VALUES ($1, $2, $3, 'pending', $4, 0, $5, $6)",
@@ -1232,6 +1299,9 @@ impl Store for SqlStore {
             .bind(micros(new.now))
             .execute(&mut *tx)
             .await?;
+        }
+        if let Some(key) = new.reporter_key {
+            insert_reporter_key(&mut tx, key).await?;
         }
         if let Some(build) = new.acknowledgement {
             insert_email(&mut tx, &build(number)).await?;
@@ -2147,10 +2217,113 @@ impl Store for SqlStore {
         Ok(None)
     }
 
+    async fn report_inbound(&self, report: ReportId) -> Result<Vec<InboundMessage>> {
+        sqlx::query(select_inbound!(
+            "WHERE report_id = $1 ORDER BY received_at, id"
+        ))
+        .bind(report.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(inbound_from_row)
+        .collect()
+    }
+
+    async fn set_inbound_signature(&self, id: Uuid, signature: &InboundSignature) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE inbound_messages SET signature_status = $1, signature_key = $2, \
+             signature_note = $3 WHERE id = $4",
+        )
+        .bind(signature.status.as_str())
+        .bind(signature.key.as_deref())
+        .bind(signature.note.as_deref())
+        .bind(id.to_string())
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    async fn report_thread(&self, report: ReportId, until: Timestamp) -> Result<Vec<ThreadEntry>> {
+        let rows = sqlx::query(
+            "SELECT received_at AS at, message_id, CAST(1 AS BIGINT) AS from_reporter FROM inbound_messages \
+             WHERE report_id = $1 AND message_id IS NOT NULL AND received_at <= $2 \
+             AND disposition IN ('report', 'reply') \
+             UNION ALL \
+             SELECT created_at AS at, id AS message_id, CAST(0 AS BIGINT) AS from_reporter FROM emails \
+             WHERE report_id = $3 AND created_at <= $4",
+        )
+        .bind(report.to_string())
+        .bind(micros(until))
+        .bind(report.to_string())
+        .bind(micros(until))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut entries = rows
+            .iter()
+            .map(|row| {
+                let from_reporter = get::<i64>(row, "from_reporter")? != 0;
+                let id: String = get(row, "message_id")?;
+                Ok(ThreadEntry {
+                    at: ts(get(row, "at")?)?,
+                    message_id: if from_reporter {
+                        id
+                    } else {
+                        format!("{id}@embargo")
+                    },
+                    from_reporter,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        entries.sort_by(|a, b| {
+            a.at.cmp(&b.at)
+                .then_with(|| a.message_id.cmp(&b.message_id))
+        });
+        Ok(entries)
+    }
+
+    async fn add_reporter_key(&self, key: &ReporterKey) -> Result<bool> {
+        let mut conn = self.writer.acquire().await?;
+        insert_reporter_key(&mut conn, key).await
+    }
+
+    async fn reporter_keys(&self, report: ReportId) -> Result<Vec<ReporterKey>> {
+        sqlx::query(select_reporter_keys!(
+            "WHERE report_id = $1 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(report.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(reporter_key_from_row)
+        .collect()
+    }
+
+    async fn reporter_keys_by_address(
+        &self,
+        project: ProjectId,
+        address: &str,
+    ) -> Result<Vec<ReporterKey>> {
+        sqlx::query(select_reporter_keys!(
+            "WHERE project_id = $1 AND address = $2 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(project.to_string())
+        .bind(address.to_ascii_lowercase())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(reporter_key_from_row)
+        .collect()
+    }
+
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>> {
         sqlx::query(
             "SELECT id, to_addr, subject, body_text, report_id, status, attempts, last_error, \
-             created_at, sent_at FROM emails ORDER BY created_at DESC, id DESC LIMIT $1",
+             created_at, sent_at, auto_submitted FROM emails ORDER BY created_at DESC, id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -2163,7 +2336,7 @@ impl Store for SqlStore {
     async fn email(&self, id: Uuid) -> Result<Option<Email>> {
         sqlx::query(
             "SELECT id, to_addr, subject, body_text, report_id, status, attempts, last_error, \
-             created_at, sent_at FROM emails WHERE id = $1",
+             created_at, sent_at, auto_submitted FROM emails WHERE id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)

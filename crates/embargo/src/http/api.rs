@@ -45,6 +45,10 @@ pub struct ReporterBody {
     credit_as: Option<String>,
     /// `name`, `handle` or `anonymous` (no credit); without it, `credit_as` is a name.
     credit: Option<String>,
+    /// On submission only: the reporter's armored OpenPGP public key; e-mail to them is then
+    /// encrypted to it (and signed by the project's key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pgp_key: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -214,6 +218,7 @@ fn report_body(view: ReportView, member: bool) -> ReportBody {
             email: r.reporter_email,
             credit_as: r.credit_as,
             credit: r.credit_mode.map(|m| m.as_str().to_owned()),
+            pgp_key: None,
         },
         source: r.source.as_str().to_owned(),
         state: r.state.as_str().to_owned(),
@@ -288,6 +293,13 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
             format!("the body is not valid JSON: {e}"),
         )
     })?;
+    typed(value)
+}
+
+/// A JSON value as `T`: 422 naming the field at fault.
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, ApiError> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let inner = e.inner().to_string();
         let path = e.path().to_string();
@@ -337,7 +349,25 @@ pub async fn create_report(
 ) -> Result<Response, ApiError> {
     // An unknown project is a 404 whatever the body says.
     crate::services::projects::public(&state, &slug).await?;
-    let input: ReportInput = json_body(&headers, body)?;
+    let mut value: serde_json::Value = json_body(&headers, body)?;
+    // The reporter's OpenPGP key is not part of the report itself.
+    let pgp_key = match value
+        .get_mut("reporter")
+        .and_then(|r| r.as_object_mut())
+        .and_then(|r| r.remove("pgp_key"))
+    {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(k)) => Some(k),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "reporter.pgp_key: must be a string (an armored OpenPGP public key)",
+            )
+            .with_field("reporter.pgp_key"));
+        }
+    };
+    let input: ReportInput = typed(value)?;
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(v.to_str().map_err(|_| {
             ApiError::new(
@@ -349,7 +379,7 @@ pub async fn create_report(
         })?),
         None => None,
     };
-    match reports::submit(&state, &slug, input, Source::Api, key).await? {
+    match reports::submit(&state, &slug, input, Source::Api, key, pgp_key.as_deref()).await? {
         reports::SubmitOutcome::Created(s) => Ok((StatusCode::CREATED, Json(s)).into_response()),
         reports::SubmitOutcome::Replayed(s) => {
             Ok((StatusCode::OK, [("idempotent-replayed", "true")], Json(s)).into_response())

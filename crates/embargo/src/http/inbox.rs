@@ -362,6 +362,37 @@ async fn render_report(
     let current = view.scores.current().map(|c| {
         minijinja::context! { score => c.score.clone(), severity => c.severity.clone(), kind => c.kind.as_str() }
     });
+    // Signatures of the mail the report came by and of the reporter's replies (a reply's
+    // message has the inbound message's id).
+    let inbound = state
+        .store
+        .report_inbound(r.id)
+        .await
+        .map_err(ServiceError::from)?;
+    let signature_of = |id: uuid::Uuid| {
+        inbound
+            .iter()
+            .find(|i| i.id == id)
+            .and_then(|i| i.signature.as_ref())
+            .map(|s| {
+                minijinja::context! {
+                    status => s.status.as_str(),
+                    label => crate::services::reporter_keys::signature_label(s),
+                }
+            })
+    };
+    let description_signature = inbound
+        .iter()
+        .find(|i| i.disposition == store::Disposition::Report)
+        .and_then(|i| signature_of(i.id));
+    let reporter_keys: Vec<_> = state
+        .store
+        .reporter_keys(r.id)
+        .await
+        .map_err(ServiceError::from)?
+        .iter()
+        .map(|k| minijinja::context! { fingerprint => k.fingerprint.clone(), source => k.source.as_str() })
+        .collect();
     let messages: Vec<_> = view
         .messages
         .iter()
@@ -378,6 +409,7 @@ async fn render_report(
             minijinja::context! {
                 author, author_kind => m.author_kind.as_str(), visibility => m.visibility.as_str(),
                 at => human_time(m.created_at), body => m.body.clone(),
+                signature => signature_of(m.id),
             }
         })
         .collect();
@@ -402,6 +434,8 @@ async fn render_report(
                     | domain::report::State::Disclosed
             ),
             messages,
+            description_signature,
+            reporter_keys,
             scores,
             current,
             can_score,

@@ -44,6 +44,8 @@ pub struct ReportForm {
     pub credit_as: String,
     /// `name`, `handle` or `anonymous`; empty when the reporter did not choose.
     pub credit: String,
+    /// The reporter's armored OpenPGP public key (optional).
+    pub pgp_key: String,
 }
 
 impl ReportForm {
@@ -155,7 +157,16 @@ pub async fn submit_report(
     let project = projects::public(&state, &slug).await?;
     let form: ReportForm = parse_form(body)?;
     csrf::check(&csrf, form.csrf_token.as_deref())?;
-    match reports::submit(&state, &slug, form.to_input(), Source::Web, None).await {
+    match reports::submit(
+        &state,
+        &slug,
+        form.to_input(),
+        Source::Web,
+        None,
+        Some(form.pgp_key.as_str()),
+    )
+    .await
+    {
         Ok(reports::SubmitOutcome::Created(s) | reports::SubmitOutcome::Replayed(s)) => {
             let path = format!("/track/{}?submitted=1", s.token);
             Ok(Redirect::to(&path).into_response())

@@ -1,11 +1,11 @@
 //! Delivery of queued e-mail over SMTP with `lettre`.
 
 use crate::config::Config;
+use crate::services::outgoing::Composed;
 use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, header::ContentType},
+    Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor, address::Envelope,
+    message::Mailbox,
 };
-use store::Email;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -48,20 +48,25 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, email: &Email) -> Result<(), SendError> {
-        let to: Mailbox = email
+    /// Our address, for `From` and the envelope.
+    pub fn from_address(&self) -> String {
+        self.from.email.to_string()
+    }
+
+    /// Our display name, if configured.
+    pub fn from_name(&self) -> Option<&str> {
+        self.from.name.as_deref()
+    }
+
+    /// Sends a composed message (see [`crate::services::outgoing`]) as it is.
+    pub async fn send(&self, message: &Composed) -> Result<(), SendError> {
+        let to: Address = message
             .to
             .parse()
             .map_err(|e| SendError::Permanent(format!("recipient: {e}")))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(email.subject.clone())
-            .message_id(Some(format!("<{}@embargo>", email.id)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body_text.clone())
-            .map_err(|e| SendError::Permanent(e.to_string()))?;
-        match self.transport.send(message).await {
+        let envelope = Envelope::new(Some(self.from.email.clone()), vec![to])
+            .map_err(|e| SendError::Permanent(format!("envelope: {e}")))?;
+        match self.transport.send_raw(&envelope, &message.raw).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
             Err(e) => Err(SendError::Temporary(e.to_string())),

@@ -266,7 +266,20 @@ async fn run_job(state: &AppState, mailer: &mailer::Mailer, job: Job) {
         .and_then(|s| s.parse::<uuid::Uuid>().ok());
     let result = match email_id {
         Some(id) => match state.store.email(id).await {
-            Ok(Some(email)) => mailer.send(&email).await,
+            Ok(Some(email)) => {
+                let from = mailer.from_address();
+                match crate::services::outgoing::compose(state, &email, &from, mailer.from_name())
+                    .await
+                {
+                    Ok(composed) => mailer.send(&composed).await,
+                    Err(crate::services::outgoing::ComposeError::Permanent(e)) => {
+                        Err(mailer::SendError::Permanent(e))
+                    }
+                    Err(crate::services::outgoing::ComposeError::Temporary(e)) => {
+                        Err(mailer::SendError::Temporary(e))
+                    }
+                }
+            }
             Ok(None) => Err(mailer::SendError::Permanent(
                 "the e-mail no longer exists".into(),
             )),

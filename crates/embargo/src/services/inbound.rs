@@ -67,7 +67,7 @@ pub async fn ingest(state: &AppState, raw: &[u8], slug: Option<&str>) -> Result<
         })
         .await?;
     // The message is safe from here on; what follows only decides where it goes.
-    let (outcome, detail) = file(state, &project, &parsed).await?;
+    let (outcome, detail) = file(state, &project, &parsed, id).await?;
     state
         .store
         .settle_inbound(
@@ -92,6 +92,7 @@ async fn file(
     state: &AppState,
     project: &Project,
     parsed: &Parsed,
+    inbound_id: uuid::Uuid,
 ) -> Result<(Ingested, serde_json::Value)> {
     let mut detail = serde_json::json!({
         "problems": parsed.problems,
@@ -111,13 +112,20 @@ async fn file(
         detail["why"] = "no valid sender address".into();
         return Ok((unfiled(Disposition::Ignored), detail));
     };
-    let text = match &parsed.encryption {
+    // Keys the sender gave before, and keys this message carries (attached, or in an
+    // Autocrypt header), to check its signature with.
+    let known = super::reporter_keys::known_for(state, project, &sender.address).await?;
+    let mut offered = super::reporter_keys::offered(parsed);
+    let mut candidates: Vec<keys::PublicKey> = known.clone();
+    candidates.extend(offered.iter().map(|o| o.key.clone()));
+    let (text, signature) = match &parsed.encryption {
         Some(encrypted) if encrypted.kind != EncryptionKind::Smime => {
-            match decrypt(state, project, encrypted).await {
-                Ok((text, signature)) => {
+            match decrypt(state, project, encrypted, &candidates).await {
+                Ok((text, signature, inner_keys)) => {
                     detail["decrypted"] = true.into();
                     detail["signature"] = signature.to_string().into();
-                    text
+                    offered.extend(inner_keys);
+                    (text, signature)
                 }
                 Err(why) => {
                     // Kept for the maintainers, who may hold another key for it.
@@ -126,7 +134,33 @@ async fn file(
                 }
             }
         }
-        _ => with_attachments(&parsed.body.text, &parsed.attachments),
+        _ => {
+            let signature =
+                super::reporter_keys::check_signature(parsed.signature.as_ref(), &candidates);
+            if signature != keys::SignatureCheck::Unsigned {
+                detail["signature"] = signature.to_string().into();
+            }
+            (
+                with_attachments(&parsed.body.text, &parsed.attachments),
+                signature,
+            )
+        }
+    };
+    if let Some(record) = super::reporter_keys::signature_record(&signature) {
+        state
+            .store
+            .set_inbound_signature(inbound_id, &record)
+            .await?;
+    }
+    let keep_keys = |report: ReportId| {
+        super::reporter_keys::keep_offered(
+            state,
+            project,
+            report,
+            &sender.address,
+            &offered,
+            &signature,
+        )
     };
 
     if let Some(report) = answered_report(state, project, parsed, &sender.address).await? {
@@ -138,7 +172,8 @@ async fn file(
             .store
             .add_message(
                 &NewMessage {
-                    id: uuid::Uuid::now_v7(),
+                    // The inbound message's id, so the report page finds its signature.
+                    id: inbound_id,
                     report: report.id,
                     author_kind: AuthorKind::Reporter,
                     author: None,
@@ -149,6 +184,7 @@ async fn file(
                 None,
             )
             .await?;
+        keep_keys(report.id).await?;
         return Ok((
             Ingested {
                 id: uuid::Uuid::nil(),
@@ -188,6 +224,14 @@ async fn file(
         },
         ..ReportInput::default()
     };
+    // The first usable key the message carries is stored with the report, in its
+    // transaction, so the acknowledgement is already encrypted to it.
+    let now = state.now();
+    let first_key = offered
+        .iter()
+        .filter(|o| o.source == store::KeySource::Attachment || matches!(&signature, keys::SignatureCheck::Verified { fingerprint } if *fingerprint == o.key.fingerprint()))
+        .filter(|o| o.key.can_encrypt_at(now))
+        .find_map(|o| o.key.armored().ok().map(|a| (a, o.source)));
     match reports::submit_with(
         state,
         project.slug.as_str(),
@@ -195,18 +239,24 @@ async fn file(
         Source::Email,
         None,
         reply_to.is_some(),
+        first_key
+            .as_ref()
+            .map(|(armored, source)| (armored.as_str(), *source)),
     )
     .await
     {
-        Ok(reports::SubmitOutcome::Created(s) | reports::SubmitOutcome::Replayed(s)) => Ok((
-            Ingested {
-                id: uuid::Uuid::nil(),
-                disposition: Disposition::Report,
-                report: Some((s.id, s.number)),
-                acknowledged: reply_to.is_some(),
-            },
-            detail,
-        )),
+        Ok(reports::SubmitOutcome::Created(s) | reports::SubmitOutcome::Replayed(s)) => {
+            keep_keys(s.id).await?;
+            Ok((
+                Ingested {
+                    id: uuid::Uuid::nil(),
+                    disposition: Disposition::Report,
+                    report: Some((s.id, s.number)),
+                    acknowledged: reply_to.is_some(),
+                },
+                detail,
+            ))
+        }
         // Nothing to file (an empty body): kept, not filed — as unreadable when the reading
         // met problems (nesting too deep, an unknown charset), so maintainers look at it.
         Err(ServiceError::Invalid(errors)) => {
@@ -292,34 +342,64 @@ fn our_addresses(state: &AppState, project: &Project) -> Vec<String> {
 
 /// Decrypts OpenPGP mail (PGP/MIME or inline) with the project's key pair; returns the
 /// readable text and what the signature inside said, or why it could not be read.
+/// Decrypts OpenPGP mail (PGP/MIME or inline) with the project's key pair; returns the
+/// readable text, what the signature (inside, or of a signed entity inside) said, and the
+/// keys attached inside; or why it could not be read.
 async fn decrypt(
     state: &AppState,
     project: &Project,
     encrypted: &mail::Encrypted,
-) -> Result<(String, keys::SignatureCheck), String> {
+    candidates: &[keys::PublicKey],
+) -> Result<
+    (
+        String,
+        keys::SignatureCheck,
+        Vec<super::reporter_keys::Offered>,
+    ),
+    String,
+> {
     let key = super::signing::unlocked_project_key(state, project)
         .await
         .map_err(|e| e.to_string())?;
     let payload = encrypted.payload.clone();
-    let decrypted = tokio::task::spawn_blocking(move || key.decrypt(&payload, &[]))
+    let mut known = candidates.to_vec();
+    let decrypted = tokio::task::spawn_blocking(move || key.decrypt(&payload, &known))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    let text = match encrypted.kind {
+    let mut signature = decrypted.signature;
+    let (text, inner_keys) = match encrypted.kind {
         // The plaintext is a MIME entity: read it like any message body.
         EncryptionKind::PgpMime => {
             let content = mail::parse_decrypted(&decrypted.plaintext, &Limits::default());
-            with_attachments(&content.body.text, &content.attachments)
+            let inner_keys = super::reporter_keys::offered_in(&content.attachments);
+            if signature == keys::SignatureCheck::Unsigned {
+                known = candidates.to_vec();
+                known.extend(inner_keys.iter().map(|o| o.key.clone()));
+                signature =
+                    super::reporter_keys::check_signature(content.signature.as_ref(), &known);
+            }
+            (
+                with_attachments(&content.body.text, &content.attachments),
+                inner_keys,
+            )
         }
-        _ => String::from_utf8_lossy(&decrypted.plaintext).into_owned(),
+        _ => (
+            String::from_utf8_lossy(&decrypted.plaintext).into_owned(),
+            Vec::new(),
+        ),
     };
-    Ok((text, decrypted.signature))
+    Ok((text, signature, inner_keys))
 }
 
 /// The body, then each kept text attachment under a heading.
 fn with_attachments(body: &str, attachments: &[mail::TextAttachment]) -> String {
     let mut text = body.to_owned();
-    for a in attachments {
+    // Keys are kept as keys (see `reporter_keys`), not as report text.
+    for a in attachments
+        .iter()
+        .filter(|a| a.content_type != "application/pgp-keys")
+    {
         text.push_str(&format!(
             "\n\n--- attachment: {} ({}, {} bytes) ---\n{}",
             a.filename, a.content_type, a.size, a.text

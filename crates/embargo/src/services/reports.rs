@@ -52,8 +52,10 @@ pub async fn submit(
     input: ReportInput,
     source: Source,
     idempotency_key: Option<&str>,
+    pgp_key: Option<&str>,
 ) -> Result<SubmitOutcome> {
-    submit_with(state, slug, input, source, idempotency_key, true).await
+    let pgp_key = pgp_key.map(|k| (k, store::KeySource::Form));
+    submit_with(state, slug, input, source, idempotency_key, true, pgp_key).await
 }
 
 /// [`submit`], choosing whether the reporter gets the acknowledgement e-mail (inbound mail
@@ -65,6 +67,7 @@ pub async fn submit_with(
     source: Source,
     idempotency_key: Option<&str>,
     acknowledge: bool,
+    pgp_key: Option<(&str, store::KeySource)>,
 ) -> Result<SubmitOutcome> {
     let project = projects::public(state, slug).await?;
     if let Some(key) = idempotency_key
@@ -77,10 +80,29 @@ pub async fn submit_with(
             format!("must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"),
         ));
     }
-    let request_hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&input).map_err(anyhow::Error::from)?,
-    ));
-    let new = input.validate()?;
+    let mut hashed = serde_json::to_vec(&input).map_err(anyhow::Error::from)?;
+    let (pgp_key, key_source) = match pgp_key {
+        Some((key, source)) => (Some(key.trim()).filter(|k| !k.is_empty()), source),
+        None => (None, store::KeySource::Form),
+    };
+    if let Some(key) = pgp_key {
+        hashed.push(0);
+        hashed.extend_from_slice(key.as_bytes());
+    }
+    let request_hash = hex::encode(Sha256::digest(hashed));
+    let reporter_key = pgp_key
+        .map(|k| super::reporter_keys::parse_form_key(k, state.now()))
+        .transpose();
+    let new = match (input.validate(), reporter_key) {
+        (Ok(new), Ok(key)) => (new, key),
+        (Err(mut errors), Err(ServiceError::Invalid(more))) => {
+            errors.0.extend(more.0);
+            return Err(ServiceError::Invalid(errors));
+        }
+        (Err(errors), _) => return Err(errors.into()),
+        (_, Err(e)) => return Err(e),
+    };
+    let (new, reporter_key) = new;
     let id = ReportId::new();
     let token = tokens::generate(tokens::TRACKING);
     let token_hash = tokens::hash(&token);
@@ -99,6 +121,7 @@ pub async fn submit_with(
             number,
             &url,
             id,
+            source,
         )
     };
     let response = |number: i64| {
@@ -110,6 +133,24 @@ pub async fn submit_with(
         })
         .unwrap_or_default()
     };
+    let reporter_key = reporter_key
+        .map(|key| {
+            key.armored().map(|armored| store::ReporterKey {
+                id: uuid::Uuid::now_v7(),
+                project: project.id,
+                report: id,
+                address: new
+                    .reporter_email
+                    .as_ref()
+                    .map(|e| e.as_str().to_ascii_lowercase()),
+                fingerprint: key.fingerprint(),
+                armored,
+                source: key_source,
+                created_at: now,
+            })
+        })
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("armoring the reporter's key: {e}"))?;
     let outcome = state
         .store
         .insert_report(InsertReport {
@@ -131,6 +172,7 @@ pub async fn submit_with(
             // Triage is queued in the report's own transaction: a report is never stored
             // without its triage job, and a rolled-back submission leaves no stray job.
             job: Some(store::NewJob::triage_report(id, now)),
+            reporter_key: reporter_key.as_ref(),
         })
         .await?;
     match outcome {
@@ -784,6 +826,7 @@ pub async fn transition(
             body_text: r.body.clone(),
             report: Some(id),
             created_at: now,
+            auto_submitted: None,
         }),
         _ => None,
     };

@@ -10,6 +10,8 @@ mod cve_services;
 mod dashboard;
 mod harness;
 mod mail;
+mod mail_keys;
+mod mail_out;
 mod maintainers;
 mod openapi;
 mod outcomes;

@@ -274,3 +274,45 @@ fn refusal_text_explains_a_message_refused_whole() {
     assert_eq!(mail::human_bytes(1536), "1.5 KiB");
     assert_eq!(mail::human_bytes(12), "12 bytes");
 }
+
+#[test]
+fn a_whole_message_keeps_hostile_text_out_of_its_headers() {
+    let headers = base()
+        .to("mara@example.org", Some("Mara\r\nBcc: spy@example.net"))
+        .expect("to")
+        .subject("[Demo] Report #1\r\nBcc: spy@example.net")
+        .thread("first@example.org", &["first@example.org".to_owned()])
+        .expect("thread")
+        .auto_generated();
+    let message = mail::assemble(
+        &headers,
+        &mail::text_entity("Line one\nBcc: body@example.net"),
+    );
+    let (head, body) = message.split_once("\r\n\r\n").expect("blank line");
+    assert!(
+        !head.lines().any(|l| l.starts_with("Bcc")),
+        "no injected header: {head}"
+    );
+    assert!(
+        head.contains("\r\nAuto-Submitted: auto-generated\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.contains("\r\nIn-Reply-To: <first@example.org>\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.contains("\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"),
+        "{head}"
+    );
+    assert_eq!(body, "Line one\r\nBcc: body@example.net\r\n");
+    // Read back by the parser, the hostile name and subject stay on one line.
+    let parsed = mail::parse(message.as_bytes(), &Limits::default());
+    assert_eq!(parsed.to.len(), 1);
+    assert_eq!(parsed.to[0].address, "mara@example.org");
+    assert_eq!(
+        parsed.subject.as_deref(),
+        Some("[Demo] Report #1 Bcc: spy@example.net")
+    );
+    assert_eq!(parsed.header("Bcc"), None);
+}

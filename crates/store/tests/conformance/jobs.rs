@@ -22,6 +22,7 @@ async fn queue_report_with_email(store: &SqlStore) -> uuid::Uuid {
             acknowledgement: Some(&move |_| email.clone()),
             response: &|_| String::new(),
             job: None,
+            reporter_key: None,
         })
         .await
         .expect("insert");

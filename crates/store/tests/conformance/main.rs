@@ -121,6 +121,7 @@ async fn insert(
             acknowledgement: None,
             response: &|n| format!("{{\"number\":{n}}}"),
             job: None,
+            reporter_key: None,
         })
         .await
         .expect("insert report");
@@ -138,6 +139,7 @@ fn email_to(to: &str, now: Timestamp) -> NewEmail {
         body_text: "Thank you.".to_owned(),
         report: None,
         created_at: now,
+        auto_submitted: None,
     }
 }
 

@@ -67,6 +67,7 @@ async fn an_idempotency_key_gives_one_report() {
                         acknowledgement: None,
                         response: &|n| format!("{{\"number\":{n}}}"),
                         job: None,
+                        reporter_key: None,
                     })
                     .await
                     .expect("insert")
@@ -132,6 +133,7 @@ async fn a_failed_insert_leaves_nothing_behind() {
                 acknowledgement: Some(&|_| email_to("ada@example.org", at(1))),
                 response: &|_| String::new(),
                 job: None,
+                reporter_key: None,
             })
             .await;
         assert!(err.is_err());

@@ -178,6 +178,7 @@ async fn the_triage_job_is_queued_with_the_report() {
                 acknowledgement: None,
                 response: &|_| String::new(),
                 job: Some(store::NewJob::triage_report(id, at(0))),
+                reporter_key: None,
             })
             .await
             .expect("insert");
