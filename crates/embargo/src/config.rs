@@ -39,6 +39,46 @@ pub struct Config {
     pub cve: Cve,
     /// The triage assistant.
     pub triage: Triage,
+    /// Inbound mail.
+    pub mail: MailSettings,
+}
+
+/// Inbound mail settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// A TOML file of instance-wide filter rules (`[[rule]]` tables with
+    /// `scope = "instance"`, see the `mail` crate's `RuleSpec`), read at start; empty: none.
+    pub filter_rules: PathBuf,
+    /// The rules read from `filter_rules`.
+    #[serde(skip)]
+    pub rules: Vec<mail::Rule>,
+}
+
+impl MailSettings {
+    /// Reads and checks `filter_rules`; errors name the file, the line, the rule and the
+    /// field.
+    fn load_rules(&mut self) -> anyhow::Result<()> {
+        if self.filter_rules.as_os_str().is_empty() {
+            self.rules.clear();
+            return Ok(());
+        }
+        let path = &self.filter_rules;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("mail.filter_rules: cannot read {}", path.display()))?;
+        let rules = mail::parse_rules_toml(&text)
+            .map_err(|e| anyhow::anyhow!("mail.filter_rules: {}: {e}", path.display()))?;
+        if let Some(rule) = rules.iter().find(|r| r.scope != mail::Scope::Instance) {
+            bail!(
+                "mail.filter_rules: {}: rule {:?}: field `scope`: must be \"instance\" in the \
+                 instance's rule file (project rules are kept in the project's settings)",
+                path.display(),
+                rule.id
+            );
+        }
+        self.rules = rules;
+        Ok(())
+    }
 }
 
 /// The triage assistant's settings.
@@ -170,6 +210,7 @@ impl Default for Config {
             csaf: Csaf::default(),
             cve: Cve::default(),
             triage: Triage::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -257,6 +298,9 @@ impl Config {
                 .trim()
                 .to_owned();
         }
+        if let Some(v) = env("EMBARGO_MAIL_FILTER_RULES") {
+            config.mail.filter_rules = v.into();
+        }
         if let Some(v) = &overrides.bind {
             config.bind = v.clone();
         }
@@ -267,6 +311,7 @@ impl Config {
             config.database_url = v.clone();
         }
         config.check()?;
+        config.mail.load_rules()?;
         Ok(config)
     }
 

@@ -189,6 +189,9 @@ pub struct Email {
     pub last_error: Option<String>,
     pub created_at: Timestamp,
     pub sent_at: Option<Timestamp>,
+    /// The `Auto-Submitted` header to send (`auto-replied` for automatic answers to inbound
+    /// mail, RFC 3834), if any.
+    pub auto_submitted: Option<String>,
 }
 
 /// Job kinds the worker knows.
@@ -434,6 +437,9 @@ pub enum Disposition {
     Reply,
     Unparsed,
     Ignored,
+    /// Not filed: a filter rule refused it, or it carried nothing but refused attachments
+    /// or was too large (kept for the maintainers all the same; see migration 0010).
+    Refused,
 }
 
 impl Disposition {
@@ -444,6 +450,7 @@ impl Disposition {
             Self::Reply => "reply",
             Self::Unparsed => "unparsed",
             Self::Ignored => "ignored",
+            Self::Refused => "refused",
         }
     }
 
@@ -454,6 +461,7 @@ impl Disposition {
             "reply" => Self::Reply,
             "unparsed" => Self::Unparsed,
             "ignored" => Self::Ignored,
+            "refused" => Self::Refused,
             _ => return None,
         })
     }

@@ -29,6 +29,8 @@ use sqlx::{
 use std::{borrow::Cow, time::Duration};
 use uuid::Uuid;
 
+mod mail_filters;
+
 /// The database behind a [`SqlStore`]; everything that differs between the two lives here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -86,6 +88,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "inbound mail",
         include_str!("../migrations/sqlite/0008_inbound_mail.sql"),
         include_str!("../migrations/postgres/0008_inbound_mail.sql"),
+    ),
+    (
+        10,
+        "mail filters",
+        include_str!("../migrations/sqlite/0010_mail_filters.sql"),
+        include_str!("../migrations/postgres/0010_mail_filters.sql"),
     ),
 ];
 
@@ -475,6 +483,7 @@ fn email_from_row(row: &AnyRow) -> Result<Email> {
         last_error: get(row, "last_error")?,
         created_at: ts(get(row, "created_at")?)?,
         sent_at: opt_ts(get(row, "sent_at")?)?,
+        auto_submitted: get(row, "auto_submitted")?,
     })
 }
 
@@ -1227,13 +1236,15 @@ impl Store for SqlStore {
     }
 
     async fn report_by_tracking_hash(&self, token_hash: &str) -> Result<Option<Report>> {
-        sqlx::query(select_reports!("WHERE tracking_token_hash = $1"))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(report_from_row)
-            .transpose()
+        sqlx::query(select_reports!(
+            "WHERE tracking_token_hash = $1 AND tracking_disabled_at IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(report_from_row)
+        .transpose()
     }
 
     async fn list_reports(&self, project: ProjectId) -> Result<Vec<Report>> {
@@ -1847,10 +1858,58 @@ impl Store for SqlStore {
         Ok(None)
     }
 
+    async fn settle_inbound_with(&self, settle: &crate::SettleInbound<'_>) -> Result<()> {
+        mail_filters::settle_inbound_with(self, settle).await
+    }
+
+    async fn filter_rules(&self, project: ProjectId) -> Result<Vec<crate::FilterRuleRecord>> {
+        mail_filters::filter_rules(self, project).await
+    }
+
+    async fn insert_filter_rule(
+        &self,
+        rule: &crate::FilterRuleRecord,
+        audit: NewAuditEvent,
+    ) -> Result<()> {
+        mail_filters::insert_filter_rule(self, rule, audit).await
+    }
+
+    async fn delete_filter_rule(
+        &self,
+        project: ProjectId,
+        rule_id: &str,
+        audit: NewAuditEvent,
+    ) -> Result<crate::FilterRuleRecord> {
+        mail_filters::delete_filter_rule(self, project, rule_id, audit).await
+    }
+
+    async fn filter_match_counts(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<crate::FilterMatchCount>> {
+        mail_filters::filter_match_counts(self, project).await
+    }
+
+    async fn filter_matches_of(&self, inbound: Uuid) -> Result<Vec<crate::FilterMatch>> {
+        mail_filters::filter_matches_of(self, inbound).await
+    }
+
+    async fn spam_filtered_reports(&self, project: ProjectId) -> Result<Vec<(ReportId, String)>> {
+        mail_filters::spam_filtered_reports(self, project).await
+    }
+
+    async fn disable_tracking_token(&self, report: ReportId, now: Timestamp) -> Result<bool> {
+        mail_filters::disable_tracking_token(self, report, now).await
+    }
+
+    async fn tracking_disabled_at(&self, report: ReportId) -> Result<Option<Timestamp>> {
+        mail_filters::tracking_disabled_at(self, report).await
+    }
+
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>> {
         sqlx::query(
             "SELECT id, to_addr, subject, body_text, report_id, status, attempts, last_error, \
-             created_at, sent_at FROM emails ORDER BY created_at DESC, id DESC LIMIT $1",
+             created_at, sent_at, auto_submitted FROM emails ORDER BY created_at DESC, id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -1863,7 +1922,7 @@ impl Store for SqlStore {
     async fn email(&self, id: Uuid) -> Result<Option<Email>> {
         sqlx::query(
             "SELECT id, to_addr, subject, body_text, report_id, status, attempts, last_error, \
-             created_at, sent_at FROM emails WHERE id = $1",
+             created_at, sent_at, auto_submitted FROM emails WHERE id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)

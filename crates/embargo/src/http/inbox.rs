@@ -234,8 +234,18 @@ pub async fn project_inbox(
     let (project, list) = reports::list(&state, &user, &slug).await?;
     let current = reports::current_scores(&state, &project, &list).await?;
     let verdicts = triage::verdicts(&state, &project).await?;
-    let likely_invalid =
-        |id: &domain::ReportId| verdicts.get(id).is_some_and(|(_, v)| v == "likely_invalid");
+    // Reports a mail filter's `spam` rule filed are in the queue too.
+    let filtered: std::collections::HashSet<domain::ReportId> = state
+        .store
+        .spam_filtered_reports(project.id)
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let likely_invalid = |id: &domain::ReportId| {
+        filtered.contains(id) || verdicts.get(id).is_some_and(|(_, v)| v == "likely_invalid")
+    };
     let spam_queue = query.queue.as_deref() == Some("spam");
     let spam_count = list.iter().filter(|r| likely_invalid(&r.id)).count();
     let now = state.now();
@@ -306,6 +316,12 @@ async fn render_report(
         .map_err(ServiceError::from)?;
     let can_act = domain::account::allowed(user.is_admin, role, Permission::ActOnReports);
     let triage = triage::view(state, r.id).await?;
+    let can_block = domain::account::allowed(user.is_admin, role, Permission::EditPolicy);
+    let block = if can_block {
+        Some(crate::services::filters::block_status(state, r).await?)
+    } else {
+        None
+    };
     let now = state.now();
     let can_score = domain::account::allowed(user.is_admin, role, Permission::Score);
     let scores: Vec<_> = view
@@ -391,6 +407,10 @@ async fn render_report(
                 findings => super::templates::ser(&t.findings),
             }),
             can_dismiss => can_act,
+            block => block.as_ref().map(|b| minijinja::context! {
+                rule => b.rule.clone(),
+                tracking_disabled => b.tracking_disabled,
+            }),
             ..base(Some(user), csrf)
         },
     )

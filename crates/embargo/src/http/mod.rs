@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod csrf;
 pub mod error;
+pub mod filters;
 pub mod inbox;
 pub mod intake;
 pub mod openapi;

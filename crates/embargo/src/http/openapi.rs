@@ -9,9 +9,9 @@ use utoipa::{
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Embargo API", description = "Private vulnerability intake and triage.", license(name = "AGPL-3.0-or-later")),
-    paths(super::api::create_report, super::api::list_reports, super::api::get_report, super::api::transition_report, super::api::post_message, super::api::post_score, super::api::dismiss_finding, super::advisories::api_list, super::advisories::api_create, super::advisories::api_get, super::advisories::api_patch, super::advisories::api_publish, super::advisories::api_withdraw, super::advisories::api_unschedule, super::advisories::api_cve_packet, super::advisories::api_cve, super::advisories::api_query),
+    paths(super::api::create_report, super::api::list_reports, super::api::get_report, super::api::transition_report, super::api::post_message, super::api::post_score, super::api::dismiss_finding, super::filters::api_list, super::filters::api_create, super::filters::api_delete, super::filters::api_block, super::filters::api_unblock, super::advisories::api_list, super::advisories::api_create, super::advisories::api_get, super::advisories::api_patch, super::advisories::api_publish, super::advisories::api_withdraw, super::advisories::api_unschedule, super::advisories::api_cve_packet, super::advisories::api_cve, super::advisories::api_query),
     modifiers(&BearerAuth),
-    tags((name = "reports", description = "Vulnerability reports"), (name = "advisories", description = "Advisories: maintainers' drafts, publication, CVE, and the public OSV-style query"))
+    tags((name = "reports", description = "Vulnerability reports"), (name = "advisories", description = "Advisories: maintainers' drafts, publication, CVE, and the public OSV-style query"), (name = "mail filters", description = "Junk-sender rules for mail to a project, and blocking a reporter"))
 )]
 pub struct ApiDoc;
 

@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, inbox, intake, openapi, public};
+use super::{advisories, api, csrf, filters, inbox, intake, openapi, public};
 use crate::AppState;
 use axum::{
     Router,
@@ -8,7 +8,7 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
     response::IntoResponse,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use std::time::Duration;
 use tower_http::{
@@ -41,6 +41,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/reports/{id}/triage/dismissals",
             post(api::dismiss_finding),
+        )
+        .route(
+            "/projects/{slug}/mail-filters",
+            get(filters::api_list).post(filters::api_create),
+        )
+        .route(
+            "/projects/{slug}/mail-filters/{rule}",
+            delete(filters::api_delete),
+        )
+        .route(
+            "/reports/{id}/block",
+            post(filters::api_block).delete(filters::api_unblock),
         )
         .route(
             "/projects/{slug}/advisories",
@@ -139,6 +151,22 @@ pub fn router(state: AppState) -> Router {
             post(inbox::acknowledge),
         )
         .route("/inbox/{slug}/reports/{number}/scores", post(inbox::score))
+        .route(
+            "/inbox/{slug}/reports/{number}/block",
+            post(filters::page_block),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/unblock",
+            post(filters::page_unblock),
+        )
+        .route(
+            "/inbox/{slug}/mail-filters",
+            get(filters::page_list).post(filters::page_create),
+        )
+        .route(
+            "/inbox/{slug}/mail-filters/{rule}/delete",
+            post(filters::page_delete),
+        )
         .route(
             "/inbox/{slug}/policy",
             get(inbox::policy_edit).post(inbox::policy_save),

@@ -30,6 +30,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("report.html", include_str!("../../templates/report.html")),
     (
+        "mail_filters.html",
+        include_str!("../../templates/mail_filters.html"),
+    ),
+    (
         "policy_edit.html",
         include_str!("../../templates/policy_edit.html"),
     ),

@@ -3,7 +3,10 @@
 use crate::config::Config;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, header::ContentType},
+    message::{
+        Mailbox,
+        header::{ContentType, HeaderName, HeaderValue},
+    },
 };
 use store::Email;
 
@@ -53,12 +56,25 @@ impl Mailer {
             .to
             .parse()
             .map_err(|e| SendError::Permanent(format!("recipient: {e}")))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(format!("<{}@embargo>", email.id)))
             .header(ContentType::TEXT_PLAIN)
+            // Our own mail, should it come back, is never answered (`mail::LOOP_HEADER`).
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str(mail::LOOP_HEADER),
+                "1".to_owned(),
+            ));
+        if let Some(value) = &email.auto_submitted {
+            // RFC 3834 §5: automatic answers say so, so that responders do not answer them.
+            builder = builder.raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                value.clone(),
+            ));
+        }
+        let message = builder
             .body(email.body_text.clone())
             .map_err(|e| SendError::Permanent(e.to_string()))?;
         match self.transport.send(message).await {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod advisories;
 pub mod cve_services;
+pub mod filters;
 pub mod inbound;
 pub mod mail;
 pub mod projects;

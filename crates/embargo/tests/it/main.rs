@@ -4,6 +4,7 @@
 mod advisories;
 mod bad_input;
 mod cve_services;
+mod filters;
 mod harness;
 mod mail;
 mod maintainers;

@@ -3,6 +3,7 @@
 mod accounts;
 mod advisories;
 mod audit;
+mod filters;
 mod inbound;
 mod jobs;
 mod projects;
