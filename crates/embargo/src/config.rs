@@ -490,6 +490,53 @@ mod tests {
     }
 
     #[test]
+    fn instance_mail_rules_are_read_and_bad_ones_named_by_line_and_field() {
+        let dir = std::env::temp_dir().join(format!("embargo-rules-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let load = |name: &str, text: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).expect("write");
+            let mut mail = MailSettings {
+                filter_rules: path,
+                rules: Vec::new(),
+            };
+            mail.load_rules().map(|()| mail.rules)
+        };
+        let rule = |scope: &str, pattern: &str| {
+            format!(
+                "# beg bounties\n[[rule]]\nid = \"junk\"\nscope = \"{scope}\"\n\
+                 match = \"subject_regex\"\npattern = \"{pattern}\"\naction = \"refuse\"\n"
+            )
+        };
+        let rules = load("good.toml", &rule("instance", "(?i)bounty")).expect("good file");
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].id, "junk");
+        let err = load("bad.toml", &rule("instance", "(unclosed"))
+            .expect_err("bad regex")
+            .to_string();
+        assert!(err.starts_with("mail.filter_rules: "), "{err}");
+        assert!(
+            err.contains("line 2: rule \"junk\": field `pattern`: invalid regular expression"),
+            "{err}"
+        );
+        let err = load("project.toml", &rule("project", "x"))
+            .expect_err("project rule")
+            .to_string();
+        assert!(err.contains("field `scope`"), "{err}");
+        let err = load_missing(&dir.join("missing.toml"));
+        assert!(err.contains("cannot read"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn load_missing(path: &std::path::Path) -> String {
+        let mut mail = MailSettings {
+            filter_rules: path.to_owned(),
+            rules: Vec::new(),
+        };
+        format!("{:#}", mail.load_rules().expect_err("missing file"))
+    }
+
+    #[test]
     fn triage_sources_are_read_per_project_and_must_be_absolute() {
         let config = Config::from_toml("[triage.sources]\ndemo = [\"/srv/a\", \"/srv/b\"]\n")
             .expect("parses");

@@ -282,6 +282,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Disables a report's tracking token (it no longer opens the report); `true` when it
     /// was enabled until now, `NotFound` when the report does not exist.
     async fn disable_tracking_token(&self, report: ReportId, now: Timestamp) -> Result<bool>;
+    /// How many automatic answers (e-mails with `Auto-Submitted`) went to `to`
+    /// (case-insensitive) since `since`: RFC 3834 asks for at most one per sender a while.
+    async fn auto_replies_to(&self, to: &str, since: Timestamp) -> Result<i64>;
     /// When the report's tracking token was disabled, if it was.
     async fn tracking_disabled_at(&self, report: ReportId) -> Result<Option<Timestamp>>;
 

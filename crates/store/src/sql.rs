@@ -1902,6 +1902,10 @@ impl Store for SqlStore {
         mail_filters::disable_tracking_token(self, report, now).await
     }
 
+    async fn auto_replies_to(&self, to: &str, since: Timestamp) -> Result<i64> {
+        mail_filters::auto_replies_to(self, to, since).await
+    }
+
     async fn tracking_disabled_at(&self, report: ReportId) -> Result<Option<Timestamp>> {
         mail_filters::tracking_disabled_at(self, report).await
     }

@@ -147,6 +147,9 @@ struct Filed {
     reply: Option<NewEmail>,
 }
 
+/// Fewest hours between two automatic answers to one address.
+pub const AUTO_REPLY_INTERVAL_HOURS: i64 = 24;
+
 /// Fewest words of text that make a report: a message with refused attachments and less
 /// text than this ("see the attached PDF") is refused rather than filed.
 pub const MIN_REPORT_WORDS: usize = 12;
@@ -237,7 +240,23 @@ async fn file(
     };
     let reasons = parsed.refusal_reasons();
     // Who gets an explanation of what was not accepted (never junk, never automatic mail).
-    let refusal_to = answer_to.as_ref().filter(|_| !spam && !reasons.is_empty());
+    let mut refusal_to = answer_to.as_ref().filter(|_| !spam && !reasons.is_empty());
+    // RFC 3834 §2: not the same sender over and over (nor a responder that ignores
+    // `Auto-Submitted` into a loop): one automatic answer a day at most.
+    if let Some(to) = refusal_to {
+        let now = state.now();
+        let since = now
+            .checked_sub(jiff::SignedDuration::from_hours(AUTO_REPLY_INTERVAL_HOURS))
+            .unwrap_or(now);
+        if state.store.auto_replies_to(&to.address, since).await? > 0 {
+            filed.detail["auto_reply"] = format!(
+                "none: {} had an automatic answer in the last {AUTO_REPLY_INTERVAL_HOURS} hours",
+                to.address
+            )
+            .into();
+            refusal_to = None;
+        }
+    }
 
     if let Some(refusal) = &parsed.refusal {
         filed.detail["refusal"] = serde_json::json!(refusal.to_string());
@@ -398,10 +417,7 @@ fn refusal_email(
             project.name
         ));
     }
-    body.push_str(&mail::refusal_text(
-        reasons,
-        &policy_excerpt(state, project),
-    ));
+    body.push_str(&mail::refusal_text(reasons, &policy_excerpt(project)));
     body.push_str(&format!(
         "\nThe whole policy: {}/p/{}/policy\n\n-- \nSent automatically by Embargo for {}\n",
         state.public_url,
@@ -426,7 +442,7 @@ fn refusal_email(
 
 /// What the project's own policy says about sending reports: the paragraphs of its
 /// introduction about e-mail, attachments or plain text; else the rule in general words.
-fn policy_excerpt(_state: &AppState, project: &Project) -> String {
+fn policy_excerpt(project: &Project) -> String {
     const WORDS: [&str; 6] = [
         "plain text",
         "plain-text",
@@ -575,4 +591,61 @@ fn truncate(text: &str, max: usize) -> String {
         end -= 1;
     }
     text[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_and_an_attachment_is_no_report_but_a_paragraph_is() {
+        assert!(nothing_but_attachments(""));
+        assert!(nothing_but_attachments(
+            "Please find my report attached.\n\n-- \nPat"
+        ));
+        assert!(!nothing_but_attachments(
+            "The upload handler joins the user's file name to the target directory \
+             without normalising it, so ../ escapes it."
+        ));
+    }
+
+    #[test]
+    fn the_header_block_ends_at_the_first_empty_line() {
+        assert_eq!(
+            header_block(b"From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n\r\nmore"),
+            b"From: a@b.example\r\nSubject: x\r\n\r\n"
+        );
+        assert_eq!(
+            header_block(b"From: a@b.example\n\nbody"),
+            b"From: a@b.example\n\n"
+        );
+        let endless = vec![b'A'; mail::limits::MAX_HEADER_BLOCK_BYTES + 10];
+        assert_eq!(
+            header_block(&endless).len(),
+            mail::limits::MAX_HEADER_BLOCK_BYTES
+        );
+    }
+
+    #[test]
+    fn the_policy_is_quoted_by_its_paragraphs_about_mail() {
+        let mut project = Project {
+            id: domain::ProjectId::new(),
+            slug: domain::ProjectSlug::parse("demo").expect("slug"),
+            name: "PrintDesk".to_owned(),
+            policy: domain::policy::Policy::default(),
+            policy_version: 1,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let general = policy_excerpt(&project);
+        assert!(general.starts_with("Reports to PrintDesk are read as plain text."));
+        project.policy.introduction = Some(
+            "PrintDesk runs on your local network.\n\nBy e-mail, send plain text only; \
+             we never open a PDF.\n\nThanks!"
+                .to_owned(),
+        );
+        assert_eq!(
+            policy_excerpt(&project),
+            "By e-mail, send plain text only; we never open a PDF."
+        );
+    }
 }

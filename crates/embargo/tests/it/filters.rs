@@ -288,6 +288,18 @@ async fn filters_flow(backend: Backend) {
         refusal.contains("> By e-mail, send your report as plain text in the body"),
         "the policy quoted: {refusal}"
     );
+    // The same again within a day is kept and refused, but not answered twice.
+    let again = PDF_ONLY.replace("pdf-1@example.org", "pdf-2@example.org");
+    let (code, out, _) = ingest(&again);
+    assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
+    let to_pat = store
+        .list_emails(100)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .filter(|e| e.to == "pat@example.org")
+        .count();
+    assert_eq!(to_pat, 1, "one automatic answer a day");
     // Nobody else was answered: not the beg-bounty sender, not the SEO offer.
     let sent = smtp.messages();
     assert!(

@@ -283,3 +283,14 @@ pub(super) async fn tracking_disabled_at(
             .await?;
     opt_ts(at.flatten())
 }
+
+pub(super) async fn auto_replies_to(store: &SqlStore, to: &str, since: Timestamp) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM emails WHERE auto_submitted IS NOT NULL \
+         AND lower(to_addr) = lower($1) AND created_at >= $2",
+    )
+    .bind(to)
+    .bind(micros(since))
+    .fetch_one(&store.pool)
+    .await?)
+}

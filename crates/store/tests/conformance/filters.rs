@@ -235,6 +235,29 @@ async fn settling_queues_an_auto_reply_and_spam_rules_fill_the_queue() {
             .expect("a delivery job");
         assert_eq!(job.payload["email_id"], reply.id.to_string());
 
+        // Automatic answers to an address are counted (for RFC 3834's "not too often").
+        assert_eq!(
+            store
+                .auto_replies_to("X@Spam.example", at(10))
+                .await
+                .expect("count"),
+            1
+        );
+        assert_eq!(
+            store
+                .auto_replies_to("x@spam.example", at(11))
+                .await
+                .expect("count"),
+            0
+        );
+        assert_eq!(
+            store
+                .auto_replies_to("z@spam.example", at(0))
+                .await
+                .expect("count"),
+            0
+        );
+
         // Settling an unknown message changes nothing.
         let missing = store
             .settle_inbound_with(&SettleInbound {
