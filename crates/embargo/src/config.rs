@@ -44,6 +44,46 @@ pub struct Config {
     pub cve: Cve,
     /// The triage assistant.
     pub triage: Triage,
+    /// Inbound mail.
+    pub mail: MailSettings,
+}
+
+/// Inbound mail settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// A TOML file of instance-wide filter rules (`[[rule]]` tables with
+    /// `scope = "instance"`, see the `mail` crate's `RuleSpec`), read at start; empty: none.
+    pub filter_rules: PathBuf,
+    /// The rules read from `filter_rules`.
+    #[serde(skip)]
+    pub rules: Vec<mail::Rule>,
+}
+
+impl MailSettings {
+    /// Reads and checks `filter_rules`; errors name the file, the line, the rule and the
+    /// field.
+    fn load_rules(&mut self) -> anyhow::Result<()> {
+        if self.filter_rules.as_os_str().is_empty() {
+            self.rules.clear();
+            return Ok(());
+        }
+        let path = &self.filter_rules;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("mail.filter_rules: cannot read {}", path.display()))?;
+        let rules = mail::parse_rules_toml(&text)
+            .map_err(|e| anyhow::anyhow!("mail.filter_rules: {}: {e}", path.display()))?;
+        if let Some(rule) = rules.iter().find(|r| r.scope != mail::Scope::Instance) {
+            bail!(
+                "mail.filter_rules: {}: rule {:?}: field `scope`: must be \"instance\" in the \
+                 instance's rule file (project rules are kept in the project's settings)",
+                path.display(),
+                rule.id
+            );
+        }
+        self.rules = rules;
+        Ok(())
+    }
 }
 
 /// How webhooks are delivered.
@@ -229,6 +269,7 @@ impl Default for Config {
             csaf: Csaf::default(),
             cve: Cve::default(),
             triage: Triage::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -336,6 +377,9 @@ impl Config {
                 .trim()
                 .to_owned();
         }
+        if let Some(v) = env("EMBARGO_MAIL_FILTER_RULES") {
+            config.mail.filter_rules = v.into();
+        }
         if let Some(v) = &overrides.bind {
             config.bind = v.clone();
         }
@@ -346,6 +390,7 @@ impl Config {
             config.database_url = v.clone();
         }
         config.check()?;
+        config.mail.load_rules()?;
         Ok(config)
     }
 
@@ -533,6 +578,53 @@ mod tests {
         };
         let err = config.check().expect_err("bad poll");
         assert!(err.to_string().starts_with("worker_poll_ms:"), "{err}");
+    }
+
+    #[test]
+    fn instance_mail_rules_are_read_and_bad_ones_named_by_line_and_field() {
+        let dir = std::env::temp_dir().join(format!("embargo-rules-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let load = |name: &str, text: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).expect("write");
+            let mut mail = MailSettings {
+                filter_rules: path,
+                rules: Vec::new(),
+            };
+            mail.load_rules().map(|()| mail.rules)
+        };
+        let rule = |scope: &str, pattern: &str| {
+            format!(
+                "# beg bounties\n[[rule]]\nid = \"junk\"\nscope = \"{scope}\"\n\
+                 match = \"subject_regex\"\npattern = \"{pattern}\"\naction = \"refuse\"\n"
+            )
+        };
+        let rules = load("good.toml", &rule("instance", "(?i)bounty")).expect("good file");
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].id, "junk");
+        let err = load("bad.toml", &rule("instance", "(unclosed"))
+            .expect_err("bad regex")
+            .to_string();
+        assert!(err.starts_with("mail.filter_rules: "), "{err}");
+        assert!(
+            err.contains("line 2: rule \"junk\": field `pattern`: invalid regular expression"),
+            "{err}"
+        );
+        let err = load("project.toml", &rule("project", "x"))
+            .expect_err("project rule")
+            .to_string();
+        assert!(err.contains("field `scope`"), "{err}");
+        let err = load_missing(&dir.join("missing.toml"));
+        assert!(err.contains("cannot read"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn load_missing(path: &std::path::Path) -> String {
+        let mut mail = MailSettings {
+            filter_rules: path.to_owned(),
+            rules: Vec::new(),
+        };
+        format!("{:#}", mail.load_rules().expect_err("missing file"))
     }
 
     #[test]

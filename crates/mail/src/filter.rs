@@ -40,9 +40,9 @@ pub enum Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// Keep it in the spam queue; no report, no acknowledgement.
+    /// File it in the likely-spam queue, without an acknowledgement.
     Spam,
-    /// Refuse it (at SMTP time where possible); nothing is kept.
+    /// Refuse it: kept for the maintainers, never filed, never answered.
     Refuse,
 }
 

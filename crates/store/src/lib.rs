@@ -10,6 +10,7 @@
 
 mod collaborator;
 mod error;
+mod mail_filters;
 mod model;
 mod sla_model;
 pub mod sql;
@@ -19,6 +20,7 @@ mod webhooks;
 
 pub use collaborator::*;
 pub use error::StoreError;
+pub use mail_filters::*;
 pub use model::*;
 pub use sla_model::*;
 pub use sql::{Dialect, SqlStore};
@@ -402,6 +404,43 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         project: ProjectId,
         address: &str,
     ) -> Result<Vec<ReporterKey>>;
+
+    // Mail filters ---------------------------------------------------------------------
+    /// Records what became of a stored message, the filter rules that matched it and an
+    /// automatic reply (queued with `Auto-Submitted: auto-replied`), in one transaction.
+    async fn settle_inbound_with(&self, settle: &SettleInbound<'_>) -> Result<()>;
+    /// A project's filter rules, oldest first.
+    async fn filter_rules(&self, project: ProjectId) -> Result<Vec<FilterRuleRecord>>;
+    /// Stores a rule with its audit event in one transaction; `Conflict` when the project
+    /// has a rule with that id.
+    async fn insert_filter_rule(
+        &self,
+        rule: &FilterRuleRecord,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<()>;
+    /// Deletes a project's rule with its audit event in one transaction; returns it, or
+    /// `NotFound`. Its log stays.
+    async fn delete_filter_rule(
+        &self,
+        project: ProjectId,
+        rule_id: &str,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<FilterRuleRecord>;
+    /// How often each rule (instance and project) matched the project's mail, and when last.
+    async fn filter_match_counts(&self, project: ProjectId) -> Result<Vec<FilterMatchCount>>;
+    /// The rules that matched one inbound message, deciding one first.
+    async fn filter_matches_of(&self, inbound: uuid::Uuid) -> Result<Vec<FilterMatch>>;
+    /// Reports of the project opened by a message a `spam` rule decided on, with that rule's
+    /// id: the filters' part of the likely-spam queue.
+    async fn spam_filtered_reports(&self, project: ProjectId) -> Result<Vec<(ReportId, String)>>;
+    /// Disables a report's tracking token (it no longer opens the report); `true` when it
+    /// was enabled until now, `NotFound` when the report does not exist.
+    async fn disable_tracking_token(&self, report: ReportId, now: Timestamp) -> Result<bool>;
+    /// How many automatic answers (e-mails with `Auto-Submitted`) went to `to`
+    /// (case-insensitive) since `since`: RFC 3834 asks for at most one per sender a while.
+    async fn auto_replies_to(&self, to: &str, since: Timestamp) -> Result<i64>;
+    /// When the report's tracking token was disabled, if it was.
+    async fn tracking_disabled_at(&self, report: ReportId) -> Result<Option<Timestamp>>;
 
     // Outbox and jobs ------------------------------------------------------------------
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>>;

@@ -481,6 +481,9 @@ pub enum Disposition {
     Reply,
     Unparsed,
     Ignored,
+    /// Not filed: a filter rule refused it, or it carried nothing but refused attachments
+    /// or was too large (kept for the maintainers all the same; see migration 0010).
+    Refused,
 }
 
 impl Disposition {
@@ -491,6 +494,7 @@ impl Disposition {
             Self::Reply => "reply",
             Self::Unparsed => "unparsed",
             Self::Ignored => "ignored",
+            Self::Refused => "refused",
         }
     }
 
@@ -501,6 +505,7 @@ impl Disposition {
             "reply" => Self::Reply,
             "unparsed" => Self::Unparsed,
             "ignored" => Self::Ignored,
+            "refused" => Self::Refused,
             _ => return None,
         })
     }

@@ -28,6 +28,8 @@ use uuid::Uuid;
 mod sources;
 mod collaborators;
 
+mod mail_filters;
+
 /// The database behind a [`SqlStore`]; everything that differs between the two lives here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -85,6 +87,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "inbound mail",
         include_str!("../migrations/sqlite/0008_inbound_mail.sql"),
         include_str!("../migrations/postgres/0008_inbound_mail.sql"),
+    ),
+    (
+        10,
+        "mail filters",
+        include_str!("../migrations/sqlite/0010_mail_filters.sql"),
+        include_str!("../migrations/postgres/0010_mail_filters.sql"),
     ),
     (
         11,
@@ -1353,13 +1361,15 @@ impl Store for SqlStore {
     }
 
     async fn report_by_tracking_hash(&self, token_hash: &str) -> Result<Option<Report>> {
-        sqlx::query(select_reports!("WHERE tracking_token_hash = $1"))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(report_from_row)
-            .transpose()
+        sqlx::query(select_reports!(
+            "WHERE tracking_token_hash = $1 AND tracking_disabled_at IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(report_from_row)
+        .transpose()
     }
 
     async fn list_reports(&self, project: ProjectId) -> Result<Vec<Report>> {
@@ -2318,6 +2328,58 @@ impl Store for SqlStore {
         .iter()
         .map(reporter_key_from_row)
         .collect()
+    }
+
+    async fn settle_inbound_with(&self, settle: &crate::SettleInbound<'_>) -> Result<()> {
+        mail_filters::settle_inbound_with(self, settle).await
+    }
+
+    async fn filter_rules(&self, project: ProjectId) -> Result<Vec<crate::FilterRuleRecord>> {
+        mail_filters::filter_rules(self, project).await
+    }
+
+    async fn insert_filter_rule(
+        &self,
+        rule: &crate::FilterRuleRecord,
+        audit: NewAuditEvent,
+    ) -> Result<()> {
+        mail_filters::insert_filter_rule(self, rule, audit).await
+    }
+
+    async fn delete_filter_rule(
+        &self,
+        project: ProjectId,
+        rule_id: &str,
+        audit: NewAuditEvent,
+    ) -> Result<crate::FilterRuleRecord> {
+        mail_filters::delete_filter_rule(self, project, rule_id, audit).await
+    }
+
+    async fn filter_match_counts(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<crate::FilterMatchCount>> {
+        mail_filters::filter_match_counts(self, project).await
+    }
+
+    async fn filter_matches_of(&self, inbound: Uuid) -> Result<Vec<crate::FilterMatch>> {
+        mail_filters::filter_matches_of(self, inbound).await
+    }
+
+    async fn spam_filtered_reports(&self, project: ProjectId) -> Result<Vec<(ReportId, String)>> {
+        mail_filters::spam_filtered_reports(self, project).await
+    }
+
+    async fn disable_tracking_token(&self, report: ReportId, now: Timestamp) -> Result<bool> {
+        mail_filters::disable_tracking_token(self, report, now).await
+    }
+
+    async fn auto_replies_to(&self, to: &str, since: Timestamp) -> Result<i64> {
+        mail_filters::auto_replies_to(self, to, since).await
+    }
+
+    async fn tracking_disabled_at(&self, report: ReportId) -> Result<Option<Timestamp>> {
+        mail_filters::tracking_disabled_at(self, report).await
     }
 
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>> {

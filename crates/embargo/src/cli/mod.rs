@@ -279,9 +279,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let limit = mail::Limits::default().max_message_bytes;
             let mut raw = Vec::new();
             // One byte more than accepted, so an oversized message is refused by size.
-            std::io::stdin()
+            let mut stdin = std::io::stdin();
+            (&mut stdin)
                 .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
                 .read_to_end(&mut raw)?;
+            // The rest of an oversized message is counted, not kept: the MTA sees it read.
+            let rest = std::io::copy(&mut stdin, &mut std::io::sink())?;
+            let size = raw
+                .len()
+                .saturating_add(usize::try_from(rest).unwrap_or(usize::MAX));
             let state = match offline_state(config).await {
                 Ok(state) => state,
                 Err(e) => {
@@ -289,7 +295,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(EX_TEMPFAIL));
                 }
             };
-            match services::inbound::ingest(&state, &raw, project.as_deref()).await {
+            match services::inbound::ingest_sized(&state, &raw, size, project.as_deref()).await {
                 Ok(done) => {
                     match done.report {
                         Some((_, number)) => println!(

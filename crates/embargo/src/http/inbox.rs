@@ -244,8 +244,18 @@ pub async fn project_inbox(
     let (project, list) = reports::list(&state, &user, &slug).await?;
     let current = reports::current_scores(&state, &project, &list).await?;
     let verdicts = triage::verdicts(&state, &project).await?;
-    let likely_invalid =
-        |id: &domain::ReportId| verdicts.get(id).is_some_and(|(_, v)| v == "likely_invalid");
+    // Reports a mail filter's `spam` rule filed are in the queue too.
+    let filtered: std::collections::HashSet<domain::ReportId> = state
+        .store
+        .spam_filtered_reports(project.id)
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let likely_invalid = |id: &domain::ReportId| {
+        filtered.contains(id) || verdicts.get(id).is_some_and(|(_, v)| v == "likely_invalid")
+    };
     let spam_queue = query.queue.as_deref() == Some("spam");
     let spam_count = list.iter().filter(|r| likely_invalid(&r.id)).count();
     let now = state.now();
@@ -320,6 +330,12 @@ async fn render_report(
     let can_act = role.allows(Permission::ActOnReports);
     let triage = if role.allows(Permission::ReadInternal) {
         triage::view(state, r.id).await?
+    } else {
+        None
+    };
+    let can_block = role.allows(Permission::EditPolicy);
+    let block = if can_block {
+        Some(crate::services::filters::block_status(state, r).await?)
     } else {
         None
     };
@@ -470,6 +486,10 @@ async fn render_report(
             can_invite => role.allows(Permission::Invite),
             can_comment_internal => role.allows(Permission::CommentInternal),
             can_comment => role.allows(Permission::Comment),
+            block => block.as_ref().map(|b| minijinja::context! {
+                rule => b.rule.clone(),
+                tracking_disabled => b.tracking_disabled,
+            }),
             ..base(Some(user), csrf)
         },
     )

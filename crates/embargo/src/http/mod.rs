@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod dashboard;
 pub mod deadlines;
 pub mod error;
+pub mod filters;
 pub mod inbox;
 pub mod intake;
 pub mod openapi;

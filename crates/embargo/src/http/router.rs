@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, collaborators, csrf, dashboard, deadlines, inbox, intake, openapi, outcomes, public, sources, webhooks};
+use super::{advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, openapi, outcomes, public, sources, webhooks};
 use crate::AppState;
 use axum::{
     Router,
@@ -56,6 +56,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/reports/{id}/collaborators/{collaborator}",
             delete(collaborators::api_revoke),
+        )
+        .route(
+            "/projects/{slug}/advisories",
+            get(advisories::api_list).post(advisories::api_create),
+        )
+        .route(
+            "/projects/{slug}/mail-filters",
+            get(filters::api_list).post(filters::api_create),
+        )
+        .route(
+            "/projects/{slug}/mail-filters/{rule}",
+            delete(filters::api_delete),
+        )
+        .route(
+            "/reports/{id}/block",
+            post(filters::api_block).delete(filters::api_unblock),
         )
         .route(
             "/projects/{slug}/advisories",
@@ -208,6 +224,26 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/invitations/{token}",
             get(collaborators::invitation_page).post(collaborators::invitation_accept),
+        )
+        .route(
+            "/inbox/{slug}/policy",
+            get(inbox::policy_edit).post(inbox::policy_save),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/block",
+            post(filters::page_block),
+        )
+        .route(
+            "/inbox/{slug}/reports/{number}/unblock",
+            post(filters::page_unblock),
+        )
+        .route(
+            "/inbox/{slug}/mail-filters",
+            get(filters::page_list).post(filters::page_create),
+        )
+        .route(
+            "/inbox/{slug}/mail-filters/{rule}/delete",
+            post(filters::page_delete),
         )
         .route(
             "/inbox/{slug}/policy",

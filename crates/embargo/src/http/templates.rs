@@ -42,6 +42,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/invitation.html"),
     ),
     (
+        "mail_filters.html",
+        include_str!("../../templates/mail_filters.html"),
+    ),
+    (
         "policy_edit.html",
         include_str!("../../templates/policy_edit.html"),
     ),

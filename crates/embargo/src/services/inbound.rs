@@ -6,7 +6,7 @@
 //! acknowledgement follows RFC 3834: never to auto-submitted mail, bounces or mailing lists,
 //! never to ourselves.
 
-use super::{Result, ServiceError, projects, reports};
+use super::{Result, ServiceError, filters, projects, reports};
 use crate::AppState;
 use domain::{
     ReportId,
@@ -14,7 +14,10 @@ use domain::{
     report::{ReportInput, ReporterInput, Source},
 };
 use mail::{AutoReply, EncryptionKind, Limits, OurAddresses, Parsed};
-use store::{AuthorKind, Disposition, NewInbound, NewMessage, Visibility};
+use store::{
+    AuthorKind, Disposition, FilterMatch, NewEmail, NewInbound, NewMessage, SettleInbound,
+    Visibility,
+};
 
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +29,8 @@ pub struct Ingested {
     pub report: Option<(ReportId, i64)>,
     /// Whether an acknowledgement was queued for the sender.
     pub acknowledged: bool,
+    /// Whether an automatic refusal (what was not accepted, and why) was queued.
+    pub refusal_replied: bool,
 }
 
 /// The domain part of our own `Message-ID`s (see `jobs::mailer`): a reply quoting one
@@ -35,18 +40,26 @@ const OUR_MESSAGE_ID_DOMAIN: &str = "@embargo";
 /// Stores, reads and files one RFC 5322 message for the project `slug` (or, without one,
 /// the project whose policy lists a recipient's address as a `mailto:` contact).
 pub async fn ingest(state: &AppState, raw: &[u8], slug: Option<&str>) -> Result<Ingested> {
+    ingest_sized(state, raw, raw.len(), slug).await
+}
+
+/// [`ingest`] for a message of `size` bytes of which only `raw` was read (the caller stops
+/// reading a message once it is larger than accepted). A message larger than
+/// [`Limits::max_message_bytes`] is refused with an explanation, and only its header block
+/// is kept.
+pub async fn ingest_sized(
+    state: &AppState,
+    raw: &[u8],
+    size: usize,
+    slug: Option<&str>,
+) -> Result<Ingested> {
     let limits = Limits::default();
-    if raw.len() > limits.max_message_bytes {
-        return Err(ServiceError::field(
-            "message",
-            format!(
-                "is {} bytes, more than the {} bytes accepted",
-                raw.len(),
-                limits.max_message_bytes
-            ),
-        ));
+    let size = size.max(raw.len());
+    let oversized = size > limits.max_message_bytes;
+    let mut parsed = mail::parse(raw, &limits);
+    if let Some(mail::Refusal::TooLarge { size: s, .. }) = &mut parsed.refusal {
+        *s = size;
     }
-    let parsed = mail::parse(raw, &limits);
     let project = match slug {
         Some(slug) => projects::public(state, slug).await?,
         None => addressed_project(state, &parsed)
@@ -60,57 +73,206 @@ pub async fn ingest(state: &AppState, raw: &[u8], slug: Option<&str>) -> Result<
             id,
             project: Some(project.id),
             received_at: state.now(),
-            raw: raw.to_vec(),
+            // Too large to accept: its header block says who sent it and what it was.
+            raw: if oversized {
+                header_block(raw).to_vec()
+            } else {
+                raw.to_vec()
+            },
             sender: parsed.from.as_ref().map(|m| m.address.clone()),
             subject: parsed.subject.clone(),
             message_id: parsed.message_id.clone(),
         })
         .await?;
     // The message is safe from here on; what follows only decides where it goes.
-    let (outcome, detail) = file(state, &project, &parsed, id).await?;
+    let filed = file(state, &project, &parsed, id).await?;
+    let mut detail = filed.detail;
+    if oversized {
+        detail["size"] = size.into();
+        detail["kept"] = "the header block only".into();
+    }
+    let detail = detail.to_string();
     state
         .store
-        .settle_inbound(
+        .settle_inbound_with(&SettleInbound {
             id,
-            outcome.disposition,
-            outcome.report.map(|(r, _)| r),
-            Some(&detail.to_string()),
-        )
+            disposition: filed.outcome.disposition,
+            report: filed.outcome.report.map(|(r, _)| r),
+            detail: Some(&detail),
+            matches: &filed.matches,
+            reply: filed.reply.as_ref(),
+            at: state.now(),
+        })
         .await?;
+    if filed.reply.is_some() {
+        state.outbox_notify.notify_one();
+    }
     tracing::info!(
         project = %project.slug,
         message = %id,
-        disposition = outcome.disposition.as_str(),
-        acknowledged = outcome.acknowledged,
+        disposition = filed.outcome.disposition.as_str(),
+        acknowledged = filed.outcome.acknowledged,
+        refusal_reply = filed.reply.is_some(),
         "mail received"
     );
-    Ok(Ingested { id, ..outcome })
+    Ok(Ingested {
+        id,
+        refusal_replied: filed.reply.is_some(),
+        ..filed.outcome
+    })
 }
 
-/// Decides where a stored message goes; returns the outcome and what the reading found.
+/// The header block of a message (up to the first empty line), at most
+/// [`mail::limits::MAX_HEADER_BLOCK_BYTES`].
+fn header_block(raw: &[u8]) -> &[u8] {
+    let head = &raw[..raw.len().min(mail::limits::MAX_HEADER_BLOCK_BYTES)];
+    let end = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .into_iter()
+        .chain(head.windows(2).position(|w| w == b"\n\n").map(|p| p + 2))
+        .min();
+    &head[..end.unwrap_or(head.len())]
+}
+
+/// What filing a message decided.
+struct Filed {
+    outcome: Ingested,
+    /// What the reading found, JSON.
+    detail: serde_json::Value,
+    /// The filter rules that matched.
+    matches: Vec<FilterMatch>,
+    /// An automatic refusal to send.
+    reply: Option<NewEmail>,
+}
+
+/// Fewest hours between two automatic answers to one address.
+pub const AUTO_REPLY_INTERVAL_HOURS: i64 = 24;
+
+/// Fewest words of text that make a report: a message with refused attachments and less
+/// text than this ("see the attached PDF") is refused rather than filed.
+pub const MIN_REPORT_WORDS: usize = 12;
+
+/// Whether a message whose attachments were refused carries no report of its own.
+fn nothing_but_attachments(text: &str) -> bool {
+    text.split_whitespace().take(MIN_REPORT_WORDS).count() < MIN_REPORT_WORDS
+}
+
+/// Decides where a stored message goes: the filter rules first, then the reading.
 async fn file(
     state: &AppState,
     project: &Project,
     parsed: &Parsed,
     inbound_id: uuid::Uuid,
-) -> Result<(Ingested, serde_json::Value)> {
-    let mut detail = serde_json::json!({
-        "problems": parsed.problems,
-        "refused_attachments": parsed.refused,
-    });
-    let unfiled = |disposition| Ingested {
-        id: uuid::Uuid::nil(),
-        disposition,
-        report: None,
-        acknowledged: false,
+) -> Result<Filed> {
+    let mut filed = Filed {
+        outcome: Ingested {
+            id: inbound_id,
+            disposition: Disposition::Ignored,
+            report: None,
+            acknowledged: false,
+            refusal_replied: false,
+        },
+        detail: serde_json::json!({
+            "problems": parsed.problems,
+            "refused_attachments": parsed.refused,
+        }),
+        matches: Vec::new(),
+        reply: None,
     };
+
+    // Filter rules: every match is logged; the deciding one's action is taken.
+    let project_rules = filters::project_rules(state, project).await?;
+    let mut rules: Vec<mail::Rule> = state.config.mail.rules.clone();
+    rules.extend(project_rules.iter().map(|(r, _)| r.clone()));
+    let verdicts = mail::evaluate_all(&rules, parsed);
+    let decisive = mail::evaluate(&rules, parsed);
+    for (i, v) in verdicts.iter().enumerate() {
+        let decided = i == 0 && decisive.is_some();
+        tracing::info!(
+            project = %project.slug,
+            message = %inbound_id,
+            rule = %v.rule_id,
+            scope = filters::scope_str(v.scope),
+            action = filters::action_str(v.action),
+            decided,
+            "mail filter matched"
+        );
+        filed.matches.push(FilterMatch {
+            scope: filters::scope_str(v.scope).to_owned(),
+            rule_id: v.rule_id.clone(),
+            rule_key: (v.scope == mail::Scope::Project)
+                .then(|| {
+                    project_rules
+                        .iter()
+                        .find(|(r, _)| r.id == v.rule_id)
+                        .map(|(_, key)| *key)
+                })
+                .flatten(),
+            action: filters::action_str(v.action).to_owned(),
+            matched: v.matched.clone(),
+            decided,
+        });
+    }
+    if let Some(verdict) = &decisive {
+        filed.detail["filter"] = serde_json::json!({
+            "rule": verdict.rule_id,
+            "scope": filters::scope_str(verdict.scope),
+            "action": filters::action_str(verdict.action),
+            "matched": verdict.matched,
+        });
+        if verdict.action == mail::Action::Refuse {
+            filed.detail["why"] = format!("refused by filter rule {}", verdict.rule_id).into();
+            filed.outcome.disposition = Disposition::Refused;
+            return Ok(filed);
+        }
+    }
+    let spam = decisive.is_some();
+
+    let ours = OurAddresses::new(our_addresses(state, project));
+    let answer_to = match mail::auto_reply_decision(parsed, &ours) {
+        AutoReply::Send { to } => Some(to),
+        AutoReply::Suppress(why) => {
+            filed.detail["auto_reply"] = serde_json::json!(format!("none: {why}"));
+            None
+        }
+    };
+    let reasons = parsed.refusal_reasons();
+    // Who gets an explanation of what was not accepted (never junk, never automatic mail).
+    let mut refusal_to = answer_to.as_ref().filter(|_| !spam && !reasons.is_empty());
+    // RFC 3834 §2: not the same sender over and over (nor a responder that ignores
+    // `Auto-Submitted` into a loop): one automatic answer a day at most.
+    if let Some(to) = refusal_to {
+        let now = state.now();
+        let since = now
+            .checked_sub(jiff::SignedDuration::from_hours(AUTO_REPLY_INTERVAL_HOURS))
+            .unwrap_or(now);
+        if state.store.auto_replies_to(&to.address, since).await? > 0 {
+            filed.detail["auto_reply"] = format!(
+                "none: {} had an automatic answer in the last {AUTO_REPLY_INTERVAL_HOURS} hours",
+                to.address
+            )
+            .into();
+            refusal_to = None;
+        }
+    }
+
     if let Some(refusal) = &parsed.refusal {
-        detail["refusal"] = serde_json::json!(refusal.to_string());
-        return Ok((unfiled(Disposition::Unparsed), detail));
+        filed.detail["refusal"] = serde_json::json!(refusal.to_string());
+        filed.reply =
+            refusal_to.map(|to| refusal_email(state, project, parsed, &reasons, to, None));
+        filed.outcome.disposition = match refusal {
+            // Not read at all: nothing for the maintainers but who sent what, and the
+            // sender knows.
+            mail::Refusal::TooLarge { .. } => Disposition::Refused,
+            _ => Disposition::Unparsed,
+        };
+        return Ok(filed);
     }
     let Some(sender) = parsed.from.as_ref().filter(|m| m.is_valid()) else {
-        detail["why"] = "no valid sender address".into();
-        return Ok((unfiled(Disposition::Ignored), detail));
+        filed.detail["why"] = "no valid sender address".into();
+        return Ok(filed);
     };
     // Keys the sender gave before, and keys this message carries (attached, or in an
     // Autocrypt header), to check its signature with.
@@ -122,15 +284,16 @@ async fn file(
         Some(encrypted) if encrypted.kind != EncryptionKind::Smime => {
             match decrypt(state, project, encrypted, &candidates).await {
                 Ok((text, signature, inner_keys)) => {
-                    detail["decrypted"] = true.into();
-                    detail["signature"] = signature.to_string().into();
+                    filed.detail["decrypted"] = true.into();
+                    filed.detail["signature"] = signature.to_string().into();
                     offered.extend(inner_keys);
                     (text, signature)
                 }
                 Err(why) => {
                     // Kept for the maintainers, who may hold another key for it.
-                    detail["decryption"] = why.into();
-                    return Ok((unfiled(Disposition::Unparsed), detail));
+                    filed.detail["decryption"] = why.into();
+                    filed.outcome.disposition = Disposition::Unparsed;
+                    return Ok(filed);
                 }
             }
         }
@@ -138,7 +301,7 @@ async fn file(
             let signature =
                 super::reporter_keys::check_signature(parsed.signature.as_ref(), &candidates);
             if signature != keys::SignatureCheck::Unsigned {
-                detail["signature"] = signature.to_string().into();
+                filed.detail["signature"] = signature.to_string().into();
             }
             (
                 with_attachments(&parsed.body.text, &parsed.attachments),
@@ -165,8 +328,13 @@ async fn file(
 
     if let Some(report) = answered_report(state, project, parsed, &sender.address).await? {
         if text.trim().is_empty() {
-            detail["why"] = "an empty reply".into();
-            return Ok((unfiled(Disposition::Ignored), detail));
+            filed.detail["why"] = "an empty reply".into();
+            filed.reply =
+                refusal_to.map(|to| refusal_email(state, project, parsed, &reasons, to, None));
+            if filed.reply.is_some() {
+                filed.outcome.disposition = Disposition::Refused;
+            }
+            return Ok(filed);
         }
         state
             .store
@@ -185,25 +353,28 @@ async fn file(
             )
             .await?;
         keep_keys(report.id).await?;
-        return Ok((
-            Ingested {
-                id: uuid::Uuid::nil(),
-                disposition: Disposition::Reply,
-                report: Some((report.id, report.number)),
-                acknowledged: false,
-            },
-            detail,
-        ));
+        filed.reply = refusal_to
+            .map(|to| refusal_email(state, project, parsed, &reasons, to, Some(report.number)));
+        filed.outcome.disposition = Disposition::Reply;
+        filed.outcome.report = Some((report.id, report.number));
+        return Ok(filed);
     }
 
-    let ours = OurAddresses::new(our_addresses(state, project));
-    let reply_to = match mail::auto_reply_decision(parsed, &ours) {
-        AutoReply::Send { to } => Some(to),
-        AutoReply::Suppress(why) => {
-            detail["acknowledgement"] = serde_json::json!(format!("not sent: {why}"));
-            None
-        }
-    };
+    // Attachments we do not open, and too little text to be a report without them.
+    if !parsed.refused.is_empty() && !spam && nothing_but_attachments(&text) {
+        filed.detail["why"] = "nothing but refused attachments".into();
+        filed.reply =
+            refusal_to.map(|to| refusal_email(state, project, parsed, &reasons, to, None));
+        filed.outcome.disposition = Disposition::Refused;
+        return Ok(filed);
+    }
+
+    let acknowledge = answer_to.is_some() && !spam;
+    if spam && answer_to.is_some() {
+        filed.detail["acknowledgement"] = "not sent: filtered as spam".into();
+    } else if let Some(why) = filed.detail.get("auto_reply").cloned() {
+        filed.detail["acknowledgement"] = why;
+    }
     let input = ReportInput {
         title: truncate(
             parsed.subject.as_deref().unwrap_or("(no subject)"),
@@ -216,7 +387,7 @@ async fn file(
                 .as_deref()
                 .map(|n| truncate(n, domain::report::limits::NAME)),
             email: Some(
-                reply_to
+                answer_to
                     .as_ref()
                     .map_or_else(|| sender.address.clone(), |m| m.address.clone()),
             ),
@@ -238,7 +409,7 @@ async fn file(
         input,
         Source::Email,
         None,
-        reply_to.is_some(),
+        acknowledge,
         first_key
             .as_ref()
             .map(|(armored, source)| (armored.as_str(), *source)),
@@ -247,28 +418,107 @@ async fn file(
     {
         Ok(reports::SubmitOutcome::Created(s) | reports::SubmitOutcome::Replayed(s)) => {
             keep_keys(s.id).await?;
-            Ok((
-                Ingested {
-                    id: uuid::Uuid::nil(),
-                    disposition: Disposition::Report,
-                    report: Some((s.id, s.number)),
-                    acknowledged: reply_to.is_some(),
-                },
-                detail,
-            ))
+            filed.reply = refusal_to
+                .map(|to| refusal_email(state, project, parsed, &reasons, to, Some(s.number)));
+            filed.outcome.disposition = Disposition::Report;
+            filed.outcome.report = Some((s.id, s.number));
+            filed.outcome.acknowledged = acknowledge;
+            Ok(filed)
         }
         // Nothing to file (an empty body): kept, not filed — as unreadable when the reading
         // met problems (nesting too deep, an unknown charset), so maintainers look at it.
         Err(ServiceError::Invalid(errors)) => {
-            detail["why"] = serde_json::json!(errors.to_string());
-            let disposition = if parsed.problems.is_empty() {
+            filed.detail["why"] = serde_json::json!(errors.to_string());
+            filed.outcome.disposition = if parsed.problems.is_empty() {
                 Disposition::Ignored
             } else {
                 Disposition::Unparsed
             };
-            Ok((unfiled(disposition), detail))
+            Ok(filed)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The automatic answer to a message of which something was not accepted: what and why
+/// (`mail::refusal_text`), quoting the project's policy. `filed` is the number of the
+/// report the rest of the message went to, if it was filed.
+fn refusal_email(
+    state: &AppState,
+    project: &Project,
+    parsed: &Parsed,
+    reasons: &[mail::RefusalReason],
+    to: &mail::Mailbox,
+    filed: Option<i64>,
+) -> NewEmail {
+    let mut body = String::from("Hello,\n\n");
+    if let Some(number) = filed {
+        body.push_str(&format!(
+            "the text of your message was filed with report #{number} of {}, but not all of \
+             it was accepted.\n\n",
+            project.name
+        ));
+    } else {
+        body.push_str(&format!(
+            "your message to the security contact of {} was not filed as a report.\n\n",
+            project.name
+        ));
+    }
+    body.push_str(&mail::refusal_text(reasons, &policy_excerpt(project)));
+    body.push_str(&format!(
+        "\nThe whole policy: {}/p/{}/policy\n\n-- \nSent automatically by Embargo for {}\n",
+        state.public_url,
+        project.slug.as_str(),
+        project.name
+    ));
+    let about = parsed
+        .subject
+        .as_deref()
+        .map(|s| truncate(&mail::one_line(s), 120))
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "your message".to_owned());
+    NewEmail {
+        id: uuid::Uuid::now_v7(),
+        to: to.address.clone(),
+        subject: format!("[{}] Not accepted: {about}", project.name),
+        body_text: body,
+        report: None,
+        created_at: state.now(),
+    }
+}
+
+/// What the project's own policy says about sending reports: the paragraphs of its
+/// introduction about e-mail, attachments or plain text; else the rule in general words.
+fn policy_excerpt(project: &Project) -> String {
+    const WORDS: [&str; 6] = [
+        "plain text",
+        "plain-text",
+        "attach",
+        "e-mail",
+        "email",
+        "pdf",
+    ];
+    let own: Vec<&str> = project
+        .policy
+        .introduction
+        .as_deref()
+        .unwrap_or("")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| {
+            let lower = p.to_lowercase();
+            !p.is_empty() && WORDS.iter().any(|w| lower.contains(w))
+        })
+        .collect();
+    if own.is_empty() {
+        format!(
+            "Reports to {} are read as plain text. Describe the issue, the affected version \
+             and how to reproduce it in the body of your message; attach scripts, logs or \
+             patches as text files.",
+            project.name
+        )
+    } else {
+        own.join("\n\n")
     }
 }
 
@@ -418,4 +668,61 @@ fn truncate(text: &str, max: usize) -> String {
         end -= 1;
     }
     text[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_and_an_attachment_is_no_report_but_a_paragraph_is() {
+        assert!(nothing_but_attachments(""));
+        assert!(nothing_but_attachments(
+            "Please find my report attached.\n\n-- \nPat"
+        ));
+        assert!(!nothing_but_attachments(
+            "The upload handler joins the user's file name to the target directory \
+             without normalising it, so ../ escapes it."
+        ));
+    }
+
+    #[test]
+    fn the_header_block_ends_at_the_first_empty_line() {
+        assert_eq!(
+            header_block(b"From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n\r\nmore"),
+            b"From: a@b.example\r\nSubject: x\r\n\r\n"
+        );
+        assert_eq!(
+            header_block(b"From: a@b.example\n\nbody"),
+            b"From: a@b.example\n\n"
+        );
+        let endless = vec![b'A'; mail::limits::MAX_HEADER_BLOCK_BYTES + 10];
+        assert_eq!(
+            header_block(&endless).len(),
+            mail::limits::MAX_HEADER_BLOCK_BYTES
+        );
+    }
+
+    #[test]
+    fn the_policy_is_quoted_by_its_paragraphs_about_mail() {
+        let mut project = Project {
+            id: domain::ProjectId::new(),
+            slug: domain::ProjectSlug::parse("demo").expect("slug"),
+            name: "PrintDesk".to_owned(),
+            policy: domain::policy::Policy::default(),
+            policy_version: 1,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let general = policy_excerpt(&project);
+        assert!(general.starts_with("Reports to PrintDesk are read as plain text."));
+        project.policy.introduction = Some(
+            "PrintDesk runs on your local network.\n\nBy e-mail, send plain text only; \
+             we never open a PDF.\n\nThanks!"
+                .to_owned(),
+        );
+        assert_eq!(
+            policy_excerpt(&project),
+            "By e-mail, send plain text only; we never open a PDF."
+        );
+    }
 }

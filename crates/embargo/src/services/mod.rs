@@ -7,6 +7,7 @@ pub mod collaborators;
 pub mod cve_services;
 pub mod dashboard;
 pub mod extensions;
+pub mod filters;
 pub mod inbound;
 pub mod mail;
 pub mod notify;

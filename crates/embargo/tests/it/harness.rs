@@ -35,9 +35,20 @@ impl Drop for TempDir {
 
 /// Runs `embargo ARGS` to completion with the database of `db`.
 pub fn cli(db: &TestDb, args: &[&str], stdin: &str) -> (i32, String, String) {
+    cli_env(db, args, stdin, &[])
+}
+
+/// [`cli`] with extra environment variables.
+pub fn cli_env(
+    db: &TestDb,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     use std::io::Write;
     let mut child = Command::new(BIN)
         .args(args)
+        .envs(env.iter().copied())
         // The same working directory as the server, so both find the same data directory
         // (and its instance secret, which unlocks the projects' keys).
         .current_dir(std::env::temp_dir())

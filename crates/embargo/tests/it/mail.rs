@@ -165,19 +165,40 @@ async fn by_mail(backend: Backend) {
         Some(nested.into_bytes())
     );
 
-    // Refused outright, nothing stored: too large, or for no project.
+    // Too large: refused with an explanation; only its header block is kept.
+    let huge = format!(
+        "From: big@example.org\r\nSubject: big\r\n\r\n{}",
+        "A".repeat(10 * 1024 * 1024 + 1)
+    );
+    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &huge);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "refused: kept for the maintainers");
+    let newest = &store.inbound_messages(demo.id, 1).await.expect("inbound")[0];
+    assert_eq!(newest.disposition, Disposition::Refused);
+    assert_eq!(
+        store.inbound_raw(newest.id).await.expect("raw"),
+        Some(b"From: big@example.org\r\nSubject: big\r\n\r\n".to_vec())
+    );
+    let emails = store.list_emails(50).await.expect("outbox");
+    let refusal = emails
+        .iter()
+        .find(|e| e.to == "big@example.org")
+        .expect("refusal queued");
+    assert_eq!(refusal.auto_submitted.as_deref(), Some("auto-replied"));
+    assert!(
+        refusal
+            .body_text
+            .contains("at 10 MiB it is larger than the 10 MiB this address accepts"),
+        "{}",
+        refusal.body_text
+    );
+
+    // For no project: refused outright, nothing stored.
     let before = store
         .inbound_messages(demo.id, 100)
         .await
         .expect("inbound")
         .len();
-    let huge = format!(
-        "From: big@example.org\r\nSubject: big\r\n\r\n{}",
-        "A".repeat(10 * 1024 * 1024 + 1)
-    );
-    let (code, _, err) = cli(&db, &["ingest-mail", "--project", "demo"], &huge);
-    assert_eq!(code, 1);
-    assert!(err.contains("message: is"), "{err}");
     let stray = REPORT.replace("security@printdesk.example", "someone@elsewhere.example");
     let (code, _, err) = cli(&db, &["ingest-mail"], &stray);
     assert_eq!(code, 1);

@@ -8,6 +8,7 @@ mod collaborators;
 mod browser;
 mod cve_services;
 mod dashboard;
+mod filters;
 mod harness;
 mod mail;
 mod mail_keys;

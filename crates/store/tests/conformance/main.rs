@@ -4,6 +4,7 @@ mod accounts;
 mod advisories;
 mod audit;
 mod collaborators;
+mod filters;
 mod inbound;
 mod jobs;
 mod projects;
