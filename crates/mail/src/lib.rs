@@ -29,6 +29,8 @@
 //!   `References`, `Auto-Submitted: auto-replied` and the loop marker; it renders folded,
 //!   RFC 2047-encoded header lines or hands name/value pairs to a mail library.
 //!   [`refusal_text`] explains a refusal in plain text, quoting the project's policy.
+//! - **Receiving** — [`smtp`] speaks the server side of SMTP and LMTP without I/O: the
+//!   caller feeds lines and gets replies, recipients to check and messages to deliver.
 
 mod address;
 mod attachment;
@@ -40,6 +42,7 @@ mod message;
 mod outgoing;
 mod parse;
 mod refusal;
+pub mod smtp;
 mod thread;
 
 pub use address::{
@@ -69,5 +72,5 @@ pub use parse::{parse, parse_decrypted};
 pub use refusal::{human_bytes, refusal_text};
 pub use thread::{
     AddressError, MAX_THREAD_REFS, MIN_MESSAGE_ID_RANDOM_BYTES, TOKEN_MAX_LEN, find_plus_token,
-    is_valid_token, new_message_id, plus_token, reply_address, thread_refs,
+    is_valid_token, new_message_id, plus_token, reply_address, thread_refs, token_from_bytes,
 };

@@ -6,6 +6,7 @@ mod audit;
 mod inbound;
 mod jobs;
 mod projects;
+mod reply_tokens;
 mod reports;
 mod scores;
 mod triage;
