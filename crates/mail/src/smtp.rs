@@ -160,6 +160,7 @@ pub struct Session {
     too_large: bool,
     long_line: bool,
     errors: usize,
+    client: String,
 }
 
 impl Session {
@@ -174,7 +175,13 @@ impl Session {
             too_large: false,
             long_line: false,
             errors: 0,
+            client: String::new(),
         }
+    }
+
+    /// The name the client gave in its greeting (at most 100 characters), or "".
+    pub fn client_name(&self) -> &str {
+        &self.client
     }
 
     /// The first thing the server says.
@@ -218,7 +225,10 @@ impl Session {
             State::Data => self.data_line(line, too_long),
             State::AwaitRecipient | State::AwaitDelivery => {
                 // The caller must answer before handing more lines; refuse rather than panic.
-                Step::Say(vec![Reply::new(503, "5.5.1 Busy with the previous command")])
+                Step::Say(vec![Reply::new(
+                    503,
+                    "5.5.1 Busy with the previous command",
+                )])
             }
             _ if too_long => self.error(Reply::new(500, "5.5.2 Line too long")),
             _ => self.command(line),
@@ -358,6 +368,7 @@ impl Session {
                 }
                 self.reset();
                 self.state = State::Ready;
+                self.client = rest.chars().take(100).collect();
                 if verb == "HELO" {
                     return Self::say(Reply::new(250, self.config.hostname.clone()));
                 }
@@ -437,8 +448,9 @@ impl Session {
                     Ok(_) => {}
                     Err(_) => return self.error(Reply::new(501, "5.5.4 Bad SIZE value")),
                 },
-                "BODY" if value.eq_ignore_ascii_case("7BIT")
-                    || value.eq_ignore_ascii_case("8BITMIME") => {}
+                "BODY"
+                    if value.eq_ignore_ascii_case("7BIT")
+                        || value.eq_ignore_ascii_case("8BITMIME") => {}
                 _ => {
                     return self.error(Reply::new(555, "5.5.4 Parameter not supported"));
                 }
@@ -756,7 +768,10 @@ mod tests {
         );
         assert_eq!(
             codes(&out),
-            ["220", "250", "552", "501", "555", "250", "250", "354", "552", "250", "250", "354", "250"]
+            [
+                "220", "250", "552", "501", "555", "250", "250", "354", "552", "250", "250", "354",
+                "250"
+            ]
         );
         assert!(out[8].contains("larger than 100 octets"), "{}", out[8]);
         assert_eq!(delivered.len(), 1);
@@ -806,11 +821,16 @@ mod tests {
         );
         assert_eq!(
             codes(&out),
-            ["220", "250", "250", "250", "250", "250", "452", "501", "501", "555"]
+            [
+                "220", "250", "250", "250", "250", "250", "452", "501", "501", "555"
+            ]
         );
         let many: Vec<&str> = std::iter::repeat_n("FROB", MAX_ERRORS).collect();
         let (out, _) = dialogue(Protocol::Smtp, &many);
-        assert_eq!(out.last().map(String::as_str), Some("421 4.7.0 Too many errors, closing\r\n"));
+        assert_eq!(
+            out.last().map(String::as_str),
+            Some("421 4.7.0 Too many errors, closing\r\n")
+        );
         assert_eq!(out.len(), MAX_ERRORS + 1);
     }
 

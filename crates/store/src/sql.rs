@@ -7,9 +7,9 @@
 use crate::{
     AdvisoryRecord, AuthorKind, Disposition, Email, EmailStatus, InboundMessage, InsertOutcome,
     InsertReport, Job, Message, NewEmail, NewInbound, NewJob, NewMessage, NewScore, NewUser,
-    PolicyVersion, ReplyToken, Result, ScoreRecord, SigningKeyRecord, StateChange, Store, StoreError,
-    TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility, WatchClaim, WatchResult,
-    WatchStatus,
+    PolicyVersion, ReplyToken, Result, ScoreRecord, SigningKeyRecord, StateChange, Store,
+    StoreError, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility, WatchClaim,
+    WatchResult, WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{

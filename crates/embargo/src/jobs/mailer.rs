@@ -48,14 +48,20 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, email: &Email) -> Result<(), SendError> {
+    /// Sends `email`; `reply_to` is the report's reply address, when it has one.
+    pub async fn send(&self, email: &Email, reply_to: Option<&str>) -> Result<(), SendError> {
         let to: Mailbox = email
             .to
             .parse()
             .map_err(|e| SendError::Permanent(format!("recipient: {e}")))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
+        let mut builder = Message::builder().from(self.from.clone()).to(to);
+        if let Some(address) = reply_to {
+            let mailbox: Mailbox = address
+                .parse()
+                .map_err(|e| SendError::Permanent(format!("reply address: {e}")))?;
+            builder = builder.reply_to(mailbox);
+        }
+        let message = builder
             .subject(email.subject.clone())
             .message_id(Some(format!("<{}@embargo>", email.id)))
             .header(ContentType::TEXT_PLAIN)

@@ -185,7 +185,12 @@ async fn run_job(state: &AppState, mailer: &mailer::Mailer, job: Job) {
         .and_then(|s| s.parse::<uuid::Uuid>().ok());
     let result = match email_id {
         Some(id) => match state.store.email(id).await {
-            Ok(Some(email)) => mailer.send(&email).await,
+            Ok(Some(email)) => {
+                match crate::services::reply_address::for_email(state, &email).await {
+                    Ok(reply_to) => mailer.send(&email, reply_to.as_deref()).await,
+                    Err(e) => Err(mailer::SendError::Temporary(e.to_string())),
+                }
+            }
             Ok(None) => Err(mailer::SendError::Permanent(
                 "the e-mail no longer exists".into(),
             )),

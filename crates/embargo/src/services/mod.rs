@@ -7,6 +7,7 @@ pub mod cve_services;
 pub mod inbound;
 pub mod mail;
 pub mod projects;
+pub mod reply_address;
 pub mod reports;
 pub mod signing;
 pub mod triage;

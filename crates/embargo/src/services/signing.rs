@@ -19,6 +19,11 @@ impl Secret {
     pub fn new(s: String) -> Self {
         Self(s)
     }
+
+    /// The secret's bytes, as a key for deriving other secrets (never log them).
+    pub fn key(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 impl std::fmt::Debug for Secret {

@@ -10,6 +10,7 @@ mod maintainers;
 mod openapi;
 mod scores;
 mod security;
+mod smtp;
 mod story;
 mod triage;
 mod watch;
