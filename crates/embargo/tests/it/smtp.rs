@@ -407,3 +407,73 @@ fn final_codes(replies: &[String]) -> Vec<&str> {
         .map(|l| &l[..3])
         .collect()
 }
+
+/// Runs SQL on the PostgreSQL server's maintenance database with `psql`.
+fn psql(sql: &str) {
+    let admin = std::env::var("EMBARGO_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| store::testing::DEFAULT_POSTGRES_URL.to_owned());
+    let out = std::process::Command::new("psql")
+        .args([admin.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
+        .output()
+        .expect("psql (Debian package postgresql-client)");
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn while_the_database_is_away_mail_is_deferred_with_451_not_lost() {
+    if !Backend::all().contains(&Backend::Postgres) {
+        return;
+    }
+    let db = prepared(Backend::Postgres).await;
+    let name = db
+        .url
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.split('?').next())
+        .expect("database name")
+        .to_owned();
+    let server = Server::start(
+        &db,
+        &ServerOptions {
+            env: vec![("EMBARGO_MAIL_IN_BIND".into(), "127.0.0.1:0".into())],
+            ..ServerOptions::default()
+        },
+    );
+    let port = server.mail_port();
+    let text = message(
+        "mara@example.org",
+        CONTACT,
+        "Deferred report",
+        "Sent while the database was down.",
+    );
+    // The database goes away: no new connections, the open ones cut.
+    psql(&format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+    ));
+    let sent = send(port, "mara@example.org", &[CONTACT], &text, None);
+    assert_eq!(
+        (&sent.rcpt[..], sent.data),
+        (&[451][..], 0),
+        "try again later"
+    );
+    // Back again: the MTA's retry is accepted and filed.
+    psql(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true;"));
+    let sent = send(port, "mara@example.org", &[CONTACT], &text, None);
+    assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
+    let store = db.store().await;
+    let demo = store
+        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
+        .await
+        .expect("project")
+        .expect("demo");
+    let reports = store.list_reports(demo.id).await.expect("reports");
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].title, "Deferred report");
+    assert_eq!(server.stop().code(), Some(0));
+    store.close().await;
+}
