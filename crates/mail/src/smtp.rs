@@ -528,6 +528,8 @@ fn plausible_address(address: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct LineBuffer {
     buf: Vec<u8>,
+    /// Where the unread part of `buf` starts (lines are not shifted out one by one).
+    start: usize,
     /// Dropping the rest of a line that was too long.
     skipping: bool,
 }
@@ -546,42 +548,46 @@ impl LineBuffer {
 
     /// Adds bytes read from the connection.
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 && self.start >= self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
         self.buf.extend_from_slice(bytes);
     }
 
     /// Octets waiting for their line ending.
     pub fn pending(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 
     /// The next complete line, if any, for a limit of `max` octets including the ending.
     pub fn next_line(&mut self, max: usize) -> Option<Line> {
+        let keep = max.saturating_sub(2);
         loop {
-            match memchr::memchr(b'\n', &self.buf) {
+            let rest = &self.buf[self.start..];
+            match memchr::memchr(b'\n', rest) {
                 Some(i) => {
-                    let mut line: Vec<u8> = self.buf.drain(..=i).collect();
-                    line.pop();
-                    if line.last() == Some(&b'\r') {
-                        line.pop();
-                    }
-                    if self.skipping {
+                    let end = if i > 0 && rest[i - 1] == b'\r' {
+                        i - 1
+                    } else {
+                        i
+                    };
+                    let line = Line {
+                        text: rest[..end.min(keep)].to_vec(),
+                        too_long: end > keep,
+                    };
+                    self.start += i + 1;
+                    if std::mem::take(&mut self.skipping) {
                         // The tail of a line already passed on as too long.
-                        self.skipping = false;
                         continue;
                     }
-                    let too_long = line.len() + 2 > max;
-                    if too_long {
-                        line.truncate(max.saturating_sub(2));
-                    }
-                    return Some(Line {
-                        text: line,
-                        too_long,
-                    });
+                    return Some(line);
                 }
-                None if self.buf.len() + 2 > max && !self.skipping => {
-                    let keep = max.saturating_sub(2);
-                    let text = self.buf[..keep.min(self.buf.len())].to_vec();
+                // (One octet of room for a CR whose LF has not arrived yet.)
+                None if rest.len() > keep + 1 && !self.skipping => {
+                    let text = rest[..keep].to_vec();
                     self.buf.clear();
+                    self.start = 0;
                     self.skipping = true;
                     return Some(Line {
                         text,
@@ -591,6 +597,7 @@ impl LineBuffer {
                 None => {
                     if self.skipping {
                         self.buf.clear();
+                        self.start = 0;
                     }
                     return None;
                 }
