@@ -90,6 +90,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
+    /// The SMTP/LMTP listener, when `[mail_in]` configures one.
+    mail_listener: Option<TcpListener>,
     state: AppState,
     address: SocketAddr,
 }
@@ -102,6 +104,14 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let address = listener.local_addr()?;
+        let mail_listener = match config.mail_in.bind.as_str() {
+            "" => None,
+            bind => Some(
+                TcpListener::bind(bind)
+                    .await
+                    .with_context(|| format!("mail_in.bind: cannot listen on {bind}"))?,
+            ),
+        };
         let public_url = config.public_url(address);
         let state = AppState::new(Arc::new(store), clock_from_env()?, config, public_url)?;
         if demo {
@@ -119,6 +129,7 @@ impl Application {
         }
         Ok(Self {
             listener,
+            mail_listener,
             state,
             address,
         })
@@ -126,6 +137,13 @@ impl Application {
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The address of the SMTP/LMTP listener, when there is one.
+    pub fn mail_address(&self) -> Option<SocketAddr> {
+        self.mail_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -137,12 +155,21 @@ impl Application {
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
+        let mail_address = self.mail_address();
         let Self {
             listener,
+            mail_listener,
             state,
             address,
         } = self;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mail = mail_listener
+            .map(|l| tokio::spawn(crate::mail_in::serve(state.clone(), l, stop_rx.clone())));
+        if let Some(at) = mail_address {
+            let protocol = state.config.mail_in.protocol().as_str();
+            println!("embargo mail listening on {protocol}://{at}");
+            tracing::info!(address = %at, protocol, "receiving mail");
+        }
         let worker = tokio::spawn(jobs::run_worker(state.clone(), stop_rx));
         let router = http::router::router(state.clone());
         println!(
@@ -159,6 +186,9 @@ impl Application {
         .context("server error")?;
         let _ = stop_tx.send(true);
         state.outbox_notify.notify_one();
+        if let Some(mail) = mail {
+            let _ = mail.await;
+        }
         let _ = worker.await;
         state.store.close().await;
         tracing::info!("stopped");

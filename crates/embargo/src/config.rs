@@ -46,6 +46,8 @@ pub struct Config {
     pub triage: Triage,
     /// Inbound mail.
     pub mail: MailSettings,
+    /// The SMTP or LMTP listener for inbound mail.
+    pub mail_in: MailIn,
 }
 
 /// Inbound mail settings.
@@ -106,6 +108,102 @@ impl Default for Webhooks {
             max_attempts: 8,
             retry_base_ms: 30_000,
         }
+    }
+}
+
+/// The inbound mail listener (`[mail_in]`): off while `bind` is empty.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailIn {
+    /// Address to listen on, e.g. `127.0.0.1:2525`; empty: no listener.
+    pub bind: String,
+    /// `smtp` (RFC 5321, e.g. behind an MTA's relay or as the MX) or `lmtp` (RFC 2033,
+    /// the final delivery step of Postfix, Exim or Dovecot).
+    pub protocol: String,
+    /// The mail domains served, lower case. Recipients elsewhere are refused, and reply
+    /// addresses are made only from `mailto:` contacts in these domains. Empty: the
+    /// domains of the projects' contacts.
+    pub domains: Vec<String>,
+    /// The name in the greeting; empty: the first domain, or `localhost`.
+    pub hostname: String,
+    /// Largest message accepted, in bytes (at most 10 MiB).
+    pub max_message_bytes: usize,
+    /// Most recipients of one message.
+    pub max_recipients: usize,
+    /// Seconds a client may stay silent before the connection is closed.
+    pub timeout_seconds: u64,
+    /// Most connections served at once; more are told to come back later.
+    pub max_connections: usize,
+}
+
+impl Default for MailIn {
+    fn default() -> Self {
+        Self {
+            bind: String::new(),
+            protocol: "smtp".into(),
+            domains: Vec::new(),
+            hostname: String::new(),
+            max_message_bytes: mail::limits::DEFAULT_MAX_MESSAGE_BYTES - MAIL_IN_TRACE_ROOM,
+            max_recipients: 50,
+            timeout_seconds: 300,
+            max_connections: 100,
+        }
+    }
+}
+
+/// Room kept below the `mail` crate's size limit for the trace header fields the listener
+/// adds (`Return-Path`, `Received`).
+pub const MAIL_IN_TRACE_ROOM: usize = 2048;
+
+impl MailIn {
+    pub fn protocol(&self) -> mail::smtp::Protocol {
+        if self.protocol == "lmtp" {
+            mail::smtp::Protocol::Lmtp
+        } else {
+            mail::smtp::Protocol::Smtp
+        }
+    }
+
+    pub fn hostname(&self) -> &str {
+        if !self.hostname.is_empty() {
+            &self.hostname
+        } else {
+            self.domains.first().map_or("localhost", String::as_str)
+        }
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if !self.bind.is_empty() && self.bind.parse::<SocketAddr>().is_err() {
+            bail!(
+                "mail_in.bind: '{}' is not an address like 127.0.0.1:2525",
+                self.bind
+            );
+        }
+        if !matches!(self.protocol.as_str(), "smtp" | "lmtp") {
+            bail!("mail_in.protocol: must be smtp or lmtp");
+        }
+        for d in &self.domains {
+            if !mail::is_valid_domain(d) || d.to_ascii_lowercase() != *d {
+                bail!("mail_in.domains: '{d}' is not a lower-case domain name");
+            }
+        }
+        if !self.hostname.is_empty() && !mail::is_valid_domain(&self.hostname) {
+            bail!("mail_in.hostname: '{}' is not a host name", self.hostname);
+        }
+        let most = mail::limits::DEFAULT_MAX_MESSAGE_BYTES - MAIL_IN_TRACE_ROOM;
+        if !(1024..=most).contains(&self.max_message_bytes) {
+            bail!("mail_in.max_message_bytes: must be between 1024 and {most}");
+        }
+        if !(1..=1000).contains(&self.max_recipients) {
+            bail!("mail_in.max_recipients: must be between 1 and 1000");
+        }
+        if !(1..=3600).contains(&self.timeout_seconds) {
+            bail!("mail_in.timeout_seconds: must be between 1 and 3600");
+        }
+        if !(1..=10_000).contains(&self.max_connections) {
+            bail!("mail_in.max_connections: must be between 1 and 10000");
+        }
+        Ok(())
     }
 }
 
@@ -270,6 +368,7 @@ impl Default for Config {
             cve: Cve::default(),
             triage: Triage::default(),
             mail: MailSettings::default(),
+            mail_in: MailIn::default(),
         }
     }
 }
@@ -380,6 +479,24 @@ impl Config {
         if let Some(v) = env("EMBARGO_MAIL_FILTER_RULES") {
             config.mail.filter_rules = v.into();
         }
+        if let Some(v) = env("EMBARGO_MAIL_IN_BIND") {
+            config.mail_in.bind = v;
+        }
+        if let Some(v) = env("EMBARGO_MAIL_IN_PROTOCOL") {
+            config.mail_in.protocol = v;
+        }
+        if let Some(v) = env("EMBARGO_MAIL_IN_DOMAINS") {
+            config.mail_in.domains = v
+                .split(',')
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty())
+                .collect();
+        }
+        if let Some(v) = env("EMBARGO_MAIL_IN_MAX_MESSAGE_BYTES") {
+            config.mail_in.max_message_bytes = v.parse().map_err(|_| {
+                anyhow::anyhow!("EMBARGO_MAIL_IN_MAX_MESSAGE_BYTES: not a number of bytes")
+            })?;
+        }
         if let Some(v) = &overrides.bind {
             config.bind = v.clone();
         }
@@ -464,6 +581,7 @@ impl Config {
         if !self.cve.org_id.is_empty() && uuid::Uuid::parse_str(&self.cve.org_id).is_err() {
             bail!("cve.org_id: must be the CNA's organisation UUID");
         }
+        self.mail_in.check()?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format: must be text or json");
         }
@@ -643,6 +761,30 @@ mod tests {
             err.to_string().starts_with("triage.sources.demo: checkout"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_mail_listener_is_off_by_default_and_its_settings_are_checked() {
+        let config = Config::default();
+        assert!(config.mail_in.bind.is_empty());
+        let config = Config::from_toml(
+            "[mail_in]\nbind = \"127.0.0.1:2525\"\nprotocol = \"lmtp\"\ndomains = [\"example.org\"]\n",
+        )
+        .expect("parses");
+        config.check().expect("valid");
+        assert_eq!(config.mail_in.protocol(), mail::smtp::Protocol::Lmtp);
+        assert_eq!(config.mail_in.hostname(), "example.org");
+        for (toml, field) in [
+            ("protocol = \"pop3\"", "mail_in.protocol:"),
+            ("bind = \"localhost\"", "mail_in.bind:"),
+            ("domains = [\"Example.org\"]", "mail_in.domains:"),
+            ("max_message_bytes = 20000000", "mail_in.max_message_bytes:"),
+            ("timeout_seconds = 0", "mail_in.timeout_seconds:"),
+        ] {
+            let config = Config::from_toml(&format!("[mail_in]\n{toml}\n")).expect("parses");
+            let err = config.check().expect_err(toml);
+            assert!(err.to_string().starts_with(field), "{err}");
+        }
     }
 
     #[test]

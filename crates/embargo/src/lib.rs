@@ -6,6 +6,7 @@
 //! - [`http`]: axum handlers, templates, authentication and security headers.
 //! - [`jobs`]: the background worker delivering the outbox and running scheduled advisory
 //!   publications.
+//! - [`mail_in`]: the SMTP/LMTP listener for inbound mail.
 //! - [`cli`]: the `embargo` subcommands.
 
 pub mod app;
@@ -16,6 +17,7 @@ pub mod fetch;
 pub mod git;
 pub mod http;
 pub mod jobs;
+pub mod mail_in;
 pub mod services;
 pub mod tokens;
 

@@ -32,6 +32,8 @@
 //! - **Sending** — [`report_thread`] places our next mail about a report in its thread
 //!   (`In-Reply-To` the reporter's latest message, else our first mail);
 //!   [`text_entity`] (quoted-printable) and [`assemble`] make the whole message.
+//! - **Receiving** — [`smtp`] speaks the server side of SMTP and LMTP without I/O: the
+//!   caller feeds lines and gets replies, recipients to check and messages to deliver.
 
 mod address;
 mod attachment;
@@ -44,6 +46,7 @@ mod message;
 mod outgoing;
 mod parse;
 mod refusal;
+pub mod smtp;
 mod thread;
 
 pub use address::{
@@ -76,5 +79,5 @@ pub use parse::{parse, parse_decrypted};
 pub use refusal::{human_bytes, refusal_text};
 pub use thread::{
     AddressError, MAX_THREAD_REFS, MIN_MESSAGE_ID_RANDOM_BYTES, TOKEN_MAX_LEN, find_plus_token,
-    is_valid_token, new_message_id, plus_token, reply_address, thread_refs,
+    is_valid_token, new_message_id, plus_token, reply_address, thread_refs, token_from_bytes,
 };

@@ -118,3 +118,42 @@ pub fn new_message_id(random: &[u8], domain: &str) -> Result<String, AddressErro
     let hex: String = random.iter().take(32).map(|b| format!("{b:02x}")).collect();
     Ok(format!("embargo.{hex}@{}", domain.to_ascii_lowercase()))
 }
+
+/// A reply-address token from `bytes` (the caller's secret-derived or random bytes):
+/// lower-case RFC 4648 base32 without padding, so it survives MTAs that fold the case of
+/// local parts. 20 bytes give 32 characters (160 bits); at most 40 bytes are used.
+pub fn token_from_bytes(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut out = String::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in bytes.iter().take(40) {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((acc >> bits) & 31) as usize]));
+        }
+        acc &= (1 << bits) - 1;
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((acc << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_lower_case_base32() {
+        // RFC 4648 §10 test vectors, lower-cased and without padding.
+        assert_eq!(token_from_bytes(b""), "");
+        assert_eq!(token_from_bytes(b"f"), "my");
+        assert_eq!(token_from_bytes(b"foob"), "mzxw6yq");
+        assert_eq!(token_from_bytes(b"foobar"), "mzxw6ytboi");
+        let t = token_from_bytes(&[0xff; 20]);
+        assert_eq!(t, "7".repeat(32));
+        assert!(is_valid_token(&t));
+    }
+}

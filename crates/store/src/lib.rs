@@ -442,6 +442,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// When the report's tracking token was disabled, if it was.
     async fn tracking_disabled_at(&self, report: ReportId) -> Result<Option<Timestamp>>;
 
+    // Reply addresses ------------------------------------------------------------------
+    /// Records `token_hash` as the report's reply token unless its tokens were disabled;
+    /// true when that token is in effect (mail to it reaches the report).
+    async fn ensure_reply_token(&self, report: ReportId, token_hash: &str) -> Result<bool>;
+    /// The report a reply token (by its hash) belongs to, and whether it was disabled.
+    async fn reply_token(&self, token_hash: &str) -> Result<Option<ReplyToken>>;
+    /// Disables the report's reply address for good: mail to it is refused, and no new
+    /// token is issued for the report (also when none was issued yet).
+    async fn disable_reply_tokens(&self, report: ReportId) -> Result<()>;
+
     // Outbox and jobs ------------------------------------------------------------------
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>>;
     async fn email(&self, id: uuid::Uuid) -> Result<Option<Email>>;

@@ -511,6 +511,13 @@ impl Disposition {
     }
 }
 
+/// A report's reply token as found by its hash (see migration 0009).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyToken {
+    pub report: ReportId,
+    pub disabled: bool,
+}
+
 /// An inbound message as listed for maintainers (the raw text is fetched on its own).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InboundMessage {

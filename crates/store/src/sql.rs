@@ -5,7 +5,7 @@
 //! UUID text, timestamps as `BIGINT` microseconds since the Unix epoch (UTC), JSON as text.
 
 use crate::{
-    AdvisoryRecord, AuthorKind, AutoSubmitted, Disposition, Email, EmailStatus, InboundMessage, InboundSignature, InsertOutcome, InsertReport, Job, KeySource, Message, NewEmail, NewInbound, NewJob, NewMessage, NewScore, NewUser, PolicyVersion, ProjectSource, ProjectSourceInput, ReporterKey, Result, ScoreRecord, SignatureStatus, SigningKeyRecord, StateChange, Store, StoreError, ThreadEntry, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility, WatchClaim, WatchResult, WatchStatus,
+    AdvisoryRecord, AuthorKind, AutoSubmitted, Disposition, Email, EmailStatus, InboundMessage, InboundSignature, InsertOutcome, InsertReport, Job, KeySource, Message, NewEmail, NewInbound, NewJob, NewMessage, NewScore, NewUser, PolicyVersion, ProjectSource, ProjectSourceInput, ReplyToken, ReporterKey, Result, ScoreRecord, SignatureStatus, SigningKeyRecord, StateChange, Store, StoreError, ThreadEntry, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility, WatchClaim, WatchResult, WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{
@@ -87,6 +87,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "inbound mail",
         include_str!("../migrations/sqlite/0008_inbound_mail.sql"),
         include_str!("../migrations/postgres/0008_inbound_mail.sql"),
+    ),
+    (
+        9,
+        "reply tokens",
+        include_str!("../migrations/sqlite/0009_reply_tokens.sql"),
+        include_str!("../migrations/postgres/0009_reply_tokens.sql"),
     ),
     (
         10,
@@ -2380,6 +2386,54 @@ impl Store for SqlStore {
 
     async fn tracking_disabled_at(&self, report: ReportId) -> Result<Option<Timestamp>> {
         mail_filters::tracking_disabled_at(self, report).await
+    }
+
+    async fn ensure_reply_token(&self, report: ReportId, token_hash: &str) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        // A new hash replaces an active one (the instance secret changed); a disabled row
+        // stays as it is.
+        sqlx::query(
+            "INSERT INTO reply_tokens (report_id, token_hash, disabled) VALUES ($1, $2, 0) \
+             ON CONFLICT (report_id) DO UPDATE SET token_hash = excluded.token_hash \
+             WHERE reply_tokens.disabled = 0",
+        )
+        .bind(report.to_string())
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query("SELECT token_hash, disabled FROM reply_tokens WHERE report_id = $1")
+            .bind(report.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let stored: Option<String> = get(&row, "token_hash")?;
+        let disabled = get::<i64>(&row, "disabled")? != 0;
+        Ok(!disabled && stored.as_deref() == Some(token_hash))
+    }
+
+    async fn reply_token(&self, token_hash: &str) -> Result<Option<ReplyToken>> {
+        let row = sqlx::query("SELECT report_id, disabled FROM reply_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(ReplyToken {
+                report: ReportId(uuid(&get::<String>(&row, "report_id")?)?),
+                disabled: get::<i64>(&row, "disabled")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn disable_reply_tokens(&self, report: ReportId) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO reply_tokens (report_id, token_hash, disabled) VALUES ($1, NULL, 1) \
+             ON CONFLICT (report_id) DO UPDATE SET disabled = 1",
+        )
+        .bind(report.to_string())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     async fn list_emails(&self, limit: i64) -> Result<Vec<Email>> {

@@ -51,6 +51,10 @@ enum Command {
         /// recipient as a mailto: contact.
         #[arg(long, value_name = "SLUG")]
         project: Option<String>,
+        /// An envelope recipient (the MTA's $RECIPIENT or ${original_recipient}); may be
+        /// repeated. A report's reply address threads the message into that report.
+        #[arg(long, value_name = "ADDR")]
+        recipient: Vec<String>,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -274,7 +278,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             app.run_until(shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::IngestMail { db, project } => {
+        Command::IngestMail {
+            db,
+            project,
+            recipient,
+        } => {
             let config = Config::load(&db.overrides(None))?;
             let limit = mail::Limits::default().max_message_bytes;
             let mut raw = Vec::new();
@@ -295,7 +303,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(EX_TEMPFAIL));
                 }
             };
-            match services::inbound::ingest_sized(&state, &raw, size, project.as_deref()).await {
+            match services::inbound::ingest_sized(&state, &raw, size, project.as_deref(), &recipient).await {
                 Ok(done) => {
                     match done.report {
                         Some((_, number)) => println!(

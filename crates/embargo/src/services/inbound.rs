@@ -6,7 +6,7 @@
 //! acknowledgement follows RFC 3834: never to auto-submitted mail, bounces or mailing lists,
 //! never to ourselves.
 
-use super::{Result, ServiceError, filters, projects, reports};
+use super::{Result, ServiceError, filters, projects, reply_address, reports};
 use crate::AppState;
 use domain::{
     ReportId,
@@ -37,10 +37,83 @@ pub struct Ingested {
 /// names the e-mail we sent, and so its report.
 const OUR_MESSAGE_ID_DOMAIN: &str = "@embargo";
 
-/// Stores, reads and files one RFC 5322 message for the project `slug` (or, without one,
-/// the project whose policy lists a recipient's address as a `mailto:` contact).
-pub async fn ingest(state: &AppState, raw: &[u8], slug: Option<&str>) -> Result<Ingested> {
-    ingest_sized(state, raw, raw.len(), slug).await
+/// Who an envelope recipient is.
+#[derive(Debug, Clone)]
+pub enum Addressee {
+    /// A project's `mailto:` contact.
+    Project(Project),
+    /// A report's reply address (`local+TOKEN@domain`) in effect.
+    Report(Project, ReportId),
+    /// A reply address beside a project's contact whose token is unknown or disabled.
+    DeadReplyAddress(Project),
+    /// Not an address of ours.
+    Unknown,
+}
+
+impl Addressee {
+    pub fn project(&self) -> Option<&Project> {
+        match self {
+            Self::Project(p) | Self::Report(p, _) | Self::DeadReplyAddress(p) => Some(p),
+            Self::Unknown => None,
+        }
+    }
+}
+
+/// Who `address` (bare, `<address>` or `Name <address>`) is, among `projects`.
+pub async fn addressee(state: &AppState, projects: &[Project], address: &str) -> Result<Addressee> {
+    let address = mail::bare_address(address).to_ascii_lowercase();
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Ok(Addressee::Unknown);
+    };
+    let domain = domain.strip_suffix('.').unwrap_or(domain);
+    let domains = &state.config.mail_in.domains;
+    if !domains.is_empty() && !domains.iter().any(|d| d == domain) {
+        return Ok(Addressee::Unknown);
+    }
+    let (base, token) = match local.split_once('+') {
+        Some((base, token)) => (base, Some(token)),
+        None => (local, None),
+    };
+    let Some(project) = projects.iter().find(|p| {
+        reply_address::contacts(state, p)
+            .iter()
+            .any(|(l, d)| l == base && d == domain)
+    }) else {
+        return Ok(Addressee::Unknown);
+    };
+    let Some(token) = token else {
+        return Ok(Addressee::Project(project.clone()));
+    };
+    if !mail::is_valid_token(token) {
+        return Ok(Addressee::DeadReplyAddress(project.clone()));
+    }
+    let Some(found) = state
+        .store
+        .reply_token(&reply_address::token_hash(token))
+        .await?
+        .filter(|t| !t.disabled)
+    else {
+        return Ok(Addressee::DeadReplyAddress(project.clone()));
+    };
+    // The token must belong to a report of the project whose contact it was sent beside.
+    match state.store.report_by_id(found.report).await? {
+        Some(r) if r.project_id == project.id => Ok(Addressee::Report(project.clone(), r.id)),
+        _ => Ok(Addressee::DeadReplyAddress(project.clone())),
+    }
+}
+
+/// Stores, reads and files one RFC 5322 message for the project `slug` or, without one,
+/// the project its recipients name: the envelope `recipients` first (from the SMTP/LMTP
+/// listener or `ingest-mail --recipient`), then those the message itself records
+/// (`Delivered-To`, …, `To`, `Cc`). A report's reply address among them threads the
+/// message into that report, when its reporter sent it.
+pub async fn ingest(
+    state: &AppState,
+    raw: &[u8],
+    slug: Option<&str>,
+    recipients: &[String],
+) -> Result<Ingested> {
+    ingest_sized(state, raw, raw.len(), slug, recipients).await
 }
 
 /// [`ingest`] for a message of `size` bytes of which only `raw` was read (the caller stops
@@ -52,6 +125,7 @@ pub async fn ingest_sized(
     raw: &[u8],
     size: usize,
     slug: Option<&str>,
+    recipients: &[String],
 ) -> Result<Ingested> {
     let limits = Limits::default();
     let size = size.max(raw.len());
@@ -60,12 +134,35 @@ pub async fn ingest_sized(
     if let Some(mail::Refusal::TooLarge { size: s, .. }) = &mut parsed.refusal {
         *s = size;
     }
-    let project = match slug {
-        Some(slug) => projects::public(state, slug).await?,
-        None => addressed_project(state, &parsed)
-            .await?
-            .ok_or(ServiceError::NotFound("project for these recipients"))?,
+    let mut project = match slug {
+        Some(slug) => Some(projects::public(state, slug).await?),
+        None => None,
     };
+    // The first reply address among the recipients (of the message's project): the report
+    // it names, or `None` for an unknown or disabled one.
+    let mut reply: Option<Option<ReportId>> = None;
+    let all = state.store.list_projects().await?;
+    let named = recipients
+        .iter()
+        .map(String::as_str)
+        .chain(parsed.recipients())
+        .take(2 * mail::MAX_THREAD_REFS);
+    for address in named {
+        let who = addressee(state, &all, address).await?;
+        let Some(p) = who.project() else { continue };
+        if project.as_ref().is_some_and(|q| q.id != p.id) {
+            continue;
+        }
+        if project.is_none() {
+            project = Some(p.clone());
+        }
+        match who {
+            Addressee::Report(_, report) if reply.is_none() => reply = Some(Some(report)),
+            Addressee::DeadReplyAddress(_) if reply.is_none() => reply = Some(None),
+            _ => {}
+        }
+    }
+    let project = project.ok_or(ServiceError::NotFound("project for these recipients"))?;
     let id = uuid::Uuid::now_v7();
     state
         .store
@@ -85,7 +182,7 @@ pub async fn ingest_sized(
         })
         .await?;
     // The message is safe from here on; what follows only decides where it goes.
-    let filed = file(state, &project, &parsed, id).await?;
+    let filed = file(state, &project, &parsed, id, reply).await?;
     let mut detail = filed.detail;
     if oversized {
         detail["size"] = size.into();
@@ -165,6 +262,7 @@ async fn file(
     project: &Project,
     parsed: &Parsed,
     inbound_id: uuid::Uuid,
+    reply: Option<Option<ReportId>>,
 ) -> Result<Filed> {
     let mut filed = Filed {
         outcome: Ingested {
@@ -326,7 +424,30 @@ async fn file(
         )
     };
 
-    if let Some(report) = answered_report(state, project, parsed, &sender.address).await? {
+    let answered = match reply {
+        // Sent to a report's reply address: that report's thread or nothing — the address
+        // says what the message answers, and it must not open a report of its own.
+        Some(None) => {
+            filed.detail["refusal"] = "reply address unknown or disabled".into();
+            return Ok(filed);
+        }
+        Some(Some(id)) => match state.store.report_by_id(id).await? {
+            Some(report) if is_reporter(&report, &sender.address) => Some(report),
+            Some(report) => {
+                filed.detail["why"] = serde_json::json!(format!(
+                    "sent to the reply address of report #{} by someone other than its reporter",
+                    report.number
+                ));
+                return Ok(filed);
+            }
+            None => {
+                filed.detail["refusal"] = "the report of this reply address is gone".into();
+                return Ok(filed);
+            }
+        },
+        None => answered_report(state, project, parsed, &sender.address).await?,
+    };
+    if let Some(report) = answered {
         if text.trim().is_empty() {
             filed.detail["why"] = "an empty reply".into();
             filed.reply =
@@ -553,25 +674,15 @@ async fn answered_report(
     let Some(report) = state.store.report_by_id(id).await? else {
         return Ok(None);
     };
-    let from_reporter = report
-        .reporter_email
-        .as_ref()
-        .is_some_and(|e| e.as_str().eq_ignore_ascii_case(sender));
-    Ok((report.project_id == project.id && from_reporter).then_some(report))
+    Ok((report.project_id == project.id && is_reporter(&report, sender)).then_some(report))
 }
 
-/// The project whose policy lists one of the message's recipients as a `mailto:` contact.
-async fn addressed_project(state: &AppState, parsed: &Parsed) -> Result<Option<Project>> {
-    let recipients: Vec<String> = parsed.recipients().map(str::to_ascii_lowercase).collect();
-    for project in state.store.list_projects().await? {
-        if our_addresses(state, &project)
-            .iter()
-            .any(|a| recipients.contains(a))
-        {
-            return Ok(Some(project));
-        }
-    }
-    Ok(None)
+/// Whether `sender` is the report's reporter.
+fn is_reporter(report: &domain::report::Report, sender: &str) -> bool {
+    report
+        .reporter_email
+        .as_ref()
+        .is_some_and(|e| e.as_str().eq_ignore_ascii_case(sender))
 }
 
 /// The project's `mailto:` contacts and the instance's sender address, lower case.

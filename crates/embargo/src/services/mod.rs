@@ -16,6 +16,7 @@ pub mod outgoing;
 pub mod projects;
 pub mod reminders;
 pub mod reporter_keys;
+pub mod reply_address;
 pub mod reports;
 pub mod signing;
 pub mod sources;

@@ -97,6 +97,14 @@ pub async fn compose(
         });
     };
 
+    // Answers go to the report's own address (`security+TOKEN@…`), when it has one.
+    let reply_to = super::reply_address::for_email(state, email)
+        .await
+        .map_err(|e| ComposeError::Temporary(e.to_string()))?;
+    if let Some(address) = reply_to {
+        headers = headers.reply_to(&address, None).map_err(permanent)?;
+    }
+
     let ours = format!("{}@embargo", email.id);
     let thread: Vec<mail::ThreadMessage> = state
         .store

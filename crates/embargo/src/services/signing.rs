@@ -24,6 +24,11 @@ impl Secret {
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The secret's bytes, as a key for deriving other secrets (never log them).
+    pub fn key(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 impl std::fmt::Debug for Secret {

@@ -194,6 +194,16 @@ impl Server {
         }
     }
 
+    /// The port of the SMTP/LMTP listener (`EMBARGO_MAIL_IN_BIND`), from the start-up lines.
+    pub fn mail_port(&self) -> u16 {
+        self.stdout
+            .iter()
+            .find_map(|l| l.strip_prefix("embargo mail listening on "))
+            .and_then(|rest| rest.rsplit(':').next())
+            .and_then(|port| port.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no mail listener in {:?}", self.stdout))
+    }
+
     pub fn logs(&self) -> String {
         self.stderr.lock().map(|l| l.join("\n")).unwrap_or_default()
     }

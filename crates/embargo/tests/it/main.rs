@@ -21,6 +21,7 @@ mod reminders;
 mod scores;
 mod security;
 mod sources;
+mod smtp;
 mod story;
 mod thread;
 mod triage;

@@ -6,6 +6,7 @@
 mod attachments;
 mod autoreply;
 mod filters;
+mod fuzz_targets;
 mod hostile;
 mod html;
 mod limits;

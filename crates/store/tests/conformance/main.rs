@@ -8,6 +8,7 @@ mod filters;
 mod inbound;
 mod jobs;
 mod projects;
+mod reply_tokens;
 mod reports;
 mod scores;
 mod sources;
