@@ -588,7 +588,6 @@ async fn insert_email(conn: &mut AnyConnection, email: &NewEmail) -> Result<()> 
     insert_job(conn, &NewJob::deliver_email(email.id, email.created_at)).await
 }
 
-pub(crate) async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
 /// Stores a reporter's key; `false` when the report has it already.
 async fn insert_reporter_key(conn: &mut AnyConnection, key: &ReporterKey) -> Result<bool> {
     let n = sqlx::query(
@@ -610,7 +609,7 @@ async fn insert_reporter_key(conn: &mut AnyConnection, key: &ReporterKey) -> Res
     Ok(n == 1)
 }
 
-async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
+pub(crate) async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
     sqlx::query(
         "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, created_at) \
          VALUES ($1, $2, $3, 'pending', $4, 0, $5, $6)",
@@ -1773,6 +1772,8 @@ impl Store for SqlStore {
         project: ProjectId,
     ) -> Result<Vec<(User, ProjectRole, domain::notify::NotificationPrefs)>> {
         self.members_with_prefs_impl(project).await
+    }
+
     async fn invite_collaborator(
         &self,
         new: &crate::NewCollaborator,

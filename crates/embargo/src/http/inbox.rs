@@ -319,13 +319,6 @@ async fn render_report(
 ) -> Result<Html<String>, PageError> {
     let (view, role) = reports::by_number_with_role(state, user, slug, number).await?;
     let (project, r) = (&view.project, &view.report);
-    let role = state
-        .store
-        .member_role(project.id, user.id)
-        .await
-        .map_err(ServiceError::from)?;
-    let can_act = domain::account::allowed(user.is_admin, role, Permission::ActOnReports);
-    let triage = triage::view(state, r.id).await?;
     let workflow = super::outcomes::context(state, user, &view).await?;
     let can_act = role.allows(Permission::ActOnReports);
     let triage = if role.allows(Permission::ReadInternal) {

@@ -64,6 +64,7 @@ pub fn invitation_email(
         body_text: body,
         report: Some(report.id),
         created_at: state.now(),
+        auto_submitted: None,
     }
 }
 

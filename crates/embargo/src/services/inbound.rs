@@ -605,6 +605,7 @@ fn refusal_email(
         body_text: body,
         report: None,
         created_at: state.now(),
+        auto_submitted: Some(store::AutoSubmitted::AutoReplied),
     }
 }
 
