@@ -145,7 +145,7 @@ pub fn validate(input: &SourceInput, is_admin: bool) -> Result<ProjectSourceInpu
                     continue;
                 }
                 if let Err(e) = check_ref_name(r) {
-                    errors.push(FieldError::new(&format!("refs[{i}]"), e));
+                    errors.push(FieldError::new(format!("refs[{i}]"), e));
                 } else if !refs.iter().any(|x| x == r) {
                     refs.push(r.to_owned());
                 }
