@@ -143,7 +143,7 @@ async fn signed_retried_logged(backend: Backend) {
         base,
         &token,
         &flaky.url,
-        &["report.received", "report.transitioned"],
+        &["report.received", "report.transitioned", "message.created"],
     )
     .await;
     assert_eq!(status, 201, "{body}");
@@ -301,6 +301,27 @@ async fn signed_retried_logged(backend: Backend) {
     assert!(signature_valid(&rotated, &hits[3].body, &hits[3].signature));
     assert!(!signature_valid(&secret, &hits[3].body, &hits[3].signature));
 
+    // A message is an event; its text stays home.
+    let res = http
+        .post(format!("{base}/api/v1/reports/{report_id}/messages"))
+        .bearer_auth(&token)
+        .json(&json!({ "body": "The exploit needs a crafted zip name.", "visibility": "reporter" }))
+        .send()
+        .await
+        .expect("message");
+    assert_eq!(
+        res.status(),
+        201,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let hits = flaky.wait_for(5, WAIT);
+    assert_eq!(hits[4].event, "message.created");
+    let body: Value = serde_json::from_str(&hits[4].body).expect("json");
+    assert_eq!(body["data"]["message"]["visibility"], "reporter");
+    assert_eq!(body["data"]["report"]["state"], "accepted");
+    assert!(!hits[4].body.contains("exploit"), "{}", hits[4].body);
+
     // Removing an endpoint stops its deliveries.
     let res = http
         .delete(format!("{base}/api/v1/projects/demo/webhooks/{broken_id}"))
@@ -320,7 +341,7 @@ async fn signed_retried_logged(backend: Backend) {
         .expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     submit(&http, base, "Second report", "mara@example.test").await;
-    flaky.wait_for(5, WAIT);
+    flaky.wait_for(6, WAIT);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(broken.hits().len(), 3, "a removed endpoint gets nothing");
     server.stop();
@@ -328,23 +349,24 @@ async fn signed_retried_logged(backend: Backend) {
 
 /// Two servers share one PostgreSQL database and its job queue. 40 reports arrive, half at
 /// each. Every acknowledgement reaches the SMTP server once and every webhook the receiver
-/// once, although the job lease is one second and the first deliveries take 2.5 s: a
+/// once, although the job lease is two seconds and the first deliveries take 4.5 s: a
 /// worker renews the lease of a job it runs, so the other server never takes it over.
+/// (Without the renewal this test fails: the receiver saw 42 requests for 40 deliveries.)
 #[tokio::test]
 async fn two_servers_deliver_every_email_and_webhook_exactly_once() {
     const REPORTS: usize = 40;
     let db = prepared(Backend::Postgres).await;
     let smtp = harness::SmtpSink::start();
-    // The first three requests answer after 2.5 s, longer than the lease.
+    // The first three requests answer after 4.5 s, more than twice the lease.
     let receiver = Receiver::start(Arc::new(|n| {
-        let delay = if n < 3 { 2500 } else { 0 };
+        let delay = if n < 3 { 4500 } else { 0 };
         (200, Duration::from_millis(delay))
     }));
     let options = ServerOptions {
         smtp_port: Some(smtp.port),
         env: vec![
             ("EMBARGO_WORKER_POLL_MS".into(), "100".into()),
-            ("EMBARGO_JOB_LEASE_MS".into(), "1000".into()),
+            ("EMBARGO_JOB_LEASE_MS".into(), "2000".into()),
         ],
         ..ServerOptions::default()
     };
@@ -383,7 +405,7 @@ async fn two_servers_deliver_every_email_and_webhook_exactly_once() {
         std::thread::sleep(Duration::from_millis(100));
     }
     // Longer than a lease and a slow delivery: a job run twice would show up by now.
-    std::thread::sleep(Duration::from_secs(4));
+    std::thread::sleep(Duration::from_secs(6));
 
     let hits = receiver.hits();
     let mut deliveries: Vec<&str> = hits.iter().map(|h| h.delivery.as_str()).collect();
