@@ -631,6 +631,35 @@ async fn post_json(http: &reqwest::Client, url: String, token: &str, body: Value
     res.json().await.expect("json")
 }
 
+/// How a refusal must look, by the project's conventions: the sign-in page (or 401 over
+/// the API) for callers without a session; 404 for anyone without a role on the project
+/// (its existence is not confirmed); 403 for a role that sees the thing but may not do
+/// this (a triager on a maintainer's action, a collaborator on their report's other
+/// actions, a member on an administrator's page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Denial {
+    Login,
+    Status(u16),
+    /// The reporter's token over the API: 403 (not a maintainer's token) or 404.
+    Refused,
+}
+
+fn expected_denial(path: &str, who: Who) -> Denial {
+    let api = path.starts_with("/api/");
+    let report_scoped = path.contains("{number}") || path.starts_with("/api/v1/reports/{id}");
+    let project_scoped = path.contains("{slug}") || path.contains("{id}");
+    match who {
+        Anonymous if api => Denial::Status(401),
+        Anonymous => Denial::Login,
+        Reporter if api => Denial::Refused,
+        Reporter => Denial::Login,
+        OtherMaintainer if project_scoped => Denial::Status(404),
+        Collaborator if report_scoped => Denial::Status(403),
+        Collaborator if project_scoped => Denial::Status(404),
+        _ => Denial::Status(403),
+    }
+}
+
 /// What one request got.
 struct Answer {
     status: u16,
@@ -640,8 +669,19 @@ struct Answer {
 
 impl Answer {
     fn denied(&self) -> bool {
-        matches!(self.status, 401 | 403 | 404)
-            || ((300..400).contains(&self.status) && self.location.starts_with("/login"))
+        matches!(self.status, 401 | 403 | 404) || self.is_login()
+    }
+
+    fn is_login(&self) -> bool {
+        (300..400).contains(&self.status) && self.location.starts_with("/login")
+    }
+
+    fn is(&self, denial: Denial) -> bool {
+        match denial {
+            Denial::Login => self.is_login(),
+            Denial::Status(s) => self.status == s,
+            Denial::Refused => matches!(self.status, 403 | 404),
+        }
     }
 }
 
@@ -875,10 +915,12 @@ async fn matrix(backend: Backend) {
                             answer.location,
                             answer.body.chars().take(200).collect::<String>()
                         ));
-                    } else if !should && !answer.denied() {
+                    } else if !should && !answer.is(expected_denial(route.path, caller.who)) {
                         failures.push(format!(
-                            "{at}: should be denied, got {} {}",
+                            "{at}: should be denied with {:?}, got {} {} {}",
+                            expected_denial(route.path, caller.who),
                             answer.status,
+                            answer.location,
                             answer.body.chars().take(200).collect::<String>()
                         ));
                     }
