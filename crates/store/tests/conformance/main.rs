@@ -5,6 +5,7 @@ mod advisories;
 mod audit;
 mod inbound;
 mod jobs;
+mod mail_threads;
 mod projects;
 mod reports;
 mod scores;
