@@ -7,6 +7,7 @@ mod collaborators;
 mod filters;
 mod inbound;
 mod jobs;
+mod mail_threads;
 mod projects;
 mod reply_tokens;
 mod reports;

@@ -1,0 +1,204 @@
+//! A report's mail thread (the reporter's messages and ours, in order), the signature
+//! result of an inbound message, outgoing mail's Auto-Submitted, and reporters' keys.
+
+use super::*;
+use store::{
+    AuthorKind, AutoSubmitted, Disposition, InboundSignature, KeySource, NewInbound, NewMessage,
+    ReporterKey, SignatureStatus, StoreError, ThreadEntry, Visibility,
+};
+
+fn inbound(project: ProjectId, message_id: &str, at_s: i64) -> NewInbound {
+    NewInbound {
+        id: uuid::Uuid::now_v7(),
+        project: Some(project),
+        received_at: at(at_s),
+        raw: b"From: mara@example.org\r\n\r\nbody\r\n".to_vec(),
+        sender: Some("mara@example.org".to_owned()),
+        subject: None,
+        message_id: Some(message_id.to_owned()),
+    }
+}
+
+fn key(project: ProjectId, report: domain::ReportId, fingerprint: &str, at_s: i64) -> ReporterKey {
+    ReporterKey {
+        id: uuid::Uuid::now_v7(),
+        project,
+        report,
+        address: Some("mara@example.org".to_owned()),
+        fingerprint: fingerprint.to_owned(),
+        armored: format!("-----BEGIN PGP PUBLIC KEY BLOCK-----\n{fingerprint}\n"),
+        source: KeySource::Attachment,
+        created_at: at(at_s),
+    }
+}
+
+#[tokio::test]
+async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
+    each_backend(|store| async move {
+        let p = project(&store, "demo").await;
+        let (report, _) = insert(&store, &p, &new_report("By mail", None), "t1", at(5)).await;
+        let first = inbound(p.id, "first@example.org", 10);
+        store.insert_inbound(&first).await.expect("insert");
+        store
+            .settle_inbound(first.id, Disposition::Report, Some(report), None)
+            .await
+            .expect("settle");
+        let mut email = email_to("mara@example.org", at(20));
+        email.report = Some(report);
+        email.auto_submitted = Some(AutoSubmitted::AutoReplied);
+        let email_id = email.id;
+        store
+            .add_message(
+                &NewMessage {
+                    id: uuid::Uuid::now_v7(),
+                    report,
+                    author_kind: AuthorKind::System,
+                    author: None,
+                    visibility: Visibility::Reporter,
+                    body: "Received.".into(),
+                    created_at: at(20),
+                },
+                Some(email),
+            )
+            .await
+            .expect("message");
+        assert_eq!(
+            store
+                .email(email_id)
+                .await
+                .expect("read")
+                .expect("email")
+                .auto_submitted,
+            Some(AutoSubmitted::AutoReplied)
+        );
+        let reply = inbound(p.id, "reply@example.org", 30);
+        store.insert_inbound(&reply).await.expect("insert");
+        store
+            .settle_inbound(reply.id, Disposition::Reply, Some(report), None)
+            .await
+            .expect("settle");
+        // Unfiled mail is no part of the thread.
+        let stray = inbound(p.id, "stray@example.org", 31);
+        store.insert_inbound(&stray).await.expect("insert");
+
+        let entry = |id: &str, s: i64, from_reporter: bool| ThreadEntry {
+            at: at(s),
+            message_id: id.to_owned(),
+            from_reporter,
+        };
+        let ours = format!("{email_id}@embargo");
+        assert_eq!(
+            store.report_thread(report, at(40)).await.expect("thread"),
+            vec![
+                entry("first@example.org", 10, true),
+                entry(&ours, 20, false),
+                entry("reply@example.org", 30, true),
+            ]
+        );
+        assert_eq!(
+            store.report_thread(report, at(25)).await.expect("thread"),
+            vec![
+                entry("first@example.org", 10, true),
+                entry(&ours, 20, false)
+            ]
+        );
+
+        // The signature result is kept with the inbound message.
+        let signature = InboundSignature {
+            status: SignatureStatus::Bad,
+            key: None,
+            note: Some("changed after signing".into()),
+        };
+        store
+            .set_inbound_signature(reply.id, &signature)
+            .await
+            .expect("signature");
+        let listed = store.report_inbound(report).await.expect("inbound");
+        assert_eq!(
+            listed
+                .iter()
+                .map(|i| (i.id, i.signature.clone()))
+                .collect::<Vec<_>>(),
+            vec![(first.id, None), (reply.id, Some(signature.clone()))]
+        );
+        assert!(matches!(
+            store
+                .set_inbound_signature(uuid::Uuid::now_v7(), &signature)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reporter_keys_are_kept_once_per_report_and_found_by_address() {
+    each_backend(|store| async move {
+        let p = project(&store, "demo").await;
+        let other = project(&store, "other").await;
+        let (report, _) = insert(&store, &p, &new_report("One", None), "t1", at(5)).await;
+        let (second, _) = insert(&store, &p, &new_report("Two", None), "t2", at(6)).await;
+        let (elsewhere, _) = insert(&store, &other, &new_report("Three", None), "t3", at(7)).await;
+        assert!(
+            store
+                .add_reporter_key(&key(p.id, report, "AAAA", 10))
+                .await
+                .expect("add")
+        );
+        assert!(
+            !store
+                .add_reporter_key(&key(p.id, report, "AAAA", 11))
+                .await
+                .expect("again")
+        );
+        assert!(
+            store
+                .add_reporter_key(&key(p.id, second, "BBBB", 12))
+                .await
+                .expect("add")
+        );
+        assert!(
+            store
+                .add_reporter_key(&key(other.id, elsewhere, "CCCC", 13))
+                .await
+                .expect("add")
+        );
+        let of =
+            |keys: Vec<ReporterKey>| keys.into_iter().map(|k| k.fingerprint).collect::<Vec<_>>();
+        assert_eq!(
+            of(store.reporter_keys(report).await.expect("keys")),
+            ["AAAA"]
+        );
+        // Newest first, this project only, the address compared without case.
+        assert_eq!(
+            of(store
+                .reporter_keys_by_address(p.id, "Mara@Example.org")
+                .await
+                .expect("keys")),
+            ["BBBB", "AAAA"]
+        );
+
+        // Given with the report, the key is stored in the report's own transaction.
+        let id = domain::ReportId::new();
+        let given = key(p.id, id, "DDDD", 20);
+        store
+            .insert_report(InsertReport {
+                id,
+                project: p.id,
+                report: &new_report("With a key", None),
+                source: domain::report::Source::Api,
+                tracking_token_hash: "t4",
+                sla: Sla::compute(&p.policy.targets, at(20)),
+                now: at(20),
+                idempotency: None,
+                acknowledgement: None,
+                response: &|_| String::new(),
+                job: None,
+                reporter_key: Some(&given),
+            })
+            .await
+            .expect("insert");
+        assert_eq!(store.reporter_keys(id).await.expect("keys"), vec![given]);
+    })
+    .await;
+}
