@@ -19,7 +19,7 @@ use store::{FilterMatchCount, FilterRuleRecord};
 
 /// A project rule as a maintainer writes it (form or JSON).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RuleInput {
     /// Unique in the project: 1–64 ASCII letters, digits, `.`, `_`, `-`.
     pub id: String,

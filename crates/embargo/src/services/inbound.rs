@@ -482,7 +482,8 @@ async fn file(
     }
 
     // Attachments we do not open, and too little text to be a report without them.
-    if !parsed.refused.is_empty() && !spam && nothing_but_attachments(&text) {
+    // (Inline images of an HTML body are not counted: nobody attached them on purpose.)
+    if !reasons.is_empty() && !spam && nothing_but_attachments(&text) {
         filed.detail["why"] = "nothing but refused attachments".into();
         filed.reply =
             refusal_to.map(|to| refusal_email(state, project, parsed, &reasons, to, None));
