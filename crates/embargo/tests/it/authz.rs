@@ -599,6 +599,7 @@ async fn invitation(db: &TestDb, report: &str, email: &str, accept: bool) -> Str
         body_text: "Invitation".into(),
         report: Some(report),
         created_at: now,
+        auto_submitted: None,
     };
     store
         .invite_collaborator(&new, &mail)

@@ -184,7 +184,7 @@ async fn by_mail(backend: Backend) {
         .iter()
         .find(|e| e.to == "big@example.org")
         .expect("refusal queued");
-    assert_eq!(refusal.auto_submitted.as_deref(), Some("auto-replied"));
+    assert_eq!(refusal.auto_submitted, Some(store::AutoSubmitted::AutoReplied));
     assert!(
         refusal
             .body_text

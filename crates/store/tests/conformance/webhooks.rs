@@ -170,6 +170,7 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
                 to,
                 resolution: None,
                 first_response: from == State::Received,
+                duplicate_of: None,
                 at: t,
             };
             store
