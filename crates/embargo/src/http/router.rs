@@ -58,10 +58,6 @@ pub fn router(state: AppState) -> Router {
             delete(collaborators::api_revoke),
         )
         .route(
-            "/projects/{slug}/advisories",
-            get(advisories::api_list).post(advisories::api_create),
-        )
-        .route(
             "/projects/{slug}/mail-filters",
             get(filters::api_list).post(filters::api_create),
         )
@@ -244,10 +240,6 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/inbox/{slug}/mail-filters/{rule}/delete",
             post(filters::page_delete),
-        )
-        .route(
-            "/inbox/{slug}/policy",
-            get(inbox::policy_edit).post(inbox::policy_save),
         )
         .route(
             "/inbox/{slug}/source",

@@ -478,14 +478,14 @@ fn free_rule_id(rules: &[FilterRuleRecord], base: &str) -> String {
 }
 
 /// The single place where a blocked reporter loses every way back into the report's
-/// thread. Today that is the report's tracking token; per-report reply addresses (plus
-/// tokens) will be disabled here too, with `Store::disable_reply_tokens(report)`, when
-/// they exist. Idempotent.
+/// thread: the report's tracking token and its reply address (`security+TOKEN@…`, never
+/// issued again for the report). Idempotent.
 pub async fn revoke_reporter_tokens(state: &AppState, report: &Report) -> Result<()> {
     state
         .store
         .disable_tracking_token(report.id, state.now())
         .await?;
+    state.store.disable_reply_tokens(report.id).await?;
     Ok(())
 }
 
