@@ -5,7 +5,12 @@
 //! UUID text, timestamps as `BIGINT` microseconds since the Unix epoch (UTC), JSON as text.
 
 use crate::{
-    AdvisoryRecord, AuthorKind, AutoSubmitted, Disposition, Email, EmailStatus, InboundMessage, InboundSignature, InsertOutcome, InsertReport, Job, KeySource, Message, NewEmail, NewInbound, NewJob, NewMessage, NewScore, NewUser, PolicyVersion, ProjectSource, ProjectSourceInput, ReplyToken, ReporterKey, Result, ScoreRecord, SignatureStatus, SigningKeyRecord, StateChange, Store, StoreError, ThreadEntry, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility, WatchClaim, WatchResult, WatchStatus,
+    AdvisoryRecord, AuthorKind, AutoSubmitted, Disposition, Email, EmailStatus, InboundMessage,
+    InboundSignature, InsertOutcome, InsertReport, Job, KeySource, Message, NewEmail, NewInbound,
+    NewJob, NewMessage, NewScore, NewUser, PolicyVersion, ProjectSource, ProjectSourceInput,
+    ReplyToken, ReporterKey, Result, ScoreRecord, SignatureStatus, SigningKeyRecord, StateChange,
+    Store, StoreError, ThreadEntry, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility,
+    WatchClaim, WatchResult, WatchStatus,
 };
 use async_trait::async_trait;
 use domain::{
@@ -25,8 +30,8 @@ use sqlx::{
 use std::{borrow::Cow, time::Duration};
 use uuid::Uuid;
 
-mod sources;
 mod collaborators;
+mod sources;
 
 mod mail_filters;
 

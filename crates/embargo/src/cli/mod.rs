@@ -303,7 +303,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(EX_TEMPFAIL));
                 }
             };
-            match services::inbound::ingest_sized(&state, &raw, size, project.as_deref(), &recipient).await {
+            match services::inbound::ingest_sized(
+                &state,
+                &raw,
+                size,
+                project.as_deref(),
+                &recipient,
+            )
+            .await
+            {
                 Ok(done) => {
                     match done.report {
                         Some((_, number)) => println!(

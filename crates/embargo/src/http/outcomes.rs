@@ -119,7 +119,10 @@ pub async fn transition(
 ) -> Result<Response, PageError> {
     let form: TransitionForm = parse_form(body)?;
     csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
+    let (view, role) = reports::by_number_with_role(&state, &user, &slug, number).await?;
+    if !role.allows(Permission::Transition) {
+        return Err(ServiceError::Forbidden.into());
+    }
     let request = form.request()?;
     reports::transition(
         &state,

@@ -1,6 +1,9 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, openapi, outcomes, public, sources, webhooks};
+use super::{
+    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, openapi,
+    outcomes, public, sources, webhooks,
+};
 use crate::AppState;
 use axum::{
     Router,
@@ -8,7 +11,7 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
     response::IntoResponse,
-    routing::{delete, get, post},
+    routing::{delete, get, post, put},
 };
 use std::time::Duration;
 use tower_http::{
@@ -43,7 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/notifications", get(deadlines::api_notifications))
         .route(
             "/me/notifications/{slug}",
-            axum::routing::put(deadlines::api_set_notifications),
+            put(deadlines::api_set_notifications),
         )
         .route(
             "/reports/{id}/triage/dismissals",

@@ -59,6 +59,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("outbox.html", include_str!("../../templates/outbox.html")),
     (
+        "notifications.html",
+        include_str!("../../templates/notifications.html"),
+    ),
+    (
         "webhooks.html",
         include_str!("../../templates/webhooks.html"),
     ),
@@ -185,5 +189,21 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("<script>"));
+    }
+
+    #[test]
+    fn every_template_file_is_registered() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let registered: Vec<&str> = TEMPLATES.iter().map(|(name, _)| *name).collect();
+        let mut files = 0;
+        for entry in std::fs::read_dir(dir).expect("templates directory") {
+            let name = entry.expect("entry").file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".html") {
+                files += 1;
+                assert!(registered.contains(&name.as_ref()), "{name} is not registered");
+            }
+        }
+        assert_eq!(files, registered.len(), "registered templates without a file");
     }
 }

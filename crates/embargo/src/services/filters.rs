@@ -372,24 +372,16 @@ async fn report_for_maintainer(
     user: &User,
     id: ReportId,
 ) -> Result<(Project, Report)> {
-    let report = state
-        .store
-        .report_by_id(id)
+    // Whoever may not see the report learns nothing (404); whoever sees it without the
+    // right to change the project's rules (a triager, a collaborator) is refused (403).
+    let view = super::reports::for_user(state, user, id).await?;
+    let role = super::reports::user_role(state, user, &view.report)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
-    let project = state
-        .store
-        .project_by_id(report.project_id)
-        .await?
-        .ok_or(ServiceError::NotFound("report"))?;
-    let (project, _) =
-        projects::for_user(state, user, project.slug.as_str(), Permission::EditPolicy)
-            .await
-            .map_err(|e| match e {
-                ServiceError::NotFound(_) => ServiceError::NotFound("report"),
-                other => other,
-            })?;
-    Ok((project, report))
+    if !role.allows(Permission::EditPolicy) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok((view.project, view.report))
 }
 
 /// The refuse rule for this address among the project's rules.
@@ -490,15 +482,18 @@ pub async fn revoke_reporter_tokens(state: &AppState, report: &Report) -> Result
 }
 
 /// Removes the rule that blocks the report's reporter (audited as `reporter.unblock`).
-/// Their tracking link stays disabled.
+/// Their tracking link stays disabled. Unblocking a reporter who is not blocked changes
+/// nothing (a repeated `DELETE` is not an error).
 pub async fn unblock(state: &AppState, user: &User, id: ReportId) -> Result<BlockStatus> {
     let (project, report) = report_for_maintainer(state, user, id).await?;
     let rules = state.store.filter_rules(project.id).await?;
-    let rule = report
+    let Some(rule) = report
         .reporter_email
         .as_ref()
         .and_then(|e| block_rule(&rules, e.as_str()))
-        .ok_or(ServiceError::NotFound("block"))?;
+    else {
+        return block_status(state, &report).await;
+    };
     delete_rule(
         state,
         &project,

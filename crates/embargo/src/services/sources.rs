@@ -202,16 +202,18 @@ pub async fn set(
 }
 
 /// Removes the project's source (the instance configuration's, if any, applies again).
+/// Removing when there is none changes nothing (a repeated `DELETE` is not an error).
 pub async fn remove(state: &AppState, user: &User, slug: &str) -> Result<u64> {
     let (project, _) = super::projects::for_user(state, user, slug, Permission::EditPolicy).await?;
-    let (_, queued) = state
+    let queued = match state
         .store
         .set_project_source(project.id, None, Some(user.id), state.now())
         .await
-        .map_err(|e| match e {
-            store::StoreError::NotFound => ServiceError::NotFound("source"),
-            other => other.into(),
-        })?;
+    {
+        Ok((_, queued)) => queued,
+        Err(store::StoreError::NotFound) => return Ok(0),
+        Err(other) => return Err(other.into()),
+    };
     tracing::info!(
         project = project.slug.as_str(),
         retriage = queued,

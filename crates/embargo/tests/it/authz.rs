@@ -66,6 +66,9 @@ const SIGNED_IN: &[Who] = &[Admin, Maintainer, Triager, Collaborator, OtherMaint
 const REPORT_PAGE: &[Who] = &[Admin, Maintainer, Triager, Collaborator];
 /// `ReadReport` over the API.
 const REPORT_API: &[Who] = &[Admin, Maintainer, Triager, Collaborator, Reporter];
+/// Project members by role (not instance admins who hold no role in the project): their
+/// own notification choices.
+const ROLE_HOLDERS: &[Who] = &[Maintainer, Triager];
 /// `Comment`: a message the reporter sees.
 const TO_REPORTER: &[Who] = &[Admin, Maintainer, Triager, Reporter];
 
@@ -278,6 +281,104 @@ const ROUTES: &[Route] = &[
         Only(MAINTAINERS),
         Body::Form(&[]),
     ),
+    r(
+        "POST",
+        "/inbox/{slug}/reports/{number}/transitions",
+        Only(MEMBERS),
+        Body::Form(&[("to", "sideways")]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/reports/{number}/public-bug",
+        Only(MAINTAINERS),
+        Body::Form(&[("assessment", "")]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/reports/{number}/extensions",
+        Only(MAINTAINERS),
+        Body::Form(&[("clock", "nope"), ("new_due", "x"), ("reason", "")]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/reports/{number}/block",
+        Only(MAINTAINERS),
+        Body::Form(&[]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/reports/{number}/unblock",
+        Only(MAINTAINERS),
+        Body::Form(&[]),
+    ),
+    r("GET", "/inbox/{slug}/dashboard", Only(MEMBERS), Body::None),
+    r(
+        "GET",
+        "/inbox/{slug}/mail-filters",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/mail-filters",
+        Only(MAINTAINERS),
+        Body::Form(&[
+            ("id", "bad rule"),
+            ("match", "nope"),
+            ("pattern", "x"),
+            ("action", "refuse"),
+            ("note", ""),
+        ]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/mail-filters/{rule}/delete",
+        Only(MAINTAINERS),
+        Body::Form(&[]),
+    ),
+    r("GET", "/inbox/{slug}/source", Only(MAINTAINERS), Body::None),
+    r(
+        "POST",
+        "/inbox/{slug}/source",
+        Only(MAINTAINERS),
+        Body::Form(&[("action", "save"), ("kind", "git"), ("url", "")]),
+    ),
+    r(
+        "GET",
+        "/inbox/{slug}/webhooks",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/webhooks",
+        Only(MAINTAINERS),
+        Body::Form(&[("url", "ftp://nowhere")]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/webhooks/secret",
+        Only(MAINTAINERS),
+        Body::Form(&[]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/webhooks/{id}/delete",
+        Only(MAINTAINERS),
+        Body::Form(&[]),
+    ),
+    r(
+        "GET",
+        "/settings/notifications",
+        Only(SIGNED_IN),
+        Body::None,
+    ),
+    r(
+        "POST",
+        "/settings/notifications/{slug}",
+        Only(ROLE_HOLDERS),
+        Body::Form(&[]),
+    ),
     r("GET", "/projects/new", Only(ADMIN), Body::None),
     r(
         "POST",
@@ -393,6 +494,108 @@ const ROUTES: &[Route] = &[
     ),
     r(
         "POST",
+        "/api/v1/reports/{id}/public-bug",
+        Only(MAINTAINERS),
+        Body::Json(r#"{"assessment":""}"#),
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/extensions",
+        Only(MAINTAINERS),
+        Body::Json(r#"{"clock":"nope","new_due":"x","reason":""}"#),
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/block",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/reports/{id}/block",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/me/notifications",
+        Only(SIGNED_IN),
+        Body::None,
+    ),
+    r(
+        "PUT",
+        "/api/v1/me/notifications/{slug}",
+        Only(ROLE_HOLDERS),
+        Body::Json("{}"),
+    ),
+    r(
+        "GET",
+        "/api/v1/projects/{slug}/mail-filters",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/projects/{slug}/mail-filters",
+        Only(MAINTAINERS),
+        Body::Json(r#"{"id":"bad rule","match":"nope","pattern":"x","action":"refuse","note":""}"#),
+    ),
+    r(
+        "DELETE",
+        "/api/v1/projects/{slug}/mail-filters/{rule}",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/projects/{slug}/source",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "PUT",
+        "/api/v1/projects/{slug}/source",
+        Only(MAINTAINERS),
+        Body::Json(r#"{"kind":"git","url":""}"#),
+    ),
+    r(
+        "DELETE",
+        "/api/v1/projects/{slug}/source",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/projects/{slug}/webhooks",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/projects/{slug}/webhooks",
+        Only(MAINTAINERS),
+        Body::Json(r#"{"url":"ftp://nowhere","events":[]}"#),
+    ),
+    r(
+        "POST",
+        "/api/v1/projects/{slug}/webhooks/secret",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "GET",
+        "/api/v1/projects/{slug}/webhooks/{id}/deliveries",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/projects/{slug}/webhooks/{id}",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "POST",
         "/api/v1/query",
         Public,
         Body::Json(r#"{"package":{"name":"printdesk","ecosystem":"PyPI"},"version":"1.0"}"#),
@@ -472,7 +675,10 @@ fn fill(path: &str, ids: &Ids) -> String {
         .replace("{hash}", "dizb37aqa5h4skgu7jf1xjr4q71w4paq")
         .replace("{domain}", "example.org")
         .replace("{year}", "2026");
-    p = if p.contains("/collaborators/{id}") {
+    p = if p.contains("/webhooks/{id}") {
+        // Each caller removes an endpoint of its own (see `per_caller`).
+        p
+    } else if p.contains("/collaborators/{id}") {
         p.replace("{id}", &ids.invitation)
     } else if p.contains("/advisories/{id}") {
         p.replace("{id}", &ids.advisory)
@@ -492,6 +698,35 @@ fn fill(path: &str, ids: &Ids) -> String {
         p.replace("{action}", "unschedule")
     };
     p.replace("{file}", &format!("{}.osv.json", ids.advisory))
+}
+
+/// Fills what each caller needs its own of: a mail filter rule (`{rule}`) and a webhook
+/// endpoint (`/webhooks/{id}`), so that every allowed caller's removal finds something to
+/// remove. `webhooks` maps callers to project A's endpoints made for them.
+fn per_caller(path: &str, who: Who, webhooks: &[(Who, String)]) -> String {
+    let name = format!("{who:?}").to_lowercase();
+    let rule = if path.starts_with("/inbox/") {
+        format!("html-{name}")
+    } else {
+        format!("api-{name}")
+    };
+    let hook = webhooks
+        .iter()
+        .find(|(w, _)| *w == who)
+        .map(|(_, id)| id.as_str())
+        .unwrap_or("00000000-0000-0000-0000-000000000000");
+    let hook = if path.starts_with("/inbox/") {
+        // The page's delete form removes the second endpoint made for the caller.
+        webhooks
+            .iter()
+            .filter(|(w, _)| *w == who)
+            .nth(1)
+            .map(|(_, id)| id.as_str())
+            .unwrap_or(hook)
+    } else {
+        hook
+    };
+    path.replace("{rule}", &rule).replace("{id}", hook)
 }
 
 /// A caller: a cookie-keeping client (signed in or not) and its bearer token, if any.
@@ -655,6 +890,8 @@ fn expected_denial(path: &str, who: Who) -> Denial {
         Reporter if api => Denial::Refused,
         Reporter => Denial::Login,
         OtherMaintainer if project_scoped => Denial::Status(404),
+        // One's own choices for a project one holds no role in: no such project for them.
+        Admin if path.contains("/notifications/") => Denial::Status(404),
         Collaborator if report_scoped => Denial::Status(403),
         Collaborator if project_scoped => Denial::Status(404),
         _ => Denial::Status(403),
@@ -827,6 +1064,36 @@ async fn matrix(backend: Backend) {
         tracking: text(&b, "token"),
     };
 
+    // A mail filter rule and two webhook endpoints of project A for each caller to remove.
+    let mut webhooks: Vec<(Who, String)> = Vec::new();
+    for who in EVERYONE {
+        let name = format!("{who:?}").to_lowercase();
+        for prefix in ["api", "html"] {
+            post_json(
+                &http,
+                format!("{base}/api/v1/projects/demo/mail-filters"),
+                &admin_token,
+                serde_json::json!({
+                    "id": format!("{prefix}-{name}"), "match": "sender_address",
+                    "pattern": format!("{prefix}-{name}@junk.example"), "action": "refuse",
+                    "note": "matrix",
+                }),
+            )
+            .await;
+            let hook = post_json(
+                &http,
+                format!("{base}/api/v1/projects/demo/webhooks"),
+                &admin_token,
+                serde_json::json!({
+                    "url": format!("http://127.0.0.1:9/{prefix}-{name}"),
+                    "events": ["score.added"],
+                }),
+            )
+            .await;
+            webhooks.push((who, text(&hook["endpoint"], "id")));
+        }
+    }
+
     let mut callers = Vec::new();
     for who in EVERYONE {
         let (http, bearer) = match who {
@@ -889,6 +1156,7 @@ async fn matrix(backend: Backend) {
         let path = fill(route.path, &ids_a);
         let mut public_status: Option<(Who, u16)> = None;
         for caller in &callers {
+            let path = per_caller(&path, caller.who, &webhooks);
             let answer = send(base, caller, route.method, &path, route.body).await;
             let at = format!("{} {path} as {:?}", route.method, caller.who);
             if answer.status >= 500 {
@@ -929,15 +1197,16 @@ async fn matrix(backend: Backend) {
             }
         }
         // The same route with the other project's ids: project A's people learn nothing.
-        let scoped = ["{slug}", "{number}", "{id}", "{collaborator}"]
+        let scoped = ["{slug}", "{number}", "{id}", "{collaborator}", "{rule}"]
             .iter()
             .any(|p| route.path.contains(p));
         if matches!(route.rule, Only(_)) && scoped {
-            let path = fill(route.path, &ids_b);
+            let path_b = fill(route.path, &ids_b);
             for caller in callers
                 .iter()
                 .filter(|c| matches!(c.who, Maintainer | Triager | Collaborator | Reporter))
             {
+                let path = per_caller(&path_b, caller.who, &webhooks);
                 let answer = send(base, caller, route.method, &path, route.body).await;
                 let at = format!(
                     "{} {path} (other project) as {:?}",

@@ -184,7 +184,10 @@ async fn by_mail(backend: Backend) {
         .iter()
         .find(|e| e.to == "big@example.org")
         .expect("refusal queued");
-    assert_eq!(refusal.auto_submitted, Some(store::AutoSubmitted::AutoReplied));
+    assert_eq!(
+        refusal.auto_submitted,
+        Some(store::AutoSubmitted::AutoReplied)
+    );
     assert!(
         refusal
             .body_text

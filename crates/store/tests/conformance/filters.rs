@@ -221,7 +221,10 @@ async fn settling_queues_an_auto_reply_and_spam_rules_fill_the_queue() {
 
         // The reply is queued for delivery, marked as an automatic answer; others are not.
         let queued = store.email(reply.id).await.expect("email").expect("queued");
-        assert_eq!(queued.auto_submitted, Some(store::AutoSubmitted::AutoReplied));
+        assert_eq!(
+            queued.auto_submitted,
+            Some(store::AutoSubmitted::AutoReplied)
+        );
         assert_eq!(queued.to, "x@spam.example");
         let job = store
             .lease_job(
