@@ -293,6 +293,36 @@ async fn git_source_flow(backend: Backend) {
         .expect("mirrors")
         .collect();
     assert_eq!(mirrors.len(), 1);
+
+    // Removing the source removes its mirror; the project has none of its own any more.
+    let res = http
+        .delete(format!("{base}/api/v1/projects/demo/source"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), 200);
+    let got: serde_json::Value = http
+        .get(format!("{base}/api/v1/projects/demo/source"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["source"], serde_json::Value::Null);
+    let mirrors = std::fs::read_dir(data.0.join("sources"))
+        .expect("mirrors")
+        .count();
+    assert_eq!(mirrors, 0, "the unused mirror is removed");
+    let res = http
+        .delete(format!("{base}/api/v1/projects/demo/source"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), 404, "nothing left to remove");
     server.stop();
 }
 
