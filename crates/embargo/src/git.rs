@@ -344,3 +344,133 @@ impl Mirror {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            timeout: Duration::from_secs(60),
+            max_bytes: 64 * 1024 * 1024,
+        }
+    }
+
+    fn scratch() -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("embargo-git-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        dir
+    }
+
+    fn sh_git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=T",
+                "-c",
+                "user.email=t@example.test",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn transport_helpers_are_refused_by_git_itself() {
+        // Even if a URL slipped past `triage::source::check_git_url`, git may not run it.
+        let root = scratch();
+        let marker = root.join("pwned");
+        let url = format!("ext::sh -c touch% {}", marker.display());
+        let mirror = Mirror::for_url(&root, &url);
+        let err = mirror.sync(&url, limits()).expect_err("ext:: is refused");
+        assert!(!marker.exists(), "the command never ran");
+        assert!(!mirror.exists());
+        assert!(err.to_string().contains("git failed"), "{err}");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_mirror_is_cloned_resolved_and_indexed_without_a_checkout() {
+        let root = scratch();
+        let repo = root.join("repo");
+        std::fs::create_dir_all(repo.join("src")).expect("mkdir");
+        sh_git(&repo, &["init", "-q"]);
+        std::fs::write(
+            repo.join("src/a.c"),
+            "int old_name(void) {\n  return 1;\n}\n",
+        )
+        .expect("write");
+        std::fs::write(repo.join("table.dat"), [0u8, 1, 2]).expect("write");
+        sh_git(&repo, &["add", "-A"]);
+        sh_git(&repo, &["commit", "-q", "-m", "one"]);
+        sh_git(&repo, &["tag", "curl-1_0_0"]);
+        std::fs::write(
+            repo.join("src/a.c"),
+            "int new_name(void) {\n  return 1;\n}\n",
+        )
+        .expect("write");
+        sh_git(&repo, &["commit", "-q", "-am", "two"]);
+        let url = format!("file://{}", repo.display());
+        let mirror = Mirror::for_url(&root.join("mirrors"), &url);
+        mirror.sync(&url, limits()).expect("clone");
+        assert!(mirror.exists());
+        assert!(
+            !mirror
+                .dir()
+                .join("hooks")
+                .join("pre-commit.sample")
+                .exists(),
+            "no template hooks"
+        );
+        assert_eq!(mirror.tags(limits()).expect("tags"), ["curl-1_0_0"]);
+        let main = mirror
+            .resolve(None, limits())
+            .expect("resolve")
+            .expect("HEAD");
+        let tag = mirror
+            .resolve(Some("curl-1_0_0"), limits())
+            .expect("resolve")
+            .expect("tag");
+        assert_ne!(main, tag);
+        assert_eq!(
+            mirror.resolve(Some("nope"), limits()).expect("resolve"),
+            None
+        );
+        assert!(mirror.resolve(Some("--upload-pack=x"), limits()).is_err());
+        let at_main = mirror.index(&main, "main", limits()).expect("index");
+        let at_tag = mirror.index(&tag, "curl-1_0_0", limits()).expect("index");
+        assert!(at_main.defines("new_name") && !at_main.has_identifier("old_name"));
+        assert!(at_tag.defines("old_name") && !at_tag.has_identifier("new_name"));
+        assert_eq!(
+            at_main.file_count(),
+            2,
+            "the binary file registers its path only"
+        );
+        // New commits arrive with a fetch.
+        std::fs::write(repo.join("src/b.c"), "int third(void) { return 3; }\n").expect("write");
+        sh_git(&repo, &["add", "-A"]);
+        sh_git(&repo, &["commit", "-q", "-m", "three"]);
+        mirror.sync(&url, limits()).expect("fetch");
+        assert_ne!(mirror.resolve(None, limits()).expect("resolve"), Some(main));
+        // A mirror beyond the size limit is refused and removed.
+        let small = Limits {
+            max_bytes: 1,
+            ..limits()
+        };
+        let other = Mirror::for_url(&root.join("small"), &url);
+        assert!(other.sync(&url, small).is_err());
+        assert!(!other.exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}

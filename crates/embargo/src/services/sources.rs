@@ -191,11 +191,15 @@ pub async fn set(
 ) -> Result<(SourceView, u64)> {
     let (project, _) = super::projects::for_user(state, user, slug, Permission::EditPolicy).await?;
     let checked = validate(input, user.is_admin)?;
+    let before = state.store.project_source(project.id).await?;
     let (stored, queued) = state
         .store
         .set_project_source(project.id, Some(&checked), Some(user.id), state.now())
         .await?;
     let stored = stored.ok_or_else(|| anyhow::anyhow!("the source was not stored"))?;
+    if before.as_ref().map(|b| &b.input.location) != Some(&checked.location) {
+        forget_mirror(state, before).await;
+    }
     tracing::info!(project = project.slug.as_str(), kind = %checked.kind, retriage = queued, "triage source set");
     state.outbox_notify.notify_one();
     Ok((stored.into(), queued))
@@ -205,6 +209,7 @@ pub async fn set(
 /// Removing when there is none changes nothing (a repeated `DELETE` is not an error).
 pub async fn remove(state: &AppState, user: &User, slug: &str) -> Result<u64> {
     let (project, _) = super::projects::for_user(state, user, slug, Permission::EditPolicy).await?;
+    let before = state.store.project_source(project.id).await?;
     let queued = match state
         .store
         .set_project_source(project.id, None, Some(user.id), state.now())
@@ -214,6 +219,7 @@ pub async fn remove(state: &AppState, user: &User, slug: &str) -> Result<u64> {
         Err(store::StoreError::NotFound) => return Ok(0),
         Err(other) => return Err(other.into()),
     };
+    forget_mirror(state, before).await;
     tracing::info!(
         project = project.slug.as_str(),
         retriage = queued,
@@ -221,6 +227,29 @@ pub async fn remove(state: &AppState, user: &User, slug: &str) -> Result<u64> {
     );
     state.outbox_notify.notify_one();
     Ok(queued)
+}
+
+/// Deletes the mirror of a git source that was replaced or removed, unless a project still
+/// uses its URL: a disk on a small machine does not fill with abandoned clones.
+async fn forget_mirror(state: &AppState, before: Option<ProjectSource>) {
+    let Some(old) = before.filter(|s| s.input.kind == "git") else {
+        return;
+    };
+    let still_used = match state.store.git_sources().await {
+        Ok(all) => all.iter().any(|s| s.input.location == old.input.location),
+        Err(_) => true,
+    };
+    if still_used {
+        return;
+    }
+    let mirror = Mirror::for_url(&mirrors_root(state), &old.input.location);
+    let lock = mirror_lock(mirror.dir());
+    let _guard = lock.lock().await;
+    if mirror.exists()
+        && let Err(e) = std::fs::remove_dir_all(mirror.dir())
+    {
+        tracing::warn!(error = %e, "cannot remove an unused git mirror");
+    }
 }
 
 // Indexes ------------------------------------------------------------------------------------
@@ -407,7 +436,10 @@ pub(crate) async fn indexes_for(
     let mirror = Mirror::for_url(&mirrors_root(state), &source.input.location);
     let lock = mirror_lock(mirror.dir());
     let _guard = lock.lock().await;
-    let fetch = !mirror.exists() || source.heads.is_none();
+    // Fetch here only for a source never fetched since it was set (or whose mirror is gone
+    // though its last fetch worked): after a failure, the schedule retries, so a remote that
+    // hangs does not hold up every triage job.
+    let fetch = source.fetched_at.is_none() || !mirror.exists() && source.fetch_error.is_none();
     let input = source.input.clone();
     let versions = versions.to_vec();
     let run =
@@ -468,6 +500,11 @@ pub async fn fetch_due(state: &AppState) -> Result<()> {
         let mirror = Mirror::for_url(&mirrors_root(state), &source.input.location);
         let lock = mirror_lock(mirror.dir());
         let _guard = lock.lock().await;
+        // Changed or removed while this round waited: not this configuration's fetch.
+        let current = state.store.project_source(source.project_id).await?;
+        if current.is_none_or(|c| c.version != source.version) {
+            continue;
+        }
         let input = source.input.clone();
         let fetched = tokio::task::spawn_blocking(move || {
             mirror

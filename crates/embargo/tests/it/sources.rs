@@ -293,6 +293,36 @@ async fn git_source_flow(backend: Backend) {
         .expect("mirrors")
         .collect();
     assert_eq!(mirrors.len(), 1);
+
+    // Removing the source removes its mirror; the project has none of its own any more.
+    let res = http
+        .delete(format!("{base}/api/v1/projects/demo/source"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), 200);
+    let got: serde_json::Value = http
+        .get(format!("{base}/api/v1/projects/demo/source"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["source"], serde_json::Value::Null);
+    let mirrors = std::fs::read_dir(data.0.join("sources"))
+        .expect("mirrors")
+        .count();
+    assert_eq!(mirrors, 0, "the unused mirror is removed");
+    let res = http
+        .delete(format!("{base}/api/v1/projects/demo/source"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), 404, "nothing left to remove");
     server.stop();
 }
 
@@ -475,4 +505,93 @@ async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate() {
         assert_eq!(t["label"], "duplicate", "{t}");
         server.stop();
     }
+}
+
+/// A user of `demo` with `role` and an API token (not an administrator).
+async fn member_token(db: &TestDb, email: &str, role: domain::account::ProjectRole) -> String {
+    let (code, _, err) = cli(
+        db,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            "Member",
+            "--password-stdin",
+        ],
+        PASSWORD,
+    );
+    assert_eq!(code, 0, "{err}");
+    let store = db.store().await;
+    let project = store
+        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
+        .await
+        .expect("project")
+        .expect("demo");
+    let (user, _) = store
+        .user_credentials(email)
+        .await
+        .expect("user")
+        .expect("exists");
+    store
+        .set_member(project.id, user.id, role)
+        .await
+        .expect("member");
+    store.close().await;
+    let (code, out, err) = cli(db, &["admin", "create-token", "--email", email], "");
+    assert_eq!(code, 0, "{err}");
+    out.trim().to_owned()
+}
+
+#[tokio::test]
+async fn only_administrators_point_a_project_at_the_servers_own_files() {
+    let db = prepared(Backend::Sqlite).await;
+    let data = TempDir::new();
+    let server = Server::start(
+        &db,
+        &ServerOptions {
+            env: vec![("EMBARGO_DATA_DIR".into(), data.0.display().to_string())],
+            ..ServerOptions::default()
+        },
+    );
+    let base = server.url.as_str();
+    let http = client();
+    let maintainer = member_token(
+        &db,
+        "maint@example.test",
+        domain::account::ProjectRole::Maintainer,
+    )
+    .await;
+    let triager = member_token(
+        &db,
+        "tri@example.test",
+        domain::account::ProjectRole::Triager,
+    )
+    .await;
+    let dir = TempDir::new();
+    for body in [
+        serde_json::json!({ "kind": "path", "path": dir.0.display().to_string() }),
+        serde_json::json!({ "kind": "git", "url": format!("file://{}", dir.0.display()) }),
+    ] {
+        let res = put_source(&http, base, &maintainer, &body).await;
+        assert_eq!(res.status(), 403, "{body}");
+    }
+    let https =
+        serde_json::json!({ "kind": "git", "url": "https://git.example.org/printdesk.git" });
+    let res = put_source(&http, base, &triager, &https).await;
+    assert_eq!(
+        res.status(),
+        403,
+        "triagers may not change the project's settings"
+    );
+    let res = put_source(&http, base, &maintainer, &https).await;
+    assert_eq!(res.status(), 200);
+    let res = http
+        .get(format!("{base}/api/v1/projects/demo/source"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 401, "no token, no source");
+    server.stop();
 }
