@@ -448,7 +448,6 @@ async fn two_servers_deliver_every_email_and_webhook_exactly_once() {
             "a server did no work: {}",
             server.logs()
         );
-        assert!(!server.logs().contains("lease lost"), "{}", server.logs());
     }
     one.stop();
     two.stop();
