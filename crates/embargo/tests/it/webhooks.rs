@@ -1,8 +1,8 @@
 //! Webhooks end to end: endpoints added over the API, events signed with the project's
-//! secret (checked here with the `hmac` crate), a 500 and a timeout retried until they succeed, a receiver
-//! that always fails marked failed after the configured attempts, the delivery log over the
-//! API and on the settings page; and, with two servers on one PostgreSQL database, every
-//! acknowledgement e-mail and every webhook delivered exactly once.
+//! secret (checked here with the `hmac` crate), a 500 and a timeout retried until they
+//! succeed, a receiver that always fails marked failed after the configured attempts, the
+//! delivery log over the API and on the settings page; and, with two servers on one
+//! PostgreSQL database, every acknowledgement e-mail and every webhook delivered exactly once.
 
 use super::receiver::{Receiver, signature_valid};
 use super::*;
