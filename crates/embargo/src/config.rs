@@ -788,6 +788,36 @@ mod tests {
     }
 
     #[test]
+    fn webhook_and_lease_settings_are_read_and_bounded() {
+        let config = Config::from_toml(
+            "job_lease_ms = 2000\n[webhooks]\ntimeout_ms = 500\nmax_attempts = 3\nretry_base_ms = 200\n",
+        )
+        .expect("parses");
+        assert_eq!(config.job_lease_ms, 2000);
+        assert_eq!(
+            (
+                config.webhooks.timeout_ms,
+                config.webhooks.max_attempts,
+                config.webhooks.retry_base_ms
+            ),
+            (500, 3, 200)
+        );
+        config.check().expect("valid");
+        for (text, key) in [
+            ("job_lease_ms = 10\n", "job_lease_ms:"),
+            ("[webhooks]\ntimeout_ms = 5\n", "webhooks.timeout_ms:"),
+            ("[webhooks]\nmax_attempts = 0\n", "webhooks.max_attempts:"),
+            ("[webhooks]\nretry_base_ms = 0\n", "webhooks.retry_base_ms:"),
+        ] {
+            let err = Config::from_toml(text)
+                .expect("parses")
+                .check()
+                .expect_err(text);
+            assert!(err.to_string().starts_with(key), "{err}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_name_their_line() {
         let err =
             Config::from_toml("bind = \"127.0.0.1:1\"\n\nbnid = 3\n").expect_err("unknown key");

@@ -151,7 +151,8 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
 
 /// Runs `work` while renewing `job`'s lease every third of `lease`, so no other worker
 /// takes the job over while it runs. A lost lease (this worker stalled for a whole lease) is
-/// logged; the work still finishes, and its outcome is not recorded over the new holder's.
+/// logged; the work still finishes, and its outcome is not recorded over the new holder's
+/// (completion and failure only count for the lease holder).
 pub async fn holding_lease<F: std::future::Future<Output = ()>>(
     state: &AppState,
     job: &Job,
@@ -166,7 +167,9 @@ pub async fn holding_lease<F: std::future::Future<Output = ()>>(
             match state.store.renew_job_lease(job, until).await {
                 Ok(true) => {}
                 Ok(false) => {
-                    tracing::error!(job = %job.id, kind = %job.kind, "job lease lost while the job ran");
+                    // The job finished meanwhile, or this worker stalled for a whole lease
+                    // and another took the job over (its outcome will not be recorded here).
+                    tracing::warn!(job = %job.id, kind = %job.kind, "job lease no longer held");
                     std::future::pending::<()>().await;
                 }
                 Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot renew a job lease"),
@@ -174,6 +177,7 @@ pub async fn holding_lease<F: std::future::Future<Output = ()>>(
         }
     };
     tokio::select! {
+        biased;
         () = work => {}
         () = renew => {}
     }
