@@ -39,6 +39,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("outbox.html", include_str!("../../templates/outbox.html")),
     (
+        "notifications.html",
+        include_str!("../../templates/notifications.html"),
+    ),
+    (
         "advisory_body.html",
         include_str!("../../templates/advisory_body.html"),
     ),

@@ -149,6 +149,15 @@ async fn file(
                 None,
             )
             .await?;
+        super::notify::members(
+            state,
+            project,
+            &report,
+            domain::notify::NotificationKind::ReporterMessage,
+            "",
+            None,
+        )
+        .await;
         return Ok((
             Ingested {
                 id: uuid::Uuid::nil(),
