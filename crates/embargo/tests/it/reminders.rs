@@ -663,5 +663,58 @@ async fn deadlines(backend: Backend) {
     }
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(to("mia@example.test", new_second), 0);
+
+    // The report page's extension form (here the administrator's): refused without its
+    // CSRF token, then applied and listed.
+    let page = web
+        .get(format!("{base}/inbox/desk/reports/2"))
+        .send()
+        .await
+        .expect("report page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("<option value=\"triage\">"), "{page}");
+    let form_url = format!("{base}/inbox/desk/reports/2/extensions");
+    let fields = [
+        ("clock", "triage"),
+        ("new_due", "2026-05-01"),
+        ("reason", "Waiting for the vendor's answer."),
+    ];
+    let res = web
+        .post(&form_url)
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 403);
+    let csrf = hidden_field(&page, "csrf_token");
+    let mut with_token = vec![("csrf_token", csrf.as_str())];
+    with_token.extend(fields);
+    let res = web
+        .post(&form_url)
+        .form(&with_token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let page = web
+        .get(format!("{base}/inbox/desk/reports/2"))
+        .send()
+        .await
+        .expect("report page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("Waiting for the vendor&#x27;s answer.") && page.contains("by Ada Admin"),
+        "{page}"
+    );
+    // Received on Saturday 25 April, the report counts from Monday 00:00: triage was due
+    // on Thursday 30 April at 00:00, and the new date keeps that time of day.
+    assert!(
+        page.contains("2026-04-30 00:00 UTC → <strong>2026-05-01 00:00 UTC</strong>"),
+        "{page}"
+    );
     assert!(server.stop().success());
 }
