@@ -98,6 +98,43 @@ impl NotificationPrefs {
     }
 }
 
+/// The subject and plain-text body of an e-mail telling a project member about a report.
+/// `what` says what happened (for a state change, e.g. `acknowledged -> accepted`); report
+/// contents beyond the title are never included.
+pub fn member_text(
+    kind: NotificationKind,
+    project_name: &str,
+    report_number: i64,
+    report_title: &str,
+    what: &str,
+    report_url: &str,
+) -> (String, String) {
+    let (subject, line) = match kind {
+        NotificationKind::NewReport => (
+            format!("[{project_name}] New report #{report_number}: {report_title}"),
+            format!("A new report arrived: #{report_number}, \"{report_title}\"."),
+        ),
+        NotificationKind::ReporterMessage => (
+            format!("[{project_name}] Report #{report_number}: the reporter wrote"),
+            format!("The reporter of #{report_number}, \"{report_title}\", added a message."),
+        ),
+        NotificationKind::StateChanges => (
+            format!("[{project_name}] Report #{report_number}: {what}"),
+            format!("Report #{report_number}, \"{report_title}\", moved: {what}."),
+        ),
+        NotificationKind::Reminders => (
+            format!("[{project_name}] Report #{report_number}: {what}"),
+            format!("Report #{report_number}, \"{report_title}\": {what}."),
+        ),
+    };
+    let body = format!(
+        "Hello,\n\n{line}\n\n  {report_url}\n\n\
+         You get this e-mail as a member of {project_name}; change which e-mails you get on\n\
+         your notification settings page.\n\n-- \nSent by Embargo for {project_name}\n"
+    );
+    (subject, body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +150,35 @@ mod tests {
                 assert_eq!(p.allows(other), other != kind, "{kind:?} off, {other:?}");
             }
         }
+    }
+
+    #[test]
+    fn member_texts_name_the_report_and_what_happened() {
+        let (subject, body) = member_text(
+            NotificationKind::StateChanges,
+            "Desk",
+            3,
+            "XSS",
+            "acknowledged -> accepted",
+            "https://x.example/inbox/desk/reports/3",
+        );
+        assert_eq!(subject, "[Desk] Report #3: acknowledged -> accepted");
+        assert!(body.contains("moved: acknowledged -> accepted."), "{body}");
+        assert!(
+            body.contains("https://x.example/inbox/desk/reports/3"),
+            "{body}"
+        );
+        let (subject, _) = member_text(NotificationKind::NewReport, "Desk", 4, "SSRF", "", "u");
+        assert_eq!(subject, "[Desk] New report #4: SSRF");
+        let (subject, _) = member_text(
+            NotificationKind::ReporterMessage,
+            "Desk",
+            4,
+            "SSRF",
+            "",
+            "u",
+        );
+        assert_eq!(subject, "[Desk] Report #4: the reporter wrote");
     }
 
     #[test]

@@ -92,6 +92,18 @@ impl<'a> ReminderPlan<'a> {
     }
 }
 
+/// How late a reminder may still be e-mailed. A reminder found later than this (a server
+/// that was down for a week, or the first start after an upgrade that brought reminders to
+/// reports already overdue) is recorded without e-mail, so nobody gets a flood of old news.
+pub const MAX_REMINDER_DELAY: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// Whether reminder `key`, found due at `now`, is too old to e-mail (see
+/// [`MAX_REMINDER_DELAY`]); a `before` reminder is never stale, since it is only due
+/// before its date.
+pub fn is_stale(key: &ReminderKey, now: Timestamp) -> bool {
+    key.kind == ReminderKind::Breach && now.duration_since(key.due) > MAX_REMINDER_DELAY
+}
+
 /// `due` minus `lead`, counting only the time that falls on business days (local days of
 /// the calendar's time zone). Saturates at the start of jiff's range.
 pub fn business_time_before(
@@ -368,6 +380,23 @@ mod tests {
                 .before_at(SlaClock::Triage, ts("2026-03-09T10:00:00Z")),
             None
         );
+    }
+
+    #[test]
+    fn breaches_older_than_a_week_are_stale() {
+        let key = ReminderKey {
+            clock: SlaClock::Triage,
+            kind: ReminderKind::Breach,
+            due: ts("2026-03-09T10:00:00Z"),
+        };
+        assert!(!is_stale(&key, ts("2026-03-09T10:00:00Z")));
+        assert!(!is_stale(&key, ts("2026-03-16T10:00:00Z")));
+        assert!(is_stale(&key, ts("2026-03-16T10:00:01Z")));
+        let before = ReminderKey {
+            kind: ReminderKind::Before,
+            ..key
+        };
+        assert!(!is_stale(&before, ts("2026-03-08T10:00:00Z")));
     }
 
     #[test]

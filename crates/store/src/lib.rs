@@ -215,6 +215,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: Timestamp,
         emails: &[NewEmail],
     ) -> Result<bool>;
+    /// Queues e-mails with their delivery jobs in one transaction.
+    async fn queue_emails(&self, emails: &[NewEmail]) -> Result<()>;
     /// A member's e-mail choices for a project (all on when never set).
     async fn notification_prefs(
         &self,

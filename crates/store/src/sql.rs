@@ -1753,6 +1753,10 @@ impl Store for SqlStore {
         self.record_reminder_impl(report, key, now, emails).await
     }
 
+    async fn queue_emails(&self, emails: &[NewEmail]) -> Result<()> {
+        self.queue_emails_impl(emails).await
+    }
+
     async fn notification_prefs(
         &self,
         user: UserId,

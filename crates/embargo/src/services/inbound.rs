@@ -474,6 +474,15 @@ async fn file(
             )
             .await?;
         keep_keys(report.id).await?;
+        super::notify::members(
+            state,
+            project,
+            &report,
+            domain::notify::NotificationKind::ReporterMessage,
+            "",
+            None,
+        )
+        .await;
         filed.reply = refusal_to
             .map(|to| refusal_email(state, project, parsed, &reasons, to, Some(report.number)));
         filed.outcome.disposition = Disposition::Reply;

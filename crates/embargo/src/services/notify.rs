@@ -4,9 +4,11 @@
 use super::{Result, ServiceError};
 use crate::AppState;
 use domain::{
+    UserId,
     account::{ProjectRole, User},
     notify::{NotificationKind, NotificationPrefs},
     project::Project,
+    report::Report,
 };
 
 /// The projects the user is a member of, each with their role and choices.
@@ -59,4 +61,64 @@ pub async fn recipients(
         .filter(|(_, _, prefs)| prefs.allows(kind))
         .map(|(user, _, _)| user.email.as_str().to_owned())
         .collect())
+}
+
+/// Tells the project's members who want e-mails of `kind` about `report` (all but
+/// `except`, the member who acted). Runs after the change it announces was stored; a
+/// failure here is logged and does not undo that change.
+pub async fn members(
+    state: &AppState,
+    project: &Project,
+    report: &Report,
+    kind: NotificationKind,
+    what: &str,
+    except: Option<UserId>,
+) {
+    if let Err(e) = queue(state, project, report, kind, what, except).await {
+        tracing::error!(report = %report.id, kind = kind.as_str(), error = %e, "cannot notify members");
+    }
+}
+
+async fn queue(
+    state: &AppState,
+    project: &Project,
+    report: &Report,
+    kind: NotificationKind,
+    what: &str,
+    except: Option<UserId>,
+) -> Result<()> {
+    let url = format!(
+        "{}/inbox/{}/reports/{}",
+        state.public_url, project.slug, report.number
+    );
+    let (subject, body) = domain::notify::member_text(
+        kind,
+        &project.name,
+        report.number,
+        &report.title,
+        what,
+        &url,
+    );
+    let now = state.now();
+    let emails: Vec<store::NewEmail> = state
+        .store
+        .members_with_prefs(project.id)
+        .await?
+        .into_iter()
+        .filter(|(user, _, prefs)| prefs.allows(kind) && Some(user.id) != except)
+        .map(|(user, _, _)| store::NewEmail {
+            id: uuid::Uuid::now_v7(),
+            to: user.email.as_str().to_owned(),
+            subject: subject.clone(),
+            body_text: body.clone(),
+            report: Some(report.id),
+            created_at: now,
+        })
+        .collect();
+    if emails.is_empty() {
+        return Ok(());
+    }
+    state.store.queue_emails(&emails).await?;
+    state.outbox_notify.notify_one();
+    Ok(())
 }

@@ -3,7 +3,8 @@
 //! maintainer of the project who has not turned reminders off gets an e-mail through the
 //! outbox. Each reminder is recorded under its (report, clock, kind, due date) key in the
 //! same transaction as its e-mails, so it goes out once however many servers run the pass;
-//! an extension moves the due date and so makes new reminders.
+//! an extension moves the due date and so makes new reminders. A breach found more than a
+//! week late (after an upgrade or a long outage) is recorded without e-mail.
 
 use crate::AppState;
 use domain::{
@@ -77,8 +78,10 @@ async fn run_project(state: &AppState, project: &Project, now: Timestamp) -> any
                 now,
                 &url,
             );
+            let stale = domain::reminders::is_stale(&key, now);
             let emails: Vec<NewEmail> = recipients
                 .iter()
+                .filter(|_| !stale)
                 .map(|to| NewEmail {
                     id: uuid::Uuid::now_v7(),
                     to: to.clone(),
@@ -101,6 +104,7 @@ async fn run_project(state: &AppState, project: &Project, now: Timestamp) -> any
                     clock = key.clock.as_str(),
                     kind = key.kind.as_str(),
                     recipients = emails.len(),
+                    stale,
                     at = %now,
                     "deadline reminder sent"
                 );

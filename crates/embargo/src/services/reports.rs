@@ -180,6 +180,17 @@ pub async fn submit_with(
             tracing::info!(project = %project.slug.as_str(), report = %id, number, source = source.as_str(), "report received");
             // Wake the worker: the triage job (and the receipt, if any) are due now.
             state.outbox_notify.notify_one();
+            if let Ok(Some(report)) = state.store.report_by_id(id).await {
+                super::notify::members(
+                    state,
+                    &project,
+                    &report,
+                    domain::notify::NotificationKind::NewReport,
+                    "",
+                    None,
+                )
+                .await;
+            }
             Ok(SubmitOutcome::Created(Submitted {
                 id,
                 number,
@@ -467,6 +478,15 @@ pub async fn reporter_message(state: &AppState, token: &str, body: &str) -> Resu
         )
         .await?;
     tracing::info!(report = %view.report.id, "reporter added a message");
+    super::notify::members(
+        state,
+        &view.project,
+        &view.report,
+        domain::notify::NotificationKind::ReporterMessage,
+        "",
+        None,
+    )
+    .await;
     Ok(message)
 }
 
@@ -678,6 +698,15 @@ pub async fn acknowledge(
     // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
     state.outbox_notify.notify_one();
     tracing::info!(report = %id, user = %user.id, "report acknowledged");
+    super::notify::members(
+        state,
+        &view.project,
+        &report,
+        domain::notify::NotificationKind::StateChanges,
+        "received -> acknowledged",
+        Some(user.id),
+    )
+    .await;
     Ok(report)
 }
 
@@ -866,6 +895,19 @@ pub async fn transition(
     // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
     state.outbox_notify.notify_one();
     tracing::info!(report = %id, from = t.from.as_str(), to = t.to.as_str(), "report transition");
+    let acting = match caller {
+        Caller::User(user) => Some(user.id),
+        Caller::Reporter(_) => None,
+    };
+    super::notify::members(
+        state,
+        &view.project,
+        &updated,
+        domain::notify::NotificationKind::StateChanges,
+        &format!("{} -> {}", t.from.as_str(), t.to.as_str()),
+        acting,
+    )
+    .await;
     Ok(updated)
 }
 
@@ -932,6 +974,17 @@ pub async fn post_message(
     // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
     state.outbox_notify.notify_one();
     tracing::info!(report = %id, visibility = visibility.as_str(), "message added");
+    if author_kind == AuthorKind::Reporter {
+        super::notify::members(
+            state,
+            &view.project,
+            &view.report,
+            domain::notify::NotificationKind::ReporterMessage,
+            "",
+            None,
+        )
+        .await;
+    }
     Ok(message)
 }
 

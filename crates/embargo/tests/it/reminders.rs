@@ -544,5 +544,177 @@ async fn deadlines(backend: Backend) {
         .expect("html");
     assert!(page.contains("Deadline extensions"), "{page}");
     assert!(page.contains("by Mia Maintainer"), "{page}");
+
+    // The other e-mails honour the same choices: both maintainers heard of the new report,
+    // and Otto of each state change Mia made (not Mia herself, who made them).
+    let to = |who: &str, subject: &str| -> usize {
+        smtp.messages()
+            .iter()
+            .filter(|m| m.contains(&format!("To: {who}")) && m.contains(subject))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while to(
+        "otto@example.test",
+        "Subject: [Desk] Report #1: fixed -> disclosed",
+    ) == 0
+    {
+        assert!(Instant::now() < deadline, "{:?}", smtp.messages());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let new_report = "Subject: [Desk] New report #1: Path traversal in downloads";
+    assert_eq!(to("mia@example.test", new_report), 1);
+    assert_eq!(to("otto@example.test", new_report), 1);
+    assert_eq!(
+        to(
+            "otto@example.test",
+            "Subject: [Desk] Report #1: accepted -> fixing"
+        ),
+        1
+    );
+    assert_eq!(
+        to(
+            "mia@example.test",
+            "Subject: [Desk] Report #1: accepted -> fixing"
+        ),
+        0
+    );
+
+    // Mia turns new-report e-mails off on her settings page (a form with its CSRF token).
+    let mia_web = client();
+    let login = mia_web
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("html");
+    let res = mia_web
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf_token", hidden_field(&login, "csrf_token").as_str()),
+            ("email", "mia@example.test"),
+            ("password", PASSWORD),
+            ("next", "/settings/notifications"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 303);
+    let settings = mia_web
+        .get(format!("{base}/settings/notifications"))
+        .send()
+        .await
+        .expect("settings")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        settings.contains("name=\"new_report\" value=\"on\" checked"),
+        "{settings}"
+    );
+    let csrf = hidden_field(&settings, "csrf_token");
+    let refused = mia_web
+        .post(format!("{base}/settings/notifications/desk"))
+        .form(&[("reminders", "on")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 403, "no CSRF token, no change");
+    let res = mia_web
+        .post(format!("{base}/settings/notifications/desk"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("reporter_message", "on"),
+            ("reminders", "on"),
+            ("state_changes", "on"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let choices: serde_json::Value = http
+        .get(format!("{base}/api/v1/me/notifications"))
+        .bearer_auth(&mia)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(choices[0]["new_report"], false, "{choices}");
+    assert_eq!(choices[0]["reminders"], true, "{choices}");
+    let second: serde_json::Value = http
+        .post(format!("{base}/api/v1/projects/desk/reports"))
+        .json(&sample_report("SSRF in the webhook test"))
+        .send()
+        .await
+        .expect("submit")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(second["number"], 2);
+    let new_second = "Subject: [Desk] New report #2: SSRF in the webhook test";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while to("otto@example.test", new_second) == 0 {
+        assert!(Instant::now() < deadline, "{:?}", smtp.messages());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(to("mia@example.test", new_second), 0);
+
+    // The report page's extension form (here the administrator's): refused without its
+    // CSRF token, then applied and listed.
+    let page = web
+        .get(format!("{base}/inbox/desk/reports/2"))
+        .send()
+        .await
+        .expect("report page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("<option value=\"triage\">"), "{page}");
+    let form_url = format!("{base}/inbox/desk/reports/2/extensions");
+    let fields = [
+        ("clock", "triage"),
+        ("new_due", "2026-05-01"),
+        ("reason", "Waiting for the vendor's answer."),
+    ];
+    let res = web
+        .post(&form_url)
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 403);
+    let csrf = hidden_field(&page, "csrf_token");
+    let mut with_token = vec![("csrf_token", csrf.as_str())];
+    with_token.extend(fields);
+    let res = web
+        .post(&form_url)
+        .form(&with_token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let page = web
+        .get(format!("{base}/inbox/desk/reports/2"))
+        .send()
+        .await
+        .expect("report page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("Waiting for the vendor&#x27;s answer.") && page.contains("by Ada Admin"),
+        "{page}"
+    );
+    // Received on Saturday 25 April, the report counts from Monday 00:00: triage was due
+    // on Thursday 30 April at 00:00, and the new date keeps that time of day.
+    assert!(
+        page.contains("2026-04-30 00:00 UTC → <strong>2026-05-01 00:00 UTC</strong>"),
+        "{page}"
+    );
     assert!(server.stop().success());
 }

@@ -241,6 +241,18 @@ impl SqlStore {
         Ok(true)
     }
 
+    pub(super) async fn queue_emails_impl(&self, emails: &[NewEmail]) -> Result<()> {
+        if emails.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for email in emails {
+            insert_email(&mut tx, email).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub(super) async fn notification_prefs_impl(
         &self,
         user: UserId,
