@@ -109,8 +109,15 @@ fn signed_mail(
     )
 }
 
-/// The armored block of a PGP/MIME encrypted message as received.
-fn encrypted_block(message: &str) -> String {
+/// The armored block of a PGP/MIME encrypted message as received (read from the raw
+/// message with the same Message-ID: the sink's quoted-printable decoding spoils armor).
+fn encrypted_block(smtp: &SmtpSink, received: &str) -> String {
+    let id = header(received, "Message-ID").expect("Message-ID");
+    let message = smtp
+        .raw_messages()
+        .into_iter()
+        .find(|m| header(m, "Message-ID").as_deref() == Some(id.as_str()))
+        .expect("the raw message");
     let start = message
         .find("-----BEGIN PGP MESSAGE-----")
         .expect("an encrypted block");
@@ -194,7 +201,7 @@ async fn keys_and_signatures(backend: Backend) {
     let (plain, status) = gpg(
         &home.0,
         &["--status-fd", "2", "--decrypt"],
-        encrypted_block(&receipt).as_bytes(),
+        encrypted_block(&smtp, &receipt).as_bytes(),
     );
     let plain = String::from_utf8(plain).expect("utf-8");
     assert!(
@@ -334,7 +341,7 @@ async fn keys_and_signatures(backend: Backend) {
     let (plain, _) = gpg(
         &api_home.0,
         &["--decrypt"],
-        encrypted_block(&receipt).as_bytes(),
+        encrypted_block(&smtp, &receipt).as_bytes(),
     );
     assert!(
         harness::decode_quoted_printable(&String::from_utf8(plain).expect("utf-8"))
