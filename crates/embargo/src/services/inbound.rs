@@ -4,7 +4,8 @@
 //! it quotes, and only from that report's reporter) or opens a new report. OpenPGP mail
 //! (PGP/MIME or inline) is decrypted with the project's key pair first. The automatic
 //! acknowledgement follows RFC 3834: never to auto-submitted mail, bounces or mailing lists,
-//! never to ourselves.
+//! never to ourselves. Signatures are checked against the keys known for the sender and the
+//! keys the message carries (`reporter_keys`); the result is stored with the message.
 
 use super::{Result, ServiceError, filters, projects, reply_address, reports};
 use crate::AppState;
@@ -374,9 +375,8 @@ async fn file(
     };
     // Keys the sender gave before, and keys this message carries (attached, or in an
     // Autocrypt header), to check its signature with.
-    let known = super::reporter_keys::known_for(state, project, &sender.address).await?;
+    let mut candidates = super::reporter_keys::known_for(state, project, &sender.address).await?;
     let mut offered = super::reporter_keys::offered(parsed);
-    let mut candidates: Vec<keys::PublicKey> = known.clone();
     candidates.extend(offered.iter().map(|o| o.key.clone()));
     let (text, signature) = match &parsed.encryption {
         Some(encrypted) if encrypted.kind != EncryptionKind::Smime => {
@@ -712,8 +712,6 @@ fn our_addresses(state: &AppState, project: &Project) -> Vec<String> {
     ours
 }
 
-/// Decrypts OpenPGP mail (PGP/MIME or inline) with the project's key pair; returns the
-/// readable text and what the signature inside said, or why it could not be read.
 /// Decrypts OpenPGP mail (PGP/MIME or inline) with the project's key pair; returns the
 /// readable text, what the signature (inside, or of a signed entity inside) said, and the
 /// keys attached inside; or why it could not be read.

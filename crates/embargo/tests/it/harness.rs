@@ -323,12 +323,21 @@ impl SmtpSink {
 
     /// Every message received so far, as RFC 5322 text with quoted-printable bodies decoded.
     pub fn messages(&self) -> Vec<String> {
+        self.raw_messages()
+            .iter()
+            .map(|m| decode_quoted_printable(m))
+            .collect()
+    }
+
+    /// Every message received so far, exactly as stored (e.g. to read OpenPGP armor, which
+    /// quoted-printable decoding would spoil).
+    pub fn raw_messages(&self) -> Vec<String> {
         let mut out = Vec::new();
         for sub in ["new", "cur"] {
             if let Ok(entries) = std::fs::read_dir(self.maildir.0.join("mail").join(sub)) {
                 for e in entries.flatten() {
                     if let Ok(text) = std::fs::read_to_string(e.path()) {
-                        out.push(decode_quoted_printable(&text));
+                        out.push(text);
                     }
                 }
             }

@@ -109,8 +109,15 @@ fn signed_mail(
     )
 }
 
-/// The armored block of a PGP/MIME encrypted message as received.
-fn encrypted_block(message: &str) -> String {
+/// The armored block of a PGP/MIME encrypted message as received (read from the raw
+/// message with the same Message-ID: the sink's quoted-printable decoding spoils armor).
+fn encrypted_block(smtp: &SmtpSink, received: &str) -> String {
+    let id = header(received, "Message-ID").expect("Message-ID");
+    let message = smtp
+        .raw_messages()
+        .into_iter()
+        .find(|m| header(m, "Message-ID").as_deref() == Some(id.as_str()))
+        .expect("the raw message");
     let start = message
         .find("-----BEGIN PGP MESSAGE-----")
         .expect("an encrypted block");
@@ -194,7 +201,7 @@ async fn keys_and_signatures(backend: Backend) {
     let (plain, status) = gpg(
         &home.0,
         &["--status-fd", "2", "--decrypt"],
-        encrypted_block(&receipt).as_bytes(),
+        encrypted_block(&smtp, &receipt).as_bytes(),
     );
     let plain = String::from_utf8(plain).expect("utf-8");
     assert!(
@@ -334,7 +341,7 @@ async fn keys_and_signatures(backend: Backend) {
     let (plain, _) = gpg(
         &api_home.0,
         &["--decrypt"],
-        encrypted_block(&receipt).as_bytes(),
+        encrypted_block(&smtp, &receipt).as_bytes(),
     );
     assert!(
         harness::decode_quoted_printable(&String::from_utf8(plain).expect("utf-8"))
@@ -342,6 +349,105 @@ async fn keys_and_signatures(backend: Backend) {
         "the tracking link is inside the encryption"
     );
     assert!(!receipt.contains("/track/"), "{receipt}");
+
+    // The web form takes a key too (a fresh client: the form's own CSRF cookie).
+    let (_, form_fpr, form_armored) = reporter("Bo <bo@example.org>");
+    let web = client();
+    let html = web
+        .get(format!("{}/p/demo/report", server.url))
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("name=\"pgp_key\""), "{html}");
+    let csrf = harness::hidden_field(&html, "csrf_token");
+    let res = web
+        .post(format!("{}/p/demo/report", server.url))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", "Key by form"),
+            (
+                "description",
+                "The upload dialog runs scripts in file names.",
+            ),
+            ("reporter_email", "bo@example.org"),
+            ("pgp_key", form_armored.as_str()),
+        ])
+        .send()
+        .await
+        .expect("submit form");
+    assert_eq!(res.status(), 303);
+    let newest = store.list_reports(demo.id).await.expect("reports");
+    let by_form = newest
+        .iter()
+        .find(|r| r.title == "Key by form")
+        .expect("stored");
+    assert_eq!(
+        store
+            .reporter_keys(by_form.id)
+            .await
+            .expect("keys")
+            .iter()
+            .map(|k| (k.fingerprint.clone(), k.source))
+            .collect::<Vec<_>>(),
+        vec![(form_fpr, KeySource::Form)]
+    );
+
+    // Mail that carries its key in an Autocrypt header and is signed with it: the key is
+    // kept (signed_mail) and the signature is good.
+    let (cy_home, cy_fpr, _) = reporter("Cy <cy@example.org>");
+    let (binary, _) = gpg(&cy_home.0, &["--export", &cy_fpr], b"");
+    let keydata = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(binary)
+    };
+    let folded: Vec<String> = keydata
+        .as_bytes()
+        .chunks(72)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let autocrypt = signed_mail(
+        &cy_home.0,
+        &format!(
+            "From: Cy <cy@example.org>\r\nTo: security@printdesk.example\r\n\
+             Subject: CSRF in settings\r\nMessage-ID: <cy-1@example.org>\r\n\
+             Autocrypt: addr=cy@example.org; keydata=\r\n {}\r\n",
+            folded.join("\r\n ")
+        ),
+        "The settings form accepts cross-site posts.",
+        None,
+        false,
+    );
+    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &autocrypt);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.trim().ends_with("acknowledged"), "{out}");
+    let cy_report = store
+        .list_reports(demo.id)
+        .await
+        .expect("reports")
+        .into_iter()
+        .find(|r| r.title == "CSRF in settings")
+        .expect("stored");
+    let checked = store.report_inbound(cy_report.id).await.expect("inbound");
+    assert_eq!(
+        checked[0]
+            .signature
+            .as_ref()
+            .map(|s| (s.status, s.key.clone())),
+        Some((SignatureStatus::Good, Some(cy_fpr.clone())))
+    );
+    assert_eq!(
+        store
+            .reporter_keys(cy_report.id)
+            .await
+            .expect("keys")
+            .iter()
+            .map(|k| (k.fingerprint.clone(), k.source))
+            .collect::<Vec<_>>(),
+        vec![(cy_fpr, KeySource::SignedMail)]
+    );
     store.close().await;
     assert!(server.stop().success());
 }
