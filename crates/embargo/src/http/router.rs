@@ -1,6 +1,6 @@
 //! Every route of the server, and the layers around them.
 
-use super::{advisories, api, csrf, filters, inbox, intake, openapi, public};
+use super::{advisories, api, csrf, filters, inbox, intake, mail_log, openapi, public};
 use crate::AppState;
 use axum::{
     Router,
@@ -159,6 +159,8 @@ pub fn router(state: AppState) -> Router {
             "/inbox/{slug}/reports/{number}/unblock",
             post(filters::page_unblock),
         )
+        .route("/inbox/{slug}/mail", get(mail_log::page_list))
+        .route("/inbox/{slug}/mail/{id}/raw", get(mail_log::raw))
         .route(
             "/inbox/{slug}/mail-filters",
             get(filters::page_list).post(filters::page_create),

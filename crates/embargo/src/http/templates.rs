@@ -30,6 +30,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("report.html", include_str!("../../templates/report.html")),
     (
+        "mail_log.html",
+        include_str!("../../templates/mail_log.html"),
+    ),
+    (
         "mail_filters.html",
         include_str!("../../templates/mail_filters.html"),
     ),
