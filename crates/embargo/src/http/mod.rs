@@ -12,6 +12,7 @@ pub mod error;
 pub mod filters;
 pub mod inbox;
 pub mod intake;
+pub mod mail_log;
 pub mod openapi;
 pub mod outcomes;
 pub mod public;

@@ -1,7 +1,7 @@
 //! Every route of the server, and the layers around them.
 
 use super::{
-    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, openapi,
+    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, mail_log, openapi,
     outcomes, public, sources, webhooks,
 };
 use crate::AppState;
@@ -236,6 +236,8 @@ pub fn router(state: AppState) -> Router {
             "/inbox/{slug}/reports/{number}/unblock",
             post(filters::page_unblock),
         )
+        .route("/inbox/{slug}/mail", get(mail_log::page_list))
+        .route("/inbox/{slug}/mail/{id}/raw", get(mail_log::raw))
         .route(
             "/inbox/{slug}/mail-filters",
             get(filters::page_list).post(filters::page_create),

@@ -42,6 +42,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/invitation.html"),
     ),
     (
+        "mail_log.html",
+        include_str!("../../templates/mail_log.html"),
+    ),
+    (
         "mail_filters.html",
         include_str!("../../templates/mail_filters.html"),
     ),

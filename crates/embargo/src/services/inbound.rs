@@ -790,6 +790,46 @@ fn truncate(text: &str, max: usize) -> String {
     text[..end].to_owned()
 }
 
+/// Most messages listed on the mail page.
+pub const MAIL_LOG_LIMIT: i64 = 200;
+
+/// The project's latest inbound messages (refused and unread ones too), for its members.
+pub async fn log(
+    state: &AppState,
+    user: &domain::account::User,
+    slug: &str,
+) -> Result<(Project, Vec<store::InboundMessage>)> {
+    let (project, _) =
+        projects::for_user(state, user, slug, domain::account::Permission::ReadReports).await?;
+    let messages = state
+        .store
+        .inbound_messages(project.id, MAIL_LOG_LIMIT)
+        .await?;
+    Ok((project, messages))
+}
+
+/// One inbound message exactly as it arrived, for the project's members.
+pub async fn raw(
+    state: &AppState,
+    user: &domain::account::User,
+    slug: &str,
+    id: uuid::Uuid,
+) -> Result<Vec<u8>> {
+    let (project, _) =
+        projects::for_user(state, user, slug, domain::account::Permission::ReadReports).await?;
+    let message = state
+        .store
+        .inbound_message(id)
+        .await?
+        .filter(|m| m.project == Some(project.id))
+        .ok_or(ServiceError::NotFound("message"))?;
+    state
+        .store
+        .inbound_raw(message.id)
+        .await?
+        .ok_or(ServiceError::NotFound("message"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

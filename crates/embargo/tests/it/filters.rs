@@ -288,6 +288,38 @@ async fn filters_flow(backend: Backend) {
         refusal.contains("> By e-mail, send your report as plain text in the body"),
         "the policy quoted: {refusal}"
     );
+    // Members see it on the mail page, and download it exactly as it arrived.
+    let log = web
+        .get(format!("{base}/inbox/demo/mail"))
+        .send()
+        .await
+        .expect("mail page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        log.contains(&format!("id=\"message-{}\"", newest.id))
+            && log.contains("nothing but refused attachments")
+            && log.contains("filter rule <code>beg-bounty</code> (refuse)"),
+        "{log}"
+    );
+    let res = web
+        .get(format!("{base}/inbox/demo/mail/{}/raw", newest.id))
+        .send()
+        .await
+        .expect("raw");
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.bytes().await.expect("bytes").as_ref(),
+        PDF_ONLY.as_bytes()
+    );
+    let res = client()
+        .get(format!("{base}/inbox/demo/mail/{}/raw", newest.id))
+        .send()
+        .await
+        .expect("raw, signed out");
+    assert_ne!(res.status(), 200, "not for anyone else");
+
     // The same again within a day is kept and refused, but not answered twice.
     let again = PDF_ONLY.replace("pdf-1@example.org", "pdf-2@example.org");
     let (code, out, _) = ingest(&again);
