@@ -1,8 +1,8 @@
 //! Every route of the server, and the layers around them.
 
 use super::{
-    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, mail_log, openapi,
-    outcomes, public, sources, webhooks,
+    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, mail_log,
+    openapi, outcomes, public, sources, webhooks,
 };
 use crate::AppState;
 use axum::{

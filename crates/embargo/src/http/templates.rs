@@ -205,9 +205,16 @@ mod tests {
             let name = name.to_string_lossy();
             if name.ends_with(".html") {
                 files += 1;
-                assert!(registered.contains(&name.as_ref()), "{name} is not registered");
+                assert!(
+                    registered.contains(&name.as_ref()),
+                    "{name} is not registered"
+                );
             }
         }
-        assert_eq!(files, registered.len(), "registered templates without a file");
+        assert_eq!(
+            files,
+            registered.len(),
+            "registered templates without a file"
+        );
     }
 }
