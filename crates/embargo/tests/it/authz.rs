@@ -312,6 +312,13 @@ const ROUTES: &[Route] = &[
         Body::Form(&[]),
     ),
     r("GET", "/inbox/{slug}/dashboard", Only(MEMBERS), Body::None),
+    r("GET", "/inbox/{slug}/mail", Only(MEMBERS), Body::None),
+    r(
+        "GET",
+        "/inbox/{slug}/mail/{id}/raw",
+        Only(MEMBERS),
+        Body::None,
+    ),
     r(
         "GET",
         "/inbox/{slug}/mail-filters",
@@ -664,6 +671,8 @@ struct Ids {
     advisory: String,
     /// A pending invitation the revocation routes may end.
     invitation: String,
+    /// A message that came in by mail.
+    inbound: String,
     tracking: String,
 }
 
@@ -675,7 +684,9 @@ fn fill(path: &str, ids: &Ids) -> String {
         .replace("{hash}", "dizb37aqa5h4skgu7jf1xjr4q71w4paq")
         .replace("{domain}", "example.org")
         .replace("{year}", "2026");
-    p = if p.contains("/webhooks/{id}") {
+    p = if p.contains("/mail/{id}") {
+        p.replace("{id}", &ids.inbound)
+    } else if p.contains("/webhooks/{id}") {
         // Each caller removes an endpoint of its own (see `per_caller`).
         p
     } else if p.contains("/collaborators/{id}") {
@@ -1046,6 +1057,30 @@ async fn matrix(backend: Backend) {
     )
     .await;
     let text = |v: &Value, k: &str| v[k].as_str().expect(k).to_owned();
+    let inbound = async |slug: &str, to: &str| {
+        let message = format!(
+            "From: Someone <someone@example.net>\r\nTo: {to}\r\nSubject: Matrix mail\r\n\
+             Message-ID: <matrix-{slug}@example.net>\r\n\r\nA report by mail.\r\n"
+        );
+        let (code, _, err) = cli(&db, &["ingest-mail", "--project", slug], &message);
+        assert_eq!(code, 0, "{err}");
+        let store = db.store().await;
+        let project = store
+            .project_by_slug(&domain::ProjectSlug::parse(slug).expect("slug"))
+            .await
+            .expect("project")
+            .expect("exists");
+        let id = store
+            .inbound_messages(project.id, 10)
+            .await
+            .expect("inbound")[0]
+            .id
+            .to_string();
+        store.close().await;
+        id
+    };
+    let inbound_a = inbound("demo", "security@printdesk.example").await;
+    let inbound_b = inbound("other", "sec@other.example").await;
     invitation(&db, &text(&a, "id"), "friend@example.test", true).await;
     let ids_a = Ids {
         slug: "demo".into(),
@@ -1054,6 +1089,7 @@ async fn matrix(backend: Backend) {
         advisory: text(&advisory_a, "id"),
         invitation: invitation(&db, &text(&a, "id"), "spare-a@example.test", false).await,
         tracking: text(&a, "token"),
+        inbound: inbound_a,
     };
     let ids_b = Ids {
         slug: "other".into(),
@@ -1062,6 +1098,7 @@ async fn matrix(backend: Backend) {
         advisory: text(&advisory_b, "id"),
         invitation: invitation(&db, &text(&b, "id"), "spare-b@example.test", true).await,
         tracking: text(&b, "token"),
+        inbound: inbound_b,
     };
 
     // A mail filter rule and two webhook endpoints of project A for each caller to remove.
