@@ -121,6 +121,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn policy_history(&self, project: ProjectId) -> Result<Vec<PolicyVersion>>;
     async fn set_member(&self, project: ProjectId, user: UserId, role: ProjectRole) -> Result<()>;
     async fn member_role(&self, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>>;
+    /// Gives `user` the role in the project, or removes them (`None`), with the audit event
+    /// in one transaction; returns the role they had.
+    async fn change_member(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        role: Option<ProjectRole>,
+        audit: domain::audit::NewAuditEvent,
+    ) -> Result<Option<ProjectRole>>;
     async fn projects_of(&self, user: UserId) -> Result<Vec<(Project, ProjectRole)>>;
     /// The project's members with their roles, by e-mail address.
     async fn project_members(&self, project: ProjectId) -> Result<Vec<(User, ProjectRole)>>;

@@ -1134,6 +1134,47 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn change_member(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        role: Option<ProjectRole>,
+        audit: NewAuditEvent,
+    ) -> Result<Option<ProjectRole>> {
+        let mut tx = self.begin_write().await?;
+        let before =
+            sqlx::query("SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2")
+                .bind(project.to_string())
+                .bind(user.to_string())
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| role_from_row(&row))
+                .transpose()?;
+        match role {
+            Some(role) => {
+                sqlx::query(
+                    "INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3) \
+                     ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
+                )
+                .bind(project.to_string())
+                .bind(user.to_string())
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2")
+                    .bind(project.to_string())
+                    .bind(user.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(before)
+    }
+
     async fn member_role(&self, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>> {
         sqlx::query("SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2")
             .bind(project.to_string())

@@ -157,6 +157,19 @@ enum ProjectCommand {
         #[arg(long)]
         maintainer: Option<String>,
     },
+    /// Give a user (by e-mail) a role in a project — `maintainer` or `triager` — or remove
+    /// them with `none`. Audited.
+    Member {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        email: String,
+        /// `maintainer`, `triager` or `none`.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 /// Entry point of the binary.
@@ -407,6 +420,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match services::accounts::create_api_token(&state, &email, &name).await {
                 Ok(token) => {
                     println!("{token}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => invalid(e),
+            }
+        }
+        Command::Project(ProjectCommand::Member {
+            db,
+            slug,
+            email,
+            role,
+        }) => {
+            let role = match role.as_str() {
+                "none" => None,
+                other => match domain::account::ProjectRole::parse(other) {
+                    Some(r) => Some(r),
+                    None => {
+                        return invalid(ServiceError::field(
+                            "role",
+                            "must be maintainer, triager or none",
+                        ));
+                    }
+                },
+            };
+            let config = Config::load(&db.overrides(None))?;
+            let state = offline_state(config).await?;
+            match services::projects::set_member(&state, &slug, &email, role, "cli").await {
+                Ok(before) => {
+                    println!(
+                        "{email}: {} → {} in {slug}",
+                        before.map_or("none", domain::account::ProjectRole::as_str),
+                        role.map_or("none", domain::account::ProjectRole::as_str)
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => invalid(e),

@@ -243,7 +243,7 @@ pub async fn api_put(
         (status = 200, body = SourceBody),
         (status = 401, body = super::error::ErrorEnvelope),
         (status = 403, body = super::error::ErrorEnvelope),
-        (status = 404, description = "Unknown project, not yours, or no source", body = super::error::ErrorEnvelope),
+        (status = 404, description = "Unknown project, or not yours (removing when there is no source is not an error)", body = super::error::ErrorEnvelope),
     )
 )]
 pub async fn api_delete(

@@ -166,3 +166,43 @@ pub async fn of_user(state: &AppState, user: &User) -> Result<Vec<(Project, Opti
         })
         .collect())
 }
+
+/// Makes the user with `email` a maintainer or triager of the project `slug`, or removes
+/// them (`role` `None`); recorded in the audit log as `member.set` or `member.remove` by
+/// `actor`. Returns the role they had. For instance administrators (the command line).
+pub async fn set_member(
+    state: &AppState,
+    slug: &str,
+    email: &str,
+    role: Option<ProjectRole>,
+    actor: &str,
+) -> Result<Option<ProjectRole>> {
+    let project = public(state, slug).await?;
+    let (user, _) = state
+        .store
+        .user_credentials(email.trim())
+        .await?
+        .ok_or_else(|| ServiceError::field("email", "no user has this address"))?;
+    let now = state.now();
+    let audit = domain::audit::NewAuditEvent {
+        at: now,
+        actor: actor.to_owned(),
+        action: if role.is_some() {
+            "member.set"
+        } else {
+            "member.remove"
+        }
+        .into(),
+        subject: domain::audit::project_subject(project.id),
+        data: serde_json::json!({
+            "user": user.id.to_string(),
+            "role": role.map(ProjectRole::as_str),
+        }),
+    };
+    let before = state
+        .store
+        .change_member(project.id, user.id, role, audit)
+        .await?;
+    tracing::info!(project = %project.slug, role = role.map(ProjectRole::as_str), "membership changed");
+    Ok(before)
+}

@@ -14,6 +14,7 @@ mod mail;
 mod mail_keys;
 mod mail_out;
 mod maintainers;
+mod members;
 mod openapi;
 mod outcomes;
 mod receiver;
