@@ -47,18 +47,28 @@ pub async fn set(
     Ok(project)
 }
 
-/// The addresses of the project's maintainers and triagers who want e-mails of `kind`.
-pub async fn recipients(
+/// The addresses of the project's maintainers who want e-mails of `kind` (every maintainer
+/// when `kind` is `None`). A project without any maintainer falls back to the first
+/// administrator, so nothing the project must hear of (a deadline, a broken security.txt)
+/// passes unannounced.
+pub async fn maintainers_or_admin(
     state: &AppState,
     project: &Project,
-    kind: NotificationKind,
+    kind: Option<NotificationKind>,
 ) -> Result<Vec<String>> {
-    Ok(state
+    let maintainers: Vec<_> = state
         .store
         .members_with_prefs(project.id)
         .await?
         .into_iter()
-        .filter(|(_, _, prefs)| prefs.allows(kind))
+        .filter(|(_, role, _)| *role == ProjectRole::Maintainer)
+        .collect();
+    if maintainers.is_empty() {
+        return Ok(state.store.first_admin_email().await?.into_iter().collect());
+    }
+    Ok(maintainers
+        .into_iter()
+        .filter(|(_, _, prefs)| kind.is_none_or(|k| prefs.allows(k)))
         .map(|(user, _, _)| user.email.as_str().to_owned())
         .collect())
 }

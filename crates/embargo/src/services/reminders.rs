@@ -8,7 +8,7 @@
 
 use crate::AppState;
 use domain::{
-    account::ProjectRole, calendar::MAX_REMINDER_HOURS, notify::NotificationKind, project::Project,
+    calendar::MAX_REMINDER_HOURS, notify::NotificationKind, project::Project,
     reminders::ReminderPlan,
 };
 use jiff::{SignedDuration, Timestamp};
@@ -61,7 +61,9 @@ async fn run_project(state: &AppState, project: &Project, now: Timestamp) -> any
     if reports.is_empty() {
         return Ok(0);
     }
-    let recipients = recipients(state, project).await?;
+    let recipients =
+        super::notify::maintainers_or_admin(state, project, Some(NotificationKind::Reminders))
+            .await?;
     let mut sent = 0;
     for report in reports {
         let already = state.store.sent_reminders(report.id).await?;
@@ -112,24 +114,4 @@ async fn run_project(state: &AppState, project: &Project, now: Timestamp) -> any
         }
     }
     Ok(sent)
-}
-
-/// The project's maintainers who want reminders. A project without any maintainer reminds
-/// the first administrator, so a deadline never passes unannounced.
-async fn recipients(state: &AppState, project: &Project) -> anyhow::Result<Vec<String>> {
-    let maintainers: Vec<_> = state
-        .store
-        .members_with_prefs(project.id)
-        .await?
-        .into_iter()
-        .filter(|(_, role, _)| *role == ProjectRole::Maintainer)
-        .collect();
-    if maintainers.is_empty() {
-        return Ok(state.store.first_admin_email().await?.into_iter().collect());
-    }
-    Ok(maintainers
-        .into_iter()
-        .filter(|(_, _, prefs)| prefs.allows(NotificationKind::Reminders))
-        .map(|(user, _, _)| user.email.as_str().to_owned())
-        .collect())
 }

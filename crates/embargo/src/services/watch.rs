@@ -6,7 +6,7 @@
 
 use crate::AppState;
 use anyhow::Context;
-use domain::{account::ProjectRole, project::Project};
+use domain::project::Project;
 use jiff::{SignedDuration, Timestamp};
 use securitytxt::{
     EXPIRY_NOTICE_DAYS, LintOptions, Report, SignatureVerifier, WatchNotice, WatchState,
@@ -74,7 +74,7 @@ async fn check(
         Vec::new()
     } else {
         let (subject, body) = notice_text(&project, &claim.url, &notice, now, &state.public_url);
-        recipients(state, &project)
+        super::notify::maintainers_or_admin(state, &project, None)
             .await?
             .into_iter()
             .map(|to| NewEmail {
@@ -132,24 +132,6 @@ async fn retrieve_and_lint(
     })
     .await
     .context("security.txt check stopped")
-}
-
-/// The project's maintainers; the first administrator when it has none.
-async fn recipients(state: &AppState, project: &Project) -> anyhow::Result<Vec<String>> {
-    let mut to: Vec<String> = state
-        .store
-        .project_members(project.id)
-        .await?
-        .into_iter()
-        .filter(|(_, role)| *role == ProjectRole::Maintainer)
-        .map(|(user, _)| user.email.as_str().to_owned())
-        .collect();
-    if to.is_empty()
-        && let Some(admin) = state.store.first_admin_email().await?
-    {
-        to.push(admin);
-    }
-    Ok(to)
 }
 
 /// Subject and plain-text body of the notice.
