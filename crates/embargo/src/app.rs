@@ -16,6 +16,10 @@ pub struct AppState(Arc<Inner>);
 
 #[derive(Debug)]
 pub struct Inner {
+    /// The database: services open units of work on it (`db.begin()`) and call the
+    /// repositories of `store`.
+    pub db: store::Db,
+    /// What is left of the single store interface, over the same pools as `db`.
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
@@ -40,7 +44,7 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(
-        store: Arc<dyn Store>,
+        db: store::Db,
         clock: Arc<dyn Clock>,
         config: Config,
         public_url: String,
@@ -49,7 +53,8 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             secret,
             security_txt_cache: Default::default(),
-            store,
+            store: Arc::new(SqlStore::from(db.clone())),
+            db,
             clock,
             config,
             public_url,
@@ -113,7 +118,7 @@ impl Application {
             ),
         };
         let public_url = config.public_url(address);
-        let state = AppState::new(Arc::new(store), clock_from_env()?, config, public_url)?;
+        let state = AppState::new(store.db().clone(), clock_from_env()?, config, public_url)?;
         if demo {
             crate::demo::seed(&state).await?;
         }

@@ -1,17 +1,25 @@
 //! Embargo's persistence.
 //!
-//! [`Store`] is the seam: services hold an `Arc<dyn Store>` and never see SQL. One
-//! implementation, [`sql::SqlStore`], serves SQLite and PostgreSQL from the same SQL text
-//! through sqlx's `Any` driver; what differs between the two databases (connection set-up,
-//! migrations, job leasing) lives in [`sql::Dialect`]. See `docs/decisions/0001-storage-seam.md`.
+//! [`Db`] is the seam: services hold one and never see SQL. They open a unit of work
+//! ([`Db::begin`] → [`Tx`]), call the repositories of the aggregates a use case touches —
+//! modules of functions over an open connection ([`Conn`]): [`audit`], [`outbox`], [`jobs`],
+//! … — and commit, so a change, its e-mails, its jobs and its audit event are written
+//! together or not at all. Reads take a pooled connection ([`Db::read`]). The same SQL text
+//! serves SQLite and PostgreSQL through sqlx's `Any` driver; what differs in set-up and
+//! migrations lives in [`Dialect`]. See `docs/decisions/0001-storage-seam.md`.
 //!
-//! Every method that changes more than one row does so in one transaction: an error leaves
-//! nothing half-written.
+//! The [`Store`] trait is what is left of round 1's single interface: its methods move into
+//! repositories one aggregate at a time.
 
+pub mod audit;
 mod collaborator;
+mod db;
 mod error;
+pub mod jobs;
 mod mail_filters;
 mod model;
+pub mod outbox;
+mod rows;
 mod sla_model;
 pub mod sql;
 #[cfg(feature = "testing")]
@@ -19,11 +27,12 @@ pub mod testing;
 mod webhooks;
 
 pub use collaborator::*;
+pub use db::{Conn, Db, Dialect, Read, Tx};
 pub use error::StoreError;
 pub use mail_filters::*;
 pub use model::*;
 pub use sla_model::*;
-pub use sql::{Dialect, SqlStore};
+pub use sql::SqlStore;
 pub use webhooks::{
     DELIVER_WEBHOOK, DeliveryStatus, WEBHOOK_MAX_ATTEMPTS, WebhookAttempt, WebhookDelivery,
     WebhookEndpoint,

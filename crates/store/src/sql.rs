@@ -1,4 +1,6 @@
-//! The SQL implementation of [`Store`], shared by SQLite and PostgreSQL.
+//! The SQL implementation of the transitional [`Store`] trait, shared by SQLite and
+//! PostgreSQL. Its methods move into the repositories (`crate::reports`, …) one aggregate at
+//! a time; what is left here delegates or still runs its own transaction.
 //!
 //! Queries are runtime strings with `$n` placeholders, which both databases accept, bound
 //! through sqlx's `Any` driver. Values are kept to types both databases store alike: ids as
@@ -22,237 +24,22 @@ use domain::{
     report::{CreditMode, Report, Resolution, Sla, Source, State},
 };
 use jiff::Timestamp;
-use sqlx::{
-    AnyConnection, AnyPool, Executor, Row,
-    any::{AnyPoolOptions, AnyRow},
-    migrate::{Migration, MigrationType, Migrator},
-};
-use std::{borrow::Cow, time::Duration};
+use sqlx::{AnyConnection, AnyPool, Row, any::AnyRow};
 use uuid::Uuid;
+
+use crate::db::{Db, Dialect};
+pub(crate) use crate::rows::{get, json_text, micros, opt_ts, ts, uuid};
 
 mod collaborators;
 mod sources;
 
 mod mail_filters;
 
-/// The database behind a [`SqlStore`]; everything that differs between the two lives here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-/// One migration of each tree: (version, description, SQLite SQL, PostgreSQL SQL).
-/// Both trees carry the same version numbers; a test checks it.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
-    (
-        1,
-        "init",
-        include_str!("../migrations/sqlite/0001_init.sql"),
-        include_str!("../migrations/postgres/0001_init.sql"),
-    ),
-    (
-        2,
-        "signing keys",
-        include_str!("../migrations/sqlite/0002_signing_keys.sql"),
-        include_str!("../migrations/postgres/0002_signing_keys.sql"),
-    ),
-    (
-        3,
-        "audit",
-        include_str!("../migrations/sqlite/0003_audit.sql"),
-        include_str!("../migrations/postgres/0003_audit.sql"),
-    ),
-    (
-        4,
-        "securitytxt watch",
-        include_str!("../migrations/sqlite/0004_securitytxt_watch.sql"),
-        include_str!("../migrations/postgres/0004_securitytxt_watch.sql"),
-    ),
-    (
-        5,
-        "advisories",
-        include_str!("../migrations/sqlite/0005_advisories.sql"),
-        include_str!("../migrations/postgres/0005_advisories.sql"),
-    ),
-    (
-        6,
-        "scores",
-        include_str!("../migrations/sqlite/0006_scores.sql"),
-        include_str!("../migrations/postgres/0006_scores.sql"),
-    ),
-    (
-        7,
-        "triage",
-        include_str!("../migrations/sqlite/0007_triage.sql"),
-        include_str!("../migrations/postgres/0007_triage.sql"),
-    ),
-    (
-        8,
-        "inbound mail",
-        include_str!("../migrations/sqlite/0008_inbound_mail.sql"),
-        include_str!("../migrations/postgres/0008_inbound_mail.sql"),
-    ),
-    (
-        9,
-        "reply tokens",
-        include_str!("../migrations/sqlite/0009_reply_tokens.sql"),
-        include_str!("../migrations/postgres/0009_reply_tokens.sql"),
-    ),
-    (
-        10,
-        "mail filters",
-        include_str!("../migrations/sqlite/0010_mail_filters.sql"),
-        include_str!("../migrations/postgres/0010_mail_filters.sql"),
-    ),
-    (
-        11,
-        "mail threads and reporter keys",
-        include_str!("../migrations/sqlite/0011_mail_threads_and_keys.sql"),
-        include_str!("../migrations/postgres/0011_mail_threads_and_keys.sql"),
-    ),
-    (
-        12,
-        "collaborators",
-        include_str!("../migrations/sqlite/0012_collaborators.sql"),
-        include_str!("../migrations/postgres/0012_collaborators.sql"),
-    ),
-    (
-        13,
-        "sla reminders",
-        include_str!("../migrations/sqlite/0013_sla_reminders.sql"),
-        include_str!("../migrations/postgres/0013_sla_reminders.sql"),
-    ),
-    (
-        14,
-        "webhooks and report milestones",
-        include_str!("../migrations/sqlite/0014_webhooks.sql"),
-        include_str!("../migrations/postgres/0014_webhooks.sql"),
-    ),
-    (
-        15,
-        "project sources",
-        include_str!("../migrations/sqlite/0015_project_sources.sql"),
-        include_str!("../migrations/postgres/0015_project_sources.sql"),
-    ),
-    (
-        16,
-        "duplicates",
-        include_str!("../migrations/sqlite/0016_duplicates.sql"),
-        include_str!("../migrations/postgres/0016_duplicates.sql"),
-    ),
-];
-
-impl Dialect {
-    /// Picks the backend from a database URL: `sqlite:…` or `postgres://…`.
-    pub fn from_url(url: &str) -> Option<Self> {
-        if url.starts_with("sqlite:") {
-            Some(Self::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Some(Self::Postgres)
-        } else {
-            None
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sqlite => "sqlite",
-            Self::Postgres => "postgres",
-        }
-    }
-
-    /// This backend's migration tree.
-    pub fn migrator(self) -> Migrator {
-        let migrations = MIGRATIONS
-            .iter()
-            .map(|&(version, description, sqlite, postgres)| {
-                let sql = match self {
-                    Self::Sqlite => sqlite,
-                    Self::Postgres => postgres,
-                };
-                Migration::new(
-                    version,
-                    Cow::Borrowed(description),
-                    MigrationType::Simple,
-                    sqlx::SqlSafeStr::into_sql_str(sql),
-                    false,
-                )
-            })
-            .collect();
-        Migrator::with_migrations(migrations)
-    }
-
-    /// Per-connection settings. SQLite: write-ahead log, full fsync on commit (no
-    /// acknowledged write is lost on power failure), foreign keys, and a busy timeout so
-    /// writers queue instead of failing.
-    async fn prepare(self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-        if self == Self::Sqlite {
-            for pragma in [
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA synchronous = FULL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA busy_timeout = 10000",
-            ] {
-                conn.execute(pragma).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Claims one due security.txt watch, like [`Self::lease_sql`] does jobs.
-    fn claim_watch_sql(self) -> &'static str {
-        match self {
-            Self::Sqlite => {
-                "UPDATE securitytxt_watches SET next_check_at = $1 \
-                 WHERE project_id = (SELECT project_id FROM securitytxt_watches \
-                   WHERE next_check_at <= $2 ORDER BY next_check_at, project_id LIMIT 1) \
-                 RETURNING project_id, url, state"
-            }
-            Self::Postgres => {
-                "UPDATE securitytxt_watches SET next_check_at = $1 \
-                 WHERE project_id = (SELECT project_id FROM securitytxt_watches \
-                   WHERE next_check_at <= $2 ORDER BY next_check_at, project_id LIMIT 1 \
-                   FOR UPDATE SKIP LOCKED) \
-                 RETURNING project_id, url, state"
-            }
-        }
-    }
-
-    /// Leases one due job. PostgreSQL skips rows other servers hold locked; SQLite has one
-    /// writer at a time, so the same statement without the lock clause is already atomic.
-    fn lease_sql(self) -> &'static str {
-        match self {
-            Self::Sqlite => {
-                "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-                 WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
-                   AND (lease_until IS NULL OR lease_until < $3) \
-                   AND (',' || $4 || ',') LIKE ('%,' || kind || ',%') \
-                   ORDER BY run_at, id LIMIT 1) \
-                 RETURNING id, kind, payload, attempts, max_attempts"
-            }
-            Self::Postgres => {
-                "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-                 WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
-                   AND (lease_until IS NULL OR lease_until < $3) \
-                   AND (',' || $4 || ',') LIKE ('%,' || kind || ',%') \
-                   ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, kind, payload, attempts, max_attempts"
-            }
-        }
-    }
-}
-
-/// SQLite or PostgreSQL behind one pool for reads and one for writes.
+/// The transitional trait implementation over a [`Db`]: repositories replace its methods.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
+    db: Db,
     pool: AnyPool,
-    /// Where every write goes. SQLite has one writer at a time: a pool of exactly one
-    /// connection queues writers in order (the pool is fair) instead of letting them poll
-    /// the database's busy handler, which sleeps in growing steps and wrecks tail latency;
-    /// and that one connection's page cache stays warm, where writes spread over several
-    /// connections would each re-read the pages the others changed. On PostgreSQL writers
-    /// run concurrently, so this is the read pool itself.
     writer: AnyPool,
     dialect: Dialect,
 }
@@ -260,45 +47,11 @@ pub struct SqlStore {
 impl SqlStore {
     /// Connects to `url`. SQLite files are created when missing (their directory must exist).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
-        sqlx::any::install_default_drivers();
-        let dialect = Dialect::from_url(url).ok_or_else(|| {
-            StoreError::Database(sqlx::Error::Configuration(
-                "database URL must start with sqlite: or postgres://".into(),
-            ))
-        })?;
-        let url = match dialect {
-            Dialect::Sqlite if !url.contains("mode=") => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{sep}mode=rwc")
-            }
-            _ => url.to_owned(),
-        };
-        let options = |max: u32, acquire: Duration| {
-            AnyPoolOptions::new()
-                .max_connections(max)
-                .acquire_timeout(acquire)
-                // A SQLite connection is a file handle in this process: it cannot go stale
-                // the way a network connection can, so a ping before each use is a wasted
-                // round trip to the connection's worker thread.
-                .test_before_acquire(dialect == Dialect::Postgres)
-                .after_connect(move |conn, _meta| {
-                    Box::pin(async move { dialect.prepare(conn).await })
-                })
-        };
-        let pool = options(max_connections, Duration::from_secs(15))
-            .connect(&url)
-            .await?;
-        let writer = match dialect {
-            // Writers wait their turn rather than fail: a minute is far beyond any real
-            // queue, yet still ends a wait on a wedged connection.
-            Dialect::Sqlite => options(1, Duration::from_secs(60)).connect(&url).await?,
-            Dialect::Postgres => pool.clone(),
-        };
-        Ok(Self {
-            pool,
-            writer,
-            dialect,
-        })
+        Ok(Self::from(Db::connect(url, max_connections).await?))
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -311,30 +64,18 @@ impl SqlStore {
     }
 }
 
+impl From<Db> for SqlStore {
+    fn from(db: Db) -> Self {
+        Self {
+            pool: db.pool.clone(),
+            writer: db.writer.clone(),
+            dialect: db.dialect(),
+            db,
+        }
+    }
+}
+
 // Row mapping -----------------------------------------------------------------------------
-
-pub(crate) fn micros(t: Timestamp) -> i64 {
-    t.as_microsecond()
-}
-
-pub(crate) fn ts(v: i64) -> Result<Timestamp> {
-    Timestamp::from_microsecond(v).map_err(|e| StoreError::Corrupt(format!("timestamp {v}: {e}")))
-}
-
-pub(crate) fn opt_ts(v: Option<i64>) -> Result<Option<Timestamp>> {
-    v.map(ts).transpose()
-}
-
-pub(crate) fn uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s:?}: {e}")))
-}
-
-pub(crate) fn get<T>(row: &AnyRow, col: &str) -> Result<T>
-where
-    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
-{
-    row.try_get(col).map_err(StoreError::Database)
-}
 
 fn user_from_row(row: &AnyRow) -> Result<User> {
     let email: String = get(row, "email")?;
@@ -576,21 +317,8 @@ fn email_from_row(row: &AnyRow) -> Result<Email> {
 
 // Writes shared by several methods ----------------------------------------------------------
 
-async fn insert_email(conn: &mut AnyConnection, email: &NewEmail) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO emails (id, to_addr, subject, body_text, report_id, status, attempts, created_at, \
-         auto_submitted) VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7)",
-    )
-    .bind(email.id.to_string())
-    .bind(&email.to)
-    .bind(&email.subject)
-    .bind(&email.body_text)
-    .bind(email.report.map(|r| r.to_string()))
-    .bind(micros(email.created_at))
-    .bind(email.auto_submitted.map(AutoSubmitted::as_str))
-    .execute(&mut *conn)
-    .await?;
-    insert_job(conn, &NewJob::deliver_email(email.id, email.created_at)).await
+pub(crate) async fn insert_email(conn: &mut AnyConnection, email: &NewEmail) -> Result<()> {
+    crate::outbox::queue(conn, email).await
 }
 
 /// Stores a reporter's key; `false` when the report has it already.
@@ -615,19 +343,14 @@ async fn insert_reporter_key(conn: &mut AnyConnection, key: &ReporterKey) -> Res
 }
 
 pub(crate) async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, created_at) \
-         VALUES ($1, $2, $3, 'pending', $4, 0, $5, $6)",
-    )
-    .bind(job.id.to_string())
-    .bind(&job.kind)
-    .bind(job.payload.to_string())
-    .bind(micros(job.run_at))
-    .bind(job.max_attempts)
-    .bind(micros(job.created_at))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    crate::jobs::enqueue(conn, job).await
+}
+
+pub(crate) async fn append_audit_tx(
+    conn: &mut AnyConnection,
+    event: NewAuditEvent,
+) -> Result<AuditEvent> {
+    crate::audit::append(conn, event).await
 }
 
 async fn insert_message(conn: &mut AnyConnection, m: &NewMessage) -> Result<()> {
@@ -946,22 +669,14 @@ impl Store for SqlStore {
     }
 
     async fn append_audit(&self, event: NewAuditEvent) -> Result<AuditEvent> {
-        let mut tx = self.begin_write().await?;
-        let event = append_audit_tx(&mut tx, event).await?;
+        let mut tx = self.db.begin().await?;
+        let event = crate::audit::append(&mut tx, event).await?;
         tx.commit().await?;
         Ok(event)
     }
 
     async fn audit_events(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit_events \
-             WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(after_seq)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
+        crate::audit::events(&mut *self.db.read().await?, after_seq, limit).await
     }
 
     async fn signing_key(&self, project: ProjectId) -> Result<Option<SigningKeyRecord>> {
@@ -2711,8 +2426,6 @@ impl Store for SqlStore {
     }
 }
 
-/// Appends to the audit chain inside `tx`. Updating the head row first takes its lock (a
-/// row lock on PostgreSQL, the write lock on SQLite), so concurrent appends queue up.
 /// Keeps the project's security.txt watch in step with its policy: none without a URL; a
 /// new or changed URL starts afresh and is checked at `now`.
 async fn sync_watch(
@@ -2746,54 +2459,6 @@ async fn sync_watch(
     Ok(())
 }
 
-pub(crate) async fn append_audit_tx(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    event: NewAuditEvent,
-) -> Result<AuditEvent> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut **tx)
-        .await?;
-    let seq: i64 = get(&head, "seq")?;
-    let hash: String = get(&head, "hash")?;
-    let previous = (seq > 0).then(|| AuditEvent {
-        seq: u64::try_from(seq).unwrap_or(0),
-        at: Timestamp::UNIX_EPOCH,
-        actor: String::new(),
-        action: String::new(),
-        subject: String::new(),
-        data: serde_json::Value::Null,
-        prev_hash: String::new(),
-        hash,
-    });
-    let event = domain::audit::append(previous.as_ref(), event);
-    let seq =
-        i64::try_from(event.seq).map_err(|_| StoreError::Corrupt("audit seq overflow".into()))?;
-    sqlx::query(
-        "INSERT INTO audit_events (seq, at, actor, action, subject, data, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(micros(event.at))
-    .bind(&event.actor)
-    .bind(&event.action)
-    .bind(&event.subject)
-    .bind(serde_json::to_string(&event.data).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-    .bind(&event.prev_hash)
-    .bind(&event.hash)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq)
-        .bind(&event.hash)
-        .execute(&mut **tx)
-        .await?;
-    Ok(event)
-}
-
-fn json_text(v: &serde_json::Value) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 fn triage_from_row(row: &AnyRow) -> Result<TriageRecord> {
     let id: String = get(row, "report_id")?;
     let findings: String = get(row, "findings")?;
@@ -2808,22 +2473,6 @@ fn triage_from_row(row: &AnyRow) -> Result<TriageRecord> {
             .map_err(|e| StoreError::Corrupt(format!("triage fingerprint: {e}")))?,
         version: get(row, "triage_version")?,
         triaged_at: ts(get(row, "triaged_at")?)?,
-    })
-}
-
-fn audit_from_row(row: &AnyRow) -> Result<AuditEvent> {
-    let seq: i64 = get(row, "seq")?;
-    let data: String = get(row, "data")?;
-    Ok(AuditEvent {
-        seq: u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("audit seq {seq}")))?,
-        at: ts(get(row, "at")?)?,
-        actor: get(row, "actor")?,
-        action: get(row, "action")?,
-        subject: get(row, "subject")?,
-        data: serde_json::from_str(&data)
-            .map_err(|e| StoreError::Corrupt(format!("audit data: {e}")))?,
-        prev_hash: get(row, "prev_hash")?,
-        hash: get(row, "hash")?,
     })
 }
 

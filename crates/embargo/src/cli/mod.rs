@@ -243,7 +243,7 @@ async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         config.public_url.clone()
     };
     AppState::new(
-        Arc::new(store),
+        store.db().clone(),
         Arc::new(domain::clock::SystemClock),
         config,
         public_url,

@@ -1,0 +1,84 @@
+//! The hash-chained audit log (`domain::audit`): append inside the unit of work of the
+//! change it records, read in order for `embargo admin verify-audit`.
+
+use crate::{
+    Conn, Result, StoreError,
+    rows::{get, micros, ts},
+};
+use domain::audit::{AuditEvent, NewAuditEvent};
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+
+/// Appends an event. Updating the head row first takes its lock (a row lock on
+/// PostgreSQL, the write lock on SQLite), so concurrent appends queue up.
+pub async fn append(c: &mut Conn, event: NewAuditEvent) -> Result<AuditEvent> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *c)
+        .await?;
+    let seq: i64 = get(&head, "seq")?;
+    let hash: String = get(&head, "hash")?;
+    let previous = (seq > 0).then(|| AuditEvent {
+        seq: u64::try_from(seq).unwrap_or(0),
+        at: Timestamp::UNIX_EPOCH,
+        actor: String::new(),
+        action: String::new(),
+        subject: String::new(),
+        data: serde_json::Value::Null,
+        prev_hash: String::new(),
+        hash,
+    });
+    let event = domain::audit::append(previous.as_ref(), event);
+    let seq =
+        i64::try_from(event.seq).map_err(|_| StoreError::Corrupt("audit seq overflow".into()))?;
+    sqlx::query(
+        "INSERT INTO audit_events (seq, at, actor, action, subject, data, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(seq)
+    .bind(micros(event.at))
+    .bind(&event.actor)
+    .bind(&event.action)
+    .bind(&event.subject)
+    .bind(serde_json::to_string(&event.data).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+    .bind(&event.prev_hash)
+    .bind(&event.hash)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&event.hash)
+        .execute(&mut *c)
+        .await?;
+    Ok(event)
+}
+
+/// Events with `seq > after_seq`, oldest first, at most `limit`.
+pub async fn events(c: &mut Conn, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+    sqlx::query(
+        "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit_events \
+         WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(audit_from_row)
+    .collect()
+}
+
+fn audit_from_row(row: &AnyRow) -> Result<AuditEvent> {
+    let seq: i64 = get(row, "seq")?;
+    let data: String = get(row, "data")?;
+    Ok(AuditEvent {
+        seq: u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("audit seq {seq}")))?,
+        at: ts(get(row, "at")?)?,
+        actor: get(row, "actor")?,
+        action: get(row, "action")?,
+        subject: get(row, "subject")?,
+        data: serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(format!("audit data: {e}")))?,
+        prev_hash: get(row, "prev_hash")?,
+        hash: get(row, "hash")?,
+    })
+}
