@@ -20,6 +20,8 @@ mod mail_filters;
 mod model;
 pub mod outbox;
 mod rows;
+#[cfg(feature = "testing")]
+pub mod schema;
 mod sla_model;
 pub mod sql;
 #[cfg(feature = "testing")]

@@ -11,6 +11,7 @@ mod mail_threads;
 mod projects;
 mod reply_tokens;
 mod reports;
+mod schema;
 mod scores;
 mod sla;
 mod sources;

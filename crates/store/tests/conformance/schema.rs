@@ -1,0 +1,88 @@
+//! Both migration trees build the same schema: the same tables with the same columns
+//! (name, NOT NULL, primary key), the same named indexes on the same keys, and the same
+//! unique constraints. Types are left out: each database spells them its own way.
+
+use store::{
+    Dialect,
+    schema::{Index, Schema, describe},
+    testing::{Backend, TestDb},
+};
+
+async fn schema_of(backend: Backend) -> Schema {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let dialect = match backend {
+        Backend::Sqlite => Dialect::Sqlite,
+        Backend::Postgres => Dialect::Postgres,
+    };
+    let schema = describe(&mut *store.db().read().await.expect("connection"), dialect)
+        .await
+        .expect("describe the schema");
+    store.db().close().await;
+    schema
+}
+
+/// The description is not empty by accident: a few things every version of the schema has.
+fn assert_plausible(schema: &Schema, backend: Backend) {
+    let reports = schema.tables.get("reports").unwrap_or_else(|| {
+        panic!(
+            "{backend:?}: no reports table in {:?}",
+            schema.tables.keys()
+        )
+    });
+    let id = reports.iter().find(|c| c.name == "id").expect("reports.id");
+    assert!(
+        id.primary_key && id.not_null,
+        "{backend:?}: reports.id is {id:?}"
+    );
+    assert!(
+        reports.iter().any(|c| c.name == "title" && c.not_null),
+        "{backend:?}: reports.title NOT NULL"
+    );
+    assert!(
+        schema.indexes.contains(&Index {
+            table: "reports".into(),
+            name: Some("reports_project_state".into()),
+            unique: false,
+            columns: vec!["project_id".into(), "state".into()],
+        }),
+        "{backend:?}: reports_project_state missing from {:?}",
+        schema.indexes
+    );
+    assert!(
+        schema.indexes.iter().any(|i| i.name.is_none() && i.unique),
+        "{backend:?}: no unique constraint found"
+    );
+    assert!(
+        !schema.tables.contains_key("_sqlx_migrations"),
+        "{backend:?}: sqlx's own table is not ours"
+    );
+}
+
+#[tokio::test]
+async fn both_migration_trees_build_the_same_schema() {
+    let backends = Backend::all();
+    let sqlite = schema_of(Backend::Sqlite).await;
+    assert_plausible(&sqlite, Backend::Sqlite);
+    if !backends.contains(&Backend::Postgres) {
+        return;
+    }
+    let postgres = schema_of(Backend::Postgres).await;
+    assert_plausible(&postgres, Backend::Postgres);
+
+    let names = |s: &Schema| s.tables.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&sqlite), names(&postgres), "the same tables");
+    for (table, columns) in &sqlite.tables {
+        assert_eq!(
+            Some(columns),
+            postgres.tables.get(table),
+            "table {table}: SQLite's columns, then PostgreSQL's"
+        );
+    }
+    let only_sqlite: Vec<_> = sqlite.indexes.difference(&postgres.indexes).collect();
+    let only_postgres: Vec<_> = postgres.indexes.difference(&sqlite.indexes).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "indexes differ:\n  only on SQLite: {only_sqlite:#?}\n  only on PostgreSQL: {only_postgres:#?}"
+    );
+}
