@@ -51,7 +51,7 @@ pub fn invitation_email(
         "\nAccept the invitation here (the link works once):\n\n  {url}\n\n\
          Your access ends on {until} unless the maintainers end it earlier.\n\
          Keep the report confidential until it is disclosed.\n\n-- \nSent by Embargo for {project}\n",
-        until = crate::http::human_time(invitation.expires_at),
+        until = crate::present::human_time(invitation.expires_at),
         project = project.name,
     ));
     NewEmail {

@@ -114,7 +114,7 @@ pub(crate) fn source_indexes(slug: &str, dirs: &[PathBuf]) -> Arc<Vec<triage::So
         if stamps[i].is_none() {
             continue;
         }
-        match crate::cli::triage::index_dir_as(dir, &format!("{slug} source {}", i + 1)) {
+        match crate::source_index::index_dir_as(dir, &format!("{slug} source {}", i + 1)) {
             Ok(index) => {
                 tracing::info!(
                     project = slug,
