@@ -8,7 +8,6 @@ use super::*;
 use advisory::Format;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use store::Store;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../advisory/tests/data");
 

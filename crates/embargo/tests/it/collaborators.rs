@@ -5,7 +5,6 @@
 use super::*;
 use serde_json::{Value, json};
 use std::path::Path;
-use store::Store;
 
 const SECRET_B: &str = "Zebra vault secret of the other project";
 const TITLE_A: &str = "Parser overflow in the thumbnail reader";

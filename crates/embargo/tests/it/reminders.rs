@@ -10,7 +10,6 @@ use domain::{ProjectSlug, account::ProjectRole};
 use harness::SmtpSink;
 use jiff::{SignedDuration, Timestamp, civil::Weekday};
 use std::time::{Duration, Instant};
-use store::Store as _;
 
 const POLICY: &str = r#"
 contacts = ["mailto:security@desk.example"]

@@ -8,7 +8,6 @@
 
 use super::*;
 use serde_json::{Value, json};
-use store::Store;
 
 const REPORTED: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
 const LOCAL: &str = "CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";

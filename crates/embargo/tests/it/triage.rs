@@ -3,7 +3,6 @@
 //! highlighted, likely spam waits in its own tab, and a dismissal is recorded and audited.
 
 use super::*;
-use store::Store;
 
 const BEG_TITLE: &str = "Critical vulnerability found - bug bounty?";
 
