@@ -461,7 +461,7 @@ async fn lifecycle(backend: Backend) {
     let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
     assert_eq!(code, 0, "{out}{err}");
     let store = db.store().await;
-    let events = store::audit::events(&mut *store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let actions: Vec<&str> = events
@@ -504,14 +504,14 @@ async fn triager_token(db: &TestDb) -> String {
     assert_eq!(code, 0, "{err}");
     let store = db.store().await;
     let project = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
     .expect("project")
     .expect("demo");
     let (user, _) = store::accounts::credentials(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         "tri@example.test",
     )
     .await

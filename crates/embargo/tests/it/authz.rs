@@ -801,14 +801,14 @@ fn create_user(db: &TestDb, email: &str) -> String {
 async fn set_role(db: &TestDb, email: &str, slug: &str, role: ProjectRole) {
     let store = db.store().await;
     let project = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse(slug).expect("slug"),
     )
     .await
     .expect("project")
     .expect("exists");
     let (user, _) =
-        store::accounts::credentials(&mut *store.db().read().await.expect("read"), email)
+        store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
             .await
             .expect("user")
             .expect("exists");
@@ -825,7 +825,7 @@ async fn invitation(db: &TestDb, report: &str, email: &str, accept: bool) -> Str
     let store = db.store().await;
     let report = domain::ReportId(report.parse().expect("uuid"));
     let (admin, _) = store::accounts::credentials(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         "admin@example.test",
     )
     .await
@@ -858,7 +858,7 @@ async fn invitation(db: &TestDb, report: &str, email: &str, accept: bool) -> Str
         .expect("invite");
     if accept {
         let (user, _) =
-            store::accounts::credentials(&mut *store.db().read().await.expect("read"), email)
+            store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
                 .await
                 .expect("user")
                 .expect("exists");
@@ -1071,7 +1071,7 @@ async fn matrix(backend: Backend) {
         assert_eq!(code, 0, "{err}");
         let store = db.store().await;
         let project = store::projects::by_slug(
-            &mut *store.db().read().await.expect("read"),
+            &mut store.db().read().await.expect("read"),
             &domain::ProjectSlug::parse(slug).expect("slug"),
         )
         .await

@@ -450,7 +450,7 @@ async fn lifecycle(backend: Backend) {
 
     let store = db.store().await;
     let actions: Vec<String> =
-        store::audit::events(&mut *store.db().read().await.expect("read"), 0, 1000)
+        store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
             .await
             .expect("audit")
             .into_iter()

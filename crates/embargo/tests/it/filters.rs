@@ -94,7 +94,7 @@ async fn filters_flow(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
     let demo = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
@@ -396,7 +396,7 @@ async fn filters_flow(backend: Backend) {
     let (code, out, _) = ingest(&from_mara("Still there?", "Any news about my report?"));
     assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
     assert_eq!(store.list_reports(demo.id).await.expect("list").len(), 3);
-    let events = store::audit::events(&mut *store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let block = events
@@ -427,7 +427,7 @@ async fn filters_flow(backend: Backend) {
     assert_eq!(status["rule"], serde_json::Value::Null, "{status}");
     let (code, out, _) = ingest(&from_mara("Back again", "Here is the patch I promised."));
     assert_eq!((code, out.trim()), (0, "report: report #4, acknowledged"));
-    let events = store::audit::events(&mut *store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     assert!(events.iter().any(|e| e.action == "reporter.unblock"));

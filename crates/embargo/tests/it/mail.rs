@@ -46,7 +46,7 @@ async fn by_mail(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
     let demo = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
@@ -341,7 +341,7 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
     assert_eq!(code, 0, "{err}");
     let store = db.store().await;
     let demo = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await

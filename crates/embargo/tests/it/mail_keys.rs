@@ -167,7 +167,7 @@ async fn keys_and_signatures(backend: Backend) {
         "{err}"
     );
     let demo = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await

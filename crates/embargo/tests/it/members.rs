@@ -83,7 +83,7 @@ async fn an_administrator_adds_and_removes_a_triager() {
 
     let store = db.store().await;
     let actions: Vec<String> =
-        store::audit::events(&mut *store.db().read().await.expect("read"), 0, 1000)
+        store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
             .await
             .expect("audit")
             .into_iter()

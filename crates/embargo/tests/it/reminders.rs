@@ -171,14 +171,14 @@ async fn deadlines(backend: Backend) {
         // A second maintainer (the CLI names only the first).
         let store = db.store().await;
         let project = store::projects::by_slug(
-            &mut *store.db().read().await.expect("read"),
+            &mut store.db().read().await.expect("read"),
             &ProjectSlug::parse("desk").expect("slug"),
         )
         .await
         .expect("read")
         .expect("project");
         let (otto, _) = store::accounts::credentials(
-            &mut *store.db().read().await.expect("read"),
+            &mut store.db().read().await.expect("read"),
             "otto@example.test",
         )
         .await

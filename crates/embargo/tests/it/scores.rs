@@ -36,14 +36,14 @@ async fn member_token(
     assert_eq!(code, 0, "{err}");
     let store = db.store().await;
     let project = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse(slug).expect("slug"),
     )
     .await
     .expect("project")
     .expect("exists");
     let (user, _) =
-        store::accounts::credentials(&mut *store.db().read().await.expect("read"), email)
+        store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
             .await
             .expect("user")
             .expect("exists");
@@ -473,7 +473,7 @@ async fn rescoring(backend: Backend) {
     // The audit log: one event per score, with vector and score but no rationale.
     server.stop();
     let store = db.store().await;
-    let events = store::audit::events(&mut *store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     store.db().close().await;

@@ -100,7 +100,7 @@ async fn over_smtp(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
     let demo = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
@@ -359,7 +359,7 @@ async fn over_lmtp(backend: Backend) {
         "{replies:?}"
     );
     let demo = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
@@ -471,7 +471,7 @@ async fn while_the_database_is_away_mail_is_deferred_with_451_not_lost() {
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
     let store = db.store().await;
     let demo = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await

@@ -275,7 +275,7 @@ async fn git_source_flow(backend: Backend) {
     commit(&repo.0, V1, "bring the old name back");
     let third = triage_of(&http, base, &admin, &main, Some(&before)).await;
     assert!(unknown(&third, "http_parse_header").is_none(), "{third}");
-    let events = store::audit::events(&mut *store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
@@ -530,14 +530,14 @@ async fn member_token(db: &TestDb, email: &str, role: domain::account::ProjectRo
     assert_eq!(code, 0, "{err}");
     let store = db.store().await;
     let project = store::projects::by_slug(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
     .expect("project")
     .expect("demo");
     let (user, _) =
-        store::accounts::credentials(&mut *store.db().read().await.expect("read"), email)
+        store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
             .await
             .expect("user")
             .expect("exists");

@@ -244,7 +244,7 @@ async fn triage_flow(backend: Backend) {
     let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
     assert_eq!(code, 0, "{out}{err}");
     let store = db.store().await;
-    let events = store::audit::events(&mut *store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let dismissals: Vec<_> = events
