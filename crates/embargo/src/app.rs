@@ -85,6 +85,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
             )
         })?;
     store
+        .db()
         .migrate()
         .await
         .context("cannot apply database migrations")?;
@@ -122,7 +123,7 @@ impl Application {
         if demo {
             crate::demo::seed(&state).await?;
         }
-        if !state.store.any_admin().await? {
+        if !store::accounts::any_admin(&mut *state.db.read().await?).await? {
             let token = tokens::generate(tokens::SETUP);
             if let Ok(mut slot) = state.setup_token_hash.lock() {
                 *slot = Some(tokens::hash(&token));
@@ -181,7 +182,7 @@ impl Application {
             "embargo listening on http://{address} (public URL {})",
             state.public_url
         );
-        tracing::info!(%address, database = state.store.dialect().name(), "serving");
+        tracing::info!(%address, database = state.db.dialect().name(), "serving");
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -195,7 +196,7 @@ impl Application {
             let _ = mail.await;
         }
         let _ = worker.await;
-        state.store.close().await;
+        state.db.close().await;
         tracing::info!("stopped");
         Ok(())
     }

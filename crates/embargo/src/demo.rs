@@ -11,7 +11,10 @@ use domain::report::{ReportInput, ReporterInput, Source};
 pub const POLICY: &str = include_str!("../demo/policy.toml");
 
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
-    if !state.store.list_projects().await?.is_empty() {
+    if !store::projects::list(&mut *state.db.read().await?)
+        .await?
+        .is_empty()
+    {
         tracing::info!("database not empty: demo data not seeded");
         return Ok(());
     }

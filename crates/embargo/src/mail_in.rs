@@ -144,9 +144,9 @@ async fn recipient(
     address: &str,
     project: &mut Option<domain::ProjectId>,
 ) -> Option<Reply> {
-    let who = match state.store.list_projects().await {
+    let who = match services::projects::all(state).await {
         Ok(projects) => services::inbound::addressee(state, &projects, address).await,
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     };
     let who = match who {
         Ok(who) => who,

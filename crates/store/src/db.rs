@@ -338,6 +338,11 @@ impl Tx {
     pub async fn rollback(self) -> Result<()> {
         Ok(self.0.rollback().await?)
     }
+
+    /// The sqlx transaction, for the transitional code in `crate::sql` that takes one.
+    pub(crate) fn transaction(&mut self) -> &mut sqlx::Transaction<'static, sqlx::Any> {
+        &mut self.0
+    }
 }
 
 impl Deref for Tx {

@@ -11,14 +11,18 @@
 //! The [`Store`] trait is what is left of round 1's single interface: its methods move into
 //! repositories one aggregate at a time.
 
+pub mod accounts;
+pub mod advisories;
 pub mod audit;
 mod collaborator;
 mod db;
 mod error;
 pub mod jobs;
 mod mail_filters;
+pub mod members;
 mod model;
 pub mod outbox;
+pub mod projects;
 mod rows;
 #[cfg(feature = "testing")]
 pub mod schema;
@@ -26,7 +30,8 @@ mod sla_model;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod webhooks;
+pub mod watch;
+pub mod webhooks;
 
 pub use collaborator::*;
 pub use db::{Conn, Db, Dialect, Read, Tx};
@@ -41,13 +46,7 @@ pub use webhooks::{
 };
 
 use async_trait::async_trait;
-use domain::{
-    ProjectId, ProjectSlug, ReportId, UserId,
-    account::{ProjectRole, User},
-    policy::Policy,
-    project::Project,
-    report::Report,
-};
+use domain::{ProjectId, ReportId, UserId, report::Report};
 use jiff::Timestamp;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -55,112 +54,6 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Everything the application persists.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
-    fn dialect(&self) -> Dialect;
-
-    /// Applies pending migrations of this backend's tree.
-    async fn migrate(&self) -> Result<()>;
-    /// A cheap round trip to the database.
-    async fn ping(&self) -> Result<()>;
-    async fn close(&self);
-
-    // Accounts -------------------------------------------------------------------------
-    /// Fails with [`StoreError::Conflict`] when the e-mail address is taken.
-    async fn create_user(&self, user: &NewUser) -> Result<User>;
-    async fn user_by_id(&self, id: UserId) -> Result<Option<User>>;
-    /// The user and their password hash, by e-mail address (case-insensitive).
-    async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>>;
-    async fn any_admin(&self) -> Result<bool>;
-    /// The address of the earliest administrator, if any.
-    async fn first_admin_email(&self) -> Result<Option<String>>;
-
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user: UserId,
-        now: Timestamp,
-        expires: Timestamp,
-    ) -> Result<()>;
-    async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>>;
-    async fn delete_session(&self, token_hash: &str) -> Result<()>;
-
-    async fn create_api_token(
-        &self,
-        user: UserId,
-        token_hash: &str,
-        name: &str,
-        now: Timestamp,
-    ) -> Result<()>;
-    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>>;
-
-    // Audit ----------------------------------------------------------------------------
-    /// Appends an event to the hash-chained audit log (`domain::audit`).
-    async fn append_audit(
-        &self,
-        event: domain::audit::NewAuditEvent,
-    ) -> Result<domain::audit::AuditEvent>;
-    /// Events with `seq > after_seq`, oldest first, at most `limit`.
-    async fn audit_events(
-        &self,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<domain::audit::AuditEvent>>;
-
-    // Projects -------------------------------------------------------------------------
-    /// Creates the project and its first policy version; `Conflict` when the slug is taken.
-    async fn create_project(&self, project: &Project, created_by: Option<UserId>) -> Result<()>;
-    async fn project_by_slug(&self, slug: &ProjectSlug) -> Result<Option<Project>>;
-    async fn project_by_id(&self, id: ProjectId) -> Result<Option<Project>>;
-    async fn list_projects(&self) -> Result<Vec<Project>>;
-    /// Stores a new policy version if the project is still at `expected_version`
-    /// (`Conflict` otherwise, so concurrent edits never overwrite each other).
-    async fn update_policy(
-        &self,
-        project: ProjectId,
-        expected_version: i64,
-        policy: &Policy,
-        by: Option<UserId>,
-        now: Timestamp,
-    ) -> Result<Project>;
-    /// The project's security.txt signing key, if one was made.
-    async fn signing_key(&self, project: ProjectId) -> Result<Option<SigningKeyRecord>>;
-    /// Stores the project's signing key unless one exists; returns the one in effect.
-    async fn insert_signing_key(
-        &self,
-        project: ProjectId,
-        key: &SigningKeyRecord,
-    ) -> Result<SigningKeyRecord>;
-    async fn policy_history(&self, project: ProjectId) -> Result<Vec<PolicyVersion>>;
-    async fn set_member(&self, project: ProjectId, user: UserId, role: ProjectRole) -> Result<()>;
-    async fn member_role(&self, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>>;
-    /// Gives `user` the role in the project, or removes them (`None`), with the audit event
-    /// in one transaction; returns the role they had.
-    async fn change_member(
-        &self,
-        project: ProjectId,
-        user: UserId,
-        role: Option<ProjectRole>,
-        audit: domain::audit::NewAuditEvent,
-    ) -> Result<Option<ProjectRole>>;
-    async fn projects_of(&self, user: UserId) -> Result<Vec<(Project, ProjectRole)>>;
-    /// The project's members with their roles, by e-mail address.
-    async fn project_members(&self, project: ProjectId) -> Result<Vec<(User, ProjectRole)>>;
-
-    // security.txt watch ---------------------------------------------------------------
-    // A watch exists while the project's policy names a `security_txt_url`: creating a
-    // project or changing its policy keeps it in step (a new URL is checked at once).
-    /// Takes the next watch due at `now`, postponing it to `retry_at` so no other worker
-    /// takes it meanwhile (and so a crashed check is retried then); `None` when none is due.
-    async fn claim_watch(&self, now: Timestamp, retry_at: Timestamp) -> Result<Option<WatchClaim>>;
-    /// Stores a check's outcome and queues its e-mails in one transaction, unless the
-    /// project's URL changed meanwhile (then nothing is stored and `false` returned).
-    async fn record_watch(
-        &self,
-        claim: &WatchClaim,
-        result: &WatchResult,
-        emails: &[NewEmail],
-    ) -> Result<bool>;
-    async fn watch_status(&self, project: ProjectId) -> Result<Option<WatchStatus>>;
-
     // Reports --------------------------------------------------------------------------
     /// Stores a report with its number, tracking token hash, idempotency record and
     /// acknowledgement e-mail in one transaction.
@@ -204,7 +97,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The scores of every report of a project, oldest first (for the inbox's severities).
     async fn project_scores(&self, project: ProjectId) -> Result<Vec<ScoreRecord>>;
 
-    // Deadlines, reminders, notification choices ---------------------------------------
+    // Deadlines and reminders ----------------------------------------------------------
     /// Moves one of a report's clocks with its extension record and audit event in one
     /// transaction; `Conflict` when the clock no longer reads `extension.old_due`.
     async fn extend_sla(
@@ -237,24 +130,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<bool>;
     /// Queues e-mails with their delivery jobs in one transaction.
     async fn queue_emails(&self, emails: &[NewEmail]) -> Result<()>;
-    /// A member's e-mail choices for a project (all on when never set).
-    async fn notification_prefs(
-        &self,
-        user: UserId,
-        project: ProjectId,
-    ) -> Result<domain::notify::NotificationPrefs>;
-    async fn set_notification_prefs(
-        &self,
-        user: UserId,
-        project: ProjectId,
-        prefs: &domain::notify::NotificationPrefs,
-        now: Timestamp,
-    ) -> Result<()>;
-    /// The project's members with their roles and e-mail choices.
-    async fn members_with_prefs(
-        &self,
-        project: ProjectId,
-    ) -> Result<Vec<(User, ProjectRole, domain::notify::NotificationPrefs)>>;
     // Collaborators --------------------------------------------------------------------
     /// Stores an invitation with its e-mail (and delivery job) and a `collaborator.invite`
     /// audit event in one transaction. `Conflict` when the address already has a live
@@ -340,42 +215,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         error: Option<&str>,
         now: Timestamp,
     ) -> Result<u64>;
-
-    // Advisories -----------------------------------------------------------------------
-    /// Stores a new advisory (version 1) with its audit event; `Conflict` when the id is
-    /// taken (ids are unique across the instance).
-    async fn insert_advisory(
-        &self,
-        record: &AdvisoryRecord,
-        audit: domain::audit::NewAuditEvent,
-    ) -> Result<AdvisoryRecord>;
-    /// Replaces an advisory if it is still at `expected_version` (`Conflict` otherwise),
-    /// with its audit event and, for a scheduled publication, the job that will run it, all
-    /// in one transaction. Returns the record at its new version.
-    async fn update_advisory(
-        &self,
-        record: &AdvisoryRecord,
-        expected_version: i64,
-        audit: domain::audit::NewAuditEvent,
-        job: Option<NewJob>,
-    ) -> Result<AdvisoryRecord>;
-    async fn advisory_by_id(&self, id: &str) -> Result<Option<AdvisoryRecord>>;
-    /// A project's advisories, most recently modified first; only published and withdrawn
-    /// ones when `public_only`.
-    async fn list_advisories(
-        &self,
-        project: ProjectId,
-        public_only: bool,
-    ) -> Result<Vec<AdvisoryRecord>>;
-    /// Published and withdrawn advisories of every project, most recently modified first.
-    async fn public_advisories(&self) -> Result<Vec<AdvisoryRecord>>;
-    /// Published advisories naming the package `name` (in `ecosystem`, when given; `""` is
-    /// a vendor product with no ecosystem).
-    async fn published_advisories_for_package(
-        &self,
-        ecosystem: Option<&str>,
-        name: &str,
-    ) -> Result<Vec<AdvisoryRecord>>;
 
     // Inbound mail ---------------------------------------------------------------------
     /// Keeps a message exactly as it arrived, before anything reads it.
@@ -509,7 +348,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // Webhooks -------------------------------------------------------------------------
     // Events are queued by the methods that make the change (`insert_report`,
-    // `transition_report`, `add_message`, `add_score`, `update_advisory` on publication),
+    // `transition_report`, `add_message`, `add_score`, an advisory's publication),
     // in their transaction: one delivery and one `deliver_webhook` job per subscribed endpoint.
     /// The project's webhook secret nonce and when it was set, if it has one.
     async fn webhook_nonce(&self, project: ProjectId) -> Result<Option<(String, Timestamp)>>;

@@ -7,7 +7,7 @@
 //! developer without PostgreSQL may set `EMBARGO_TEST_SKIP_POSTGRES=1` to skip those runs;
 //! with `CI=true` that switch is ignored.
 
-use crate::{SqlStore, Store};
+use crate::SqlStore;
 use sqlx::{Connection, Executor};
 use std::path::PathBuf;
 
@@ -97,7 +97,7 @@ impl TestDb {
         let store = SqlStore::connect(&self.url, 8)
             .await
             .expect("connect to test database");
-        store.migrate().await.expect("migrate test database");
+        store.db().migrate().await.expect("migrate test database");
         store
     }
 }

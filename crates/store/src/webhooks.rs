@@ -147,7 +147,7 @@ fn delivery_from_row(row: &AnyRow) -> Result<WebhookDelivery> {
 
 /// Queues `event` for every endpoint of `project` subscribed to it: a delivery row with its
 /// body and a `deliver_webhook` job each, inside the caller's transaction.
-pub(crate) async fn queue_event(
+pub async fn queue_event(
     conn: &mut AnyConnection,
     project: ProjectId,
     event: &Event,

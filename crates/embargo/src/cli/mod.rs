@@ -350,10 +350,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate { db } => {
             let config = Config::load(&db.overrides(None))?;
             let store = open_store(&config).await?;
-            println!(
-                "database is up to date ({})",
-                store::Store::dialect(&store).name()
-            );
+            println!("database is up to date ({})", store.db().dialect().name());
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin(AdminCommand::CreateUser {
@@ -394,7 +391,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut verifier = domain::audit::Verifier::new();
             let mut after = 0i64;
             loop {
-                let page = store::Store::audit_events(&store, after, 1000).await?;
+                let page =
+                    store::audit::events(&mut *store.db().read().await?, after, 1000).await?;
                 let Some(last) = page.last() else { break };
                 after = i64::try_from(last.seq).unwrap_or(i64::MAX);
                 for event in &page {
@@ -475,15 +473,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let state = offline_state(config).await?;
             let owner = match &maintainer {
-                Some(email) => match state.store.user_credentials(email).await? {
-                    Some((user, _)) => Some(user),
-                    None => {
-                        return invalid(ServiceError::field(
-                            "maintainer",
-                            "no user has this address",
-                        ));
+                Some(email) => {
+                    match store::accounts::credentials(&mut *state.db.read().await?, email).await? {
+                        Some((user, _)) => Some(user),
+                        None => {
+                            return invalid(ServiceError::field(
+                                "maintainer",
+                                "no user has this address",
+                            ));
+                        }
                     }
-                },
+                }
                 None => None,
             };
             let new = services::projects::NewProject {

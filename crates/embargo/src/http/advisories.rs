@@ -348,11 +348,7 @@ async fn render_edit(
     errors: &[(String, String)],
     csrf: &CsrfToken,
 ) -> Result<Html<String>, PageError> {
-    let role = state
-        .store
-        .member_role(project.id, user.id)
-        .await
-        .map_err(ServiceError::from)?;
+    let role = crate::services::projects::role_of(state, project, user).await?;
     let can_disclose = domain::account::allowed(user.is_admin, role, Permission::Disclose);
     let json = match text {
         Some(t) => t.to_owned(),
@@ -558,11 +554,8 @@ pub struct AdvisoryBody {
 /// The answer to a maintainer's action: the advisory as it now stands. The action has just
 /// checked the caller's access, so only the project's slug is still needed.
 async fn acted(state: &AppState, record: AdvisoryRecord) -> Result<Json<AdvisoryBody>, ApiError> {
-    let project = state
-        .store
-        .project_by_id(record.project_id)
-        .await
-        .map_err(ServiceError::from)?
+    let project = crate::services::projects::by_id(state, record.project_id)
+        .await?
         .ok_or(ServiceError::NotFound("advisory"))?;
     Ok(Json(advisory_body(&project, record)))
 }

@@ -214,11 +214,8 @@ pub async fn api_set_notifications(
     let user = caller.user()?;
     let prefs: NotificationPrefs = json_body(&headers, body)?;
     let project = notify::set(&state, &user, &slug, &prefs).await?;
-    let role = state
-        .store
-        .member_role(project.id, user.id)
-        .await
-        .map_err(ServiceError::from)?
+    let role = crate::services::projects::role_of(&state, &project, &user)
+        .await?
         .ok_or(ServiceError::NotFound("project"))?;
     Ok(Json(project_body(&project, role, &prefs)))
 }

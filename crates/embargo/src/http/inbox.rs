@@ -601,19 +601,13 @@ async fn render_policy_edit(
         version,
         saved,
     } = draft;
-    let history: Vec<_> = state
-        .store
-        .policy_history(project.id)
-        .await
-        .map_err(ServiceError::from)?
+    let history: Vec<_> = crate::services::projects::policy_history(state, project)
+        .await?
         .into_iter()
         .map(|v| minijinja::context! { version => v.version, at => human_time(v.changed_at), by => v.changed_by.map(|u| u.to_string()) })
         .collect();
-    let watch = state
-        .store
-        .watch_status(project.id)
-        .await
-        .map_err(ServiceError::from)?
+    let watch = crate::services::watch::status(state, project)
+        .await?
         .map(|w| {
             let summary: serde_json::Value = w
                 .last_summary

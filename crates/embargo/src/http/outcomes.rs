@@ -36,7 +36,7 @@ pub async fn context(
     view: &reports::ReportView,
 ) -> Result<minijinja::Value, ServiceError> {
     let (project, report) = (&view.project, &view.report);
-    let project_role = state.store.member_role(project.id, user.id).await?;
+    let project_role = crate::services::projects::role_of(state, project, user).await?;
     let role = Role::resolve(user.is_admin, project_role, false, false);
     let next: Vec<_> = role
         .map(|r| domain::workflow::next_states_for(report.state, r))

@@ -21,7 +21,7 @@ use domain::{
 use serde::Serialize;
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    match state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
@@ -46,11 +46,8 @@ pub async fn home(
     user: Option<CurrentUser>,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, PageError> {
-    let projects: Vec<_> = state
-        .store
-        .list_projects()
-        .await
-        .map_err(crate::services::ServiceError::from)?
+    let projects: Vec<_> = projects::all(&state)
+        .await?
         .into_iter()
         .map(|p| minijinja::context! { slug => p.slug.as_str(), name => p.name })
         .collect();
@@ -201,11 +198,7 @@ pub async fn instance_security_txt(State(state): State<AppState>) -> Result<Resp
 }
 
 async fn first_admin(state: &AppState) -> Result<Option<String>, PageError> {
-    Ok(state
-        .store
-        .first_admin_email()
-        .await
-        .map_err(crate::services::ServiceError::from)?)
+    Ok(crate::services::accounts::first_admin_email(state).await?)
 }
 
 pub async fn openpgp_key(

@@ -80,26 +80,28 @@ pub async fn create_user(state: &AppState, new: NewAccount<'_>) -> Result<User> 
         .into_result(email)?
         .ok_or_else(|| ServiceError::field("email", "is required"))?;
     let password_hash = hash_password(new.password.to_owned()).await?;
-    state
-        .store
-        .create_user(&NewUser {
-            id: UserId::new(),
-            email,
-            name: name.to_owned(),
-            password_hash: Some(password_hash),
-            is_admin: new.is_admin,
-            created_at: state.now(),
-        })
+    let new_user = NewUser {
+        id: UserId::new(),
+        email,
+        name: name.to_owned(),
+        password_hash: Some(password_hash),
+        is_admin: new.is_admin,
+        created_at: state.now(),
+    };
+    let mut tx = state.db.begin().await?;
+    let user = store::accounts::insert_user(&mut tx, &new_user)
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(_) => ServiceError::field("email", "is already registered"),
             other => other.into(),
-        })
+        })?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 /// Checks credentials and opens a session; returns the user and the session token.
 pub async fn login(state: &AppState, email: &str, password: &str) -> Result<(User, String)> {
-    let found = state.store.user_credentials(email.trim()).await?;
+    let found = store::accounts::credentials(&mut *state.db.read().await?, email.trim()).await?;
     let (user, hash) = match found {
         Some((user, Some(hash))) => (Some(user), hash),
         _ => (None, DUMMY_HASH.to_owned()),
@@ -114,41 +116,39 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> Result<(Use
     let expires = now
         .checked_add(jiff::SignedDuration::from_hours(24 * SESSION_DAYS))
         .context("session expiry")?;
-    state
-        .store
-        .create_session(&tokens::hash(&token), user.id, now, expires)
-        .await?;
+    let mut tx = state.db.begin().await?;
+    store::accounts::insert_session(&mut tx, &tokens::hash(&token), user.id, now, expires).await?;
+    tx.commit().await?;
     tracing::info!(user = %user.id, "signed in");
     Ok((user, token))
 }
 
 pub async fn logout(state: &AppState, session_token: &str) -> Result<()> {
-    state
-        .store
-        .delete_session(&tokens::hash(session_token))
-        .await?;
+    let mut tx = state.db.begin().await?;
+    store::accounts::delete_session(&mut tx, &tokens::hash(session_token)).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 pub async fn session_user(state: &AppState, session_token: &str) -> Result<Option<User>> {
-    Ok(state
-        .store
-        .session_user(&tokens::hash(session_token), state.now())
-        .await?)
+    Ok(store::accounts::session_user(
+        &mut *state.db.read().await?,
+        &tokens::hash(session_token),
+        state.now(),
+    )
+    .await?)
 }
 
 /// Issues an API token for the user with this address; only its hash is kept.
 pub async fn create_api_token(state: &AppState, email: &str, name: &str) -> Result<String> {
-    let (user, _) = state
-        .store
-        .user_credentials(email.trim())
+    let (user, _) = store::accounts::credentials(&mut *state.db.read().await?, email.trim())
         .await?
         .ok_or_else(|| ServiceError::field("email", "no user has this address"))?;
     let token = tokens::generate(tokens::API);
-    state
-        .store
-        .create_api_token(user.id, &tokens::hash(&token), name, state.now())
+    let mut tx = state.db.begin().await?;
+    store::accounts::insert_api_token(&mut tx, user.id, &tokens::hash(&token), name, state.now())
         .await?;
+    tx.commit().await?;
     Ok(token)
 }
 
@@ -156,7 +156,12 @@ pub async fn api_token_user(state: &AppState, token: &str) -> Result<Option<User
     if !token.starts_with(tokens::API) {
         return Ok(None);
     }
-    Ok(state.store.api_token_user(&tokens::hash(token)).await?)
+    Ok(store::accounts::api_token_user(&mut *state.db.read().await?, &tokens::hash(token)).await?)
+}
+
+/// The address of the earliest administrator, if any (the instance's own contact).
+pub async fn first_admin_email(state: &AppState) -> Result<Option<String>> {
+    Ok(store::accounts::first_admin_email(&mut *state.db.read().await?).await?)
 }
 
 /// Whether `token` is the live one-time setup token.
@@ -176,7 +181,9 @@ pub async fn complete_setup(
     token: &str,
     account: NewAccount<'_>,
 ) -> Result<(User, String)> {
-    if !setup_token_valid(state, token) || state.store.any_admin().await? {
+    if !setup_token_valid(state, token)
+        || store::accounts::any_admin(&mut *state.db.read().await?).await?
+    {
         return Err(ServiceError::NotFound("setup link"));
     }
     let password = account.password.to_owned();

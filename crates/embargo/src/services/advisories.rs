@@ -59,6 +59,56 @@ fn conflict_on_stale(e: store::StoreError) -> ServiceError {
     }
 }
 
+/// Stores a new advisory with its audit event in one unit of work; `Conflict` when the id
+/// is taken.
+async fn insert_record(
+    state: &AppState,
+    record: &AdvisoryRecord,
+    audit: NewAuditEvent,
+) -> store::Result<AdvisoryRecord> {
+    let mut tx = state.db.begin().await?;
+    let stored = store::advisories::insert(&mut tx, record).await?;
+    store::audit::append(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Replaces an advisory if it is still at `expected_version` (`Conflict` otherwise,
+/// `NotFound` when its project has no such advisory), with its audit event, the job of a
+/// scheduled publication and, when this change publishes it, the `advisory.published`
+/// webhook event, all in one unit of work. Returns the record at its new version.
+async fn update_record(
+    state: &AppState,
+    record: &AdvisoryRecord,
+    expected_version: i64,
+    audit: NewAuditEvent,
+    job: Option<NewJob>,
+) -> store::Result<AdvisoryRecord> {
+    let a = &record.advisory;
+    let mut tx = state.db.begin().await?;
+    let was = store::advisories::by_id(&mut tx, &a.id)
+        .await?
+        .filter(|r| r.project_id == record.project_id)
+        .map(|r| r.advisory.status);
+    let stored = store::advisories::update(&mut tx, record, expected_version).await?;
+    if let Some(job) = &job {
+        store::jobs::enqueue(&mut tx, job).await?;
+    }
+    if a.status == Status::Published && was != Some(Status::Published) {
+        let report = record.report_id.map(|r| r.to_string());
+        store::webhooks::queue_event(
+            &mut tx,
+            record.project_id,
+            &domain::webhook::Event::advisory_published(&a.id, report.as_deref()),
+            a.modified,
+        )
+        .await?;
+    }
+    store::audit::append(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
 // Reading -----------------------------------------------------------------------------------
 
 /// The advisory for a member of its project who may `permission`; "not found" for anyone
@@ -69,17 +119,15 @@ pub async fn for_user(
     id: &str,
     permission: Permission,
 ) -> Result<(Project, AdvisoryRecord)> {
-    let record = state
-        .store
-        .advisory_by_id(id)
+    let mut c = state.db.read().await?;
+    let record = store::advisories::by_id(&mut c, id)
         .await?
         .ok_or(ServiceError::NotFound("advisory"))?;
-    let project = state
-        .store
-        .project_by_id(record.project_id)
+    let project = store::projects::by_id(&mut c, record.project_id)
         .await?
         .ok_or(ServiceError::NotFound("advisory"))?;
-    let role = state.store.member_role(project.id, user.id).await?;
+    let role = store::members::role(&mut c, project.id, user.id).await?;
+    drop(c);
     if !allowed(user.is_admin, role, Permission::ReadReports) {
         return Err(ServiceError::NotFound("advisory"));
     }
@@ -96,14 +144,14 @@ pub async fn list(
     slug: &str,
 ) -> Result<(Project, Vec<AdvisoryRecord>)> {
     let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
-    let list = state.store.list_advisories(project.id, false).await?;
+    let list = store::advisories::list(&mut *state.db.read().await?, project.id, false).await?;
     Ok((project, list))
 }
 
 /// A project's published and withdrawn advisories, for anyone.
 pub async fn public_list(state: &AppState, slug: &str) -> Result<(Project, Vec<AdvisoryRecord>)> {
     let project = projects::public(state, slug).await?;
-    let list = state.store.list_advisories(project.id, true).await?;
+    let list = store::advisories::list(&mut *state.db.read().await?, project.id, true).await?;
     Ok((project, list))
 }
 
@@ -115,7 +163,7 @@ pub async fn public_get(
     id: &str,
 ) -> Result<(Project, AdvisoryRecord)> {
     let project = projects::public(state, slug).await?;
-    match state.store.advisory_by_id(id).await? {
+    match store::advisories::by_id(&mut *state.db.read().await?, id).await? {
         Some(r) if r.project_id == project.id && r.is_public() => Ok((project, r)),
         _ => Err(ServiceError::NotFound("advisory")),
     }
@@ -201,9 +249,7 @@ async fn report_of_project(
 async fn next_id(state: &AppState, project: &Project, now: Timestamp) -> Result<String> {
     let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
     let prefix = format!("x_{}-{year}-", project.slug.as_str());
-    let highest = state
-        .store
-        .list_advisories(project.id, false)
+    let highest = store::advisories::list(&mut *state.db.read().await?, project.id, false)
         .await?
         .iter()
         .filter_map(|r| r.id().strip_prefix(&prefix)?.parse::<u32>().ok())
@@ -345,9 +391,7 @@ pub async fn create(
     draft.modified = now;
     check_model(&draft)?;
     let record = AdvisoryRecord::new(project.id, report_id, draft, now);
-    let stored = state
-        .store
-        .insert_advisory(
+    let stored = insert_record(state,
             &record,
             event(
                 audit::user_actor(user.id),
@@ -389,7 +433,7 @@ pub async fn update(
     let (project, record) = for_user(state, user, id, Permission::ActOnReports).await?;
     // Changing what the public sees is disclosing: maintainers only.
     if record.is_public() {
-        let role = state.store.member_role(project.id, user.id).await?;
+        let role = store::members::role(&mut *state.db.read().await?, project.id, user.id).await?;
         if !allowed(user.is_admin, role, Permission::Disclose) {
             return Err(ServiceError::Forbidden);
         }
@@ -432,22 +476,21 @@ pub async fn update(
     advisory.modified = now;
     let version = expected_version.unwrap_or(record.version);
     let updated = AdvisoryRecord { advisory, ..record };
-    let stored = state
-        .store
-        .update_advisory(
-            &updated,
-            version,
-            event(
-                audit::user_actor(user.id),
-                "advisory.update",
-                id,
-                now,
-                serde_json::json!({ "version": version + 1 }),
-            ),
-            None,
-        )
-        .await
-        .map_err(conflict_on_stale)?;
+    let stored = update_record(
+        state,
+        &updated,
+        version,
+        event(
+            audit::user_actor(user.id),
+            "advisory.update",
+            id,
+            now,
+            serde_json::json!({ "version": version + 1 }),
+        ),
+        None,
+    )
+    .await
+    .map_err(conflict_on_stale)?;
     tracing::info!(advisory = %id, version = stored.version, "advisory edited");
     Ok(stored)
 }
@@ -523,22 +566,21 @@ async fn schedule(
         scheduled_by: Some(user.id),
         ..record
     };
-    let stored = state
-        .store
-        .update_advisory(
-            &scheduled,
-            version,
-            event(
-                audit::user_actor(user.id),
-                "advisory.schedule",
-                &id,
-                now,
-                serde_json::json!({ "at": at.to_string() }),
-            ),
-            Some(job),
-        )
-        .await
-        .map_err(conflict_on_stale)?;
+    let stored = update_record(
+        state,
+        &scheduled,
+        version,
+        event(
+            audit::user_actor(user.id),
+            "advisory.schedule",
+            &id,
+            now,
+            serde_json::json!({ "at": at.to_string() }),
+        ),
+        Some(job),
+    )
+    .await
+    .map_err(conflict_on_stale)?;
     tracing::info!(project = %project.slug.as_str(), advisory = %id, at = %at, "advisory publication scheduled");
     Ok(stored)
 }
@@ -555,26 +597,25 @@ pub async fn unschedule(state: &AppState, user: &User, id: &str) -> Result<Advis
     }
     let now = state.now();
     let version = record.version;
-    let stored = state
-        .store
-        .update_advisory(
-            &AdvisoryRecord {
-                scheduled_at: None,
-                scheduled_by: None,
-                ..record
-            },
-            version,
-            event(
-                audit::user_actor(user.id),
-                "advisory.unschedule",
-                id,
-                now,
-                Value::Null,
-            ),
-            None,
-        )
-        .await
-        .map_err(conflict_on_stale)?;
+    let stored = update_record(
+        state,
+        &AdvisoryRecord {
+            scheduled_at: None,
+            scheduled_by: None,
+            ..record
+        },
+        version,
+        event(
+            audit::user_actor(user.id),
+            "advisory.unschedule",
+            id,
+            now,
+            Value::Null,
+        ),
+        None,
+    )
+    .await
+    .map_err(conflict_on_stale)?;
     tracing::info!(advisory = %id, "scheduled publication cancelled");
     Ok(stored)
 }
@@ -624,22 +665,21 @@ async fn publish_now(
         scheduled_by: None,
         ..record
     };
-    let stored = state
-        .store
-        .update_advisory(
-            &published,
-            version,
-            event(
-                audit::user_actor(user.id),
-                "advisory.publish",
-                &id,
-                now,
-                serde_json::json!({ "report": published.report_id.map(|r| r.to_string()) }),
-            ),
-            None,
-        )
-        .await
-        .map_err(conflict_on_stale)?;
+    let stored = update_record(
+        state,
+        &published,
+        version,
+        event(
+            audit::user_actor(user.id),
+            "advisory.publish",
+            &id,
+            now,
+            serde_json::json!({ "report": published.report_id.map(|r| r.to_string()) }),
+        ),
+        None,
+    )
+    .await
+    .map_err(conflict_on_stale)?;
     tracing::info!(advisory = %id, "advisory published");
     // Webhook deliveries of `advisory.published` are due now.
     state.outbox_notify.notify_one();
@@ -649,7 +689,7 @@ async fn publish_now(
 /// Runs a scheduled publication (the `publish_advisory` job). Does nothing when the
 /// advisory was published, withdrawn or rescheduled meanwhile.
 pub async fn run_scheduled(state: &AppState, id: &str, scheduled_at: Option<i64>) -> Result<()> {
-    let Some(record) = state.store.advisory_by_id(id).await? else {
+    let Some(record) = store::advisories::by_id(&mut *state.db.read().await?, id).await? else {
         return Ok(());
     };
     if record.advisory.status != Status::Draft
@@ -658,11 +698,12 @@ pub async fn run_scheduled(state: &AppState, id: &str, scheduled_at: Option<i64>
         return Ok(());
     }
     let user = match record.scheduled_by {
-        Some(u) => state.store.user_by_id(u).await?,
+        Some(u) => store::accounts::user_by_id(&mut *state.db.read().await?, u).await?,
         None => None,
     }
     .ok_or_else(|| ServiceError::conflict("no_scheduler", "the user who scheduled it is gone"))?;
-    let role = state.store.member_role(record.project_id, user.id).await?;
+    let role =
+        store::members::role(&mut *state.db.read().await?, record.project_id, user.id).await?;
     if !allowed(user.is_admin, role, Permission::Disclose) {
         return Err(ServiceError::Forbidden);
     }
@@ -693,22 +734,21 @@ pub async fn withdraw(
     advisory
         .withdraw(now, reason)
         .map_err(|e| ServiceError::conflict("invalid_transition", e.to_string()))?;
-    let stored = state
-        .store
-        .update_advisory(
-            &AdvisoryRecord { advisory, ..record },
-            version,
-            event(
-                audit::user_actor(user.id),
-                "advisory.withdraw",
-                id,
-                now,
-                serde_json::json!({ "reason": reason }),
-            ),
-            None,
-        )
-        .await
-        .map_err(conflict_on_stale)?;
+    let stored = update_record(
+        state,
+        &AdvisoryRecord { advisory, ..record },
+        version,
+        event(
+            audit::user_actor(user.id),
+            "advisory.withdraw",
+            id,
+            now,
+            serde_json::json!({ "reason": reason }),
+        ),
+        None,
+    )
+    .await
+    .map_err(conflict_on_stale)?;
     tracing::info!(advisory = %id, "advisory withdrawn");
     Ok(stored)
 }
@@ -825,16 +865,19 @@ pub async fn cve_packet(state: &AppState, user: &User, id: &str) -> Result<CvePa
         .into_iter()
         .map(|p| p.to_string())
         .collect();
-    state
-        .store
-        .append_audit(event(
+    let mut tx = state.db.begin().await?;
+    store::audit::append(
+        &mut tx,
+        event(
             audit::user_actor(user.id),
             "advisory.export",
             id,
             state.now(),
             serde_json::json!({ "format": "cve-request-packet" }),
-        ))
-        .await?;
+        ),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(CvePacket {
         cna_container: packet.cna_container,
         summary: packet.summary,
@@ -876,22 +919,21 @@ pub async fn cve_reserve(state: &AppState, user: &User, id: &str) -> Result<Advi
     let mut advisory = record.advisory.clone();
     advisory.aliases.push(cve.clone());
     advisory.modified = now;
-    let stored = state
-        .store
-        .update_advisory(
-            &AdvisoryRecord { advisory, ..record },
-            version,
-            event(
-                audit::user_actor(user.id),
-                "advisory.cve_reserve",
-                id,
-                now,
-                serde_json::json!({ "cve": cve }),
-            ),
-            None,
-        )
-        .await
-        .map_err(conflict_on_stale)?;
+    let stored = update_record(
+        state,
+        &AdvisoryRecord { advisory, ..record },
+        version,
+        event(
+            audit::user_actor(user.id),
+            "advisory.cve_reserve",
+            id,
+            now,
+            serde_json::json!({ "cve": cve }),
+        ),
+        None,
+    )
+    .await
+    .map_err(conflict_on_stale)?;
     tracing::info!(advisory = %id, cve = %cve, "CVE id reserved");
     Ok(stored)
 }
@@ -935,25 +977,24 @@ pub async fn cve_submit(state: &AppState, user: &User, id: &str) -> Result<Advis
     .map_err(cve_error)?;
     let now = state.now();
     let version = record.version;
-    let stored = state
-        .store
-        .update_advisory(
-            &AdvisoryRecord {
-                cve_submitted_at: Some(now),
-                ..record
-            },
-            version,
-            event(
-                audit::user_actor(user.id),
-                "advisory.cve_submit",
-                id,
-                now,
-                serde_json::json!({ "cve": cve, "first": first }),
-            ),
-            None,
-        )
-        .await
-        .map_err(conflict_on_stale)?;
+    let stored = update_record(
+        state,
+        &AdvisoryRecord {
+            cve_submitted_at: Some(now),
+            ..record
+        },
+        version,
+        event(
+            audit::user_actor(user.id),
+            "advisory.cve_submit",
+            id,
+            now,
+            serde_json::json!({ "cve": cve, "first": first }),
+        ),
+        None,
+    )
+    .await
+    .map_err(conflict_on_stale)?;
     tracing::info!(advisory = %id, cve = %cve, first, "CVE record sent");
     Ok(stored)
 }
@@ -971,10 +1012,9 @@ pub async fn query(
     if name.trim().is_empty() {
         return Err(ServiceError::field("package.name", "is required"));
     }
-    let found = state
-        .store
-        .published_advisories_for_package(ecosystem, name)
-        .await?;
+    let found =
+        store::advisories::published_for_package(&mut *state.db.read().await?, ecosystem, name)
+            .await?;
     let mut out = Vec::new();
     for r in found {
         if let Some(v) = version
@@ -1085,7 +1125,7 @@ pub async fn csaf_provider_metadata(state: &AppState) -> Result<Value> {
     if !state.config.csaf.enabled {
         return Err(ServiceError::NotFound("CSAF provider"));
     }
-    let list = state.store.public_advisories().await?;
+    let list = store::advisories::public(&mut *state.db.read().await?).await?;
     let last = list
         .iter()
         .map(|r| r.advisory.modified)
@@ -1122,9 +1162,7 @@ pub async fn csaf_directory(state: &AppState) -> Result<Vec<(String, AdvisoryRec
     if !state.config.csaf.enabled {
         return Err(ServiceError::NotFound("CSAF provider"));
     }
-    Ok(state
-        .store
-        .public_advisories()
+    Ok(store::advisories::public(&mut *state.db.read().await?)
         .await?
         .into_iter()
         .map(|r| (csaf_path(&r.advisory), r))
@@ -1139,9 +1177,7 @@ pub async fn csaf_document(state: &AppState, path: &str) -> Result<Value> {
         .find(|(p, _)| p == path)
         .map(|(_, r)| r)
         .ok_or(ServiceError::NotFound("CSAF document"))?;
-    let project = state
-        .store
-        .project_by_id(found.project_id)
+    let project = store::projects::by_id(&mut *state.db.read().await?, found.project_id)
         .await?
         .ok_or(ServiceError::NotFound("CSAF document"))?;
     export(state, &project, &found, Format::Csaf)
@@ -1183,49 +1219,52 @@ pub async fn import_document(
     let now = state.now();
     let id = advisory.id.clone();
     let store_err = |e: store::StoreError| at_root(format!("cannot store: {e}"));
-    match state.store.advisory_by_id(&id).await.map_err(store_err)? {
+    let existing = match state.db.read().await {
+        Ok(mut c) => store::advisories::by_id(&mut c, &id).await,
+        Err(e) => Err(e),
+    }
+    .map_err(store_err)?;
+    match existing {
         Some(existing) if existing.project_id != project.id => Err(advisory::ImportError {
             path: "$.id".into(),
             message: format!("{id} belongs to another project"),
         }),
         Some(existing) => {
             let version = existing.version;
-            state
-                .store
-                .update_advisory(
-                    &AdvisoryRecord {
-                        advisory,
-                        ..existing
-                    },
-                    version,
-                    event(
-                        audit::SYSTEM_ACTOR.into(),
-                        "advisory.import",
-                        &id,
-                        now,
-                        serde_json::json!({ "updated": true }),
-                    ),
-                    None,
-                )
-                .await
-                .map_err(store_err)?;
+            update_record(
+                state,
+                &AdvisoryRecord {
+                    advisory,
+                    ..existing
+                },
+                version,
+                event(
+                    audit::SYSTEM_ACTOR.into(),
+                    "advisory.import",
+                    &id,
+                    now,
+                    serde_json::json!({ "updated": true }),
+                ),
+                None,
+            )
+            .await
+            .map_err(store_err)?;
             Ok(Imported::Updated(id))
         }
         None => {
-            state
-                .store
-                .insert_advisory(
-                    &AdvisoryRecord::new(project.id, None, advisory, now),
-                    event(
-                        audit::SYSTEM_ACTOR.into(),
-                        "advisory.import",
-                        &id,
-                        now,
-                        serde_json::json!({ "project": project.id.to_string(), "updated": false }),
-                    ),
-                )
-                .await
-                .map_err(store_err)?;
+            insert_record(
+                state,
+                &AdvisoryRecord::new(project.id, None, advisory, now),
+                event(
+                    audit::SYSTEM_ACTOR.into(),
+                    "advisory.import",
+                    &id,
+                    now,
+                    serde_json::json!({ "project": project.id.to_string(), "updated": false }),
+                ),
+            )
+            .await
+            .map_err(store_err)?;
             Ok(Imported::Created(id))
         }
     }

@@ -174,16 +174,13 @@ pub async fn pending(state: &AppState, token: &str) -> Result<Pending> {
         .report_by_id(collaborator.report_id)
         .await?
         .ok_or(ServiceError::NotFound("invitation"))?;
-    let project = state
-        .store
-        .project_by_id(report.project_id)
+    let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
         .await?
         .ok_or(ServiceError::NotFound("invitation"))?;
-    let has_account = state
-        .store
-        .user_credentials(&collaborator.email)
-        .await?
-        .is_some();
+    let has_account =
+        store::accounts::credentials(&mut *state.db.read().await?, &collaborator.email)
+            .await?
+            .is_some();
     Ok(Pending {
         collaborator,
         project,

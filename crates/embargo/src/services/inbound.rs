@@ -142,7 +142,7 @@ pub async fn ingest_sized(
     // The first reply address among the recipients (of the message's project): the report
     // it names, or `None` for an unknown or disabled one.
     let mut reply: Option<Option<ReportId>> = None;
-    let all = state.store.list_projects().await?;
+    let all = store::projects::list(&mut *state.db.read().await?).await?;
     let named = recipients
         .iter()
         .map(String::as_str)

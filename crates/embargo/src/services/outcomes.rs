@@ -108,7 +108,7 @@ pub async fn public_bug(
 ) -> Result<String> {
     use domain::audit;
     let view = reports::for_user(state, user, id).await?;
-    let role = state.store.member_role(view.project.id, user.id).await?;
+    let role = store::members::role(&mut *state.db.read().await?, view.project.id, user.id).await?;
     if !domain::account::allowed(user.is_admin, role, Permission::Disclose) {
         return Err(ServiceError::Forbidden);
     }
@@ -135,9 +135,10 @@ pub async fn public_bug(
         domain::replies::public_bug_text(&view.report, &view.project.name, assessment, class)
             .map_err(|e| ServiceError::conflict("not_public_bug", e.message.clone()))?;
     let now = state.now();
-    state
-        .store
-        .append_audit(audit::NewAuditEvent {
+    let mut tx = state.db.begin().await?;
+    store::audit::append(
+        &mut tx,
+        audit::NewAuditEvent {
             at: now,
             actor: audit::user_actor(user.id),
             action: "report.export_public_bug".into(),
@@ -147,7 +148,9 @@ pub async fn public_bug(
                 "non_qualifying": class.map(|c| c.id.clone()),
                 "assessment_bytes": assessment.len(),
             }),
-        })
-        .await?;
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(text)
 }

@@ -141,11 +141,9 @@ pub async fn compose(
             encrypted: false,
         });
     };
-    let project = state
-        .store
-        .project_by_id(report.project_id)
+    let project = super::projects::by_id(state, report.project_id)
         .await
-        .map_err(temporary)?
+        .map_err(|e| ComposeError::Temporary(e.to_string()))?
         .ok_or_else(|| ComposeError::Permanent("the report's project is gone".into()))?;
     let project_key = super::signing::unlocked_project_key(state, &project)
         .await

@@ -67,20 +67,36 @@ pub async fn create(state: &AppState, new: NewProject<'_>, by: Option<&User>) ->
         policy_version: 1,
         created_at: state.now(),
     };
-    state
-        .store
-        .create_project(&project, by.map(|u| u.id))
+    // The project, its first policy version, its security.txt watch and its creator's
+    // membership are stored together.
+    let created_by = by.map(|u| u.id);
+    let mut tx = state.db.begin().await?;
+    store::projects::insert(&mut tx, &project)
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(_) => ServiceError::field("slug", "is already taken"),
             other => other.into(),
         })?;
-    if let Some(user) = by {
-        state
-            .store
-            .set_member(project.id, user.id, ProjectRole::Maintainer)
-            .await?;
+    store::projects::insert_policy_version(
+        &mut tx,
+        project.id,
+        project.policy_version,
+        &project.policy,
+        created_by,
+        project.created_at,
+    )
+    .await?;
+    store::watch::sync(
+        &mut tx,
+        project.id,
+        project.policy.security_txt_url.as_deref(),
+        project.created_at,
+    )
+    .await?;
+    if let Some(user) = created_by {
+        store::members::set(&mut tx, project.id, user, ProjectRole::Maintainer).await?;
     }
+    tx.commit().await?;
     tracing::info!(project = %project.slug.as_str(), "project created");
     Ok(project)
 }
@@ -88,9 +104,7 @@ pub async fn create(state: &AppState, new: NewProject<'_>, by: Option<&User>) ->
 /// A project by slug, for anyone (its public pages).
 pub async fn public(state: &AppState, slug: &str) -> Result<Project> {
     let slug = ProjectSlug::parse(slug).map_err(|_| ServiceError::NotFound("project"))?;
-    state
-        .store
-        .project_by_slug(&slug)
+    store::projects::by_slug(&mut *state.db.read().await?, &slug)
         .await?
         .ok_or(ServiceError::NotFound("project"))
 }
@@ -104,7 +118,7 @@ pub async fn for_user(
     permission: Permission,
 ) -> Result<(Project, Option<ProjectRole>)> {
     let project = public(state, slug).await?;
-    let role = state.store.member_role(project.id, user.id).await?;
+    let role = store::members::role(&mut *state.db.read().await?, project.id, user.id).await?;
     if allowed(user.is_admin, role, permission) {
         Ok((project, role))
     } else if allowed(user.is_admin, role, Permission::ReadReports) {
@@ -136,28 +150,63 @@ pub async fn update_policy(
                 .collect(),
         ))
     })?;
-    let updated = state
-        .store
-        .update_policy(project.id, expected_version, &policy, Some(user.id), state.now())
+    let now = state.now();
+    let stale = |e| match e {
+        store::StoreError::Conflict(_) => ServiceError::conflict(
+            "stale_version",
+            "the policy was changed by someone else since you opened it; reload and apply your change again",
+        ),
+        other => other.into(),
+    };
+    let mut tx = state.db.begin().await?;
+    let before = store::projects::by_id(&mut tx, project.id)
+        .await?
+        .ok_or(ServiceError::NotFound("project"))?;
+    let version = store::projects::set_policy(&mut tx, project.id, expected_version, &policy)
         .await
-        .map_err(|e| match e {
-            store::StoreError::Conflict(_) => ServiceError::conflict(
-                "stale_version",
-                "the policy was changed by someone else since you opened it; reload and apply your change again",
-            ),
-            other => other.into(),
-        })?;
+        .map_err(stale)?;
+    store::projects::insert_policy_version(
+        &mut tx,
+        project.id,
+        version,
+        &policy,
+        Some(user.id),
+        now,
+    )
+    .await?;
+    store::watch::sync(&mut tx, project.id, policy.security_txt_url.as_deref(), now).await?;
+    // A changed policy changes what the triage says: its open reports are triaged again.
+    let retriage = if before.policy != policy {
+        store::sql::requeue_open_reports(&mut tx, project.id, now).await?
+    } else {
+        0
+    };
+    store::audit::append(
+        &mut tx,
+        domain::audit::NewAuditEvent {
+            at: now,
+            actor: domain::audit::user_actor(user.id),
+            action: "policy.update".into(),
+            subject: domain::audit::project_subject(project.id),
+            data: serde_json::json!({ "version": version, "retriage": retriage }),
+        },
+    )
+    .await?;
+    let updated = store::projects::by_id(&mut tx, project.id)
+        .await?
+        .ok_or(ServiceError::NotFound("project"))?;
+    tx.commit().await?;
     tracing::info!(project = %updated.slug.as_str(), version = updated.policy_version, "policy updated");
     Ok(updated)
 }
 
 /// Projects the user works on (all of them for an administrator).
 pub async fn of_user(state: &AppState, user: &User) -> Result<Vec<(Project, Option<ProjectRole>)>> {
-    let mine = state.store.projects_of(user.id).await?;
+    let mine = store::members::projects_of(&mut *state.db.read().await?, user.id).await?;
     if !user.is_admin {
         return Ok(mine.into_iter().map(|(p, r)| (p, Some(r))).collect());
     }
-    let all = state.store.list_projects().await?;
+    let all = store::projects::list(&mut *state.db.read().await?).await?;
     Ok(all
         .into_iter()
         .map(|p| {
@@ -178,9 +227,7 @@ pub async fn set_member(
     actor: &str,
 ) -> Result<Option<ProjectRole>> {
     let project = public(state, slug).await?;
-    let (user, _) = state
-        .store
-        .user_credentials(email.trim())
+    let (user, _) = store::accounts::credentials(&mut *state.db.read().await?, email.trim())
         .await?
         .ok_or_else(|| ServiceError::field("email", "no user has this address"))?;
     let now = state.now();
@@ -199,10 +246,41 @@ pub async fn set_member(
             "role": role.map(ProjectRole::as_str),
         }),
     };
-    let before = state
-        .store
-        .change_member(project.id, user.id, role, audit)
-        .await?;
+    let mut tx = state.db.begin().await?;
+    let before = store::members::role(&mut tx, project.id, user.id).await?;
+    match role {
+        Some(role) => store::members::set(&mut tx, project.id, user.id, role).await?,
+        None => store::members::remove(&mut tx, project.id, user.id).await?,
+    }
+    store::audit::append(&mut tx, audit).await?;
+    tx.commit().await?;
     tracing::info!(project = %project.slug, role = role.map(ProjectRole::as_str), "membership changed");
     Ok(before)
+}
+
+/// Every project of the instance, oldest first (the public home page lists them).
+pub async fn all(state: &AppState) -> Result<Vec<Project>> {
+    Ok(store::projects::list(&mut *state.db.read().await?).await?)
+}
+
+/// A project by id, if it exists (the caller checked access by other means).
+pub async fn by_id(state: &AppState, id: ProjectId) -> Result<Option<Project>> {
+    Ok(store::projects::by_id(&mut *state.db.read().await?, id).await?)
+}
+
+/// The user's role in the project, if they are a member.
+pub async fn role_of(
+    state: &AppState,
+    project: &Project,
+    user: &User,
+) -> Result<Option<ProjectRole>> {
+    Ok(store::members::role(&mut *state.db.read().await?, project.id, user.id).await?)
+}
+
+/// The project's policy versions, newest first.
+pub async fn policy_history(
+    state: &AppState,
+    project: &Project,
+) -> Result<Vec<store::PolicyVersion>> {
+    Ok(store::projects::policy_history(&mut *state.db.read().await?, project.id).await?)
 }

@@ -21,7 +21,8 @@ const MAX_PER_PROJECT: i64 = 200;
 pub async fn run_due(state: &AppState) -> anyhow::Result<usize> {
     let now = state.now();
     let mut sent = 0;
-    for project in state.store.list_projects().await? {
+    let projects = store::projects::list(&mut *state.db.read().await?).await?;
+    for project in projects {
         // One project's trouble must not stop the others.
         match run_project(state, &project, now).await {
             Ok(n) => sent += n,

@@ -80,7 +80,9 @@ pub async fn for_email(state: &AppState, email: &store::Email) -> Result<Option<
     let Some(report) = state.store.report_by_id(report_id).await? else {
         return Ok(None);
     };
-    let Some(project) = state.store.project_by_id(report.project_id).await? else {
+    let Some(project) =
+        store::projects::by_id(&mut *state.db.read().await?, report.project_id).await?
+    else {
         return Ok(None);
     };
     for_report(state, &project, report_id).await

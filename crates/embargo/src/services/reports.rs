@@ -441,9 +441,7 @@ pub async fn by_tracking_token(state: &AppState, token: &str) -> Result<ReportVi
         .report_by_tracking_hash(&tokens::hash(token))
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
-    let project = state
-        .store
-        .project_by_id(report.project_id)
+    let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
     let messages = state.store.messages(report.id, false).await?;
@@ -545,7 +543,8 @@ pub async fn user_role(
     user: &User,
     report: &Report,
 ) -> Result<Option<domain::account::Role>> {
-    let project_role = state.store.member_role(report.project_id, user.id).await?;
+    let project_role =
+        store::members::role(&mut *state.db.read().await?, report.project_id, user.id).await?;
     let collaborator = !user.is_admin
         && project_role.is_none()
         && state
@@ -589,9 +588,7 @@ pub async fn for_user(state: &AppState, user: &User, id: ReportId) -> Result<Rep
         .report_by_id(id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
-    let project = state
-        .store
-        .project_by_id(report.project_id)
+    let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
     let role = user_role(state, user, &report)
@@ -645,7 +642,7 @@ pub async fn acknowledge(
     message: Option<&str>,
 ) -> Result<Report> {
     let view = for_user(state, user, id).await?;
-    let role = state.store.member_role(view.project.id, user.id).await?;
+    let role = store::members::role(&mut *state.db.read().await?, view.project.id, user.id).await?;
     if !domain::account::allowed(user.is_admin, role, Permission::ActOnReports) {
         return Err(ServiceError::Forbidden);
     }
@@ -742,9 +739,7 @@ pub(crate) async fn acting_on(
                 .report_by_id(id)
                 .await?
                 .ok_or(ServiceError::NotFound("report"))?;
-            let project = state
-                .store
-                .project_by_id(report.project_id)
+            let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
                 .await?
                 .ok_or(ServiceError::NotFound("report"))?;
             let actor = user_role(state, user, &report)

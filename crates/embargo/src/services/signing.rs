@@ -61,7 +61,8 @@ fn passphrase(state: &AppState, project: ProjectId) -> String {
 
 /// The project's signing key, made on first use.
 pub async fn project_key(state: &AppState, project: &Project) -> Result<SigningKeyRecord> {
-    if let Some(key) = state.store.signing_key(project.id).await? {
+    let key = store::projects::signing_key(&mut *state.db.read().await?, project.id).await?;
+    if let Some(key) = key {
         return Ok(key);
     }
     let pass = passphrase(state, project.id);
@@ -88,7 +89,9 @@ pub async fn project_key(state: &AppState, project: &Project) -> Result<SigningK
         public_armored,
         created_at: created,
     };
-    let stored = state.store.insert_signing_key(project.id, &record).await?;
+    let mut tx = state.db.begin().await?;
+    let stored = store::projects::insert_signing_key(&mut tx, project.id, &record).await?;
+    tx.commit().await?;
     tracing::info!(project = %project.slug.as_str(), fingerprint = %stored.fingerprint, "security.txt signing key created");
     Ok(stored)
 }
@@ -117,7 +120,8 @@ fn key_address(state: &AppState, project: &Project) -> String {
 /// the binary public key of the project whose key address it is, with only that user ID.
 /// A project with a key of its own in the policy publishes that one.
 pub async fn wkd_key(state: &AppState, domain: &str, hash: &str) -> Result<Option<Vec<u8>>> {
-    for project in state.store.list_projects().await? {
+    let projects = store::projects::list(&mut *state.db.read().await?).await?;
+    for project in projects {
         let address = key_address(state, &project);
         let Some((local, address_domain)) = address.rsplit_once('@') else {
             continue;

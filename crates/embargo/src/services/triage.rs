@@ -276,9 +276,7 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
         .report_by_id(id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
-    let project = state
-        .store
-        .project_by_id(report.project_id)
+    let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
         .await?
         .ok_or(ServiceError::NotFound("project"))?;
     let past = past_reports(state, id).await?;
@@ -395,9 +393,7 @@ async fn known_advisories(state: &AppState) -> Result<Arc<Vec<triage::KnownAdvis
     if let Some(known) = fresh {
         return Ok(known);
     }
-    let known: Vec<triage::KnownAdvisory> = state
-        .store
-        .public_advisories()
+    let known: Vec<triage::KnownAdvisory> = store::advisories::public(&mut *state.db.read().await?)
         .await?
         .into_iter()
         .filter(|r| r.advisory.status == advisory::Status::Published)

@@ -22,6 +22,14 @@ const RETRY_AFTER: SignedDuration = SignedDuration::from_hours(1);
 /// Checks run in one go at most; the rest wait for the worker's next round.
 const MAX_PER_ROUND: usize = 50;
 
+/// The project's watch as its maintainers see it, if its policy names a URL.
+pub async fn status(
+    state: &AppState,
+    project: &Project,
+) -> super::Result<Option<store::WatchStatus>> {
+    Ok(store::watch::status(&mut *state.db.read().await?, project.id).await?)
+}
+
 /// Checks every watched file that is due; returns how many were checked.
 pub async fn run_due(state: &AppState) -> anyhow::Result<usize> {
     let mut client = None;
@@ -29,7 +37,10 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<usize> {
     while checked < MAX_PER_ROUND {
         let now = state.now();
         let retry_at = now.saturating_add(RETRY_AFTER).unwrap_or(now);
-        let Some(claim) = state.store.claim_watch(now, retry_at).await? else {
+        let mut tx = state.db.begin().await?;
+        let claim = store::watch::claim(&mut tx, state.db.dialect(), now, retry_at).await?;
+        tx.commit().await?;
+        let Some(claim) = claim else {
             break;
         };
         let client = match &client {
@@ -51,9 +62,7 @@ async fn check(
     client: &reqwest::Client,
     claim: &WatchClaim,
 ) -> anyhow::Result<()> {
-    let project = state
-        .store
-        .project_by_id(claim.project)
+    let project = store::projects::by_id(&mut *state.db.read().await?, claim.project)
         .await?
         .context("watched project is gone")?;
     let now = state.now();
@@ -95,7 +104,18 @@ async fn check(
         summary: serde_json::to_string(&report.summary(&claim.url))?,
         state: serde_json::to_string(&next)?,
     };
-    let stored = state.store.record_watch(claim, &result, &emails).await?;
+    // The outcome and its e-mails are stored together, unless the project's URL changed
+    // since the claim (then nothing is).
+    let mut tx = state.db.begin().await?;
+    let stored = store::watch::record(&mut tx, claim, &result).await?;
+    if stored {
+        for email in &emails {
+            store::outbox::queue(&mut tx, email).await?;
+        }
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
     if stored && !emails.is_empty() {
         state.outbox_notify.notify_one();
     }

@@ -8,7 +8,6 @@ use super::*;
 use advisory::Format;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use store::Store;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../advisory/tests/data");
 
@@ -462,7 +461,9 @@ async fn lifecycle(backend: Backend) {
     let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
     assert_eq!(code, 0, "{out}{err}");
     let store = db.store().await;
-    let events = store.audit_events(0, 1000).await.expect("audit");
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+        .await
+        .expect("audit");
     let actions: Vec<&str> = events
         .iter()
         .filter(|e| e.subject.starts_with("advisory:"))
@@ -481,7 +482,7 @@ async fn lifecycle(backend: Backend) {
             "{expected} missing from {actions:?}"
         );
     }
-    store.close().await;
+    store.db().close().await;
     server.stop();
 }
 
@@ -502,21 +503,31 @@ async fn triager_token(db: &TestDb) -> String {
     );
     assert_eq!(code, 0, "{err}");
     let store = db.store().await;
-    let project = store
-        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
-        .await
-        .expect("project")
-        .expect("demo");
-    let (user, _) = store
-        .user_credentials("tri@example.test")
-        .await
-        .expect("user")
-        .expect("exists");
-    store
-        .set_member(project.id, user.id, domain::account::ProjectRole::Triager)
-        .await
-        .expect("member");
-    store.close().await;
+    let project = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
+    let (user, _) = store::accounts::credentials(
+        &mut store.db().read().await.expect("read"),
+        "tri@example.test",
+    )
+    .await
+    .expect("user")
+    .expect("exists");
+    let mut tx = store.db().begin().await.expect("begin");
+    store::members::set(
+        &mut tx,
+        project.id,
+        user.id,
+        domain::account::ProjectRole::Triager,
+    )
+    .await
+    .expect("member");
+    tx.commit().await.expect("commit");
+    store.db().close().await;
     let (code, out, err) = cli(
         db,
         &["admin", "create-token", "--email", "tri@example.test"],

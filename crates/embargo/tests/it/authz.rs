@@ -800,32 +800,37 @@ fn create_user(db: &TestDb, email: &str) -> String {
 
 async fn set_role(db: &TestDb, email: &str, slug: &str, role: ProjectRole) {
     let store = db.store().await;
-    let project = store
-        .project_by_slug(&domain::ProjectSlug::parse(slug).expect("slug"))
-        .await
-        .expect("project")
-        .expect("exists");
-    let (user, _) = store
-        .user_credentials(email)
-        .await
-        .expect("user")
-        .expect("exists");
-    store
-        .set_member(project.id, user.id, role)
+    let project = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse(slug).expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("exists");
+    let (user, _) =
+        store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
+            .await
+            .expect("user")
+            .expect("exists");
+    let mut tx = store.db().begin().await.expect("begin");
+    store::members::set(&mut tx, project.id, user.id, role)
         .await
         .expect("member");
-    store.close().await;
+    tx.commit().await.expect("commit");
+    store.db().close().await;
 }
 
 /// Stores an invitation to `report` for `email`; accepted by that user when `accept`.
 async fn invitation(db: &TestDb, report: &str, email: &str, accept: bool) -> String {
     let store = db.store().await;
     let report = domain::ReportId(report.parse().expect("uuid"));
-    let (admin, _) = store
-        .user_credentials("admin@example.test")
-        .await
-        .expect("admin")
-        .expect("exists");
+    let (admin, _) = store::accounts::credentials(
+        &mut store.db().read().await.expect("read"),
+        "admin@example.test",
+    )
+    .await
+    .expect("admin")
+    .expect("exists");
     let now = jiff::Timestamp::now();
     let token_hash = format!("matrix-{}", uuid::Uuid::new_v4());
     let new = store::NewCollaborator {
@@ -852,17 +857,17 @@ async fn invitation(db: &TestDb, report: &str, email: &str, accept: bool) -> Str
         .await
         .expect("invite");
     if accept {
-        let (user, _) = store
-            .user_credentials(email)
-            .await
-            .expect("user")
-            .expect("exists");
+        let (user, _) =
+            store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
+                .await
+                .expect("user")
+                .expect("exists");
         store
             .accept_collaborator(&token_hash, user.id, now)
             .await
             .expect("accept");
     }
-    store.close().await;
+    store.db().close().await;
     new.id.to_string()
 }
 
@@ -1065,18 +1070,20 @@ async fn matrix(backend: Backend) {
         let (code, _, err) = cli(&db, &["ingest-mail", "--project", slug], &message);
         assert_eq!(code, 0, "{err}");
         let store = db.store().await;
-        let project = store
-            .project_by_slug(&domain::ProjectSlug::parse(slug).expect("slug"))
-            .await
-            .expect("project")
-            .expect("exists");
+        let project = store::projects::by_slug(
+            &mut store.db().read().await.expect("read"),
+            &domain::ProjectSlug::parse(slug).expect("slug"),
+        )
+        .await
+        .expect("project")
+        .expect("exists");
         let id = store
             .inbound_messages(project.id, 10)
             .await
             .expect("inbound")[0]
             .id
             .to_string();
-        store.close().await;
+        store.db().close().await;
         id
     };
     let inbound_a = inbound("demo", "security@printdesk.example").await;

@@ -5,7 +5,6 @@
 use super::*;
 use serde_json::{Value, json};
 use std::path::Path;
-use store::Store;
 
 const SECRET_B: &str = "Zebra vault secret of the other project";
 const TITLE_A: &str = "Parser overflow in the thumbnail reader";
@@ -450,14 +449,14 @@ async fn lifecycle(backend: Backend) {
     server.stop();
 
     let store = db.store().await;
-    let actions: Vec<String> = store
-        .audit_events(0, 1000)
-        .await
-        .expect("audit")
-        .into_iter()
-        .filter(|e| e.action.starts_with("collaborator."))
-        .map(|e| e.action)
-        .collect();
+    let actions: Vec<String> =
+        store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|e| e.action.starts_with("collaborator."))
+            .map(|e| e.action)
+            .collect();
     assert_eq!(
         actions,
         [
@@ -468,5 +467,5 @@ async fn lifecycle(backend: Backend) {
             "collaborator.accept"
         ]
     );
-    store.close().await;
+    store.db().close().await;
 }

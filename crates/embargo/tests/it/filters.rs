@@ -93,11 +93,13 @@ fn rule<'a>(rules: &'a serde_json::Value, scope: &str, id: &str) -> &'a serde_js
 async fn filters_flow(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
-    let demo = store
-        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
-        .await
-        .expect("project")
-        .expect("demo");
+    let demo = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
     let dir = TempDir::new();
     let rules_file = dir.0.join("mail-rules.toml");
     std::fs::write(&rules_file, INSTANCE_RULES).expect("write rules");
@@ -394,7 +396,9 @@ async fn filters_flow(backend: Backend) {
     let (code, out, _) = ingest(&from_mara("Still there?", "Any news about my report?"));
     assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
     assert_eq!(store.list_reports(demo.id).await.expect("list").len(), 3);
-    let events = store.audit_events(0, 1000).await.expect("audit");
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+        .await
+        .expect("audit");
     let block = events
         .iter()
         .find(|e| e.action == "reporter.block")
@@ -423,7 +427,9 @@ async fn filters_flow(backend: Backend) {
     assert_eq!(status["rule"], serde_json::Value::Null, "{status}");
     let (code, out, _) = ingest(&from_mara("Back again", "Here is the patch I promised."));
     assert_eq!((code, out.trim()), (0, "report: report #4, acknowledged"));
-    let events = store.audit_events(0, 1000).await.expect("audit");
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+        .await
+        .expect("audit");
     assert!(events.iter().any(|e| e.action == "reporter.unblock"));
     let rules = rules_json(&http, &base, &token).await;
     assert!(
@@ -436,5 +442,5 @@ async fn filters_flow(backend: Backend) {
     );
 
     server.stop();
-    store.close().await;
+    store.db().close().await;
 }

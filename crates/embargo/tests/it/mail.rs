@@ -45,11 +45,13 @@ async fn mail_opens_reports_and_replies_join_their_thread() {
 async fn by_mail(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
-    let demo = store
-        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
-        .await
-        .expect("project")
-        .expect("demo");
+    let demo = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
 
     // A new message, addressed to the project's contact (no --project needed).
     let (code, out, err) = cli(&db, &["ingest-mail"], REPORT);
@@ -212,7 +214,7 @@ async fn by_mail(backend: Backend) {
         .expect("inbound")
         .len();
     assert_eq!(before, after);
-    store.close().await;
+    store.db().close().await;
 }
 
 /// Runs gpg in its own home directory with `stdin`; returns stdout.
@@ -338,11 +340,13 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
     let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &message);
     assert_eq!(code, 0, "{err}");
     let store = db.store().await;
-    let demo = store
-        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
-        .await
-        .expect("project")
-        .expect("demo");
+    let demo = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
     let last = store.inbound_messages(demo.id, 1).await.expect("inbound");
     assert_eq!(
         out.trim(),
@@ -386,5 +390,5 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
         description(2).trim(),
         "Stored XSS in the file name shown by the upload dialog."
     );
-    store.close().await;
+    store.db().close().await;
 }

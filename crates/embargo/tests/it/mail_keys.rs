@@ -166,11 +166,13 @@ async fn keys_and_signatures(backend: Backend) {
         (0, "report: report #1, acknowledged"),
         "{err}"
     );
-    let demo = store
-        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
-        .await
-        .expect("project")
-        .expect("demo");
+    let demo = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
     let report = store.list_reports(demo.id).await.expect("reports")[0].clone();
     let inbound = store.report_inbound(report.id).await.expect("inbound");
     let signature = inbound[0].signature.clone().expect("signature checked");
@@ -448,7 +450,7 @@ async fn keys_and_signatures(backend: Backend) {
             .collect::<Vec<_>>(),
         vec![(cy_fpr, KeySource::SignedMail)]
     );
-    store.close().await;
+    store.db().close().await;
     assert!(server.stop().success());
 }
 

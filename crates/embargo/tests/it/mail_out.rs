@@ -248,6 +248,6 @@ async fn threading(backend: Backend) {
         Some("auto-generated")
     );
     assert_eq!(header(&mail, "In-Reply-To"), None, "{mail}");
-    store.close().await;
+    store.db().close().await;
     assert!(server.stop().success());
 }

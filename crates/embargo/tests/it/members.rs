@@ -82,15 +82,16 @@ async fn an_administrator_adds_and_removes_a_triager() {
     assert_eq!(list().await.expect("list").status(), 404, "removed");
 
     let store = db.store().await;
-    let actions: Vec<String> = store::Store::audit_events(&store, 0, 1000)
-        .await
-        .expect("audit")
-        .into_iter()
-        .filter(|e| e.action.starts_with("member."))
-        .map(|e| format!("{} {}", e.action, e.data["role"]))
-        .collect();
+    let actions: Vec<String> =
+        store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|e| e.action.starts_with("member."))
+            .map(|e| format!("{} {}", e.action, e.data["role"]))
+            .collect();
     assert_eq!(actions, ["member.set \"triager\"", "member.remove null"]);
-    store::Store::close(&store).await;
+    store.db().close().await;
     let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
     assert_eq!(code, 0, "{out}{err}");
     assert!(server.stop().success());

@@ -264,7 +264,7 @@ async fn public_bug(backend: Backend) {
 
     // Audited, with the size of the assessment rather than its text.
     let store = db.store().await;
-    let events = store::Store::audit_events(&store, 0, 1000)
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let exported: Vec<_> = events

@@ -10,7 +10,6 @@ use domain::{ProjectSlug, account::ProjectRole};
 use harness::SmtpSink;
 use jiff::{SignedDuration, Timestamp, civil::Weekday};
 use std::time::{Duration, Instant};
-use store::Store as _;
 
 const POLICY: &str = r#"
 contacts = ["mailto:security@desk.example"]
@@ -171,21 +170,26 @@ async fn deadlines(backend: Backend) {
     {
         // A second maintainer (the CLI names only the first).
         let store = db.store().await;
-        let project = store
-            .project_by_slug(&ProjectSlug::parse("desk").expect("slug"))
-            .await
-            .expect("read")
-            .expect("project");
-        let (otto, _) = store
-            .user_credentials("otto@example.test")
-            .await
-            .expect("read")
-            .expect("user");
-        store
-            .set_member(project.id, otto.id, ProjectRole::Maintainer)
+        let project = store::projects::by_slug(
+            &mut store.db().read().await.expect("read"),
+            &ProjectSlug::parse("desk").expect("slug"),
+        )
+        .await
+        .expect("read")
+        .expect("project");
+        let (otto, _) = store::accounts::credentials(
+            &mut store.db().read().await.expect("read"),
+            "otto@example.test",
+        )
+        .await
+        .expect("read")
+        .expect("user");
+        let mut tx = store.db().begin().await.expect("begin");
+        store::members::set(&mut tx, project.id, otto.id, ProjectRole::Maintainer)
             .await
             .expect("member");
-        store.close().await;
+        tx.commit().await.expect("commit");
+        store.db().close().await;
     }
     let mia = token_of(&db, "mia@example.test");
     let otto = token_of(&db, "otto@example.test");

@@ -8,7 +8,6 @@
 
 use super::*;
 use serde_json::{Value, json};
-use store::Store;
 
 const REPORTED: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
 const LOCAL: &str = "CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
@@ -36,21 +35,24 @@ async fn member_token(
     );
     assert_eq!(code, 0, "{err}");
     let store = db.store().await;
-    let project = store
-        .project_by_slug(&domain::ProjectSlug::parse(slug).expect("slug"))
-        .await
-        .expect("project")
-        .expect("exists");
-    let (user, _) = store
-        .user_credentials(email)
-        .await
-        .expect("user")
-        .expect("exists");
-    store
-        .set_member(project.id, user.id, role)
+    let project = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse(slug).expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("exists");
+    let (user, _) =
+        store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
+            .await
+            .expect("user")
+            .expect("exists");
+    let mut tx = store.db().begin().await.expect("begin");
+    store::members::set(&mut tx, project.id, user.id, role)
         .await
         .expect("member");
-    store.close().await;
+    tx.commit().await.expect("commit");
+    store.db().close().await;
     let (code, out, err) = cli(db, &["admin", "create-token", "--email", email], "");
     assert_eq!(code, 0, "{err}");
     out.trim().to_owned()
@@ -471,8 +473,10 @@ async fn rescoring(backend: Backend) {
     // The audit log: one event per score, with vector and score but no rationale.
     server.stop();
     let store = db.store().await;
-    let events = store.audit_events(0, 1000).await.expect("audit");
-    store.close().await;
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+        .await
+        .expect("audit");
+    store.db().close().await;
     let scored: Vec<_> = events
         .iter()
         .filter(|e| e.action == "score.create")

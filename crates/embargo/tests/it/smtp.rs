@@ -99,11 +99,13 @@ async fn mail_over_smtp_opens_reports_and_threads_replies_to_their_reply_address
 async fn over_smtp(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
-    let demo = store
-        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
-        .await
-        .expect("project")
-        .expect("demo");
+    let demo = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
     let sink = SmtpSink::start();
     let server = Server::start(
         &db,
@@ -270,7 +272,7 @@ async fn over_smtp(backend: Backend) {
         "{kept:?}"
     );
     assert_eq!(server.stop().code(), Some(0));
-    store.close().await;
+    store.db().close().await;
 }
 
 /// One LMTP dialogue over TCP; returns every reply line the server wrote.
@@ -356,11 +358,13 @@ async fn over_lmtp(backend: Backend) {
         ["220", "250", "250", "250", "550", "354", "250", "221"],
         "{replies:?}"
     );
-    let demo = store
-        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
-        .await
-        .expect("project")
-        .expect("demo");
+    let demo = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
     let reports = store.list_reports(demo.id).await.expect("reports");
     assert_eq!(reports.len(), 1);
     let report = reports[0].clone();
@@ -396,7 +400,7 @@ async fn over_lmtp(backend: Backend) {
     );
     assert_eq!(store.list_reports(demo.id).await.expect("reports").len(), 1);
     assert_eq!(server.stop().code(), Some(0));
-    store.close().await;
+    store.db().close().await;
 }
 
 /// The codes of the last line of each reply.
@@ -466,14 +470,16 @@ async fn while_the_database_is_away_mail_is_deferred_with_451_not_lost() {
     let sent = send(port, "mara@example.org", &[CONTACT], &text, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
     let store = db.store().await;
-    let demo = store
-        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
-        .await
-        .expect("project")
-        .expect("demo");
+    let demo = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
     let reports = store.list_reports(demo.id).await.expect("reports");
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].title, "Deferred report");
     assert_eq!(server.stop().code(), Some(0));
-    store.close().await;
+    store.db().close().await;
 }

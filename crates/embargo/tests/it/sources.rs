@@ -275,7 +275,9 @@ async fn git_source_flow(backend: Backend) {
     commit(&repo.0, V1, "bring the old name back");
     let third = triage_of(&http, base, &admin, &main, Some(&before)).await;
     assert!(unknown(&third, "http_parse_header").is_none(), "{third}");
-    let events = store.audit_events(0, 1000).await.expect("audit");
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+        .await
+        .expect("audit");
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     assert!(actions.contains(&"source.update"), "{actions:?}");
     assert!(actions.contains(&"source.change"), "{actions:?}");
@@ -286,7 +288,7 @@ async fn git_source_flow(backend: Backend) {
         .expect("update");
     assert_eq!(update.data["retriage"], 2);
     assert_eq!(update.data["extra_refs"], serde_json::json!(["legacy"]));
-    store.close().await;
+    store.db().close().await;
 
     // The mirror lives under the data directory; the hooks directory was never populated.
     let mirrors: Vec<_> = std::fs::read_dir(data.0.join("sources"))
@@ -527,21 +529,24 @@ async fn member_token(db: &TestDb, email: &str, role: domain::account::ProjectRo
     );
     assert_eq!(code, 0, "{err}");
     let store = db.store().await;
-    let project = store
-        .project_by_slug(&domain::ProjectSlug::parse("demo").expect("slug"))
-        .await
-        .expect("project")
-        .expect("demo");
-    let (user, _) = store
-        .user_credentials(email)
-        .await
-        .expect("user")
-        .expect("exists");
-    store
-        .set_member(project.id, user.id, role)
+    let project = store::projects::by_slug(
+        &mut store.db().read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
+    let (user, _) =
+        store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
+            .await
+            .expect("user")
+            .expect("exists");
+    let mut tx = store.db().begin().await.expect("begin");
+    store::members::set(&mut tx, project.id, user.id, role)
         .await
         .expect("member");
-    store.close().await;
+    tx.commit().await.expect("commit");
+    store.db().close().await;
     let (code, out, err) = cli(db, &["admin", "create-token", "--email", email], "");
     assert_eq!(code, 0, "{err}");
     out.trim().to_owned()

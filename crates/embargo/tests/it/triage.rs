@@ -3,7 +3,6 @@
 //! highlighted, likely spam waits in its own tab, and a dismissal is recorded and audited.
 
 use super::*;
-use store::Store;
 
 const BEG_TITLE: &str = "Critical vulnerability found - bug bounty?";
 
@@ -245,7 +244,9 @@ async fn triage_flow(backend: Backend) {
     let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
     assert_eq!(code, 0, "{out}{err}");
     let store = db.store().await;
-    let events = store.audit_events(0, 1000).await.expect("audit");
+    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+        .await
+        .expect("audit");
     let dismissals: Vec<_> = events
         .iter()
         .filter(|e| e.action == "triage.dismiss")
@@ -262,7 +263,7 @@ async fn triage_flow(backend: Backend) {
         dismissals[0].data["reason"],
         "They sent the details by mail"
     );
-    store.close().await;
+    store.db().close().await;
 
     // Report text never reaches the log.
     let logs = server.logs();

@@ -11,6 +11,7 @@ mod mail_threads;
 mod projects;
 mod reply_tokens;
 mod reports;
+mod repos;
 mod schema;
 mod scores;
 mod sla;
@@ -27,6 +28,7 @@ use domain::{
     report::{NewReport, ReportInput, ReporterInput, Sla},
 };
 use jiff::Timestamp;
+use repos::Repos;
 use store::{
     InsertOutcome, InsertReport, NewEmail, NewUser, SqlStore, Store,
     testing::{Backend, TestDb},
