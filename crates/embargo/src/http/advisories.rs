@@ -2,13 +2,13 @@
 //! OSV-style query (published advisories only: a draft is "not found" everywhere), the
 //! maintainers' pages, and the JSON API.
 
+use super::extract::ApiJson;
+use super::extract::CsrfForm;
 use super::{
-    api::json_body,
     auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::{ApiError, PageError},
     human_time,
-    intake::parse_form,
     templates::{base, page},
 };
 use crate::{
@@ -21,8 +21,7 @@ use crate::{
 use advisory::{Advisory, Event, Format, Status};
 use axum::{
     Extension, Json,
-    body::Bytes,
-    extract::{Path, Query, State, rejection::BytesRejection},
+    extract::{Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
@@ -288,7 +287,6 @@ pub async fn inbox_list(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct CreateForm {
-    csrf_token: Option<String>,
     id: String,
     report: String,
     ecosystem: String,
@@ -300,10 +298,8 @@ pub async fn inbox_create(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<Response, PageError> {
-    let form: CreateForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let report = form.report.trim().trim_start_matches('#');
     let new = NewAdvisory {
         id: Some(form.id.trim().to_owned()).filter(|s| !s.is_empty()),
@@ -395,7 +391,6 @@ pub async fn inbox_edit(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct SaveForm {
-    csrf_token: Option<String>,
     version: i64,
     advisory: String,
 }
@@ -405,10 +400,8 @@ pub async fn inbox_save(
     Path((slug, id)): Path<(String, String)>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<SaveForm>,
 ) -> Result<Response, PageError> {
-    let form: SaveForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let result = match serde_json::from_str::<Value>(&form.advisory) {
         Ok(value) => {
             advisories::update(
@@ -451,7 +444,6 @@ pub async fn inbox_save(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ActionForm {
-    csrf_token: Option<String>,
     /// Schedule: `YYYY-MM-DDTHH:MM` in UTC (an `<input type="datetime-local">`).
     at: String,
     /// Withdraw: why.
@@ -464,10 +456,8 @@ pub async fn inbox_action(
     Path((slug, id, action)): Path<(String, String, String)>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Result<Response, PageError> {
-    let form: ActionForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let result = match action.as_str() {
         "publish" => advisories::publish(&state, &user, &id, None).await,
         "schedule" => match parse_local_utc(&form.at) {
@@ -626,11 +616,10 @@ pub async fn api_create(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<NewAdvisory>, ApiError>,
 ) -> Result<(StatusCode, Json<AdvisoryBody>), ApiError> {
     let user = caller.user()?;
-    let new: NewAdvisory = json_body(&headers, body)?;
+    let ApiJson(new) = body?;
     let record = advisories::create(&state, &user, &slug, new).await?;
     let (project, record) =
         advisories::for_user(&state, &user, record.id(), Permission::ReadReports).await?;
@@ -683,7 +672,7 @@ pub async fn api_patch(
     Path(id): Path<String>,
     caller: ApiCaller,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<Value>, ApiError>,
 ) -> Result<Json<AdvisoryBody>, ApiError> {
     let user = caller.user()?;
     let expected = match headers.get(header::IF_MATCH) {
@@ -703,7 +692,7 @@ pub async fn api_patch(
                 })?,
         ),
     };
-    let patch: Value = json_body(&headers, body)?;
+    let ApiJson(patch) = body?;
     let record = advisories::update(&state, &user, &id, expected, &patch, Edit::Merge).await?;
     acted(&state, record).await
 }
@@ -737,16 +726,10 @@ pub async fn api_publish(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<Option<ApiJson<PublishBody>>, ApiError>,
 ) -> Result<Json<AdvisoryBody>, ApiError> {
     let user = caller.user()?;
-    let empty = body.as_ref().is_ok_and(|b| b.is_empty());
-    let request: PublishBody = if empty {
-        PublishBody::default()
-    } else {
-        json_body(&headers, body)?
-    };
+    let request = body?.map(|ApiJson(b)| b).unwrap_or_default();
     let at =
         match request.at.as_deref() {
             None => None,
@@ -808,11 +791,10 @@ pub async fn api_withdraw(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<WithdrawBody>, ApiError>,
 ) -> Result<Json<AdvisoryBody>, ApiError> {
     let user = caller.user()?;
-    let request: WithdrawBody = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     let record = advisories::withdraw(&state, &user, &id, &request.reason).await?;
     acted(&state, record).await
 }
@@ -909,10 +891,8 @@ pub struct QueryResult {
 )]
 pub async fn api_query(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ApiJson(q): ApiJson<QueryBody>,
 ) -> Result<Json<QueryResult>, ApiError> {
-    let q: QueryBody = json_body(&headers, body)?;
     let vulns = advisories::query(
         &state,
         q.package.ecosystem.as_deref().filter(|e| !e.is_empty()),

@@ -1,13 +1,13 @@
 //! A project's triage source: the settings page (`/inbox/{slug}/source`) and
 //! `GET|PUT|DELETE /api/v1/projects/{slug}/source`.
 
+use super::extract::ApiJson;
+use super::extract::CsrfForm;
 use super::{
-    api::json_body,
     auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::{ApiError, PageError},
     human_time,
-    intake::parse_form,
     templates::{base, page},
 };
 use crate::{
@@ -19,9 +19,8 @@ use crate::{
 };
 use axum::{
     Extension, Json,
-    body::Bytes,
-    extract::{Path, Query, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode},
+    extract::{Path, Query, State},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::FieldErrors;
@@ -114,7 +113,6 @@ pub async fn source_edit(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct SourceForm {
-    csrf_token: Option<String>,
     /// `save` or `remove`.
     action: String,
     kind: String,
@@ -147,10 +145,8 @@ pub async fn source_save(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<SourceForm>,
 ) -> Result<Response, PageError> {
-    let form: SourceForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let result = if form.action == "remove" {
         sources::remove(&state, &user, &slug).await.map(|_| ())
     } else {
@@ -222,11 +218,10 @@ pub async fn api_put(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<SourceInput>, ApiError>,
 ) -> Result<Json<SourceBody>, ApiError> {
     let user = caller.user()?;
-    let input: SourceInput = json_body(&headers, body)?;
+    let ApiJson(input) = body?;
     let (source, retriage) = sources::set(&state, &user, &slug, &input).await?;
     Ok(Json(SourceBody {
         source: Some(source),

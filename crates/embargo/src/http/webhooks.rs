@@ -1,13 +1,13 @@
 //! A project's webhook settings: the page (`/inbox/{slug}/webhooks`, maintainers) with its
 //! forms and delivery logs, and the same over the API (`/api/v1/projects/{slug}/webhooks`).
 
+use super::extract::ApiJson;
+use super::extract::CsrfForm;
 use super::{
-    api::json_body,
     auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::{ApiError, PageError},
     human_time,
-    intake::parse_form,
     templates::{base, field_errors, page},
 };
 use crate::{
@@ -16,12 +16,12 @@ use crate::{
 };
 use axum::{
     Extension, Json,
-    body::Bytes,
-    extract::{Path, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode},
+    extract::{Path, State},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::{FieldErrors, account::User, webhook::EventKind};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use store::{WebhookDelivery, WebhookEndpoint};
 use utoipa::ToSchema;
@@ -109,14 +109,8 @@ pub async fn create_form(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let fields: Vec<(String, String)> = parse_form(body)?;
-    let token = fields
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str());
-    csrf::check(&csrf, token)?;
     let url = fields
         .iter()
         .find(|(k, _)| k == "url")
@@ -160,21 +154,12 @@ pub async fn create_form(
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfOnly {
-    csrf_token: Option<String>,
-}
-
 pub async fn delete_form(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
     CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
-    let form: CsrfOnly = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     webhooks::delete(&state, &user, &slug, &id).await?;
     Ok(Redirect::to(&format!("/inbox/{slug}/webhooks")).into_response())
 }
@@ -184,10 +169,8 @@ pub async fn rotate_form(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
-    let form: CsrfOnly = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let secret = webhooks::rotate(&state, &user, &slug).await?;
     Ok(render(
         &state,
@@ -340,11 +323,10 @@ pub async fn api_create(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<NewWebhookBody>, ApiError>,
 ) -> Result<(StatusCode, Json<CreatedWebhookBody>), ApiError> {
     let user = caller.user()?;
-    let request: NewWebhookBody = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     let created = webhooks::create(&state, &user, &slug, &request.url, &request.events).await?;
     Ok((
         StatusCode::CREATED,
