@@ -572,7 +572,7 @@ fn advisory_body(project: &Project, r: AdvisoryRecord) -> AdvisoryBody {
 
 /// A project's advisories, drafts included (its maintainers and triagers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/advisories", tag = "advisories",
+    get, path = "/projects/{slug}/advisories", tag = "advisories",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -599,7 +599,7 @@ pub async fn api_list(
 /// description, affected version, CVSS vector and the reporter's chosen credit are filled
 /// in) or from scratch, with optional model fields in `advisory`.
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/advisories", tag = "advisories",
+    post, path = "/projects/{slug}/advisories", tag = "advisories",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = NewAdvisory,
     security(("bearer" = [])),
@@ -628,7 +628,7 @@ pub async fn api_create(
 
 /// One advisory (drafts too) for its project's members.
 #[utoipa::path(
-    get, path = "/api/v1/advisories/{id}", tag = "advisories",
+    get, path = "/advisories/{id}", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     security(("bearer" = [])),
     responses(
@@ -652,7 +652,7 @@ pub async fn api_get(
 /// field. `If-Match: <version>` refuses the edit (409) if someone changed it meanwhile. The
 /// id, `status`, `published` and `withdrawn` change only through publish and withdraw.
 #[utoipa::path(
-    patch, path = "/api/v1/advisories/{id}", tag = "advisories",
+    patch, path = "/advisories/{id}", tag = "advisories",
     params(
         ("id" = String, Path, description = "The advisory's id"),
         ("If-Match" = Option<String>, Header, description = "The version the edit is based on"),
@@ -709,7 +709,7 @@ pub struct PublishBody {
 /// Publish a draft now, or schedule it (`at`). Only maintainers (not triagers). The report
 /// it came from moves to `disclosed` (publishing now requires it to be fixed).
 #[utoipa::path(
-    post, path = "/api/v1/advisories/{id}/publish", tag = "advisories",
+    post, path = "/advisories/{id}/publish", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     request_body = PublishBody,
     security(("bearer" = [])),
@@ -743,7 +743,7 @@ pub async fn api_publish(
 
 /// Cancel a scheduled publication (maintainers only); the advisory stays a draft.
 #[utoipa::path(
-    post, path = "/api/v1/advisories/{id}/unschedule", tag = "advisories",
+    post, path = "/advisories/{id}/unschedule", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     security(("bearer" = [])),
     responses(
@@ -774,7 +774,7 @@ pub struct WithdrawBody {
 
 /// Withdraw a published advisory (maintainers only). It stays public, marked withdrawn.
 #[utoipa::path(
-    post, path = "/api/v1/advisories/{id}/withdraw", tag = "advisories",
+    post, path = "/advisories/{id}/withdraw", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     request_body = WithdrawBody,
     security(("bearer" = [])),
@@ -802,7 +802,7 @@ pub async fn api_withdraw(
 /// The CVE request packet for projects without their own CNA: the CNA container and a
 /// plain-text summary for a CNA's request form (maintainers only; audited).
 #[utoipa::path(
-    get, path = "/api/v1/advisories/{id}/cve-packet", tag = "advisories",
+    get, path = "/advisories/{id}/cve-packet", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     security(("bearer" = [])),
     responses(
@@ -824,7 +824,7 @@ pub async fn api_cve_packet(
 /// For projects whose CNA is configured: reserve a CVE id (added as an alias) or send the
 /// published advisory's CNA container (publish the first time, update afterwards).
 #[utoipa::path(
-    post, path = "/api/v1/advisories/{id}/cve/{action}", tag = "advisories",
+    post, path = "/advisories/{id}/cve/{action}", tag = "advisories",
     params(
         ("id" = String, Path, description = "The advisory's id"),
         ("action" = String, Path, description = "`reserve` or `submit`"),
@@ -882,7 +882,7 @@ pub struct QueryResult {
 /// Which published advisories affect this version of a package? Shaped like OSV's
 /// `POST /v1/query`; public, no token.
 #[utoipa::path(
-    post, path = "/api/v1/query", tag = "advisories",
+    post, path = "/query", tag = "advisories",
     request_body = QueryBody,
     responses(
         (status = 200, body = QueryResult),

@@ -282,7 +282,7 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(
 
 /// Submit a report; no account needed.
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/reports", tag = "reports",
+    post, path = "/projects/{slug}/reports", tag = "reports",
     params(
         ("slug" = String, Path, description = "The project's slug"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response"),
@@ -346,7 +346,7 @@ pub async fn create_report(
 
 /// A project's reports, newest first (maintainers and triagers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/reports", tag = "reports",
+    get, path = "/projects/{slug}/reports", tag = "reports",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -379,7 +379,7 @@ pub async fn list_reports(
 /// One report: for its reporter (tracking token; reporter-visible messages only) or its
 /// project's maintainers (API token).
 #[utoipa::path(
-    get, path = "/api/v1/reports/{id}", tag = "reports",
+    get, path = "/reports/{id}", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     security(("bearer" = [])),
     responses(
@@ -435,7 +435,7 @@ pub struct TransitionBody {
 /// Move a report along its workflow. Maintainers and triagers (API token) act on their
 /// projects' reports; a reporter's tracking token may only withdraw.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/transitions", tag = "reports",
+    post, path = "/reports/{id}/transitions", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = TransitionBody,
     security(("bearer" = [])),
@@ -495,7 +495,7 @@ fn message_body(m: store::Message) -> MessageBody {
 /// Write in a report's private thread. Maintainers and triagers choose the visibility; a
 /// reporter's token writes `reporter` messages only.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/messages", tag = "reports",
+    post, path = "/reports/{id}/messages", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = NewMessageBody,
     security(("bearer" = [])),
@@ -540,7 +540,7 @@ pub struct NewScoreBody {
 /// report's project (API token); the new score becomes the report's current one and the
 /// change is in the audit log.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/scores", tag = "reports",
+    post, path = "/reports/{id}/scores", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = NewScoreBody,
     security(("bearer" = [])),
@@ -589,7 +589,7 @@ pub struct DismissBody {
 /// Dismiss one finding of the report's triage (maintainers and triagers). The report is
 /// untouched; the dismissal is recorded with who and why, and audited.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/triage/dismissals", tag = "reports",
+    post, path = "/reports/{id}/triage/dismissals", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = DismissBody,
     security(("bearer" = [])),

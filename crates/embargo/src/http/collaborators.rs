@@ -301,7 +301,7 @@ fn report_id(id: &str) -> Result<domain::ReportId, ApiError> {
 /// findings included), writes internal messages and scores, until `expires_at` or until
 /// revoked.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/collaborators", tag = "reports",
+    post, path = "/reports/{id}/collaborators", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = NewCollaboratorBody,
     security(("bearer" = [])),
@@ -346,7 +346,7 @@ pub async fn api_invite(
 /// The report's invitations with their status, revoked and expired ones included
 /// (maintainers and triagers).
 #[utoipa::path(
-    get, path = "/api/v1/reports/{id}/collaborators", tag = "reports",
+    get, path = "/reports/{id}/collaborators", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     security(("bearer" = [])),
     responses(
@@ -380,7 +380,7 @@ pub async fn api_list(
 
 /// Revoke an invitation: the link stops working and the access ends at once (maintainers).
 #[utoipa::path(
-    delete, path = "/api/v1/reports/{id}/collaborators/{collaborator}", tag = "reports",
+    delete, path = "/reports/{id}/collaborators/{collaborator}", tag = "reports",
     params(
         ("id" = String, Path, format = Uuid, description = "The report's id"),
         ("collaborator" = String, Path, format = Uuid, description = "The invitation's id"),

@@ -47,7 +47,7 @@ pub struct ExtendedBody {
 /// Extend one of a report's deadlines (maintainers and admins). The reason is shown to the
 /// reporter; the change is in the audit log; reminders follow the new date.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/extensions", tag = "reports",
+    post, path = "/reports/{id}/extensions", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = NewExtensionBody,
     security(("bearer" = [])),
@@ -164,7 +164,7 @@ fn project_body(
 
 /// Your notification choices, one entry per project you are a member of.
 #[utoipa::path(
-    get, path = "/api/v1/me/notifications", tag = "reports",
+    get, path = "/me/notifications", tag = "reports",
     security(("bearer" = [])),
     responses(
         (status = 200, body = [ProjectNotificationsBody]),
@@ -187,7 +187,7 @@ pub async fn api_notifications(
 
 /// Set which e-mails you get for one project (fields left out are on).
 #[utoipa::path(
-    put, path = "/api/v1/me/notifications/{slug}", tag = "reports",
+    put, path = "/me/notifications/{slug}", tag = "reports",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = NotificationsBody,
     security(("bearer" = [])),

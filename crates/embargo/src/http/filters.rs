@@ -34,7 +34,7 @@ fn report_id(id: &str) -> Result<domain::ReportId, ApiError> {
 
 /// The instance's and the project's mail-filter rules, each with how often it matched.
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/mail-filters", tag = "mail filters",
+    get, path = "/projects/{slug}/mail-filters", tag = "mail filters",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -57,7 +57,7 @@ pub async fn api_list(
 /// Add a project rule (maintainers). Mail matching it goes to the likely-spam queue
 /// (`spam`) or is kept unfiled and unanswered (`refuse`).
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/mail-filters", tag = "mail filters",
+    post, path = "/projects/{slug}/mail-filters", tag = "mail filters",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = RuleInput,
     security(("bearer" = [])),
@@ -83,7 +83,7 @@ pub async fn api_create(
 
 /// Delete a project rule (maintainers); its match log stays.
 #[utoipa::path(
-    delete, path = "/api/v1/projects/{slug}/mail-filters/{rule}", tag = "mail filters",
+    delete, path = "/projects/{slug}/mail-filters/{rule}", tag = "mail filters",
     params(
         ("slug" = String, Path, description = "The project's slug"),
         ("rule" = String, Path, description = "The rule's id"),
@@ -109,7 +109,7 @@ pub async fn api_delete(
 /// Block the report's reporter (maintainers): a project rule refuses their mail from now
 /// on, and their tracking link stops working. Audited; blocking twice is harmless.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/block", tag = "mail filters",
+    post, path = "/reports/{id}/block", tag = "mail filters",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     security(("bearer" = [])),
     responses(
@@ -132,7 +132,7 @@ pub async fn api_block(
 /// Unblock the report's reporter (maintainers): removes the rule that refuses their mail.
 /// Their tracking link stays disabled. Audited.
 #[utoipa::path(
-    delete, path = "/api/v1/reports/{id}/block", tag = "mail filters",
+    delete, path = "/reports/{id}/block", tag = "mail filters",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     security(("bearer" = [])),
     responses(

@@ -174,7 +174,7 @@ pub struct PublicBugBody {
 /// (Markdown): the reporter's words in code blocks, the maintainers' assessment, the policy's
 /// wording; never the reporter's e-mail address. Maintainers only; audited.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/public-bug", tag = "reports",
+    post, path = "/reports/{id}/public-bug", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = PublicBugBody,
     security(("bearer" = [])),

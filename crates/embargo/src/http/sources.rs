@@ -175,7 +175,7 @@ pub struct SourceBody {
 
 /// The project's triage source (maintainers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/source", tag = "projects",
+    get, path = "/projects/{slug}/source", tag = "projects",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -202,7 +202,7 @@ pub async fn api_get(
 /// `default_branch` and `refs`) or, for administrators, a directory on the server
 /// (`kind: path`, `path`). The project's open reports are triaged again.
 #[utoipa::path(
-    put, path = "/api/v1/projects/{slug}/source", tag = "projects",
+    put, path = "/projects/{slug}/source", tag = "projects",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = SourceInput,
     security(("bearer" = [])),
@@ -231,7 +231,7 @@ pub async fn api_put(
 
 /// Remove the project's triage source (the instance configuration's applies again, if any).
 #[utoipa::path(
-    delete, path = "/api/v1/projects/{slug}/source", tag = "projects",
+    delete, path = "/projects/{slug}/source", tag = "projects",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(

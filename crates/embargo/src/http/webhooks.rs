@@ -282,7 +282,7 @@ fn delivery_body(d: WebhookDelivery) -> DeliveryBody {
 
 /// The project's webhook endpoints (maintainers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/webhooks", tag = "webhooks",
+    get, path = "/projects/{slug}/webhooks", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -307,7 +307,7 @@ pub async fn api_list(
 /// of the body under the project's secret>`; non-2xx answers and timeouts are retried with
 /// exponential backoff.
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/webhooks", tag = "webhooks",
+    post, path = "/projects/{slug}/webhooks", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = NewWebhookBody,
     security(("bearer" = [])),
@@ -339,7 +339,7 @@ pub async fn api_create(
 
 /// Remove an endpoint and its delivery log (maintainers).
 #[utoipa::path(
-    delete, path = "/api/v1/projects/{slug}/webhooks/{id}", tag = "webhooks",
+    delete, path = "/projects/{slug}/webhooks/{id}", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug"), ("id" = String, Path, format = Uuid, description = "The endpoint's id")),
     security(("bearer" = [])),
     responses(
@@ -361,7 +361,7 @@ pub async fn api_delete(
 
 /// An endpoint's latest deliveries, newest first, each with its attempts (maintainers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/webhooks/{id}/deliveries", tag = "webhooks",
+    get, path = "/projects/{slug}/webhooks/{id}/deliveries", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug"), ("id" = String, Path, format = Uuid, description = "The endpoint's id")),
     security(("bearer" = [])),
     responses(
@@ -384,7 +384,7 @@ pub async fn api_deliveries(
 /// Replace the project's signing secret (maintainers). Deliveries not yet made are signed
 /// with the new one.
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/webhooks/secret", tag = "webhooks",
+    post, path = "/projects/{slug}/webhooks/secret", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
