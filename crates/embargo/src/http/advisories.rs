@@ -2,12 +2,11 @@
 //! OSV-style query (published advisories only: a draft is "not found" everywhere), the
 //! maintainers' pages, and the JSON API.
 
-use super::extract::ApiJson;
-use super::extract::CsrfForm;
 use super::{
     auth::{ApiCaller, CurrentUser},
     csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm},
     human_time,
     templates::{base, page},
 };

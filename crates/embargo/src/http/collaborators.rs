@@ -2,12 +2,11 @@
 //! in), the report page's invite / revoke / message forms, and the JSON API
 //! `/api/v1/reports/{id}/collaborators`.
 
-use super::extract::ApiJson;
-use super::extract::{CsrfForm, ReportPage};
 use super::{
     auth::{ApiCaller, CurrentUser},
     csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm, ReportPage},
     human_time,
     templates::{base, field_errors, page},
 };
@@ -26,8 +25,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::{FieldErrors, collaborator::InvitationInput};
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::IgnoredAny};
 use utoipa::ToSchema;
 
 // The invitation link ----------------------------------------------------------------------

@@ -1,13 +1,12 @@
 //! Deadline extensions (API and the report page's form) and each member's notification
 //! choices (API and the settings page).
 
-use super::extract::ApiJson;
-use super::extract::{CsrfForm, ReportPage};
 use super::{
     api::{ExtensionBody, extension_body},
     auth::{ApiCaller, CurrentUser},
     csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm, ReportPage},
     templates::{base, page},
 };
 use crate::{

@@ -1,12 +1,11 @@
 //! Junk-sender filters over HTTP: the project's mail-filter settings page and its JSON API,
 //! and "block this reporter" on the report page and in the API (`services::filters`).
 
-use super::extract::ApiJson;
-use super::extract::{CsrfForm, ReportPage};
 use super::{
     auth::{ApiCaller, CurrentUser},
     csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm, ReportPage},
     templates::{base, field_errors, page},
 };
 use crate::{

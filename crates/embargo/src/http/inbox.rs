@@ -25,8 +25,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::{FieldErrors, account::Permission};
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::IgnoredAny};
 use std::collections::BTreeMap;
 
 fn safe_next(next: &str) -> String {

@@ -2,12 +2,11 @@
 //! duplicate links) and the public bug text of a report assessed as not a vulnerability, in
 //! HTML and in the API.
 
-use super::extract::ApiJson;
-use super::extract::{CsrfForm, ReportPage};
 use super::{
     auth::ApiCaller,
     csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm, ReportPage},
     templates::{base, page},
 };
 use crate::{

@@ -1,12 +1,11 @@
 //! A project's triage source: the settings page (`/inbox/{slug}/source`) and
 //! `GET|PUT|DELETE /api/v1/projects/{slug}/source`.
 
-use super::extract::ApiJson;
-use super::extract::CsrfForm;
 use super::{
     auth::{ApiCaller, CurrentUser},
     csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm},
     human_time,
     templates::{base, page},
 };
@@ -69,7 +68,10 @@ async fn render(
                 default_branch => s.default_branch.clone().unwrap_or_default(),
                 refs => s.refs.join("\n"),
             },
-            None => minijinja::context! { kind => "git" },
+            // A blank form: every field the template prints, empty.
+            None => minijinja::context! {
+                kind => "git", url => "", path => "", default_branch => "", refs => "",
+            },
         },
     };
     let instance_fallback = state

@@ -1,12 +1,11 @@
 //! A project's webhook settings: the page (`/inbox/{slug}/webhooks`, maintainers) with its
 //! forms and delivery logs, and the same over the API (`/api/v1/projects/{slug}/webhooks`).
 
-use super::extract::ApiJson;
-use super::extract::CsrfForm;
 use super::{
     auth::{ApiCaller, CurrentUser},
     csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm},
     human_time,
     templates::{base, field_errors, page},
 };
@@ -21,8 +20,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::{FieldErrors, account::User, webhook::EventKind};
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::IgnoredAny};
 use store::{WebhookDelivery, WebhookEndpoint};
 use utoipa::ToSchema;
 
