@@ -717,11 +717,16 @@ mod tests {
 
     #[test]
     fn the_instance_secret_and_the_smtp_password_are_redacted() {
-        let mut config = Config::default();
-        config.secret = "an-instance-secret-of-at-least-32-chars".to_owned().into();
-        config.smtp.url = "smtps://mailer:hunter2-smtp-pw@mail.example.org:465"
-            .to_owned()
-            .into();
+        let config = Config {
+            secret: "an-instance-secret-of-at-least-32-chars".to_owned().into(),
+            smtp: Smtp {
+                url: "smtps://mailer:hunter2-smtp-pw@mail.example.org:465"
+                    .to_owned()
+                    .into(),
+                ..Smtp::default()
+            },
+            ..Config::default()
+        };
         let debug = format!("{config:?}");
         assert!(!debug.contains("an-instance-secret"), "{debug}");
         assert!(!debug.contains("hunter2-smtp-pw"), "{debug}");
