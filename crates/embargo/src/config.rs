@@ -3,6 +3,7 @@
 //! `config/example.toml`.
 
 use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -28,8 +29,8 @@ pub struct Config {
     pub log_format: String,
     /// The instance secret (at least 32 characters) from which the passphrases of stored
     /// signing keys are derived. Empty: a random one kept in `<data_dir>/secret.key`.
-    /// Servers sharing one PostgreSQL database must share it.
-    pub secret: String,
+    /// Servers sharing one PostgreSQL database must share it. Redacted in `Debug`.
+    pub secret: SecretString,
     /// How often the job worker looks for due jobs (e-mail, scheduled publications) when
     /// nothing woke it, in milliseconds.
     pub worker_poll_ms: u64,
@@ -343,8 +344,8 @@ impl Cve {
 pub struct Smtp {
     /// `smtp://host:port` (plain, for a local relay), `smtp://host:587?tls=required`
     /// (STARTTLS) or `smtps://host:465`, with optional `user:password@`. Empty: mail stays
-    /// queued in the outbox.
-    pub url: String,
+    /// queued in the outbox. It may carry a password, so it is redacted in `Debug`.
+    pub url: SecretString,
     /// The From address of outgoing mail.
     pub from: String,
 }
@@ -360,7 +361,7 @@ impl Default for Config {
             instance_contacts: Vec::new(),
             smtp: Smtp::default(),
             log_format: "text".into(),
-            secret: String::new(),
+            secret: SecretString::default(),
             worker_poll_ms: 5000,
             job_lease_ms: 120_000,
             webhooks: Webhooks::default(),
@@ -376,7 +377,7 @@ impl Default for Config {
 impl Default for Smtp {
     fn default() -> Self {
         Self {
-            url: String::new(),
+            url: SecretString::default(),
             from: "Embargo <embargo@localhost>".into(),
         }
     }
@@ -422,13 +423,13 @@ impl Config {
             config.public_url = v;
         }
         if let Some(v) = env("EMBARGO_SMTP_URL") {
-            config.smtp.url = v;
+            config.smtp.url = v.into();
         }
         if let Some(v) = env("EMBARGO_SMTP_FROM") {
             config.smtp.from = v;
         }
         if let Some(v) = env("EMBARGO_SECRET") {
-            config.secret = v;
+            config.secret = v.into();
         }
         if let Some(v) = env("EMBARGO_LOG_FORMAT") {
             config.log_format = v;
@@ -548,7 +549,8 @@ impl Config {
             domain::policy::check_uri(c, &["mailto", "https", "tel"])
                 .map_err(|e| anyhow::anyhow!("instance_contacts: {e}"))?;
         }
-        if !self.secret.is_empty() && self.secret.chars().count() < 32 {
+        let secret = self.secret.expose_secret();
+        if !secret.is_empty() && secret.chars().count() < 32 {
             bail!("secret: must be at least 32 characters");
         }
         if !(10..=600_000).contains(&self.worker_poll_ms) {
@@ -585,7 +587,7 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format: must be text or json");
         }
-        if !self.smtp.url.is_empty() {
+        if !self.smtp.url.expose_secret().is_empty() {
             self.smtp
                 .from
                 .parse::<lettre::message::Mailbox>()
@@ -624,40 +626,13 @@ impl Config {
     /// The instance secret: configured, or read from (and on first use written to)
     /// `<data_dir>/secret.key`, readable by the owner only.
     pub fn instance_secret(&self) -> anyhow::Result<String> {
-        if !self.secret.is_empty() {
-            return Ok(self.secret.clone());
-        }
-        let path = self.data_dir.join("secret.key");
-        match std::fs::read_to_string(&path) {
-            Ok(s) if s.trim().len() >= 32 => return Ok(s.trim().to_owned()),
-            Ok(_) => anyhow::bail!("{} is too short to be a secret", path.display()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        let configured = self.secret.expose_secret();
+        if !configured.is_empty() {
+            return Ok(configured.to_owned());
         }
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
-        let secret = crate::tokens::generate("");
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&path) {
-            Ok(mut f) => {
-                use std::io::Write;
-                f.write_all(secret.as_bytes())
-                    .and_then(|()| f.sync_all())
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                Ok(secret)
-            }
-            // Another process created it first: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                Ok(std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?
-                    .trim()
-                    .to_owned())
-            }
-            Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
-        }
+        read_or_create_secret(&self.data_dir.join("secret.key"))
     }
 
     /// The public base URL without a trailing slash, given the address actually bound.
@@ -670,6 +645,65 @@ impl Config {
     }
 }
 
+/// Reads the secret kept at `path`, creating it first if there is none. The new key is
+/// written whole to a temporary file in the same directory (mode 0600), synced, then linked
+/// into place, which fails if the name exists: a process racing us either wins and its
+/// complete key is what we read, or loses and reads ours; nobody reads a half-written key.
+/// The directory is synced so the name survives a crash.
+fn read_or_create_secret(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Write;
+    let read = |path: &std::path::Path| -> anyhow::Result<Option<String>> {
+        match std::fs::read_to_string(path) {
+            Ok(s) if s.trim().len() >= 32 => Ok(Some(s.trim().to_owned())),
+            Ok(_) => bail!("{} is too short to be a secret", path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    };
+    if let Some(secret) = read(path)? {
+        return Ok(secret);
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let secret = crate::tokens::generate("");
+    let temporary = dir.join(format!(
+        ".secret.key.{}.{}",
+        std::process::id(),
+        crate::tokens::generate("")
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temporary).and_then(|mut f| {
+        f.write_all(secret.as_bytes())?;
+        f.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e).with_context(|| format!("cannot write {}", temporary.display()));
+    }
+    // A hard link is a rename that never replaces: the first process to link wins.
+    let linked = std::fs::hard_link(&temporary, path);
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => {
+            #[cfg(unix)]
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .with_context(|| format!("cannot sync {}", dir.display()))?;
+            Ok(secret)
+        }
+        // Another process created it first: use theirs, which is complete.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            read(path)?.with_context(|| format!("{} vanished while being created", path.display()))
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -679,6 +713,76 @@ mod tests {
         let text = include_str!("../../../config/example.toml");
         let config = Config::from_toml(text).expect("example parses");
         config.check().expect("example is valid");
+    }
+
+    #[test]
+    fn the_instance_secret_and_the_smtp_password_are_redacted() {
+        let config = Config {
+            secret: "an-instance-secret-of-at-least-32-chars".to_owned().into(),
+            smtp: Smtp {
+                url: "smtps://mailer:hunter2-smtp-pw@mail.example.org:465"
+                    .to_owned()
+                    .into(),
+                ..Smtp::default()
+            },
+            ..Config::default()
+        };
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("an-instance-secret"), "{debug}");
+        assert!(!debug.contains("hunter2-smtp-pw"), "{debug}");
+        assert!(!debug.contains("mailer"), "{debug}");
+        config.check().expect("valid");
+        assert_eq!(
+            config.instance_secret().expect("configured"),
+            "an-instance-secret-of-at-least-32-chars"
+        );
+    }
+
+    #[test]
+    fn racing_processes_create_one_secret_key_and_all_read_it() {
+        let dir = std::env::temp_dir().join(format!(
+            "embargo-secret-race-{}-{}",
+            std::process::id(),
+            crate::tokens::generate("")
+        ));
+        for _ in 0..20 {
+            let _ = std::fs::remove_dir_all(&dir);
+            let config = Config {
+                data_dir: dir.clone(),
+                ..Config::default()
+            };
+            let barrier = std::sync::Barrier::new(8);
+            let keys: Vec<String> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            config.instance_secret().expect("secret")
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("thread"))
+                    .collect()
+            });
+            assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+            assert!(keys[0].len() >= 32);
+            let on_disk = std::fs::read_to_string(dir.join("secret.key")).expect("file");
+            assert_eq!(on_disk, keys[0]);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(dir.join("secret.key"))
+                    .expect("metadata")
+                    .permissions()
+                    .mode();
+                assert_eq!(mode & 0o777, 0o600);
+            }
+            let leftovers = std::fs::read_dir(&dir).expect("dir").count();
+            assert_eq!(leftovers, 1, "temporary files are cleaned up");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -3,12 +3,11 @@
 //! maintainers' pages, and the JSON API.
 
 use super::{
-    api::json_body,
     auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm},
     human_time,
-    intake::parse_form,
     templates::{base, page},
 };
 use crate::{
@@ -21,8 +20,7 @@ use crate::{
 use advisory::{Advisory, Event, Format, Status};
 use axum::{
     Extension, Json,
-    body::Bytes,
-    extract::{Path, Query, State, rejection::BytesRejection},
+    extract::{Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
@@ -288,7 +286,6 @@ pub async fn inbox_list(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct CreateForm {
-    csrf_token: Option<String>,
     id: String,
     report: String,
     ecosystem: String,
@@ -300,10 +297,8 @@ pub async fn inbox_create(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<Response, PageError> {
-    let form: CreateForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let report = form.report.trim().trim_start_matches('#');
     let new = NewAdvisory {
         id: Some(form.id.trim().to_owned()).filter(|s| !s.is_empty()),
@@ -391,7 +386,6 @@ pub async fn inbox_edit(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct SaveForm {
-    csrf_token: Option<String>,
     version: i64,
     advisory: String,
 }
@@ -401,10 +395,8 @@ pub async fn inbox_save(
     Path((slug, id)): Path<(String, String)>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<SaveForm>,
 ) -> Result<Response, PageError> {
-    let form: SaveForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let result = match serde_json::from_str::<Value>(&form.advisory) {
         Ok(value) => {
             advisories::update(
@@ -447,7 +439,6 @@ pub async fn inbox_save(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ActionForm {
-    csrf_token: Option<String>,
     /// Schedule: `YYYY-MM-DDTHH:MM` in UTC (an `<input type="datetime-local">`).
     at: String,
     /// Withdraw: why.
@@ -460,10 +451,8 @@ pub async fn inbox_action(
     Path((slug, id, action)): Path<(String, String, String)>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Result<Response, PageError> {
-    let form: ActionForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let result = match action.as_str() {
         "publish" => advisories::publish(&state, &user, &id, None).await,
         "schedule" => match parse_local_utc(&form.at) {
@@ -575,7 +564,7 @@ fn advisory_body(project: &Project, r: AdvisoryRecord) -> AdvisoryBody {
 
 /// A project's advisories, drafts included (its maintainers and triagers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/advisories", tag = "advisories",
+    get, path = "/projects/{slug}/advisories", tag = "advisories",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -602,7 +591,7 @@ pub async fn api_list(
 /// description, affected version, CVSS vector and the reporter's chosen credit are filled
 /// in) or from scratch, with optional model fields in `advisory`.
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/advisories", tag = "advisories",
+    post, path = "/projects/{slug}/advisories", tag = "advisories",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = NewAdvisory,
     security(("bearer" = [])),
@@ -619,11 +608,10 @@ pub async fn api_create(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<NewAdvisory>, ApiError>,
 ) -> Result<(StatusCode, Json<AdvisoryBody>), ApiError> {
     let user = caller.user()?;
-    let new: NewAdvisory = json_body(&headers, body)?;
+    let ApiJson(new) = body?;
     let record = advisories::create(&state, &user, &slug, new).await?;
     let (project, record) =
         advisories::for_user(&state, &user, record.id(), Permission::ReadReports).await?;
@@ -632,7 +620,7 @@ pub async fn api_create(
 
 /// One advisory (drafts too) for its project's members.
 #[utoipa::path(
-    get, path = "/api/v1/advisories/{id}", tag = "advisories",
+    get, path = "/advisories/{id}", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     security(("bearer" = [])),
     responses(
@@ -656,7 +644,7 @@ pub async fn api_get(
 /// field. `If-Match: <version>` refuses the edit (409) if someone changed it meanwhile. The
 /// id, `status`, `published` and `withdrawn` change only through publish and withdraw.
 #[utoipa::path(
-    patch, path = "/api/v1/advisories/{id}", tag = "advisories",
+    patch, path = "/advisories/{id}", tag = "advisories",
     params(
         ("id" = String, Path, description = "The advisory's id"),
         ("If-Match" = Option<String>, Header, description = "The version the edit is based on"),
@@ -676,7 +664,7 @@ pub async fn api_patch(
     Path(id): Path<String>,
     caller: ApiCaller,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<Value>, ApiError>,
 ) -> Result<Json<AdvisoryBody>, ApiError> {
     let user = caller.user()?;
     let expected = match headers.get(header::IF_MATCH) {
@@ -696,7 +684,7 @@ pub async fn api_patch(
                 })?,
         ),
     };
-    let patch: Value = json_body(&headers, body)?;
+    let ApiJson(patch) = body?;
     let record = advisories::update(&state, &user, &id, expected, &patch, Edit::Merge).await?;
     acted(&state, record).await
 }
@@ -713,7 +701,7 @@ pub struct PublishBody {
 /// Publish a draft now, or schedule it (`at`). Only maintainers (not triagers). The report
 /// it came from moves to `disclosed` (publishing now requires it to be fixed).
 #[utoipa::path(
-    post, path = "/api/v1/advisories/{id}/publish", tag = "advisories",
+    post, path = "/advisories/{id}/publish", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     request_body = PublishBody,
     security(("bearer" = [])),
@@ -730,16 +718,10 @@ pub async fn api_publish(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<Option<ApiJson<PublishBody>>, ApiError>,
 ) -> Result<Json<AdvisoryBody>, ApiError> {
     let user = caller.user()?;
-    let empty = body.as_ref().is_ok_and(|b| b.is_empty());
-    let request: PublishBody = if empty {
-        PublishBody::default()
-    } else {
-        json_body(&headers, body)?
-    };
+    let request = body?.map(|ApiJson(b)| b).unwrap_or_default();
     let at =
         match request.at.as_deref() {
             None => None,
@@ -753,7 +735,7 @@ pub async fn api_publish(
 
 /// Cancel a scheduled publication (maintainers only); the advisory stays a draft.
 #[utoipa::path(
-    post, path = "/api/v1/advisories/{id}/unschedule", tag = "advisories",
+    post, path = "/advisories/{id}/unschedule", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     security(("bearer" = [])),
     responses(
@@ -784,7 +766,7 @@ pub struct WithdrawBody {
 
 /// Withdraw a published advisory (maintainers only). It stays public, marked withdrawn.
 #[utoipa::path(
-    post, path = "/api/v1/advisories/{id}/withdraw", tag = "advisories",
+    post, path = "/advisories/{id}/withdraw", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     request_body = WithdrawBody,
     security(("bearer" = [])),
@@ -801,11 +783,10 @@ pub async fn api_withdraw(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<WithdrawBody>, ApiError>,
 ) -> Result<Json<AdvisoryBody>, ApiError> {
     let user = caller.user()?;
-    let request: WithdrawBody = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     let record = advisories::withdraw(&state, &user, &id, &request.reason).await?;
     acted(&state, record).await
 }
@@ -813,7 +794,7 @@ pub async fn api_withdraw(
 /// The CVE request packet for projects without their own CNA: the CNA container and a
 /// plain-text summary for a CNA's request form (maintainers only; audited).
 #[utoipa::path(
-    get, path = "/api/v1/advisories/{id}/cve-packet", tag = "advisories",
+    get, path = "/advisories/{id}/cve-packet", tag = "advisories",
     params(("id" = String, Path, description = "The advisory's id")),
     security(("bearer" = [])),
     responses(
@@ -835,7 +816,7 @@ pub async fn api_cve_packet(
 /// For projects whose CNA is configured: reserve a CVE id (added as an alias) or send the
 /// published advisory's CNA container (publish the first time, update afterwards).
 #[utoipa::path(
-    post, path = "/api/v1/advisories/{id}/cve/{action}", tag = "advisories",
+    post, path = "/advisories/{id}/cve/{action}", tag = "advisories",
     params(
         ("id" = String, Path, description = "The advisory's id"),
         ("action" = String, Path, description = "`reserve` or `submit`"),
@@ -893,7 +874,7 @@ pub struct QueryResult {
 /// Which published advisories affect this version of a package? Shaped like OSV's
 /// `POST /v1/query`; public, no token.
 #[utoipa::path(
-    post, path = "/api/v1/query", tag = "advisories",
+    post, path = "/query", tag = "advisories",
     request_body = QueryBody,
     responses(
         (status = 200, body = QueryResult),
@@ -902,10 +883,8 @@ pub struct QueryResult {
 )]
 pub async fn api_query(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ApiJson(q): ApiJson<QueryBody>,
 ) -> Result<Json<QueryResult>, ApiError> {
-    let q: QueryBody = json_body(&headers, body)?;
     let vulns = advisories::query(
         &state,
         q.package.ecosystem.as_deref().filter(|e| !e.is_empty()),

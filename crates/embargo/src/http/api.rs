@@ -1,6 +1,7 @@
 //! The JSON API (`/api/v1`). Authentication is by bearer token only, never by cookie, so
 //! no request another site can make carries authority.
 
+use super::extract::ApiJson;
 use super::{auth::ApiCaller, error::ApiError};
 use crate::{
     AppState,
@@ -11,9 +12,8 @@ use crate::{
 };
 use axum::{
     Json,
-    body::Bytes,
-    extract::{Path, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode, header},
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use domain::report::{ReportInput, Source};
@@ -253,49 +253,6 @@ pub struct ReportSummaryBody {
     sla: SlaBody,
 }
 
-/// Reads a JSON body: 413 over the size limit, 415 without a JSON content type, 400 when it
-/// is not JSON (or not UTF-8), 422 naming the field when the JSON has the wrong shape.
-pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, ApiError> {
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "the request body is larger than this server accepts",
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "the request body could not be read",
-            )
-        }
-    })?;
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send Content-Type: application/json",
-        ));
-    }
-    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("the body is not valid JSON: {e}"),
-        )
-    })?;
-    typed(value)
-}
-
 /// A JSON value as `T`: 422 naming the field at fault.
 pub(crate) fn typed<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
@@ -325,7 +282,7 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(
 
 /// Submit a report; no account needed.
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/reports", tag = "reports",
+    post, path = "/projects/{slug}/reports", tag = "reports",
     params(
         ("slug" = String, Path, description = "The project's slug"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response"),
@@ -345,11 +302,11 @@ pub async fn create_report(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<serde_json::Value>, ApiError>,
 ) -> Result<Response, ApiError> {
     // An unknown project is a 404 whatever the body says.
     crate::services::projects::public(&state, &slug).await?;
-    let mut value: serde_json::Value = json_body(&headers, body)?;
+    let ApiJson(mut value) = body?;
     // The reporter's OpenPGP key is not part of the report itself.
     let pgp_key = match value
         .get_mut("reporter")
@@ -389,7 +346,7 @@ pub async fn create_report(
 
 /// A project's reports, newest first (maintainers and triagers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/reports", tag = "reports",
+    get, path = "/projects/{slug}/reports", tag = "reports",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -422,7 +379,7 @@ pub async fn list_reports(
 /// One report: for its reporter (tracking token; reporter-visible messages only) or its
 /// project's maintainers (API token).
 #[utoipa::path(
-    get, path = "/api/v1/reports/{id}", tag = "reports",
+    get, path = "/reports/{id}", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     security(("bearer" = [])),
     responses(
@@ -478,7 +435,7 @@ pub struct TransitionBody {
 /// Move a report along its workflow. Maintainers and triagers (API token) act on their
 /// projects' reports; a reporter's tracking token may only withdraw.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/transitions", tag = "reports",
+    post, path = "/reports/{id}/transitions", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = TransitionBody,
     security(("bearer" = [])),
@@ -495,14 +452,13 @@ pub async fn transition_report(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<domain::workflow::TransitionRequest>, ApiError>,
 ) -> Result<Json<ReportBody>, ApiError> {
     let id: domain::ReportId = id
         .parse::<uuid::Uuid>()
         .map(domain::ReportId)
         .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
-    let request: domain::workflow::TransitionRequest = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     let who = match &caller {
         ApiCaller::User(user) => reports::Caller::User(user),
         ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
@@ -539,7 +495,7 @@ fn message_body(m: store::Message) -> MessageBody {
 /// Write in a report's private thread. Maintainers and triagers choose the visibility; a
 /// reporter's token writes `reporter` messages only.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/messages", tag = "reports",
+    post, path = "/reports/{id}/messages", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = NewMessageBody,
     security(("bearer" = [])),
@@ -555,14 +511,13 @@ pub async fn post_message(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<NewMessageBody>, ApiError>,
 ) -> Result<(StatusCode, Json<MessageBody>), ApiError> {
     let id: domain::ReportId = id
         .parse::<uuid::Uuid>()
         .map(domain::ReportId)
         .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
-    let request: NewMessageBody = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     let who = match &caller {
         ApiCaller::User(user) => reports::Caller::User(user),
         ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
@@ -585,7 +540,7 @@ pub struct NewScoreBody {
 /// report's project (API token); the new score becomes the report's current one and the
 /// change is in the audit log.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/scores", tag = "reports",
+    post, path = "/reports/{id}/scores", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = NewScoreBody,
     security(("bearer" = [])),
@@ -601,8 +556,7 @@ pub async fn post_score(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<NewScoreBody>, ApiError>,
 ) -> Result<(StatusCode, Json<ScoreBody>), ApiError> {
     let id: domain::ReportId = id
         .parse::<uuid::Uuid>()
@@ -612,7 +566,7 @@ pub async fn post_score(
         ApiCaller::User(user) => reports::Caller::User(user),
         ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
     };
-    let request: NewScoreBody = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     let entry = reports::rescore(&state, who, id, &request.vector, &request.rationale).await?;
     Ok((StatusCode::CREATED, Json(score_body(entry))))
 }
@@ -635,7 +589,7 @@ pub struct DismissBody {
 /// Dismiss one finding of the report's triage (maintainers and triagers). The report is
 /// untouched; the dismissal is recorded with who and why, and audited.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/triage/dismissals", tag = "reports",
+    post, path = "/reports/{id}/triage/dismissals", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = DismissBody,
     security(("bearer" = [])),
@@ -652,15 +606,14 @@ pub async fn dismiss_finding(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<DismissBody>, ApiError>,
 ) -> Result<Json<crate::services::triage::TriageView>, ApiError> {
     let id: domain::ReportId = id
         .parse::<uuid::Uuid>()
         .map(domain::ReportId)
         .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
     let user = caller.user()?;
-    let request: DismissBody = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     crate::services::triage::dismiss(&state, &user, id, &request.finding, &request.reason).await?;
     let view = crate::services::triage::view(&state, id)
         .await?

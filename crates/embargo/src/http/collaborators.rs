@@ -3,12 +3,11 @@
 //! `/api/v1/reports/{id}/collaborators`.
 
 use super::{
-    api::json_body,
     auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm, ReportPage},
     human_time,
-    intake::parse_form,
     templates::{base, field_errors, page},
 };
 use crate::{
@@ -21,13 +20,12 @@ use crate::{
 };
 use axum::{
     Extension, Json,
-    body::Bytes,
-    extract::{Path, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode},
+    extract::{Path, State},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::{FieldErrors, collaborator::InvitationInput};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::IgnoredAny};
 use utoipa::ToSchema;
 
 // The invitation link ----------------------------------------------------------------------
@@ -86,7 +84,6 @@ pub async fn invitation_page(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct AcceptForm {
-    csrf_token: Option<String>,
     name: String,
     password: String,
 }
@@ -105,10 +102,8 @@ pub async fn invitation_accept(
     Path(token): Path<String>,
     user: Option<CurrentUser>,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<AcceptForm>,
 ) -> Result<Response, PageError> {
-    let form: AcceptForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let user = user.map(|u| u.0);
     match collaborators::accept(&state, &token, user.as_ref(), &form.name, &form.password).await {
         Ok(done) => {
@@ -146,7 +141,6 @@ pub async fn invitation_accept(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct InviteForm {
-    csrf_token: Option<String>,
     email: String,
     days: String,
     note: String,
@@ -156,13 +150,9 @@ pub struct InviteForm {
 pub async fn invite(
     State(state): State<AppState>,
     Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    ReportPage { user, view, .. }: ReportPage,
+    CsrfForm(form): CsrfForm<InviteForm>,
 ) -> Result<Response, PageError> {
-    let form: InviteForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
     let days = match form.days.trim() {
         "" => None,
         d => Some(d.parse::<i64>().map_err(|_| {
@@ -181,23 +171,13 @@ pub async fn invite(
     Ok(Redirect::to(&format!("/inbox/{slug}/reports/{number}#collaborators")).into_response())
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfOnly {
-    csrf_token: Option<String>,
-}
-
 /// Revokes an invitation from the report page (maintainers).
 pub async fn revoke(
     State(state): State<AppState>,
     Path((slug, number, id)): Path<(String, i64, String)>,
-    CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    ReportPage { user, view, .. }: ReportPage,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
-    let form: CsrfOnly = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
     let id = id
         .parse::<uuid::Uuid>()
         .map_err(|_| PageError::not_found())?;
@@ -208,7 +188,6 @@ pub async fn revoke(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct MessageForm {
-    csrf_token: Option<String>,
     body: String,
     visibility: String,
 }
@@ -218,13 +197,9 @@ pub struct MessageForm {
 pub async fn post_message(
     State(state): State<AppState>,
     Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    ReportPage { user, view, .. }: ReportPage,
+    CsrfForm(form): CsrfForm<MessageForm>,
 ) -> Result<Response, PageError> {
-    let form: MessageForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
     let visibility = match form.visibility.as_str() {
         "" => return Err(ServiceError::field("visibility", "is required").into()),
         "internal" => store::Visibility::Internal,
@@ -324,7 +299,7 @@ fn report_id(id: &str) -> Result<domain::ReportId, ApiError> {
 /// findings included), writes internal messages and scores, until `expires_at` or until
 /// revoked.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/collaborators", tag = "reports",
+    post, path = "/reports/{id}/collaborators", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = NewCollaboratorBody,
     security(("bearer" = [])),
@@ -341,8 +316,7 @@ pub async fn api_invite(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body_bytes: Result<Bytes, BytesRejection>,
+    body_bytes: Result<ApiJson<NewCollaboratorBody>, ApiError>,
 ) -> Result<(StatusCode, Json<CollaboratorBody>), ApiError> {
     let id = report_id(&id)?;
     let user = match caller {
@@ -357,7 +331,7 @@ pub async fn api_invite(
             });
         }
     };
-    let request: NewCollaboratorBody = json_body(&headers, body_bytes)?;
+    let ApiJson(request) = body_bytes?;
     let input = InvitationInput {
         email: request.email,
         days: request.days,
@@ -370,7 +344,7 @@ pub async fn api_invite(
 /// The report's invitations with their status, revoked and expired ones included
 /// (maintainers and triagers).
 #[utoipa::path(
-    get, path = "/api/v1/reports/{id}/collaborators", tag = "reports",
+    get, path = "/reports/{id}/collaborators", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     security(("bearer" = [])),
     responses(
@@ -404,7 +378,7 @@ pub async fn api_list(
 
 /// Revoke an invitation: the link stops working and the access ends at once (maintainers).
 #[utoipa::path(
-    delete, path = "/api/v1/reports/{id}/collaborators/{collaborator}", tag = "reports",
+    delete, path = "/reports/{id}/collaborators/{collaborator}", tag = "reports",
     params(
         ("id" = String, Path, format = Uuid, description = "The report's id"),
         ("collaborator" = String, Path, format = Uuid, description = "The invitation's id"),

@@ -5,7 +5,8 @@
 //!    `Origin`, is refused (403).
 //! 2. Every form carries a token that must equal the `embargo_csrf` cookie (double submit;
 //!    the cookie is `SameSite=Strict` and `HttpOnly`, so another site can neither send nor
-//!    read it). Handlers call [`check`] after parsing the form.
+//!    read it). Form handlers take their form as [`super::extract::CsrfForm`], which parses
+//!    it and calls [`check`], so none can forget it.
 
 use super::error::PageError;
 use crate::{AppState, tokens};

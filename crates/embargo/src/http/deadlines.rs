@@ -2,11 +2,11 @@
 //! choices (API and the settings page).
 
 use super::{
-    api::{ExtensionBody, extension_body, json_body},
+    api::{ExtensionBody, extension_body},
     auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::{ApiError, PageError},
-    intake::parse_form,
+    extract::{ApiJson, CsrfForm, ReportPage},
     templates::{base, page},
 };
 use crate::{
@@ -15,9 +15,8 @@ use crate::{
 };
 use axum::{
     Extension, Json,
-    body::Bytes,
-    extract::{Path, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode},
+    extract::{Path, State},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::notify::{NotificationKind, NotificationPrefs};
@@ -47,7 +46,7 @@ pub struct ExtendedBody {
 /// Extend one of a report's deadlines (maintainers and admins). The reason is shown to the
 /// reporter; the change is in the audit log; reminders follow the new date.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/extensions", tag = "reports",
+    post, path = "/reports/{id}/extensions", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = NewExtensionBody,
     security(("bearer" = [])),
@@ -64,8 +63,7 @@ pub async fn api_extend(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<NewExtensionBody>, ApiError>,
 ) -> Result<(StatusCode, Json<ExtendedBody>), ApiError> {
     let id: domain::ReportId = id
         .parse::<uuid::Uuid>()
@@ -75,7 +73,7 @@ pub async fn api_extend(
         ApiCaller::User(user) => reports::Caller::User(user),
         ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
     };
-    let request: NewExtensionBody = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     let (report, record) = extensions::extend(
         &state,
         who,
@@ -97,7 +95,6 @@ pub async fn api_extend(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ExtensionForm {
-    csrf_token: Option<String>,
     clock: String,
     new_due: String,
     reason: String,
@@ -107,13 +104,9 @@ pub struct ExtensionForm {
 pub async fn extend_form(
     State(state): State<AppState>,
     Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    ReportPage { user, view, .. }: ReportPage,
+    CsrfForm(form): CsrfForm<ExtensionForm>,
 ) -> Result<Response, PageError> {
-    let form: ExtensionForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
     extensions::extend(
         &state,
         reports::Caller::User(&user),
@@ -170,7 +163,7 @@ fn project_body(
 
 /// Your notification choices, one entry per project you are a member of.
 #[utoipa::path(
-    get, path = "/api/v1/me/notifications", tag = "reports",
+    get, path = "/me/notifications", tag = "reports",
     security(("bearer" = [])),
     responses(
         (status = 200, body = [ProjectNotificationsBody]),
@@ -193,7 +186,7 @@ pub async fn api_notifications(
 
 /// Set which e-mails you get for one project (fields left out are on).
 #[utoipa::path(
-    put, path = "/api/v1/me/notifications/{slug}", tag = "reports",
+    put, path = "/me/notifications/{slug}", tag = "reports",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = NotificationsBody,
     security(("bearer" = [])),
@@ -208,11 +201,10 @@ pub async fn api_set_notifications(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<NotificationPrefs>, ApiError>,
 ) -> Result<Json<ProjectNotificationsBody>, ApiError> {
     let user = caller.user()?;
-    let prefs: NotificationPrefs = json_body(&headers, body)?;
+    let ApiJson(prefs) = body?;
     let project = notify::set(&state, &user, &slug, &prefs).await?;
     let role = crate::services::projects::role_of(&state, &project, &user)
         .await?
@@ -262,11 +254,8 @@ pub async fn settings_save(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<std::collections::BTreeMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let form: std::collections::BTreeMap<String, String> = parse_form(body)?;
-    csrf::check(&csrf, form.get("csrf_token").map(String::as_str))?;
     let mut prefs = NotificationPrefs::default();
     for kind in NotificationKind::ALL {
         prefs.set(kind, form.contains_key(kind.as_str()));

@@ -2,11 +2,10 @@
 //! and "block this reporter" on the report page and in the API (`services::filters`).
 
 use super::{
-    api::json_body,
     auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::{ApiError, PageError},
-    intake::parse_form,
+    extract::{ApiJson, CsrfForm, ReportPage},
     templates::{base, field_errors, page},
 };
 use crate::{
@@ -14,18 +13,17 @@ use crate::{
     services::{
         ServiceError,
         filters::{self, BlockStatus, FiltersView, RuleInput, RuleView},
-        reports,
     },
 };
 use axum::{
     Extension, Json,
-    body::Bytes,
-    extract::{Path, Query, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode},
+    extract::{Path, Query, State},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::FieldErrors;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 fn report_id(id: &str) -> Result<domain::ReportId, ApiError> {
     id.parse::<uuid::Uuid>()
@@ -35,7 +33,7 @@ fn report_id(id: &str) -> Result<domain::ReportId, ApiError> {
 
 /// The instance's and the project's mail-filter rules, each with how often it matched.
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/mail-filters", tag = "mail filters",
+    get, path = "/projects/{slug}/mail-filters", tag = "mail filters",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -58,7 +56,7 @@ pub async fn api_list(
 /// Add a project rule (maintainers). Mail matching it goes to the likely-spam queue
 /// (`spam`) or is kept unfiled and unanswered (`refuse`).
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/mail-filters", tag = "mail filters",
+    post, path = "/projects/{slug}/mail-filters", tag = "mail filters",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = RuleInput,
     security(("bearer" = [])),
@@ -74,18 +72,17 @@ pub async fn api_create(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<RuleInput>, ApiError>,
 ) -> Result<(StatusCode, Json<RuleView>), ApiError> {
     let user = caller.user()?;
-    let input: RuleInput = json_body(&headers, body)?;
+    let ApiJson(input) = body?;
     let rule = filters::add(&state, &user, &slug, &input).await?;
     Ok((StatusCode::CREATED, Json(rule)))
 }
 
 /// Delete a project rule (maintainers); its match log stays.
 #[utoipa::path(
-    delete, path = "/api/v1/projects/{slug}/mail-filters/{rule}", tag = "mail filters",
+    delete, path = "/projects/{slug}/mail-filters/{rule}", tag = "mail filters",
     params(
         ("slug" = String, Path, description = "The project's slug"),
         ("rule" = String, Path, description = "The rule's id"),
@@ -111,7 +108,7 @@ pub async fn api_delete(
 /// Block the report's reporter (maintainers): a project rule refuses their mail from now
 /// on, and their tracking link stops working. Audited; blocking twice is harmless.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/block", tag = "mail filters",
+    post, path = "/reports/{id}/block", tag = "mail filters",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     security(("bearer" = [])),
     responses(
@@ -134,7 +131,7 @@ pub async fn api_block(
 /// Unblock the report's reporter (maintainers): removes the rule that refuses their mail.
 /// Their tracking link stays disabled. Audited.
 #[utoipa::path(
-    delete, path = "/api/v1/reports/{id}/block", tag = "mail filters",
+    delete, path = "/reports/{id}/block", tag = "mail filters",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     security(("bearer" = [])),
     responses(
@@ -250,7 +247,6 @@ pub async fn page_list(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct RuleForm {
-    csrf_token: Option<String>,
     id: String,
     #[serde(rename = "match")]
     kind: String,
@@ -265,10 +261,8 @@ pub async fn page_create(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<RuleForm>,
 ) -> Result<Response, PageError> {
-    let form: RuleForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let input = RuleInput {
         id: form.id.clone(),
         kind: form.kind.clone(),
@@ -286,22 +280,13 @@ pub async fn page_create(
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf_token: Option<String>,
-}
-
 /// Deletes a project rule from the settings page.
 pub async fn page_delete(
     State(state): State<AppState>,
     Path((slug, rule)): Path<(String, String)>,
     CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
-    let form: CsrfForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     filters::remove(&state, &user, &slug, &rule).await?;
     Ok(Redirect::to(&format!("/inbox/{slug}/mail-filters?deleted=1")).into_response())
 }
@@ -310,35 +295,29 @@ pub async fn page_delete(
 pub async fn page_block(
     state: State<AppState>,
     path: Path<(String, i64)>,
-    user: CurrentUser,
-    csrf: Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    page: ReportPage,
+    form: CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
-    block_form(state, path, user, csrf, body, true).await
+    block_form(state, path, page, form, true).await
 }
 
 /// "Unblock" on the report page.
 pub async fn page_unblock(
     state: State<AppState>,
     path: Path<(String, i64)>,
-    user: CurrentUser,
-    csrf: Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    page: ReportPage,
+    form: CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
-    block_form(state, path, user, csrf, body, false).await
+    block_form(state, path, page, form, false).await
 }
 
 async fn block_form(
     State(state): State<AppState>,
     Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    ReportPage { user, view, .. }: ReportPage,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
     block: bool,
 ) -> Result<Response, PageError> {
-    let form: CsrfForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
     if block {
         filters::block(&state, &user, view.report.id).await?;
     } else {

@@ -1,13 +1,13 @@
 //! The maintainers' side of the web UI: sign-in, the inbox, report pages, policy editing,
 //! project creation and the outbox.
 
+use super::extract::{CsrfForm, ReportPage};
 use super::{
     age,
     auth::{CurrentUser, SESSION_COOKIE},
     csrf::{self, CsrfToken, set_cookie},
     error::PageError,
     human_time,
-    intake::parse_form,
     templates::{base, field_errors, page},
 };
 use crate::{
@@ -20,13 +20,12 @@ use crate::{
 };
 use axum::{
     Extension,
-    body::Bytes,
-    extract::{Path, Query, State, rejection::BytesRejection},
+    extract::{Path, Query, State},
     http::{StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::{FieldErrors, account::Permission};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::IgnoredAny};
 use std::collections::BTreeMap;
 
 fn safe_next(next: &str) -> String {
@@ -59,7 +58,6 @@ pub async fn login_page(
 #[serde(default)]
 /// Debug leaves the password out.
 pub struct LoginForm {
-    csrf_token: Option<String>,
     email: String,
     password: String,
     next: String,
@@ -76,10 +74,8 @@ impl std::fmt::Debug for LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
-    let form: LoginForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     match accounts::login(&state, &form.email, &form.password).await {
         Ok((_, token)) => Ok(signed_in(&state, &token, &safe_next(&form.next))),
         Err(ServiceError::Unauthenticated) => {
@@ -107,20 +103,11 @@ pub(super) fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
     response
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfOnly {
-    csrf_token: Option<String>,
-}
-
 pub async fn logout(
     State(state): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
     headers: axum::http::HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
-    let form: CsrfOnly = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     if let Some(token) = csrf::cookie(&headers, SESSION_COOKIE) {
         accounts::logout(&state, token).await?;
     }
@@ -142,8 +129,6 @@ pub async fn logout(
 #[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct SetupForm {
-    #[serde(skip_serializing)]
-    csrf_token: Option<String>,
     name: String,
     email: String,
     #[serde(skip_serializing)]
@@ -176,10 +161,8 @@ pub async fn setup(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<SetupForm>,
 ) -> Result<Response, PageError> {
-    let form: SetupForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let account = NewAccount {
         email: &form.email,
         name: &form.name,
@@ -301,11 +284,10 @@ pub async fn project_inbox(
 
 pub async fn report_page(
     State(state): State<AppState>,
-    Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
+    ReportPage { user, view, role }: ReportPage,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, PageError> {
-    render_report(&state, &user, &csrf, &slug, number, None).await
+    render_report(&state, &user, &csrf, &view, role, None).await
 }
 
 /// The report page; after a refused rescoring, with what was typed and the field errors.
@@ -313,13 +295,12 @@ async fn render_report(
     state: &AppState,
     user: &domain::account::User,
     csrf: &CsrfToken,
-    slug: &str,
-    number: i64,
+    view: &reports::ReportView,
+    role: domain::account::Role,
     refused: Option<(&ScoreForm, &FieldErrors)>,
 ) -> Result<Html<String>, PageError> {
-    let (view, role) = reports::by_number_with_role(state, user, slug, number).await?;
     let (project, r) = (&view.project, &view.report);
-    let workflow = super::outcomes::context(state, user, &view).await?;
+    let workflow = super::outcomes::context(state, user, view).await?;
     let can_act = role.allows(Permission::ActOnReports);
     let triage = if role.allows(Permission::ReadInternal) {
         triage::view(state, r.id).await?
@@ -491,7 +472,6 @@ async fn render_report(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct DismissForm {
-    csrf_token: Option<String>,
     finding: String,
     reason: String,
 }
@@ -500,13 +480,9 @@ pub struct DismissForm {
 pub async fn dismiss_finding(
     State(state): State<AppState>,
     Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    ReportPage { user, view, .. }: ReportPage,
+    CsrfForm(form): CsrfForm<DismissForm>,
 ) -> Result<Response, PageError> {
-    let form: DismissForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
     triage::dismiss(&state, &user, view.report.id, &form.finding, &form.reason).await?;
     Ok(Redirect::to(&format!("/inbox/{slug}/reports/{number}#triage")).into_response())
 }
@@ -514,7 +490,6 @@ pub async fn dismiss_finding(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ScoreForm {
-    csrf_token: Option<String>,
     vector: String,
     rationale: String,
 }
@@ -523,13 +498,10 @@ pub struct ScoreForm {
 pub async fn score(
     State(state): State<AppState>,
     Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
+    ReportPage { user, view, role }: ReportPage,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<ScoreForm>,
 ) -> Result<Response, PageError> {
-    let form: ScoreForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
     let result = reports::rescore(
         &state,
         reports::Caller::User(&user),
@@ -544,7 +516,7 @@ pub async fn score(
         }
         Err(ServiceError::Invalid(errors)) => {
             let html =
-                render_report(&state, &user, &csrf, &slug, number, Some((&form, &errors))).await?;
+                render_report(&state, &user, &csrf, &view, role, Some((&form, &errors))).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         Err(other) => Err(other.into()),
@@ -554,20 +526,15 @@ pub async fn score(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct AcknowledgeForm {
-    csrf_token: Option<String>,
     message: String,
 }
 
 pub async fn acknowledge(
     State(state): State<AppState>,
     Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    ReportPage { user, view, .. }: ReportPage,
+    CsrfForm(form): CsrfForm<AcknowledgeForm>,
 ) -> Result<Response, PageError> {
-    let form: AcknowledgeForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
     reports::acknowledge(&state, &user, view.report.id, Some(&form.message)).await?;
     Ok(Redirect::to(&format!("/inbox/{slug}/reports/{number}")).into_response())
 }
@@ -662,7 +629,6 @@ pub async fn policy_edit(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct PolicyForm {
-    csrf_token: Option<String>,
     version: i64,
     policy: String,
 }
@@ -672,10 +638,8 @@ pub async fn policy_save(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<PolicyForm>,
 ) -> Result<Response, PageError> {
-    let form: PolicyForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     match projects::update_policy(&state, &user, &slug, form.version, &form.policy).await {
         Ok(_) => Ok(Redirect::to(&format!("/inbox/{slug}/policy?saved=1")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
@@ -736,8 +700,6 @@ fn require_admin(user: &domain::account::User) -> Result<(), PageError> {
 #[derive(Debug, Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct ProjectForm {
-    #[serde(skip_serializing)]
-    csrf_token: Option<String>,
     slug: String,
     name: String,
     contact: String,
@@ -758,10 +720,8 @@ pub async fn project_create(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<ProjectForm>,
 ) -> Result<Response, PageError> {
-    let form: ProjectForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     require_admin(&user)?;
     let new = projects::NewProject {
         slug: &form.slug,
@@ -808,6 +768,6 @@ pub async fn outbox(
         .collect();
     page(
         "outbox.html",
-        minijinja::context! { title => "Outbox", emails, smtp_configured => !state.config.smtp.url.is_empty(), ..base(Some(&user), &csrf) },
+        minijinja::context! { title => "Outbox", emails, smtp_configured => !secrecy::ExposeSecret::expose_secret(&state.config.smtp.url).is_empty(), ..base(Some(&user), &csrf) },
     )
 }

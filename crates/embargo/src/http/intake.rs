@@ -1,8 +1,9 @@
 //! The reporter's side of the web UI: the report form and the private tracking page.
 
+use super::extract::CsrfForm;
 use super::{
     auth::CurrentUser,
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::PageError,
     human_time,
     public::{policy_context, targets_text},
@@ -31,8 +32,6 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ReportForm {
-    #[serde(skip_serializing)]
-    pub csrf_token: Option<String>,
     pub title: String,
     pub description: String,
     pub affected_version: String,
@@ -152,11 +151,11 @@ pub async fn submit_report(
     Path(slug): Path<String>,
     user: Option<CurrentUser>,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    form: Result<CsrfForm<ReportForm>, PageError>,
 ) -> Result<Response, PageError> {
+    // An unknown project is a 404 whatever the form says.
     let project = projects::public(&state, &slug).await?;
-    let form: ReportForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
+    let CsrfForm(form) = form?;
     match reports::submit(
         &state,
         &slug,
@@ -257,7 +256,6 @@ pub async fn track(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct MessageForm {
-    csrf_token: Option<String>,
     body: String,
 }
 
@@ -265,10 +263,8 @@ pub async fn track_message(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<MessageForm>,
 ) -> Result<Response, PageError> {
-    let form: MessageForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     match reports::reporter_message(&state, &token, &form.body).await {
         Ok(_) => Ok(Redirect::to(&format!("/track/{token}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {

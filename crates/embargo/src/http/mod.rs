@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod dashboard;
 pub mod deadlines;
 pub mod error;
+pub mod extract;
 pub mod filters;
 pub mod inbox;
 pub mod intake;

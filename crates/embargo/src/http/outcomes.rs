@@ -3,11 +3,10 @@
 //! HTML and in the API.
 
 use super::{
-    api::json_body,
-    auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    auth::ApiCaller,
+    csrf::CsrfToken,
     error::{ApiError, PageError},
-    intake::parse_form,
+    extract::{ApiJson, CsrfForm, ReportPage},
     templates::{base, page},
 };
 use crate::{
@@ -16,9 +15,8 @@ use crate::{
 };
 use axum::{
     Extension,
-    body::Bytes,
-    extract::{Path, State, rejection::BytesRejection},
-    http::{HeaderMap, header},
+    extract::{Path, State},
+    http::header,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::{
@@ -70,7 +68,6 @@ pub async fn context(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct TransitionForm {
-    csrf_token: Option<String>,
     to: String,
     resolution: String,
     duplicate_of: String,
@@ -113,13 +110,9 @@ impl TransitionForm {
 pub async fn transition(
     State(state): State<AppState>,
     Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    ReportPage { user, view, role }: ReportPage,
+    CsrfForm(form): CsrfForm<TransitionForm>,
 ) -> Result<Response, PageError> {
-    let form: TransitionForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let (view, role) = reports::by_number_with_role(&state, &user, &slug, number).await?;
     if !role.allows(Permission::Transition) {
         return Err(ServiceError::Forbidden.into());
     }
@@ -137,7 +130,6 @@ pub async fn transition(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct PublicBugForm {
-    csrf_token: Option<String>,
     assessment: String,
     non_qualifying: String,
 }
@@ -146,14 +138,10 @@ pub struct PublicBugForm {
 /// bug tracker (the export is audited).
 pub async fn public_bug_page(
     State(state): State<AppState>,
-    Path((slug, number)): Path<(String, i64)>,
-    CurrentUser(user): CurrentUser,
+    ReportPage { user, view, .. }: ReportPage,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<PublicBugForm>,
 ) -> Result<Html<String>, PageError> {
-    let form: PublicBugForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
-    let view = reports::by_number(&state, &user, &slug, number).await?;
     let class = Some(form.non_qualifying.as_str()).filter(|s| !s.trim().is_empty());
     let markdown =
         outcomes::public_bug(&state, &user, view.report.id, &form.assessment, class).await?;
@@ -185,7 +173,7 @@ pub struct PublicBugBody {
 /// (Markdown): the reporter's words in code blocks, the maintainers' assessment, the policy's
 /// wording; never the reporter's e-mail address. Maintainers only; audited.
 #[utoipa::path(
-    post, path = "/api/v1/reports/{id}/public-bug", tag = "reports",
+    post, path = "/reports/{id}/public-bug", tag = "reports",
     params(("id" = String, Path, format = Uuid, description = "The report's id")),
     request_body = PublicBugBody,
     security(("bearer" = [])),
@@ -202,15 +190,14 @@ pub async fn api_public_bug(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<PublicBugBody>, ApiError>,
 ) -> Result<Response, ApiError> {
     let id: domain::ReportId = id
         .parse::<uuid::Uuid>()
         .map(domain::ReportId)
         .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
     let user = caller.user()?;
-    let request: PublicBugBody = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     let markdown = outcomes::public_bug(
         &state,
         &user,

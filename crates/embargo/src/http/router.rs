@@ -11,7 +11,7 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
     response::IntoResponse,
-    routing::{delete, get, post, put},
+    routing::{get, post},
 };
 use std::time::Duration;
 use tower_http::{
@@ -22,6 +22,7 @@ use tower_http::{
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Largest request body: a report at its field limits, form-encoded, fits.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -32,90 +33,7 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; for
 
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let api = Router::new()
-        .route(
-            "/projects/{slug}/reports",
-            post(api::create_report).get(api::list_reports),
-        )
-        .route("/reports/{id}", get(api::get_report))
-        .route("/reports/{id}/transitions", post(api::transition_report))
-        .route("/reports/{id}/messages", post(api::post_message))
-        .route("/reports/{id}/scores", post(api::post_score))
-        .route("/reports/{id}/public-bug", post(outcomes::api_public_bug))
-        .route("/reports/{id}/extensions", post(deadlines::api_extend))
-        .route("/me/notifications", get(deadlines::api_notifications))
-        .route(
-            "/me/notifications/{slug}",
-            put(deadlines::api_set_notifications),
-        )
-        .route(
-            "/reports/{id}/triage/dismissals",
-            post(api::dismiss_finding),
-        )
-        .route(
-            "/reports/{id}/collaborators",
-            get(collaborators::api_list).post(collaborators::api_invite),
-        )
-        .route(
-            "/reports/{id}/collaborators/{collaborator}",
-            delete(collaborators::api_revoke),
-        )
-        .route(
-            "/projects/{slug}/mail-filters",
-            get(filters::api_list).post(filters::api_create),
-        )
-        .route(
-            "/projects/{slug}/mail-filters/{rule}",
-            delete(filters::api_delete),
-        )
-        .route(
-            "/reports/{id}/block",
-            post(filters::api_block).delete(filters::api_unblock),
-        )
-        .route(
-            "/projects/{slug}/advisories",
-            get(advisories::api_list).post(advisories::api_create),
-        )
-        .route(
-            "/advisories/{id}",
-            get(advisories::api_get).patch(advisories::api_patch),
-        )
-        .route("/advisories/{id}/publish", post(advisories::api_publish))
-        .route("/advisories/{id}/withdraw", post(advisories::api_withdraw))
-        .route(
-            "/advisories/{id}/unschedule",
-            post(advisories::api_unschedule),
-        )
-        .route(
-            "/advisories/{id}/cve-packet",
-            get(advisories::api_cve_packet),
-        )
-        .route("/advisories/{id}/cve/{action}", post(advisories::api_cve))
-        .route(
-            "/projects/{slug}/source",
-            get(sources::api_get)
-                .put(sources::api_put)
-                .delete(sources::api_delete),
-        )
-        .route(
-            "/projects/{slug}/webhooks",
-            get(webhooks::api_list).post(webhooks::api_create),
-        )
-        .route(
-            "/projects/{slug}/webhooks/secret",
-            post(webhooks::api_rotate),
-        )
-        .route(
-            "/projects/{slug}/webhooks/{id}",
-            delete(webhooks::api_delete),
-        )
-        .route(
-            "/projects/{slug}/webhooks/{id}/deliveries",
-            get(webhooks::api_deliveries),
-        )
-        .route("/query", post(advisories::api_query))
-        .route("/openapi.json", get(openapi::openapi_json))
-        .fallback(api::not_found);
+    let (api, _) = api_routes().split_for_parts();
     let mut router = Router::new()
         // Public
         .route("/", get(public::home))
@@ -346,6 +264,48 @@ pub fn router(state: AppState) -> Router {
             header::COOKIE,
             header::SET_COOKIE,
         ]))
+}
+
+/// Every route of `/api/v1` (paths relative to it), each handler with its OpenAPI
+/// operation: the router and the document ([`openapi::document`]) are both built from this
+/// list, so an endpoint cannot be served undocumented or documented unserved.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::create_report, api::list_reports))
+        .routes(routes!(api::get_report))
+        .routes(routes!(api::transition_report))
+        .routes(routes!(api::post_message))
+        .routes(routes!(api::post_score))
+        .routes(routes!(outcomes::api_public_bug))
+        .routes(routes!(deadlines::api_extend))
+        .routes(routes!(deadlines::api_notifications))
+        .routes(routes!(deadlines::api_set_notifications))
+        .routes(routes!(api::dismiss_finding))
+        .routes(routes!(collaborators::api_list, collaborators::api_invite))
+        .routes(routes!(collaborators::api_revoke))
+        .routes(routes!(filters::api_list, filters::api_create))
+        .routes(routes!(filters::api_delete))
+        .routes(routes!(filters::api_block, filters::api_unblock))
+        .routes(routes!(advisories::api_list, advisories::api_create))
+        .routes(routes!(advisories::api_get, advisories::api_patch))
+        .routes(routes!(advisories::api_publish))
+        .routes(routes!(advisories::api_withdraw))
+        .routes(routes!(advisories::api_unschedule))
+        .routes(routes!(advisories::api_cve_packet))
+        .routes(routes!(advisories::api_cve))
+        .routes(routes!(
+            sources::api_get,
+            sources::api_put,
+            sources::api_delete
+        ))
+        .routes(routes!(webhooks::api_list, webhooks::api_create))
+        .routes(routes!(webhooks::api_rotate))
+        .routes(routes!(webhooks::api_delete))
+        .routes(routes!(webhooks::api_deliveries))
+        .routes(routes!(advisories::api_query))
+        // The document itself is not part of what it describes.
+        .route("/openapi.json", get(openapi::openapi_json))
+        .fallback(api::not_found)
 }
 
 /// Refuses a body whose declared length is over the limit before reading any of it, so a

@@ -2,12 +2,11 @@
 //! `GET|PUT|DELETE /api/v1/projects/{slug}/source`.
 
 use super::{
-    api::json_body,
     auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm},
     human_time,
-    intake::parse_form,
     templates::{base, page},
 };
 use crate::{
@@ -19,9 +18,8 @@ use crate::{
 };
 use axum::{
     Extension, Json,
-    body::Bytes,
-    extract::{Path, Query, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode},
+    extract::{Path, Query, State},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::FieldErrors;
@@ -70,7 +68,10 @@ async fn render(
                 default_branch => s.default_branch.clone().unwrap_or_default(),
                 refs => s.refs.join("\n"),
             },
-            None => minijinja::context! { kind => "git" },
+            // A blank form: every field the template prints, empty.
+            None => minijinja::context! {
+                kind => "git", url => "", path => "", default_branch => "", refs => "",
+            },
         },
     };
     let instance_fallback = state
@@ -114,7 +115,6 @@ pub async fn source_edit(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct SourceForm {
-    csrf_token: Option<String>,
     /// `save` or `remove`.
     action: String,
     kind: String,
@@ -147,10 +147,8 @@ pub async fn source_save(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form): CsrfForm<SourceForm>,
 ) -> Result<Response, PageError> {
-    let form: SourceForm = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let result = if form.action == "remove" {
         sources::remove(&state, &user, &slug).await.map(|_| ())
     } else {
@@ -179,7 +177,7 @@ pub struct SourceBody {
 
 /// The project's triage source (maintainers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/source", tag = "projects",
+    get, path = "/projects/{slug}/source", tag = "projects",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -206,7 +204,7 @@ pub async fn api_get(
 /// `default_branch` and `refs`) or, for administrators, a directory on the server
 /// (`kind: path`, `path`). The project's open reports are triaged again.
 #[utoipa::path(
-    put, path = "/api/v1/projects/{slug}/source", tag = "projects",
+    put, path = "/projects/{slug}/source", tag = "projects",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = SourceInput,
     security(("bearer" = [])),
@@ -222,11 +220,10 @@ pub async fn api_put(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<SourceInput>, ApiError>,
 ) -> Result<Json<SourceBody>, ApiError> {
     let user = caller.user()?;
-    let input: SourceInput = json_body(&headers, body)?;
+    let ApiJson(input) = body?;
     let (source, retriage) = sources::set(&state, &user, &slug, &input).await?;
     Ok(Json(SourceBody {
         source: Some(source),
@@ -236,7 +233,7 @@ pub async fn api_put(
 
 /// Remove the project's triage source (the instance configuration's applies again, if any).
 #[utoipa::path(
-    delete, path = "/api/v1/projects/{slug}/source", tag = "projects",
+    delete, path = "/projects/{slug}/source", tag = "projects",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(

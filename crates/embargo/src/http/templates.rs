@@ -122,7 +122,9 @@ impl Templates {
                 AutoEscape::None
             }
         });
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+        // A variable a page needs but was not given is an error, not an empty string: optional
+        // values are tested with `is defined` in the templates.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         for (name, source) in TEMPLATES {
             if let Err(e) = env.add_template(name, source) {
                 return Templates {
@@ -193,6 +195,26 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("<script>"));
+    }
+
+    #[test]
+    fn a_variable_the_page_was_not_given_is_an_error() {
+        let t = Templates::global();
+        let err = t
+            .render("error.html", minijinja::context! { message => "no title" })
+            .expect_err("strict");
+        assert!(format!("{err:#}").contains("undefined"), "{err:#}");
+        let html = t
+            .render(
+                "setup.html",
+                minijinja::context! {
+                    title => "Set up", token => "t", csrf => "c", user => None::<()>,
+                    form => minijinja::context! { name => "", email => "" },
+                    errors => minijinja::context! { email => "is taken" },
+                },
+            )
+            .expect("optional field errors are tested with `is defined`");
+        assert!(html.contains("is taken"), "{html}");
     }
 
     #[test]

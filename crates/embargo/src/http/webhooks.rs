@@ -2,12 +2,11 @@
 //! forms and delivery logs, and the same over the API (`/api/v1/projects/{slug}/webhooks`).
 
 use super::{
-    api::json_body,
     auth::{ApiCaller, CurrentUser},
-    csrf::{self, CsrfToken},
+    csrf::CsrfToken,
     error::{ApiError, PageError},
+    extract::{ApiJson, CsrfForm},
     human_time,
-    intake::parse_form,
     templates::{base, field_errors, page},
 };
 use crate::{
@@ -16,13 +15,12 @@ use crate::{
 };
 use axum::{
     Extension, Json,
-    body::Bytes,
-    extract::{Path, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode},
+    extract::{Path, State},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use domain::{FieldErrors, account::User, webhook::EventKind};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::IgnoredAny};
 use store::{WebhookDelivery, WebhookEndpoint};
 use utoipa::ToSchema;
 
@@ -109,14 +107,8 @@ pub async fn create_form(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let fields: Vec<(String, String)> = parse_form(body)?;
-    let token = fields
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str());
-    csrf::check(&csrf, token)?;
     let url = fields
         .iter()
         .find(|(k, _)| k == "url")
@@ -160,21 +152,12 @@ pub async fn create_form(
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfOnly {
-    csrf_token: Option<String>,
-}
-
 pub async fn delete_form(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
     CurrentUser(user): CurrentUser,
-    Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
-    let form: CsrfOnly = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     webhooks::delete(&state, &user, &slug, &id).await?;
     Ok(Redirect::to(&format!("/inbox/{slug}/webhooks")).into_response())
 }
@@ -184,10 +167,8 @@ pub async fn rotate_form(
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
-    let form: CsrfOnly = parse_form(body)?;
-    csrf::check(&csrf, form.csrf_token.as_deref())?;
     let secret = webhooks::rotate(&state, &user, &slug).await?;
     Ok(render(
         &state,
@@ -299,7 +280,7 @@ fn delivery_body(d: WebhookDelivery) -> DeliveryBody {
 
 /// The project's webhook endpoints (maintainers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/webhooks", tag = "webhooks",
+    get, path = "/projects/{slug}/webhooks", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(
@@ -324,7 +305,7 @@ pub async fn api_list(
 /// of the body under the project's secret>`; non-2xx answers and timeouts are retried with
 /// exponential backoff.
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/webhooks", tag = "webhooks",
+    post, path = "/projects/{slug}/webhooks", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug")),
     request_body = NewWebhookBody,
     security(("bearer" = [])),
@@ -340,11 +321,10 @@ pub async fn api_create(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     caller: ApiCaller,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<NewWebhookBody>, ApiError>,
 ) -> Result<(StatusCode, Json<CreatedWebhookBody>), ApiError> {
     let user = caller.user()?;
-    let request: NewWebhookBody = json_body(&headers, body)?;
+    let ApiJson(request) = body?;
     let created = webhooks::create(&state, &user, &slug, &request.url, &request.events).await?;
     Ok((
         StatusCode::CREATED,
@@ -357,7 +337,7 @@ pub async fn api_create(
 
 /// Remove an endpoint and its delivery log (maintainers).
 #[utoipa::path(
-    delete, path = "/api/v1/projects/{slug}/webhooks/{id}", tag = "webhooks",
+    delete, path = "/projects/{slug}/webhooks/{id}", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug"), ("id" = String, Path, format = Uuid, description = "The endpoint's id")),
     security(("bearer" = [])),
     responses(
@@ -379,7 +359,7 @@ pub async fn api_delete(
 
 /// An endpoint's latest deliveries, newest first, each with its attempts (maintainers).
 #[utoipa::path(
-    get, path = "/api/v1/projects/{slug}/webhooks/{id}/deliveries", tag = "webhooks",
+    get, path = "/projects/{slug}/webhooks/{id}/deliveries", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug"), ("id" = String, Path, format = Uuid, description = "The endpoint's id")),
     security(("bearer" = [])),
     responses(
@@ -402,7 +382,7 @@ pub async fn api_deliveries(
 /// Replace the project's signing secret (maintainers). Deliveries not yet made are signed
 /// with the new one.
 #[utoipa::path(
-    post, path = "/api/v1/projects/{slug}/webhooks/secret", tag = "webhooks",
+    post, path = "/projects/{slug}/webhooks/secret", tag = "webhooks",
     params(("slug" = String, Path, description = "The project's slug")),
     security(("bearer" = [])),
     responses(

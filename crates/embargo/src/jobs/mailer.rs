@@ -6,6 +6,7 @@ use lettre::{
     Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor, address::Envelope,
     message::Mailbox,
 };
+use secrecy::ExposeSecret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -26,7 +27,7 @@ pub struct Mailer {
 impl Mailer {
     /// `None` when no SMTP server is configured (or its URL is unusable, which is logged).
     pub fn from_config(config: &Config) -> Option<Self> {
-        if config.smtp.url.is_empty() {
+        if config.smtp.url.expose_secret().is_empty() {
             return None;
         }
         let from = match config.smtp.from.parse::<Mailbox>() {
@@ -36,7 +37,7 @@ impl Mailer {
                 return None;
             }
         };
-        match AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp.url) {
+        match AsyncSmtpTransport::<Tokio1Executor>::from_url(config.smtp.url.expose_secret()) {
             Ok(builder) => Some(Self {
                 transport: builder.build(),
                 from,

@@ -612,15 +612,26 @@ const ROUTES: &[Route] = &[
     r("POST", "/logout", Public, Body::Form(&[])),
 ];
 
-/// The routes the router declares, read from its source: `(METHOD, path)`.
+/// The routes the router declares, read from its source: `(METHOD, path)`. The API's
+/// documented routes come from the same list as the OpenAPI document (`routes!` in
+/// `api_routes`), so they are read from the document; its undocumented ones (`.route(`)
+/// from the source.
 fn router_routes() -> BTreeSet<(String, String)> {
     let src = include_str!("../../src/http/router.rs");
-    let api = src.find("let api = Router::new()").expect("the API router");
     let main = src
         .find("let mut router = Router::new()")
         .expect("the main router");
+    let api = src.find("pub fn api_routes()").expect("the API route list");
+    let api_end = api + src[api..].find("\n}\n").expect("end of the API route list");
+    assert!(main < api, "the main router comes first in router.rs");
     let mut out = BTreeSet::new();
-    for (section, prefix) in [(&src[api..main], "/api/v1"), (&src[main..], "")] {
+    let doc = serde_json::to_value(embargo::http::openapi::document()).expect("document");
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        for method in ops.as_object().expect("operations").keys() {
+            out.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    for (section, prefix) in [(&src[api..api_end], "/api/v1"), (&src[main..api], "")] {
         let mut rest = section;
         while let Some(i) = rest.find(".route(") {
             rest = &rest[i + ".route(".len()..];

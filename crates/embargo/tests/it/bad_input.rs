@@ -319,3 +319,61 @@ async fn cli_errors_name_the_field_or_the_line() {
     let (code, _, _) = cli(&db, &["project", "create", "--slug", "p"], "");
     assert_eq!(code, 2, "usage error");
 }
+
+#[tokio::test]
+async fn every_json_endpoint_answers_a_bad_body_with_the_error_envelope() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let http = client();
+    let token = api_token(&db);
+    let created: serde_json::Value = http
+        .post(format!("{}/api/v1/projects/demo/reports", server.url))
+        .json(&sample_report("envelope"))
+        .send()
+        .await
+        .expect("submit")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id");
+    let send = |path: String, content_type: &'static str, body: &'static [u8]| {
+        http.post(format!("{}{path}", server.url))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    for path in [
+        format!("/api/v1/reports/{id}/transitions"),
+        format!("/api/v1/reports/{id}/messages"),
+        format!("/api/v1/reports/{id}/scores"),
+        "/api/v1/projects/demo/mail-filters".to_owned(),
+        "/api/v1/projects/demo/advisories".to_owned(),
+        "/api/v1/query".to_owned(),
+    ] {
+        let res = send(path.clone(), "application/json", b"{\"to\": ")
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 400, "{path}");
+        let body: serde_json::Value = res.json().await.expect("envelope");
+        assert_eq!(body["error"]["code"], "invalid_json", "{path}: {body}");
+        let message = body["error"]["message"].as_str().expect("message");
+        assert!(
+            message.contains("EOF"),
+            "{path}: names the problem: {message}"
+        );
+
+        let res = send(path.clone(), "text/plain", b"{}").await.expect("post");
+        assert_eq!(res.status(), 415, "{path}");
+        let body: serde_json::Value = res.json().await.expect("envelope");
+        assert_eq!(body["error"]["code"], "unsupported_media_type", "{path}");
+
+        let res = send(path.clone(), "application/json", b"{\"no_such_field\": 1}")
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 422, "{path}");
+        let body: serde_json::Value = res.json().await.expect("envelope");
+        assert_eq!(body["error"]["code"], "invalid", "{path}: {body}");
+        assert!(body["error"]["field"].is_string(), "{path}: {body}");
+    }
+}

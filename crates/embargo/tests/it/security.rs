@@ -538,3 +538,71 @@ async fn verify_audit_names_the_first_changed_event() {
     assert_eq!(code, 1);
     assert!(err.contains("broken at event 2"), "{err}");
 }
+
+#[tokio::test]
+async fn every_form_refuses_a_post_without_its_csrf_token() {
+    let db = prepared(Backend::Sqlite).await;
+    let server = Server::start(&db, &ServerOptions::default());
+    let base = &server.url;
+    let http = client();
+    let created = http
+        .post(format!("{base}/api/v1/projects/demo/reports"))
+        .json(&sample_report("CSRF target"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(created.status(), 201);
+    let tracking: serde_json::Value = created.json().await.expect("json");
+    let token = tracking["token"].as_str().expect("token");
+    sign_in(&http, base).await;
+    let report = "/inbox/demo/reports/1";
+    let forms = [
+        "/login".to_owned(),
+        "/logout".to_owned(),
+        "/setup/some-token".to_owned(),
+        "/projects".to_owned(),
+        "/p/demo/report".to_owned(),
+        format!("/track/{token}/messages"),
+        "/invitations/some-token".to_owned(),
+        "/settings/notifications/demo".to_owned(),
+        format!("{report}/triage/dismiss"),
+        format!("{report}/acknowledge"),
+        format!("{report}/scores"),
+        format!("{report}/transitions"),
+        format!("{report}/public-bug"),
+        format!("{report}/extensions"),
+        format!("{report}/messages"),
+        format!("{report}/collaborators"),
+        format!("{report}/collaborators/some-id/revoke"),
+        format!("{report}/block"),
+        format!("{report}/unblock"),
+        "/inbox/demo/policy".to_owned(),
+        "/inbox/demo/mail-filters".to_owned(),
+        "/inbox/demo/mail-filters/some-rule/delete".to_owned(),
+        "/inbox/demo/source".to_owned(),
+        "/inbox/demo/advisories".to_owned(),
+        "/inbox/demo/advisories/some-id".to_owned(),
+        "/inbox/demo/advisories/some-id/publish".to_owned(),
+        "/inbox/demo/webhooks".to_owned(),
+        "/inbox/demo/webhooks/secret".to_owned(),
+        "/inbox/demo/webhooks/some-id/delete".to_owned(),
+    ];
+    for path in &forms {
+        let res = http
+            .post(format!("{base}{path}"))
+            .form(&[("body", "hello"), ("title", "t")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 403, "POST {path} without a token");
+        let page = res.text().await.expect("body");
+        assert!(page.contains("security token"), "POST {path}: {page}");
+    }
+    // The session survived all of that: the token-less logout did nothing.
+    let inbox = http
+        .get(format!("{base}/inbox"))
+        .send()
+        .await
+        .expect("inbox");
+    assert_eq!(inbox.status(), 200);
+}
