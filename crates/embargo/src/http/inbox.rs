@@ -247,8 +247,7 @@ pub async fn project_inbox(
     // Reports a mail filter's `spam` rule filed are in the queue too.
     let filtered: std::collections::HashSet<domain::ReportId> =
         crate::services::filters::spam_filtered(&state, &project)
-            .await
-            .map_err(ServiceError::from)?
+            .await?
             .into_iter()
             .map(|(id, _)| id)
             .collect();
@@ -372,9 +371,7 @@ async fn render_report(
     });
     // Signatures of the mail the report came by and of the reporter's replies (a reply's
     // message has the inbound message's id).
-    let inbound = crate::services::inbound::of_report(&state, r.id)
-        .await
-        .map_err(ServiceError::from)?;
+    let inbound = crate::services::inbound::of_report(state, r.id).await?;
     let signature_of = |id: uuid::Uuid| {
         inbound
             .iter()
@@ -391,9 +388,8 @@ async fn render_report(
         .iter()
         .find(|i| i.disposition == store::Disposition::Report)
         .and_then(|i| signature_of(i.id));
-    let reporter_keys: Vec<_> = crate::services::reporter_keys::of_report(&state, r.id)
-        .await
-        .map_err(ServiceError::from)?
+    let reporter_keys: Vec<_> = crate::services::reporter_keys::of_report(state, r.id)
+        .await?
         .iter()
         .map(|k| minijinja::context! { fingerprint => k.fingerprint.clone(), source => k.source.as_str() })
         .collect();
@@ -795,8 +791,7 @@ pub async fn outbox(
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
     let emails: Vec<_> = crate::services::mail::outbox(&state, 200)
-        .await
-        .map_err(ServiceError::from)?
+        .await?
         .into_iter()
         .map(|e| {
             minijinja::context! {

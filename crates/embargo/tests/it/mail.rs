@@ -75,7 +75,7 @@ async fn by_mail(backend: Backend) {
     );
     assert_eq!(report.reporter_email.as_deref(), Some("mara@example.org"));
     assert_eq!(report.reporter_name.as_deref(), Some("Mara Lind"));
-    let emails = store::outbox::latest(&mut *store.db().read().await.expect("read"), 50)
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 50)
         .await
         .expect("outbox");
     let ack = emails
@@ -87,14 +87,14 @@ async fn by_mail(backend: Backend) {
 
     // The message is kept byte for byte.
     let inbound =
-        store::inbound::of_project(&mut *store.db().read().await.expect("read"), demo.id, 10)
+        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 10)
             .await
             .expect("inbound");
     assert_eq!(inbound.len(), 1);
     assert_eq!(inbound[0].disposition, Disposition::Report);
     assert_eq!(inbound[0].report, Some(report.id));
     assert_eq!(
-        store::inbound::raw(&mut *store.db().read().await.expect("read"), inbound[0].id)
+        store::inbound::raw(&mut store.db().read().await.expect("read"), inbound[0].id)
             .await
             .expect("raw"),
         Some(REPORT.as_bytes().to_vec())
@@ -146,7 +146,7 @@ async fn by_mail(backend: Backend) {
         Content-Type: text/plain\r\n\r\nI am away until Monday.\r\n";
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], vacation);
     assert_eq!((code, out.trim()), (0, "report: report #3"));
-    let emails = store::outbox::latest(&mut *store.db().read().await.expect("read"), 50)
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 50)
         .await
         .expect("outbox");
     assert!(
@@ -168,12 +168,12 @@ async fn by_mail(backend: Backend) {
         (0, "unparsed: kept for the maintainers")
     );
     let newest =
-        &store::inbound::of_project(&mut *store.db().read().await.expect("read"), demo.id, 1)
+        &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
             .await
             .expect("inbound")[0];
     assert_eq!(newest.disposition, Disposition::Unparsed);
     assert_eq!(
-        store::inbound::raw(&mut *store.db().read().await.expect("read"), newest.id)
+        store::inbound::raw(&mut store.db().read().await.expect("read"), newest.id)
             .await
             .expect("raw"),
         Some(nested.into_bytes())
@@ -188,17 +188,17 @@ async fn by_mail(backend: Backend) {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
     let newest =
-        &store::inbound::of_project(&mut *store.db().read().await.expect("read"), demo.id, 1)
+        &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
             .await
             .expect("inbound")[0];
     assert_eq!(newest.disposition, Disposition::Refused);
     assert_eq!(
-        store::inbound::raw(&mut *store.db().read().await.expect("read"), newest.id)
+        store::inbound::raw(&mut store.db().read().await.expect("read"), newest.id)
             .await
             .expect("raw"),
         Some(b"From: big@example.org\r\nSubject: big\r\n\r\n".to_vec())
     );
-    let emails = store::outbox::latest(&mut *store.db().read().await.expect("read"), 50)
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 50)
         .await
         .expect("outbox");
     let refusal = emails
@@ -219,7 +219,7 @@ async fn by_mail(backend: Backend) {
 
     // For no project: refused outright, nothing stored.
     let before =
-        store::inbound::of_project(&mut *store.db().read().await.expect("read"), demo.id, 100)
+        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 100)
             .await
             .expect("inbound")
             .len();
@@ -228,7 +228,7 @@ async fn by_mail(backend: Backend) {
     assert_eq!(code, 1);
     assert!(err.contains("not found"), "{err}");
     let after =
-        store::inbound::of_project(&mut *store.db().read().await.expect("read"), demo.id, 100)
+        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 100)
             .await
             .expect("inbound")
             .len();
@@ -364,7 +364,7 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
         .await
         .expect("project")
         .expect("demo");
-    let last = store::inbound::of_project(&mut *store.db().read().await.expect("read"), demo.id, 1)
+    let last = store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
         .await
         .expect("inbound");
     assert_eq!(

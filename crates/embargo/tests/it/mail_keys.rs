@@ -172,15 +172,14 @@ async fn keys_and_signatures(backend: Backend) {
         .expect("project")
         .expect("demo");
     let report = store.list_reports(demo.id).await.expect("reports")[0].clone();
-    let inbound =
-        store::inbound::of_report(&mut *store.db().read().await.expect("read"), report.id)
-            .await
-            .expect("inbound");
+    let inbound = store::inbound::of_report(&mut store.db().read().await.expect("read"), report.id)
+        .await
+        .expect("inbound");
     let signature = inbound[0].signature.clone().expect("signature checked");
     assert_eq!(signature.status, SignatureStatus::Good, "{signature:?}");
     assert_eq!(signature.key.as_deref(), Some(fingerprint.as_str()));
     let known =
-        store::reporter_keys::of_report(&mut *store.db().read().await.expect("read"), report.id)
+        store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), report.id)
             .await
             .expect("keys");
     assert_eq!(known.len(), 1);
@@ -224,7 +223,7 @@ async fn keys_and_signatures(backend: Backend) {
 
     // Replies: signed with the known key (good), changed after signing (bad), and a
     // cleartext signature by a key nobody gave us (unknown key).
-    let emails = store::outbox::latest(&mut *store.db().read().await.expect("read"), 10)
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
         .await
         .expect("outbox");
     let ack = emails
@@ -269,7 +268,7 @@ async fn keys_and_signatures(backend: Backend) {
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &unknown);
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
     let checked: Vec<_> =
-        store::inbound::of_report(&mut *store.db().read().await.expect("read"), report.id)
+        store::inbound::of_report(&mut store.db().read().await.expect("read"), report.id)
             .await
             .expect("inbound")
             .into_iter()
@@ -335,7 +334,7 @@ async fn keys_and_signatures(backend: Backend) {
         .expect("id")
         .parse()
         .expect("report id");
-    let keys = store::reporter_keys::of_report(&mut *store.db().read().await.expect("read"), id)
+    let keys = store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), id)
         .await
         .expect("keys");
     assert_eq!(
@@ -395,7 +394,7 @@ async fn keys_and_signatures(backend: Backend) {
         .find(|r| r.title == "Key by form")
         .expect("stored");
     assert_eq!(
-        store::reporter_keys::of_report(&mut *store.db().read().await.expect("read"), by_form.id)
+        store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), by_form.id)
             .await
             .expect("keys")
             .iter()
@@ -440,7 +439,7 @@ async fn keys_and_signatures(backend: Backend) {
         .find(|r| r.title == "CSRF in settings")
         .expect("stored");
     let checked =
-        store::inbound::of_report(&mut *store.db().read().await.expect("read"), cy_report.id)
+        store::inbound::of_report(&mut store.db().read().await.expect("read"), cy_report.id)
             .await
             .expect("inbound");
     assert_eq!(
@@ -451,7 +450,7 @@ async fn keys_and_signatures(backend: Backend) {
         Some((SignatureStatus::Good, Some(cy_fpr.clone())))
     );
     assert_eq!(
-        store::reporter_keys::of_report(&mut *store.db().read().await.expect("read"), cy_report.id)
+        store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), cy_report.id)
             .await
             .expect("keys")
             .iter()

@@ -89,7 +89,7 @@ async fn threading(backend: Backend) {
         "{err}"
     );
     let receipt = smtp.wait_for("receipt", |m| m.contains("Report #1 received"));
-    let emails = store::outbox::latest(&mut *store.db().read().await.expect("read"), 10)
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
         .await
         .expect("outbox");
     let ack = emails
@@ -188,7 +188,7 @@ async fn threading(backend: Backend) {
         "{out}"
     );
     let inbound = store::inbound::of_project(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         report.project_id,
         1,
     )

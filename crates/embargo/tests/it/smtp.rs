@@ -150,11 +150,11 @@ async fn over_smtp(backend: Backend) {
     assert_eq!(report.reporter_email.as_deref(), Some("mara@example.org"));
     // Stored as it arrived, after the trace fields of its delivery.
     let inbound =
-        store::inbound::of_project(&mut *store.db().read().await.expect("read"), demo.id, 10)
+        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 10)
             .await
             .expect("inbound");
     assert_eq!(inbound[0].disposition, Disposition::Report);
-    let raw = store::inbound::raw(&mut *store.db().read().await.expect("read"), inbound[0].id)
+    let raw = store::inbound::raw(&mut store.db().read().await.expect("read"), inbound[0].id)
         .await
         .expect("raw")
         .expect("stored");
@@ -229,10 +229,9 @@ async fn over_smtp(backend: Backend) {
         "{thread:?}"
     );
     assert_eq!(store.list_reports(demo.id).await.expect("reports").len(), 1);
-    let kept =
-        &store::inbound::of_project(&mut *store.db().read().await.expect("read"), demo.id, 1)
-            .await
-            .expect("inbound")[0];
+    let kept = &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+        .await
+        .expect("inbound")[0];
     assert_eq!(kept.sender.as_deref(), Some("eve@example.net"));
     assert_eq!(kept.disposition, Disposition::Ignored);
     assert_eq!(kept.report, None);
@@ -275,10 +274,9 @@ async fn over_smtp(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail", "--recipient", &address], &answer);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "ignored: kept for the maintainers");
-    let kept =
-        &store::inbound::of_project(&mut *store.db().read().await.expect("read"), demo.id, 1)
-            .await
-            .expect("inbound")[0];
+    let kept = &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+        .await
+        .expect("inbound")[0];
     assert!(
         kept.detail
             .as_deref()

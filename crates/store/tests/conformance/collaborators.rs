@@ -55,7 +55,7 @@ async fn an_invitation_is_accepted_once_gives_access_until_expiry_or_revocation_
         );
         assert_eq!(invited.note.as_deref(), Some("Please check the parser"));
         assert_eq!(invited.status(at(11)), Status::Pending);
-        let queued = store::outbox::latest(&mut *store.db().read().await.expect("read"), 10)
+        let queued = store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
             .await
             .expect("emails");
         assert!(

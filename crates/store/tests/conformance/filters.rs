@@ -26,13 +26,12 @@ async fn settle(
     id: uuid::Uuid,
     disposition: Disposition,
     report: Option<domain::ReportId>,
-    detail: Option<&str>,
     matches: &[FilterMatch],
     reply: Option<&NewEmail>,
     at: Timestamp,
 ) -> Result<(), StoreError> {
     let mut tx = begin(store).await;
-    inbound::settle(&mut tx, id, disposition, report, detail).await?;
+    inbound::settle(&mut tx, id, disposition, report, Some("{}")).await?;
     filters::record_matches(&mut tx, id, matches, at).await?;
     if let Some(reply) = reply {
         let reply = NewEmail {
@@ -194,7 +193,6 @@ async fn rules_are_unique_per_project_audited_and_deleted_with_their_log_kept() 
             first,
             Disposition::Refused,
             None,
-            Some("{}"),
             &matches,
             None,
             at(10),
@@ -206,7 +204,6 @@ async fn rules_are_unique_per_project_audited_and_deleted_with_their_log_kept() 
             &store,
             second,
             Disposition::Refused,
-            None,
             None,
             &[hit(
                 Scope::Project,
@@ -306,7 +303,6 @@ async fn settling_queues_an_auto_reply_and_spam_rules_fill_the_queue() {
             spam,
             Disposition::Report,
             Some(report),
-            None,
             &[hit(Scope::Project, "seo", None, Action::Spam, true)],
             Some(&reply),
             at(10),
@@ -320,7 +316,6 @@ async fn settling_queues_an_auto_reply_and_spam_rules_fill_the_queue() {
             other,
             Disposition::Report,
             Some(other_report),
-            None,
             &[hit(Scope::Project, "seo", None, Action::Spam, false)],
             None,
             at(11),
@@ -382,7 +377,6 @@ async fn settling_queues_an_auto_reply_and_spam_rules_fill_the_queue() {
             &store,
             uuid::Uuid::now_v7(),
             Disposition::Refused,
-            None,
             None,
             &[hit(Scope::Instance, "junk", None, Action::Refuse, true)],
             Some(&email_to("y@spam.example", at(13))),

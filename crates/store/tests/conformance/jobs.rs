@@ -33,7 +33,7 @@ async fn queue_report_with_email(store: &SqlStore) -> uuid::Uuid {
 async fn a_queued_email_is_leased_once_and_marked_sent() {
     each_backend(|store| async move {
         let email_id = queue_report_with_email(&store).await;
-        let queued = store::outbox::by_id(&mut *store.db().read().await.expect("read"), email_id)
+        let queued = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
             .await
             .expect("get")
             .expect("found");
@@ -67,7 +67,7 @@ async fn a_queued_email_is_leased_once_and_marked_sent() {
             .complete_job(&job, at(3), Some(email_id))
             .await
             .expect("complete");
-        let sent = store::outbox::by_id(&mut *store.db().read().await.expect("read"), email_id)
+        let sent = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
             .await
             .expect("get")
             .expect("found");
@@ -122,7 +122,7 @@ async fn a_lost_lease_is_taken_over_and_failures_retry_then_give_up() {
             None,
             "not yet due"
         );
-        let email = store::outbox::by_id(&mut *store.db().read().await.expect("read"), email_id)
+        let email = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
             .await
             .expect("get")
             .expect("found");
@@ -142,7 +142,7 @@ async fn a_lost_lease_is_taken_over_and_failures_retry_then_give_up() {
             .fail_job(&third, "mailbox unavailable", at(122), None, Some(email_id))
             .await
             .expect("give up");
-        let email = store::outbox::by_id(&mut *store.db().read().await.expect("read"), email_id)
+        let email = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
             .await
             .expect("get")
             .expect("found");

@@ -78,7 +78,7 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             .await
             .expect("message");
         assert_eq!(
-            store::outbox::by_id(&mut *store.db().read().await.expect("read"), email_id)
+            store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
                 .await
                 .expect("read")
                 .expect("email")
@@ -106,7 +106,7 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
         };
         let ours = format!("{email_id}@embargo");
         assert_eq!(
-            store::inbound::thread(&mut *store.db().read().await.expect("read"), report, at(40))
+            store::inbound::thread(&mut store.db().read().await.expect("read"), report, at(40))
                 .await
                 .expect("thread"),
             vec![
@@ -116,7 +116,7 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             ]
         );
         assert_eq!(
-            store::inbound::thread(&mut *store.db().read().await.expect("read"), report, at(25))
+            store::inbound::thread(&mut store.db().read().await.expect("read"), report, at(25))
                 .await
                 .expect("thread"),
             vec![
@@ -135,10 +135,9 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             c, reply.id, &signature
         ))
         .expect("signature");
-        let listed =
-            store::inbound::of_report(&mut *store.db().read().await.expect("read"), report)
-                .await
-                .expect("inbound");
+        let listed = store::inbound::of_report(&mut store.db().read().await.expect("read"), report)
+            .await
+            .expect("inbound");
         assert_eq!(
             listed
                 .iter()
@@ -198,7 +197,7 @@ async fn reporter_keys_are_kept_once_per_report_and_found_by_address() {
             |keys: Vec<ReporterKey>| keys.into_iter().map(|k| k.fingerprint).collect::<Vec<_>>();
         assert_eq!(
             of(store::reporter_keys::of_report(
-                &mut *store.db().read().await.expect("read"),
+                &mut store.db().read().await.expect("read"),
                 report
             )
             .await
@@ -208,7 +207,7 @@ async fn reporter_keys_are_kept_once_per_report_and_found_by_address() {
         // Newest first, this project only, the address compared without case.
         assert_eq!(
             of(store::reporter_keys::by_address(
-                &mut *store.db().read().await.expect("read"),
+                &mut store.db().read().await.expect("read"),
                 p.id,
                 "Mara@Example.org"
             )
@@ -238,7 +237,7 @@ async fn reporter_keys_are_kept_once_per_report_and_found_by_address() {
             .await
             .expect("insert");
         assert_eq!(
-            store::reporter_keys::of_report(&mut *store.db().read().await.expect("read"), id)
+            store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), id)
                 .await
                 .expect("keys"),
             vec![given]

@@ -139,7 +139,7 @@ async fn a_failed_insert_leaves_nothing_behind() {
         assert!(err.is_err());
         assert_eq!(store.list_reports(p.id).await.expect("list").len(), 1);
         assert!(
-            store::outbox::latest(&mut *store.db().read().await.expect("read"), 10)
+            store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
                 .await
                 .expect("emails")
                 .is_empty(),
@@ -187,7 +187,7 @@ async fn acknowledging_moves_received_reports_only() {
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].author_name.as_deref(), Some(ada.name.as_str()));
         assert_eq!(
-            store::outbox::latest(&mut *store.db().read().await.expect("read"), 10)
+            store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
                 .await
                 .expect("emails")
                 .len(),

@@ -112,13 +112,13 @@ async fn a_reminder_is_recorded_once_and_only_while_its_clock_runs() {
                 .expect("record again")
         );
         assert!(
-            store::outbox::by_id(&mut *store.db().read().await.expect("read"), mail_id)
+            store::outbox::by_id(&mut store.db().read().await.expect("read"), mail_id)
                 .await
                 .expect("email")
                 .is_some()
         );
         assert!(
-            store::outbox::by_id(&mut *store.db().read().await.expect("read"), dup_id)
+            store::outbox::by_id(&mut store.db().read().await.expect("read"), dup_id)
                 .await
                 .expect("email")
                 .is_none()

@@ -63,7 +63,7 @@ async fn a_watch_follows_the_policy_and_is_claimed_once_when_due() {
             .await
             .expect("record");
         assert!(stored);
-        let queued = store::outbox::by_id(&mut *store.db().read().await.expect("read"), mail_id)
+        let queued = store::outbox::by_id(&mut store.db().read().await.expect("read"), mail_id)
             .await
             .expect("email");
         assert!(queued.is_some(), "the notice is in the outbox");
@@ -151,7 +151,7 @@ async fn a_changed_url_starts_afresh_and_drops_a_stale_result() {
             .expect("record");
         assert!(!stored);
         assert_eq!(
-            store::outbox::by_id(&mut *store.db().read().await.expect("read"), mail_id)
+            store::outbox::by_id(&mut store.db().read().await.expect("read"), mail_id)
                 .await
                 .expect("email"),
             None
