@@ -153,7 +153,7 @@ async fn view(state: &AppState, project: &Project) -> Result<FiltersView> {
             let spec = rule.spec();
             RuleView {
                 id: spec.id,
-                scope: "instance".into(),
+                scope: Scope::Instance.as_str().into(),
                 kind: spec.kind.as_str().into(),
                 pattern: spec.pattern,
                 action: spec.action.as_str().into(),
@@ -172,7 +172,7 @@ async fn view(state: &AppState, project: &Project) -> Result<FiltersView> {
             let (matches, last) = count(&|c| c.rule_key == Some(r.key));
             RuleView {
                 id: r.rule_id,
-                scope: "project".into(),
+                scope: Scope::Project.as_str().into(),
                 kind: r.kind.as_str().into(),
                 pattern: r.pattern,
                 action: r.action.as_str().into(),
@@ -206,7 +206,7 @@ pub async fn add(state: &AppState, user: &User, slug: &str, input: &RuleInput) -
     tracing::info!(project = %project.slug, rule = %record.rule_id, "mail filter rule added");
     Ok(RuleView {
         id: record.rule_id,
-        scope: "project".into(),
+        scope: Scope::Project.as_str().into(),
         kind: record.kind.as_str().into(),
         pattern: record.pattern,
         action: record.action.as_str().into(),
