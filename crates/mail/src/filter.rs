@@ -60,6 +60,64 @@ pub enum MatchKind {
     BodyRegex,
 }
 
+impl Scope {
+    /// Its name as written in rule files and stored (`instance`, `project`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Instance => "instance",
+            Self::Project => "project",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "instance" => Self::Instance,
+            "project" => Self::Project,
+            _ => return None,
+        })
+    }
+}
+
+impl Action {
+    /// Its name as written in rule files and stored (`spam`, `refuse`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Spam => "spam",
+            Self::Refuse => "refuse",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "spam" => Self::Spam,
+            "refuse" => Self::Refuse,
+            _ => return None,
+        })
+    }
+}
+
+impl MatchKind {
+    /// Its name as written in rule files and stored (`sender_address`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SenderAddress => "sender_address",
+            Self::SenderDomain => "sender_domain",
+            Self::SubjectRegex => "subject_regex",
+            Self::BodyRegex => "body_regex",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "sender_address" => Self::SenderAddress,
+            "sender_domain" => Self::SenderDomain,
+            "subject_regex" => Self::SubjectRegex,
+            "body_regex" => Self::BodyRegex,
+            _ => return None,
+        })
+    }
+}
+
 /// A rule as stored or written in a file: plain strings, not yet checked.
 ///
 /// In TOML, a file is a list of `[[rule]]` tables; in JSON, an object with a `rules`

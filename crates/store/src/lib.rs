@@ -17,12 +17,15 @@ pub mod audit;
 mod collaborator;
 mod db;
 mod error;
+pub mod filters;
+pub mod inbound;
 pub mod jobs;
-mod mail_filters;
 pub mod members;
 mod model;
 pub mod outbox;
 pub mod projects;
+pub mod reply_tokens;
+pub mod reporter_keys;
 mod rows;
 #[cfg(feature = "testing")]
 pub mod schema;
@@ -36,7 +39,7 @@ pub mod webhooks;
 pub use collaborator::*;
 pub use db::{Conn, Db, Dialect, Read, Tx};
 pub use error::StoreError;
-pub use mail_filters::*;
+pub use filters::{FilterMatch, FilterMatchCount, FilterRuleRecord};
 pub use model::*;
 pub use sla_model::*;
 pub use sql::SqlStore;
@@ -216,106 +219,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: Timestamp,
     ) -> Result<u64>;
 
-    // Inbound mail ---------------------------------------------------------------------
-    /// Keeps a message exactly as it arrived, before anything reads it.
-    async fn insert_inbound(&self, message: &NewInbound) -> Result<()>;
-    /// Records what became of a stored message.
-    async fn settle_inbound(
-        &self,
-        id: uuid::Uuid,
-        disposition: Disposition,
-        report: Option<ReportId>,
-        detail: Option<&str>,
-    ) -> Result<()>;
-    /// The project's inbound messages, newest first, at most `limit`.
-    async fn inbound_messages(&self, project: ProjectId, limit: i64)
-    -> Result<Vec<InboundMessage>>;
-    async fn inbound_message(&self, id: uuid::Uuid) -> Result<Option<InboundMessage>>;
-    /// The message as it arrived.
-    async fn inbound_raw(&self, id: uuid::Uuid) -> Result<Option<Vec<u8>>>;
-    /// The report an earlier inbound message of the project with one of these `Message-ID`s
-    /// opened or joined, if any (a reporter's reply quotes their own first mail).
-    async fn report_of_inbound(
-        &self,
-        project: ProjectId,
-        message_ids: &[String],
-    ) -> Result<Option<ReportId>>;
-
-    /// The report's inbound messages, oldest first (raw text left out).
-    async fn report_inbound(&self, report: ReportId) -> Result<Vec<InboundMessage>>;
-    /// Records what a stored message's OpenPGP signature said.
-    async fn set_inbound_signature(
-        &self,
-        id: uuid::Uuid,
-        signature: &InboundSignature,
-    ) -> Result<()>;
-
-    // Mail threads and reporters' keys -------------------------------------------------
-    /// The report's mail thread up to `until`, oldest first: the messages the reporter sent
-    /// (with a `Message-ID`) and the e-mails we queued about it.
-    async fn report_thread(&self, report: ReportId, until: Timestamp) -> Result<Vec<ThreadEntry>>;
-    /// Stores a reporter's key for a report; `false` when that report already has it.
-    async fn add_reporter_key(&self, key: &ReporterKey) -> Result<bool>;
-    /// The keys known for a report, newest first.
-    async fn reporter_keys(&self, report: ReportId) -> Result<Vec<ReporterKey>>;
-    /// The keys known for an address (lower case) in any of the project's reports, newest
-    /// first.
-    async fn reporter_keys_by_address(
-        &self,
-        project: ProjectId,
-        address: &str,
-    ) -> Result<Vec<ReporterKey>>;
-
-    // Mail filters ---------------------------------------------------------------------
-    /// Records what became of a stored message, the filter rules that matched it and an
-    /// automatic reply (queued with `Auto-Submitted: auto-replied`), in one transaction.
-    async fn settle_inbound_with(&self, settle: &SettleInbound<'_>) -> Result<()>;
-    /// A project's filter rules, oldest first.
-    async fn filter_rules(&self, project: ProjectId) -> Result<Vec<FilterRuleRecord>>;
-    /// Stores a rule with its audit event in one transaction; `Conflict` when the project
-    /// has a rule with that id.
-    async fn insert_filter_rule(
-        &self,
-        rule: &FilterRuleRecord,
-        audit: domain::audit::NewAuditEvent,
-    ) -> Result<()>;
-    /// Deletes a project's rule with its audit event in one transaction; returns it, or
-    /// `NotFound`. Its log stays.
-    async fn delete_filter_rule(
-        &self,
-        project: ProjectId,
-        rule_id: &str,
-        audit: domain::audit::NewAuditEvent,
-    ) -> Result<FilterRuleRecord>;
-    /// How often each rule (instance and project) matched the project's mail, and when last.
-    async fn filter_match_counts(&self, project: ProjectId) -> Result<Vec<FilterMatchCount>>;
-    /// The rules that matched one inbound message, deciding one first.
-    async fn filter_matches_of(&self, inbound: uuid::Uuid) -> Result<Vec<FilterMatch>>;
-    /// Reports of the project opened by a message a `spam` rule decided on, with that rule's
-    /// id: the filters' part of the likely-spam queue.
-    async fn spam_filtered_reports(&self, project: ProjectId) -> Result<Vec<(ReportId, String)>>;
-    /// Disables a report's tracking token (it no longer opens the report); `true` when it
-    /// was enabled until now, `NotFound` when the report does not exist.
-    async fn disable_tracking_token(&self, report: ReportId, now: Timestamp) -> Result<bool>;
-    /// How many automatic answers (e-mails with `Auto-Submitted`) went to `to`
-    /// (case-insensitive) since `since`: RFC 3834 asks for at most one per sender a while.
-    async fn auto_replies_to(&self, to: &str, since: Timestamp) -> Result<i64>;
-    /// When the report's tracking token was disabled, if it was.
-    async fn tracking_disabled_at(&self, report: ReportId) -> Result<Option<Timestamp>>;
-
-    // Reply addresses ------------------------------------------------------------------
-    /// Records `token_hash` as the report's reply token unless its tokens were disabled;
-    /// true when that token is in effect (mail to it reaches the report).
-    async fn ensure_reply_token(&self, report: ReportId, token_hash: &str) -> Result<bool>;
-    /// The report a reply token (by its hash) belongs to, and whether it was disabled.
-    async fn reply_token(&self, token_hash: &str) -> Result<Option<ReplyToken>>;
-    /// Disables the report's reply address for good: mail to it is refused, and no new
-    /// token is issued for the report (also when none was issued yet).
-    async fn disable_reply_tokens(&self, report: ReportId) -> Result<()>;
-
     // Outbox and jobs ------------------------------------------------------------------
-    async fn list_emails(&self, limit: i64) -> Result<Vec<Email>>;
-    async fn email(&self, id: uuid::Uuid) -> Result<Option<Email>>;
     async fn enqueue_job(&self, job: &NewJob) -> Result<()>;
     /// Leases the next due job of one of `kinds` for `lease_for`, or `None`.
     /// Safe with several workers and several app servers on one database.

@@ -192,7 +192,7 @@ impl AutoSubmitted {
     }
 }
 
-/// One earlier message of a report's mail thread (see [`crate::Store::report_thread`]).
+/// One earlier message of a report's mail thread (see [`crate::inbound::thread`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThreadEntry {
     pub at: Timestamp,
@@ -217,6 +217,15 @@ impl EmailStatus {
             Self::Sent => "sent",
             Self::Failed => "failed",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => Self::Queued,
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
     }
 }
 

@@ -2,7 +2,14 @@
 //! with its delivery job, so a rolled-back change sends nothing and a committed one is
 //! always delivered.
 
-use crate::{Conn, NewEmail, NewJob, Result, rows::micros};
+use crate::{
+    AutoSubmitted, Conn, Email, EmailStatus, NewEmail, NewJob, Result, StoreError,
+    rows::{get, micros, opt_ts, ts, uuid},
+};
+use domain::ReportId;
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
 
 /// Queues an e-mail with its delivery job.
 pub async fn queue(conn: &mut Conn, email: &NewEmail) -> Result<()> {
@@ -20,4 +27,73 @@ pub async fn queue(conn: &mut Conn, email: &NewEmail) -> Result<()> {
     .execute(&mut *conn)
     .await?;
     crate::jobs::enqueue(conn, &NewJob::deliver_email(email.id, email.created_at)).await
+}
+
+/// `SELECT` of e-mails with a `WHERE`/`ORDER` tail.
+macro_rules! select_emails {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, to_addr, subject, body_text, report_id, status, attempts, last_error, \
+             created_at, sent_at, auto_submitted FROM emails ",
+            $tail
+        )
+    };
+}
+
+fn email_from_row(row: &AnyRow) -> Result<Email> {
+    let status: String = get(row, "status")?;
+    let report: Option<String> = get(row, "report_id")?;
+    Ok(Email {
+        id: uuid(&get::<String>(row, "id")?)?,
+        to: get(row, "to_addr")?,
+        subject: get(row, "subject")?,
+        body_text: get(row, "body_text")?,
+        report_id: report.as_deref().map(uuid).transpose()?.map(ReportId),
+        status: EmailStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("email status {status:?}")))?,
+        attempts: get(row, "attempts")?,
+        last_error: get(row, "last_error")?,
+        created_at: ts(get(row, "created_at")?)?,
+        sent_at: opt_ts(get(row, "sent_at")?)?,
+        auto_submitted: get::<Option<String>>(row, "auto_submitted")?
+            .map(|a| {
+                AutoSubmitted::parse(&a)
+                    .ok_or_else(|| StoreError::Corrupt(format!("auto_submitted {a:?}")))
+            })
+            .transpose()?,
+    })
+}
+
+/// The latest e-mails, newest first, at most `limit`.
+pub async fn latest(c: &mut Conn, limit: i64) -> Result<Vec<Email>> {
+    sqlx::query(select_emails!("ORDER BY created_at DESC, id DESC LIMIT $1"))
+        .bind(limit)
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(email_from_row)
+        .collect()
+}
+
+pub async fn by_id(c: &mut Conn, id: Uuid) -> Result<Option<Email>> {
+    sqlx::query(select_emails!("WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(email_from_row)
+        .transpose()
+}
+
+/// How many automatic answers (e-mails with `Auto-Submitted`) went to `to`
+/// (case-insensitive) since `since`: RFC 3834 asks for at most one per sender a while.
+pub async fn auto_replies_to(c: &mut Conn, to: &str, since: Timestamp) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM emails WHERE auto_submitted IS NOT NULL \
+         AND lower(to_addr) = lower($1) AND created_at >= $2",
+    )
+    .bind(to)
+    .bind(micros(since))
+    .fetch_one(c)
+    .await?)
 }

@@ -7,11 +7,9 @@
 //! UUID text, timestamps as `BIGINT` microseconds since the Unix epoch (UTC), JSON as text.
 
 use crate::{
-    AuthorKind, AutoSubmitted, Disposition, Email, EmailStatus, InboundMessage, InboundSignature,
-    InsertOutcome, InsertReport, Job, KeySource, Message, NewEmail, NewInbound, NewJob, NewMessage,
-    NewScore, ProjectSource, ProjectSourceInput, ReplyToken, ReporterKey, Result, ScoreRecord,
-    SignatureStatus, StateChange, Store, StoreError, ThreadEntry, TriageDismissal,
-    TriageHistoryEntry, TriageRecord, Visibility,
+    AuthorKind, InsertOutcome, InsertReport, Job, Message, NewEmail, NewJob, NewMessage, NewScore,
+    ProjectSource, ProjectSourceInput, ReporterKey, Result, ScoreRecord, StateChange, Store,
+    StoreError, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility,
 };
 use async_trait::async_trait;
 use domain::{
@@ -28,8 +26,6 @@ pub(crate) use crate::rows::{get, json_text, micros, opt_ts, ts, uuid};
 
 mod collaborators;
 mod sources;
-
-mod mail_filters;
 
 /// The transitional trait implementation over a [`Db`]: repositories replace its methods.
 #[derive(Debug, Clone)]
@@ -72,73 +68,6 @@ impl From<Db> for SqlStore {
 }
 
 // Row mapping -----------------------------------------------------------------------------
-
-/// `SELECT` of inbound messages without their raw text, with a `WHERE`/`ORDER` tail.
-macro_rules! select_inbound {
-    ($tail:literal) => {
-        concat!(
-            "SELECT id, project_id, received_at, CAST(length(raw) AS BIGINT) AS size, sender, subject, message_id, \
-             disposition, report_id, detail, signature_status, signature_key, signature_note \
-             FROM inbound_messages ",
-            $tail
-        )
-    };
-}
-fn inbound_from_row(row: &AnyRow) -> Result<InboundMessage> {
-    let disposition: String = get(row, "disposition")?;
-    Ok(InboundMessage {
-        id: uuid(&get::<String>(row, "id")?)?,
-        project: get::<Option<String>>(row, "project_id")?
-            .map(|p| uuid(&p).map(ProjectId))
-            .transpose()?,
-        received_at: ts(get(row, "received_at")?)?,
-        size: get(row, "size")?,
-        sender: get(row, "sender")?,
-        subject: get(row, "subject")?,
-        message_id: get(row, "message_id")?,
-        disposition: Disposition::parse(&disposition)
-            .ok_or_else(|| StoreError::Corrupt(format!("disposition {disposition:?}")))?,
-        report: get::<Option<String>>(row, "report_id")?
-            .map(|r| uuid(&r).map(ReportId))
-            .transpose()?,
-        detail: get(row, "detail")?,
-        signature: match get::<Option<String>>(row, "signature_status")? {
-            None => None,
-            Some(status) => Some(InboundSignature {
-                status: SignatureStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("signature status {status:?}")))?,
-                key: get(row, "signature_key")?,
-                note: get(row, "signature_note")?,
-            }),
-        },
-    })
-}
-
-fn reporter_key_from_row(row: &AnyRow) -> Result<ReporterKey> {
-    let source: String = get(row, "source")?;
-    Ok(ReporterKey {
-        id: uuid(&get::<String>(row, "id")?)?,
-        project: ProjectId(uuid(&get::<String>(row, "project_id")?)?),
-        report: ReportId(uuid(&get::<String>(row, "report_id")?)?),
-        address: get(row, "address")?,
-        fingerprint: get(row, "fingerprint")?,
-        armored: get(row, "armored")?,
-        source: KeySource::parse(&source)
-            .ok_or_else(|| StoreError::Corrupt(format!("key source {source:?}")))?,
-        created_at: ts(get(row, "created_at")?)?,
-    })
-}
-
-/// `SELECT` of reporter keys with a `WHERE`/`ORDER` tail.
-macro_rules! select_reporter_keys {
-    ($tail:literal) => {
-        concat!(
-            "SELECT id, project_id, report_id, address, fingerprint, armored, source, created_at \
-             FROM reporter_keys ",
-            $tail
-        )
-    };
-}
 
 /// `SELECT <every report column> FROM reports <tail>`, as one static string.
 macro_rules! select_reports {
@@ -243,34 +172,6 @@ fn score_from_row(row: &AnyRow) -> Result<ScoreRecord> {
     })
 }
 
-fn email_from_row(row: &AnyRow) -> Result<Email> {
-    let status: String = get(row, "status")?;
-    let report: Option<String> = get(row, "report_id")?;
-    Ok(Email {
-        id: uuid(&get::<String>(row, "id")?)?,
-        to: get(row, "to_addr")?,
-        subject: get(row, "subject")?,
-        body_text: get(row, "body_text")?,
-        report_id: report.as_deref().map(uuid).transpose()?.map(ReportId),
-        status: match status.as_str() {
-            "queued" => EmailStatus::Queued,
-            "sent" => EmailStatus::Sent,
-            "failed" => EmailStatus::Failed,
-            other => return Err(StoreError::Corrupt(format!("email status {other:?}"))),
-        },
-        attempts: get(row, "attempts")?,
-        last_error: get(row, "last_error")?,
-        created_at: ts(get(row, "created_at")?)?,
-        sent_at: opt_ts(get(row, "sent_at")?)?,
-        auto_submitted: get::<Option<String>>(row, "auto_submitted")?
-            .map(|a| {
-                AutoSubmitted::parse(&a)
-                    .ok_or_else(|| StoreError::Corrupt(format!("auto_submitted {a:?}")))
-            })
-            .transpose()?,
-    })
-}
-
 // Writes shared by several methods ----------------------------------------------------------
 
 pub(crate) async fn insert_email(conn: &mut AnyConnection, email: &NewEmail) -> Result<()> {
@@ -278,24 +179,11 @@ pub(crate) async fn insert_email(conn: &mut AnyConnection, email: &NewEmail) -> 
 }
 
 /// Stores a reporter's key; `false` when the report has it already.
-async fn insert_reporter_key(conn: &mut AnyConnection, key: &ReporterKey) -> Result<bool> {
-    let n = sqlx::query(
-        "INSERT INTO reporter_keys (id, project_id, report_id, address, fingerprint, armored, \
-         source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (report_id, fingerprint) DO NOTHING",
-    )
-    .bind(key.id.to_string())
-    .bind(key.project.to_string())
-    .bind(key.report.to_string())
-    .bind(key.address.as_deref())
-    .bind(&key.fingerprint)
-    .bind(&key.armored)
-    .bind(key.source.as_str())
-    .bind(micros(key.created_at))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(n == 1)
+pub(crate) async fn insert_reporter_key(
+    conn: &mut AnyConnection,
+    key: &ReporterKey,
+) -> Result<bool> {
+    crate::reporter_keys::insert(conn, key).await
 }
 
 pub(crate) async fn insert_job(conn: &mut AnyConnection, job: &NewJob) -> Result<()> {
@@ -1032,333 +920,6 @@ impl Store for SqlStore {
                 })
             })
             .collect()
-    }
-
-    async fn insert_inbound(&self, message: &NewInbound) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO inbound_messages (id, project_id, received_at, raw, sender, subject, message_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(message.id.to_string())
-        .bind(message.project.map(|p| p.to_string()))
-        .bind(micros(message.received_at))
-        .bind(message.raw.clone())
-        .bind(message.sender.as_deref())
-        .bind(message.subject.as_deref())
-        .bind(message.message_id.as_deref())
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    async fn settle_inbound(
-        &self,
-        id: Uuid,
-        disposition: Disposition,
-        report: Option<ReportId>,
-        detail: Option<&str>,
-    ) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE inbound_messages SET disposition = $1, report_id = $2, detail = $3 WHERE id = $4",
-        )
-        .bind(disposition.as_str())
-        .bind(report.map(|r| r.to_string()))
-        .bind(detail)
-        .bind(id.to_string())
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        if n == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
-        }
-    }
-
-    async fn inbound_messages(
-        &self,
-        project: ProjectId,
-        limit: i64,
-    ) -> Result<Vec<InboundMessage>> {
-        sqlx::query(select_inbound!(
-            "WHERE project_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2"
-        ))
-        .bind(project.to_string())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(inbound_from_row)
-        .collect()
-    }
-
-    async fn inbound_message(&self, id: Uuid) -> Result<Option<InboundMessage>> {
-        sqlx::query(select_inbound!("WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(inbound_from_row)
-            .transpose()
-    }
-
-    async fn inbound_raw(&self, id: Uuid) -> Result<Option<Vec<u8>>> {
-        Ok(
-            sqlx::query_scalar("SELECT raw FROM inbound_messages WHERE id = $1")
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    async fn report_of_inbound(
-        &self,
-        project: ProjectId,
-        message_ids: &[String],
-    ) -> Result<Option<ReportId>> {
-        for message_id in message_ids {
-            let found: Option<String> = sqlx::query_scalar(
-                "SELECT report_id FROM inbound_messages WHERE project_id = $1 AND message_id = $2 \
-                 AND report_id IS NOT NULL ORDER BY received_at LIMIT 1",
-            )
-            .bind(project.to_string())
-            .bind(message_id)
-            .fetch_optional(&self.pool)
-            .await?;
-            if let Some(id) = found {
-                return Ok(Some(ReportId(uuid(&id)?)));
-            }
-        }
-        Ok(None)
-    }
-
-    async fn report_inbound(&self, report: ReportId) -> Result<Vec<InboundMessage>> {
-        sqlx::query(select_inbound!(
-            "WHERE report_id = $1 ORDER BY received_at, id"
-        ))
-        .bind(report.to_string())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(inbound_from_row)
-        .collect()
-    }
-
-    async fn set_inbound_signature(&self, id: Uuid, signature: &InboundSignature) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE inbound_messages SET signature_status = $1, signature_key = $2, \
-             signature_note = $3 WHERE id = $4",
-        )
-        .bind(signature.status.as_str())
-        .bind(signature.key.as_deref())
-        .bind(signature.note.as_deref())
-        .bind(id.to_string())
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        if n == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
-        }
-    }
-
-    async fn report_thread(&self, report: ReportId, until: Timestamp) -> Result<Vec<ThreadEntry>> {
-        let rows = sqlx::query(
-            "SELECT received_at AS at, message_id, CAST(1 AS BIGINT) AS from_reporter FROM inbound_messages \
-             WHERE report_id = $1 AND message_id IS NOT NULL AND received_at <= $2 \
-             AND disposition IN ('report', 'reply') \
-             UNION ALL \
-             SELECT created_at AS at, id AS message_id, CAST(0 AS BIGINT) AS from_reporter FROM emails \
-             WHERE report_id = $3 AND created_at <= $4",
-        )
-        .bind(report.to_string())
-        .bind(micros(until))
-        .bind(report.to_string())
-        .bind(micros(until))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut entries = rows
-            .iter()
-            .map(|row| {
-                let from_reporter = get::<i64>(row, "from_reporter")? != 0;
-                let id: String = get(row, "message_id")?;
-                Ok(ThreadEntry {
-                    at: ts(get(row, "at")?)?,
-                    message_id: if from_reporter {
-                        id
-                    } else {
-                        format!("{id}@embargo")
-                    },
-                    from_reporter,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        entries.sort_by(|a, b| {
-            a.at.cmp(&b.at)
-                .then_with(|| a.message_id.cmp(&b.message_id))
-        });
-        Ok(entries)
-    }
-
-    async fn add_reporter_key(&self, key: &ReporterKey) -> Result<bool> {
-        let mut conn = self.writer.acquire().await?;
-        insert_reporter_key(&mut conn, key).await
-    }
-
-    async fn reporter_keys(&self, report: ReportId) -> Result<Vec<ReporterKey>> {
-        sqlx::query(select_reporter_keys!(
-            "WHERE report_id = $1 ORDER BY created_at DESC, id DESC"
-        ))
-        .bind(report.to_string())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(reporter_key_from_row)
-        .collect()
-    }
-
-    async fn reporter_keys_by_address(
-        &self,
-        project: ProjectId,
-        address: &str,
-    ) -> Result<Vec<ReporterKey>> {
-        sqlx::query(select_reporter_keys!(
-            "WHERE project_id = $1 AND address = $2 ORDER BY created_at DESC, id DESC"
-        ))
-        .bind(project.to_string())
-        .bind(address.to_ascii_lowercase())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(reporter_key_from_row)
-        .collect()
-    }
-
-    async fn settle_inbound_with(&self, settle: &crate::SettleInbound<'_>) -> Result<()> {
-        mail_filters::settle_inbound_with(self, settle).await
-    }
-
-    async fn filter_rules(&self, project: ProjectId) -> Result<Vec<crate::FilterRuleRecord>> {
-        mail_filters::filter_rules(self, project).await
-    }
-
-    async fn insert_filter_rule(
-        &self,
-        rule: &crate::FilterRuleRecord,
-        audit: NewAuditEvent,
-    ) -> Result<()> {
-        mail_filters::insert_filter_rule(self, rule, audit).await
-    }
-
-    async fn delete_filter_rule(
-        &self,
-        project: ProjectId,
-        rule_id: &str,
-        audit: NewAuditEvent,
-    ) -> Result<crate::FilterRuleRecord> {
-        mail_filters::delete_filter_rule(self, project, rule_id, audit).await
-    }
-
-    async fn filter_match_counts(
-        &self,
-        project: ProjectId,
-    ) -> Result<Vec<crate::FilterMatchCount>> {
-        mail_filters::filter_match_counts(self, project).await
-    }
-
-    async fn filter_matches_of(&self, inbound: Uuid) -> Result<Vec<crate::FilterMatch>> {
-        mail_filters::filter_matches_of(self, inbound).await
-    }
-
-    async fn spam_filtered_reports(&self, project: ProjectId) -> Result<Vec<(ReportId, String)>> {
-        mail_filters::spam_filtered_reports(self, project).await
-    }
-
-    async fn disable_tracking_token(&self, report: ReportId, now: Timestamp) -> Result<bool> {
-        mail_filters::disable_tracking_token(self, report, now).await
-    }
-
-    async fn auto_replies_to(&self, to: &str, since: Timestamp) -> Result<i64> {
-        mail_filters::auto_replies_to(self, to, since).await
-    }
-
-    async fn tracking_disabled_at(&self, report: ReportId) -> Result<Option<Timestamp>> {
-        mail_filters::tracking_disabled_at(self, report).await
-    }
-
-    async fn ensure_reply_token(&self, report: ReportId, token_hash: &str) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        // A new hash replaces an active one (the instance secret changed); a disabled row
-        // stays as it is.
-        sqlx::query(
-            "INSERT INTO reply_tokens (report_id, token_hash, disabled) VALUES ($1, $2, 0) \
-             ON CONFLICT (report_id) DO UPDATE SET token_hash = excluded.token_hash \
-             WHERE reply_tokens.disabled = 0",
-        )
-        .bind(report.to_string())
-        .bind(token_hash)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query("SELECT token_hash, disabled FROM reply_tokens WHERE report_id = $1")
-            .bind(report.to_string())
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        let stored: Option<String> = get(&row, "token_hash")?;
-        let disabled = get::<i64>(&row, "disabled")? != 0;
-        Ok(!disabled && stored.as_deref() == Some(token_hash))
-    }
-
-    async fn reply_token(&self, token_hash: &str) -> Result<Option<ReplyToken>> {
-        let row = sqlx::query("SELECT report_id, disabled FROM reply_tokens WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| {
-            Ok(ReplyToken {
-                report: ReportId(uuid(&get::<String>(&row, "report_id")?)?),
-                disabled: get::<i64>(&row, "disabled")? != 0,
-            })
-        })
-        .transpose()
-    }
-
-    async fn disable_reply_tokens(&self, report: ReportId) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO reply_tokens (report_id, token_hash, disabled) VALUES ($1, NULL, 1) \
-             ON CONFLICT (report_id) DO UPDATE SET disabled = 1",
-        )
-        .bind(report.to_string())
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    async fn list_emails(&self, limit: i64) -> Result<Vec<Email>> {
-        sqlx::query(
-            "SELECT id, to_addr, subject, body_text, report_id, status, attempts, last_error, \
-             created_at, sent_at, auto_submitted FROM emails ORDER BY created_at DESC, id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(email_from_row)
-        .collect()
-    }
-
-    async fn email(&self, id: Uuid) -> Result<Option<Email>> {
-        sqlx::query(
-            "SELECT id, to_addr, subject, body_text, report_id, status, attempts, last_error, \
-             created_at, sent_at, auto_submitted FROM emails WHERE id = $1",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(email_from_row)
-        .transpose()
     }
 
     async fn enqueue_job(&self, job: &NewJob) -> Result<()> {

@@ -228,14 +228,12 @@ pub async fn project_inbox(
     let current = reports::current_scores(&state, &project, &list).await?;
     let verdicts = triage::verdicts(&state, &project).await?;
     // Reports a mail filter's `spam` rule filed are in the queue too.
-    let filtered: std::collections::HashSet<domain::ReportId> = state
-        .store
-        .spam_filtered_reports(project.id)
-        .await
-        .map_err(ServiceError::from)?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    let filtered: std::collections::HashSet<domain::ReportId> =
+        crate::services::filters::spam_filtered(&state, &project)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
     let likely_invalid = |id: &domain::ReportId| {
         filtered.contains(id) || verdicts.get(id).is_some_and(|(_, v)| v == "likely_invalid")
     };
@@ -354,11 +352,7 @@ async fn render_report(
     });
     // Signatures of the mail the report came by and of the reporter's replies (a reply's
     // message has the inbound message's id).
-    let inbound = state
-        .store
-        .report_inbound(r.id)
-        .await
-        .map_err(ServiceError::from)?;
+    let inbound = crate::services::inbound::of_report(state, r.id).await?;
     let signature_of = |id: uuid::Uuid| {
         inbound
             .iter()
@@ -375,11 +369,8 @@ async fn render_report(
         .iter()
         .find(|i| i.disposition == store::Disposition::Report)
         .and_then(|i| signature_of(i.id));
-    let reporter_keys: Vec<_> = state
-        .store
-        .reporter_keys(r.id)
-        .await
-        .map_err(ServiceError::from)?
+    let reporter_keys: Vec<_> = crate::services::reporter_keys::of_report(state, r.id)
+        .await?
         .iter()
         .map(|k| minijinja::context! { fingerprint => k.fingerprint.clone(), source => k.source.as_str() })
         .collect();
@@ -753,11 +744,8 @@ pub async fn outbox(
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
-    let emails: Vec<_> = state
-        .store
-        .list_emails(200)
-        .await
-        .map_err(ServiceError::from)?
+    let emails: Vec<_> = crate::services::mail::outbox(&state, 200)
+        .await?
         .into_iter()
         .map(|e| {
             minijinja::context! {

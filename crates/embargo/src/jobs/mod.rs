@@ -269,7 +269,7 @@ async fn run_job(state: &AppState, mailer: &mailer::Mailer, job: Job) {
         .and_then(|v| v.as_str())
         .and_then(|s| s.parse::<uuid::Uuid>().ok());
     let result = match email_id {
-        Some(id) => match state.store.email(id).await {
+        Some(id) => match crate::services::mail::queued(state, id).await {
             Ok(Some(email)) => {
                 let from = mailer.from_address();
                 match crate::services::outgoing::compose(state, &email, &from, mailer.from_name())

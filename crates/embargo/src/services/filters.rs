@@ -66,58 +66,17 @@ pub struct FiltersView {
     pub project: Vec<RuleView>,
 }
 
-fn kind_str(kind: MatchKind) -> &'static str {
-    match kind {
-        MatchKind::SenderAddress => "sender_address",
-        MatchKind::SenderDomain => "sender_domain",
-        MatchKind::SubjectRegex => "subject_regex",
-        MatchKind::BodyRegex => "body_regex",
-    }
-}
-
-pub fn action_str(action: Action) -> &'static str {
-    match action {
-        Action::Spam => "spam",
-        Action::Refuse => "refuse",
-    }
-}
-
-pub fn scope_str(scope: Scope) -> &'static str {
-    match scope {
-        Scope::Instance => "instance",
-        Scope::Project => "project",
-    }
-}
-
-fn parse_kind(s: &str) -> Option<MatchKind> {
-    Some(match s {
-        "sender_address" => MatchKind::SenderAddress,
-        "sender_domain" => MatchKind::SenderDomain,
-        "subject_regex" => MatchKind::SubjectRegex,
-        "body_regex" => MatchKind::BodyRegex,
-        _ => return None,
-    })
-}
-
-fn parse_action(s: &str) -> Option<Action> {
-    Some(match s {
-        "spam" => Action::Spam,
-        "refuse" => Action::Refuse,
-        _ => return None,
-    })
-}
-
 /// Checks a maintainer's rule with the `mail` crate; errors name the field.
 pub fn check(input: &RuleInput) -> Result<Rule> {
     let mut errors = domain::FieldErrors::default();
-    let kind = parse_kind(input.kind.trim());
+    let kind = MatchKind::parse(input.kind.trim());
     if kind.is_none() {
         errors.push(
             "match",
             "must be sender_address, sender_domain, subject_regex or body_regex",
         );
     }
-    let action = parse_action(input.action.trim());
+    let action = Action::parse(input.action.trim());
     if action.is_none() {
         errors.push("action", "must be spam or refuse");
     }
@@ -138,7 +97,7 @@ pub fn check(input: &RuleInput) -> Result<Rule> {
 /// The project's stored rules, compiled. A stored rule that no longer compiles (it was
 /// checked when stored) is logged and left out rather than stopping mail.
 pub async fn project_rules(state: &AppState, project: &Project) -> Result<Vec<(Rule, uuid::Uuid)>> {
-    let records = state.store.filter_rules(project.id).await?;
+    let records = store::filters::rules(&mut *state.db.read().await?, project.id).await?;
     Ok(records
         .iter()
         .filter_map(|r| match compile_record(r) {
@@ -152,14 +111,12 @@ pub async fn project_rules(state: &AppState, project: &Project) -> Result<Vec<(R
 }
 
 fn compile_record(r: &FilterRuleRecord) -> std::result::Result<Rule, String> {
-    let kind = parse_kind(&r.kind).ok_or_else(|| format!("match {:?}", r.kind))?;
-    let action = parse_action(&r.action).ok_or_else(|| format!("action {:?}", r.action))?;
     Rule::compile(&RuleSpec {
         id: r.rule_id.clone(),
         scope: Scope::Project,
-        kind,
+        kind: r.kind,
         pattern: r.pattern.clone(),
-        action,
+        action: r.action,
         note: r.note.clone(),
     })
     .map_err(|e| e.to_string())
@@ -173,7 +130,8 @@ pub async fn list(state: &AppState, user: &User, slug: &str) -> Result<(Project,
 }
 
 async fn view(state: &AppState, project: &Project) -> Result<FiltersView> {
-    let counts = state.store.filter_match_counts(project.id).await?;
+    let mut c = state.db.read().await?;
+    let counts = store::filters::match_counts(&mut c, project.id).await?;
     let count = |pred: &dyn Fn(&FilterMatchCount) -> bool| {
         counts.iter().filter(|c| pred(c)).fold(
             (0, None),
@@ -191,14 +149,14 @@ async fn view(state: &AppState, project: &Project) -> Result<FiltersView> {
         .rules
         .iter()
         .map(|rule| {
-            let (matches, last) = count(&|c| c.scope == "instance" && c.rule_id == rule.id);
+            let (matches, last) = count(&|c| c.scope == Scope::Instance && c.rule_id == rule.id);
             let spec = rule.spec();
             RuleView {
                 id: spec.id,
-                scope: "instance".into(),
-                kind: kind_str(spec.kind).into(),
+                scope: Scope::Instance.as_str().into(),
+                kind: spec.kind.as_str().into(),
                 pattern: spec.pattern,
-                action: action_str(spec.action).into(),
+                action: spec.action.as_str().into(),
                 note: spec.note,
                 blocked_report: None,
                 matches,
@@ -207,19 +165,17 @@ async fn view(state: &AppState, project: &Project) -> Result<FiltersView> {
             }
         })
         .collect();
-    let project_rules = state
-        .store
-        .filter_rules(project.id)
+    let project_rules = store::filters::rules(&mut c, project.id)
         .await?
         .into_iter()
         .map(|r| {
             let (matches, last) = count(&|c| c.rule_key == Some(r.key));
             RuleView {
                 id: r.rule_id,
-                scope: "project".into(),
-                kind: r.kind,
+                scope: Scope::Project.as_str().into(),
+                kind: r.kind.as_str().into(),
                 pattern: r.pattern,
-                action: r.action,
+                action: r.action.as_str().into(),
                 note: r.note,
                 blocked_report: r.blocked_report.map(|b| b.to_string()),
                 matches,
@@ -250,10 +206,10 @@ pub async fn add(state: &AppState, user: &User, slug: &str, input: &RuleInput) -
     tracing::info!(project = %project.slug, rule = %record.rule_id, "mail filter rule added");
     Ok(RuleView {
         id: record.rule_id,
-        scope: "project".into(),
-        kind: record.kind,
+        scope: Scope::Project.as_str().into(),
+        kind: record.kind.as_str().into(),
         pattern: record.pattern,
-        action: record.action,
+        action: record.action.as_str().into(),
         note: record.note,
         blocked_report: None,
         matches: 0,
@@ -276,9 +232,9 @@ async fn store_rule(
         key: uuid::Uuid::now_v7(),
         project: project.id,
         rule_id: spec.id.clone(),
-        kind: kind_str(spec.kind).into(),
+        kind: spec.kind,
         pattern: spec.pattern.clone(),
-        action: action_str(spec.action).into(),
+        action: spec.action,
         note: spec.note.clone(),
         blocked_report: blocked_report.map(|r| r.id),
         created_by: by.map(|u| u.id),
@@ -286,28 +242,15 @@ async fn store_rule(
     };
     let mut data = serde_json::json!({
         "rule": spec.id,
-        "match": kind_str(spec.kind),
+        "match": spec.kind.as_str(),
         "pattern": spec.pattern,
-        "action": action_str(spec.action),
+        "action": spec.action.as_str(),
     });
     if let Some(report) = blocked_report {
         data["report"] = report.id.to_string().into();
     }
-    state
-        .store
-        .insert_filter_rule(
-            &record,
-            NewAuditEvent {
-                at: now,
-                actor: by.map_or_else(
-                    || domain::audit::SYSTEM_ACTOR.to_owned(),
-                    |u| user_actor(u.id),
-                ),
-                action: action.to_owned(),
-                subject: format!("project:{}", project.id),
-                data,
-            },
-        )
+    let mut tx = state.db.begin().await?;
+    store::filters::insert_rule(&mut tx, &record)
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(_) => {
@@ -315,6 +258,21 @@ async fn store_rule(
             }
             other => other.into(),
         })?;
+    store::audit::append(
+        &mut tx,
+        NewAuditEvent {
+            at: now,
+            actor: by.map_or_else(
+                || domain::audit::SYSTEM_ACTOR.to_owned(),
+                |u| user_actor(u.id),
+            ),
+            action: action.to_owned(),
+            subject: format!("project:{}", project.id),
+            data,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(record)
 }
 
@@ -338,24 +296,24 @@ async fn delete_rule(
     if let Some(report) = report {
         data["report"] = report.to_string().into();
     }
-    state
-        .store
-        .delete_filter_rule(
-            project.id,
-            rule_id,
-            NewAuditEvent {
-                at: state.now(),
-                actor: user_actor(user.id),
-                action: action.to_owned(),
-                subject: format!("project:{}", project.id),
-                data,
-            },
-        )
-        .await
-        .map_err(|e| match e {
-            store::StoreError::NotFound => ServiceError::NotFound("rule"),
-            other => other.into(),
-        })
+    let mut tx = state.db.begin().await?;
+    let rule = store::filters::rule(&mut tx, project.id, rule_id)
+        .await?
+        .ok_or(ServiceError::NotFound("rule"))?;
+    store::filters::delete_rule(&mut tx, rule.key).await?;
+    store::audit::append(
+        &mut tx,
+        NewAuditEvent {
+            at: state.now(),
+            actor: user_actor(user.id),
+            action: action.to_owned(),
+            subject: format!("project:{}", project.id),
+            data,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rule)
 }
 
 /// Whether a report's reporter is blocked, and by which rule.
@@ -387,15 +345,16 @@ async fn report_for_maintainer(
 /// The refuse rule for this address among the project's rules.
 fn block_rule<'a>(rules: &'a [FilterRuleRecord], address: &str) -> Option<&'a FilterRuleRecord> {
     rules.iter().find(|r| {
-        r.kind == "sender_address"
-            && r.action == "refuse"
+        r.kind == MatchKind::SenderAddress
+            && r.action == Action::Refuse
             && r.pattern.eq_ignore_ascii_case(address)
     })
 }
 
 /// Whether the report's reporter is blocked.
 pub async fn block_status(state: &AppState, report: &Report) -> Result<BlockStatus> {
-    let rules = state.store.filter_rules(report.project_id).await?;
+    let mut c = state.db.read().await?;
+    let rules = store::filters::rules(&mut c, report.project_id).await?;
     let rule = report
         .reporter_email
         .as_ref()
@@ -403,7 +362,9 @@ pub async fn block_status(state: &AppState, report: &Report) -> Result<BlockStat
         .map(|r| r.rule_id.clone());
     Ok(BlockStatus {
         rule,
-        tracking_disabled: state.store.tracking_disabled_at(report.id).await?.is_some(),
+        tracking_disabled: store::filters::tracking_disabled_at(&mut c, report.id)
+            .await?
+            .is_some(),
     })
 }
 
@@ -422,7 +383,7 @@ pub async fn block(state: &AppState, user: &User, id: ReportId) -> Result<BlockS
             "the report has no reporter address to block",
         ));
     };
-    let rules = state.store.filter_rules(project.id).await?;
+    let rules = store::filters::rules(&mut *state.db.read().await?, project.id).await?;
     if block_rule(&rules, &address).is_none() {
         let spec = RuleSpec {
             id: free_rule_id(&rules, &format!("block-report-{}", report.number)),
@@ -473,11 +434,10 @@ fn free_rule_id(rules: &[FilterRuleRecord], base: &str) -> String {
 /// thread: the report's tracking token and its reply address (`security+TOKEN@…`, never
 /// issued again for the report). Idempotent.
 pub async fn revoke_reporter_tokens(state: &AppState, report: &Report) -> Result<()> {
-    state
-        .store
-        .disable_tracking_token(report.id, state.now())
-        .await?;
-    state.store.disable_reply_tokens(report.id).await?;
+    let mut tx = state.db.begin().await?;
+    store::filters::disable_tracking_token(&mut tx, report.id, state.now()).await?;
+    store::reply_tokens::disable(&mut tx, report.id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -486,7 +446,7 @@ pub async fn revoke_reporter_tokens(state: &AppState, report: &Report) -> Result
 /// nothing (a repeated `DELETE` is not an error).
 pub async fn unblock(state: &AppState, user: &User, id: ReportId) -> Result<BlockStatus> {
     let (project, report) = report_for_maintainer(state, user, id).await?;
-    let rules = state.store.filter_rules(project.id).await?;
+    let rules = store::filters::rules(&mut *state.db.read().await?, project.id).await?;
     let Some(rule) = report
         .reporter_email
         .as_ref()
@@ -505,4 +465,10 @@ pub async fn unblock(state: &AppState, user: &User, id: ReportId) -> Result<Bloc
     .await?;
     tracing::info!(project = %project.slug, report = %report.id, "reporter unblocked");
     block_status(state, &report).await
+}
+
+/// Reports of the project opened by a message a `spam` rule decided on, with that rule's
+/// id: the filters' part of the likely-spam queue.
+pub async fn spam_filtered(state: &AppState, project: &Project) -> Result<Vec<(ReportId, String)>> {
+    Ok(store::filters::spam_filtered_reports(&mut *state.db.read().await?, project.id).await?)
 }

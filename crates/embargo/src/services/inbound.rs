@@ -15,10 +15,7 @@ use domain::{
     report::{ReportInput, ReporterInput, Source},
 };
 use mail::{AutoReply, EncryptionKind, Limits, OurAddresses, Parsed};
-use store::{
-    AuthorKind, Disposition, FilterMatch, NewEmail, NewInbound, NewMessage, SettleInbound,
-    Visibility,
-};
+use store::{AuthorKind, Disposition, FilterMatch, NewEmail, NewInbound, NewMessage, Visibility};
 
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,12 +85,12 @@ pub async fn addressee(state: &AppState, projects: &[Project], address: &str) ->
     if !mail::is_valid_token(token) {
         return Ok(Addressee::DeadReplyAddress(project.clone()));
     }
-    let Some(found) = state
-        .store
-        .reply_token(&reply_address::token_hash(token))
-        .await?
-        .filter(|t| !t.disabled)
-    else {
+    let Some(found) = store::reply_tokens::by_hash(
+        &mut *state.db.read().await?,
+        &reply_address::token_hash(token),
+    )
+    .await?
+    .filter(|t| !t.disabled) else {
         return Ok(Addressee::DeadReplyAddress(project.clone()));
     };
     // The token must belong to a report of the project whose contact it was sent beside.
@@ -165,9 +162,10 @@ pub async fn ingest_sized(
     }
     let project = project.ok_or(ServiceError::NotFound("project for these recipients"))?;
     let id = uuid::Uuid::now_v7();
-    state
-        .store
-        .insert_inbound(&NewInbound {
+    let mut tx = state.db.begin().await?;
+    store::inbound::insert(
+        &mut tx,
+        &NewInbound {
             id,
             project: Some(project.id),
             received_at: state.now(),
@@ -180,8 +178,10 @@ pub async fn ingest_sized(
             sender: parsed.from.as_ref().map(|m| m.address.clone()),
             subject: parsed.subject.clone(),
             message_id: parsed.message_id.clone(),
-        })
-        .await?;
+        },
+    )
+    .await?;
+    tx.commit().await?;
     // The message is safe from here on; what follows only decides where it goes.
     let filed = file(state, &project, &parsed, id, reply).await?;
     let mut detail = filed.detail;
@@ -190,18 +190,26 @@ pub async fn ingest_sized(
         detail["kept"] = "the header block only".into();
     }
     let detail = detail.to_string();
-    state
-        .store
-        .settle_inbound_with(&SettleInbound {
-            id,
-            disposition: filed.outcome.disposition,
-            report: filed.outcome.report.map(|(r, _)| r),
-            detail: Some(&detail),
-            matches: &filed.matches,
-            reply: filed.reply.as_ref(),
-            at: state.now(),
-        })
-        .await?;
+    // What became of it, the rules that matched it and the automatic answer (always sent
+    // as `Auto-Submitted: auto-replied`), together.
+    let mut tx = state.db.begin().await?;
+    store::inbound::settle(
+        &mut tx,
+        id,
+        filed.outcome.disposition,
+        filed.outcome.report.map(|(r, _)| r),
+        Some(&detail),
+    )
+    .await?;
+    store::filters::record_matches(&mut tx, id, &filed.matches, state.now()).await?;
+    if let Some(reply) = &filed.reply {
+        let reply = NewEmail {
+            auto_submitted: Some(store::AutoSubmitted::AutoReplied),
+            ..reply.clone()
+        };
+        store::outbox::queue(&mut tx, &reply).await?;
+    }
+    tx.commit().await?;
     if filed.reply.is_some() {
         state.outbox_notify.notify_one();
     }
@@ -293,13 +301,13 @@ async fn file(
             project = %project.slug,
             message = %inbound_id,
             rule = %v.rule_id,
-            scope = filters::scope_str(v.scope),
-            action = filters::action_str(v.action),
+            scope = v.scope.as_str(),
+            action = v.action.as_str(),
             decided,
             "mail filter matched"
         );
         filed.matches.push(FilterMatch {
-            scope: filters::scope_str(v.scope).to_owned(),
+            scope: v.scope,
             rule_id: v.rule_id.clone(),
             rule_key: (v.scope == mail::Scope::Project)
                 .then(|| {
@@ -309,7 +317,7 @@ async fn file(
                         .map(|(_, key)| *key)
                 })
                 .flatten(),
-            action: filters::action_str(v.action).to_owned(),
+            action: v.action,
             matched: v.matched.clone(),
             decided,
         });
@@ -317,8 +325,8 @@ async fn file(
     if let Some(verdict) = &decisive {
         filed.detail["filter"] = serde_json::json!({
             "rule": verdict.rule_id,
-            "scope": filters::scope_str(verdict.scope),
-            "action": filters::action_str(verdict.action),
+            "scope": verdict.scope.as_str(),
+            "action": verdict.action.as_str(),
             "matched": verdict.matched,
         });
         if verdict.action == mail::Action::Refuse {
@@ -347,7 +355,9 @@ async fn file(
         let since = now
             .checked_sub(jiff::SignedDuration::from_hours(AUTO_REPLY_INTERVAL_HOURS))
             .unwrap_or(now);
-        if state.store.auto_replies_to(&to.address, since).await? > 0 {
+        if store::outbox::auto_replies_to(&mut *state.db.read().await?, &to.address, since).await?
+            > 0
+        {
             filed.detail["auto_reply"] = format!(
                 "none: {} had an automatic answer in the last {AUTO_REPLY_INTERVAL_HOURS} hours",
                 to.address
@@ -408,10 +418,9 @@ async fn file(
         }
     };
     if let Some(record) = super::reporter_keys::signature_record(&signature) {
-        state
-            .store
-            .set_inbound_signature(inbound_id, &record)
-            .await?;
+        let mut tx = state.db.begin().await?;
+        store::inbound::set_signature(&mut tx, inbound_id, &record).await?;
+        tx.commit().await?;
     }
     let keep_keys = |report: ReportId| {
         super::reporter_keys::keep_offered(
@@ -664,12 +673,13 @@ async fn answered_report(
     sender: &str,
 ) -> Result<Option<domain::report::Report>> {
     let refs = mail::thread_refs(parsed);
+    let mut c = state.db.read().await?;
     let mut candidate = None;
     for r in &refs {
         if let Some(uuid) = r
             .strip_suffix(OUR_MESSAGE_ID_DOMAIN)
             .and_then(|u| uuid::Uuid::parse_str(u).ok())
-            && let Some(email) = state.store.email(uuid).await?
+            && let Some(email) = store::outbox::by_id(&mut c, uuid).await?
             && email.report_id.is_some()
         {
             candidate = email.report_id;
@@ -677,8 +687,9 @@ async fn answered_report(
         }
     }
     if candidate.is_none() {
-        candidate = state.store.report_of_inbound(project.id, &refs).await?;
+        candidate = store::inbound::report_of(&mut c, project.id, &refs).await?;
     }
+    drop(c);
     let Some(id) = candidate else {
         return Ok(None);
     };
@@ -790,6 +801,12 @@ fn truncate(text: &str, max: usize) -> String {
     text[..end].to_owned()
 }
 
+/// The messages a report came by and its reporter's replies, oldest first (raw text left
+/// out), for whoever may read the report.
+pub async fn of_report(state: &AppState, report: ReportId) -> Result<Vec<store::InboundMessage>> {
+    Ok(store::inbound::of_report(&mut *state.db.read().await?, report).await?)
+}
+
 /// Most messages listed on the mail page.
 pub const MAIL_LOG_LIMIT: i64 = 200;
 
@@ -801,10 +818,9 @@ pub async fn log(
 ) -> Result<(Project, Vec<store::InboundMessage>)> {
     let (project, _) =
         projects::for_user(state, user, slug, domain::account::Permission::ReadReports).await?;
-    let messages = state
-        .store
-        .inbound_messages(project.id, MAIL_LOG_LIMIT)
-        .await?;
+    let messages =
+        store::inbound::of_project(&mut *state.db.read().await?, project.id, MAIL_LOG_LIMIT)
+            .await?;
     Ok((project, messages))
 }
 
@@ -817,15 +833,12 @@ pub async fn raw(
 ) -> Result<Vec<u8>> {
     let (project, _) =
         projects::for_user(state, user, slug, domain::account::Permission::ReadReports).await?;
-    let message = state
-        .store
-        .inbound_message(id)
+    let mut c = state.db.read().await?;
+    let message = store::inbound::by_id(&mut c, id)
         .await?
         .filter(|m| m.project == Some(project.id))
         .ok_or(ServiceError::NotFound("message"))?;
-    state
-        .store
-        .inbound_raw(message.id)
+    store::inbound::raw(&mut c, message.id)
         .await?
         .ok_or(ServiceError::NotFound("message"))
 }

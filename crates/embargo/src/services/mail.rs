@@ -128,3 +128,13 @@ pub fn new_message(
         Some(report),
     )
 }
+
+/// The outbox's latest e-mails, newest first, at most `limit` (for administrators).
+pub async fn outbox(state: &AppState, limit: i64) -> super::Result<Vec<store::Email>> {
+    Ok(store::outbox::latest(&mut *state.db.read().await?, limit).await?)
+}
+
+/// A queued (or sent) e-mail, for its delivery job.
+pub async fn queued(state: &AppState, id: uuid::Uuid) -> store::Result<Option<store::Email>> {
+    store::outbox::by_id(&mut *state.db.read().await?, id).await
+}

@@ -106,18 +106,18 @@ pub async fn compose(
     }
 
     let ours = format!("{}@embargo", email.id);
-    let thread: Vec<mail::ThreadMessage> = state
-        .store
-        .report_thread(report.id, email.created_at)
-        .await
-        .map_err(temporary)?
-        .into_iter()
-        .filter(|m| m.message_id != ours)
-        .map(|m| mail::ThreadMessage {
-            message_id: m.message_id,
-            from_reporter: m.from_reporter,
-        })
-        .collect();
+    let mut c = state.db.read().await.map_err(temporary)?;
+    let thread: Vec<mail::ThreadMessage> =
+        store::inbound::thread(&mut c, report.id, email.created_at)
+            .await
+            .map_err(temporary)?
+            .into_iter()
+            .filter(|m| m.message_id != ours)
+            .map(|m| mail::ThreadMessage {
+                message_id: m.message_id,
+                from_reporter: m.from_reporter,
+            })
+            .collect();
     if let Some((parent, references)) = mail::report_thread(&thread) {
         // A reporter's odd Message-ID must not stop the mail: it is sent unthreaded.
         match headers.clone().thread(&parent, &references) {
@@ -129,11 +129,10 @@ pub async fn compose(
     }
 
     let entity = mail::text_entity(&email.body_text);
-    let known = state
-        .store
-        .reporter_keys(report.id)
+    let known = store::reporter_keys::of_report(&mut c, report.id)
         .await
         .map_err(temporary)?;
+    drop(c);
     let Some(key) = encryption_key(&known, &email.to, now) else {
         return Ok(Composed {
             to: email.to.clone(),

@@ -61,11 +61,10 @@ pub async fn for_report(
         return Ok(None);
     };
     let token = token(state, report);
-    if state
-        .store
-        .ensure_reply_token(report, &token_hash(&token))
-        .await?
-    {
+    let mut tx = state.db.begin().await?;
+    let in_effect = store::reply_tokens::ensure(&mut tx, report, &token_hash(&token)).await?;
+    tx.commit().await?;
+    if in_effect {
         Ok(Some(address))
     } else {
         Ok(None)

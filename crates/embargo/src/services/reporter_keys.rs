@@ -19,19 +19,26 @@ pub struct Offered {
     pub source: KeySource,
 }
 
+/// The keys known for a report, newest first, for whoever may read the report.
+pub async fn of_report(state: &AppState, report: ReportId) -> Result<Vec<ReporterKey>> {
+    Ok(store::reporter_keys::of_report(&mut *state.db.read().await?, report).await?)
+}
+
 /// Keys known for `address` in any report of the project.
 pub async fn known_for(
     state: &AppState,
     project: &Project,
     address: &str,
 ) -> Result<Vec<PublicKey>> {
-    Ok(state
-        .store
-        .reporter_keys_by_address(project.id, &address.to_ascii_lowercase())
-        .await?
-        .iter()
-        .filter_map(|k| PublicKey::from_armored(&k.armored).ok())
-        .collect())
+    Ok(store::reporter_keys::by_address(
+        &mut *state.db.read().await?,
+        project.id,
+        &address.to_ascii_lowercase(),
+    )
+    .await?
+    .iter()
+    .filter_map(|k| PublicKey::from_armored(&k.armored).ok())
+    .collect())
 }
 
 /// Keys in the message: attached, and in an Autocrypt header naming the sender.
@@ -204,9 +211,10 @@ pub async fn store_key(
     let armored = key
         .armored()
         .map_err(|e| ServiceError::Internal(anyhow::anyhow!("armoring a reporter key: {e}")))?;
-    let added = state
-        .store
-        .add_reporter_key(&ReporterKey {
+    let mut tx = state.db.begin().await?;
+    let added = store::reporter_keys::insert(
+        &mut tx,
+        &ReporterKey {
             id: uuid::Uuid::now_v7(),
             project: project.id,
             report,
@@ -215,8 +223,10 @@ pub async fn store_key(
             armored,
             source,
             created_at: state.now(),
-        })
-        .await?;
+        },
+    )
+    .await?;
+    tx.commit().await?;
     if added {
         tracing::info!(report = %report, key = %key.fingerprint(), source = source.as_str(), "reporter key stored");
     }

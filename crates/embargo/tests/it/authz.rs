@@ -1088,12 +1088,12 @@ async fn matrix(backend: Backend) {
         .await
         .expect("project")
         .expect("exists");
-        let id = store
-            .inbound_messages(project.id, 10)
-            .await
-            .expect("inbound")[0]
-            .id
-            .to_string();
+        let id =
+            store::inbound::of_project(&mut store.db().read().await.expect("read"), project.id, 10)
+                .await
+                .expect("inbound")[0]
+                .id
+                .to_string();
         store.db().close().await;
         id
     };

@@ -128,17 +128,22 @@ async fn filters_flow(backend: Backend) {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
     assert!(store.list_reports(demo.id).await.expect("list").is_empty());
-    let inbound = store.inbound_messages(demo.id, 10).await.expect("inbound");
+    let inbound =
+        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 10)
+            .await
+            .expect("inbound");
     assert_eq!(inbound.len(), 1);
     assert_eq!(inbound[0].disposition, Disposition::Refused);
     assert_eq!(
-        store.inbound_raw(inbound[0].id).await.expect("raw"),
+        store::inbound::raw(&mut store.db().read().await.expect("read"), inbound[0].id)
+            .await
+            .expect("raw"),
         Some(BEG.as_bytes().to_vec())
     );
-    let log = store
-        .filter_matches_of(inbound[0].id)
-        .await
-        .expect("matches");
+    let log =
+        store::filters::matches_of(&mut store.db().read().await.expect("read"), inbound[0].id)
+            .await
+            .expect("matches");
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(
         (
@@ -205,8 +210,7 @@ async fn filters_flow(backend: Backend) {
     let reports = store.list_reports(demo.id).await.expect("list");
     assert_eq!(reports.len(), 1);
     assert_eq!(
-        store
-            .spam_filtered_reports(demo.id)
+        store::filters::spam_filtered_reports(&mut store.db().read().await.expect("read"), demo.id)
             .await
             .expect("spam")
             .into_iter()
@@ -266,10 +270,15 @@ async fn filters_flow(backend: Backend) {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
     assert_eq!(store.list_reports(demo.id).await.expect("list").len(), 1);
-    let newest = &store.inbound_messages(demo.id, 1).await.expect("inbound")[0];
+    let newest =
+        &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+            .await
+            .expect("inbound")[0];
     assert_eq!(newest.disposition, Disposition::Refused);
     assert_eq!(
-        store.inbound_raw(newest.id).await.expect("raw"),
+        store::inbound::raw(&mut store.db().read().await.expect("read"), newest.id)
+            .await
+            .expect("raw"),
         Some(PDF_ONLY.as_bytes().to_vec()),
         "the maintainers still see the raw message"
     );
@@ -326,8 +335,7 @@ async fn filters_flow(backend: Backend) {
     let again = PDF_ONLY.replace("pdf-1@example.org", "pdf-2@example.org");
     let (code, out, _) = ingest(&again);
     assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
-    let to_pat = store
-        .list_emails(100)
+    let to_pat = store::outbox::latest(&mut store.db().read().await.expect("read"), 100)
         .await
         .expect("outbox")
         .into_iter()

@@ -77,7 +77,9 @@ async fn by_mail(backend: Backend) {
     );
     assert_eq!(report.reporter_email.as_deref(), Some("mara@example.org"));
     assert_eq!(report.reporter_name.as_deref(), Some("Mara Lind"));
-    let emails = store.list_emails(50).await.expect("outbox");
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 50)
+        .await
+        .expect("outbox");
     let ack = emails
         .iter()
         .find(|e| e.to == "mara@example.org")
@@ -86,12 +88,17 @@ async fn by_mail(backend: Backend) {
     assert_eq!(ack.report_id, Some(report.id));
 
     // The message is kept byte for byte.
-    let inbound = store.inbound_messages(demo.id, 10).await.expect("inbound");
+    let inbound =
+        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 10)
+            .await
+            .expect("inbound");
     assert_eq!(inbound.len(), 1);
     assert_eq!(inbound[0].disposition, Disposition::Report);
     assert_eq!(inbound[0].report, Some(report.id));
     assert_eq!(
-        store.inbound_raw(inbound[0].id).await.expect("raw"),
+        store::inbound::raw(&mut store.db().read().await.expect("read"), inbound[0].id)
+            .await
+            .expect("raw"),
         Some(REPORT.as_bytes().to_vec())
     );
 
@@ -141,7 +148,9 @@ async fn by_mail(backend: Backend) {
         Content-Type: text/plain\r\n\r\nI am away until Monday.\r\n";
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], vacation);
     assert_eq!((code, out.trim()), (0, "report: report #3"));
-    let emails = store.list_emails(50).await.expect("outbox");
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 50)
+        .await
+        .expect("outbox");
     assert!(
         !emails.iter().any(|e| e.to == "bot@example.com"),
         "no reply to automatic mail"
@@ -160,10 +169,15 @@ async fn by_mail(backend: Backend) {
         (code, out.trim()),
         (0, "unparsed: kept for the maintainers")
     );
-    let newest = &store.inbound_messages(demo.id, 1).await.expect("inbound")[0];
+    let newest =
+        &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+            .await
+            .expect("inbound")[0];
     assert_eq!(newest.disposition, Disposition::Unparsed);
     assert_eq!(
-        store.inbound_raw(newest.id).await.expect("raw"),
+        store::inbound::raw(&mut store.db().read().await.expect("read"), newest.id)
+            .await
+            .expect("raw"),
         Some(nested.into_bytes())
     );
 
@@ -175,13 +189,20 @@ async fn by_mail(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &huge);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
-    let newest = &store.inbound_messages(demo.id, 1).await.expect("inbound")[0];
+    let newest =
+        &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+            .await
+            .expect("inbound")[0];
     assert_eq!(newest.disposition, Disposition::Refused);
     assert_eq!(
-        store.inbound_raw(newest.id).await.expect("raw"),
+        store::inbound::raw(&mut store.db().read().await.expect("read"), newest.id)
+            .await
+            .expect("raw"),
         Some(b"From: big@example.org\r\nSubject: big\r\n\r\n".to_vec())
     );
-    let emails = store.list_emails(50).await.expect("outbox");
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 50)
+        .await
+        .expect("outbox");
     let refusal = emails
         .iter()
         .find(|e| e.to == "big@example.org")
@@ -199,20 +220,20 @@ async fn by_mail(backend: Backend) {
     );
 
     // For no project: refused outright, nothing stored.
-    let before = store
-        .inbound_messages(demo.id, 100)
-        .await
-        .expect("inbound")
-        .len();
+    let before =
+        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 100)
+            .await
+            .expect("inbound")
+            .len();
     let stray = REPORT.replace("security@printdesk.example", "someone@elsewhere.example");
     let (code, _, err) = cli(&db, &["ingest-mail"], &stray);
     assert_eq!(code, 1);
     assert!(err.contains("not found"), "{err}");
-    let after = store
-        .inbound_messages(demo.id, 100)
-        .await
-        .expect("inbound")
-        .len();
+    let after =
+        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 100)
+            .await
+            .expect("inbound")
+            .len();
     assert_eq!(before, after);
     store.db().close().await;
 }
@@ -347,7 +368,9 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
     .await
     .expect("project")
     .expect("demo");
-    let last = store.inbound_messages(demo.id, 1).await.expect("inbound");
+    let last = store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+        .await
+        .expect("inbound");
     assert_eq!(
         out.trim(),
         "report: report #1, acknowledged",

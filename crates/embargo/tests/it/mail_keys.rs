@@ -174,11 +174,16 @@ async fn keys_and_signatures(backend: Backend) {
     .expect("project")
     .expect("demo");
     let report = store.list_reports(demo.id).await.expect("reports")[0].clone();
-    let inbound = store.report_inbound(report.id).await.expect("inbound");
+    let inbound = store::inbound::of_report(&mut store.db().read().await.expect("read"), report.id)
+        .await
+        .expect("inbound");
     let signature = inbound[0].signature.clone().expect("signature checked");
     assert_eq!(signature.status, SignatureStatus::Good, "{signature:?}");
     assert_eq!(signature.key.as_deref(), Some(fingerprint.as_str()));
-    let known = store.reporter_keys(report.id).await.expect("keys");
+    let known =
+        store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), report.id)
+            .await
+            .expect("keys");
     assert_eq!(known.len(), 1);
     assert_eq!(known[0].fingerprint, fingerprint);
     assert_eq!(known[0].source, KeySource::Attachment);
@@ -220,7 +225,9 @@ async fn keys_and_signatures(backend: Backend) {
 
     // Replies: signed with the known key (good), changed after signing (bad), and a
     // cleartext signature by a key nobody gave us (unknown key).
-    let emails = store.list_emails(10).await.expect("outbox");
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
+        .await
+        .expect("outbox");
     let ack = emails
         .iter()
         .find(|e| e.report_id == Some(report.id))
@@ -262,13 +269,13 @@ async fn keys_and_signatures(backend: Backend) {
     );
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &unknown);
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
-    let checked: Vec<_> = store
-        .report_inbound(report.id)
-        .await
-        .expect("inbound")
-        .into_iter()
-        .map(|i| i.signature.map(|s| (s.status, s.key)))
-        .collect();
+    let checked: Vec<_> =
+        store::inbound::of_report(&mut store.db().read().await.expect("read"), report.id)
+            .await
+            .expect("inbound")
+            .into_iter()
+            .map(|i| i.signature.map(|s| (s.status, s.key)))
+            .collect();
     assert_eq!(
         checked,
         vec![
@@ -329,7 +336,9 @@ async fn keys_and_signatures(backend: Backend) {
         .expect("id")
         .parse()
         .expect("report id");
-    let keys = store.reporter_keys(id).await.expect("keys");
+    let keys = store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), id)
+        .await
+        .expect("keys");
     assert_eq!(
         keys.iter()
             .map(|k| (k.fingerprint.clone(), k.source))
@@ -387,8 +396,7 @@ async fn keys_and_signatures(backend: Backend) {
         .find(|r| r.title == "Key by form")
         .expect("stored");
     assert_eq!(
-        store
-            .reporter_keys(by_form.id)
+        store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), by_form.id)
             .await
             .expect("keys")
             .iter()
@@ -432,7 +440,10 @@ async fn keys_and_signatures(backend: Backend) {
         .into_iter()
         .find(|r| r.title == "CSRF in settings")
         .expect("stored");
-    let checked = store.report_inbound(cy_report.id).await.expect("inbound");
+    let checked =
+        store::inbound::of_report(&mut store.db().read().await.expect("read"), cy_report.id)
+            .await
+            .expect("inbound");
     assert_eq!(
         checked[0]
             .signature
@@ -441,8 +452,7 @@ async fn keys_and_signatures(backend: Backend) {
         Some((SignatureStatus::Good, Some(cy_fpr.clone())))
     );
     assert_eq!(
-        store
-            .reporter_keys(cy_report.id)
+        store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), cy_report.id)
             .await
             .expect("keys")
             .iter()

@@ -89,7 +89,9 @@ async fn threading(backend: Backend) {
         "{err}"
     );
     let receipt = smtp.wait_for("receipt", |m| m.contains("Report #1 received"));
-    let emails = store.list_emails(10).await.expect("outbox");
+    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
+        .await
+        .expect("outbox");
     let ack = emails
         .iter()
         .find(|e| e.subject.contains("Report #1 received"))
@@ -185,10 +187,13 @@ async fn threading(backend: Backend) {
         out.trim().starts_with("report: report #2") && !out.contains("acknowledged"),
         "{out}"
     );
-    let inbound = store
-        .inbound_messages(report.project_id, 1)
-        .await
-        .expect("inbound");
+    let inbound = store::inbound::of_project(
+        &mut store.db().read().await.expect("read"),
+        report.project_id,
+        1,
+    )
+    .await
+    .expect("inbound");
     assert!(
         inbound[0]
             .detail

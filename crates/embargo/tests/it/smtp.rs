@@ -9,6 +9,17 @@ use harness::SmtpSink;
 use std::io::{BufRead, BufReader, Write};
 use store::{Disposition, Store};
 
+/// Runs one repository write in its own unit of work.
+macro_rules! write {
+    ($store:expr, |$c:ident| $call:expr) => {{
+        let mut tx = $store.db().begin().await.expect("begin");
+        let $c: &mut store::Conn = &mut tx;
+        let out = $call.await;
+        tx.commit().await.expect("commit");
+        out
+    }};
+}
+
 /// What one `smtplib` session answered: EHLO, MAIL, each RCPT, and the final dot (0 when
 /// DATA was not sent because no recipient was accepted).
 #[derive(Debug, serde::Deserialize)]
@@ -140,10 +151,12 @@ async fn over_smtp(backend: Backend) {
     assert_eq!(report.title, "Path traversal in timelapse download");
     assert_eq!(report.reporter_email.as_deref(), Some("mara@example.org"));
     // Stored as it arrived, after the trace fields of its delivery.
-    let inbound = store.inbound_messages(demo.id, 10).await.expect("inbound");
+    let inbound =
+        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 10)
+            .await
+            .expect("inbound");
     assert_eq!(inbound[0].disposition, Disposition::Report);
-    let raw = store
-        .inbound_raw(inbound[0].id)
+    let raw = store::inbound::raw(&mut store.db().read().await.expect("read"), inbound[0].id)
         .await
         .expect("raw")
         .expect("stored");
@@ -218,7 +231,9 @@ async fn over_smtp(backend: Backend) {
         "{thread:?}"
     );
     assert_eq!(store.list_reports(demo.id).await.expect("reports").len(), 1);
-    let kept = &store.inbound_messages(demo.id, 1).await.expect("inbound")[0];
+    let kept = &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+        .await
+        .expect("inbound")[0];
     assert_eq!(kept.sender.as_deref(), Some("eve@example.net"));
     assert_eq!(kept.disposition, Disposition::Ignored);
     assert_eq!(kept.report, None);
@@ -255,16 +270,15 @@ async fn over_smtp(backend: Backend) {
 
     // Disabled (the reporter was blocked): the address is refused from then on, over SMTP
     // and through `ingest-mail --recipient`.
-    store
-        .disable_reply_tokens(report.id)
-        .await
-        .expect("disable");
+    write!(store, |c| store::reply_tokens::disable(c, report.id)).expect("disable");
     let sent = send(port, "mara@example.org", &[&address], &answer, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[550][..], 0));
     let (code, out, err) = cli(&db, &["ingest-mail", "--recipient", &address], &answer);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "ignored: kept for the maintainers");
-    let kept = &store.inbound_messages(demo.id, 1).await.expect("inbound")[0];
+    let kept = &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+        .await
+        .expect("inbound")[0];
     assert!(
         kept.detail
             .as_deref()

@@ -372,3 +372,33 @@ fn json_rule_files_are_read_with_located_errors() {
         "{e}"
     );
 }
+
+/// The name a value has in rule files (serde), which is also the one stored.
+fn file_name<T: serde::Serialize>(value: T) -> String {
+    match serde_json::to_value(value).expect("serializes") {
+        serde_json::Value::String(s) => s,
+        other => panic!("not a name: {other}"),
+    }
+}
+
+#[test]
+fn stored_names_are_the_rule_file_names_and_read_back() {
+    for scope in [Scope::Instance, Scope::Project] {
+        assert_eq!(file_name(scope), scope.as_str());
+        assert_eq!(Scope::parse(scope.as_str()), Some(scope));
+    }
+    for action in [Action::Spam, Action::Refuse] {
+        assert_eq!(file_name(action), action.as_str());
+        assert_eq!(Action::parse(action.as_str()), Some(action));
+    }
+    for kind in [
+        MatchKind::SenderAddress,
+        MatchKind::SenderDomain,
+        MatchKind::SubjectRegex,
+        MatchKind::BodyRegex,
+    ] {
+        assert_eq!(file_name(kind), kind.as_str());
+        assert_eq!(MatchKind::parse(kind.as_str()), Some(kind));
+    }
+    assert_eq!(Action::parse("Spam"), None);
+}

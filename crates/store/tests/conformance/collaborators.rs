@@ -55,7 +55,9 @@ async fn an_invitation_is_accepted_once_gives_access_until_expiry_or_revocation_
         );
         assert_eq!(invited.note.as_deref(), Some("Please check the parser"));
         assert_eq!(invited.status(at(11)), Status::Pending);
-        let queued = store.list_emails(10).await.expect("emails");
+        let queued = store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
+            .await
+            .expect("emails");
         assert!(
             queued.iter().any(|e| e.id == mail.id),
             "the invitation e-mail is queued"

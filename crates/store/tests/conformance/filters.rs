@@ -1,10 +1,76 @@
-//! Mail filters: a project's rules (unique ids, audited), the log of matches and its
-//! counts, messages settled with a refusal reply, the filters' spam queue, and disabled
-//! tracking tokens.
+//! Mail filters: a project's rules (unique ids, deleted with their audit event in one unit
+//! of work), the log of matches and its counts, messages settled with a refusal reply, the
+//! filters' spam queue, and disabled tracking tokens.
 
 use super::*;
 use domain::audit::NewAuditEvent;
-use store::{Disposition, FilterMatch, FilterRuleRecord, NewInbound, SettleInbound, StoreError};
+use mail::{Action, MatchKind, Scope};
+use store::{
+    AutoSubmitted, Disposition, FilterMatch, FilterRuleRecord, NewEmail, NewInbound, StoreError,
+    Tx, filters, inbound,
+};
+
+async fn begin(store: &SqlStore) -> Tx {
+    store.db().begin().await.expect("begin")
+}
+
+async fn read(store: &SqlStore) -> store::Read {
+    store.db().read().await.expect("read")
+}
+
+/// Settles a message the way inbound mail does: its disposition, the rules that matched
+/// it and an automatic reply, in one unit of work (nothing of it when the message is
+/// unknown).
+async fn settle(
+    store: &SqlStore,
+    id: uuid::Uuid,
+    disposition: Disposition,
+    report: Option<domain::ReportId>,
+    matches: &[FilterMatch],
+    reply: Option<&NewEmail>,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let mut tx = begin(store).await;
+    inbound::settle(&mut tx, id, disposition, report, Some("{}")).await?;
+    filters::record_matches(&mut tx, id, matches, at).await?;
+    if let Some(reply) = reply {
+        let reply = NewEmail {
+            auto_submitted: Some(AutoSubmitted::AutoReplied),
+            ..reply.clone()
+        };
+        store::outbox::queue(&mut tx, &reply).await?;
+    }
+    tx.commit().await
+}
+
+/// Inserts a rule with its audit event, as the filters service does.
+async fn insert_rule(
+    store: &SqlStore,
+    rule: &FilterRuleRecord,
+    event: NewAuditEvent,
+) -> Result<(), StoreError> {
+    let mut tx = begin(store).await;
+    filters::insert_rule(&mut tx, rule).await?;
+    store::audit::append(&mut tx, event).await?;
+    tx.commit().await
+}
+
+/// Deletes a project's rule by its id with its audit event, as the filters service does.
+async fn delete_rule(
+    store: &SqlStore,
+    project: ProjectId,
+    rule_id: &str,
+    event: NewAuditEvent,
+) -> Result<FilterRuleRecord, StoreError> {
+    let mut tx = begin(store).await;
+    let rule = filters::rule(&mut tx, project, rule_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    assert!(filters::delete_rule(&mut tx, rule.key).await?);
+    store::audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(rule)
+}
 
 fn audit(action: &str, at_s: i64) -> NewAuditEvent {
     NewAuditEvent {
@@ -16,14 +82,20 @@ fn audit(action: &str, at_s: i64) -> NewAuditEvent {
     }
 }
 
-fn rule(project: &Project, id: &str, kind: &str, pattern: &str, action: &str) -> FilterRuleRecord {
+fn rule(
+    project: &Project,
+    id: &str,
+    kind: MatchKind,
+    pattern: &str,
+    action: Action,
+) -> FilterRuleRecord {
     FilterRuleRecord {
         key: uuid::Uuid::now_v7(),
         project: project.id,
         rule_id: id.to_owned(),
-        kind: kind.to_owned(),
+        kind,
         pattern: pattern.to_owned(),
-        action: action.to_owned(),
+        action,
         note: format!("note for {id}"),
         blocked_report: None,
         created_by: None,
@@ -33,8 +105,10 @@ fn rule(project: &Project, id: &str, kind: &str, pattern: &str, action: &str) ->
 
 async fn stored_inbound(store: &SqlStore, project: &Project, at_s: i64) -> uuid::Uuid {
     let id = uuid::Uuid::now_v7();
-    store
-        .insert_inbound(&NewInbound {
+    let mut tx = begin(store).await;
+    inbound::insert(
+        &mut tx,
+        &NewInbound {
             id,
             project: Some(project.id),
             received_at: at(at_s),
@@ -42,18 +116,26 @@ async fn stored_inbound(store: &SqlStore, project: &Project, at_s: i64) -> uuid:
             sender: Some("x@spam.example".to_owned()),
             subject: Some("SEO".to_owned()),
             message_id: None,
-        })
-        .await
-        .expect("insert inbound");
+        },
+    )
+    .await
+    .expect("insert inbound");
+    tx.commit().await.expect("commit");
     id
 }
 
-fn hit(scope: &str, id: &str, key: Option<uuid::Uuid>, action: &str, decided: bool) -> FilterMatch {
+fn hit(
+    scope: Scope,
+    id: &str,
+    key: Option<uuid::Uuid>,
+    action: Action,
+    decided: bool,
+) -> FilterMatch {
     FilterMatch {
-        scope: scope.to_owned(),
+        scope,
         rule_id: id.to_owned(),
         rule_key: key,
-        action: action.to_owned(),
+        action,
         matched: format!("matched by {id}"),
         decided,
     }
@@ -64,84 +146,100 @@ async fn rules_are_unique_per_project_audited_and_deleted_with_their_log_kept() 
     each_backend(|store| async move {
         let p = project(&store, "demo").await;
         let other = project(&store, "other").await;
-        let seo = rule(&p, "seo", "subject_regex", "(?i)seo", "spam");
-        store
-            .insert_filter_rule(&seo, audit("mail_filter.create", 2))
+        let seo = rule(&p, "seo", MatchKind::SubjectRegex, "(?i)seo", Action::Spam);
+        insert_rule(&store, &seo, audit("mail_filter.create", 2))
             .await
             .expect("insert");
         // The same id in another project is fine; twice in one project is a conflict.
-        store
-            .insert_filter_rule(
-                &rule(&other, "seo", "sender_domain", "spam.example", "refuse"),
-                audit("mail_filter.create", 3),
-            )
-            .await
-            .expect("other project");
-        let again = store
-            .insert_filter_rule(
-                &rule(&p, "seo", "body_regex", "x", "refuse"),
-                audit("mail_filter.create", 4),
-            )
-            .await;
+        insert_rule(
+            &store,
+            &rule(
+                &other,
+                "seo",
+                MatchKind::SenderDomain,
+                "spam.example",
+                Action::Refuse,
+            ),
+            audit("mail_filter.create", 3),
+        )
+        .await
+        .expect("other project");
+        let before_conflict = store.audit_events(0, 100).await.expect("audit").len();
+        let again = insert_rule(
+            &store,
+            &rule(&p, "seo", MatchKind::BodyRegex, "x", Action::Refuse),
+            audit("mail_filter.create", 4),
+        )
+        .await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
-        let rules = store.filter_rules(p.id).await.expect("rules");
+        assert_eq!(
+            store.audit_events(0, 100).await.expect("audit").len(),
+            before_conflict,
+            "a refused rule is not audited"
+        );
+        let rules = filters::rules(&mut *read(&store).await, p.id)
+            .await
+            .expect("rules");
         assert_eq!(rules, vec![seo.clone()]);
 
         // Matches are logged with the message and counted per rule.
         let first = stored_inbound(&store, &p, 10).await;
         let matches = [
-            hit("instance", "junk", None, "refuse", true),
-            hit("project", "seo", Some(seo.key), "spam", false),
+            hit(Scope::Instance, "junk", None, Action::Refuse, true),
+            hit(Scope::Project, "seo", Some(seo.key), Action::Spam, false),
         ];
-        store
-            .settle_inbound_with(&SettleInbound {
-                id: first,
-                disposition: Disposition::Refused,
-                report: None,
-                detail: Some("{}"),
-                matches: &matches,
-                reply: None,
-                at: at(10),
-            })
-            .await
-            .expect("settle");
+        settle(
+            &store,
+            first,
+            Disposition::Refused,
+            None,
+            &matches,
+            None,
+            at(10),
+        )
+        .await
+        .expect("settle");
         let second = stored_inbound(&store, &p, 20).await;
-        store
-            .settle_inbound_with(&SettleInbound {
-                id: second,
-                disposition: Disposition::Refused,
-                report: None,
-                detail: None,
-                matches: &[hit("project", "seo", Some(seo.key), "spam", true)],
-                reply: None,
-                at: at(20),
-            })
-            .await
-            .expect("settle");
+        settle(
+            &store,
+            second,
+            Disposition::Refused,
+            None,
+            &[hit(
+                Scope::Project,
+                "seo",
+                Some(seo.key),
+                Action::Spam,
+                true,
+            )],
+            None,
+            at(20),
+        )
+        .await
+        .expect("settle");
+        let mut c = read(&store).await;
         assert_eq!(
-            store
-                .inbound_message(first)
+            inbound::by_id(&mut c, first)
                 .await
                 .expect("get")
                 .expect("found")
                 .disposition,
             Disposition::Refused
         );
-        let logged = store.filter_matches_of(first).await.expect("log");
+        let logged = filters::matches_of(&mut c, first).await.expect("log");
         assert_eq!(logged[0], matches[0], "the deciding rule first");
         assert_eq!(logged[1], matches[1]);
-        let counts = store.filter_match_counts(p.id).await.expect("counts");
-        let count = |scope: &str, id: &str| {
+        let counts = filters::match_counts(&mut c, p.id).await.expect("counts");
+        let count = |scope: Scope, id: &str| {
             counts
                 .iter()
                 .find(|c| c.scope == scope && c.rule_id == id)
                 .map(|c| (c.matches, c.last_matched_at))
         };
-        assert_eq!(count("project", "seo"), Some((2, at(20))));
-        assert_eq!(count("instance", "junk"), Some((1, at(10))));
+        assert_eq!(count(Scope::Project, "seo"), Some((2, at(20))));
+        assert_eq!(count(Scope::Instance, "junk"), Some((1, at(10))));
         assert!(
-            store
-                .filter_match_counts(other.id)
+            filters::match_counts(&mut c, other.id)
                 .await
                 .expect("counts")
                 .is_empty()
@@ -150,29 +248,41 @@ async fn rules_are_unique_per_project_audited_and_deleted_with_their_log_kept() 
         // Deleting is audited and returns the rule; the log stays; a second delete is
         // not found.
         let before = store.audit_events(0, 100).await.expect("audit").len();
-        let deleted = store
-            .delete_filter_rule(p.id, "seo", audit("mail_filter.delete", 30))
+        let deleted = delete_rule(&store, p.id, "seo", audit("mail_filter.delete", 30))
             .await
             .expect("delete");
         assert_eq!(deleted.key, seo.key);
-        assert!(store.filter_rules(p.id).await.expect("rules").is_empty());
+        assert!(
+            filters::rules(&mut c, p.id)
+                .await
+                .expect("rules")
+                .is_empty()
+        );
         let events = store.audit_events(0, 100).await.expect("audit");
         assert_eq!(events.len(), before + 1);
         assert_eq!(
             events.last().map(|e| e.action.as_str()),
             Some("mail_filter.delete")
         );
-        assert_eq!(store.filter_matches_of(first).await.expect("log").len(), 2);
-        let missing = store
-            .delete_filter_rule(p.id, "seo", audit("mail_filter.delete", 31))
-            .await;
+        assert_eq!(
+            filters::matches_of(&mut c, first).await.expect("log").len(),
+            2
+        );
+        assert!(
+            !filters::delete_rule(&mut c, seo.key).await.expect("delete"),
+            "nothing left to delete"
+        );
+        let missing = delete_rule(&store, p.id, "seo", audit("mail_filter.delete", 31)).await;
         assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
         assert_eq!(
             store.audit_events(0, 100).await.expect("audit").len(),
             before + 1
         );
         // The other project's rule of the same id is untouched.
-        assert_eq!(store.filter_rules(other.id).await.expect("rules").len(), 1);
+        assert_eq!(
+            filters::rules(&mut c, other.id).await.expect("rules").len(),
+            1
+        );
     })
     .await;
 }
@@ -188,39 +298,43 @@ async fn settling_queues_an_auto_reply_and_spam_rules_fill_the_queue() {
         // Opened by a message a spam rule decided on: in the queue.
         let spam = stored_inbound(&store, &p, 10).await;
         let reply = email_to("x@spam.example", at(10));
-        store
-            .settle_inbound_with(&SettleInbound {
-                id: spam,
-                disposition: Disposition::Report,
-                report: Some(report),
-                detail: None,
-                matches: &[hit("project", "seo", None, "spam", true)],
-                reply: Some(&reply),
-                at: at(10),
-            })
-            .await
-            .expect("settle");
+        settle(
+            &store,
+            spam,
+            Disposition::Report,
+            Some(report),
+            &[hit(Scope::Project, "seo", None, Action::Spam, true)],
+            Some(&reply),
+            at(10),
+        )
+        .await
+        .expect("settle");
         // A spam rule that matched without deciding does not put a report in the queue.
         let other = stored_inbound(&store, &p, 11).await;
-        store
-            .settle_inbound_with(&SettleInbound {
-                id: other,
-                disposition: Disposition::Report,
-                report: Some(other_report),
-                detail: None,
-                matches: &[hit("project", "seo", None, "spam", false)],
-                reply: None,
-                at: at(11),
-            })
-            .await
-            .expect("settle");
+        settle(
+            &store,
+            other,
+            Disposition::Report,
+            Some(other_report),
+            &[hit(Scope::Project, "seo", None, Action::Spam, false)],
+            None,
+            at(11),
+        )
+        .await
+        .expect("settle");
+        let mut c = read(&store).await;
         assert_eq!(
-            store.spam_filtered_reports(p.id).await.expect("queue"),
+            filters::spam_filtered_reports(&mut c, p.id)
+                .await
+                .expect("queue"),
             vec![(report, "seo".to_owned())]
         );
 
         // The reply is queued for delivery, marked as an automatic answer; others are not.
-        let queued = store.email(reply.id).await.expect("email").expect("queued");
+        let queued = store::outbox::by_id(&mut c, reply.id)
+            .await
+            .expect("email")
+            .expect("queued");
         assert_eq!(
             queued.auto_submitted,
             Some(store::AutoSubmitted::AutoReplied)
@@ -240,43 +354,38 @@ async fn settling_queues_an_auto_reply_and_spam_rules_fill_the_queue() {
 
         // Automatic answers to an address are counted (for RFC 3834's "not too often").
         assert_eq!(
-            store
-                .auto_replies_to("X@Spam.example", at(10))
+            store::outbox::auto_replies_to(&mut c, "X@Spam.example", at(10))
                 .await
                 .expect("count"),
             1
         );
         assert_eq!(
-            store
-                .auto_replies_to("x@spam.example", at(11))
+            store::outbox::auto_replies_to(&mut c, "x@spam.example", at(11))
                 .await
                 .expect("count"),
             0
         );
         assert_eq!(
-            store
-                .auto_replies_to("z@spam.example", at(0))
+            store::outbox::auto_replies_to(&mut c, "z@spam.example", at(0))
                 .await
                 .expect("count"),
             0
         );
 
         // Settling an unknown message changes nothing.
-        let missing = store
-            .settle_inbound_with(&SettleInbound {
-                id: uuid::Uuid::now_v7(),
-                disposition: Disposition::Refused,
-                report: None,
-                detail: None,
-                matches: &[hit("instance", "junk", None, "refuse", true)],
-                reply: Some(&email_to("y@spam.example", at(13))),
-                at: at(13),
-            })
-            .await;
+        let missing = settle(
+            &store,
+            uuid::Uuid::now_v7(),
+            Disposition::Refused,
+            None,
+            &[hit(Scope::Instance, "junk", None, Action::Refuse, true)],
+            Some(&email_to("y@spam.example", at(13))),
+            at(13),
+        )
+        .await;
         assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
         assert!(
-            !store
-                .list_emails(50)
+            !store::outbox::latest(&mut c, 50)
                 .await
                 .expect("outbox")
                 .iter()
@@ -299,22 +408,30 @@ async fn a_disabled_tracking_token_no_longer_finds_its_report() {
                 .expect("get")
                 .is_some()
         );
-        assert_eq!(store.tracking_disabled_at(report).await.expect("get"), None);
+        let mut c = read(&store).await;
+        assert_eq!(
+            filters::tracking_disabled_at(&mut c, report)
+                .await
+                .expect("get"),
+            None
+        );
 
+        let mut tx = begin(&store).await;
         assert!(
-            store
-                .disable_tracking_token(report, at(7))
+            filters::disable_tracking_token(&mut tx, report, at(7))
                 .await
                 .expect("disable")
         );
         assert!(
-            !store
-                .disable_tracking_token(report, at(8))
+            !filters::disable_tracking_token(&mut tx, report, at(8))
                 .await
                 .expect("again")
         );
+        tx.commit().await.expect("commit");
         assert_eq!(
-            store.tracking_disabled_at(report).await.expect("get"),
+            filters::tracking_disabled_at(&mut c, report)
+                .await
+                .expect("get"),
             Some(at(7))
         );
         assert!(
@@ -334,9 +451,7 @@ async fn a_disabled_tracking_token_no_longer_finds_its_report() {
                 .map(|r| r.id),
             Some(kept)
         );
-        let missing = store
-            .disable_tracking_token(domain::ReportId::new(), at(9))
-            .await;
+        let missing = filters::disable_tracking_token(&mut c, domain::ReportId::new(), at(9)).await;
         assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
     })
     .await;

@@ -4,6 +4,17 @@
 use super::*;
 use store::{Disposition, NewInbound};
 
+/// Runs one repository write in its own unit of work.
+macro_rules! write {
+    ($store:expr, |$c:ident| $call:expr) => {{
+        let mut tx = $store.db().begin().await.expect("begin");
+        let $c: &mut store::Conn = &mut tx;
+        let out = $call.await;
+        tx.commit().await.expect("commit");
+        out
+    }};
+}
+
 fn inbound(project: Option<ProjectId>, raw: &[u8], message_id: &str, at_s: i64) -> NewInbound {
     NewInbound {
         id: uuid::Uuid::now_v7(),
@@ -23,29 +34,32 @@ async fn raw_messages_are_kept_byte_for_byte_and_settled() {
         // Not UTF-8, with a NUL and CRLF: stored as bytes.
         let raw = b"From: mara@example.org\r\nSubject: caf\xe9\r\n\r\nbody\x00\xff\r\n".to_vec();
         let first = inbound(Some(p.id), &raw, "a1@example.org", 10);
-        store.insert_inbound(&first).await.expect("insert");
+        write!(store, |c| store::inbound::insert(c, &first)).expect("insert");
         assert_eq!(
-            store.inbound_raw(first.id).await.expect("raw"),
+            store::inbound::raw(&mut store.db().read().await.expect("read"), first.id)
+                .await
+                .expect("raw"),
             Some(raw.clone())
         );
-        let listed = store.inbound_messages(p.id, 10).await.expect("list");
+        let listed =
+            store::inbound::of_project(&mut store.db().read().await.expect("read"), p.id, 10)
+                .await
+                .expect("list");
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].disposition, Disposition::Received);
         assert_eq!(listed[0].size, i64::try_from(raw.len()).expect("size"));
         assert_eq!(listed[0].report, None);
 
         let (report, _) = insert(&store, &p, &new_report("By mail", None), "t1", at(11)).await;
-        store
-            .settle_inbound(
-                first.id,
-                Disposition::Report,
-                Some(report),
-                Some(r#"{"problems":[]}"#),
-            )
-            .await
-            .expect("settle");
-        let settled = store
-            .inbound_message(first.id)
+        write!(store, |c| store::inbound::settle(
+            c,
+            first.id,
+            Disposition::Report,
+            Some(report),
+            Some(r#"{"problems":[]}"#),
+        ))
+        .expect("settle");
+        let settled = store::inbound::by_id(&mut store.db().read().await.expect("read"), first.id)
             .await
             .expect("get")
             .expect("found");
@@ -59,13 +73,14 @@ async fn raw_messages_are_kept_byte_for_byte_and_settled() {
             "a1@example.org".to_owned(),
         ];
         assert_eq!(
-            store.report_of_inbound(p.id, &refs).await.expect("find"),
+            store::inbound::report_of(&mut store.db().read().await.expect("read"), p.id, &refs)
+                .await
+                .expect("find"),
             Some(report)
         );
         let other = project(&store, "other").await;
         assert_eq!(
-            store
-                .report_of_inbound(other.id, &refs)
+            store::inbound::report_of(&mut store.db().read().await.expect("read"), other.id, &refs)
                 .await
                 .expect("find"),
             None
@@ -73,22 +88,31 @@ async fn raw_messages_are_kept_byte_for_byte_and_settled() {
 
         // Newest first; a message for no project is kept too.
         let second = inbound(Some(p.id), b"x", "a2@example.org", 20);
-        store.insert_inbound(&second).await.expect("insert");
+        write!(store, |c| store::inbound::insert(c, &second)).expect("insert");
         let lost = inbound(None, b"y", "a3@example.org", 30);
-        store.insert_inbound(&lost).await.expect("insert");
-        let ids: Vec<uuid::Uuid> = store
-            .inbound_messages(p.id, 10)
-            .await
-            .expect("list")
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
+        write!(store, |c| store::inbound::insert(c, &lost)).expect("insert");
+        let ids: Vec<uuid::Uuid> =
+            store::inbound::of_project(&mut store.db().read().await.expect("read"), p.id, 10)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|m| m.id)
+                .collect();
         assert_eq!(ids, [second.id, first.id]);
-        assert!(store.inbound_message(lost.id).await.expect("get").is_some());
+        assert!(
+            store::inbound::by_id(&mut store.db().read().await.expect("read"), lost.id)
+                .await
+                .expect("get")
+                .is_some()
+        );
         assert!(matches!(
-            store
-                .settle_inbound(uuid::Uuid::now_v7(), Disposition::Ignored, None, None)
-                .await,
+            write!(store, |c| store::inbound::settle(
+                c,
+                uuid::Uuid::now_v7(),
+                Disposition::Ignored,
+                None,
+                None
+            )),
             Err(store::StoreError::NotFound)
         ));
     })

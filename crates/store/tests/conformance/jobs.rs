@@ -33,7 +33,10 @@ async fn queue_report_with_email(store: &SqlStore) -> uuid::Uuid {
 async fn a_queued_email_is_leased_once_and_marked_sent() {
     each_backend(|store| async move {
         let email_id = queue_report_with_email(&store).await;
-        let queued = store.email(email_id).await.expect("get").expect("found");
+        let queued = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
+            .await
+            .expect("get")
+            .expect("found");
         assert_eq!(queued.status, EmailStatus::Queued);
 
         let lease = SignedDuration::from_secs(60);
@@ -64,7 +67,10 @@ async fn a_queued_email_is_leased_once_and_marked_sent() {
             .complete_job(&job, at(3), Some(email_id))
             .await
             .expect("complete");
-        let sent = store.email(email_id).await.expect("get").expect("found");
+        let sent = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
+            .await
+            .expect("get")
+            .expect("found");
         assert_eq!(sent.status, EmailStatus::Sent);
         assert_eq!(sent.sent_at, Some(at(3)));
         assert_eq!(
@@ -116,7 +122,10 @@ async fn a_lost_lease_is_taken_over_and_failures_retry_then_give_up() {
             None,
             "not yet due"
         );
-        let email = store.email(email_id).await.expect("get").expect("found");
+        let email = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
+            .await
+            .expect("get")
+            .expect("found");
         assert_eq!(
             email.status,
             EmailStatus::Queued,
@@ -133,7 +142,10 @@ async fn a_lost_lease_is_taken_over_and_failures_retry_then_give_up() {
             .fail_job(&third, "mailbox unavailable", at(122), None, Some(email_id))
             .await
             .expect("give up");
-        let email = store.email(email_id).await.expect("get").expect("found");
+        let email = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
+            .await
+            .expect("get")
+            .expect("found");
         assert_eq!(email.status, EmailStatus::Failed);
         assert_eq!(
             store

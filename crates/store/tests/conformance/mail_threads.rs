@@ -7,6 +7,17 @@ use store::{
     ReporterKey, SignatureStatus, StoreError, ThreadEntry, Visibility,
 };
 
+/// Runs one repository write in its own unit of work.
+macro_rules! write {
+    ($store:expr, |$c:ident| $call:expr) => {{
+        let mut tx = $store.db().begin().await.expect("begin");
+        let $c: &mut store::Conn = &mut tx;
+        let out = $call.await;
+        tx.commit().await.expect("commit");
+        out
+    }};
+}
+
 fn inbound(project: ProjectId, message_id: &str, at_s: i64) -> NewInbound {
     NewInbound {
         id: uuid::Uuid::now_v7(),
@@ -38,11 +49,15 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
         let p = project(&store, "demo").await;
         let (report, _) = insert(&store, &p, &new_report("By mail", None), "t1", at(5)).await;
         let first = inbound(p.id, "first@example.org", 10);
-        store.insert_inbound(&first).await.expect("insert");
-        store
-            .settle_inbound(first.id, Disposition::Report, Some(report), None)
-            .await
-            .expect("settle");
+        write!(store, |c| store::inbound::insert(c, &first)).expect("insert");
+        write!(store, |c| store::inbound::settle(
+            c,
+            first.id,
+            Disposition::Report,
+            Some(report),
+            None
+        ))
+        .expect("settle");
         let mut email = email_to("mara@example.org", at(20));
         email.report = Some(report);
         email.auto_submitted = Some(AutoSubmitted::AutoReplied);
@@ -63,8 +78,7 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             .await
             .expect("message");
         assert_eq!(
-            store
-                .email(email_id)
+            store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
                 .await
                 .expect("read")
                 .expect("email")
@@ -72,14 +86,18 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             Some(AutoSubmitted::AutoReplied)
         );
         let reply = inbound(p.id, "reply@example.org", 30);
-        store.insert_inbound(&reply).await.expect("insert");
-        store
-            .settle_inbound(reply.id, Disposition::Reply, Some(report), None)
-            .await
-            .expect("settle");
+        write!(store, |c| store::inbound::insert(c, &reply)).expect("insert");
+        write!(store, |c| store::inbound::settle(
+            c,
+            reply.id,
+            Disposition::Reply,
+            Some(report),
+            None
+        ))
+        .expect("settle");
         // Unfiled mail is no part of the thread.
         let stray = inbound(p.id, "stray@example.org", 31);
-        store.insert_inbound(&stray).await.expect("insert");
+        write!(store, |c| store::inbound::insert(c, &stray)).expect("insert");
 
         let entry = |id: &str, s: i64, from_reporter: bool| ThreadEntry {
             at: at(s),
@@ -88,7 +106,9 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
         };
         let ours = format!("{email_id}@embargo");
         assert_eq!(
-            store.report_thread(report, at(40)).await.expect("thread"),
+            store::inbound::thread(&mut store.db().read().await.expect("read"), report, at(40))
+                .await
+                .expect("thread"),
             vec![
                 entry("first@example.org", 10, true),
                 entry(&ours, 20, false),
@@ -96,7 +116,9 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             ]
         );
         assert_eq!(
-            store.report_thread(report, at(25)).await.expect("thread"),
+            store::inbound::thread(&mut store.db().read().await.expect("read"), report, at(25))
+                .await
+                .expect("thread"),
             vec![
                 entry("first@example.org", 10, true),
                 entry(&ours, 20, false)
@@ -109,11 +131,13 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             key: None,
             note: Some("changed after signing".into()),
         };
-        store
-            .set_inbound_signature(reply.id, &signature)
+        write!(store, |c| store::inbound::set_signature(
+            c, reply.id, &signature
+        ))
+        .expect("signature");
+        let listed = store::inbound::of_report(&mut store.db().read().await.expect("read"), report)
             .await
-            .expect("signature");
-        let listed = store.report_inbound(report).await.expect("inbound");
+            .expect("inbound");
         assert_eq!(
             listed
                 .iter()
@@ -122,9 +146,11 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             vec![(first.id, None), (reply.id, Some(signature.clone()))]
         );
         assert!(matches!(
-            store
-                .set_inbound_signature(uuid::Uuid::now_v7(), &signature)
-                .await,
+            write!(store, |c| store::inbound::set_signature(
+                c,
+                uuid::Uuid::now_v7(),
+                &signature
+            )),
             Err(StoreError::NotFound)
         ));
     })
@@ -140,41 +166,53 @@ async fn reporter_keys_are_kept_once_per_report_and_found_by_address() {
         let (second, _) = insert(&store, &p, &new_report("Two", None), "t2", at(6)).await;
         let (elsewhere, _) = insert(&store, &other, &new_report("Three", None), "t3", at(7)).await;
         assert!(
-            store
-                .add_reporter_key(&key(p.id, report, "AAAA", 10))
-                .await
-                .expect("add")
+            write!(store, |c| store::reporter_keys::insert(
+                c,
+                &key(p.id, report, "AAAA", 10)
+            ))
+            .expect("add")
         );
         assert!(
-            !store
-                .add_reporter_key(&key(p.id, report, "AAAA", 11))
-                .await
-                .expect("again")
+            !write!(store, |c| store::reporter_keys::insert(
+                c,
+                &key(p.id, report, "AAAA", 11)
+            ))
+            .expect("again")
         );
         assert!(
-            store
-                .add_reporter_key(&key(p.id, second, "BBBB", 12))
-                .await
-                .expect("add")
+            write!(store, |c| store::reporter_keys::insert(
+                c,
+                &key(p.id, second, "BBBB", 12)
+            ))
+            .expect("add")
         );
         assert!(
-            store
-                .add_reporter_key(&key(other.id, elsewhere, "CCCC", 13))
-                .await
-                .expect("add")
+            write!(store, |c| store::reporter_keys::insert(
+                c,
+                &key(other.id, elsewhere, "CCCC", 13)
+            ))
+            .expect("add")
         );
         let of =
             |keys: Vec<ReporterKey>| keys.into_iter().map(|k| k.fingerprint).collect::<Vec<_>>();
         assert_eq!(
-            of(store.reporter_keys(report).await.expect("keys")),
+            of(store::reporter_keys::of_report(
+                &mut store.db().read().await.expect("read"),
+                report
+            )
+            .await
+            .expect("keys")),
             ["AAAA"]
         );
         // Newest first, this project only, the address compared without case.
         assert_eq!(
-            of(store
-                .reporter_keys_by_address(p.id, "Mara@Example.org")
-                .await
-                .expect("keys")),
+            of(store::reporter_keys::by_address(
+                &mut store.db().read().await.expect("read"),
+                p.id,
+                "Mara@Example.org"
+            )
+            .await
+            .expect("keys")),
             ["BBBB", "AAAA"]
         );
 
@@ -198,7 +236,12 @@ async fn reporter_keys_are_kept_once_per_report_and_found_by_address() {
             })
             .await
             .expect("insert");
-        assert_eq!(store.reporter_keys(id).await.expect("keys"), vec![given]);
+        assert_eq!(
+            store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), id)
+                .await
+                .expect("keys"),
+            vec![given]
+        );
     })
     .await;
 }

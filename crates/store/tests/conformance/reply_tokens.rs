@@ -3,19 +3,37 @@
 use super::*;
 use store::ReplyToken;
 
+/// Runs one repository write in its own unit of work.
+macro_rules! write {
+    ($store:expr, |$c:ident| $call:expr) => {{
+        let mut tx = $store.db().begin().await.expect("begin");
+        let $c: &mut store::Conn = &mut tx;
+        let out = $call.await;
+        tx.commit().await.expect("commit");
+        out
+    }};
+}
+
 #[tokio::test]
 async fn reply_tokens_are_found_by_hash_and_disabled_for_good() {
     each_backend(|store| async move {
         let p = project(&store, "demo").await;
         let (a, _) = insert(&store, &p, &new_report("A", None), "t1", at(1)).await;
         let (b, _) = insert(&store, &p, &new_report("B", None), "t2", at(2)).await;
-        assert_eq!(store.reply_token("hash-a").await.expect("lookup"), None);
-
-        assert!(store.ensure_reply_token(a, "hash-a").await.expect("issue"));
-        // Issuing again is harmless.
-        assert!(store.ensure_reply_token(a, "hash-a").await.expect("again"));
         assert_eq!(
-            store.reply_token("hash-a").await.expect("lookup"),
+            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-a")
+                .await
+                .expect("lookup"),
+            None
+        );
+
+        assert!(write!(store, |c| store::reply_tokens::ensure(c, a, "hash-a")).expect("issue"));
+        // Issuing again is harmless.
+        assert!(write!(store, |c| store::reply_tokens::ensure(c, a, "hash-a")).expect("again"));
+        assert_eq!(
+            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-a")
+                .await
+                .expect("lookup"),
             Some(ReplyToken {
                 report: a,
                 disabled: false
@@ -23,22 +41,34 @@ async fn reply_tokens_are_found_by_hash_and_disabled_for_good() {
         );
 
         // Disabled: refused by hash, and never issued again.
-        store.disable_reply_tokens(a).await.expect("disable");
+        write!(store, |c| store::reply_tokens::disable(c, a)).expect("disable");
         assert_eq!(
-            store.reply_token("hash-a").await.expect("lookup"),
+            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-a")
+                .await
+                .expect("lookup"),
             Some(ReplyToken {
                 report: a,
                 disabled: true
             })
         );
-        assert!(!store.ensure_reply_token(a, "hash-a").await.expect("issue"));
-        assert!(!store.ensure_reply_token(a, "hash-a2").await.expect("issue"));
-        assert_eq!(store.reply_token("hash-a2").await.expect("lookup"), None);
+        assert!(!write!(store, |c| store::reply_tokens::ensure(c, a, "hash-a")).expect("issue"));
+        assert!(!write!(store, |c| store::reply_tokens::ensure(c, a, "hash-a2")).expect("issue"));
+        assert_eq!(
+            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-a2")
+                .await
+                .expect("lookup"),
+            None
+        );
 
         // Disabled before any token was issued: none ever is.
-        store.disable_reply_tokens(b).await.expect("disable");
-        assert!(!store.ensure_reply_token(b, "hash-b").await.expect("issue"));
-        assert_eq!(store.reply_token("hash-b").await.expect("lookup"), None);
+        write!(store, |c| store::reply_tokens::disable(c, b)).expect("disable");
+        assert!(!write!(store, |c| store::reply_tokens::ensure(c, b, "hash-b")).expect("issue"));
+        assert_eq!(
+            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-b")
+                .await
+                .expect("lookup"),
+            None
+        );
     })
     .await;
 }

@@ -111,8 +111,18 @@ async fn a_reminder_is_recorded_once_and_only_while_its_clock_runs() {
                 .await
                 .expect("record again")
         );
-        assert!(store.email(mail_id).await.expect("email").is_some());
-        assert!(store.email(dup_id).await.expect("email").is_none());
+        assert!(
+            store::outbox::by_id(&mut store.db().read().await.expect("read"), mail_id)
+                .await
+                .expect("email")
+                .is_some()
+        );
+        assert!(
+            store::outbox::by_id(&mut store.db().read().await.expect("read"), dup_id)
+                .await
+                .expect("email")
+                .is_none()
+        );
         assert_eq!(store.sent_reminders(id).await.expect("sent"), vec![before]);
 
         // A due date that is not the report's (stale read) is refused.

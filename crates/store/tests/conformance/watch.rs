@@ -63,7 +63,9 @@ async fn a_watch_follows_the_policy_and_is_claimed_once_when_due() {
             .await
             .expect("record");
         assert!(stored);
-        let queued = store.email(mail_id).await.expect("email");
+        let queued = store::outbox::by_id(&mut store.db().read().await.expect("read"), mail_id)
+            .await
+            .expect("email");
         assert!(queued.is_some(), "the notice is in the outbox");
         let job = store
             .lease_job(
@@ -148,7 +150,12 @@ async fn a_changed_url_starts_afresh_and_drops_a_stale_result() {
             .await
             .expect("record");
         assert!(!stored);
-        assert_eq!(store.email(mail_id).await.expect("email"), None);
+        assert_eq!(
+            store::outbox::by_id(&mut store.db().read().await.expect("read"), mail_id)
+                .await
+                .expect("email"),
+            None
+        );
         let fresh = store
             .claim_watch(at(300), at(3900))
             .await
