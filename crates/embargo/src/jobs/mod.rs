@@ -1,80 +1,214 @@
 //! Background work: the durable job queue in the database, drained by one worker per
 //! server. Jobs survive restarts; a crashed worker's lease runs out and another takes over.
 //! Each round the worker also runs the daily checks of security.txt files that projects
-//! host elsewhere ([`crate::services::watch`]), claimed in the database the same way.
-//! New reports are triaged here too (`triage.report`, [`crate::services::triage`]), and
-//! projects' git sources are fetched on their schedule ([`crate::services::sources`]).
-//! Webhooks are delivered here as well ([`webhook`]).
+//! host elsewhere ([`crate::services::watch`]), claimed in the database the same way, the
+//! fetch of projects' git sources ([`crate::services::sources`]) and the deadline reminders
+//! ([`crate::services::reminders`]).
+//!
+//! Jobs are typed: each kind is one [`Job`] type in a file of its own — its payload is the
+//! type itself, stored as JSON under its [`store::jobs::Payload::KIND`] — and [`REGISTRY`]
+//! maps the kinds to their runners. A job is queued in the unit of work that makes it
+//! necessary with [`enqueue`] (or, for the jobs the store queues itself, by the store:
+//! e-mail and webhook deliveries, report triage). Every kind shares one retry policy
+//! ([`retry::Retry`]) and one lease policy:
 //!
 //! A job runs at most once at a time across every server sharing the database: leasing is
 //! one atomic statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and while a job runs its
 //! worker renews the lease every third of `job_lease_ms` ([`holding_lease`]), so a job that
 //! outlasts the lease (a slow SMTP server or webhook receiver) is never taken over by a
 //! second server while the first still works on it. Only a server that stops answering for
-//! a whole lease loses its jobs to others.
-//!
-//! Once per poll the maintainers are also reminded of deadlines
-//! ([`crate::services::reminders`]).
+//! a whole lease loses its jobs to others. A job of a kind this server does not know is
+//! logged and marked failed.
 
+pub mod deliver_email;
+pub mod deliver_webhook;
 pub mod mailer;
 pub mod publish_advisory;
-pub mod webhook;
+pub mod retry;
+pub mod triage_report;
 
 use crate::AppState;
-use jiff::SignedDuration;
-use std::time::Duration;
-use store::{Job, job_kind};
+use jiff::{SignedDuration, Timestamp};
+use serde::de::DeserializeOwned;
+use std::{future::Future, pin::Pin, time::Duration};
+use store::{
+    Conn,
+    jobs::{Kinds, Payload},
+};
 use tokio::sync::watch;
+
+pub use retry::Retry;
 
 /// How long a submission's idempotency record (with its tracking token) is kept.
 pub const IDEMPOTENCY_RETENTION: SignedDuration = SignedDuration::from_hours(24);
 /// How often expired idempotency records are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
 
-/// The delay before retry `attempt` (1-based): 30 s, 1 min, 2 min, … capped at 1 h.
-pub fn backoff(attempt: i64) -> SignedDuration {
-    let exp = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
-    let secs = 30i64.saturating_mul(1i64 << exp.min(16));
-    SignedDuration::from_secs(secs.min(3600))
+/// One kind of background work. The type is the job's payload: queued with [`enqueue`],
+/// read back from the queue and [`Job::run`].
+pub trait Job: Payload + DeserializeOwned + Send + Sync + 'static {
+    /// Whether this server can run jobs of the kind now; those it cannot stay queued
+    /// (e-mail waits for an SMTP server to be configured).
+    fn available(ctx: &Context) -> bool {
+        let _ = ctx;
+        true
+    }
+
+    /// How the kind's failed attempts are retried.
+    fn retry(ctx: &Context) -> Retry {
+        let _ = ctx;
+        Retry::default()
+    }
+
+    /// Does the work. Runs under a lease the worker keeps renewing; may run again after a
+    /// crash, so it must be idempotent.
+    fn run(&self, ctx: &Context, attempt: Attempt) -> impl Future<Output = Outcome> + Send;
+
+    /// The kind's own records of how the attempt ended, written in the unit of work that
+    /// records it on the job (the e-mail's status for a delivery).
+    fn settle(
+        &self,
+        c: &mut Conn,
+        settled: Settled<'_>,
+        now: Timestamp,
+    ) -> impl Future<Output = store::Result<()>> + Send {
+        let _ = (c, settled, now);
+        async { Ok(()) }
+    }
 }
+
+/// The attempt a job is making.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// 1 for the first run.
+    pub number: i64,
+    /// A failure now gives the job up.
+    pub last: bool,
+}
+
+/// How one run went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// Worth trying again later (retried while attempts are left).
+    Retry(String),
+    /// Trying again will not help.
+    GiveUp(String),
+}
+
+/// How an attempt was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled<'a> {
+    Done,
+    /// Failed with this error; runs again at the time given.
+    Retrying(&'a str, Timestamp),
+    /// Failed with this error, for good.
+    Failed(&'a str),
+}
+
+/// What jobs run with: the application and the worker's clients.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub state: AppState,
+    /// `None` when no SMTP server is configured.
+    pub mailer: Option<mailer::Mailer>,
+    /// The HTTP client for webhook deliveries.
+    pub webhooks: reqwest::Client,
+    /// This worker's name on the leases it holds.
+    pub owner: String,
+    pub lease: SignedDuration,
+}
+
+impl Context {
+    pub fn new(state: AppState) -> anyhow::Result<Self> {
+        let mailer = mailer::Mailer::from_config(&state.config);
+        let webhooks =
+            deliver_webhook::http_client(Duration::from_millis(state.config.webhooks.timeout_ms))?;
+        let lease = SignedDuration::from_millis(
+            i64::try_from(state.config.job_lease_ms).unwrap_or(120_000),
+        );
+        Ok(Self {
+            mailer,
+            webhooks,
+            owner: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            lease,
+            state,
+        })
+    }
+}
+
+/// Queues `job` to run at `run_at`, in the caller's unit of work.
+pub async fn enqueue<J: Job>(
+    c: &mut Conn,
+    job: &J,
+    run_at: Timestamp,
+    now: Timestamp,
+) -> store::Result<()> {
+    store::jobs::enqueue(c, &store::NewJob::of(job, run_at, now)?).await
+}
+
+// Registry ------------------------------------------------------------------------------------
+
+type RunFn = for<'a> fn(&'a Context, store::Job) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// One kind the worker runs.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    pub kind: &'static str,
+    available: fn(&Context) -> bool,
+    run: RunFn,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+const fn entry<J: Job>() -> Entry {
+    Entry {
+        kind: J::KIND,
+        available: J::available,
+        run: run_boxed::<J>,
+    }
+}
+
+/// Every kind of job, by its stored name.
+pub const REGISTRY: &[Entry] = &[
+    entry::<store::outbox::DeliverEmail>(),
+    entry::<store::webhooks::DeliverWebhook>(),
+    entry::<publish_advisory::PublishAdvisory>(),
+    entry::<store::triage::TriageReport>(),
+];
+
+fn run_boxed<J: Job>(
+    ctx: &Context,
+    job: store::Job,
+) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+    Box::pin(run_one::<J>(ctx, job))
+}
+
+// Worker --------------------------------------------------------------------------------------
 
 /// Runs jobs until `stop` turns true.
 pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
-    let owner = format!("worker-{}", uuid::Uuid::new_v4().simple());
-    let mailer = mailer::Mailer::from_config(&state.config);
-    if mailer.is_none() {
+    let ctx = match Context::new(state.clone()) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the job worker's clients; the worker stops");
+            return;
+        }
+    };
+    if ctx.mailer.is_none() {
         tracing::warn!("no SMTP server configured: e-mail stays queued in the outbox");
     }
     let mut last_purge: Option<std::time::Instant> = None;
     let mut last_watch: Option<std::time::Instant> = None;
     // Fetching git sources may take minutes: on a task of its own, one round at a time.
     let mut fetching: Option<tokio::task::JoinHandle<()>> = None;
-    // Scheduled publications and triage run whether or not mail can be sent.
-    let kinds: &[&str] = if mailer.is_some() {
-        &[
-            job_kind::DELIVER_EMAIL,
-            job_kind::PUBLISH_ADVISORY,
-            job_kind::TRIAGE_REPORT,
-            store::DELIVER_WEBHOOK,
-        ]
-    } else {
-        &[
-            job_kind::PUBLISH_ADVISORY,
-            job_kind::TRIAGE_REPORT,
-            store::DELIVER_WEBHOOK,
-        ]
-    };
     let poll = Duration::from_millis(state.config.worker_poll_ms);
-    let lease =
-        SignedDuration::from_millis(i64::try_from(state.config.job_lease_ms).unwrap_or(120_000));
-    let webhooks =
-        match webhook::http_client(Duration::from_millis(state.config.webhooks.timeout_ms)) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot build the webhook client; the worker stops");
-                return;
-            }
-        };
     loop {
         if *stop.borrow() {
             return;
@@ -107,34 +241,9 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             if *stop.borrow() {
                 return;
             }
-            match state
-                .store
-                .lease_job(kinds, &owner, state.now(), lease)
-                .await
-            {
-                Ok(Some(job)) if job.kind == job_kind::PUBLISH_ADVISORY => {
-                    holding_lease(&state, &job.clone(), lease, run_publication(&state, job)).await;
-                }
-                Ok(Some(job)) if job.kind == job_kind::TRIAGE_REPORT => {
-                    holding_lease(&state, &job.clone(), lease, run_triage(&state, job)).await;
-                }
-                Ok(Some(job)) if job.kind == store::DELIVER_WEBHOOK => {
-                    holding_lease(
-                        &state,
-                        &job.clone(),
-                        lease,
-                        webhook::run(&state, &webhooks, job),
-                    )
-                    .await;
-                }
-                Ok(Some(job)) => match &mailer {
-                    Some(mailer) => {
-                        holding_lease(&state, &job.clone(), lease, run_job(&state, mailer, job))
-                            .await;
-                    }
-                    None => break,
-                },
-                Ok(None) => break,
+            match run_next(&ctx).await {
+                Ok(true) => {}
+                Ok(false) => break,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot lease jobs");
                     break;
@@ -149,22 +258,125 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Runs `work` while renewing `job`'s lease every third of `lease`, so no other worker
+/// Leases the next due job this server can run and runs it; `false` when none was due.
+pub async fn run_next(ctx: &Context) -> store::Result<bool> {
+    // Kinds this server cannot run now stay queued; every other kind is leased, unknown
+    // ones included, so they are failed rather than left waiting for ever.
+    let unavailable: Vec<&str> = REGISTRY
+        .iter()
+        .filter(|e| !(e.available)(ctx))
+        .map(|e| e.kind)
+        .collect();
+    let mut tx = ctx.state.db.begin().await?;
+    let job = store::jobs::lease(
+        &mut tx,
+        Kinds::Except(&unavailable),
+        &ctx.owner,
+        ctx.state.now(),
+        ctx.lease,
+    )
+    .await?;
+    tx.commit().await?;
+    let Some(job) = job else {
+        return Ok(false);
+    };
+    match REGISTRY.iter().find(|e| e.kind == job.kind) {
+        Some(entry) => (entry.run)(ctx, job).await,
+        None => {
+            tracing::error!(job = %job.id, kind = %job.kind, "job of an unknown kind: marked failed");
+            let error = format!("unknown job kind {:?}", job.kind);
+            if let Err(e) = give_up(ctx, &job, &error).await {
+                tracing::error!(job = %job.id, error = %e, "cannot record job outcome");
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Runs one leased job of kind `J` and records how it went.
+async fn run_one<J: Job>(ctx: &Context, job: store::Job) {
+    let payload = match serde_json::from_value::<J>(job.payload.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(job = %job.id, kind = %job.kind, error = %e, "job payload unreadable: marked failed");
+            let error = format!("unreadable payload: {e}");
+            if let Err(e) = give_up(ctx, &job, &error).await {
+                tracing::error!(job = %job.id, error = %e, "cannot record job outcome");
+            }
+            return;
+        }
+    };
+    let retry = J::retry(ctx);
+    let attempt = Attempt {
+        number: job.attempts,
+        last: retry.is_last(&job),
+    };
+    let outcome = holding_lease(ctx, &job, payload.run(ctx, attempt)).await;
+    let now = ctx.state.now();
+    let settled = match &outcome {
+        Outcome::Done => Settled::Done,
+        Outcome::Retry(e) => match retry.retry_at(&job, now) {
+            Some(at) => Settled::Retrying(e, at),
+            None => Settled::Failed(e),
+        },
+        Outcome::GiveUp(e) => Settled::Failed(e),
+    };
+    match settled {
+        Settled::Done => {}
+        Settled::Retrying(error, _) => {
+            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, retry = true, error, "job failed");
+        }
+        Settled::Failed(error) => {
+            tracing::error!(job = %job.id, kind = %job.kind, attempt = job.attempts, retry = false, error, "job failed");
+        }
+    }
+    if let Err(e) = record(ctx, &job, &payload, settled).await {
+        tracing::error!(job = %job.id, error = %e, "cannot record job outcome");
+    }
+}
+
+/// Records an attempt on the job and the kind's own records of it, in one unit of work;
+/// nothing when this worker no longer holds the job's lease (its new holder records it).
+async fn record<J: Job>(
+    ctx: &Context,
+    job: &store::Job,
+    payload: &J,
+    settled: Settled<'_>,
+) -> store::Result<()> {
+    let now = ctx.state.now();
+    let mut tx = ctx.state.db.begin().await?;
+    let held = match settled {
+        Settled::Done => store::jobs::complete(&mut tx, job, now).await?,
+        Settled::Retrying(error, at) => store::jobs::retry(&mut tx, job, error, at).await?,
+        Settled::Failed(error) => store::jobs::fail(&mut tx, job, error, now).await?,
+    };
+    if !held {
+        tracing::warn!(job = %job.id, kind = %job.kind, "job lease lost: its outcome is left to the new holder");
+        return Ok(());
+    }
+    payload.settle(&mut tx, settled, now).await?;
+    tx.commit().await
+}
+
+/// Gives up a job that cannot run at all (an unknown kind, an unreadable payload).
+async fn give_up(ctx: &Context, job: &store::Job, error: &str) -> store::Result<()> {
+    let mut tx = ctx.state.db.begin().await?;
+    store::jobs::fail(&mut tx, job, error, ctx.state.now()).await?;
+    tx.commit().await
+}
+
+/// Runs `work` while renewing `job`'s lease every third of the lease, so no other worker
 /// takes the job over while it runs. A lost lease (this worker stalled for a whole lease) is
 /// logged; the work still finishes, and its outcome is not recorded over the new holder's
 /// (completion and failure only count for the lease holder).
-pub async fn holding_lease<F: std::future::Future<Output = ()>>(
-    state: &AppState,
-    job: &Job,
-    lease: SignedDuration,
-    work: F,
-) {
-    let every = (lease / 3).unsigned_abs();
+pub async fn holding_lease<F: Future>(ctx: &Context, job: &store::Job, work: F) -> F::Output {
+    let every = (ctx.lease / 3).unsigned_abs();
     let renew = async {
         loop {
             tokio::time::sleep(every).await;
-            let until = state.now().saturating_add(lease).unwrap_or(state.now());
-            match state.store.renew_job_lease(job, until).await {
+            let now = ctx.state.now();
+            let until = now.saturating_add(ctx.lease).unwrap_or(now);
+            match renew(&ctx.state, job, until).await {
                 Ok(true) => {}
                 Ok(false) => {
                     // The job finished meanwhile, or this worker stalled for a whole lease
@@ -178,9 +390,17 @@ pub async fn holding_lease<F: std::future::Future<Output = ()>>(
     };
     tokio::select! {
         biased;
-        () = work => {}
-        () = renew => {}
+        out = work => out,
+        // The renewal never ends: only the work does.
+        () = renew => std::future::pending().await,
     }
+}
+
+async fn renew(state: &AppState, job: &store::Job, until: Timestamp) -> store::Result<bool> {
+    let mut tx = state.db.begin().await?;
+    let held = store::jobs::renew(&mut tx, job, until).await?;
+    tx.commit().await?;
+    Ok(held)
 }
 
 /// Drops idempotency records older than [`IDEMPOTENCY_RETENTION`].
@@ -195,134 +415,24 @@ async fn purge(state: &AppState) {
     }
 }
 
-async fn run_publication(state: &AppState, job: Job) {
-    let now = state.now();
-    let result = match publish_advisory::run(state, &job).await {
-        publish_advisory::Outcome::Done => {
-            tracing::info!(job = %job.id, "scheduled publication done");
-            state.store.complete_job(&job, now, None).await
-        }
-        publish_advisory::Outcome::Retry(e) => {
-            let retry_at = (job.attempts < job.max_attempts)
-                .then(|| now.checked_add(backoff(job.attempts)).ok())
-                .flatten();
-            tracing::warn!(job = %job.id, attempt = job.attempts, retry = retry_at.is_some(), error = %e, "scheduled publication failed");
-            state.store.fail_job(&job, &e, now, retry_at, None).await
-        }
-        publish_advisory::Outcome::GiveUp(e) => {
-            tracing::error!(job = %job.id, error = %e, "scheduled publication abandoned");
-            state.store.fail_job(&job, &e, now, None, None).await
-        }
-    };
-    if let Err(e) = result {
-        tracing::error!(job = %job.id, error = %e, "cannot record job outcome");
-    }
-}
-
-/// Triages a new report. A report that is gone has nothing to triage (done); other errors
-/// retry with the usual backoff. Re-running is harmless: the result is replaced.
-async fn run_triage(state: &AppState, job: Job) {
-    let id = job
-        .payload
-        .get("report_id")
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse::<domain::ReportId>().ok());
-    let now = state.now();
-    let result = match id {
-        None => {
-            tracing::error!(job = %job.id, "triage job without a report id");
-            state
-                .store
-                .fail_job(&job, "job without report id", now, None, None)
-                .await
-        }
-        Some(id) => match crate::services::triage::run(state, id).await {
-            Ok(record) => {
-                tracing::info!(job = %job.id, report = %id, label = %record.label, verdict = %record.verdict, "report triaged");
-                state.store.complete_job(&job, now, None).await
-            }
-            Err(crate::services::ServiceError::NotFound(_)) => {
-                tracing::info!(job = %job.id, report = %id, "report gone before its triage");
-                state.store.complete_job(&job, now, None).await
-            }
-            Err(e) => {
-                let retry_at = (job.attempts < job.max_attempts)
-                    .then(|| now.checked_add(backoff(job.attempts)).ok())
-                    .flatten();
-                tracing::warn!(job = %job.id, attempt = job.attempts, retry = retry_at.is_some(), error = %e, "triage failed");
-                state
-                    .store
-                    .fail_job(&job, &e.to_string(), now, retry_at, None)
-                    .await
-            }
-        },
-    };
-    if let Err(e) = result {
-        tracing::error!(job = %job.id, error = %e, "cannot record job outcome");
-    }
-}
-
-async fn run_job(state: &AppState, mailer: &mailer::Mailer, job: Job) {
-    let email_id = job
-        .payload
-        .get("email_id")
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse::<uuid::Uuid>().ok());
-    let result = match email_id {
-        Some(id) => match state.store.email(id).await {
-            Ok(Some(email)) => {
-                let from = mailer.from_address();
-                match crate::services::outgoing::compose(state, &email, &from, mailer.from_name())
-                    .await
-                {
-                    Ok(composed) => mailer.send(&composed).await,
-                    Err(crate::services::outgoing::ComposeError::Permanent(e)) => {
-                        Err(mailer::SendError::Permanent(e))
-                    }
-                    Err(crate::services::outgoing::ComposeError::Temporary(e)) => {
-                        Err(mailer::SendError::Temporary(e))
-                    }
-                }
-            }
-            Ok(None) => Err(mailer::SendError::Permanent(
-                "the e-mail no longer exists".into(),
-            )),
-            Err(e) => Err(mailer::SendError::Temporary(e.to_string())),
-        },
-        None => Err(mailer::SendError::Permanent("job without e-mail id".into())),
-    };
-    let now = state.now();
-    let outcome = match result {
-        Ok(()) => {
-            tracing::info!(job = %job.id, "e-mail delivered");
-            state.store.complete_job(&job, now, email_id).await
-        }
-        Err(e) => {
-            let retry_at = match &e {
-                mailer::SendError::Temporary(_) if job.attempts < job.max_attempts => {
-                    now.checked_add(backoff(job.attempts)).ok()
-                }
-                _ => None,
-            };
-            tracing::warn!(job = %job.id, attempt = job.attempts, retry = retry_at.is_some(), error = %e, "e-mail delivery failed");
-            state
-                .store
-                .fail_job(&job, &e.to_string(), now, retry_at, email_id)
-                .await
-        }
-    };
-    if let Err(e) = outcome {
-        tracing::error!(job = %job.id, error = %e, "cannot record job outcome");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_from_thirty_seconds_up_to_an_hour() {
-        let secs: Vec<i64> = (1..=9).map(|a| backoff(a).as_secs()).collect();
-        assert_eq!(secs, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+    fn every_kind_is_registered_once() {
+        let mut kinds: Vec<&str> = REGISTRY.iter().map(|e| e.kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), REGISTRY.len());
+        assert_eq!(
+            kinds,
+            [
+                "deliver_email",
+                "deliver_webhook",
+                "publish_advisory",
+                "triage.report"
+            ]
+        );
     }
 }

@@ -88,7 +88,12 @@ pub(super) async fn settle_inbound_with(store: &SqlStore, s: &SettleInbound<'_>)
         .bind(micros(email.created_at))
         .execute(&mut *tx)
         .await?;
-        insert_job(&mut tx, &NewJob::deliver_email(email.id, email.created_at)).await?;
+        let delivery = crate::outbox::DeliverEmail { email_id: email.id };
+        insert_job(
+            &mut tx,
+            &NewJob::of(&delivery, email.created_at, email.created_at)?,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
