@@ -45,7 +45,7 @@ async fn a_job_of_an_unknown_kind_is_marked_failed_not_run_or_left_queued() {
             "{backend:?}: leased"
         );
         let (status, error) =
-            store::jobs::status(&mut *store.db().read().await.expect("read"), job.id)
+            store::jobs::status(&mut store.db().read().await.expect("read"), job.id)
                 .await
                 .expect("status")
                 .expect("the job");
@@ -79,7 +79,7 @@ async fn a_job_whose_payload_does_not_read_is_marked_failed() {
 
         assert!(jobs::run_next(&ctx).await.expect("run"));
         let (status, error) =
-            store::jobs::status(&mut *store.db().read().await.expect("read"), job.id)
+            store::jobs::status(&mut store.db().read().await.expect("read"), job.id)
                 .await
                 .expect("status")
                 .expect("the job");

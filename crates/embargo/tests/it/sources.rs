@@ -263,7 +263,7 @@ async fn git_source_flow(backend: Backend) {
         .parse::<uuid::Uuid>()
         .map(domain::ReportId)
         .expect("id");
-    let kept = store::triage::dismissals(&mut *store.db().read().await.expect("read"), report_id)
+    let kept = store::triage::dismissals(&mut store.db().read().await.expect("read"), report_id)
         .await
         .expect("dismissals");
     assert_eq!(kept.len(), 1);
