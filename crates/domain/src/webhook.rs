@@ -8,7 +8,7 @@
 
 use crate::{FieldError, report::State};
 use hmac::{Hmac, Mac};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -254,13 +254,6 @@ pub fn derive_secret(instance_secret: &str, project: &str, nonce: &str) -> Strin
     format!("whsec_{}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// The delay before retry `attempt` (1-based): `base`, doubling, capped at one hour.
-pub fn backoff(attempt: i64, base: SignedDuration) -> SignedDuration {
-    let exp = u32::try_from(attempt.clamp(1, 30) - 1).unwrap_or(0).min(20);
-    let nanos = base.as_nanos().saturating_mul(1i128 << exp);
-    SignedDuration::from_nanos_i128(nanos.min(SignedDuration::from_hours(1).as_nanos()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,17 +355,6 @@ mod tests {
         assert_ne!(
             a,
             derive_secret("instance-secret-of-thirty-two-chars!", "p1", "n2")
-        );
-    }
-
-    #[test]
-    fn backoff_doubles_from_its_base_up_to_an_hour() {
-        let base = SignedDuration::from_secs(30);
-        let secs: Vec<i64> = (1..=9).map(|a| backoff(a, base).as_secs()).collect();
-        assert_eq!(secs, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
-        assert_eq!(
-            backoff(2, SignedDuration::from_millis(200)),
-            SignedDuration::from_millis(400)
         );
     }
 }

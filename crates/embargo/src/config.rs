@@ -562,7 +562,9 @@ impl Config {
         if !(100..=120_000).contains(&self.webhooks.timeout_ms) {
             bail!("webhooks.timeout_ms: must be between 100 and 120000");
         }
-        if !(1..=store::WEBHOOK_MAX_ATTEMPTS).contains(&self.webhooks.max_attempts) {
+        if !(1..=<store::webhooks::DeliverWebhook as store::jobs::Payload>::MAX_ATTEMPTS)
+            .contains(&self.webhooks.max_attempts)
+        {
             bail!("webhooks.max_attempts: must be between 1 and 100");
         }
         if !(10..=3_600_000).contains(&self.webhooks.retry_base_ms) {

@@ -192,7 +192,7 @@ impl Dialect {
         Ok(())
     }
 
-    /// Claims one due security.txt watch, like [`Self::lease_sql`] does jobs.
+    /// Claims one due security.txt watch, like `jobs::lease` does jobs.
     pub(crate) fn claim_watch_sql(self) -> &'static str {
         match self {
             Self::Sqlite => {
@@ -207,29 +207,6 @@ impl Dialect {
                    WHERE next_check_at <= $2 ORDER BY next_check_at, project_id LIMIT 1 \
                    FOR UPDATE SKIP LOCKED) \
                  RETURNING project_id, url, state"
-            }
-        }
-    }
-
-    /// Leases one due job. PostgreSQL skips rows other servers hold locked; SQLite has one
-    /// writer at a time, so the same statement without the lock clause is already atomic.
-    pub(crate) fn lease_sql(self) -> &'static str {
-        match self {
-            Self::Sqlite => {
-                "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-                 WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
-                   AND (lease_until IS NULL OR lease_until < $3) \
-                   AND (',' || $4 || ',') LIKE ('%,' || kind || ',%') \
-                   ORDER BY run_at, id LIMIT 1) \
-                 RETURNING id, kind, payload, attempts, max_attempts"
-            }
-            Self::Postgres => {
-                "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-                 WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
-                   AND (lease_until IS NULL OR lease_until < $3) \
-                   AND (',' || $4 || ',') LIKE ('%,' || kind || ',%') \
-                   ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, kind, payload, attempts, max_attempts"
             }
         }
     }
@@ -337,11 +314,6 @@ impl Tx {
 
     pub async fn rollback(self) -> Result<()> {
         Ok(self.0.rollback().await?)
-    }
-
-    /// The sqlx transaction, for the transitional code in `crate::sql` that takes one.
-    pub(crate) fn transaction(&mut self) -> &mut sqlx::Transaction<'static, sqlx::Any> {
-        &mut self.0
     }
 }
 

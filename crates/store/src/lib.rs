@@ -30,9 +30,11 @@ mod rows;
 #[cfg(feature = "testing")]
 pub mod schema;
 mod sla_model;
+pub mod sources;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod triage;
 pub mod watch;
 pub mod webhooks;
 
@@ -40,13 +42,13 @@ pub use collaborator::*;
 pub use db::{Conn, Db, Dialect, Read, Tx};
 pub use error::StoreError;
 pub use filters::{FilterMatch, FilterMatchCount, FilterRuleRecord};
+pub use jobs::{Job, NewJob};
 pub use model::*;
 pub use sla_model::*;
+pub use sources::{ProjectSource, ProjectSourceInput};
 pub use sql::SqlStore;
-pub use webhooks::{
-    DELIVER_WEBHOOK, DeliveryStatus, WEBHOOK_MAX_ATTEMPTS, WebhookAttempt, WebhookDelivery,
-    WebhookEndpoint,
-};
+pub use triage::{TriageDismissal, TriageHistoryEntry, TriageRecord};
+pub use webhooks::{DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint};
 
 use async_trait::async_trait;
 use domain::{ProjectId, ReportId, UserId, report::Report};
@@ -170,131 +172,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The reports `user` collaborates on at `now`, newest invitation first.
     async fn collaborations(&self, user: UserId, now: Timestamp) -> Result<Vec<Collaboration>>;
 
-    // Triage ---------------------------------------------------------------------------
-    /// Stores (or replaces) a report's triage result; running a triage twice leaves one row.
-    async fn save_triage(&self, record: &TriageRecord) -> Result<()>;
-    async fn triage_of(&self, report: ReportId) -> Result<Option<TriageRecord>>;
-    /// The triage results of a project's reports (reports not yet triaged are absent).
-    async fn project_triage(&self, project: ProjectId) -> Result<Vec<TriageRecord>>;
-    /// The `limit` most recently received triaged reports of the whole instance, newest
-    /// first, with their fingerprints: the history spray and duplicate checks compare with.
-    async fn triage_history(&self, limit: i64) -> Result<Vec<TriageHistoryEntry>>;
-    /// Records a dismissal with its audit event in one transaction; `Conflict` when the
-    /// finding was already dismissed, `NotFound` when the report does not exist.
-    async fn dismiss_finding(
-        &self,
-        dismissal: &TriageDismissal,
-        audit: domain::audit::NewAuditEvent,
-    ) -> Result<()>;
-    /// A report's dismissals, oldest first.
-    async fn triage_dismissals(&self, report: ReportId) -> Result<Vec<TriageDismissal>>;
-
-    // Triage sources ------------------------------------------------------------------
-    /// The project's configured source, if any.
-    async fn project_source(&self, project: ProjectId) -> Result<Option<ProjectSource>>;
-    /// Every git source of the instance (for the scheduled fetch).
-    async fn git_sources(&self) -> Result<Vec<ProjectSource>>;
-    /// Sets (`Some`) or removes (`None`; `NotFound` when there is none) the project's source,
-    /// forgetting what earlier fetches found, appends `source.update` / `source.remove` and
-    /// queues the triage of the project's open reports again, in one transaction. Returns
-    /// the source as stored and how many reports were queued.
-    async fn set_project_source(
-        &self,
-        project: ProjectId,
-        source: Option<&ProjectSourceInput>,
-        by: Option<UserId>,
-        now: Timestamp,
-    ) -> Result<(Option<ProjectSource>, u64)>;
-    /// Records a fetch of the source at configuration `version` (ignored when the
-    /// configuration changed meanwhile): the refs' commits, or the error (`heads` `None`
-    /// keeps the earlier ones). When the commits differ from the previous fetch's, the
-    /// project's open reports are queued for triage again and `source.change` is audited,
-    /// in the same transaction. Returns how many reports were queued.
-    async fn record_source_fetch(
-        &self,
-        project: ProjectId,
-        version: i64,
-        heads: Option<&serde_json::Value>,
-        error: Option<&str>,
-        now: Timestamp,
-    ) -> Result<u64>;
-
     // Outbox and jobs ------------------------------------------------------------------
-    async fn enqueue_job(&self, job: &NewJob) -> Result<()>;
-    /// Leases the next due job of one of `kinds` for `lease_for`, or `None`.
-    /// Safe with several workers and several app servers on one database.
-    async fn lease_job(
-        &self,
-        kinds: &[&str],
-        owner: &str,
-        now: Timestamp,
-        lease_for: jiff::SignedDuration,
-    ) -> Result<Option<Job>>;
-    /// Marks a leased job done (and the e-mail it delivered, if any, as sent).
-    async fn complete_job(
-        &self,
-        job: &Job,
-        now: Timestamp,
-        sent_email: Option<uuid::Uuid>,
-    ) -> Result<()>;
-    /// Extends the lease of a job this worker still holds until `until`; `false` when the
-    /// lease was lost (it ran out and another worker took the job, or the job finished).
-    async fn renew_job_lease(&self, job: &Job, until: Timestamp) -> Result<bool>;
-    /// Records a failure; retries at `retry_at`, or gives up when `None`.
-    async fn fail_job(
-        &self,
-        job: &Job,
-        error: &str,
-        now: Timestamp,
-        retry_at: Option<Timestamp>,
-        failed_email: Option<uuid::Uuid>,
-    ) -> Result<()>;
-
-    // Webhooks -------------------------------------------------------------------------
-    // Events are queued by the methods that make the change (`insert_report`,
     // `transition_report`, `add_message`, `add_score`, an advisory's publication),
-    // in their transaction: one delivery and one `deliver_webhook` job per subscribed endpoint.
-    /// The project's webhook secret nonce and when it was set, if it has one.
-    async fn webhook_nonce(&self, project: ProjectId) -> Result<Option<(String, Timestamp)>>;
-    /// Replaces (or sets) the project's secret nonce, with its audit event.
-    async fn rotate_webhook_nonce(
-        &self,
-        project: ProjectId,
-        nonce: &str,
-        now: Timestamp,
-        audit: domain::audit::NewAuditEvent,
-    ) -> Result<()>;
-    /// Stores an endpoint with its audit event, and `nonce` as the project's secret nonce if
-    /// it has none yet; returns whether it had none.
-    async fn create_webhook(
-        &self,
-        endpoint: &WebhookEndpoint,
-        nonce: &str,
-        audit: domain::audit::NewAuditEvent,
-    ) -> Result<bool>;
-    /// The project's endpoints, oldest first.
-    async fn webhooks(&self, project: ProjectId) -> Result<Vec<WebhookEndpoint>>;
-    /// Removes an endpoint of the project with its delivery log; `NotFound` if none.
-    async fn delete_webhook(
-        &self,
-        project: ProjectId,
-        id: uuid::Uuid,
-        audit: domain::audit::NewAuditEvent,
-    ) -> Result<()>;
-    async fn webhook_delivery(&self, id: uuid::Uuid) -> Result<Option<WebhookDelivery>>;
-    /// The endpoint's latest deliveries, newest first, each with its attempts.
-    async fn webhook_deliveries(
-        &self,
-        endpoint: uuid::Uuid,
-        limit: i64,
-    ) -> Result<Vec<WebhookDelivery>>;
-    /// Logs an attempt and sets where the delivery stands.
-    async fn record_webhook_attempt(
-        &self,
-        delivery: uuid::Uuid,
-        attempt: &WebhookAttempt,
-        status: DeliveryStatus,
-    ) -> Result<()>;
 
     // Dashboard ------------------------------------------------------------------------
     /// Every report of the project: its state and when it was received, first answered,

@@ -42,7 +42,7 @@ pub struct InsertReport<'a> {
     pub response: &'a (dyn Fn(i64) -> String + Send + Sync),
     /// A job queued with the report in the same transaction (the triage of the report), so
     /// no stored report is ever left untriaged by a crash between two writes.
-    pub job: Option<NewJob>,
+    pub job: Option<crate::NewJob>,
     /// The reporter's OpenPGP key given with the report, stored in the same transaction
     /// (before the receipt can be sent, which is encrypted to it).
     pub reporter_key: Option<&'a ReporterKey>,
@@ -242,107 +242,6 @@ pub struct Email {
     pub created_at: Timestamp,
     pub sent_at: Option<Timestamp>,
     pub auto_submitted: Option<AutoSubmitted>,
-}
-
-/// Job kinds the worker knows.
-pub mod job_kind {
-    pub const DELIVER_EMAIL: &str = "deliver_email";
-    /// Publishes a scheduled advisory (payload: `advisory_id`, `scheduled_at` in micros).
-    pub const PUBLISH_ADVISORY: &str = "publish_advisory";
-    /// Triages a new report (payload: `report_id`).
-    pub const TRIAGE_REPORT: &str = "triage.report";
-}
-
-#[derive(Debug, Clone)]
-pub struct NewJob {
-    pub id: Uuid,
-    pub kind: String,
-    pub payload: serde_json::Value,
-    pub run_at: Timestamp,
-    pub max_attempts: i64,
-    pub created_at: Timestamp,
-}
-
-impl NewJob {
-    /// The job that delivers `email`.
-    pub fn deliver_email(email: Uuid, now: Timestamp) -> Self {
-        Self {
-            id: Uuid::now_v7(),
-            kind: job_kind::DELIVER_EMAIL.to_owned(),
-            payload: serde_json::json!({ "email_id": email }),
-            run_at: now,
-            max_attempts: 12,
-            created_at: now,
-        }
-    }
-}
-
-impl NewJob {
-    /// The job that triages report `report` on arrival.
-    pub fn triage_report(report: ReportId, now: Timestamp) -> Self {
-        Self {
-            id: Uuid::now_v7(),
-            kind: job_kind::TRIAGE_REPORT.to_owned(),
-            payload: serde_json::json!({ "report_id": report.to_string() }),
-            run_at: now,
-            max_attempts: 5,
-            created_at: now,
-        }
-    }
-}
-
-/// The triage assistant's stored result for one report (crate `triage`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TriageRecord {
-    pub report_id: ReportId,
-    /// `triage::Label::as_str`: `valid`, `beg_bounty`, …
-    pub label: String,
-    /// `likely_valid`, `needs_review` or `likely_invalid`.
-    pub verdict: String,
-    /// The findings as the server shows them (each with a stable `key`).
-    pub findings: serde_json::Value,
-    /// The report's text fingerprint, read back as the instance's history.
-    pub fingerprint: serde_json::Value,
-    /// Which rules produced it (the server's version).
-    pub version: String,
-    pub triaged_at: Timestamp,
-}
-
-/// A maintainer's dismissal of one finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TriageDismissal {
-    pub report_id: ReportId,
-    pub finding_key: String,
-    pub user_id: Option<UserId>,
-    /// The user's e-mail address at read time (`None` once the account is gone).
-    pub user_email: Option<String>,
-    pub reason: String,
-    pub at: Timestamp,
-}
-
-/// One earlier report as the triage's history needs it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TriageHistoryEntry {
-    pub report_id: ReportId,
-    pub project_slug: String,
-    pub project_name: String,
-    pub number: i64,
-    pub received_at: Timestamp,
-    pub reporter_email: Option<String>,
-    pub state: String,
-    pub resolution: Option<String>,
-    pub fingerprint: serde_json::Value,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Job {
-    pub id: Uuid,
-    pub kind: String,
-    pub payload: serde_json::Value,
-    /// Attempts so far, this one included.
-    pub attempts: i64,
-    pub max_attempts: i64,
-    pub lease_owner: String,
 }
 
 /// A project's OpenPGP signing key; the secret part is passphrase-protected.
@@ -670,33 +569,4 @@ pub struct ScoreRecord {
 /// Tenths of a CVSS score as its usual text: 98 is `"9.8"`.
 pub fn score_text(tenths: u8) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
-}
-
-/// Where the triage reads a project's source, as its maintainers configured it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProjectSourceInput {
-    /// `path` (a directory on the server) or `git`.
-    pub kind: String,
-    /// The absolute directory, or the git URL.
-    pub location: String,
-    /// The default branch of a git source (`None`: the remote's `HEAD`).
-    pub default_ref: Option<String>,
-    /// Further branches or tags of a git source to check reports against.
-    pub extra_refs: Vec<String>,
-}
-
-/// A project's stored source with what its last fetch found.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProjectSource {
-    pub project_id: ProjectId,
-    pub input: ProjectSourceInput,
-    /// Counts the changes (1 for the first configuration).
-    pub version: i64,
-    pub updated_by: Option<UserId>,
-    pub updated_at: Timestamp,
-    /// The commit of each ref the last successful fetch resolved (`{"main": "3f2a…"}`).
-    pub heads: Option<serde_json::Value>,
-    pub fetched_at: Option<Timestamp>,
-    /// Why the last fetch failed, if it did.
-    pub fetch_error: Option<String>,
 }

@@ -7,9 +7,8 @@
 //! UUID text, timestamps as `BIGINT` microseconds since the Unix epoch (UTC), JSON as text.
 
 use crate::{
-    AuthorKind, InsertOutcome, InsertReport, Job, Message, NewEmail, NewJob, NewMessage, NewScore,
-    ProjectSource, ProjectSourceInput, ReporterKey, Result, ScoreRecord, StateChange, Store,
-    StoreError, TriageDismissal, TriageHistoryEntry, TriageRecord, Visibility,
+    AuthorKind, InsertOutcome, InsertReport, Message, NewEmail, NewJob, NewMessage, NewScore,
+    ReporterKey, Result, ScoreRecord, StateChange, Store, StoreError, Visibility,
 };
 use async_trait::async_trait;
 use domain::{
@@ -21,11 +20,10 @@ use jiff::Timestamp;
 use sqlx::{AnyConnection, AnyPool, any::AnyRow};
 use uuid::Uuid;
 
-use crate::db::{Db, Dialect};
-pub(crate) use crate::rows::{get, json_text, micros, opt_ts, ts, uuid};
+use crate::db::Db;
+pub(crate) use crate::rows::{get, micros, opt_ts, ts, uuid};
 
 mod collaborators;
-mod sources;
 
 /// The transitional trait implementation over a [`Db`]: repositories replace its methods.
 #[derive(Debug, Clone)]
@@ -33,7 +31,6 @@ pub struct SqlStore {
     db: Db,
     pool: AnyPool,
     writer: AnyPool,
-    dialect: Dialect,
 }
 
 impl SqlStore {
@@ -61,7 +58,6 @@ impl From<Db> for SqlStore {
         Self {
             pool: db.pool.clone(),
             writer: db.writer.clone(),
-            dialect: db.dialect(),
             db,
         }
     }
@@ -663,36 +659,6 @@ impl Store for SqlStore {
         .collect()
     }
 
-    async fn project_source(&self, project: ProjectId) -> Result<Option<ProjectSource>> {
-        self.project_source_impl(project).await
-    }
-
-    async fn git_sources(&self) -> Result<Vec<ProjectSource>> {
-        self.git_sources_impl().await
-    }
-
-    async fn set_project_source(
-        &self,
-        project: ProjectId,
-        source: Option<&ProjectSourceInput>,
-        by: Option<UserId>,
-        now: Timestamp,
-    ) -> Result<(Option<ProjectSource>, u64)> {
-        self.set_project_source_impl(project, source, by, now).await
-    }
-
-    async fn record_source_fetch(
-        &self,
-        project: ProjectId,
-        version: i64,
-        heads: Option<&serde_json::Value>,
-        error: Option<&str>,
-        now: Timestamp,
-    ) -> Result<u64> {
-        self.record_source_fetch_impl(project, version, heads, error, now)
-            .await
-    }
-
     async fn extend_sla(
         &self,
         extension: &crate::NewExtension,
@@ -784,368 +750,12 @@ impl Store for SqlStore {
         collaborators::collaborations(self, user, now).await
     }
 
-    async fn save_triage(&self, r: &TriageRecord) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO report_triage (report_id, label, verdict, findings, fingerprint, \
-             triage_version, triaged_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (report_id) DO UPDATE SET label = excluded.label, \
-             verdict = excluded.verdict, findings = excluded.findings, \
-             fingerprint = excluded.fingerprint, triage_version = excluded.triage_version, \
-             triaged_at = excluded.triaged_at",
-        )
-        .bind(r.report_id.to_string())
-        .bind(&r.label)
-        .bind(&r.verdict)
-        .bind(json_text(&r.findings)?)
-        .bind(json_text(&r.fingerprint)?)
-        .bind(&r.version)
-        .bind(micros(r.triaged_at))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn triage_of(&self, report: ReportId) -> Result<Option<TriageRecord>> {
-        sqlx::query(
-            "SELECT report_id, label, verdict, findings, fingerprint, triage_version, triaged_at \
-             FROM report_triage WHERE report_id = $1",
-        )
-        .bind(report.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(triage_from_row)
-        .transpose()
-    }
-
-    async fn project_triage(&self, project: ProjectId) -> Result<Vec<TriageRecord>> {
-        sqlx::query(
-            "SELECT t.report_id, t.label, t.verdict, t.findings, t.fingerprint, \
-             t.triage_version, t.triaged_at FROM report_triage t \
-             JOIN reports r ON r.id = t.report_id WHERE r.project_id = $1 ORDER BY r.number DESC",
-        )
-        .bind(project.to_string())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(triage_from_row)
-        .collect()
-    }
-
-    async fn triage_history(&self, limit: i64) -> Result<Vec<TriageHistoryEntry>> {
-        let rows = sqlx::query(
-            "SELECT r.id, p.slug, p.name, r.number, r.received_at, r.reporter_email, r.state, \
-             r.resolution, t.fingerprint FROM report_triage t \
-             JOIN reports r ON r.id = t.report_id JOIN projects p ON p.id = r.project_id \
-             ORDER BY r.received_at DESC, r.id DESC LIMIT $1",
-        )
-        .bind(limit.max(0))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = get(row, "id")?;
-                let fp: String = get(row, "fingerprint")?;
-                Ok(TriageHistoryEntry {
-                    report_id: ReportId(uuid(&id)?),
-                    project_slug: get(row, "slug")?,
-                    project_name: get(row, "name")?,
-                    number: get(row, "number")?,
-                    received_at: ts(get(row, "received_at")?)?,
-                    reporter_email: get(row, "reporter_email")?,
-                    state: get(row, "state")?,
-                    resolution: get(row, "resolution")?,
-                    fingerprint: serde_json::from_str(&fp)
-                        .map_err(|e| StoreError::Corrupt(format!("triage fingerprint: {e}")))?,
-                })
-            })
-            .collect()
-    }
-
-    async fn dismiss_finding(&self, d: &TriageDismissal, audit: NewAuditEvent) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM reports WHERE id = $1")
-            .bind(d.report_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            tx.rollback().await?;
-            return Err(StoreError::NotFound);
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO triage_dismissals (report_id, finding_key, user_id, reason, dismissed_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (report_id, finding_key) DO NOTHING",
-        )
-        .bind(d.report_id.to_string())
-        .bind(&d.finding_key)
-        .bind(d.user_id.map(|u| u.to_string()))
-        .bind(&d.reason)
-        .bind(micros(d.at))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            tx.rollback().await?;
-            return Err(StoreError::Conflict(
-                "the finding is already dismissed".into(),
-            ));
-        }
-        append_audit_tx(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn triage_dismissals(&self, report: ReportId) -> Result<Vec<TriageDismissal>> {
-        let rows = sqlx::query(
-            "SELECT d.report_id, d.finding_key, d.user_id, u.email, d.reason, d.dismissed_at \
-             FROM triage_dismissals d LEFT JOIN users u ON u.id = d.user_id \
-             WHERE d.report_id = $1 ORDER BY d.dismissed_at, d.finding_key",
-        )
-        .bind(report.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = get(row, "report_id")?;
-                let user: Option<String> = get(row, "user_id")?;
-                Ok(TriageDismissal {
-                    report_id: ReportId(uuid(&id)?),
-                    finding_key: get(row, "finding_key")?,
-                    user_id: user.map(|u| uuid(&u).map(UserId)).transpose()?,
-                    user_email: get(row, "email")?,
-                    reason: get(row, "reason")?,
-                    at: ts(get(row, "dismissed_at")?)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn enqueue_job(&self, job: &NewJob) -> Result<()> {
-        let mut conn = self.writer.acquire().await?;
-        insert_job(&mut conn, job).await
-    }
-
-    async fn lease_job(
-        &self,
-        kinds: &[&str],
-        owner: &str,
-        now: Timestamp,
-        lease_for: jiff::SignedDuration,
-    ) -> Result<Option<Job>> {
-        let until = now.saturating_add(lease_for).unwrap_or(now);
-        let row = sqlx::query(self.dialect.lease_sql())
-            .bind(owner)
-            .bind(micros(until))
-            .bind(micros(now))
-            .bind(kinds.join(","))
-            .fetch_optional(&self.writer)
-            .await?;
-        row.map(|row| {
-            let payload: String = get(&row, "payload")?;
-            Ok(Job {
-                id: uuid(&get::<String>(&row, "id")?)?,
-                kind: get(&row, "kind")?,
-                payload: serde_json::from_str(&payload)
-                    .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?,
-                attempts: get(&row, "attempts")?,
-                max_attempts: get(&row, "max_attempts")?,
-                lease_owner: owner.to_owned(),
-            })
-        })
-        .transpose()
-    }
-
-    async fn complete_job(
-        &self,
-        job: &Job,
-        now: Timestamp,
-        sent_email: Option<Uuid>,
-    ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE jobs SET status = 'done', finished_at = $1, lease_until = NULL, last_error = NULL \
-             WHERE id = $2 AND lease_owner = $3",
-        )
-        .bind(micros(now))
-        .bind(job.id.to_string())
-        .bind(&job.lease_owner)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(email) = sent_email {
-            sqlx::query(
-                "UPDATE emails SET status = 'sent', sent_at = $1, attempts = attempts + 1, \
-                 last_error = NULL WHERE id = $2",
-            )
-            .bind(micros(now))
-            .bind(email.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn renew_job_lease(&self, job: &Job, until: Timestamp) -> Result<bool> {
-        let n = sqlx::query(
-            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 \
-             AND status = 'pending' AND lease_until IS NOT NULL",
-        )
-        .bind(micros(until))
-        .bind(job.id.to_string())
-        .bind(&job.lease_owner)
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
-    }
-
-    async fn webhook_nonce(&self, project: ProjectId) -> Result<Option<(String, Timestamp)>> {
-        crate::webhooks::webhook_nonce(&self.pool, project).await
-    }
-
-    async fn rotate_webhook_nonce(
-        &self,
-        project: ProjectId,
-        nonce: &str,
-        now: Timestamp,
-        audit: NewAuditEvent,
-    ) -> Result<()> {
-        crate::webhooks::rotate_webhook_nonce(&self.writer, project, nonce, now, audit).await
-    }
-
-    async fn create_webhook(
-        &self,
-        endpoint: &crate::WebhookEndpoint,
-        nonce: &str,
-        audit: NewAuditEvent,
-    ) -> Result<bool> {
-        crate::webhooks::create_webhook(&self.writer, endpoint, nonce, audit).await
-    }
-
-    async fn webhooks(&self, project: ProjectId) -> Result<Vec<crate::WebhookEndpoint>> {
-        crate::webhooks::webhooks(&self.pool, project).await
-    }
-
-    async fn delete_webhook(
-        &self,
-        project: ProjectId,
-        id: Uuid,
-        audit: NewAuditEvent,
-    ) -> Result<()> {
-        crate::webhooks::delete_webhook(&self.writer, project, id, audit).await
-    }
-
-    async fn webhook_delivery(&self, id: Uuid) -> Result<Option<crate::WebhookDelivery>> {
-        crate::webhooks::webhook_delivery(&self.pool, id).await
-    }
-
-    async fn webhook_deliveries(
-        &self,
-        endpoint: Uuid,
-        limit: i64,
-    ) -> Result<Vec<crate::WebhookDelivery>> {
-        crate::webhooks::webhook_deliveries(&self.pool, endpoint, limit).await
-    }
-
-    async fn record_webhook_attempt(
-        &self,
-        delivery: Uuid,
-        attempt: &crate::WebhookAttempt,
-        status: crate::DeliveryStatus,
-    ) -> Result<()> {
-        crate::webhooks::record_webhook_attempt(&self.writer, delivery, attempt, status).await
-    }
-
     async fn report_times(
         &self,
         project: ProjectId,
     ) -> Result<Vec<(State, domain::stats::ReportTimes)>> {
         crate::webhooks::report_times(&self.pool, project).await
     }
-
-    async fn fail_job(
-        &self,
-        job: &Job,
-        error: &str,
-        now: Timestamp,
-        retry_at: Option<Timestamp>,
-        failed_email: Option<Uuid>,
-    ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        match retry_at {
-            Some(at) => {
-                sqlx::query(
-                    "UPDATE jobs SET run_at = $1, lease_until = NULL, last_error = $2 \
-                     WHERE id = $3 AND lease_owner = $4",
-                )
-                .bind(micros(at))
-                .bind(error)
-                .bind(job.id.to_string())
-                .bind(&job.lease_owner)
-                .execute(&mut *tx)
-                .await?;
-            }
-            None => {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'failed', finished_at = $1, lease_until = NULL, \
-                     last_error = $2 WHERE id = $3 AND lease_owner = $4",
-                )
-                .bind(micros(now))
-                .bind(error)
-                .bind(job.id.to_string())
-                .bind(&job.lease_owner)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        if let Some(email) = failed_email {
-            let status = if retry_at.is_some() {
-                "queued"
-            } else {
-                "failed"
-            };
-            sqlx::query(
-                "UPDATE emails SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3",
-            )
-            .bind(status)
-            .bind(error)
-            .bind(email.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-}
-
-/// Queues a `triage.report` job for every open report of the project that has none
-/// pending (a changed policy changes what the triage says); returns how many were queued.
-/// Transitional: it moves with the triage sources' repository.
-pub async fn requeue_open_reports(
-    tx: &mut crate::Tx,
-    project: ProjectId,
-    now: Timestamp,
-) -> Result<u64> {
-    sources::requeue_open_reports(tx.transaction(), project, now).await
-}
-
-fn triage_from_row(row: &AnyRow) -> Result<TriageRecord> {
-    let id: String = get(row, "report_id")?;
-    let findings: String = get(row, "findings")?;
-    let fingerprint: String = get(row, "fingerprint")?;
-    Ok(TriageRecord {
-        report_id: ReportId(uuid(&id)?),
-        label: get(row, "label")?,
-        verdict: get(row, "verdict")?,
-        findings: serde_json::from_str(&findings)
-            .map_err(|e| StoreError::Corrupt(format!("triage findings: {e}")))?,
-        fingerprint: serde_json::from_str(&fingerprint)
-            .map_err(|e| StoreError::Corrupt(format!("triage fingerprint: {e}")))?,
-        version: get(row, "triage_version")?,
-        triaged_at: ts(get(row, "triaged_at")?)?,
-    })
 }
 
 mod sla;

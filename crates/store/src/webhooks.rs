@@ -4,24 +4,30 @@
 //! one is always delivered). Also the report milestones the dashboard reads.
 
 use crate::{
-    Result, StoreError,
-    sql::{append_audit_tx, get, insert_job, micros, opt_ts, ts, uuid},
+    Conn, NewJob, Result, StoreError, jobs,
+    rows::{get, micros, opt_ts, ts, uuid},
 };
 use domain::{
     ProjectId, ReportId, UserId,
-    audit::NewAuditEvent,
     report::State,
     stats::ReportTimes,
     webhook::{Event, EventKind},
 };
 use jiff::Timestamp;
-use sqlx::{AnyConnection, AnyPool, any::AnyRow};
+use sqlx::{AnyPool, any::AnyRow};
 use uuid::Uuid;
 
-/// Job kind that delivers one webhook (payload: `delivery_id`).
-pub const DELIVER_WEBHOOK: &str = "deliver_webhook";
-/// Attempts recorded on a delivery job; the worker gives up earlier if configured to.
-pub const WEBHOOK_MAX_ATTEMPTS: i64 = 100;
+/// The job that delivers one webhook (run by the binary's worker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeliverWebhook {
+    pub delivery_id: Uuid,
+}
+
+impl jobs::Payload for DeliverWebhook {
+    const KIND: &'static str = "deliver_webhook";
+    /// Attempts recorded on a delivery job; the worker gives up earlier if configured to.
+    const MAX_ATTEMPTS: i64 = 100;
+}
 
 /// One endpoint of a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +93,7 @@ pub struct WebhookDelivery {
     pub attempts: i64,
     pub created_at: Timestamp,
     pub finished_at: Option<Timestamp>,
-    /// Oldest first; filled by [`crate::Store::webhook_deliveries`] only.
+    /// Oldest first; filled by [`deliveries`] only.
     pub log: Vec<WebhookAttempt>,
 }
 
@@ -146,9 +152,12 @@ fn delivery_from_row(row: &AnyRow) -> Result<WebhookDelivery> {
 }
 
 /// Queues `event` for every endpoint of `project` subscribed to it: a delivery row with its
-/// body and a `deliver_webhook` job each, inside the caller's transaction.
+/// body and a [`DeliverWebhook`] job each, inside the caller's transaction. Call it in the
+/// unit of work of the change the event tells about (a new report, a state change, a
+/// message, a score, a publication), so a rolled-back change sends nothing and a committed
+/// one is always delivered.
 pub async fn queue_event(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     project: ProjectId,
     event: &Event,
     now: Timestamp,
@@ -176,27 +185,17 @@ pub async fn queue_event(
         .bind(micros(now))
         .execute(&mut *conn)
         .await?;
-        insert_job(
-            conn,
-            &crate::NewJob {
-                id: Uuid::now_v7(),
-                kind: DELIVER_WEBHOOK.into(),
-                payload: serde_json::json!({ "delivery_id": delivery.to_string() }),
-                run_at: now,
-                max_attempts: WEBHOOK_MAX_ATTEMPTS,
-                created_at: now,
-            },
-        )
-        .await?;
+        let job = DeliverWebhook {
+            delivery_id: delivery,
+        };
+        jobs::enqueue(conn, &NewJob::of(&job, now, now)?).await?;
     }
     Ok(())
 }
 
-/// The project, number and state of a report, read inside a transaction (for events).
-pub(crate) async fn report_brief(
-    conn: &mut AnyConnection,
-    report: ReportId,
-) -> Result<(ProjectId, i64, State)> {
+/// The project, number and state of a report, read inside a transaction (what an event
+/// about the report tells); `NotFound` when there is no such report.
+pub async fn report_brief(conn: &mut Conn, report: ReportId) -> Result<(ProjectId, i64, State)> {
     let row = sqlx::query("SELECT project_id, number, state FROM reports WHERE id = $1")
         .bind(report.to_string())
         .fetch_optional(&mut *conn)
@@ -210,26 +209,23 @@ pub(crate) async fn report_brief(
     ))
 }
 
-pub(crate) async fn webhook_nonce(
-    pool: &AnyPool,
-    project: ProjectId,
-) -> Result<Option<(String, Timestamp)>> {
+/// The project's secret nonce and when it was set, if it has one.
+pub async fn nonce(c: &mut Conn, project: ProjectId) -> Result<Option<(String, Timestamp)>> {
     sqlx::query("SELECT nonce, rotated_at FROM webhook_secrets WHERE project_id = $1")
         .bind(project.to_string())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *c)
         .await?
         .map(|row| Ok((get(&row, "nonce")?, ts(get(&row, "rotated_at")?)?)))
         .transpose()
 }
 
-pub(crate) async fn rotate_webhook_nonce(
-    writer: &AnyPool,
+/// Replaces (or sets) the project's secret nonce.
+pub async fn set_nonce(
+    c: &mut Conn,
     project: ProjectId,
     nonce: &str,
     now: Timestamp,
-    audit: NewAuditEvent,
 ) -> Result<()> {
-    let mut tx = writer.begin().await?;
     sqlx::query(
         "INSERT INTO webhook_secrets (project_id, nonce, rotated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (project_id) DO UPDATE SET nonce = excluded.nonce, rotated_at = excluded.rotated_at",
@@ -237,33 +233,33 @@ pub(crate) async fn rotate_webhook_nonce(
     .bind(project.to_string())
     .bind(nonce)
     .bind(micros(now))
-    .execute(&mut *tx)
+    .execute(&mut *c)
     .await?;
-    append_audit_tx(&mut tx, audit).await?;
-    tx.commit().await?;
     Ok(())
 }
 
-/// Stores the endpoint (and the project's first secret nonce when it has none); returns
-/// whether the nonce was new.
-pub(crate) async fn create_webhook(
-    writer: &AnyPool,
-    endpoint: &WebhookEndpoint,
+/// Sets the project's secret nonce unless it has one; returns whether it was set.
+pub async fn init_nonce(
+    c: &mut Conn,
+    project: ProjectId,
     nonce: &str,
-    audit: NewAuditEvent,
+    now: Timestamp,
 ) -> Result<bool> {
-    let mut tx = writer.begin().await?;
-    let created = sqlx::query(
+    let n = sqlx::query(
         "INSERT INTO webhook_secrets (project_id, nonce, rotated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (project_id) DO NOTHING",
     )
-    .bind(endpoint.project_id.to_string())
+    .bind(project.to_string())
     .bind(nonce)
-    .bind(micros(endpoint.created_at))
-    .execute(&mut *tx)
+    .bind(micros(now))
+    .execute(&mut *c)
     .await?
-    .rows_affected()
-        == 1;
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Stores an endpoint.
+pub async fn insert(c: &mut Conn, endpoint: &WebhookEndpoint) -> Result<()> {
     sqlx::query(
         "INSERT INTO webhook_endpoints (id, project_id, url, events, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -274,82 +270,79 @@ pub(crate) async fn create_webhook(
     .bind(events_text(&endpoint.events))
     .bind(endpoint.created_by.map(|u| u.to_string()))
     .bind(micros(endpoint.created_at))
-    .execute(&mut *tx)
+    .execute(&mut *c)
     .await?;
-    append_audit_tx(&mut tx, audit).await?;
-    tx.commit().await?;
-    Ok(created)
+    Ok(())
 }
 
-pub(crate) async fn webhooks(pool: &AnyPool, project: ProjectId) -> Result<Vec<WebhookEndpoint>> {
+/// The project's endpoints, oldest first.
+pub async fn of_project(c: &mut Conn, project: ProjectId) -> Result<Vec<WebhookEndpoint>> {
     sqlx::query(
         "SELECT id, project_id, url, events, created_by, created_at FROM webhook_endpoints \
          WHERE project_id = $1 ORDER BY created_at, id",
     )
     .bind(project.to_string())
-    .fetch_all(pool)
+    .fetch_all(&mut *c)
     .await?
     .iter()
     .map(endpoint_from_row)
     .collect()
 }
 
-/// Removes the endpoint with its deliveries; queued jobs find nothing and stop.
-pub(crate) async fn delete_webhook(
-    writer: &AnyPool,
-    project: ProjectId,
-    id: Uuid,
-    audit: NewAuditEvent,
-) -> Result<()> {
-    let mut tx = writer.begin().await?;
+/// Removes an endpoint of the project with its deliveries and their attempts; `NotFound`
+/// when the project has no such endpoint. Queued delivery jobs then find nothing and stop.
+pub async fn delete(c: &mut Conn, project: ProjectId, id: Uuid) -> Result<()> {
     // The attempts and deliveries go first: SQLite enforces ON DELETE CASCADE only with
     // foreign keys on, which it is here, but the explicit order keeps both databases alike.
+    // The endpoint must be the project's: checked before anything is removed.
     sqlx::query(
         "DELETE FROM webhook_attempts WHERE delivery_id IN \
-         (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1)",
+         (SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+          WHERE d.endpoint_id = $1 AND e.project_id = $2)",
     )
     .bind(id.to_string())
-    .execute(&mut *tx)
+    .bind(project.to_string())
+    .execute(&mut *c)
     .await?;
-    sqlx::query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1")
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "DELETE FROM webhook_deliveries WHERE endpoint_id = $1 AND endpoint_id IN \
+         (SELECT id FROM webhook_endpoints WHERE project_id = $2)",
+    )
+    .bind(id.to_string())
+    .bind(project.to_string())
+    .execute(&mut *c)
+    .await?;
     let n = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND project_id = $2")
         .bind(id.to_string())
         .bind(project.to_string())
-        .execute(&mut *tx)
+        .execute(&mut *c)
         .await?
         .rows_affected();
     if n != 1 {
         return Err(StoreError::NotFound);
     }
-    append_audit_tx(&mut tx, audit).await?;
-    tx.commit().await?;
     Ok(())
 }
 
-pub(crate) async fn webhook_delivery(pool: &AnyPool, id: Uuid) -> Result<Option<WebhookDelivery>> {
+/// One delivery (without its attempts).
+pub async fn delivery(c: &mut Conn, id: Uuid) -> Result<Option<WebhookDelivery>> {
     sqlx::query(select_deliveries!("WHERE d.id = $1"))
         .bind(id.to_string())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *c)
         .await?
         .as_ref()
         .map(delivery_from_row)
         .transpose()
 }
 
-pub(crate) async fn webhook_deliveries(
-    pool: &AnyPool,
-    endpoint: Uuid,
-    limit: i64,
-) -> Result<Vec<WebhookDelivery>> {
+/// The endpoint's latest `limit` deliveries, newest first, each with its attempts.
+pub async fn deliveries(c: &mut Conn, endpoint: Uuid, limit: i64) -> Result<Vec<WebhookDelivery>> {
     let mut deliveries = sqlx::query(select_deliveries!(
         "WHERE d.endpoint_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
     ))
     .bind(endpoint.to_string())
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&mut *c)
     .await?
     .iter()
     .map(delivery_from_row)
@@ -360,7 +353,7 @@ pub(crate) async fn webhook_deliveries(
          WHERE d.endpoint_id = $1 ORDER BY a.delivery_id, a.attempt",
     )
     .bind(endpoint.to_string())
-    .fetch_all(pool)
+    .fetch_all(&mut *c)
     .await?;
     for row in &attempts {
         let id = uuid(&get::<String>(row, "delivery_id")?)?;
@@ -377,14 +370,14 @@ pub(crate) async fn webhook_deliveries(
     Ok(deliveries)
 }
 
-/// Logs one attempt and where the delivery now stands.
-pub(crate) async fn record_webhook_attempt(
-    writer: &AnyPool,
+/// Logs one attempt and sets where the delivery now stands (two statements: run it in a
+/// unit of work).
+pub async fn record_attempt(
+    c: &mut Conn,
     delivery: Uuid,
     attempt: &WebhookAttempt,
     status: DeliveryStatus,
 ) -> Result<()> {
-    let mut tx = writer.begin().await?;
     sqlx::query(
         "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, duration_ms, error) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -395,7 +388,7 @@ pub(crate) async fn record_webhook_attempt(
     .bind(attempt.status_code)
     .bind(attempt.duration_ms)
     .bind(attempt.error.as_deref())
-    .execute(&mut *tx)
+    .execute(&mut *c)
     .await?;
     let finished = (status != DeliveryStatus::Pending).then(|| micros(attempt.at));
     sqlx::query(
@@ -405,9 +398,8 @@ pub(crate) async fn record_webhook_attempt(
     .bind(status.as_str())
     .bind(finished)
     .bind(delivery.to_string())
-    .execute(&mut *tx)
+    .execute(&mut *c)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

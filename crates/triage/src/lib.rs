@@ -241,6 +241,12 @@ impl Verdict {
             Self::LikelyInvalid => "likely_invalid",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::LikelyValid, Self::NeedsReview, Self::LikelyInvalid]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]

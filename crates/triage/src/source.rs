@@ -11,6 +11,30 @@ pub const MAX_REF: usize = 200;
 /// Most extra refs a project may name besides its default branch.
 pub const MAX_EXTRA_REFS: usize = 20;
 
+/// Where a project's source is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// A directory on the server.
+    Path,
+    /// A git repository the server fetches.
+    Git,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Path => "path",
+            Self::Git => "git",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Path, Self::Git]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// The transport of an accepted git URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GitScheme {

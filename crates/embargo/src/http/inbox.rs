@@ -235,7 +235,10 @@ pub async fn project_inbox(
             .map(|(id, _)| id)
             .collect();
     let likely_invalid = |id: &domain::ReportId| {
-        filtered.contains(id) || verdicts.get(id).is_some_and(|(_, v)| v == "likely_invalid")
+        filtered.contains(id)
+            || verdicts
+                .get(id)
+                .is_some_and(|(_, v)| *v == ::triage::Verdict::LikelyInvalid)
     };
     let spam_queue = query.queue.as_deref() == Some("spam");
     let spam_count = list.iter().filter(|r| likely_invalid(&r.id)).count();
@@ -248,7 +251,7 @@ pub async fn project_inbox(
             let score = current.get(&r.id);
             let (label, verdict) = verdicts
                 .get(&r.id)
-                .map(|(l, v)| (Some(l.clone()), Some(v.clone())))
+                .map(|(l, v)| (Some(l.as_str()), Some(v.as_str())))
                 .unwrap_or_default();
             minijinja::context! {
                 severity => score.map(|s| s.severity.clone()),

@@ -2,34 +2,53 @@
 //! as them (their permission is checked again when it runs). Idempotent: an advisory that
 //! was published, withdrawn or rescheduled meanwhile is left alone.
 
-use crate::{AppState, services::ServiceError};
-use store::Job;
+use super::{Attempt, Context, Job, Outcome};
+use crate::services::ServiceError;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 
-/// What became of one run.
-#[derive(Debug)]
-pub enum Outcome {
-    Done,
-    /// Worth trying again later (the database, a concurrent edit).
-    Retry(String),
-    /// Trying again will not help.
-    GiveUp(String),
+/// Publishes advisory `advisory_id` if it is still scheduled for `scheduled_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishAdvisory {
+    pub advisory_id: String,
+    /// The scheduled time in microseconds since the Unix epoch: a rescheduled advisory's
+    /// earlier job finds another time and does nothing.
+    pub scheduled_at: Option<i64>,
 }
 
-pub async fn run(state: &AppState, job: &Job) -> Outcome {
-    let Some(id) = job.payload.get("advisory_id").and_then(|v| v.as_str()) else {
-        return Outcome::GiveUp("job without advisory id".into());
-    };
-    let scheduled_at = job
-        .payload
-        .get("scheduled_at")
-        .and_then(serde_json::Value::as_i64);
-    match crate::services::advisories::run_scheduled(state, id, scheduled_at).await {
-        Ok(()) => Outcome::Done,
-        Err(ServiceError::Internal(e)) => Outcome::Retry(format!("{e:#}")),
-        Err(ServiceError::Conflict {
-            code: "stale_version",
-            message,
-        }) => Outcome::Retry(message),
-        Err(e) => Outcome::GiveUp(e.to_string()),
+impl PublishAdvisory {
+    pub fn new(advisory_id: &str, scheduled_at: Timestamp) -> Self {
+        Self {
+            advisory_id: advisory_id.to_owned(),
+            scheduled_at: Some(scheduled_at.as_microsecond()),
+        }
+    }
+}
+
+impl store::jobs::Payload for PublishAdvisory {
+    const KIND: &'static str = "publish_advisory";
+    const MAX_ATTEMPTS: i64 = 10;
+}
+
+impl Job for PublishAdvisory {
+    async fn run(&self, ctx: &Context, _: Attempt) -> Outcome {
+        match crate::services::advisories::run_scheduled(
+            &ctx.state,
+            &self.advisory_id,
+            self.scheduled_at,
+        )
+        .await
+        {
+            Ok(()) => {
+                tracing::info!(advisory = %self.advisory_id, "scheduled publication done");
+                Outcome::Done
+            }
+            Err(ServiceError::Internal(e)) => Outcome::Retry(format!("{e:#}")),
+            Err(ServiceError::Conflict {
+                code: "stale_version",
+                message,
+            }) => Outcome::Retry(message),
+            Err(e) => Outcome::GiveUp(e.to_string()),
+        }
     }
 }

@@ -15,6 +15,7 @@ use super::{
     reports::{self, Caller},
 };
 use crate::AppState;
+use crate::jobs::publish_advisory::PublishAdvisory;
 use advisory::{Advisory, CreditChoice, ExportOptions, Format, ReportSeed, Status};
 use domain::{
     FieldError, FieldErrors, ReportId,
@@ -25,14 +26,12 @@ use domain::{
 };
 use jiff::Timestamp;
 use serde_json::Value;
-use store::{AdvisoryRecord, NewJob, job_kind};
+use store::{AdvisoryRecord, NewJob};
 
 /// Largest advisory, as JSON.
 pub const MAX_ADVISORY_JSON: usize = 512 * 1024;
 /// Longest withdrawal reason.
 pub const MAX_REASON: usize = 1000;
-/// Attempts of a scheduled publication before it gives up.
-const PUBLISH_ATTEMPTS: i64 = 10;
 /// Fields only the lifecycle changes (publish, withdraw), never an edit.
 const LIFECYCLE_FIELDS: [&str; 3] = ["status", "published", "withdrawn"];
 
@@ -553,14 +552,7 @@ async fn schedule(
     let now = state.now();
     let version = record.version;
     let id = record.id().to_owned();
-    let job = NewJob {
-        id: uuid::Uuid::now_v7(),
-        kind: job_kind::PUBLISH_ADVISORY.into(),
-        payload: serde_json::json!({ "advisory_id": id, "scheduled_at": at.as_microsecond() }),
-        run_at: at,
-        max_attempts: PUBLISH_ATTEMPTS,
-        created_at: now,
-    };
+    let job = NewJob::of(&PublishAdvisory::new(&id, at), at, now)?;
     let scheduled = AdvisoryRecord {
         scheduled_at: Some(at),
         scheduled_by: Some(user.id),

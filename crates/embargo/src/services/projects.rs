@@ -177,7 +177,7 @@ pub async fn update_policy(
     store::watch::sync(&mut tx, project.id, policy.security_txt_url.as_deref(), now).await?;
     // A changed policy changes what the triage says: its open reports are triaged again.
     let retriage = if before.policy != policy {
-        store::sql::requeue_open_reports(&mut tx, project.id, now).await?
+        store::triage::requeue_open(&mut tx, project.id, now).await?
     } else {
         0
     };

@@ -171,7 +171,11 @@ pub async fn submit_with(
             response: &response,
             // Triage is queued in the report's own transaction: a report is never stored
             // without its triage job, and a rolled-back submission leaves no stray job.
-            job: Some(store::NewJob::triage_report(id, now)),
+            job: Some(store::NewJob::of(
+                &store::triage::TriageReport { report_id: id },
+                now,
+                now,
+            )?),
             reporter_key: reporter_key.as_ref(),
         })
         .await?;

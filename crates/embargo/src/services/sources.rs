@@ -4,14 +4,16 @@
 //! fallback. Reports are checked against the default branch, the extra refs and the tag of
 //! each version they name (`in 8.4.0` → `v8.4.0` or `curl-8_4_0`), each indexed once per
 //! commit. Saving a source, new commits found by the scheduled fetch, and a changed policy
-//! queue the project's open reports for triage again (see `Store::set_project_source`).
+//! queue the project's open reports for triage again (`store::triage::requeue_open`), in the
+//! unit of work that records the change, with its audit event.
 
 use super::{Result, ServiceError};
 use crate::AppState;
 use crate::git::{Limits, Mirror};
 use domain::{
-    FieldError, FieldErrors,
+    FieldError, FieldErrors, ProjectId, UserId,
     account::{Permission, User},
+    audit::{NewAuditEvent, SYSTEM_ACTOR, project_subject, user_actor},
     project::Project,
 };
 use serde::{Deserialize, Serialize};
@@ -19,7 +21,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 use store::{ProjectSource, ProjectSourceInput};
-use triage::source::{GitScheme, MAX_EXTRA_REFS, check_git_url, check_ref_name};
+use triage::source::{GitScheme, MAX_EXTRA_REFS, SourceKind, check_git_url, check_ref_name};
 
 /// Longest directory path accepted.
 const MAX_PATH: usize = 4096;
@@ -68,11 +70,11 @@ pub struct SourceView {
 
 impl From<ProjectSource> for SourceView {
     fn from(s: ProjectSource) -> Self {
-        let git = s.input.kind == "git";
+        let git = s.input.kind == SourceKind::Git;
         SourceView {
             url: git.then(|| s.input.location.clone()),
             path: (!git).then(|| s.input.location.clone()),
-            kind: s.input.kind,
+            kind: s.input.kind.as_str().to_owned(),
             default_branch: s.input.default_ref,
             refs: s.input.extra_refs,
             version: s.version,
@@ -94,8 +96,8 @@ pub fn validate(input: &SourceInput, is_admin: bool) -> Result<ProjectSourceInpu
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    match input.kind.as_str() {
-        "path" => {
+    match SourceKind::parse(&input.kind) {
+        Some(SourceKind::Path) => {
             if !is_admin {
                 return Err(ServiceError::Forbidden);
             }
@@ -119,13 +121,13 @@ pub fn validate(input: &SourceInput, is_admin: bool) -> Result<ProjectSourceInpu
                 ));
             }
             Ok(ProjectSourceInput {
-                kind: "path".into(),
+                kind: SourceKind::Path,
                 location: path,
                 default_ref: None,
                 extra_refs: Vec::new(),
             })
         }
-        "git" => {
+        Some(SourceKind::Git) => {
             let url = text(&input.url).unwrap_or_default();
             match check_git_url(&url) {
                 Ok(GitScheme::File) if !is_admin => return Err(ServiceError::Forbidden),
@@ -160,13 +162,13 @@ pub fn validate(input: &SourceInput, is_admin: bool) -> Result<ProjectSourceInpu
                 return Err(ServiceError::Invalid(FieldErrors(errors)));
             }
             Ok(ProjectSourceInput {
-                kind: "git".into(),
+                kind: SourceKind::Git,
                 location: url,
                 default_ref,
                 extra_refs: refs,
             })
         }
-        _ => Err(ServiceError::field("kind", "must be `git` or `path`")),
+        None => Err(ServiceError::field("kind", "must be `git` or `path`")),
     }
 }
 
@@ -177,7 +179,7 @@ pub async fn get(
     slug: &str,
 ) -> Result<(Project, Option<SourceView>)> {
     let (project, _) = super::projects::for_user(state, user, slug, Permission::EditPolicy).await?;
-    let source = state.store.project_source(project.id).await?;
+    let source = store::sources::of_project(&mut *state.db.read().await?, project.id).await?;
     Ok((project, source.map(SourceView::from)))
 }
 
@@ -191,16 +193,24 @@ pub async fn set(
 ) -> Result<(SourceView, u64)> {
     let (project, _) = super::projects::for_user(state, user, slug, Permission::EditPolicy).await?;
     let checked = validate(input, user.is_admin)?;
-    let before = state.store.project_source(project.id).await?;
-    let (stored, queued) = state
-        .store
-        .set_project_source(project.id, Some(&checked), Some(user.id), state.now())
-        .await?;
-    let stored = stored.ok_or_else(|| anyhow::anyhow!("the source was not stored"))?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let before = store::sources::of_project(&mut tx, project.id).await?;
+    store::sources::set(&mut tx, project.id, &checked, Some(user.id), now).await?;
+    let queued = retriage(&mut tx, project.id, Some(&checked), user.id, now).await?;
+    let stored = store::sources::of_project(&mut tx, project.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the source was not stored"))?;
+    tx.commit().await?;
     if before.as_ref().map(|b| &b.input.location) != Some(&checked.location) {
         forget_mirror(state, before).await;
     }
-    tracing::info!(project = project.slug.as_str(), kind = %checked.kind, retriage = queued, "triage source set");
+    tracing::info!(
+        project = project.slug.as_str(),
+        kind = checked.kind.as_str(),
+        retriage = queued,
+        "triage source set"
+    );
     state.outbox_notify.notify_one();
     Ok((stored.into(), queued))
 }
@@ -209,16 +219,14 @@ pub async fn set(
 /// Removing when there is none changes nothing (a repeated `DELETE` is not an error).
 pub async fn remove(state: &AppState, user: &User, slug: &str) -> Result<u64> {
     let (project, _) = super::projects::for_user(state, user, slug, Permission::EditPolicy).await?;
-    let before = state.store.project_source(project.id).await?;
-    let queued = match state
-        .store
-        .set_project_source(project.id, None, Some(user.id), state.now())
-        .await
-    {
-        Ok((_, queued)) => queued,
-        Err(store::StoreError::NotFound) => return Ok(0),
-        Err(other) => return Err(other.into()),
-    };
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let before = store::sources::of_project(&mut tx, project.id).await?;
+    if !store::sources::delete(&mut tx, project.id).await? {
+        return Ok(0);
+    }
+    let queued = retriage(&mut tx, project.id, None, user.id, now).await?;
+    tx.commit().await?;
     forget_mirror(state, before).await;
     tracing::info!(
         project = project.slug.as_str(),
@@ -229,13 +237,48 @@ pub async fn remove(state: &AppState, user: &User, slug: &str) -> Result<u64> {
     Ok(queued)
 }
 
+/// Queues the project's open reports for triage again after its source was set (`Some`) or
+/// removed (`None`), and audits the change (`source.update` / `source.remove`); returns how
+/// many reports were queued.
+async fn retriage(
+    tx: &mut store::Tx,
+    project: ProjectId,
+    input: Option<&ProjectSourceInput>,
+    by: UserId,
+    now: jiff::Timestamp,
+) -> Result<u64> {
+    let queued = store::triage::requeue_open(tx, project, now).await?;
+    store::audit::append(
+        tx,
+        NewAuditEvent {
+            at: now,
+            actor: user_actor(by),
+            action: if input.is_some() {
+                "source.update".into()
+            } else {
+                "source.remove".into()
+            },
+            subject: project_subject(project),
+            data: serde_json::json!({
+                "kind": input.map(|s| s.kind.as_str()),
+                "location": input.map(|s| s.location.as_str()),
+                "default_ref": input.and_then(|s| s.default_ref.as_deref()),
+                "extra_refs": input.map(|s| &s.extra_refs),
+                "retriage": queued,
+            }),
+        },
+    )
+    .await?;
+    Ok(queued)
+}
+
 /// Deletes the mirror of a git source that was replaced or removed, unless a project still
 /// uses its URL: a disk on a small machine does not fill with abandoned clones.
 async fn forget_mirror(state: &AppState, before: Option<ProjectSource>) {
-    let Some(old) = before.filter(|s| s.input.kind == "git") else {
+    let Some(old) = before.filter(|s| s.input.kind == SourceKind::Git) else {
         return;
     };
-    let still_used = match state.store.git_sources().await {
+    let still_used = match git_sources(state).await {
         Ok(all) => all.iter().any(|s| s.input.location == old.input.location),
         Err(_) => true,
     };
@@ -412,7 +455,7 @@ pub(crate) async fn indexes_for(
     versions: &[String],
 ) -> Result<Vec<triage::SourceIndex>> {
     let slug = project.slug.as_str().to_owned();
-    let source = state.store.project_source(project.id).await?;
+    let source = store::sources::of_project(&mut *state.db.read().await?, project.id).await?;
     let dirs: Vec<PathBuf> = match &source {
         None => state
             .config
@@ -421,10 +464,10 @@ pub(crate) async fn indexes_for(
             .get(&slug)
             .cloned()
             .unwrap_or_default(),
-        Some(s) if s.input.kind == "path" => vec![PathBuf::from(&s.input.location)],
+        Some(s) if s.input.kind == SourceKind::Path => vec![PathBuf::from(&s.input.location)],
         Some(_) => Vec::new(),
     };
-    let Some(source) = source.filter(|s| s.input.kind == "git") else {
+    let Some(source) = source.filter(|s| s.input.kind == SourceKind::Git) else {
         let indexes = tokio::task::spawn_blocking(move || {
             super::triage::source_indexes(&slug, &dirs).as_ref().clone()
         })
@@ -452,33 +495,61 @@ pub(crate) async fn indexes_for(
     Ok(run.indexes)
 }
 
-/// Stores a fetch's outcome; new commits queue the open reports again (in the store).
+/// Stores a fetch's outcome, unless the source's configuration changed while it ran (the
+/// outcome is then the old configuration's). A failed fetch keeps the commits found before.
+/// When the commits differ from the previous fetch's, the project's open reports are queued
+/// for triage again and `source.change` is audited, in the same unit of work.
 async fn record(
     state: &AppState,
     source: &ProjectSource,
     fetched: std::result::Result<serde_json::Value, String>,
 ) -> Result<()> {
     let now = state.now();
-    let queued = match &fetched {
-        Ok(heads) => {
-            state
-                .store
-                .record_source_fetch(source.project_id, source.version, Some(heads), None, now)
-                .await?
-        }
+    let project = source.project_id;
+    let (heads, error) = match &fetched {
+        Ok(heads) => (Some(heads), None),
         Err(e) => {
-            tracing::warn!(project = %source.project_id, error = %e, "triage source: fetch failed");
-            state
-                .store
-                .record_source_fetch(source.project_id, source.version, None, Some(e), now)
-                .await?
+            tracing::warn!(project = %project, error = %e, "triage source: fetch failed");
+            (None, Some(e.as_str()))
         }
     };
+    let mut tx = state.db.begin().await?;
+    let Some(current) = store::sources::of_project(&mut tx, project).await? else {
+        return Ok(());
+    };
+    if current.version != source.version {
+        return Ok(());
+    }
+    let old = current.heads.as_ref();
+    store::sources::set_fetched(&mut tx, project, heads.or(old), error, now).await?;
+    let mut queued = 0;
+    if let (Some(old), Some(new)) = (old, heads)
+        && old != new
+    {
+        queued = store::triage::requeue_open(&mut tx, project, now).await?;
+        store::audit::append(
+            &mut tx,
+            NewAuditEvent {
+                at: now,
+                actor: SYSTEM_ACTOR.to_owned(),
+                action: "source.change".into(),
+                subject: project_subject(project),
+                data: serde_json::json!({ "from": old, "to": new, "retriage": queued }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
     if queued > 0 {
-        tracing::info!(project = %source.project_id, retriage = queued, "triage source changed: open reports queued again");
+        tracing::info!(project = %project, retriage = queued, "triage source changed: open reports queued again");
         state.outbox_notify.notify_one();
     }
     Ok(())
+}
+
+/// Every git source of the instance.
+async fn git_sources(state: &AppState) -> Result<Vec<ProjectSource>> {
+    Ok(store::sources::git(&mut *state.db.read().await?).await?)
 }
 
 /// Fetches the git sources whose last fetch is older than `triage.fetch_interval_secs`.
@@ -490,7 +561,7 @@ pub async fn fetch_due(state: &AppState) -> Result<()> {
     }
     let now = state.now();
     let limits = state.config.triage.git_limits();
-    for source in state.store.git_sources().await? {
+    for source in git_sources(state).await? {
         let due = source.fetched_at.is_none_or(|t| {
             now.duration_since(t) >= jiff::SignedDuration::from_secs(interval as i64)
         });
@@ -501,7 +572,8 @@ pub async fn fetch_due(state: &AppState) -> Result<()> {
         let lock = mirror_lock(mirror.dir());
         let _guard = lock.lock().await;
         // Changed or removed while this round waited: not this configuration's fetch.
-        let current = state.store.project_source(source.project_id).await?;
+        let current =
+            store::sources::of_project(&mut *state.db.read().await?, source.project_id).await?;
         if current.is_none_or(|c| c.version != source.version) {
             continue;
         }
@@ -544,7 +616,7 @@ mod tests {
     #[test]
     fn git_sources_are_checked_field_by_field() {
         let ok = validate(&git("https://example.org/demo.git"), false).expect("valid");
-        assert_eq!(ok.kind, "git");
+        assert_eq!(ok.kind, SourceKind::Git);
         assert_eq!(ok.default_ref.as_deref(), Some("main"));
         assert_eq!(ok.extra_refs, ["v1.0.0"], "blank and repeated refs dropped");
         let bad = SourceInput {

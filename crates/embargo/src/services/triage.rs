@@ -309,7 +309,9 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
     })
     .await
     .map_err(anyhow::Error::from)??;
-    state.store.save_triage(&record).await?;
+    let mut tx = state.db.begin().await?;
+    store::triage::save(&mut tx, &record).await?;
+    tx.commit().await?;
     remember(&record, &reference, &project_name, received_at, reporter);
     Ok(record)
 }
@@ -339,23 +341,19 @@ async fn past_reports(state: &AppState, id: ReportId) -> Result<Vec<triage::Past
         .as_ref()
         .is_some_and(|c| c.loaded.elapsed() < HISTORY_TTL);
     if !fresh {
-        let entries = state
-            .store
-            .triage_history(HISTORY_LIMIT)
+        let entries = store::triage::history(&mut *state.db.read().await?, HISTORY_LIMIT)
             .await?
             .into_iter()
             .filter_map(|h| {
                 let fingerprint: triage::Fingerprint =
                     serde_json::from_value(h.fingerprint).ok()?;
-                let st = State::parse(&h.state)?;
-                let res = h.resolution.as_deref().and_then(Resolution::parse);
                 let past = triage::PastReport {
                     reference: format!("{}#{}", h.project_slug, h.number),
                     project: h.project_name,
                     received_at: h.received_at,
                     reporter: h.reporter_email,
                     fingerprint,
-                    outcome: outcome(st, res),
+                    outcome: outcome(h.state, h.resolution),
                 };
                 Some((h.report_id, past))
             })
@@ -470,8 +468,8 @@ fn compute(
     let result = triage::triage(&input, &ctx);
     Ok(TriageRecord {
         report_id: report.id,
-        label: result.label.as_str().to_owned(),
-        verdict: result.verdict.as_str().to_owned(),
+        label: result.label,
+        verdict: result.verdict,
         findings: findings_json(&result, &report.title, &text),
         fingerprint: serde_json::to_value(&result.fingerprint).map_err(anyhow::Error::from)?,
         version: VERSION.to_owned(),
@@ -507,17 +505,19 @@ pub struct TriageView {
 
 impl TriageView {
     pub fn likely_invalid(&self) -> bool {
-        self.verdict == "likely_invalid"
+        self.verdict == triage::Verdict::LikelyInvalid.as_str()
     }
 }
 
 /// The stored triage of a report with its dismissals, or `None` before the job ran. The
 /// caller has already checked that the user may read the report.
 pub async fn view(state: &AppState, id: ReportId) -> Result<Option<TriageView>> {
-    let Some(record) = state.store.triage_of(id).await? else {
+    let mut c = state.db.read().await?;
+    let Some(record) = store::triage::of_report(&mut c, id).await? else {
         return Ok(None);
     };
-    let dismissals = state.store.triage_dismissals(id).await?;
+    let dismissals = store::triage::dismissals(&mut c, id).await?;
+    drop(c);
     let findings = match record.findings {
         serde_json::Value::Array(items) => items,
         _ => Vec::new(),
@@ -545,8 +545,8 @@ pub async fn view(state: &AppState, id: ReportId) -> Result<Option<TriageView>> 
         })
         .collect();
     Ok(Some(TriageView {
-        label: record.label,
-        verdict: record.verdict,
+        label: record.label.as_str().to_owned(),
+        verdict: record.verdict.as_str().to_owned(),
         triaged_at: record.triaged_at,
         version: record.version,
         findings,
@@ -557,14 +557,14 @@ pub async fn view(state: &AppState, id: ReportId) -> Result<Option<TriageView>> 
 pub async fn verdicts(
     state: &AppState,
     project: &Project,
-) -> Result<std::collections::HashMap<ReportId, (String, String)>> {
-    Ok(state
-        .store
-        .project_triage(project.id)
-        .await?
-        .into_iter()
-        .map(|r| (r.report_id, (r.label, r.verdict)))
-        .collect())
+) -> Result<std::collections::HashMap<ReportId, (triage::Label, triage::Verdict)>> {
+    Ok(
+        store::triage::of_project(&mut *state.db.read().await?, project.id)
+            .await?
+            .into_iter()
+            .map(|r| (r.report_id, (r.label, r.verdict)))
+            .collect(),
+    )
 }
 
 /// A maintainer or triager dismisses one finding of a report, saying why. Recorded with the
@@ -598,9 +598,7 @@ pub async fn dismiss(
             format!("must be at most {MAX_REASON} bytes, without NUL characters"),
         ));
     }
-    let record = state
-        .store
-        .triage_of(id)
+    let record = store::triage::of_report(&mut *state.db.read().await?, id)
         .await?
         .ok_or_else(|| ServiceError::field("finding", "the report has not been triaged yet"))?;
     let known = record.findings.as_array().is_some_and(|items| {
@@ -615,37 +613,35 @@ pub async fn dismiss(
         ));
     }
     let now = state.now();
-    let result = state
-        .store
-        .dismiss_finding(
-            &TriageDismissal {
-                report_id: id,
-                finding_key: finding.to_owned(),
-                user_id: Some(user.id),
-                user_email: None,
-                reason: reason.to_owned(),
-                at: now,
-            },
-            domain::audit::NewAuditEvent {
-                at: now,
-                actor: domain::audit::user_actor(user.id),
-                action: "triage.dismiss".into(),
-                subject: domain::audit::report_subject(id),
-                data: serde_json::json!({ "finding": finding, "reason": reason }),
-            },
-        )
-        .await;
-    match result {
-        Ok(()) => {
-            tracing::info!(report = %id, "triage finding dismissed");
-            Ok(())
-        }
-        Err(store::StoreError::Conflict(_)) => Err(ServiceError::conflict(
+    let dismissal = TriageDismissal {
+        report_id: id,
+        finding_key: finding.to_owned(),
+        user_id: Some(user.id),
+        user_email: None,
+        reason: reason.to_owned(),
+        at: now,
+    };
+    let mut tx = state.db.begin().await?;
+    if !store::triage::dismiss(&mut tx, &dismissal).await? {
+        return Err(ServiceError::conflict(
             "already_dismissed",
             "this finding was already dismissed",
-        )),
-        Err(e) => Err(e.into()),
+        ));
     }
+    store::audit::append(
+        &mut tx,
+        domain::audit::NewAuditEvent {
+            at: now,
+            actor: domain::audit::user_actor(user.id),
+            action: "triage.dismiss".into(),
+            subject: domain::audit::report_subject(id),
+            data: serde_json::json!({ "finding": finding, "reason": reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(report = %id, "triage finding dismissed");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! A project's webhooks: its maintainers add and remove endpoints, rotate the project's
-//! secret and read each endpoint's delivery log. Events are queued by the store in the
-//! transaction of each change; [`crate::jobs::webhook`] delivers them.
+//! secret and read each endpoint's delivery log. Events are queued in the unit of work of
+//! each change (`store::webhooks::queue_event`); [`crate::jobs::deliver_webhook`] delivers
+//! them.
 //!
 //! The secret is derived from the instance secret and a random nonce kept per project
 //! (`domain::webhook::derive_secret`): the database alone never gives it, and it is shown
@@ -29,11 +30,11 @@ pub fn secret(state: &AppState, project: ProjectId, nonce: &str) -> String {
 
 /// The project's current secret, if it has one (for signing deliveries).
 pub async fn current_secret(state: &AppState, project: ProjectId) -> Result<Option<String>> {
-    Ok(state
-        .store
-        .webhook_nonce(project)
-        .await?
-        .map(|(nonce, _)| secret(state, project, &nonce)))
+    Ok(
+        store::webhooks::nonce(&mut *state.db.read().await?, project)
+            .await?
+            .map(|(nonce, _)| secret(state, project, &nonce)),
+    )
 }
 
 /// An endpoint with its latest deliveries.
@@ -54,18 +55,18 @@ pub struct Settings {
 
 pub async fn settings(state: &AppState, user: &User, slug: &str) -> Result<Settings> {
     let (project, _) = projects::for_user(state, user, slug, Permission::EditPolicy).await?;
+    let mut c = state.db.read().await?;
     let mut endpoints = Vec::new();
-    for endpoint in state.store.webhooks(project.id).await? {
-        let deliveries = state
-            .store
-            .webhook_deliveries(endpoint.id, LOG_LIMIT)
-            .await?;
+    for endpoint in store::webhooks::of_project(&mut c, project.id).await? {
+        let deliveries = store::webhooks::deliveries(&mut c, endpoint.id, LOG_LIMIT).await?;
         endpoints.push(EndpointLog {
             endpoint,
             deliveries,
         });
     }
-    let secret_since = state.store.webhook_nonce(project.id).await?.map(|(_, t)| t);
+    let secret_since = store::webhooks::nonce(&mut c, project.id)
+        .await?
+        .map(|(_, t)| t);
     Ok(Settings {
         project,
         endpoints,
@@ -96,7 +97,11 @@ pub async fn create(
     let (Some(url), Some(events)) = (url, events) else {
         return Err(ServiceError::Invalid(errors));
     };
-    if state.store.webhooks(project.id).await?.len() >= MAX_ENDPOINTS {
+    if store::webhooks::of_project(&mut *state.db.read().await?, project.id)
+        .await?
+        .len()
+        >= MAX_ENDPOINTS
+    {
         return Err(ServiceError::field(
             "url",
             format!("a project has at most {MAX_ENDPOINTS} endpoints; remove one first"),
@@ -123,7 +128,12 @@ pub async fn create(
             "events": endpoint.events.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
         }),
     };
-    let new_secret = state.store.create_webhook(&endpoint, &nonce, audit).await?;
+    // The project's first endpoint sets its secret; later ones keep it.
+    let mut tx = state.db.begin().await?;
+    let new_secret = store::webhooks::init_nonce(&mut tx, project.id, &nonce, now).await?;
+    store::webhooks::insert(&mut tx, &endpoint).await?;
+    store::audit::append(&mut tx, audit).await?;
+    tx.commit().await?;
     tracing::info!(project = %project.slug.as_str(), endpoint = %endpoint.id, "webhook endpoint added");
     Ok(Created {
         secret: new_secret.then(|| secret(state, project.id, &nonce)),
@@ -143,14 +153,15 @@ pub async fn delete(state: &AppState, user: &User, slug: &str, id: &str) -> Resu
         subject: project_subject(project.id),
         data: serde_json::json!({ "endpoint": id.to_string() }),
     };
-    state
-        .store
-        .delete_webhook(project.id, id, audit)
+    let mut tx = state.db.begin().await?;
+    store::webhooks::delete(&mut tx, project.id, id)
         .await
         .map_err(|e| match e {
             store::StoreError::NotFound => ServiceError::NotFound("webhook"),
             other => other.into(),
         })?;
+    store::audit::append(&mut tx, audit).await?;
+    tx.commit().await?;
     tracing::info!(project = %project.slug.as_str(), endpoint = %id, "webhook endpoint removed");
     Ok(())
 }
@@ -168,10 +179,10 @@ pub async fn rotate(state: &AppState, user: &User, slug: &str) -> Result<String>
         subject: project_subject(project.id),
         data: serde_json::json!({}),
     };
-    state
-        .store
-        .rotate_webhook_nonce(project.id, &nonce, now, audit)
-        .await?;
+    let mut tx = state.db.begin().await?;
+    store::webhooks::set_nonce(&mut tx, project.id, &nonce, now).await?;
+    store::audit::append(&mut tx, audit).await?;
+    tx.commit().await?;
     tracing::info!(project = %project.slug.as_str(), "webhook secret rotated");
     Ok(secret(state, project.id, &nonce))
 }
@@ -187,20 +198,19 @@ pub async fn deliveries(
     let id = id
         .parse::<uuid::Uuid>()
         .map_err(|_| ServiceError::NotFound("webhook"))?;
-    if !state
-        .store
-        .webhooks(project.id)
+    let mut c = state.db.read().await?;
+    if !store::webhooks::of_project(&mut c, project.id)
         .await?
         .iter()
         .any(|e| e.id == id)
     {
         return Err(ServiceError::NotFound("webhook"));
     }
-    Ok(state.store.webhook_deliveries(id, LOG_LIMIT).await?)
+    Ok(store::webhooks::deliveries(&mut c, id, LOG_LIMIT).await?)
 }
 
 /// The endpoints of a project (for the API).
 pub async fn list(state: &AppState, user: &User, slug: &str) -> Result<Vec<WebhookEndpoint>> {
     let (project, _) = projects::for_user(state, user, slug, Permission::EditPolicy).await?;
-    Ok(state.store.webhooks(project.id).await?)
+    Ok(store::webhooks::of_project(&mut *state.db.read().await?, project.id).await?)
 }

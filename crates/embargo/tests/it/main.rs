@@ -10,6 +10,7 @@ mod cve_services;
 mod dashboard;
 mod filters;
 mod harness;
+mod jobs;
 mod mail;
 mod mail_keys;
 mod mail_out;

@@ -5,7 +5,6 @@
 use super::*;
 use std::path::Path;
 use std::process::Command;
-use store::Store;
 
 const V1: &str = "#include <string.h>\n\nint http_parse_header(const char *line, char *out) {\n    strcpy(out, line);\n    return 0;\n}\n";
 const V2: &str = "#include <string.h>\n\nint http_parse_headers(const char *line, char *out, size_t n) {\n    strncpy(out, line, n);\n    return 0;\n}\n";
@@ -263,8 +262,7 @@ async fn git_source_flow(backend: Backend) {
         .parse::<uuid::Uuid>()
         .map(domain::ReportId)
         .expect("id");
-    let kept = store
-        .triage_dismissals(report_id)
+    let kept = store::triage::dismissals(&mut store.db().read().await.expect("read"), report_id)
         .await
         .expect("dismissals");
     assert_eq!(kept.len(), 1);

@@ -1,7 +1,10 @@
 use super::*;
 use advisory::{Advisory, Affected, Event, Package, Range, RangeKind, Status};
 use domain::audit::{self, NewAuditEvent};
-use store::{AdvisoryRecord, NewJob, StoreError, job_kind};
+use store::{AdvisoryRecord, NewJob, StoreError};
+
+/// The binary's scheduled-publication job (the store only queues it).
+const PUBLISH_ADVISORY: &str = "publish_advisory";
 
 fn event(action: &str, id: &str, t: Timestamp) -> NewAuditEvent {
     NewAuditEvent {
@@ -196,7 +199,7 @@ async fn scheduling_stores_the_time_and_its_job_together() {
         scheduled.scheduled_by = Some(ada.id);
         let job = NewJob {
             id: uuid::Uuid::now_v7(),
-            kind: job_kind::PUBLISH_ADVISORY.into(),
+            kind: PUBLISH_ADVISORY.into(),
             payload: serde_json::json!({ "advisory_id": a.id }),
             run_at: at(100),
             max_attempts: 5,
@@ -213,20 +216,16 @@ async fn scheduling_stores_the_time_and_its_job_together() {
             .expect("schedule");
         assert_eq!(stored.scheduled_at, Some(at(100)));
         assert_eq!(stored.scheduled_by, Some(ada.id));
-        let kinds = [job_kind::PUBLISH_ADVISORY];
+        let kinds = [PUBLISH_ADVISORY];
         let lease = jiff::SignedDuration::from_secs(60);
         assert!(
-            store
-                .lease_job(&kinds, "w", at(99), lease)
+            super::jobs::lease(&store, &kinds, "w", at(99), lease)
                 .await
-                .expect("lease")
                 .is_none(),
             "not due yet"
         );
-        let job = store
-            .lease_job(&kinds, "w", at(100), lease)
+        let job = super::jobs::lease(&store, &kinds, "w", at(100), lease)
             .await
-            .expect("lease")
             .expect("due");
         assert_eq!(job.payload["advisory_id"], a.id.as_str());
 
@@ -238,7 +237,7 @@ async fn scheduling_stores_the_time_and_its_job_together() {
                 event("advisory.schedule", &a.id, at(2)),
                 Some(NewJob {
                     id: uuid::Uuid::now_v7(),
-                    kind: job_kind::PUBLISH_ADVISORY.into(),
+                    kind: PUBLISH_ADVISORY.into(),
                     payload: serde_json::json!({ "advisory_id": a.id }),
                     run_at: at(50),
                     max_attempts: 5,
@@ -249,10 +248,8 @@ async fn scheduling_stores_the_time_and_its_job_together() {
             .expect_err("stale");
         assert!(matches!(err, StoreError::Conflict(_)));
         assert!(
-            store
-                .lease_job(&kinds, "w2", at(60), lease)
+            super::jobs::lease(&store, &kinds, "w2", at(60), lease)
                 .await
-                .expect("lease")
                 .is_none()
         );
         // Unknown advisory: not found.

@@ -340,16 +340,15 @@ async fn settling_queues_an_auto_reply_and_spam_rules_fill_the_queue() {
             Some(store::AutoSubmitted::AutoReplied)
         );
         assert_eq!(queued.to, "x@spam.example");
-        let job = store
-            .lease_job(
-                &[store::job_kind::DELIVER_EMAIL],
-                "w",
-                at(12),
-                jiff::SignedDuration::from_secs(60),
-            )
-            .await
-            .expect("lease")
-            .expect("a delivery job");
+        let job = super::jobs::lease(
+            &store,
+            &[super::jobs::DELIVER_EMAIL],
+            "w",
+            at(12),
+            jiff::SignedDuration::from_secs(60),
+        )
+        .await
+        .expect("a delivery job");
         assert_eq!(job.payload["email_id"], reply.id.to_string());
 
         // Automatic answers to an address are counted (for RFC 3834's "not too often").

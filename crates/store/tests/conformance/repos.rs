@@ -253,7 +253,7 @@ impl Repos for SqlStore {
         projects::insert_policy_version(&mut tx, project, version, policy, by, now).await?;
         watch::sync(&mut tx, project, policy.security_txt_url.as_deref(), now).await?;
         let retriage = if before.policy != *policy {
-            store::sql::requeue_open_reports(&mut tx, project, now).await?
+            store::triage::requeue_open(&mut tx, project, now).await?
         } else {
             0
         };

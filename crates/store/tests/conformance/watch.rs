@@ -2,7 +2,7 @@
 //! their e-mails unless the URL changed meanwhile.
 
 use super::*;
-use store::{WatchResult, job_kind};
+use store::WatchResult;
 
 const URL: &str = "https://www.example.org/.well-known/security.txt";
 
@@ -67,15 +67,14 @@ async fn a_watch_follows_the_policy_and_is_claimed_once_when_due() {
             .await
             .expect("email");
         assert!(queued.is_some(), "the notice is in the outbox");
-        let job = store
-            .lease_job(
-                &[job_kind::DELIVER_EMAIL],
-                "w",
-                at(151),
-                jiff::SignedDuration::from_secs(60),
-            )
-            .await
-            .expect("lease");
+        let job = super::jobs::lease(
+            &store,
+            &[super::jobs::DELIVER_EMAIL],
+            "w",
+            at(151),
+            jiff::SignedDuration::from_secs(60),
+        )
+        .await;
         assert!(job.is_some(), "and queued for delivery");
 
         let status = store

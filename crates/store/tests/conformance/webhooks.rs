@@ -2,10 +2,15 @@
 //! subscribed endpoint queued with the change itself, the attempt log, leases renewed only
 //! by their holder, and the report milestones of the dashboard.
 
+use super::jobs::{lease, renew};
 use super::*;
 use domain::{audit::NewAuditEvent, report::State, webhook::EventKind};
 use jiff::SignedDuration;
-use store::{DELIVER_WEBHOOK, DeliveryStatus, StateChange, WebhookAttempt, WebhookEndpoint};
+use store::{
+    DeliveryStatus, StateChange, WebhookAttempt, WebhookEndpoint,
+    jobs::Payload,
+    webhooks::{self, DeliverWebhook},
+};
 
 fn event(action: &str, t: Timestamp) -> NewAuditEvent {
     NewAuditEvent {
@@ -15,6 +20,41 @@ fn event(action: &str, t: Timestamp) -> NewAuditEvent {
         subject: "project:test".into(),
         data: serde_json::json!({}),
     }
+}
+
+/// Adds an endpoint as the service does; whether it set the project's nonce.
+async fn create(store: &SqlStore, endpoint: &WebhookEndpoint, nonce: &str) -> bool {
+    let mut tx = store.db().begin().await.expect("begin");
+    let created = webhooks::init_nonce(&mut tx, endpoint.project_id, nonce, endpoint.created_at)
+        .await
+        .expect("nonce");
+    webhooks::insert(&mut tx, endpoint).await.expect("insert");
+    tx.commit().await.expect("commit");
+    created
+}
+
+async fn read(store: &SqlStore) -> store::Read {
+    store.db().read().await.expect("read")
+}
+
+async fn record_attempt(
+    store: &SqlStore,
+    delivery: uuid::Uuid,
+    attempt: &WebhookAttempt,
+    status: DeliveryStatus,
+) {
+    let mut tx = store.db().begin().await.expect("begin");
+    webhooks::record_attempt(&mut tx, delivery, attempt, status)
+        .await
+        .expect("log");
+    tx.commit().await.expect("commit");
+}
+
+async fn delete(store: &SqlStore, project: ProjectId, id: uuid::Uuid) -> store::Result<()> {
+    let mut tx = store.db().begin().await.expect("begin");
+    webhooks::delete(&mut tx, project, id).await?;
+    tx.commit().await.expect("commit");
+    Ok(())
 }
 
 fn endpoint(project: &Project, url: &str, events: Vec<EventKind>) -> WebhookEndpoint {
@@ -39,42 +79,40 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
             "https://b.example/h",
             vec![EventKind::ReportTransitioned],
         );
+        assert!(create(&store, &received, "n1").await);
         assert!(
-            store
-                .create_webhook(&received, "n1", event("webhook.create", at(0)))
-                .await
-                .expect("create")
-        );
-        assert!(
-            !store
-                .create_webhook(&moved, "n2", event("webhook.create", at(0)))
-                .await
-                .expect("create"),
+            !create(&store, &moved, "n2").await,
             "the first endpoint set the nonce"
         );
         assert_eq!(
-            store.webhook_nonce(p.id).await.expect("nonce").map(|n| n.0),
+            webhooks::nonce(&mut *read(&store).await, p.id)
+                .await
+                .expect("nonce")
+                .map(|n| n.0),
             Some("n1".into())
         );
-        assert_eq!(store.webhook_nonce(other.id).await.expect("nonce"), None);
-        let listed = store.webhooks(p.id).await.expect("list");
+        assert_eq!(
+            webhooks::nonce(&mut *read(&store).await, other.id)
+                .await
+                .expect("nonce"),
+            None
+        );
+        let listed = webhooks::of_project(&mut *read(&store).await, p.id)
+            .await
+            .expect("list");
         assert_eq!(listed, vec![received.clone(), moved.clone()]);
 
         // A report in another project queues nothing; one here queues one delivery.
         insert(&store, &other, &new_report("Elsewhere", None), "t0", at(1)).await;
         let (id, number) = insert(&store, &p, &new_report("Secret title", None), "t1", at(1)).await;
-        let kinds = [DELIVER_WEBHOOK];
-        let lease = SignedDuration::from_secs(60);
-        let job = store
-            .lease_job(&kinds, "w", at(2), lease)
+        let kinds = [DeliverWebhook::KIND];
+        let lease_for = SignedDuration::from_secs(60);
+        let job = lease(&store, &kinds, "w", at(2), lease_for)
             .await
-            .expect("lease")
             .expect("a job");
+        assert_eq!(job.max_attempts, DeliverWebhook::MAX_ATTEMPTS);
         assert_eq!(
-            store
-                .lease_job(&kinds, "w2", at(2), lease)
-                .await
-                .expect("lease"),
+            lease(&store, &kinds, "w2", at(2), lease_for).await,
             None,
             "one job only"
         );
@@ -83,8 +121,7 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
             .expect("id")
             .parse()
             .expect("uuid");
-        let delivery = store
-            .webhook_delivery(delivery_id)
+        let delivery = webhooks::delivery(&mut *read(&store).await, delivery_id)
             .await
             .expect("get")
             .expect("found");
@@ -99,20 +136,12 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
         assert!(!delivery.body.contains("Secret title"));
 
         // Only the holder renews its lease.
-        assert!(store.renew_job_lease(&job, at(100)).await.expect("renew"));
+        assert!(renew(&store, &job, at(100)).await);
         let mut stranger = job.clone();
         stranger.lease_owner = "someone-else".into();
-        assert!(
-            !store
-                .renew_job_lease(&stranger, at(100))
-                .await
-                .expect("renew")
-        );
+        assert!(!renew(&store, &stranger, at(100)).await);
         assert_eq!(
-            store
-                .lease_job(&kinds, "w2", at(90), lease)
-                .await
-                .expect("lease"),
+            lease(&store, &kinds, "w2", at(90), lease_for).await,
             None,
             "renewed to 100"
         );
@@ -125,10 +154,7 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
             duration_ms: 12,
             error: Some("HTTP 500".into()),
         };
-        store
-            .record_webhook_attempt(delivery_id, &failed, DeliveryStatus::Pending)
-            .await
-            .expect("log");
+        record_attempt(&store, delivery_id, &failed, DeliveryStatus::Pending).await;
         let ok = WebhookAttempt {
             attempt: 2,
             at: at(4),
@@ -136,20 +162,13 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
             duration_ms: 3,
             error: None,
         };
-        store
-            .record_webhook_attempt(delivery_id, &ok, DeliveryStatus::Delivered)
-            .await
-            .expect("log");
-        store
-            .complete_job(&job, at(4), None)
-            .await
-            .expect("complete");
+        record_attempt(&store, delivery_id, &ok, DeliveryStatus::Delivered).await;
+        assert!(super::jobs::complete(&store, &job, at(4)).await);
         assert!(
-            !store.renew_job_lease(&job, at(200)).await.expect("renew"),
+            !renew(&store, &job, at(200)).await,
             "a finished job has no lease"
         );
-        let log = store
-            .webhook_deliveries(received.id, 10)
+        let log = webhooks::deliveries(&mut *read(&store).await, received.id, 10)
             .await
             .expect("log");
         assert_eq!(log.len(), 1);
@@ -178,7 +197,9 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
                 .await
                 .expect("transition");
         }
-        let log = store.webhook_deliveries(moved.id, 10).await.expect("log");
+        let log = webhooks::deliveries(&mut *read(&store).await, moved.id, 10)
+            .await
+            .expect("log");
         assert_eq!(log.len(), 4);
         let newest: serde_json::Value = serde_json::from_str(&log[0].body).expect("json");
         assert_eq!(newest["data"]["from"], "fixing");
@@ -192,35 +213,46 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
         assert_eq!(times[0].1.fixed_at, Some(at(40)));
 
         // Rotation replaces the nonce; removal takes the log with it.
-        store
-            .rotate_webhook_nonce(p.id, "n3", at(50), event("webhook.rotate_secret", at(50)))
+        let mut tx = store.db().begin().await.expect("begin");
+        webhooks::set_nonce(&mut tx, p.id, "n3", at(50))
             .await
             .expect("rotate");
+        tx.commit().await.expect("commit");
         assert_eq!(
-            store.webhook_nonce(p.id).await.expect("nonce"),
+            webhooks::nonce(&mut *read(&store).await, p.id)
+                .await
+                .expect("nonce"),
             Some(("n3".into(), at(50)))
         );
-        store
-            .delete_webhook(p.id, received.id, event("webhook.delete", at(60)))
-            .await
-            .expect("delete");
+        delete(&store, p.id, received.id).await.expect("delete");
         assert!(
-            store
-                .webhook_delivery(delivery_id)
+            webhooks::delivery(&mut *read(&store).await, delivery_id)
                 .await
                 .expect("get")
                 .is_none()
         );
         assert!(
             matches!(
-                store
-                    .delete_webhook(other.id, moved.id, event("webhook.delete", at(60)))
-                    .await,
+                delete(&store, other.id, moved.id).await,
                 Err(store::StoreError::NotFound)
             ),
             "another project's endpoint is not found"
         );
-        assert_eq!(store.webhooks(p.id).await.expect("list").len(), 1);
+        assert_eq!(
+            webhooks::of_project(&mut *read(&store).await, p.id)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
+        assert_eq!(
+            webhooks::deliveries(&mut *read(&store).await, moved.id, 10)
+                .await
+                .expect("log")
+                .len(),
+            4,
+            "the other endpoint keeps its log"
+        );
     })
     .await;
 }
