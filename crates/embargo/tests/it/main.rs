@@ -24,6 +24,7 @@ mod security;
 mod smtp;
 mod sources;
 mod story;
+mod testapp;
 mod thread;
 mod triage;
 mod watch;
@@ -32,6 +33,7 @@ mod workflow;
 
 use harness::{Server, ServerOptions, TempDir, cli, client, hidden_field};
 use store::testing::{Backend, TestDb};
+use testapp::{Options, TestApp, on_each_backend};
 
 const DEMO_POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/policy.toml");
 const PASSWORD: &str = "correct horse battery staple";
