@@ -127,7 +127,10 @@ impl TestApp {
             ("EMBARGO_DATA_DIR".into(), data.0.display().to_string()),
         ];
         if let Some(port) = options.smtp_port {
-            vars.push(("EMBARGO_SMTP_URL".into(), format!("smtp://127.0.0.1:{port}")));
+            vars.push((
+                "EMBARGO_SMTP_URL".into(),
+                format!("smtp://127.0.0.1:{port}"),
+            ));
             vars.push((
                 "EMBARGO_SMTP_FROM".into(),
                 "Embargo <embargo@example.test>".into(),
@@ -142,7 +145,10 @@ impl TestApp {
             ..Default::default()
         };
         let config = Config::load_with(&overrides, |name| {
-            vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            vars.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
         })
         .expect("test configuration");
 

@@ -313,7 +313,10 @@ async fn the_reporter_never_sees_internal_messages() {
         3
     );
     let logs = app.logs();
-    assert!(logs.contains("serving"), "the application's log is captured: {logs}");
+    assert!(
+        logs.contains("serving"),
+        "the application's log is captured: {logs}"
+    );
     assert!(
         !logs.contains("INTERNAL:") && !logs.contains("default one"),
         "message bodies stay out of logs"
