@@ -7,7 +7,7 @@
 //! test sees every line the application writes, and a test must never block that thread
 //! (wait with `.await`, run the CLI with [`TestApp::cli`]).
 
-use super::harness::{SmtpSink, TempDir};
+use super::harness::{ServerOptions, SmtpSink, TempDir, data_dir};
 use embargo::{AppState, Application, config::Config};
 use std::{
     net::SocketAddr,
@@ -52,6 +52,24 @@ pub struct Options {
     pub clock: Option<jiff::Timestamp>,
     /// `EMBARGO_*` settings, read as `Config::load` reads the environment.
     pub env: Vec<(String, String)>,
+    /// Seed the demo project, as `serve --demo` does.
+    pub demo: bool,
+    /// Read "now" from this file (see `embargo::app::FileClock`) instead.
+    pub clock_file: Option<std::path::PathBuf>,
+}
+
+impl From<&ServerOptions> for Options {
+    fn from(o: &ServerOptions) -> Options {
+        Options {
+            prepared: false,
+            smtp_port: o.smtp_port,
+            public_url: o.public_url.clone(),
+            clock: None,
+            env: o.env.clone(),
+            demo: o.demo,
+            clock_file: o.clock_file.clone(),
+        }
+    }
 }
 
 impl Options {
@@ -112,9 +130,17 @@ impl TestApp {
         TestApp::start_on(db, options).await
     }
 
-    /// Starts on an existing database (e.g. one the CLI has filled).
+    /// Starts on a database the test prepared (e.g. with the CLI), with the options the
+    /// binary would get.
+    pub async fn serve(db: TestDb, options: &ServerOptions) -> TestApp {
+        TestApp::start_on(db, options.into()).await
+    }
+
+    /// Starts on an existing database; the data directory is the one [`super::cli`] uses
+    /// for it.
     pub async fn start_on(db: TestDb, options: Options) -> TestApp {
-        let data = TempDir::new();
+        let data = TempDir(data_dir(&db));
+        std::fs::create_dir_all(&data.0).expect("create the data directory");
         let logs = Logs::default();
         let json = options
             .env
@@ -155,14 +181,17 @@ impl TestApp {
         let fixed = options
             .clock
             .map(|at| Arc::new(domain::clock::FixedClock::new(at)));
-        let clock: Arc<dyn domain::clock::Clock> = match &fixed {
-            Some(c) => c.clone(),
-            None => Arc::new(domain::clock::SystemClock),
+        let clock: Arc<dyn domain::clock::Clock> = match (&fixed, &options.clock_file) {
+            (Some(c), _) => c.clone(),
+            (None, Some(path)) => {
+                Arc::new(embargo::app::FileClock::open(path.clone()).expect("test clock file"))
+            }
+            (None, None) => Arc::new(domain::clock::SystemClock),
         };
         if options.prepared {
             prepare(&config, clock.clone()).await;
         }
-        let app = Application::build_with(config, false, clock)
+        let app = Application::build_with(config, options.demo, clock)
             .await
             .expect("build the application");
         let address = app.address();
@@ -212,9 +241,20 @@ impl TestApp {
 
     /// Runs `embargo ARGS` on this application's database and data directory.
     pub async fn cli(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
+        self.cli_env(args, stdin, &[]).await
+    }
+
+    /// [`TestApp::cli`] with extra environment variables.
+    pub async fn cli_env(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        env: &[(&str, &str)],
+    ) -> (i32, String, String) {
         use tokio::io::AsyncWriteExt;
         let mut child = tokio::process::Command::new(super::harness::BIN)
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(&self.data.0)
             .env("EMBARGO_DATABASE_URL", &self.db.url)
             .env("EMBARGO_DATA_DIR", &self.data.0)

@@ -3,6 +3,8 @@
 //! highlighted, likely spam waits in its own tab, and a dismissal is recorded and audited.
 
 use super::*;
+
+on_each_backend!(new_reports_are_triaged_and_findings_can_be_dismissed);
 use store::Store;
 
 const BEG_TITLE: &str = "Critical vulnerability found - bug bounty?";
@@ -71,19 +73,12 @@ async fn get_text(http: &reqwest::Client, url: &str) -> String {
     res.text().await.expect("body")
 }
 
-#[tokio::test]
-async fn new_reports_are_triaged_and_findings_can_be_dismissed_on_both_databases() {
-    for backend in Backend::all() {
-        triage_flow(backend).await;
-    }
-}
-
-async fn triage_flow(backend: Backend) {
+async fn new_reports_are_triaged_and_findings_can_be_dismissed(backend: Backend) {
     let db = prepared(backend).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
+    let base = app.url.as_str();
     let http = client();
-    let maintainer = api_token(&db);
+    let maintainer = app.api_token().await;
 
     let (beg_id, beg_number, beg_token) = submit(&http, base, &beg_report()).await;
     let (valid_id, _, valid_token) = submit(
@@ -242,9 +237,9 @@ async fn triage_flow(backend: Backend) {
     assert_eq!(res.status(), 403);
 
     // The dismissal is in the audit log, by the maintainer, and the chain verifies.
-    let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
+    let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{out}{err}");
-    let store = db.store().await;
+    let store = app.db.store().await;
     let events = store.audit_events(0, 1000).await.expect("audit");
     let dismissals: Vec<_> = events
         .iter()
@@ -265,9 +260,9 @@ async fn triage_flow(backend: Backend) {
     store.close().await;
 
     // Report text never reaches the log.
-    let logs = server.logs();
+    let logs = app.logs();
     assert!(!logs.contains("bug bounty reward"), "{logs}");
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }
 
 const SOURCE_V1: &str = "#include <string.h>\n\nint download_open(const char *name) {\n    return name[0] == '/' ? -1 : 0;\n}\n";
@@ -294,6 +289,9 @@ fn signals(report: &serde_json::Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_configured_source_is_checked_and_reindexed_when_it_changes() {
+    // Stays on the binary: the index is built on a blocking thread, whose log line (the
+    // proof of a rebuild) a per-test subscriber does not see, and the index cache is
+    // process-wide (keyed by project slug).
     for backend in Backend::all() {
         let db = prepared(backend).await;
         let checkout = TempDir::new();
