@@ -199,10 +199,10 @@ async fn a_cna_project_reserves_publishes_and_updates_its_cve_record_through_the
         ],
         ..ServerOptions::default()
     };
-    let app = TestApp::serve(db, &options).await;
-    let base = app.url.as_str();
+    let server = Server::start(&db, &options);
+    let base = server.url.as_str();
     let http = client();
-    let token = app.api_token().await;
+    let token = api_token(&db);
     let created: Value = http
         .post(format!("{base}/api/v1/projects/demo/advisories"))
         .bearer_auth(&token)
@@ -261,6 +261,6 @@ async fn a_cna_project_reserves_publishes_and_updates_its_cve_record_through_the
         advisory::validate_cve_cna(container).is_empty(),
         "{container}"
     );
-    assert!(!app.logs().contains(KEY), "the key is never logged");
-    app.stop().await.expect("graceful stop");
+    assert!(!server.logs().contains(KEY), "the key is never logged");
+    server.stop();
 }
