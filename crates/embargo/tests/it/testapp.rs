@@ -1,16 +1,16 @@
 //! The application in the test's own process: `Application::build_with` (the path `main`
-//! takes) on port 0, with a fresh database and data directory, a clock the test moves, and
-//! the log of this application alone.
+//! takes) on port 0, with a fresh database and data directory, its own clock (a file the
+//! test rewrites, see `embargo::app::FileClock`), and the log of this application alone.
 //!
 //! Tests run on tokio's current-thread runtime (the `#[tokio::test]` default), so the
 //! server, its job worker and the test share one thread: the log subscriber set for the
-//! test sees every line the application writes, and a test must never block that thread
-//! (wait with `.await`, run the CLI with [`TestApp::cli`]).
+//! test sees every line the application writes there (not lines written on
+//! `spawn_blocking` threads), and a test must never block that thread (wait with `.await`,
+//! run the CLI with [`TestApp::cli`]).
 
 use super::harness::{ServerOptions, SmtpSink, TempDir, data_dir};
 use embargo::{AppState, Application, config::Config};
 use std::{
-    net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -48,8 +48,6 @@ pub struct Options {
     /// Deliver mail to this SMTP server.
     pub smtp_port: Option<u16>,
     pub public_url: Option<String>,
-    /// Start the clock at this instant; move it with [`TestApp::set_clock`].
-    pub clock: Option<jiff::Timestamp>,
     /// `EMBARGO_*` settings, read as `Config::load` reads the environment.
     pub env: Vec<(String, String)>,
     /// Seed the demo project, as `serve --demo` does.
@@ -64,7 +62,6 @@ impl From<&ServerOptions> for Options {
             prepared: false,
             smtp_port: o.smtp_port,
             public_url: o.public_url.clone(),
-            clock: None,
             env: o.env.clone(),
             demo: o.demo,
             clock_file: o.clock_file.clone(),
@@ -79,31 +76,14 @@ impl Options {
             ..Options::default()
         }
     }
-
-    pub fn smtp(mut self, sink: &SmtpSink) -> Options {
-        self.smtp_port = Some(sink.port);
-        self
-    }
-
-    pub fn clock(mut self, at: jiff::Timestamp) -> Options {
-        self.clock = Some(at);
-        self
-    }
-
-    pub fn env(mut self, name: &str, value: impl ToString) -> Options {
-        self.env.push((name.to_owned(), value.to_string()));
-        self
-    }
 }
 
 /// A running application, stopped when dropped.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
-    pub address: SocketAddr,
     /// The application's state, for calling services directly.
     pub state: AppState,
-    clock: Option<Arc<domain::clock::FixedClock>>,
     logs: Logs,
     stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     server: Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
@@ -142,11 +122,18 @@ impl TestApp {
         let data = TempDir(data_dir(&db));
         std::fs::create_dir_all(&data.0).expect("create the data directory");
         let logs = Logs::default();
-        let json = options
-            .env
-            .iter()
-            .any(|(k, v)| k == "EMBARGO_LOG_FORMAT" && v == "json");
-        let log_guard = logs.install(json);
+        let setting = |name: &str| {
+            options
+                .env
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let log_guard = logs.install(
+            setting("EMBARGO_LOG").unwrap_or("info,sqlx=warn,tower_http=info"),
+            setting("EMBARGO_LOG_FORMAT") == Some("json"),
+        );
 
         let mut vars: Vec<(String, String)> = vec![
             ("EMBARGO_DATABASE_URL".into(), db.url.clone()),
@@ -178,15 +165,11 @@ impl TestApp {
         })
         .expect("test configuration");
 
-        let fixed = options
-            .clock
-            .map(|at| Arc::new(domain::clock::FixedClock::new(at)));
-        let clock: Arc<dyn domain::clock::Clock> = match (&fixed, &options.clock_file) {
-            (Some(c), _) => c.clone(),
-            (None, Some(path)) => {
+        let clock: Arc<dyn domain::clock::Clock> = match &options.clock_file {
+            Some(path) => {
                 Arc::new(embargo::app::FileClock::open(path.clone()).expect("test clock file"))
             }
-            (None, None) => Arc::new(domain::clock::SystemClock),
+            None => Arc::new(domain::clock::SystemClock),
         };
         if options.prepared {
             prepare(&config, clock.clone()).await;
@@ -202,9 +185,7 @@ impl TestApp {
         }));
         TestApp {
             url: format!("http://{address}"),
-            address,
             state,
-            clock: fixed,
             logs,
             stop: Mutex::new(Some(stop)),
             server: Mutex::new(Some(server)),
@@ -212,14 +193,6 @@ impl TestApp {
             data,
             db,
         }
-    }
-
-    /// Moves the application's clock (started with [`Options::clock`]).
-    pub fn set_clock(&self, at: jiff::Timestamp) {
-        self.clock
-            .as_ref()
-            .expect("start the app with Options::clock to move its clock")
-            .set(at);
     }
 
     /// Everything this application logged so far.
@@ -389,8 +362,8 @@ impl SmtpSink {
 struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl Logs {
-    fn install(&self, json: bool) -> tracing::subscriber::DefaultGuard {
-        let filter = tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info");
+    fn install(&self, filter: &str, json: bool) -> tracing::subscriber::DefaultGuard {
+        let filter = tracing_subscriber::EnvFilter::new(filter);
         let builder = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_ansi(false)
