@@ -254,9 +254,8 @@ async fn story(backend: Backend) {
 
 #[tokio::test]
 async fn without_smtp_mail_stays_queued_and_admins_see_it() {
-    let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = &server.url;
+    let app = TestApp::prepared(Backend::Sqlite).await;
+    let base = &app.url;
     let http = client();
     let res = http
         .post(format!("{base}/api/v1/projects/demo/reports"))
