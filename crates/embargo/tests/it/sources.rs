@@ -4,6 +4,8 @@
 
 use super::*;
 
+on_each_backend!(a_report_naming_a_published_advisory_is_flagged_as_its_duplicate);
+
 on_each_backend!(
     reports_are_checked_at_the_version_they_name_and_triaged_again_when_the_source_changes
 );
@@ -433,84 +435,81 @@ const OSV: &str = r#"{
   "affected": [{ "package": { "ecosystem": "PyPI", "name": "printdesk" }, "ranges": [{ "type": "ECOSYSTEM", "events": [{ "introduced": "0" }, { "fixed": "1.10.4" }] }] }]
 }"#;
 
-#[tokio::test]
-async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate() {
+async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate(backend: Backend) {
     // Stays on the binary: the triage keeps the published advisories in a process-wide
     // cache (services::triage), which other in-process tests' databases would fill.
-    for backend in Backend::all() {
-        let db = prepared(backend).await;
-        let dir = TempDir::new();
-        let file = dir.0.join("x_printdesk-2026-0001.json");
-        std::fs::write(&file, OSV).expect("write");
-        let (code, out, err) = cli(
-            &db,
-            &[
-                "advisory",
-                "import",
-                "--project",
-                "demo",
-                file.to_str().expect("utf-8"),
-            ],
-            "",
-        );
-        assert_eq!(code, 0, "{out}{err}");
-        let server = Server::start(&db, &ServerOptions::default());
-        let base = server.url.as_str();
-        let http = client();
-        let admin = api_token(&db);
+    let db = prepared(backend).await;
+    let dir = TempDir::new();
+    let file = dir.0.join("x_printdesk-2026-0001.json");
+    std::fs::write(&file, OSV).expect("write");
+    let (code, out, err) = cli(
+        &db,
+        &[
+            "advisory",
+            "import",
+            "--project",
+            "demo",
+            file.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let server = Server::start(&db, &ServerOptions::default());
+    let base = server.url.as_str();
+    let http = client();
+    let admin = api_token(&db);
 
-        let named = submit(
-            &http,
-            base,
-            &serde_json::json!({
-                "title": "Arbitrary file read in PrintDesk",
-                "description": "PrintDesk is affected by CVE-2026-1234: GET /downloads/timelapse/..%2fconfig.yaml returns the configuration.",
-                "affected_version": "1.10.3"
-            }),
-        )
-        .await;
-        let t = triage_of(&http, base, &admin, &named, None).await;
-        let f = t["findings"]
+    let named = submit(
+        &http,
+        base,
+        &serde_json::json!({
+            "title": "Arbitrary file read in PrintDesk",
+            "description": "PrintDesk is affected by CVE-2026-1234: GET /downloads/timelapse/..%2fconfig.yaml returns the configuration.",
+            "affected_version": "1.10.3"
+        }),
+    )
+    .await;
+    let t = triage_of(&http, base, &admin, &named, None).await;
+    let f = t["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["signal"] == "known_advisory")
+        .unwrap_or_else(|| panic!("a known_advisory finding: {t}"));
+    assert_eq!(f["level"], "strong", "{f}");
+    assert_eq!(f["evidence"][0]["quote"], "CVE-2026-1234");
+    let detail = f["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("x_printdesk-2026-0001")
+            && detail.contains("Path traversal in timelapse downloads"),
+        "{detail}"
+    );
+    assert_eq!(t["label"], "duplicate", "{t}");
+
+    // Without the id, in the advisory's own words: still its duplicate.
+    let restated = submit(
+        &http,
+        base,
+        &serde_json::json!({
+            "title": "Path traversal in timelapse downloads",
+            "description": "The timelapse download joins the requested name without normalising it, so any signed-in user reads files outside the download directory, such as config.yaml."
+        }),
+    )
+    .await;
+    let t = triage_of(&http, base, &admin, &restated, None).await;
+    assert!(
+        t["findings"]
             .as_array()
             .expect("findings")
             .iter()
-            .find(|f| f["signal"] == "known_advisory")
-            .unwrap_or_else(|| panic!("a known_advisory finding: {t}"));
-        assert_eq!(f["level"], "strong", "{f}");
-        assert_eq!(f["evidence"][0]["quote"], "CVE-2026-1234");
-        let detail = f["detail"].as_str().expect("detail");
-        assert!(
-            detail.contains("x_printdesk-2026-0001")
-                && detail.contains("Path traversal in timelapse downloads"),
-            "{detail}"
-        );
-        assert_eq!(t["label"], "duplicate", "{t}");
-
-        // Without the id, in the advisory's own words: still its duplicate.
-        let restated = submit(
-            &http,
-            base,
-            &serde_json::json!({
-                "title": "Path traversal in timelapse downloads",
-                "description": "The timelapse download joins the requested name without normalising it, so any signed-in user reads files outside the download directory, such as config.yaml."
-            }),
-        )
-        .await;
-        let t = triage_of(&http, base, &admin, &restated, None).await;
-        assert!(
-            t["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .any(|f| f["signal"] == "known_advisory"
-                    && f["detail"]
-                        .as_str()
-                        .is_some_and(|d| d.contains("x_printdesk-2026-0001"))),
-            "{t}"
-        );
-        assert_eq!(t["label"], "duplicate", "{t}");
-        server.stop();
-    }
+            .any(|f| f["signal"] == "known_advisory"
+                && f["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("x_printdesk-2026-0001"))),
+        "{t}"
+    );
+    assert_eq!(t["label"], "duplicate", "{t}");
+    server.stop();
 }
 
 /// A user of `demo` with `role` and an API token (not an administrator).

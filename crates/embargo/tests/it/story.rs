@@ -2,13 +2,12 @@
 //! reporter gets a receipt by real SMTP, and maintainers find both in their inbox.
 
 use super::*;
+
+on_each_backend!(reports_by_form_and_api_survive_a_restart_and_receipts_arrive);
 use harness::SmtpSink;
 
-#[tokio::test]
-async fn reports_by_form_and_api_survive_a_restart_and_receipts_arrive() {
-    for backend in Backend::all() {
-        story(backend).await;
-    }
+async fn reports_by_form_and_api_survive_a_restart_and_receipts_arrive(backend: Backend) {
+    story(backend).await;
 }
 
 async fn story(backend: Backend) {
