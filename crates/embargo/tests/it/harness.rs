@@ -34,9 +34,17 @@ impl Drop for TempDir {
 }
 
 /// The data directory of the application on `db` (its instance secret unlocks the
-/// projects' keys, so the CLI and the server must share it): one per test database.
+/// projects' keys, so the CLI and the server must share it): one per test database, beside
+/// a SQLite file (removed with it), else in the temporary directory.
 pub fn data_dir(db: &TestDb) -> PathBuf {
     use sha2::Digest;
+    if let Some(parent) = db
+        .url
+        .strip_prefix("sqlite:")
+        .and_then(|file| Path::new(file).parent())
+    {
+        return parent.join("data");
+    }
     let tag = hex::encode(&sha2::Sha256::digest(db.url.as_bytes())[..8]);
     std::env::temp_dir().join(format!("embargo-it-data-{tag}"))
 }
