@@ -105,6 +105,16 @@ pub struct Application {
 impl Application {
     /// Opens the database, migrates, optionally seeds demo data, and binds the listener.
     pub async fn build(config: Config, demo: bool) -> anyhow::Result<Self> {
+        Self::build_with(config, demo, clock_from_env()?).await
+    }
+
+    /// [`Application::build`] with the given clock instead of the one [`TEST_CLOCK_ENV`]
+    /// names, for tests that run several applications in one process.
+    pub async fn build_with(
+        config: Config,
+        demo: bool,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
         let listener = TcpListener::bind(&config.bind)
             .await
@@ -119,7 +129,7 @@ impl Application {
             ),
         };
         let public_url = config.public_url(address);
-        let state = AppState::new(store.db().clone(), clock_from_env()?, config, public_url)?;
+        let state = AppState::new(store.db().clone(), clock, config, public_url)?;
         if demo {
             crate::demo::seed(&state).await?;
         }

@@ -395,7 +395,17 @@ pub struct Overrides {
 impl Config {
     /// Loads the configuration for a command.
     pub fn load(overrides: &Overrides) -> anyhow::Result<Config> {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self::load_with(overrides, |name| std::env::var(name).ok())
+    }
+
+    /// [`Config::load`] with `EMBARGO_*` variables looked up in `vars` instead of the process
+    /// environment, so several applications in one process (the integration tests) each
+    /// get their own.
+    pub fn load_with(
+        overrides: &Overrides,
+        vars: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Config> {
+        let env = |name: &str| vars(name).filter(|v| !v.is_empty());
         let explicit = overrides
             .config
             .clone()

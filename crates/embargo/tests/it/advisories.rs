@@ -5,6 +5,8 @@
 //! publish; imports of real records round-trip; CVE Services is driven against a stub.
 
 use super::*;
+
+on_each_backend!(drafts_stay_private_and_published_advisories_are_served);
 use advisory::Format;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -118,19 +120,12 @@ fn problems(format: Format, doc: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn drafts_stay_private_and_published_advisories_are_served_on_both_databases() {
-    for backend in Backend::all() {
-        lifecycle(backend).await;
-    }
-}
-
-async fn lifecycle(backend: Backend) {
+async fn drafts_stay_private_and_published_advisories_are_served(backend: Backend) {
     let db = prepared(backend).await;
-    let server = Server::start(&db, &fast_worker());
-    let base = server.url.as_str();
+    let app = TestApp::serve(db, &fast_worker()).await;
+    let base = app.url.as_str();
     let http = client();
-    let token = api_token(&db);
+    let token = app.api_token().await;
     let report =
         accepted_report(&http, base, &token, &["acknowledged", "accepted", "fixing"]).await;
 
@@ -205,7 +200,7 @@ async fn lifecycle(backend: Backend) {
     assert_eq!(answer, json!({}), "nothing is published yet");
 
     // A triager may read and edit but not publish.
-    let triager = triager_token(&db).await;
+    let triager = triager_token(&app).await;
     let (status, _) = send(
         http.get(format!("{base}/api/v1/advisories/{id}"))
             .bearer_auth(&triager),
@@ -419,7 +414,7 @@ async fn lifecycle(backend: Backend) {
         assert!(
             Instant::now() < deadline,
             "the scheduled publication did not happen; {}",
-            server.logs()
+            app.logs()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -458,9 +453,9 @@ async fn lifecycle(backend: Backend) {
     assert_eq!(miss, json!({}));
 
     // Every step is in an audit chain that still verifies.
-    let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
+    let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{out}{err}");
-    let store = db.store().await;
+    let store = app.db.store().await;
     let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
@@ -483,26 +478,27 @@ async fn lifecycle(backend: Backend) {
         );
     }
     store.db().close().await;
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }
 
 /// A triager of `demo` with an API token.
-async fn triager_token(db: &TestDb) -> String {
-    let (code, _, err) = cli(
-        db,
-        &[
-            "admin",
-            "create-user",
-            "--email",
-            "tri@example.test",
-            "--name",
-            "Tri Ager",
-            "--password-stdin",
-        ],
-        PASSWORD,
-    );
+async fn triager_token(app: &TestApp) -> String {
+    let (code, _, err) = app
+        .cli(
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                "tri@example.test",
+                "--name",
+                "Tri Ager",
+                "--password-stdin",
+            ],
+            PASSWORD,
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
-    let store = db.store().await;
+    let store = app.db.store().await;
     let project = store::projects::by_slug(
         &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
@@ -528,11 +524,12 @@ async fn triager_token(db: &TestDb) -> String {
     .expect("member");
     tx.commit().await.expect("commit");
     store.db().close().await;
-    let (code, out, err) = cli(
-        db,
-        &["admin", "create-token", "--email", "tri@example.test"],
-        "",
-    );
+    let (code, out, err) = app
+        .cli(
+            &["admin", "create-token", "--email", "tri@example.test"],
+            "",
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
     out.trim().to_owned()
 }
@@ -613,7 +610,7 @@ async fn real_records_import_update_on_reimport_and_round_trip() {
     assert!(err.contains("project"), "{err}");
 
     // What is served is what was imported.
-    let server = Server::start(&db, &ServerOptions::default());
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
     let http = client();
     for name in [
         "GHSA-j8r2-6x86-q33q",
@@ -625,7 +622,7 @@ async fn real_records_import_update_on_reimport_and_round_trip() {
         )
         .expect("json");
         let (status, served) =
-            send(http.get(format!("{}/p/demo/advisories/{name}.osv.json", server.url))).await;
+            send(http.get(format!("{}/p/demo/advisories/{name}.osv.json", app.url))).await;
         assert_eq!(status, 200, "{name}");
         assert_eq!(
             advisory::osv::from_osv(&served).expect("served imports"),
@@ -644,7 +641,7 @@ async fn real_records_import_update_on_reimport_and_round_trip() {
     .expect("json");
     let (status, served) = send(http.get(format!(
         "{}/p/demo/advisories/CVE-2023-32681.cve.json",
-        server.url
+        app.url
     )))
     .await;
     assert_eq!(status, 200);
@@ -653,7 +650,7 @@ async fn real_records_import_update_on_reimport_and_round_trip() {
         advisory::cve::from_cve(&original).expect("original"),
     );
     // The query route finds imported advisories by package and version.
-    let (_, hit) = send(http.post(format!("{}/api/v1/query", server.url)).json(
+    let (_, hit) = send(http.post(format!("{}/api/v1/query", app.url)).json(
         &json!({ "package": { "ecosystem": "PyPI", "name": "requests" }, "version": "2.30.0" }),
     ))
     .await;
@@ -664,7 +661,7 @@ async fn real_records_import_update_on_reimport_and_round_trip() {
         .filter_map(|v| v["id"].as_str())
         .collect();
     assert!(ids.contains(&"GHSA-j8r2-6x86-q33q"), "{hit}");
-    let (_, miss) = send(http.post(format!("{}/api/v1/query", server.url)).json(
+    let (_, miss) = send(http.post(format!("{}/api/v1/query", app.url)).json(
         &json!({ "package": { "ecosystem": "PyPI", "name": "requests" }, "version": "2.31.0" }),
     ))
     .await;
@@ -672,16 +669,16 @@ async fn real_records_import_update_on_reimport_and_round_trip() {
         !miss.to_string().contains("GHSA-j8r2-6x86-q33q"),
         "the fixed version is not affected: {miss}"
     );
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }
 
 #[tokio::test]
 async fn maintainers_draft_edit_schedule_and_publish_in_the_web_ui() {
     let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
+    let base = app.url.as_str();
     let http = client();
-    let token = api_token(&db);
+    let token = app.api_token().await;
     let report = accepted_report(
         &http,
         base,
@@ -849,5 +846,5 @@ async fn maintainers_draft_edit_schedule_and_publish_in_the_web_ui() {
     assert_eq!(r["state"], "disclosed");
     let (status, _) = get_text(&http, &format!("{base}/p/demo/advisories/{id}")).await;
     assert_eq!(status, 200);
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }

@@ -789,28 +789,31 @@ async fn signed_in(base: &str, email: &str) -> reqwest::Client {
     http
 }
 
-fn create_user(db: &TestDb, email: &str) -> String {
-    let (code, _, err) = cli(
-        db,
-        &[
-            "admin",
-            "create-user",
-            "--email",
-            email,
-            "--name",
-            email,
-            "--password-stdin",
-        ],
-        PASSWORD,
-    );
+async fn create_user(app: &TestApp, email: &str) -> String {
+    let (code, _, err) = app
+        .cli(
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                email,
+                "--name",
+                email,
+                "--password-stdin",
+            ],
+            PASSWORD,
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = cli(db, &["admin", "create-token", "--email", email], "");
+    let (code, out, err) = app
+        .cli(&["admin", "create-token", "--email", email], "")
+        .await;
     assert_eq!(code, 0, "{err}");
     out.trim().to_owned()
 }
 
-async fn set_role(db: &TestDb, email: &str, slug: &str, role: ProjectRole) {
-    let store = db.store().await;
+async fn set_role(app: &TestApp, email: &str, slug: &str, role: ProjectRole) {
+    let store = app.db.store().await;
     let project = store::projects::by_slug(
         &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse(slug).expect("slug"),
@@ -832,8 +835,8 @@ async fn set_role(db: &TestDb, email: &str, slug: &str, role: ProjectRole) {
 }
 
 /// Stores an invitation to `report` for `email`; accepted by that user when `accept`.
-async fn invitation(db: &TestDb, report: &str, email: &str, accept: bool) -> String {
-    let store = db.store().await;
+async fn invitation(app: &TestApp, report: &str, email: &str, accept: bool) -> String {
+    let store = app.db.store().await;
     let report = domain::ReportId(report.parse().expect("uuid"));
     let (admin, _) = store::accounts::credentials(
         &mut store.db().read().await.expect("read"),
@@ -1017,34 +1020,33 @@ async fn every_route_answers_every_caller_as_the_permission_table_says() {
 }
 
 async fn matrix(backend: Backend) {
-    let db = prepared(backend).await;
-    let (code, _, err) = cli(
-        &db,
-        &[
-            "project",
-            "create",
-            "--slug",
-            "other",
-            "--name",
-            "Other",
-            "--contact",
-            "mailto:sec@other.example",
-        ],
-        "",
-    );
+    let app = TestApp::prepared(backend).await;
+    let (code, _, err) = app
+        .cli(
+            &[
+                "project",
+                "create",
+                "--slug",
+                "other",
+                "--name",
+                "Other",
+                "--contact",
+                "mailto:sec@other.example",
+            ],
+            "",
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
-    let admin_token = api_token(&db);
-    let maintainer_token = create_user(&db, "maint@example.test");
-    set_role(&db, "maint@example.test", "demo", ProjectRole::Maintainer).await;
-    let triager_token = create_user(&db, "tri@example.test");
-    set_role(&db, "tri@example.test", "demo", ProjectRole::Triager).await;
-    let other_token = create_user(&db, "other@example.test");
-    set_role(&db, "other@example.test", "other", ProjectRole::Maintainer).await;
-    let friend_token = create_user(&db, "friend@example.test");
-    create_user(&db, "spare-b@example.test");
-
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+    let admin_token = app.api_token().await;
+    let maintainer_token = create_user(&app, "maint@example.test").await;
+    set_role(&app, "maint@example.test", "demo", ProjectRole::Maintainer).await;
+    let triager_token = create_user(&app, "tri@example.test").await;
+    set_role(&app, "tri@example.test", "demo", ProjectRole::Triager).await;
+    let other_token = create_user(&app, "other@example.test").await;
+    set_role(&app, "other@example.test", "other", ProjectRole::Maintainer).await;
+    let friend_token = create_user(&app, "friend@example.test").await;
+    create_user(&app, "spare-b@example.test").await;
+    let base = app.url.as_str();
     let http = client();
     let submit = |slug: &str, title: &str| {
         let mut report = sample_report(title);
@@ -1078,9 +1080,9 @@ async fn matrix(backend: Backend) {
             "From: Someone <someone@example.net>\r\nTo: {to}\r\nSubject: Matrix mail\r\n\
              Message-ID: <matrix-{slug}@example.net>\r\n\r\nA report by mail.\r\n"
         );
-        let (code, _, err) = cli(&db, &["ingest-mail", "--project", slug], &message);
+        let (code, _, err) = app.cli(&["ingest-mail", "--project", slug], &message).await;
         assert_eq!(code, 0, "{err}");
-        let store = db.store().await;
+        let store = app.db.store().await;
         let project = store::projects::by_slug(
             &mut store.db().read().await.expect("read"),
             &domain::ProjectSlug::parse(slug).expect("slug"),
@@ -1099,13 +1101,13 @@ async fn matrix(backend: Backend) {
     };
     let inbound_a = inbound("demo", "security@printdesk.example").await;
     let inbound_b = inbound("other", "sec@other.example").await;
-    invitation(&db, &text(&a, "id"), "friend@example.test", true).await;
+    invitation(&app, &text(&a, "id"), "friend@example.test", true).await;
     let ids_a = Ids {
         slug: "demo".into(),
         number: a["number"].as_i64().expect("number"),
         report: text(&a, "id"),
         advisory: text(&advisory_a, "id"),
-        invitation: invitation(&db, &text(&a, "id"), "spare-a@example.test", false).await,
+        invitation: invitation(&app, &text(&a, "id"), "spare-a@example.test", false).await,
         tracking: text(&a, "token"),
         inbound: inbound_a,
     };
@@ -1114,7 +1116,7 @@ async fn matrix(backend: Backend) {
         number: b["number"].as_i64().expect("number"),
         report: text(&b, "id"),
         advisory: text(&advisory_b, "id"),
-        invitation: invitation(&db, &text(&b, "id"), "spare-b@example.test", true).await,
+        invitation: invitation(&app, &text(&b, "id"), "spare-b@example.test", true).await,
         tracking: text(&b, "token"),
         inbound: inbound_b,
     };
@@ -1291,5 +1293,5 @@ async fn matrix(backend: Backend) {
         failures.len(),
         failures.join("\n")
     );
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }

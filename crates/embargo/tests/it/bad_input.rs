@@ -41,9 +41,8 @@ async fn oversized_post(base: &str, path: &str, content_type: &str) -> String {
 
 #[tokio::test]
 async fn api_errors_name_the_field_and_store_nothing() {
-    let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let url = format!("{}/api/v1/projects/demo/reports", server.url);
+    let app = TestApp::prepared(Backend::Sqlite).await;
+    let url = format!("{}/api/v1/projects/demo/reports", app.url);
     let http = client();
     let json = "application/json";
 
@@ -120,7 +119,7 @@ async fn api_errors_name_the_field_and_store_nothing() {
 
     // Over the limit: refused before the body is sent (the client waits for 100-continue).
     let response = oversized_post(
-        &server.url,
+        &app.url,
         "/api/v1/projects/demo/reports",
         "application/json",
     )
@@ -128,7 +127,7 @@ async fn api_errors_name_the_field_and_store_nothing() {
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     assert!(response.contains("\"code\":\"too_large\""), "{response}");
     let response = oversized_post(
-        &server.url,
+        &app.url,
         "/p/demo/report",
         "application/x-www-form-urlencoded",
     )
@@ -144,7 +143,7 @@ async fn api_errors_name_the_field_and_store_nothing() {
 
     let (status, body) = post_raw(
         &http,
-        &format!("{}/api/v1/projects/nope/reports", server.url),
+        &format!("{}/api/v1/projects/nope/reports", app.url),
         json,
         serde_json::to_vec(&sample_report("x")).expect("json"),
     )
@@ -173,8 +172,8 @@ async fn api_errors_name_the_field_and_store_nothing() {
     assert_eq!(body["error"]["code"], "idempotency_key_reused");
 
     let list: Vec<serde_json::Value> = http
-        .get(format!("{}/api/v1/projects/demo/reports", server.url))
-        .bearer_auth(api_token(&db))
+        .get(format!("{}/api/v1/projects/demo/reports", app.url))
+        .bearer_auth(app.api_token().await)
         .send()
         .await
         .expect("list")
@@ -183,7 +182,7 @@ async fn api_errors_name_the_field_and_store_nothing() {
         .expect("json");
     assert_eq!(list.len(), 1, "only the one valid report was stored");
     let unknown_path = http
-        .get(format!("{}/api/v1/nothing", server.url))
+        .get(format!("{}/api/v1/nothing", app.url))
         .send()
         .await
         .expect("get");
@@ -194,11 +193,10 @@ async fn api_errors_name_the_field_and_store_nothing() {
 
 #[tokio::test]
 async fn an_invalid_form_comes_back_with_the_values_kept() {
-    let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
+    let app = TestApp::prepared(Backend::Sqlite).await;
     let http = client();
     let html = http
-        .get(format!("{}/p/demo/report", server.url))
+        .get(format!("{}/p/demo/report", app.url))
         .send()
         .await
         .expect("form")
@@ -207,7 +205,7 @@ async fn an_invalid_form_comes_back_with_the_values_kept() {
         .expect("html");
     let csrf = hidden_field(&html, "csrf_token");
     let res = http
-        .post(format!("{}/p/demo/report", server.url))
+        .post(format!("{}/p/demo/report", app.url))
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("title", ""),
@@ -226,14 +224,15 @@ async fn an_invalid_form_comes_back_with_the_values_kept() {
         "value kept and escaped"
     );
     assert!(page.contains("value=\"nope\""));
-    let (code, out, _) = cli(
-        &db,
-        &["admin", "create-token", "--email", "admin@example.test"],
-        "",
-    );
+    let (code, out, _) = app
+        .cli(
+            &["admin", "create-token", "--email", "admin@example.test"],
+            "",
+        )
+        .await;
     assert_eq!(code, 0);
     let list: Vec<serde_json::Value> = http
-        .get(format!("{}/api/v1/projects/demo/reports", server.url))
+        .get(format!("{}/api/v1/projects/demo/reports", app.url))
         .bearer_auth(out.trim())
         .send()
         .await
@@ -243,7 +242,7 @@ async fn an_invalid_form_comes_back_with_the_values_kept() {
         .expect("json");
     assert!(list.is_empty());
     let unknown = http
-        .get(format!("{}/p/nope/report", server.url))
+        .get(format!("{}/p/nope/report", app.url))
         .send()
         .await
         .expect("get");

@@ -3,6 +3,8 @@
 //! only; revocation and expiry (the server's clock moved through days) end the access.
 
 use super::*;
+
+on_each_backend!(a_collaborator_is_invited_works_on_one_report_and_loses_access);
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -16,10 +18,12 @@ fn set_clock(path: &Path, at: &str) {
 }
 
 /// The invitation link in an e-mail to `to`.
-fn invitation_link(smtp: &harness::SmtpSink, to: &str) -> (String, String) {
-    let mail = smtp.wait_for(&format!("inviting {to}"), |m| {
-        m.contains(&format!("To: {to}")) && m.contains("/invitations/inv_")
-    });
+async fn invitation_link(smtp: &harness::SmtpSink, to: &str) -> (String, String) {
+    let mail = smtp
+        .wait(&format!("inviting {to}"), |m| {
+            m.contains(&format!("To: {to}")) && m.contains("/invitations/inv_")
+        })
+        .await;
     let start = mail.find("http://").expect("link");
     let link = mail[start..]
         .split_whitespace()
@@ -69,14 +73,7 @@ async fn accept_new(http: &reqwest::Client, link: &str, name: &str) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn a_collaborator_is_invited_works_on_one_report_and_loses_access_on_both_databases() {
-    for backend in Backend::all() {
-        lifecycle(backend).await;
-    }
-}
-
-async fn lifecycle(backend: Backend) {
+async fn a_collaborator_is_invited_works_on_one_report_and_loses_access(backend: Backend) {
     let db = prepared(backend).await;
     let (code, _, err) = cli(
         &db,
@@ -97,17 +94,18 @@ async fn lifecycle(backend: Backend) {
     let dir = TempDir::new();
     let clock = dir.0.join("now");
     set_clock(&clock, "2026-12-01T09:00:00Z");
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             smtp_port: Some(smtp.port),
             clock_file: Some(clock.clone()),
             ..ServerOptions::default()
         },
-    );
-    let base = server.url.as_str();
+    )
+    .await;
+    let base = app.url.as_str();
     let http = client();
-    let maintainer = api_token(&db);
+    let maintainer = app.api_token().await;
     let a = submit(&http, base, "demo", TITLE_A).await;
     let b = submit(&http, base, "other", SECRET_B).await;
     let (a_id, a_number) = (
@@ -161,7 +159,7 @@ async fn lifecycle(backend: Backend) {
         .expect("invite");
     assert_eq!(res.status(), 409);
 
-    let (link, mail) = invitation_link(&smtp, "friend@example.test");
+    let (link, mail) = invitation_link(&smtp, "friend@example.test").await;
     assert!(
         mail.contains("Please look at the thumbnail parser."),
         "{mail}"
@@ -414,7 +412,7 @@ async fn lifecycle(backend: Backend) {
         .await
         .expect("invite");
     assert_eq!(res.status(), 201);
-    let (link, _) = invitation_link(&smtp, "late@example.test");
+    let (link, _) = invitation_link(&smtp, "late@example.test").await;
     let late = client();
     let landed = accept_new(&late, &link, "Lee Late").await;
     let res = late
@@ -446,9 +444,9 @@ async fn lifecycle(backend: Backend) {
         .map(|c| c["status"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(statuses, ["revoked", "expired"]);
-    server.stop();
+    app.stop().await.expect("graceful stop");
 
-    let store = db.store().await;
+    let store = app.db.store().await;
     let actions: Vec<String> =
         store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
             .await

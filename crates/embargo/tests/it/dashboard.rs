@@ -10,6 +10,8 @@
 //! (under 7); by state received 2, acknowledged 1, accepted 1, fixed 1.
 
 use super::*;
+
+on_each_backend!(the_dashboard_shows_response_times_and_open_reports);
 use serde_json::json;
 
 fn set_clock(path: &std::path::Path, at: &str) {
@@ -42,14 +44,7 @@ fn count(html: &str, table: &str, row: &str) -> String {
     rest[row_at..].split('<').next().expect("count").to_owned()
 }
 
-#[tokio::test]
-async fn the_dashboard_shows_response_times_and_open_reports_on_both_databases() {
-    for backend in Backend::all() {
-        dashboard(backend).await;
-    }
-}
-
-async fn dashboard(backend: Backend) {
+async fn the_dashboard_shows_response_times_and_open_reports(backend: Backend) {
     let db = prepared(backend).await;
     let (code, _, err) = cli(
         &db,
@@ -71,16 +66,17 @@ async fn dashboard(backend: Backend) {
     let dir = TempDir::new();
     let clock = dir.0.join("now");
     set_clock(&clock, "2026-01-21T09:00:00Z");
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             clock_file: Some(clock.clone()),
             ..ServerOptions::default()
         },
-    );
-    let base = server.url.as_str();
+    )
+    .await;
+    let base = app.url.as_str();
     let http = client();
-    let token = api_token(&db);
+    let token = app.api_token().await;
     let submit = async |title: &str| -> String {
         let res = http
             .post(format!("{base}/api/v1/projects/labs/reports"))
@@ -144,7 +140,7 @@ async fn dashboard(backend: Backend) {
         .send()
         .await
         .expect("page");
-    assert_eq!(res.status(), 200, "{}", server.logs());
+    assert_eq!(res.status(), 200, "{}", app.logs());
     let html = res.text().await.expect("html");
 
     assert_eq!(cell(&html, "Acknowledge", "median"), "4 h");
@@ -191,5 +187,5 @@ async fn dashboard(backend: Backend) {
     );
     assert!(!html.contains("<Labs>"), "the name is never raw");
     assert!(!html.contains("<script"), "no JavaScript");
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }

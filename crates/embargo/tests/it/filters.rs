@@ -5,7 +5,9 @@
 //! field.
 
 use super::*;
-use harness::{SmtpSink, cli_env};
+
+on_each_backend!(filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters);
+use harness::SmtpSink;
 use store::{Disposition, Store};
 
 const INSTANCE_RULES: &str = r#"
@@ -65,13 +67,6 @@ fn from_mara(subject: &str, body: &str) -> String {
     )
 }
 
-#[tokio::test]
-async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters() {
-    for backend in Backend::all() {
-        filters_flow(backend).await;
-    }
-}
-
 async fn rules_json(http: &reqwest::Client, base: &str, token: &str) -> serde_json::Value {
     let res = http
         .get(format!("{base}/api/v1/projects/demo/mail-filters"))
@@ -90,7 +85,7 @@ fn rule<'a>(rules: &'a serde_json::Value, scope: &str, id: &str) -> &'a serde_js
         .unwrap_or_else(|| panic!("no {scope} rule {id} in {rules}"))
 }
 
-async fn filters_flow(backend: Backend) {
+async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
     let demo = store::projects::by_slug(
@@ -105,11 +100,10 @@ async fn filters_flow(backend: Backend) {
     std::fs::write(&rules_file, INSTANCE_RULES).expect("write rules");
     let rules_path = rules_file.to_string_lossy().into_owned();
     let env = [("EMBARGO_MAIL_FILTER_RULES", rules_path.as_str())];
-    let ingest = |raw: &str| cli_env(&db, &["ingest-mail", "--project", "demo"], raw, &env);
 
     let smtp = SmtpSink::start();
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             smtp_port: Some(smtp.port),
             env: vec![
@@ -118,13 +112,18 @@ async fn filters_flow(backend: Backend) {
             ],
             ..ServerOptions::default()
         },
-    );
-    let base = server.url.clone();
-    let token = api_token(&db);
+    )
+    .await;
+    let base = app.url.clone();
+    let token = app.api_token().await;
+    let ingest = async |raw: &str| {
+        app.cli_env(&["ingest-mail", "--project", "demo"], raw, &env)
+            .await
+    };
     let http = client();
 
     // An instance rule refuses a known beg-bounty sender: no report, no answer, kept raw.
-    let (code, out, err) = ingest(BEG);
+    let (code, out, err) = ingest(BEG).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
     assert!(store.list_reports(demo.id).await.expect("list").is_empty());
@@ -204,7 +203,7 @@ async fn filters_flow(backend: Backend) {
         .await
         .expect("post");
     assert_eq!(res.status(), 201);
-    let (code, out, err) = ingest(SEO);
+    let (code, out, err) = ingest(SEO).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #1", "filed, not acknowledged");
     let reports = store.list_reports(demo.id).await.expect("list");
@@ -266,7 +265,7 @@ async fn filters_flow(backend: Backend) {
     assert!(html.contains("id=\"pattern-error\""), "{html}");
 
     // A report sent only as a PDF: not filed, answered with the policy's own words.
-    let (code, out, err) = ingest(PDF_ONLY);
+    let (code, out, err) = ingest(PDF_ONLY).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
     assert_eq!(store.list_reports(demo.id).await.expect("list").len(), 1);
@@ -282,7 +281,9 @@ async fn filters_flow(backend: Backend) {
         Some(PDF_ONLY.as_bytes().to_vec()),
         "the maintainers still see the raw message"
     );
-    let refusal = smtp.wait_for("refusing the PDF", |m| m.contains("pat@example.org"));
+    let refusal = smtp
+        .wait("refusing the PDF", |m| m.contains("pat@example.org"))
+        .await;
     assert!(
         refusal.contains("Subject: [PrintDesk] Not accepted: Security report"),
         "{refusal}"
@@ -333,7 +334,7 @@ async fn filters_flow(backend: Backend) {
 
     // The same again within a day is kept and refused, but not answered twice.
     let again = PDF_ONLY.replace("pdf-1@example.org", "pdf-2@example.org");
-    let (code, out, _) = ingest(&again);
+    let (code, out, _) = ingest(&again).await;
     assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
     let to_pat = store::outbox::latest(&mut store.db().read().await.expect("read"), 100)
         .await
@@ -371,7 +372,7 @@ async fn filters_flow(backend: Backend) {
             .status(),
         200
     );
-    let (code, out, _) = ingest(&from_mara("More details", "It also affects 1.9."));
+    let (code, out, _) = ingest(&from_mara("More details", "It also affects 1.9.")).await;
     assert_eq!((code, out.trim()), (0, "report: report #3, acknowledged"));
 
     let res = http
@@ -401,7 +402,7 @@ async fn filters_flow(backend: Backend) {
         .await
         .expect("read as reporter");
     assert_eq!(res.status(), 404, "nor does the token on the API");
-    let (code, out, _) = ingest(&from_mara("Still there?", "Any news about my report?"));
+    let (code, out, _) = ingest(&from_mara("Still there?", "Any news about my report?")).await;
     assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
     assert_eq!(store.list_reports(demo.id).await.expect("list").len(), 3);
     let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
@@ -433,7 +434,7 @@ async fn filters_flow(backend: Backend) {
     assert_eq!(res.status(), 200);
     let status: serde_json::Value = res.json().await.expect("json");
     assert_eq!(status["rule"], serde_json::Value::Null, "{status}");
-    let (code, out, _) = ingest(&from_mara("Back again", "Here is the patch I promised."));
+    let (code, out, _) = ingest(&from_mara("Back again", "Here is the patch I promised.")).await;
     assert_eq!((code, out.trim()), (0, "report: report #4, acknowledged"));
     let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
@@ -449,6 +450,6 @@ async fn filters_flow(backend: Backend) {
         "{rules}"
     );
 
-    server.stop();
+    app.stop().await.expect("graceful stop");
     store.db().close().await;
 }

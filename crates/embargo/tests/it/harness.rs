@@ -33,6 +33,22 @@ impl Drop for TempDir {
     }
 }
 
+/// The data directory of the application on `db` (its instance secret unlocks the
+/// projects' keys, so the CLI and the server must share it): one per test database, beside
+/// a SQLite file (removed with it), else in the temporary directory.
+pub fn data_dir(db: &TestDb) -> PathBuf {
+    use sha2::Digest;
+    if let Some(parent) = db
+        .url
+        .strip_prefix("sqlite:")
+        .and_then(|file| Path::new(file).parent())
+    {
+        return parent.join("data");
+    }
+    let tag = hex::encode(&sha2::Sha256::digest(db.url.as_bytes())[..8]);
+    std::env::temp_dir().join(format!("embargo-it-data-{tag}"))
+}
+
 /// Runs `embargo ARGS` to completion with the database of `db`.
 pub fn cli(db: &TestDb, args: &[&str], stdin: &str) -> (i32, String, String) {
     cli_env(db, args, stdin, &[])
@@ -48,9 +64,8 @@ pub fn cli_env(
     use std::io::Write;
     let mut child = Command::new(BIN)
         .args(args)
+        .env("EMBARGO_DATA_DIR", data_dir(db))
         .envs(env.iter().copied())
-        // The same working directory as the server, so both find the same data directory
-        // (and its instance secret, which unlocks the projects' keys).
         .current_dir(std::env::temp_dir())
         .env("EMBARGO_DATABASE_URL", &db.url)
         .env("EMBARGO_CONFIG", "")
@@ -99,6 +114,7 @@ impl Server {
         cmd.args(["serve", "--bind", "127.0.0.1:0"])
             .current_dir(work)
             .env("EMBARGO_DATABASE_URL", &db.url)
+            .env("EMBARGO_DATA_DIR", data_dir(db))
             .env("EMBARGO_CONFIG", "")
             .env("EMBARGO_LOG", "info")
             .env_remove("EMBARGO_PUBLIC_URL")

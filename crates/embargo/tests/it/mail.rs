@@ -3,6 +3,8 @@
 //! automatic mail is never answered, and every message is kept as it arrived.
 
 use super::*;
+
+on_each_backend!(mail_opens_reports_and_replies_join_their_thread);
 use store::{Disposition, Store};
 
 const REPORT: &str = "From: Mara Lind <mara@example.org>\r\n\
@@ -35,14 +37,7 @@ fn reply(from: &str, in_reply_to: &str, body: &str) -> String {
     )
 }
 
-#[tokio::test]
-async fn mail_opens_reports_and_replies_join_their_thread() {
-    for backend in Backend::all() {
-        by_mail(backend).await;
-    }
-}
-
-async fn by_mail(backend: Backend) {
+async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
     let demo = store::projects::by_slug(
@@ -269,18 +264,18 @@ fn gpg(home: &std::path::Path, args: &[&str], stdin: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
     let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
     let http = client();
     // security.txt points reporters at the project's key, which is served there.
     let txt = http
-        .get(format!("{}/p/demo/security.txt", server.url))
+        .get(format!("{}/p/demo/security.txt", app.url))
         .send()
         .await
         .expect("security.txt")
         .text()
         .await
         .expect("text");
-    let key_url = format!("{}/p/demo/pgp-key.asc", server.url);
+    let key_url = format!("{}/p/demo/pgp-key.asc", app.url);
     assert!(txt.contains(&format!("Encryption: {key_url}")), "{txt}");
     let key = http
         .get(&key_url)
@@ -296,7 +291,7 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
     );
     // The same key through the Web Key Directory (advanced method) for security@…; the
     // hash is z-base-32(SHA-1("security")), worked out apart from Embargo.
-    let wkd = format!("{}/.well-known/openpgpkey/printdesk.example", server.url);
+    let wkd = format!("{}/.well-known/openpgpkey/printdesk.example", app.url);
     let res = http
         .get(format!(
             "{wkd}/hu/t5s8ztdbon8yzntexy6oz5y48etqsnbb?l=security"
@@ -315,7 +310,7 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
         format!("{wkd}/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q"),
         format!(
             "{}/.well-known/openpgpkey/elsewhere.example/hu/t5s8ztdbon8yzntexy6oz5y48etqsnbb",
-            server.url
+            app.url
         ),
     ] {
         let res = http.get(&other).send().await.expect("wkd");
@@ -327,7 +322,7 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
         .await
         .expect("policy");
     assert_eq!(policy.status(), 200);
-    assert!(server.stop().success());
+    app.stop().await.expect("graceful stop");
 
     let home = TempDir::new();
     gpg(&home.0, &["--import"], key.as_bytes());
@@ -358,9 +353,11 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
          --enc\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\
          --enc\r\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\r\n\r\n{armored}\r\n--enc--\r\n"
     );
-    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &message);
+    let (code, out, err) = app
+        .cli(&["ingest-mail", "--project", "demo"], &message)
+        .await;
     assert_eq!(code, 0, "{err}");
-    let store = db.store().await;
+    let store = app.db.store().await;
     let demo = store::projects::by_slug(
         &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
@@ -389,7 +386,9 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
         "From: Ada <ada@example.org>\r\nTo: {recipient}\r\nSubject: XSS\r\n\
          Content-Type: text/plain; charset=us-ascii\r\n\r\n{block}"
     );
-    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &inline);
+    let (code, out, err) = app
+        .cli(&["ingest-mail", "--project", "demo"], &inline)
+        .await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #2, acknowledged");
 

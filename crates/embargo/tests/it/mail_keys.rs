@@ -5,6 +5,8 @@
 
 use super::mail_out::{header, mail_server};
 use super::*;
+
+on_each_backend!(signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key);
 use harness::SmtpSink;
 use store::{KeySource, SignatureStatus, Store};
 
@@ -125,24 +127,17 @@ fn encrypted_block(smtp: &SmtpSink, received: &str) -> String {
     message[start..end].to_owned()
 }
 
-#[tokio::test]
-async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key() {
-    for backend in Backend::all() {
-        keys_and_signatures(backend).await;
-    }
-}
-
-async fn keys_and_signatures(backend: Backend) {
+async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key(backend: Backend) {
     let db = prepared(backend).await;
     let smtp = SmtpSink::start();
-    let server = mail_server(&db, &smtp);
+    let app = mail_server(db, &smtp).await;
     let http = client();
-    let store = db.store().await;
+    let store = app.db.store().await;
     let (home, fingerprint, armored) = reporter("Mara Lind <mara@example.org>");
     let (stranger, stranger_fpr, _) = reporter("Someone <someone@example.net>");
     // The reporter's gpg knows the project's key, to check the signature on our mail.
     let project_key = http
-        .get(format!("{}/p/demo/pgp-key.asc", server.url))
+        .get(format!("{}/p/demo/pgp-key.asc", app.url))
         .send()
         .await
         .expect("key")
@@ -160,7 +155,7 @@ async fn keys_and_signatures(backend: Backend) {
         Some(&armored),
         false,
     );
-    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &first);
+    let (code, out, err) = app.cli(&["ingest-mail", "--project", "demo"], &first).await;
     assert_eq!(
         (code, out.trim()),
         (0, "report: report #1, acknowledged"),
@@ -190,7 +185,9 @@ async fn keys_and_signatures(backend: Backend) {
     assert_eq!(known[0].address.as_deref(), Some("mara@example.org"));
 
     // The receipt is encrypted to that key and signed by the project's: gpg reads it.
-    let receipt = smtp.wait_for("encrypted receipt", |m| m.contains("Report #1 received"));
+    let receipt = smtp
+        .wait("encrypted receipt", |m| m.contains("Report #1 received"))
+        .await;
     let content_type = header(&receipt, "Content-Type").expect("Content-Type");
     assert!(
         content_type.starts_with("multipart/encrypted;")
@@ -246,7 +243,7 @@ async fn keys_and_signatures(backend: Backend) {
         None,
         false,
     );
-    let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &good);
+    let (code, out, _) = app.cli(&["ingest-mail", "--project", "demo"], &good).await;
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
     let bad = signed_mail(
         &home.0,
@@ -255,7 +252,7 @@ async fn keys_and_signatures(backend: Backend) {
         None,
         true,
     );
-    let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &bad);
+    let (code, out, _) = app.cli(&["ingest-mail", "--project", "demo"], &bad).await;
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
     let (clearsigned, _) = gpg(
         &stranger.0,
@@ -267,7 +264,9 @@ async fn keys_and_signatures(backend: Backend) {
         reply_headers(4),
         crlf(&String::from_utf8(clearsigned).expect("text"))
     );
-    let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &unknown);
+    let (code, out, _) = app
+        .cli(&["ingest-mail", "--project", "demo"], &unknown)
+        .await;
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
     let checked: Vec<_> =
         store::inbound::of_report(&mut store.db().read().await.expect("read"), report.id)
@@ -287,9 +286,9 @@ async fn keys_and_signatures(backend: Backend) {
     );
 
     // The maintainer sees each result next to its message.
-    sign_in(&http, &server.url).await;
+    sign_in(&http, &app.url).await;
     let page = http
-        .get(format!("{}/inbox/demo/reports/1", server.url))
+        .get(format!("{}/inbox/demo/reports/1", app.url))
         .send()
         .await
         .expect("report page");
@@ -314,7 +313,7 @@ async fn keys_and_signatures(backend: Backend) {
     body["reporter"]["email"] = "ada@example.org".into();
     body["reporter"]["pgp_key"] = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n".into();
     let res = http
-        .post(format!("{}/api/v1/projects/demo/reports", server.url))
+        .post(format!("{}/api/v1/projects/demo/reports", app.url))
         .json(&body)
         .send()
         .await
@@ -324,7 +323,7 @@ async fn keys_and_signatures(backend: Backend) {
     assert_eq!(error["error"]["field"], "reporter.pgp_key", "{error}");
     body["reporter"]["pgp_key"] = api_armored.into();
     let res = http
-        .post(format!("{}/api/v1/projects/demo/reports", server.url))
+        .post(format!("{}/api/v1/projects/demo/reports", app.url))
         .json(&body)
         .send()
         .await
@@ -346,9 +345,11 @@ async fn keys_and_signatures(backend: Backend) {
         vec![(api_fpr, KeySource::Form)]
     );
     let number = created["number"].as_i64().expect("number");
-    let receipt = smtp.wait_for("receipt to ada", |m| {
-        m.contains(&format!("Report #{number} received"))
-    });
+    let receipt = smtp
+        .wait("receipt to ada", |m| {
+            m.contains(&format!("Report #{number} received"))
+        })
+        .await;
     let (plain, _) = gpg(
         &api_home.0,
         &["--decrypt"],
@@ -365,7 +366,7 @@ async fn keys_and_signatures(backend: Backend) {
     let (_, form_fpr, form_armored) = reporter("Bo <bo@example.org>");
     let web = client();
     let html = web
-        .get(format!("{}/p/demo/report", server.url))
+        .get(format!("{}/p/demo/report", app.url))
         .send()
         .await
         .expect("form")
@@ -375,7 +376,7 @@ async fn keys_and_signatures(backend: Backend) {
     assert!(html.contains("name=\"pgp_key\""), "{html}");
     let csrf = harness::hidden_field(&html, "csrf_token");
     let res = web
-        .post(format!("{}/p/demo/report", server.url))
+        .post(format!("{}/p/demo/report", app.url))
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("title", "Key by form"),
@@ -430,7 +431,9 @@ async fn keys_and_signatures(backend: Backend) {
         None,
         false,
     );
-    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &autocrypt);
+    let (code, out, err) = app
+        .cli(&["ingest-mail", "--project", "demo"], &autocrypt)
+        .await;
     assert_eq!(code, 0, "{err}");
     assert!(out.trim().ends_with("acknowledged"), "{out}");
     let cy_report = store
@@ -461,7 +464,7 @@ async fn keys_and_signatures(backend: Backend) {
         vec![(cy_fpr, KeySource::SignedMail)]
     );
     store.db().close().await;
-    assert!(server.stop().success());
+    app.stop().await.expect("graceful stop");
 }
 
 fn project_key_fingerprint(home: &std::path::Path) -> String {

@@ -3,6 +3,8 @@
 //! never answered), with no header a reporter could inject.
 
 use super::*;
+
+on_each_backend!(mail_about_a_report_threads_under_the_reporters_messages);
 use harness::SmtpSink;
 use store::Store;
 
@@ -45,8 +47,8 @@ pub fn header_names(message: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn mail_server(db: &TestDb, smtp: &SmtpSink) -> Server {
-    Server::start(
+pub async fn mail_server(db: TestDb, smtp: &SmtpSink) -> TestApp {
+    TestApp::serve(
         db,
         &ServerOptions {
             smtp_port: Some(smtp.port),
@@ -55,6 +57,7 @@ pub fn mail_server(db: &TestDb, smtp: &SmtpSink) -> Server {
             ..ServerOptions::default()
         },
     )
+    .await
 }
 
 const FIRST: &str = "From: Mara Lind <mara@example.org>\r\n\
@@ -66,29 +69,24 @@ Content-Type: text/plain; charset=utf-8\r\n\
 \r\n\
 The timelapse download serves ../../config.yaml to any user.\r\n";
 
-#[tokio::test]
-async fn mail_about_a_report_threads_under_the_reporters_messages() {
-    for backend in Backend::all() {
-        threading(backend).await;
-    }
-}
-
-async fn threading(backend: Backend) {
+async fn mail_about_a_report_threads_under_the_reporters_messages(backend: Backend) {
     let db = prepared(backend).await;
     let smtp = SmtpSink::start();
-    let server = mail_server(&db, &smtp);
+    let app = mail_server(db, &smtp).await;
     let http = client();
-    let token = api_token(&db);
-    let store = db.store().await;
+    let token = app.api_token().await;
+    let store = app.db.store().await;
 
     // The report arrives by mail; the receipt answers it automatically, in its thread.
-    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], FIRST);
+    let (code, out, err) = app.cli(&["ingest-mail", "--project", "demo"], FIRST).await;
     assert_eq!(
         (code, out.trim()),
         (0, "report: report #1, acknowledged"),
         "{err}"
     );
-    let receipt = smtp.wait_for("receipt", |m| m.contains("Report #1 received"));
+    let receipt = smtp
+        .wait("receipt", |m| m.contains("Report #1 received"))
+        .await;
     let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
         .await
         .expect("outbox");
@@ -130,7 +128,9 @@ async fn threading(backend: Backend) {
         .to_owned()
         + &format!("In-Reply-To: <{}@embargo>\r\n", ack.id)
         + "Content-Type: text/plain\r\n\r\nVersion 1.10.3 is affected too.\r\n";
-    let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &answer);
+    let (code, out, _) = app
+        .cli(&["ingest-mail", "--project", "demo"], &answer)
+        .await;
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
     let report = store
         .report_by_id(ack.report_id.expect("report"))
@@ -138,10 +138,7 @@ async fn threading(backend: Backend) {
         .expect("read")
         .expect("report");
     let res = http
-        .post(format!(
-            "{}/api/v1/reports/{}/messages",
-            server.url, report.id
-        ))
+        .post(format!("{}/api/v1/reports/{}/messages", app.url, report.id))
         .bearer_auth(&token)
         .json(
             &serde_json::json!({"body": "Thanks, confirmed on 1.10.3.", "visibility": "reporter"}),
@@ -150,9 +147,11 @@ async fn threading(backend: Backend) {
         .await
         .expect("message");
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
-    let update = smtp.wait_for("maintainer's message", |m| {
-        m.contains("Thanks, confirmed on 1.10.3.")
-    });
+    let update = smtp
+        .wait("maintainer's message", |m| {
+            m.contains("Thanks, confirmed on 1.10.3.")
+        })
+        .await;
     assert_eq!(
         header(&update, "In-Reply-To").as_deref(),
         Some("<reply-2@example.org>")
@@ -181,7 +180,9 @@ async fn threading(backend: Backend) {
         )
         .replace("Auto-Submitted: auto-replied", "X-Note: none");
     assert!(looped.contains("X-Embargo-Loop:"), "{looped}");
-    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &looped);
+    let (code, out, err) = app
+        .cli(&["ingest-mail", "--project", "demo"], &looped)
+        .await;
     assert_eq!(code, 0, "{err}");
     assert!(
         out.trim().starts_with("report: report #2") && !out.contains("acknowledged"),
@@ -216,13 +217,17 @@ async fn threading(backend: Backend) {
         b64("Eve\r\nBcc: spy@example.net\r\nX-Injected: yes"),
         b64("XSS\r\nBcc: spy2@example.net")
     );
-    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &hostile);
+    let (code, out, err) = app
+        .cli(&["ingest-mail", "--project", "demo"], &hostile)
+        .await;
     assert_eq!(
         (code, out.trim()),
         (0, "report: report #3, acknowledged"),
         "{err}"
     );
-    let mail = smtp.wait_for("receipt to eve", |m| m.contains("Report #3 received"));
+    let mail = smtp
+        .wait("receipt to eve", |m| m.contains("Report #3 received"))
+        .await;
     let names = header_names(&mail);
     assert!(
         !names
@@ -241,18 +246,20 @@ async fn threading(backend: Backend) {
     let mut by_api = sample_report("By the API");
     by_api["reporter"]["email"] = "api-reporter@example.org".into();
     let res = http
-        .post(format!("{}/api/v1/projects/demo/reports", server.url))
+        .post(format!("{}/api/v1/projects/demo/reports", app.url))
         .json(&by_api)
         .send()
         .await
         .expect("submit");
     assert_eq!(res.status(), 201);
-    let mail = smtp.wait_for("receipt by API", |m| m.contains("api-reporter@example.org"));
+    let mail = smtp
+        .wait("receipt by API", |m| m.contains("api-reporter@example.org"))
+        .await;
     assert_eq!(
         header(&mail, "Auto-Submitted").as_deref(),
         Some("auto-generated")
     );
     assert_eq!(header(&mail, "In-Reply-To"), None, "{mail}");
     store.db().close().await;
-    assert!(server.stop().success());
+    app.stop().await.expect("graceful stop");
 }

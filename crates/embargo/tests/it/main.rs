@@ -1,5 +1,10 @@
-//! End-to-end tests: the real `embargo` binary, a real database (SQLite, and PostgreSQL at
-//! 127.0.0.1:5432), a real SMTP server process, over HTTP.
+//! Integration tests over HTTP, with a real database (SQLite, and PostgreSQL at
+//! 127.0.0.1:5432) and a real SMTP server process. Most start the application in this
+//! process ([`testapp::TestApp`], one test per database with `on_each_backend!`); the CLI
+//! is always the real binary. A few still start `embargo serve` as a process
+//! ([`harness::Server`]): the SMTP listener, restarts and persistence, demo mode and the
+//! setup link (printed on stdout), the checks that the process's log holds no secrets, two
+//! servers on one queue, and the browser test.
 
 mod advisories;
 mod authz;
@@ -25,6 +30,7 @@ mod security;
 mod smtp;
 mod sources;
 mod story;
+mod testapp;
 mod thread;
 mod triage;
 mod watch;
@@ -33,6 +39,7 @@ mod workflow;
 
 use harness::{Server, ServerOptions, TempDir, cli, client, hidden_field};
 use store::testing::{Backend, TestDb};
+use testapp::{Options, TestApp, on_each_backend};
 
 const DEMO_POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/policy.toml");
 const PASSWORD: &str = "correct horse battery staple";

@@ -5,9 +5,8 @@ use super::*;
 
 #[tokio::test]
 async fn the_policy_is_edited_in_the_web_ui_and_every_version_is_kept() {
-    let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = &server.url;
+    let app = TestApp::prepared(Backend::Sqlite).await;
+    let base = &app.url;
     let http = client();
     sign_in(&http, base).await;
     let page = http
@@ -110,9 +109,8 @@ async fn the_policy_is_edited_in_the_web_ui_and_every_version_is_kept() {
 
 #[tokio::test]
 async fn reporters_add_information_and_maintainers_see_it() {
-    let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = &server.url;
+    let app = TestApp::prepared(Backend::Sqlite).await;
+    let base = &app.url;
     let reporter = client();
     let submitted: serde_json::Value = reporter
         .post(format!("{base}/api/v1/projects/demo/reports"))
@@ -201,11 +199,10 @@ async fn reporters_add_information_and_maintainers_see_it() {
 
 #[tokio::test]
 async fn wrong_passwords_are_refused_without_saying_which_part_was_wrong() {
-    let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
+    let app = TestApp::prepared(Backend::Sqlite).await;
     let http = client();
     let page = http
-        .get(format!("{}/login", server.url))
+        .get(format!("{}/login", app.url))
         .send()
         .await
         .expect("login")
@@ -218,7 +215,7 @@ async fn wrong_passwords_are_refused_without_saying_which_part_was_wrong() {
         ("nobody@example.test", PASSWORD),
     ] {
         let res = http
-            .post(format!("{}/login", server.url))
+            .post(format!("{}/login", app.url))
             .form(&[
                 ("csrf_token", csrf.as_str()),
                 ("email", email),
@@ -237,7 +234,7 @@ async fn wrong_passwords_are_refused_without_saying_which_part_was_wrong() {
         );
     }
     let res = http
-        .post(format!("{}/login", server.url))
+        .post(format!("{}/login", app.url))
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("email", "admin@example.test"),

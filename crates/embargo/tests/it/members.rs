@@ -6,30 +6,31 @@ use super::*;
 
 #[tokio::test]
 async fn an_administrator_adds_and_removes_a_triager() {
-    let db = prepared(Backend::Sqlite).await;
-    let (code, _, err) = cli(
-        &db,
-        &[
-            "admin",
-            "create-user",
-            "--email",
-            "tri@example.test",
-            "--name",
-            "Tia Triager",
-            "--password-stdin",
-        ],
-        PASSWORD,
-    );
+    let app = TestApp::prepared(Backend::Sqlite).await;
+    let (code, _, err) = app
+        .cli(
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                "tri@example.test",
+                "--name",
+                "Tia Triager",
+                "--password-stdin",
+            ],
+            PASSWORD,
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
-    let (code, token, err) = cli(
-        &db,
-        &["admin", "create-token", "--email", "tri@example.test"],
-        "",
-    );
+    let (code, token, err) = app
+        .cli(
+            &["admin", "create-token", "--email", "tri@example.test"],
+            "",
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
     let token = token.trim().to_owned();
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+    let base = app.url.as_str();
     let http = client();
     let list = || {
         http.get(format!("{base}/api/v1/projects/demo/reports"))
@@ -43,27 +44,18 @@ async fn an_administrator_adds_and_removes_a_triager() {
     );
 
     // Refusals name what is wrong and change nothing.
-    let member = |email: &str, role: &str| {
-        cli(
-            &db,
-            &[
-                "project", "member", "--slug", "demo", "--email", email, "--role", role,
-            ],
-            "",
-        )
-    };
-    let (code, _, err) = member("tri@example.test", "owner");
+    let (code, _, err) = member(&app, "tri@example.test", "owner").await;
     assert_eq!(code, 1);
     assert!(
         err.contains("role: must be maintainer, triager or none"),
         "{err}"
     );
-    let (code, _, err) = member("nobody@example.test", "triager");
+    let (code, _, err) = member(&app, "nobody@example.test", "triager").await;
     assert_eq!(code, 1);
     assert!(err.contains("email: no user has this address"), "{err}");
     assert_eq!(list().await.expect("list").status(), 404);
 
-    let (code, out, err) = member("tri@example.test", "triager");
+    let (code, out, err) = member(&app, "tri@example.test", "triager").await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "tri@example.test: none → triager in demo");
     assert_eq!(list().await.expect("list").status(), 200);
@@ -76,12 +68,12 @@ async fn an_administrator_adds_and_removes_a_triager() {
         .expect("webhooks");
     assert_eq!(res.status(), 403);
 
-    let (code, out, err) = member("tri@example.test", "none");
+    let (code, out, err) = member(&app, "tri@example.test", "none").await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "tri@example.test: triager → none in demo");
     assert_eq!(list().await.expect("list").status(), 404, "removed");
 
-    let store = db.store().await;
+    let store = app.db.store().await;
     let actions: Vec<String> =
         store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
             .await
@@ -92,7 +84,17 @@ async fn an_administrator_adds_and_removes_a_triager() {
             .collect();
     assert_eq!(actions, ["member.set \"triager\"", "member.remove null"]);
     store.db().close().await;
-    let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
+    let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{out}{err}");
-    assert!(server.stop().success());
+    app.stop().await.expect("graceful stop");
+}
+
+async fn member(app: &TestApp, email: &str, role: &str) -> (i32, String, String) {
+    app.cli(
+        &[
+            "project", "member", "--slug", "demo", "--email", email, "--role", role,
+        ],
+        "",
+    )
+    .await
 }

@@ -7,10 +7,9 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/openapi.
 
 #[tokio::test]
 async fn the_served_openapi_document_matches_the_snapshot() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
+    let app = TestApp::start(Backend::Sqlite, Options::default()).await;
     let served: serde_json::Value = client()
-        .get(format!("{}/api/v1/openapi.json", server.url))
+        .get(format!("{}/api/v1/openapi.json", app.url))
         .send()
         .await
         .expect("get")

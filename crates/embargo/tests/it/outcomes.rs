@@ -3,6 +3,11 @@
 //! exports as a public bug text; the report page's workflow form.
 
 use super::*;
+
+on_each_backend!(
+    duplicates_link_their_original_and_are_credited_on_its_advisory,
+    a_report_that_is_not_a_vulnerability_exports_as_a_public_bug
+);
 use serde_json::{Value, json};
 
 async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
@@ -40,19 +45,11 @@ async fn move_to(http: &reqwest::Client, base: &str, token: &str, id: &str, body
     r
 }
 
-#[tokio::test]
-async fn duplicates_link_their_original_and_are_credited_on_its_advisory() {
-    for backend in Backend::all() {
-        duplicates(backend).await;
-    }
-}
-
-async fn duplicates(backend: Backend) {
-    let db = prepared(backend).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+async fn duplicates_link_their_original_and_are_credited_on_its_advisory(backend: Backend) {
+    let app = TestApp::prepared(backend).await;
+    let base = app.url.as_str();
     let http = client();
-    let token = api_token(&db);
+    let token = app.api_token().await;
 
     let (original, _, first) = submit(
         &http,
@@ -181,19 +178,11 @@ async fn duplicates(backend: Backend) {
     assert_eq!(a["duplicates"].as_array().map(Vec::len), Some(1), "{a}");
 }
 
-#[tokio::test]
-async fn a_report_that_is_not_a_vulnerability_exports_as_a_public_bug() {
-    for backend in Backend::all() {
-        public_bug(backend).await;
-    }
-}
-
-async fn public_bug(backend: Backend) {
-    let db = prepared(backend).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+async fn a_report_that_is_not_a_vulnerability_exports_as_a_public_bug(backend: Backend) {
+    let app = TestApp::prepared(backend).await;
+    let base = app.url.as_str();
     let http = client();
-    let token = api_token(&db);
+    let token = app.api_token().await;
     let (id, reporter, _) = submit(
         &http,
         base,
@@ -263,7 +252,7 @@ async fn public_bug(backend: Backend) {
     assert!(!markdown.contains("mara@example.test"), "{markdown}");
 
     // Audited, with the size of the assessment rather than its text.
-    let store = db.store().await;
+    let store = app.db.store().await;
     let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
@@ -278,9 +267,8 @@ async fn public_bug(backend: Backend) {
 
 #[tokio::test]
 async fn the_report_page_moves_a_report_through_its_workflow() {
-    let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+    let app = TestApp::prepared(Backend::Sqlite).await;
+    let base = app.url.as_str();
     let http = client();
     let (id, _, number) = submit(&http, base, sample_report("Path traversal")).await;
     let browser = client();
@@ -330,7 +318,7 @@ async fn the_report_page_moves_a_report_through_its_workflow() {
     ])
     .await;
     assert_eq!(status, 303, "back to the report page");
-    let token = api_token(&db);
+    let token = app.api_token().await;
     let (_, r) = send(
         http.get(format!("{base}/api/v1/reports/{id}"))
             .bearer_auth(&token),

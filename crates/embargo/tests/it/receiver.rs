@@ -105,7 +105,7 @@ impl Receiver {
     }
 
     /// Waits until at least `n` requests were answered.
-    pub fn wait_for(&self, n: usize, within: Duration) -> Vec<Hit> {
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Hit> {
         let deadline = Instant::now() + within;
         loop {
             let hits = self.hits();
@@ -117,7 +117,7 @@ impl Receiver {
                 "{} of {n} webhook requests within {within:?}: {hits:?}",
                 hits.len()
             );
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }

@@ -6,6 +6,8 @@
 //! report goes received → acknowledged → accepted → fixing → fixed → disclosed.
 
 use super::*;
+
+on_each_backend!(reminders_follow_business_days_extensions_and_choices);
 use domain::{ProjectSlug, account::ProjectRole};
 use harness::SmtpSink;
 use jiff::{SignedDuration, Timestamp, civil::Weekday};
@@ -32,7 +34,7 @@ fn set_clock(path: &std::path::Path, at: Timestamp) {
 }
 
 /// The server's JSON log lines with this message, as their `fields` objects.
-fn log_fields(server: &Server, message: &str) -> Vec<serde_json::Value> {
+fn log_fields(server: &TestApp, message: &str) -> Vec<serde_json::Value> {
     server
         .logs()
         .lines()
@@ -45,7 +47,7 @@ fn log_fields(server: &Server, message: &str) -> Vec<serde_json::Value> {
 /// A reminder the server recorded: (clock, kind, when).
 type Sent = (String, String, Timestamp);
 
-fn reminders_sent(server: &Server) -> Vec<Sent> {
+fn reminders_sent(server: &TestApp) -> Vec<Sent> {
     log_fields(server, "deadline reminder sent")
         .into_iter()
         .map(|f| {
@@ -59,24 +61,16 @@ fn reminders_sent(server: &Server) -> Vec<Sent> {
 }
 
 /// Moves the clock to `at` and waits until a reminder pass has run at that time.
-fn advance(server: &Server, clock: &std::path::Path, at: Timestamp) {
+async fn advance(server: &TestApp, clock: &std::path::Path, at: Timestamp) {
     set_clock(clock, at);
     let want = at.to_string();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let done = log_fields(server, "reminder pass done")
-            .iter()
-            .any(|f| f["now"].as_str() == Some(want.as_str()));
-        if done {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no reminder pass at {want} within 30 s: {}",
-            server.logs()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server
+        .wait_for_log(&format!("a reminder pass at {want}"), |_| {
+            log_fields(server, "reminder pass done")
+                .iter()
+                .any(|f| f["now"].as_str() == Some(want.as_str()))
+        })
+        .await;
 }
 
 fn ts(s: &str) -> Timestamp {
@@ -84,13 +78,13 @@ fn ts(s: &str) -> Timestamp {
 }
 
 /// Advances hour by hour from after `from` to `to` inclusive.
-fn hourly(server: &Server, clock: &std::path::Path, from: &str, to: &str) {
+async fn hourly(server: &TestApp, clock: &std::path::Path, from: &str, to: &str) {
     let mut t = ts(from);
     while t < ts(to) {
         t = t
             .checked_add(SignedDuration::from_hours(1))
             .expect("in range");
-        advance(server, clock, t);
+        advance(server, clock, t).await;
     }
 }
 
@@ -134,14 +128,7 @@ async fn post_json(
     (status, res.json().await.expect("json"))
 }
 
-#[tokio::test]
-async fn reminders_follow_business_days_extensions_and_choices_on_both_databases() {
-    for backend in Backend::all() {
-        deadlines(backend).await;
-    }
-}
-
-async fn deadlines(backend: Backend) {
+async fn reminders_follow_business_days_extensions_and_choices(backend: Backend) {
     let db = prepared(backend).await;
     let dir = TempDir::new();
     let policy = dir.0.join("policy.toml");
@@ -199,8 +186,8 @@ async fn deadlines(backend: Backend) {
     let received = ts("2026-03-06T10:00:00Z");
     set_clock(&clock, received);
     let smtp = SmtpSink::start();
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             smtp_port: Some(smtp.port),
             clock_file: Some(clock.clone()),
@@ -214,8 +201,9 @@ async fn deadlines(backend: Backend) {
             ],
             ..ServerOptions::default()
         },
-    );
-    let base = server.url.clone();
+    )
+    .await;
+    let base = app.url.clone();
     let http = client();
 
     // Otto turns reminders off for this project; everything else stays on.
@@ -289,15 +277,10 @@ async fn deadlines(backend: Backend) {
 
     // Friday to the holiday, hour by hour: the acknowledgement reminder comes 12 business
     // hours ahead, on Friday at 22:00 (not on Monday, the holiday, nor on the weekend).
-    advance(&server, &clock, received);
-    hourly(
-        &server,
-        &clock,
-        "2026-03-06T10:00:00Z",
-        "2026-03-09T12:00:00Z",
-    );
+    advance(&app, &clock, received).await;
+    hourly(&app, &clock, "2026-03-06T10:00:00Z", "2026-03-09T12:00:00Z").await;
     assert_eq!(
-        reminders_sent(&server),
+        reminders_sent(&app),
         vec![(
             "acknowledge".to_owned(),
             "before".to_owned(),
@@ -322,14 +305,9 @@ async fn deadlines(backend: Backend) {
         }
     };
     move_to("acknowledged").await;
-    hourly(
-        &server,
-        &clock,
-        "2026-03-09T12:00:00Z",
-        "2026-03-12T12:00:00Z",
-    );
+    hourly(&app, &clock, "2026-03-09T12:00:00Z", "2026-03-12T12:00:00Z").await;
     assert_eq!(
-        reminders_sent(&server)[1..],
+        reminders_sent(&app)[1..],
         [
             (
                 "triage".to_owned(),
@@ -439,7 +417,7 @@ async fn deadlines(backend: Backend) {
     // old date (7 and 8 April).
     let mut day = ts("2026-03-13T12:00:00Z");
     while day <= ts("2026-04-21T12:00:00Z") {
-        advance(&server, &clock, day);
+        advance(&app, &clock, day).await;
         if day == ts("2026-04-01T12:00:00Z") {
             move_to("fixing").await;
         }
@@ -450,22 +428,12 @@ async fn deadlines(backend: Backend) {
             .checked_add(SignedDuration::from_hours(24))
             .expect("in range");
     }
-    assert_eq!(
-        reminders_sent(&server).len(),
-        3,
-        "{:?}",
-        reminders_sent(&server)
-    );
+    assert_eq!(reminders_sent(&app).len(), 3, "{:?}", reminders_sent(&app));
     // Hour by hour: the disclosure reminder follows the extension (12 calendar hours
     // ahead, since disclosure counts calendar days).
-    hourly(
-        &server,
-        &clock,
-        "2026-04-21T12:00:00Z",
-        "2026-04-22T08:00:00Z",
-    );
+    hourly(&app, &clock, "2026-04-21T12:00:00Z", "2026-04-22T08:00:00Z").await;
     assert_eq!(
-        reminders_sent(&server)[3..],
+        reminders_sent(&app)[3..],
         [(
             "disclosure".to_owned(),
             "before".to_owned(),
@@ -474,14 +442,9 @@ async fn deadlines(backend: Backend) {
     );
     // Disclosed before the deadline: no breach reminder, even days later.
     move_to("disclosed").await;
-    hourly(
-        &server,
-        &clock,
-        "2026-04-22T08:00:00Z",
-        "2026-04-22T12:00:00Z",
-    );
-    advance(&server, &clock, ts("2026-04-25T12:00:00Z"));
-    let all = reminders_sent(&server);
+    hourly(&app, &clock, "2026-04-22T08:00:00Z", "2026-04-22T12:00:00Z").await;
+    advance(&app, &clock, ts("2026-04-25T12:00:00Z")).await;
+    let all = reminders_sent(&app);
     assert_eq!(all.len(), 4, "{all:?}");
     for (clock, kind, at) in &all {
         let date = at.to_zoned(jiff::tz::TimeZone::UTC).date();
@@ -513,10 +476,10 @@ async fn deadlines(backend: Backend) {
             "reminders not delivered: {:?}",
             reminder_mails()
         );
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Anything queued twice would be delivered by now too.
-    std::thread::sleep(Duration::from_secs(1));
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let mails = reminder_mails();
     assert_eq!(mails.len(), expected.len(), "{mails:?}");
     for subject in expected {
@@ -534,7 +497,7 @@ async fn deadlines(backend: Backend) {
     );
 
     // Maintainers see the extension on the report page, with who made it.
-    let (code, _, err) = cli(&db, &["admin", "verify-audit"], "");
+    let (code, _, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{err}");
     let web = client();
     sign_in(&web, &base).await;
@@ -564,7 +527,7 @@ async fn deadlines(backend: Backend) {
     ) == 0
     {
         assert!(Instant::now() < deadline, "{:?}", smtp.messages());
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let new_report = "Subject: [Desk] New report #1: Path traversal in downloads";
     assert_eq!(to("mia@example.test", new_report), 1);
@@ -663,9 +626,9 @@ async fn deadlines(backend: Backend) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while to("otto@example.test", new_second) == 0 {
         assert!(Instant::now() < deadline, "{:?}", smtp.messages());
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    std::thread::sleep(Duration::from_secs(1));
+    tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(to("mia@example.test", new_second), 0);
 
     // The report page's extension form (here the administrator's): refused without its
@@ -720,5 +683,5 @@ async fn deadlines(backend: Backend) {
         page.contains("2026-04-30 00:00 UTC → <strong>2026-05-01 00:00 UTC</strong>"),
         "{page}"
     );
-    assert!(server.stop().success());
+    app.stop().await.expect("graceful stop");
 }

@@ -7,6 +7,8 @@
 //! unchanged 8.4 High, and AV:L/PR:L 7.8 High.
 
 use super::*;
+
+on_each_backend!(a_report_is_rescored_with_history);
 use serde_json::{Value, json};
 
 const REPORTED: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
@@ -15,26 +17,27 @@ const LOCAL_PRIV: &str = "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H";
 
 /// A user with `role` in project `slug` and an API token.
 async fn member_token(
-    db: &TestDb,
+    app: &TestApp,
     email: &str,
     slug: &str,
     role: domain::account::ProjectRole,
 ) -> String {
-    let (code, _, err) = cli(
-        db,
-        &[
-            "admin",
-            "create-user",
-            "--email",
-            email,
-            "--name",
-            "Tri Ager",
-            "--password-stdin",
-        ],
-        PASSWORD,
-    );
+    let (code, _, err) = app
+        .cli(
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                email,
+                "--name",
+                "Tri Ager",
+                "--password-stdin",
+            ],
+            PASSWORD,
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
-    let store = db.store().await;
+    let store = app.db.store().await;
     let project = store::projects::by_slug(
         &mut store.db().read().await.expect("read"),
         &domain::ProjectSlug::parse(slug).expect("slug"),
@@ -53,7 +56,9 @@ async fn member_token(
         .expect("member");
     tx.commit().await.expect("commit");
     store.db().close().await;
-    let (code, out, err) = cli(db, &["admin", "create-token", "--email", email], "");
+    let (code, out, err) = app
+        .cli(&["admin", "create-token", "--email", email], "")
+        .await;
     assert_eq!(code, 0, "{err}");
     out.trim().to_owned()
 }
@@ -96,48 +101,41 @@ fn column(scores: &Value, key: &str) -> Vec<Value> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_report_is_rescored_with_history_on_both_databases() {
-    for backend in Backend::all() {
-        rescoring(backend).await;
-    }
-}
-
-async fn rescoring(backend: Backend) {
-    let db = prepared(backend).await;
-    let (code, _, err) = cli(
-        &db,
-        &[
-            "project",
-            "create",
-            "--slug",
-            "other",
-            "--name",
-            "Other",
-            "--contact",
-            "mailto:sec@other.example",
-        ],
-        "",
-    );
+async fn a_report_is_rescored_with_history(backend: Backend) {
+    let app = TestApp::prepared(backend).await;
+    let (code, _, err) = app
+        .cli(
+            &[
+                "project",
+                "create",
+                "--slug",
+                "other",
+                "--name",
+                "Other",
+                "--contact",
+                "mailto:sec@other.example",
+            ],
+            "",
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
     let triager = member_token(
-        &db,
+        &app,
         "tri@example.test",
         "demo",
         domain::account::ProjectRole::Triager,
     )
     .await;
     let outsider = member_token(
-        &db,
+        &app,
         "out@example.test",
         "other",
         domain::account::ProjectRole::Triager,
     )
     .await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+    let base = app.url.as_str();
     let http = client();
-    let maintainer = api_token(&db);
+    let maintainer = app.api_token().await;
 
     let mut report = sample_report("Unauthenticated remote code execution");
     report["cvss_vector"] = json!(REPORTED);
@@ -471,8 +469,8 @@ async fn rescoring(backend: Backend) {
     );
 
     // The audit log: one event per score, with vector and score but no rationale.
-    server.stop();
-    let store = db.store().await;
+    app.stop().await.expect("graceful stop");
+    let store = app.db.store().await;
     let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
@@ -491,6 +489,6 @@ async fn rescoring(backend: Backend) {
             .iter()
             .all(|e| !e.data.to_string().contains("console"))
     );
-    let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
+    let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{out}{err}");
 }

@@ -5,8 +5,8 @@ use super::*;
 #[tokio::test]
 async fn form_posts_without_the_csrf_token_or_from_another_site_are_refused() {
     let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = &server.url;
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
+    let base = &app.url;
     let http = client();
     let html = http
         .get(format!("{base}/p/demo/report"))
@@ -90,7 +90,7 @@ async fn form_posts_without_the_csrf_token_or_from_another_site_are_refused() {
         .expect("post");
     assert_eq!(other_browser.status(), 403, "token without cookie");
 
-    let token = api_token(&db);
+    let token = app.api_token().await;
     let list: Vec<serde_json::Value> = client()
         .get(format!("{base}/api/v1/projects/demo/reports"))
         .bearer_auth(token)
@@ -135,8 +135,8 @@ async fn form_posts_without_the_csrf_token_or_from_another_site_are_refused() {
 #[tokio::test]
 async fn anonymous_users_and_reporters_cannot_see_the_inbox() {
     let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = &server.url;
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
+    let base = &app.url;
     let http = client();
     for path in [
         "/inbox",
@@ -200,25 +200,27 @@ async fn anonymous_users_and_reporters_cannot_see_the_inbox() {
     assert_eq!(res.status(), 404);
 
     // A maintainer of another project sees nothing of this one.
-    let (code, _, err) = cli(
-        &db,
-        &[
-            "admin",
-            "create-user",
-            "--email",
-            "other@example.test",
-            "--name",
-            "Other",
-            "--password-stdin",
-        ],
-        PASSWORD,
-    );
+    let (code, _, err) = app
+        .cli(
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                "other@example.test",
+                "--name",
+                "Other",
+                "--password-stdin",
+            ],
+            PASSWORD,
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = cli(
-        &db,
-        &["admin", "create-token", "--email", "other@example.test"],
-        "",
-    );
+    let (code, out, err) = app
+        .cli(
+            &["admin", "create-token", "--email", "other@example.test"],
+            "",
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
     let res = http
         .get(format!("{base}/api/v1/projects/demo/reports"))
@@ -242,9 +244,9 @@ async fn anonymous_users_and_reporters_cannot_see_the_inbox() {
 #[tokio::test]
 async fn pages_carry_strict_security_headers_and_cookies_are_http_only() {
     let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
     let res = client()
-        .get(format!("{}/p/demo/report", server.url))
+        .get(format!("{}/p/demo/report", app.url))
         .send()
         .await
         .expect("get");
@@ -273,6 +275,7 @@ async fn pages_carry_strict_security_headers_and_cookies_are_http_only() {
 
 #[tokio::test]
 async fn logs_never_contain_report_contents_or_tokens() {
+    // Stays on the binary: it reads the process's whole log.
     let db = prepared(Backend::Sqlite).await;
     let server = Server::start(&db, &ServerOptions::default());
     let http = client();
@@ -314,13 +317,14 @@ async fn logs_never_contain_report_contents_or_tokens() {
 async fn the_served_security_txt_passes_an_rfc_9116_check() {
     let db = prepared(Backend::Sqlite).await;
     let public = "https://security.printdesk.example";
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             public_url: Some(public.into()),
             ..ServerOptions::default()
         },
-    );
+    )
+    .await;
     let http = client();
     for (path, canonical) in [
         (
@@ -333,7 +337,7 @@ async fn the_served_security_txt_passes_an_rfc_9116_check() {
         ),
     ] {
         let res = http
-            .get(format!("{}{path}", server.url))
+            .get(format!("{}{path}", app.url))
             .send()
             .await
             .expect("get");
@@ -342,7 +346,7 @@ async fn the_served_security_txt_passes_an_rfc_9116_check() {
         let text = res.text().await.expect("text");
         let now = jiff::Timestamp::now();
         let key = http
-            .get(format!("{}/p/demo/signing-key.asc", server.url))
+            .get(format!("{}/p/demo/signing-key.asc", app.url))
             .send()
             .await
             .expect("key");
@@ -395,7 +399,7 @@ async fn the_served_security_txt_passes_an_rfc_9116_check() {
         }
     }
     let md = http
-        .get(format!("{}/p/demo/SECURITY.md", server.url))
+        .get(format!("{}/p/demo/SECURITY.md", app.url))
         .send()
         .await
         .expect("md");
@@ -408,10 +412,10 @@ async fn the_served_security_txt_passes_an_rfc_9116_check() {
 #[tokio::test]
 async fn gnupg_verifies_the_served_security_txt_and_rejects_a_changed_one() {
     let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
     let http = client();
     let signed = http
-        .get(format!("{}/p/demo/security.txt", server.url))
+        .get(format!("{}/p/demo/security.txt", app.url))
         .send()
         .await
         .expect("get")
@@ -419,7 +423,7 @@ async fn gnupg_verifies_the_served_security_txt_and_rejects_a_changed_one() {
         .await
         .expect("text");
     let again = http
-        .get(format!("{}/p/demo/security.txt", server.url))
+        .get(format!("{}/p/demo/security.txt", app.url))
         .send()
         .await
         .expect("get")
@@ -428,7 +432,7 @@ async fn gnupg_verifies_the_served_security_txt_and_rejects_a_changed_one() {
         .expect("text");
     assert_eq!(signed, again, "served from the day's cache");
     let key = http
-        .get(format!("{}/p/demo/signing-key.asc", server.url))
+        .get(format!("{}/p/demo/signing-key.asc", app.url))
         .send()
         .await
         .expect("key")
@@ -474,18 +478,19 @@ async fn gnupg_verifies_the_served_security_txt_and_rejects_a_changed_one() {
     assert!(!refused.status.success(), "a changed file must not verify");
 
     // `embargo securitytxt lint URL --key` fetches the served file and verifies it too.
-    let (code, out, err) = cli(
-        &db,
-        &[
-            "securitytxt",
-            "lint",
-            "--json",
-            "--key",
-            key_path.to_str().expect("utf-8"),
-            &format!("{}/p/demo/security.txt", server.url),
-        ],
-        "",
-    );
+    let (code, out, err) = app
+        .cli(
+            &[
+                "securitytxt",
+                "lint",
+                "--json",
+                "--key",
+                key_path.to_str().expect("utf-8"),
+                &format!("{}/p/demo/security.txt", app.url),
+            ],
+            "",
+        )
+        .await;
     let result: serde_json::Value =
         serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
     assert_eq!(result["signed"], true);
@@ -495,7 +500,7 @@ async fn gnupg_verifies_the_served_security_txt_and_rejects_a_changed_one() {
 
     // The legacy location redirects to the well-known one.
     let legacy = http
-        .get(format!("{}/security.txt", server.url))
+        .get(format!("{}/security.txt", app.url))
         .send()
         .await
         .expect("get");
@@ -506,19 +511,19 @@ async fn gnupg_verifies_the_served_security_txt_and_rejects_a_changed_one() {
 #[tokio::test]
 async fn verify_audit_names_the_first_changed_event() {
     let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
     let http = client();
     for title in ["one", "two", "three"] {
         let res = http
-            .post(format!("{}/api/v1/projects/demo/reports", server.url))
+            .post(format!("{}/api/v1/projects/demo/reports", app.url))
             .json(&sample_report(title))
             .send()
             .await
             .expect("post");
         assert_eq!(res.status(), 201);
     }
-    assert!(server.stop().success());
-    let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
+    app.stop().await.expect("graceful stop");
+    let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{err}");
     assert!(
         out.starts_with("audit log intact: 3 events"),
@@ -526,7 +531,7 @@ async fn verify_audit_names_the_first_changed_event() {
     );
 
     // Change the second event behind Embargo's back.
-    let path = db.url.strip_prefix("sqlite:").expect("sqlite url");
+    let path = app.db.url.strip_prefix("sqlite:").expect("sqlite url");
     let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
                   c.execute(\"UPDATE audit_events SET actor='user:someone-else' WHERE seq=2\"); c.commit()";
     let status = std::process::Command::new("python3")
@@ -534,7 +539,7 @@ async fn verify_audit_names_the_first_changed_event() {
         .status()
         .expect("python3");
     assert!(status.success());
-    let (code, _, err) = cli(&db, &["admin", "verify-audit"], "");
+    let (code, _, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 1);
     assert!(err.contains("broken at event 2"), "{err}");
 }

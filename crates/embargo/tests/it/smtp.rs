@@ -5,6 +5,11 @@
 //! relay), oversized mail is refused, and a disabled reply address stops working.
 
 use super::*;
+
+on_each_backend!(
+    mail_over_smtp_opens_reports_and_threads_replies_to_their_reply_address,
+    lmtp_delivery_answers_each_recipient_and_threads_replies
+);
 use harness::SmtpSink;
 use std::io::{BufRead, BufReader, Write};
 use store::{Disposition, Store};
@@ -100,11 +105,8 @@ fn reply_to(mail: &str) -> String {
 
 const CONTACT: &str = "security@printdesk.example";
 
-#[tokio::test]
-async fn mail_over_smtp_opens_reports_and_threads_replies_to_their_reply_address() {
-    for backend in Backend::all() {
-        over_smtp(backend).await;
-    }
+async fn mail_over_smtp_opens_reports_and_threads_replies_to_their_reply_address(backend: Backend) {
+    over_smtp(backend).await;
 }
 
 async fn over_smtp(backend: Backend) {
@@ -318,11 +320,8 @@ fn lmtp(port: u16, lines: &[&str], replies_expected: usize) -> Vec<String> {
     out
 }
 
-#[tokio::test]
-async fn lmtp_delivery_answers_each_recipient_and_threads_replies() {
-    for backend in Backend::all() {
-        over_lmtp(backend).await;
-    }
+async fn lmtp_delivery_answers_each_recipient_and_threads_replies(backend: Backend) {
+    over_lmtp(backend).await;
 }
 
 async fn over_lmtp(backend: Backend) {

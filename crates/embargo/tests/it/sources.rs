@@ -3,6 +3,12 @@
 //! new commits triage the open reports again.
 
 use super::*;
+
+on_each_backend!(a_report_naming_a_published_advisory_is_flagged_as_its_duplicate);
+
+on_each_backend!(
+    reports_are_checked_at_the_version_they_name_and_triaged_again_when_the_source_changes
+);
 use std::path::Path;
 use std::process::Command;
 
@@ -121,22 +127,17 @@ async fn put_source(
         .expect("put source")
 }
 
-#[tokio::test]
-async fn reports_are_checked_at_the_version_they_name_and_triaged_again_when_the_source_changes() {
-    for backend in Backend::all() {
-        git_source_flow(backend).await;
-    }
-}
-
-async fn git_source_flow(backend: Backend) {
+async fn reports_are_checked_at_the_version_they_name_and_triaged_again_when_the_source_changes(
+    backend: Backend,
+) {
     let db = prepared(backend).await;
     let repo = repository();
     let data = TempDir::new();
     let config_dir = TempDir::new();
     let config = config_dir.0.join("embargo.toml");
     std::fs::write(&config, "[triage]\nfetch_interval_secs = 1\n").expect("config");
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             env: vec![
                 ("EMBARGO_CONFIG".into(), config.display().to_string()),
@@ -145,10 +146,11 @@ async fn git_source_flow(backend: Backend) {
             ],
             ..ServerOptions::default()
         },
-    );
-    let base = server.url.as_str();
+    )
+    .await;
+    let base = app.url.as_str();
     let http = client();
-    let admin = api_token(&db);
+    let admin = app.api_token().await;
     let url = format!("file://{}", repo.0.display());
 
     // Hostile or malformed sources are refused, naming the field.
@@ -257,7 +259,7 @@ async fn git_source_flow(backend: Backend) {
     assert_eq!(body["retriage"], 2);
     let again = triage_of(&http, base, &admin, &main, Some(&before)).await;
     assert!(unknown(&again, "http_parse_header").is_none(), "{again}");
-    let store = db.store().await;
+    let store = app.db.store().await;
     let report_id: domain::ReportId = main
         .parse::<uuid::Uuid>()
         .map(domain::ReportId)
@@ -326,21 +328,22 @@ async fn git_source_flow(backend: Backend) {
     assert_eq!(res.status(), 200, "nothing left to remove");
     let again: serde_json::Value = res.json().await.expect("json");
     assert_eq!(again["source"], serde_json::Value::Null, "{again}");
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }
 
 #[tokio::test]
 async fn the_source_page_needs_a_csrf_token_and_names_bad_fields() {
     let db = prepared(Backend::Sqlite).await;
     let data = TempDir::new();
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             env: vec![("EMBARGO_DATA_DIR".into(), data.0.display().to_string())],
             ..ServerOptions::default()
         },
-    );
-    let base = server.url.as_str();
+    )
+    .await;
+    let base = app.url.as_str();
     let web = client();
     sign_in(&web, base).await;
     let page = web
@@ -418,7 +421,7 @@ async fn the_source_page_needs_a_csrf_token_and_names_bad_fields() {
         "{page}"
     );
     assert!(page.contains("release-1.x"));
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }
 
 const OSV: &str = r#"{
@@ -432,82 +435,81 @@ const OSV: &str = r#"{
   "affected": [{ "package": { "ecosystem": "PyPI", "name": "printdesk" }, "ranges": [{ "type": "ECOSYSTEM", "events": [{ "introduced": "0" }, { "fixed": "1.10.4" }] }] }]
 }"#;
 
-#[tokio::test]
-async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate() {
-    for backend in Backend::all() {
-        let db = prepared(backend).await;
-        let dir = TempDir::new();
-        let file = dir.0.join("x_printdesk-2026-0001.json");
-        std::fs::write(&file, OSV).expect("write");
-        let (code, out, err) = cli(
-            &db,
-            &[
-                "advisory",
-                "import",
-                "--project",
-                "demo",
-                file.to_str().expect("utf-8"),
-            ],
-            "",
-        );
-        assert_eq!(code, 0, "{out}{err}");
-        let server = Server::start(&db, &ServerOptions::default());
-        let base = server.url.as_str();
-        let http = client();
-        let admin = api_token(&db);
+async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate(backend: Backend) {
+    // Stays on the binary: the triage keeps the published advisories in a process-wide
+    // cache (services::triage), which other in-process tests' databases would fill.
+    let db = prepared(backend).await;
+    let dir = TempDir::new();
+    let file = dir.0.join("x_printdesk-2026-0001.json");
+    std::fs::write(&file, OSV).expect("write");
+    let (code, out, err) = cli(
+        &db,
+        &[
+            "advisory",
+            "import",
+            "--project",
+            "demo",
+            file.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let server = Server::start(&db, &ServerOptions::default());
+    let base = server.url.as_str();
+    let http = client();
+    let admin = api_token(&db);
 
-        let named = submit(
-            &http,
-            base,
-            &serde_json::json!({
-                "title": "Arbitrary file read in PrintDesk",
-                "description": "PrintDesk is affected by CVE-2026-1234: GET /downloads/timelapse/..%2fconfig.yaml returns the configuration.",
-                "affected_version": "1.10.3"
-            }),
-        )
-        .await;
-        let t = triage_of(&http, base, &admin, &named, None).await;
-        let f = t["findings"]
+    let named = submit(
+        &http,
+        base,
+        &serde_json::json!({
+            "title": "Arbitrary file read in PrintDesk",
+            "description": "PrintDesk is affected by CVE-2026-1234: GET /downloads/timelapse/..%2fconfig.yaml returns the configuration.",
+            "affected_version": "1.10.3"
+        }),
+    )
+    .await;
+    let t = triage_of(&http, base, &admin, &named, None).await;
+    let f = t["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["signal"] == "known_advisory")
+        .unwrap_or_else(|| panic!("a known_advisory finding: {t}"));
+    assert_eq!(f["level"], "strong", "{f}");
+    assert_eq!(f["evidence"][0]["quote"], "CVE-2026-1234");
+    let detail = f["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("x_printdesk-2026-0001")
+            && detail.contains("Path traversal in timelapse downloads"),
+        "{detail}"
+    );
+    assert_eq!(t["label"], "duplicate", "{t}");
+
+    // Without the id, in the advisory's own words: still its duplicate.
+    let restated = submit(
+        &http,
+        base,
+        &serde_json::json!({
+            "title": "Path traversal in timelapse downloads",
+            "description": "The timelapse download joins the requested name without normalising it, so any signed-in user reads files outside the download directory, such as config.yaml."
+        }),
+    )
+    .await;
+    let t = triage_of(&http, base, &admin, &restated, None).await;
+    assert!(
+        t["findings"]
             .as_array()
             .expect("findings")
             .iter()
-            .find(|f| f["signal"] == "known_advisory")
-            .unwrap_or_else(|| panic!("a known_advisory finding: {t}"));
-        assert_eq!(f["level"], "strong", "{f}");
-        assert_eq!(f["evidence"][0]["quote"], "CVE-2026-1234");
-        let detail = f["detail"].as_str().expect("detail");
-        assert!(
-            detail.contains("x_printdesk-2026-0001")
-                && detail.contains("Path traversal in timelapse downloads"),
-            "{detail}"
-        );
-        assert_eq!(t["label"], "duplicate", "{t}");
-
-        // Without the id, in the advisory's own words: still its duplicate.
-        let restated = submit(
-            &http,
-            base,
-            &serde_json::json!({
-                "title": "Path traversal in timelapse downloads",
-                "description": "The timelapse download joins the requested name without normalising it, so any signed-in user reads files outside the download directory, such as config.yaml."
-            }),
-        )
-        .await;
-        let t = triage_of(&http, base, &admin, &restated, None).await;
-        assert!(
-            t["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .any(|f| f["signal"] == "known_advisory"
-                    && f["detail"]
-                        .as_str()
-                        .is_some_and(|d| d.contains("x_printdesk-2026-0001"))),
-            "{t}"
-        );
-        assert_eq!(t["label"], "duplicate", "{t}");
-        server.stop();
-    }
+            .any(|f| f["signal"] == "known_advisory"
+                && f["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("x_printdesk-2026-0001"))),
+        "{t}"
+    );
+    assert_eq!(t["label"], "duplicate", "{t}");
+    server.stop();
 }
 
 /// A user of `demo` with `role` and an API token (not an administrator).
@@ -554,23 +556,24 @@ async fn member_token(db: &TestDb, email: &str, role: domain::account::ProjectRo
 async fn only_administrators_point_a_project_at_the_servers_own_files() {
     let db = prepared(Backend::Sqlite).await;
     let data = TempDir::new();
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             env: vec![("EMBARGO_DATA_DIR".into(), data.0.display().to_string())],
             ..ServerOptions::default()
         },
-    );
-    let base = server.url.as_str();
+    )
+    .await;
+    let base = app.url.as_str();
     let http = client();
     let maintainer = member_token(
-        &db,
+        &app.db,
         "maint@example.test",
         domain::account::ProjectRole::Maintainer,
     )
     .await;
     let triager = member_token(
-        &db,
+        &app.db,
         "tri@example.test",
         domain::account::ProjectRole::Triager,
     )
@@ -599,5 +602,5 @@ async fn only_administrators_point_a_project_at_the_servers_own_files() {
         .await
         .expect("get");
     assert_eq!(res.status(), 401, "no token, no source");
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }

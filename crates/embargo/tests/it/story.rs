@@ -2,13 +2,12 @@
 //! reporter gets a receipt by real SMTP, and maintainers find both in their inbox.
 
 use super::*;
+
+on_each_backend!(reports_by_form_and_api_survive_a_restart_and_receipts_arrive);
 use harness::SmtpSink;
 
-#[tokio::test]
-async fn reports_by_form_and_api_survive_a_restart_and_receipts_arrive() {
-    for backend in Backend::all() {
-        story(backend).await;
-    }
+async fn reports_by_form_and_api_survive_a_restart_and_receipts_arrive(backend: Backend) {
+    story(backend).await;
 }
 
 async fn story(backend: Backend) {
@@ -254,9 +253,8 @@ async fn story(backend: Backend) {
 
 #[tokio::test]
 async fn without_smtp_mail_stays_queued_and_admins_see_it() {
-    let db = prepared(Backend::Sqlite).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = &server.url;
+    let app = TestApp::prepared(Backend::Sqlite).await;
+    let base = &app.url;
     let http = client();
     let res = http
         .post(format!("{base}/api/v1/projects/demo/reports"))

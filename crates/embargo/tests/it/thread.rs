@@ -3,30 +3,26 @@
 //! reporter's mail carry nothing of the note. (`browser.rs` walks the same path in Chromium.)
 
 use super::*;
+
+on_each_backend!(maintainers_write_in_the_thread_from_the_report_page);
 use harness::SmtpSink;
 use serde_json::Value;
 
 const NOTE: &str = "NOTE-41d7: reproduced on the lab printer, do not promise a date";
 const REPLY: &str = "Reproduced, thank you. A fix is on its way.";
 
-#[tokio::test]
-async fn maintainers_write_in_the_thread_from_the_report_page_on_both_databases() {
-    for backend in Backend::all() {
-        thread_form(backend).await;
-    }
-}
-
-async fn thread_form(backend: Backend) {
+async fn maintainers_write_in_the_thread_from_the_report_page(backend: Backend) {
     let db = prepared(backend).await;
     let smtp = SmtpSink::start();
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             smtp_port: Some(smtp.port),
             ..ServerOptions::default()
         },
-    );
-    let base = server.url.as_str();
+    )
+    .await;
+    let base = app.url.as_str();
     let http = client();
     let submitted: Value = http
         .post(format!("{base}/api/v1/projects/demo/reports"))
@@ -132,7 +128,9 @@ async fn thread_form(backend: Backend) {
     assert!(track.contains(REPLY), "{track}");
     assert!(!track.contains("NOTE-41d7"), "{track}");
 
-    let mail = smtp.wait_for("with the maintainer's reply", |m| m.contains(REPLY));
+    let mail = smtp
+        .wait("with the maintainer's reply", |m| m.contains(REPLY))
+        .await;
     assert!(
         mail.lines()
             .any(|l| l.starts_with("To:") && l.contains("mara@example.test")),
@@ -142,5 +140,5 @@ async fn thread_form(backend: Backend) {
         smtp.messages().iter().all(|m| !m.contains("NOTE-41d7")),
         "the note is never mailed"
     );
-    assert!(server.stop().success());
+    app.stop().await.expect("graceful stop");
 }

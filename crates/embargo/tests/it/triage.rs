@@ -4,6 +4,10 @@
 
 use super::*;
 
+on_each_backend!(a_configured_source_is_checked_and_reindexed_when_it_changes);
+
+on_each_backend!(new_reports_are_triaged_and_findings_can_be_dismissed);
+
 const BEG_TITLE: &str = "Critical vulnerability found - bug bounty?";
 
 fn beg_report() -> serde_json::Value {
@@ -70,19 +74,12 @@ async fn get_text(http: &reqwest::Client, url: &str) -> String {
     res.text().await.expect("body")
 }
 
-#[tokio::test]
-async fn new_reports_are_triaged_and_findings_can_be_dismissed_on_both_databases() {
-    for backend in Backend::all() {
-        triage_flow(backend).await;
-    }
-}
-
-async fn triage_flow(backend: Backend) {
+async fn new_reports_are_triaged_and_findings_can_be_dismissed(backend: Backend) {
     let db = prepared(backend).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
+    let base = app.url.as_str();
     let http = client();
-    let maintainer = api_token(&db);
+    let maintainer = app.api_token().await;
 
     let (beg_id, beg_number, beg_token) = submit(&http, base, &beg_report()).await;
     let (valid_id, _, valid_token) = submit(
@@ -241,9 +238,9 @@ async fn triage_flow(backend: Backend) {
     assert_eq!(res.status(), 403);
 
     // The dismissal is in the audit log, by the maintainer, and the chain verifies.
-    let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
+    let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{out}{err}");
-    let store = db.store().await;
+    let store = app.db.store().await;
     let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
@@ -266,9 +263,9 @@ async fn triage_flow(backend: Backend) {
     store.db().close().await;
 
     // Report text never reaches the log.
-    let logs = server.logs();
+    let logs = app.logs();
     assert!(!logs.contains("bug bounty reward"), "{logs}");
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }
 
 const SOURCE_V1: &str = "#include <string.h>\n\nint download_open(const char *name) {\n    return name[0] == '/' ? -1 : 0;\n}\n";
@@ -293,69 +290,69 @@ fn signals(report: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_configured_source_is_checked_and_reindexed_when_it_changes() {
-    for backend in Backend::all() {
-        let db = prepared(backend).await;
-        let checkout = TempDir::new();
-        std::fs::create_dir_all(checkout.0.join("src")).expect("mkdir");
-        let file = checkout.0.join("src/download.c");
-        std::fs::write(&file, SOURCE_V1).expect("write source");
-        let config_dir = TempDir::new();
-        let config = config_dir.0.join("embargo.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[triage.sources]\ndemo = [{:?}]\n",
-                checkout.0.display().to_string()
-            ),
-        )
-        .expect("write config");
-        let server = Server::start(
-            &db,
-            &ServerOptions {
-                env: vec![("EMBARGO_CONFIG".into(), config.display().to_string())],
-                ..ServerOptions::default()
-            },
-        );
-        let base = server.url.as_str();
-        let http = client();
-        let maintainer = api_token(&db);
+async fn a_configured_source_is_checked_and_reindexed_when_it_changes(backend: Backend) {
+    // Stays on the binary: the index is built on a blocking thread, whose log line (the
+    // proof of a rebuild) a per-test subscriber does not see, and the index cache is
+    // process-wide (keyed by project slug).
+    let db = prepared(backend).await;
+    let checkout = TempDir::new();
+    std::fs::create_dir_all(checkout.0.join("src")).expect("mkdir");
+    let file = checkout.0.join("src/download.c");
+    std::fs::write(&file, SOURCE_V1).expect("write source");
+    let config_dir = TempDir::new();
+    let config = config_dir.0.join("embargo.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[triage.sources]\ndemo = [{:?}]\n",
+            checkout.0.display().to_string()
+        ),
+    )
+    .expect("write config");
+    let server = Server::start(
+        &db,
+        &ServerOptions {
+            env: vec![("EMBARGO_CONFIG".into(), config.display().to_string())],
+            ..ServerOptions::default()
+        },
+    );
+    let base = server.url.as_str();
+    let http = client();
+    let maintainer = api_token(&db);
 
-        // The function the report names is not in the checkout: the finding says so.
-        let (first, _, _) = submit(&http, base, &symbol_report("Path traversal in download")).await;
-        let first = triaged(&http, base, &maintainer, &first).await;
-        let unknown = first["triage"]["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .find(|f| f["signal"] == "unknown_symbol")
-            .unwrap_or_else(|| panic!("an unknown_symbol finding: {first}"));
-        assert_eq!(unknown["evidence"][0]["quote"], "download_join_unchecked");
-        assert!(
-            !unknown["detail"]
-                .as_str()
-                .expect("detail")
-                .contains(&checkout.0.display().to_string()),
-            "the server's paths are not shown: {unknown}"
-        );
+    // The function the report names is not in the checkout: the finding says so.
+    let (first, _, _) = submit(&http, base, &symbol_report("Path traversal in download")).await;
+    let first = triaged(&http, base, &maintainer, &first).await;
+    let unknown = first["triage"]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["signal"] == "unknown_symbol")
+        .unwrap_or_else(|| panic!("an unknown_symbol finding: {first}"));
+    assert_eq!(unknown["evidence"][0]["quote"], "download_join_unchecked");
+    assert!(
+        !unknown["detail"]
+            .as_str()
+            .expect("detail")
+            .contains(&checkout.0.display().to_string()),
+        "the server's paths are not shown: {unknown}"
+    );
 
-        // The checkout gains the function: the next report is checked against the new index.
-        let mut text = SOURCE_V1.to_owned();
-        text.push_str(SOURCE_V2_ADDS);
-        std::fs::write(&file, text).expect("update source");
-        let (second, _, _) = submit(
-            &http,
-            base,
-            &symbol_report("Traversal via download_join_unchecked"),
-        )
-        .await;
-        let second = triaged(&http, base, &maintainer, &second).await;
-        assert!(
-            !signals(&second).contains(&"unknown_symbol".to_owned()),
-            "{second}"
-        );
-        assert!(server.logs().contains("triage source indexed"));
-        server.stop();
-    }
+    // The checkout gains the function: the next report is checked against the new index.
+    let mut text = SOURCE_V1.to_owned();
+    text.push_str(SOURCE_V2_ADDS);
+    std::fs::write(&file, text).expect("update source");
+    let (second, _, _) = submit(
+        &http,
+        base,
+        &symbol_report("Traversal via download_join_unchecked"),
+    )
+    .await;
+    let second = triaged(&http, base, &maintainer, &second).await;
+    assert!(
+        !signals(&second).contains(&"unknown_symbol".to_owned()),
+        "{second}"
+    );
+    assert!(server.logs().contains("triage source indexed"));
+    server.stop();
 }

@@ -44,7 +44,7 @@ fn set_clock(path: &std::path::Path, at: &str) {
 }
 
 /// Waits until the server has logged `n` watch checks.
-fn wait_for_checks(server: &Server, n: usize) {
+async fn wait_for_checks(server: &TestApp, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let done = server.logs().matches("security.txt watch checked").count();
@@ -56,7 +56,7 @@ fn wait_for_checks(server: &Server, n: usize) {
             "{done} of {n} checks within 30 s: {}",
             server.logs()
         );
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -102,17 +102,20 @@ async fn maintainers_hear_of_new_errors_and_a_nearing_expiry_once() {
     let clock = dir.0.join("now");
     set_clock(&clock, "2026-12-20T00:00:00Z");
     let smtp = SmtpSink::start();
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             smtp_port: Some(smtp.port),
             clock_file: Some(clock.clone()),
             ..ServerOptions::default()
         },
-    );
+    )
+    .await;
 
     // Day 1: the project has no maintainer yet, so the administrator hears of it.
-    let first = smtp.wait_for("about the watched file", |m| m.contains("[watched]"));
+    let first = smtp
+        .wait("about the watched file", |m| m.contains("[watched]"))
+        .await;
     assert!(first.contains("To: admin@example.test"), "{first}");
     assert!(
         first.contains("Subject: [watched] security.txt has 2 new errors"),
@@ -134,9 +137,11 @@ async fn maintainers_hear_of_new_errors_and_a_nearing_expiry_once() {
         "Contact: security@watched.example\nExpires: 2027-01-10T00:00:00Z\nExpires: 2027-01-10T00:00:00Z\n"
             .to_owned();
     set_clock(&clock, "2026-12-21T01:00:00Z");
-    let second = smtp.wait_for("about the new error", |m| {
-        m.contains("[watched]") && m.contains("multi_expire")
-    });
+    let second = smtp
+        .wait("about the new error", |m| {
+            m.contains("[watched]") && m.contains("multi_expire")
+        })
+        .await;
     assert!(
         second.contains("Subject: [watched] security.txt has a new error"),
         "{second}"
@@ -146,16 +151,16 @@ async fn maintainers_hear_of_new_errors_and_a_nearing_expiry_once() {
 
     // Day 3: nothing changed, nothing sent.
     set_clock(&clock, "2026-12-22T02:00:00Z");
-    wait_for_checks(&server, 3);
+    wait_for_checks(&app, 3).await;
     // Give the outbox a moment in case a third notice was queued.
-    std::thread::sleep(Duration::from_secs(2));
+    tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(watch_mails(&smtp).len(), 2, "{:?}", watch_mails(&smtp));
 
     // Maintainers see the last check on the policy page.
     let http = client();
-    sign_in(&http, &server.url).await;
+    sign_in(&http, &app.url).await;
     let page = http
-        .get(format!("{}/inbox/watched/policy", server.url))
+        .get(format!("{}/inbox/watched/policy", app.url))
         .send()
         .await
         .expect("policy page")
@@ -171,5 +176,5 @@ async fn maintainers_hear_of_new_errors_and_a_nearing_expiry_once() {
     );
     assert!(page.contains("<strong>not valid</strong>"), "{page}");
     assert!(page.contains("<code>multi_expire</code>"), "{page}");
-    assert!(server.stop().success());
+    app.stop().await.expect("graceful stop");
 }

@@ -6,6 +6,8 @@
 
 use super::receiver::{Receiver, signature_valid};
 use super::*;
+
+on_each_backend!(webhooks_are_signed_retried_and_logged);
 use serde_json::{Value, json};
 use std::{sync::Arc, time::Duration};
 
@@ -86,25 +88,19 @@ async fn submit(http: &reqwest::Client, base: &str, title: &str, email: &str) ->
     res.json().await.expect("json")
 }
 
-#[tokio::test]
-async fn webhooks_are_signed_retried_and_logged_on_both_databases() {
-    for backend in Backend::all() {
-        signed_retried_logged(backend).await;
-    }
-}
-
-async fn signed_retried_logged(backend: Backend) {
+async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
     let db = prepared(backend).await;
-    let server = Server::start(
-        &db,
+    let app = TestApp::serve(
+        db,
         &ServerOptions {
             env: fast_retries(),
             ..ServerOptions::default()
         },
-    );
-    let base = server.url.as_str();
+    )
+    .await;
+    let base = app.url.as_str();
     let http = client();
-    let token = api_token(&db);
+    let token = app.api_token().await;
     // The first request fails with 500, the ones after it succeed.
     let flaky = Receiver::start(Arc::new(|n| {
         (if n == 0 { 500 } else { 200 }, Duration::ZERO)
@@ -180,7 +176,7 @@ async fn signed_retried_logged(backend: Backend) {
     assert_eq!(res.status(), 403);
 
     // 500, then 200 after the backoff: the same delivery, signed, twice.
-    let hits = flaky.wait_for(2, WAIT);
+    let hits = flaky.wait_for(2, WAIT).await;
     assert_eq!(
         hits[0].delivery, hits[1].delivery,
         "a retry is the same delivery"
@@ -271,7 +267,7 @@ async fn signed_retried_logged(backend: Backend) {
         .await
         .expect("transition");
     assert_eq!(res.status(), 200);
-    let hits = flaky.wait_for(3, WAIT);
+    let hits = flaky.wait_for(3, WAIT).await;
     assert_eq!(hits[2].event, "report.transitioned");
     assert!(signature_valid(&secret, &hits[2].body, &hits[2].signature));
     let body: Value = serde_json::from_str(&hits[2].body).expect("json");
@@ -314,7 +310,7 @@ async fn signed_retried_logged(backend: Backend) {
         .await
         .expect("transition");
     assert_eq!(res.status(), 200);
-    let hits = flaky.wait_for(4, WAIT);
+    let hits = flaky.wait_for(4, WAIT).await;
     assert!(signature_valid(&rotated, &hits[3].body, &hits[3].signature));
     assert!(!signature_valid(&secret, &hits[3].body, &hits[3].signature));
 
@@ -332,7 +328,7 @@ async fn signed_retried_logged(backend: Backend) {
         "{}",
         res.text().await.unwrap_or_default()
     );
-    let hits = flaky.wait_for(5, WAIT);
+    let hits = flaky.wait_for(5, WAIT).await;
     assert_eq!(hits[4].event, "message.created");
     let body: Value = serde_json::from_str(&hits[4].body).expect("json");
     assert_eq!(body["data"]["message"]["visibility"], "reporter");
@@ -358,10 +354,10 @@ async fn signed_retried_logged(backend: Backend) {
         .expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
     submit(&http, base, "Second report", "mara@example.test").await;
-    flaky.wait_for(6, WAIT);
+    flaky.wait_for(6, WAIT).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(broken.hits().len(), 3, "a removed endpoint gets nothing");
-    server.stop();
+    app.stop().await.expect("graceful stop");
 }
 
 /// Two servers share one PostgreSQL database and its job queue. 40 reports arrive, half at
@@ -411,7 +407,7 @@ async fn two_servers_deliver_every_email_and_webhook_exactly_once() {
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=REPORTS as i64).collect::<Vec<_>>());
 
-    receiver.wait_for(REPORTS, Duration::from_secs(90));
+    receiver.wait_for(REPORTS, Duration::from_secs(90)).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while smtp.messages().len() < REPORTS {
         assert!(
@@ -419,10 +415,10 @@ async fn two_servers_deliver_every_email_and_webhook_exactly_once() {
             "{} e-mails of {REPORTS}",
             smtp.messages().len()
         );
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Longer than a lease and a slow delivery: a job run twice would show up by now.
-    std::thread::sleep(Duration::from_secs(6));
+    tokio::time::sleep(Duration::from_secs(6)).await;
 
     let hits = receiver.hits();
     let mut deliveries: Vec<&str> = hits.iter().map(|h| h.delivery.as_str()).collect();

@@ -4,6 +4,8 @@
 
 use super::*;
 
+on_each_backend!(a_report_goes_from_received_to_disclosed);
+
 async fn move_to(
     http: &reqwest::Client,
     base: &str,
@@ -22,19 +24,11 @@ async fn move_to(
     (status, res.json().await.expect("json"))
 }
 
-#[tokio::test]
-async fn a_report_goes_from_received_to_disclosed_on_both_databases() {
-    for backend in Backend::all() {
-        life(backend).await;
-    }
-}
-
-async fn life(backend: Backend) {
-    let db = prepared(backend).await;
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+async fn a_report_goes_from_received_to_disclosed(backend: Backend) {
+    let app = TestApp::prepared(backend).await;
+    let base = app.url.as_str();
     let http = client();
-    let maintainer = api_token(&db);
+    let maintainer = app.api_token().await;
     let submit = |title: &'static str| {
         let http = http.clone();
         let url = format!("{base}/api/v1/projects/demo/reports");
@@ -206,8 +200,8 @@ async fn life(backend: Backend) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["resolution"], "withdrawn");
 
-    assert!(server.stop().success());
-    let (code, out, err) = cli(&db, &["admin", "verify-audit"], "");
+    app.stop().await.expect("graceful stop");
+    let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{out}{err}");
     // 4 reports created, 5 + 1 + 1 + 1 transitions.
     assert!(out.starts_with("audit log intact: 12 events"), "{out}");
@@ -215,6 +209,7 @@ async fn life(backend: Backend) {
 
 #[tokio::test]
 async fn the_reporter_never_sees_internal_messages() {
+    // Stays on the binary: it reads the process's whole log for message bodies.
     let db = prepared(Backend::Sqlite).await;
     let server = Server::start(&db, &ServerOptions::default());
     let base = server.url.as_str();
