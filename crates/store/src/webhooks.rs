@@ -11,7 +11,6 @@ use domain::{
     ProjectId, ReportId, UserId,
     audit::NewAuditEvent,
     report::State,
-    stats::ReportTimes,
     webhook::{Event, EventKind},
 };
 use jiff::Timestamp;
@@ -147,7 +146,7 @@ fn delivery_from_row(row: &AnyRow) -> Result<WebhookDelivery> {
 
 /// Queues `event` for every endpoint of `project` subscribed to it: a delivery row with its
 /// body and a `deliver_webhook` job each, inside the caller's transaction.
-pub(crate) async fn queue_event(
+pub async fn queue_event(
     conn: &mut AnyConnection,
     project: ProjectId,
     event: &Event,
@@ -193,7 +192,7 @@ pub(crate) async fn queue_event(
 }
 
 /// The project, number and state of a report, read inside a transaction (for events).
-pub(crate) async fn report_brief(
+pub async fn report_brief(
     conn: &mut AnyConnection,
     report: ReportId,
 ) -> Result<(ProjectId, i64, State)> {
@@ -409,32 +408,4 @@ pub(crate) async fn record_webhook_attempt(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Every report of the project with its state and the moments the dashboard measures.
-pub(crate) async fn report_times(
-    pool: &AnyPool,
-    project: ProjectId,
-) -> Result<Vec<(State, ReportTimes)>> {
-    sqlx::query(
-        "SELECT state, received_at, acknowledged_at, triaged_at, fixed_at FROM reports \
-         WHERE project_id = $1 ORDER BY number",
-    )
-    .bind(project.to_string())
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|row| {
-        let state: String = get(row, "state")?;
-        Ok((
-            State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
-            ReportTimes {
-                received: ts(get(row, "received_at")?)?,
-                acknowledged_at: opt_ts(get(row, "acknowledged_at")?)?,
-                triaged_at: opt_ts(get(row, "triaged_at")?)?,
-                fixed_at: opt_ts(get(row, "fixed_at")?)?,
-            },
-        ))
-    })
-    .collect()
 }

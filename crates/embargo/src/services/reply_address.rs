@@ -77,7 +77,7 @@ pub async fn for_email(state: &AppState, email: &store::Email) -> Result<Option<
     let Some(report_id) = email.report_id else {
         return Ok(None);
     };
-    let Some(report) = state.store.report_by_id(report_id).await? else {
+    let Some(report) = store::reports::by_id(&mut *state.db.read().await?, report_id).await? else {
         return Ok(None);
     };
     let Some(project) = state.store.project_by_id(report.project_id).await? else {
