@@ -293,8 +293,7 @@ async fn a_disabled_tracking_token_no_longer_finds_its_report() {
         let (report, _) = insert(&store, &p, &new_report("Blocked", None), "t-block", at(5)).await;
         let (kept, _) = insert(&store, &p, &new_report("Kept", None), "t-kept", at(6)).await;
         assert!(
-            store
-                .report_by_tracking_hash("t-block")
+            store::reports::by_tracking_hash(&mut *read(&store).await, "t-block")
                 .await
                 .expect("get")
                 .is_some()
@@ -318,17 +317,20 @@ async fn a_disabled_tracking_token_no_longer_finds_its_report() {
             Some(at(7))
         );
         assert!(
-            store
-                .report_by_tracking_hash("t-block")
+            store::reports::by_tracking_hash(&mut *read(&store).await, "t-block")
                 .await
                 .expect("get")
                 .is_none()
         );
         // The report itself, and other reports' tokens, are untouched.
-        assert!(store.report_by_id(report).await.expect("get").is_some());
+        assert!(
+            store::reports::by_id(&mut *read(&store).await, report)
+                .await
+                .expect("get")
+                .is_some()
+        );
         assert_eq!(
-            store
-                .report_by_tracking_hash("t-kept")
+            store::reports::by_tracking_hash(&mut *read(&store).await, "t-kept")
                 .await
                 .expect("get")
                 .map(|r| r.id),

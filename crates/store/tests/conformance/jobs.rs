@@ -9,23 +9,23 @@ async fn queue_report_with_email(store: &SqlStore) -> uuid::Uuid {
     let r = new_report("Mail me", Some("ada@example.org"));
     let email = email_to("ada@example.org", at(0));
     let email_id = email.id;
-    store
-        .insert_report(InsertReport {
+    submit(
+        &store,
+        Submission {
             id: domain::ReportId::new(),
-            project: p.id,
+            project: &p,
             report: &r,
             source: domain::report::Source::Web,
-            tracking_token_hash: "t",
-            sla: Sla::compute(&p.policy.targets, at(0)),
+            token_hash: "t",
             now: at(0),
             idempotency: None,
-            acknowledgement: Some(&move |_| email.clone()),
-            response: &|_| String::new(),
+            acknowledgement: Some(email.clone()),
             job: None,
             reporter_key: None,
-        })
-        .await
-        .expect("insert");
+        },
+    )
+    .await
+    .expect("insert");
     email_id
 }
 

@@ -47,21 +47,21 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
         email.report = Some(report);
         email.auto_submitted = Some(AutoSubmitted::AutoReplied);
         let email_id = email.id;
-        store
-            .add_message(
-                &NewMessage {
-                    id: uuid::Uuid::now_v7(),
-                    report,
-                    author_kind: AuthorKind::System,
-                    author: None,
-                    visibility: Visibility::Reporter,
-                    body: "Received.".into(),
-                    created_at: at(20),
-                },
-                Some(email),
-            )
-            .await
-            .expect("message");
+        add_message(
+            &store,
+            &NewMessage {
+                id: uuid::Uuid::now_v7(),
+                report,
+                author_kind: AuthorKind::System,
+                author: None,
+                visibility: Visibility::Reporter,
+                body: "Received.".into(),
+                created_at: at(20),
+            },
+            Some(email),
+        )
+        .await
+        .expect("message");
         assert_eq!(
             store
                 .email(email_id)
@@ -181,23 +181,23 @@ async fn reporter_keys_are_kept_once_per_report_and_found_by_address() {
         // Given with the report, the key is stored in the report's own transaction.
         let id = domain::ReportId::new();
         let given = key(p.id, id, "DDDD", 20);
-        store
-            .insert_report(InsertReport {
+        submit(
+            &store,
+            Submission {
                 id,
-                project: p.id,
+                project: &p,
                 report: &new_report("With a key", None),
                 source: domain::report::Source::Api,
-                tracking_token_hash: "t4",
-                sla: Sla::compute(&p.policy.targets, at(20)),
+                token_hash: "t4",
                 now: at(20),
                 idempotency: None,
                 acknowledgement: None,
-                response: &|_| String::new(),
                 job: None,
                 reporter_key: Some(&given),
-            })
-            .await
-            .expect("insert");
+            },
+        )
+        .await
+        .expect("insert");
         assert_eq!(store.reporter_keys(id).await.expect("keys"), vec![given]);
     })
     .await;

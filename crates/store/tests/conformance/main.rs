@@ -4,6 +4,7 @@ mod accounts;
 mod advisories;
 mod audit;
 mod collaborators;
+mod compose;
 mod filters;
 mod inbound;
 mod jobs;
@@ -18,6 +19,7 @@ mod triage;
 mod watch;
 mod webhooks;
 
+use compose::*;
 use domain::{
     EmailAddress, ProjectId, ProjectSlug, UserId,
     account::User,
@@ -27,7 +29,7 @@ use domain::{
 };
 use jiff::Timestamp;
 use store::{
-    InsertOutcome, InsertReport, NewEmail, NewUser, SqlStore, Store,
+    NewEmail, NewUser, SqlStore, Store,
     testing::{Backend, TestDb},
 };
 
@@ -111,25 +113,25 @@ async fn insert(
     now: Timestamp,
 ) -> (domain::ReportId, i64) {
     let id = domain::ReportId::new();
-    let outcome = store
-        .insert_report(InsertReport {
+    let outcome = submit(
+        store,
+        Submission {
             id,
-            project: project.id,
+            project,
             report,
             source: domain::report::Source::Web,
-            tracking_token_hash: token_hash,
-            sla: Sla::compute(&project.policy.targets, now),
+            token_hash,
             now,
             idempotency: None,
             acknowledgement: None,
-            response: &|n| format!("{{\"number\":{n}}}"),
             job: None,
             reporter_key: None,
-        })
-        .await
-        .expect("insert report");
+        },
+    )
+    .await
+    .expect("insert report");
     match outcome {
-        InsertOutcome::Created { number } => (id, number),
+        Outcome::Created(number) => (id, number),
         other => panic!("expected Created, got {other:?}"),
     }
 }

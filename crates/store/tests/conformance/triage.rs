@@ -165,23 +165,23 @@ async fn the_triage_job_is_queued_with_the_report() {
         let p = project(&store, "demo").await;
         let r = new_report("Queue me", None);
         let id = domain::ReportId::new();
-        store
-            .insert_report(InsertReport {
+        submit(
+            &store,
+            Submission {
                 id,
-                project: p.id,
+                project: &p,
                 report: &r,
                 source: domain::report::Source::Web,
-                tracking_token_hash: "tq",
-                sla: Sla::compute(&p.policy.targets, at(0)),
+                token_hash: "tq",
                 now: at(0),
                 idempotency: None,
                 acknowledgement: None,
-                response: &|_| String::new(),
                 job: Some(store::NewJob::triage_report(id, at(0))),
                 reporter_key: None,
-            })
-            .await
-            .expect("insert");
+            },
+        )
+        .await
+        .expect("insert");
         let job = store
             .lease_job(
                 &[job_kind::TRIAGE_REPORT],

@@ -173,17 +173,25 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
                 duplicate_of: None,
                 at: t,
             };
-            store
-                .transition_report(id, &change, None, None, event("report.transition", t))
-                .await
-                .expect("transition");
+            transition(
+                &store,
+                id,
+                &change,
+                None,
+                None,
+                event("report.transition", t),
+            )
+            .await
+            .expect("transition");
         }
         let log = store.webhook_deliveries(moved.id, 10).await.expect("log");
         assert_eq!(log.len(), 4);
         let newest: serde_json::Value = serde_json::from_str(&log[0].body).expect("json");
         assert_eq!(newest["data"]["from"], "fixing");
         assert_eq!(newest["data"]["to"], "fixed");
-        let times = store.report_times(p.id).await.expect("times");
+        let times = store::reports::times(&mut *read(&store).await, p.id)
+            .await
+            .expect("times");
         assert_eq!(times.len(), 1);
         assert_eq!(times[0].0, State::Fixed);
         assert_eq!(times[0].1.received, at(1));
