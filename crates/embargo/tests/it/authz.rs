@@ -847,21 +847,28 @@ async fn invitation(db: &TestDb, report: &str, email: &str, accept: bool) -> Str
         created_at: now,
         auto_submitted: None,
     };
-    store
-        .invite_collaborator(&new, &mail)
-        .await
-        .expect("invite");
-    if accept {
+    let accepted_by = if accept {
         let (user, _) = store
             .user_credentials(email)
             .await
             .expect("user")
             .expect("exists");
-        store
-            .accept_collaborator(&token_hash, user.id, now)
+        Some(user.id)
+    } else {
+        None
+    };
+    let mut tx = store.db().begin().await.expect("begin");
+    store::collaborators::insert(&mut tx, &new)
+        .await
+        .expect("invite");
+    store::outbox::queue(&mut tx, &mail).await.expect("mail");
+    if let Some(user) = accepted_by {
+        store::collaborators::accept(&mut tx, &token_hash, user, now)
             .await
-            .expect("accept");
+            .expect("accept")
+            .expect("pending");
     }
+    tx.commit().await.expect("commit");
     store.close().await;
     new.id.to_string()
 }

@@ -125,7 +125,12 @@ async fn filters_flow(backend: Backend) {
     let (code, out, err) = ingest(BEG);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
-    assert!(store.list_reports(demo.id).await.expect("list").is_empty());
+    assert!(
+        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     let inbound = store.inbound_messages(demo.id, 10).await.expect("inbound");
     assert_eq!(inbound.len(), 1);
     assert_eq!(inbound[0].disposition, Disposition::Refused);
@@ -200,7 +205,9 @@ async fn filters_flow(backend: Backend) {
     let (code, out, err) = ingest(SEO);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #1", "filed, not acknowledged");
-    let reports = store.list_reports(demo.id).await.expect("list");
+    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        .await
+        .expect("list");
     assert_eq!(reports.len(), 1);
     assert_eq!(
         store
@@ -263,7 +270,13 @@ async fn filters_flow(backend: Backend) {
     let (code, out, err) = ingest(PDF_ONLY);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
-    assert_eq!(store.list_reports(demo.id).await.expect("list").len(), 1);
+    assert_eq!(
+        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
     let newest = &store.inbound_messages(demo.id, 1).await.expect("inbound")[0];
     assert_eq!(newest.disposition, Disposition::Refused);
     assert_eq!(
@@ -393,7 +406,13 @@ async fn filters_flow(backend: Backend) {
     assert_eq!(res.status(), 404, "nor does the token on the API");
     let (code, out, _) = ingest(&from_mara("Still there?", "Any news about my report?"));
     assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
-    assert_eq!(store.list_reports(demo.id).await.expect("list").len(), 3);
+    assert_eq!(
+        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+            .await
+            .expect("list")
+            .len(),
+        3
+    );
     let events = store.audit_events(0, 1000).await.expect("audit");
     let block = events
         .iter()

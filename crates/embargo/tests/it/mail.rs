@@ -55,7 +55,9 @@ async fn by_mail(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail"], REPORT);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #1, acknowledged");
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     assert_eq!(reports.len(), 1);
     let report = &reports[0];
     assert_eq!(report.source, domain::report::Source::Email);
@@ -102,7 +104,13 @@ async fn by_mail(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &answer);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "reply: report #1");
-    let thread = store.messages(report.id, false).await.expect("messages");
+    let thread = store::messages::of_report(
+        &mut *store.db().read().await.expect("read"),
+        report.id,
+        false,
+    )
+    .await
+    .expect("messages");
     assert!(
         thread
             .iter()
@@ -127,7 +135,13 @@ async fn by_mail(backend: Backend) {
     );
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &intruder);
     assert_eq!((code, out.trim()), (0, "report: report #2, acknowledged"));
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread = store::messages::of_report(
+        &mut *store.db().read().await.expect("read"),
+        report.id,
+        true,
+    )
+    .await
+    .expect("messages");
     assert!(
         !thread.iter().any(|m| m.body.contains("wallet")),
         "{thread:?}"
@@ -366,7 +380,9 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #2, acknowledged");
 
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     let description = |n: i64| {
         reports
             .iter()

@@ -171,7 +171,10 @@ async fn keys_and_signatures(backend: Backend) {
         .await
         .expect("project")
         .expect("demo");
-    let report = store.list_reports(demo.id).await.expect("reports")[0].clone();
+    let report = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        .await
+        .expect("reports")[0]
+        .clone();
     let inbound = store.report_inbound(report.id).await.expect("inbound");
     let signature = inbound[0].signature.clone().expect("signature checked");
     assert_eq!(signature.status, SignatureStatus::Good, "{signature:?}");
@@ -379,7 +382,9 @@ async fn keys_and_signatures(backend: Backend) {
         .await
         .expect("submit form");
     assert_eq!(res.status(), 303);
-    let newest = store.list_reports(demo.id).await.expect("reports");
+    let newest = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     let by_form = newest
         .iter()
         .find(|r| r.title == "Key by form")
@@ -423,8 +428,7 @@ async fn keys_and_signatures(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &autocrypt);
     assert_eq!(code, 0, "{err}");
     assert!(out.trim().ends_with("acknowledged"), "{out}");
-    let cy_report = store
-        .list_reports(demo.id)
+    let cy_report = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
         .await
         .expect("reports")
         .into_iter()

@@ -130,11 +130,13 @@ async fn threading(backend: Backend) {
         + "Content-Type: text/plain\r\n\r\nVersion 1.10.3 is affected too.\r\n";
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &answer);
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
-    let report = store
-        .report_by_id(ack.report_id.expect("report"))
-        .await
-        .expect("read")
-        .expect("report");
+    let report = store::reports::by_id(
+        &mut *store.db().read().await.expect("read"),
+        ack.report_id.expect("report"),
+    )
+    .await
+    .expect("read")
+    .expect("report");
     let res = http
         .post(format!(
             "{}/api/v1/reports/{}/messages",

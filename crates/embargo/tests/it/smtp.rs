@@ -131,7 +131,9 @@ async fn over_smtp(backend: Backend) {
         (sent.ehlo, sent.mail, &sent.rcpt[..], sent.data),
         (250, 250, &[250][..], 250)
     );
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     assert_eq!(reports.len(), 1);
     let report = reports[0].clone();
     assert_eq!(report.source, domain::report::Source::Email);
@@ -180,7 +182,13 @@ async fn over_smtp(backend: Backend) {
     );
     let sent = send(port, "mara@example.org", &[&address], &answer, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread = store::messages::of_report(
+        &mut *store.db().read().await.expect("read"),
+        report.id,
+        true,
+    )
+    .await
+    .expect("messages");
     assert!(
         thread.iter().any(|m| m.body.contains("Raspberry Pi")),
         "{thread:?}"
@@ -195,7 +203,13 @@ async fn over_smtp(backend: Backend) {
         None,
     );
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread = store::messages::of_report(
+        &mut *store.db().read().await.expect("read"),
+        report.id,
+        true,
+    )
+    .await
+    .expect("messages");
     assert!(
         thread.iter().any(|m| m.body.contains("One more detail")),
         "{thread:?}"
@@ -210,12 +224,24 @@ async fn over_smtp(backend: Backend) {
     );
     let sent = send(port, "eve@example.net", &[&address], &intrusion, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread = store::messages::of_report(
+        &mut *store.db().read().await.expect("read"),
+        report.id,
+        true,
+    )
+    .await
+    .expect("messages");
     assert!(
         !thread.iter().any(|m| m.body.contains("wallet")),
         "{thread:?}"
     );
-    assert_eq!(store.list_reports(demo.id).await.expect("reports").len(), 1);
+    assert_eq!(
+        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+            .await
+            .expect("reports")
+            .len(),
+        1
+    );
     let kept = &store.inbound_messages(demo.id, 1).await.expect("inbound")[0];
     assert_eq!(kept.sender.as_deref(), Some("eve@example.net"));
     assert_eq!(kept.disposition, Disposition::Ignored);
@@ -249,7 +275,13 @@ async fn over_smtp(backend: Backend) {
     assert_eq!((sent.mail, sent.data), (552, 0));
     let sent = send(port, "mara@example.org", &[CONTACT], &big, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 552));
-    assert_eq!(store.list_reports(demo.id).await.expect("reports").len(), 1);
+    assert_eq!(
+        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+            .await
+            .expect("reports")
+            .len(),
+        1
+    );
 
     // Disabled (the reporter was blocked): the address is refused from then on, over SMTP
     // and through `ingest-mail --recipient`.
@@ -361,7 +393,9 @@ async fn over_lmtp(backend: Backend) {
         .await
         .expect("project")
         .expect("demo");
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     assert_eq!(reports.len(), 1);
     let report = reports[0].clone();
     let ack = sink.wait_for("acknowledging the report", |m| {
@@ -389,12 +423,24 @@ async fn over_lmtp(backend: Backend) {
         ["220", "250", "250", "250", "250", "354", "250", "250"],
         "{replies:?}"
     );
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread = store::messages::of_report(
+        &mut *store.db().read().await.expect("read"),
+        report.id,
+        true,
+    )
+    .await
+    .expect("messages");
     assert!(
         thread.iter().any(|m| m.body.contains("Firefox only.")),
         "{thread:?}"
     );
-    assert_eq!(store.list_reports(demo.id).await.expect("reports").len(), 1);
+    assert_eq!(
+        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+            .await
+            .expect("reports")
+            .len(),
+        1
+    );
     assert_eq!(server.stop().code(), Some(0));
     store.close().await;
 }
@@ -471,7 +517,9 @@ async fn while_the_database_is_away_mail_is_deferred_with_451_not_lost() {
         .await
         .expect("project")
         .expect("demo");
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].title, "Deferred report");
     assert_eq!(server.stop().code(), Some(0));
