@@ -576,12 +576,10 @@ pub struct NewScore {
     pub report: ReportId,
     /// The vector in its canonical text.
     pub vector: String,
-    /// `"2.0"`, `"3.0"`, `"3.1"` or `"4.0"`.
-    pub version: String,
+    pub version: cvss::Version,
     /// The score in tenths (9.8 is 98), so it is stored exactly.
     pub score_tenths: u8,
-    /// `"None"`, `"Low"`, `"Medium"`, `"High"` or `"Critical"`.
-    pub severity: String,
+    pub severity: cvss::Severity,
     /// Why the score changed (kept out of the audit log, like message bodies).
     pub rationale: String,
     pub author: UserId,
@@ -594,9 +592,11 @@ pub struct ScoreRecord {
     pub id: Uuid,
     pub report_id: ReportId,
     pub vector: String,
-    pub version: String,
+    /// Serialized as `"3.1"`.
+    pub version: cvss::Version,
     pub score_tenths: u8,
-    pub severity: String,
+    /// Serialized as `"High"`.
+    pub severity: cvss::Severity,
     pub rationale: String,
     pub author_kind: AuthorKind,
     pub author_id: Option<UserId>,

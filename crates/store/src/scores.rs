@@ -23,16 +23,22 @@ fn from_row(row: &AnyRow) -> Result<ScoreRecord> {
     let kind: String = get(row, "author_kind")?;
     let author: Option<String> = get(row, "author_id")?;
     let score: i64 = get(row, "score")?;
+    let version: String = get(row, "version")?;
+    let severity: String = get(row, "severity")?;
     Ok(ScoreRecord {
         id: uuid(&get::<String>(row, "id")?)?,
         report_id: ReportId(uuid(&get::<String>(row, "report_id")?)?),
         vector: get(row, "vector")?,
-        version: get(row, "version")?,
+        version: version
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("cvss version {version:?}")))?,
         score_tenths: u8::try_from(score)
             .ok()
             .filter(|s| *s <= 100)
             .ok_or_else(|| StoreError::Corrupt(format!("score {score}")))?,
-        severity: get(row, "severity")?,
+        severity: severity
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("severity {severity:?}")))?,
         rationale: get(row, "rationale")?,
         author_kind: AuthorKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("author_kind {kind:?}")))?,
@@ -52,9 +58,9 @@ pub async fn insert(c: &mut Conn, score: &NewScore) -> Result<()> {
     .bind(score.id.to_string())
     .bind(score.report.to_string())
     .bind(&score.vector)
-    .bind(&score.version)
+    .bind(score.version.as_str())
     .bind(i64::from(score.score_tenths))
-    .bind(&score.severity)
+    .bind(score.severity.as_str())
     .bind(&score.rationale)
     .bind(score.author.to_string())
     .bind(micros(score.created_at))

@@ -286,9 +286,9 @@ pub async fn add_score(state: &AppState, score: &NewScore) -> Result<ScoreRecord
             data: serde_json::json!({
                 "score_id": score.id.to_string(),
                 "vector": score.vector,
-                "version": score.version,
+                "version": score.version.as_str(),
                 "score": store::score_text(score.score_tenths),
-                "severity": score.severity,
+                "severity": score.severity.as_str(),
             }),
         },
     )

@@ -126,7 +126,7 @@ async fn filters_flow(backend: Backend) {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
     assert!(
-        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
             .await
             .expect("list")
             .is_empty()
@@ -205,7 +205,7 @@ async fn filters_flow(backend: Backend) {
     let (code, out, err) = ingest(SEO);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #1", "filed, not acknowledged");
-    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+    let reports = store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
         .await
         .expect("list");
     assert_eq!(reports.len(), 1);
@@ -271,7 +271,7 @@ async fn filters_flow(backend: Backend) {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
     assert_eq!(
-        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
             .await
             .expect("list")
             .len(),
@@ -407,7 +407,7 @@ async fn filters_flow(backend: Backend) {
     let (code, out, _) = ingest(&from_mara("Still there?", "Any news about my report?"));
     assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
     assert_eq!(
-        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
             .await
             .expect("list")
             .len(),

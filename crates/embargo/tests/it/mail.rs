@@ -55,7 +55,7 @@ async fn by_mail(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail"], REPORT);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #1, acknowledged");
-    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+    let reports = store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
         .await
         .expect("reports");
     assert_eq!(reports.len(), 1);
@@ -105,7 +105,7 @@ async fn by_mail(backend: Backend) {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "reply: report #1");
     let thread = store::messages::of_report(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         report.id,
         false,
     )
@@ -135,13 +135,10 @@ async fn by_mail(backend: Backend) {
     );
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &intruder);
     assert_eq!((code, out.trim()), (0, "report: report #2, acknowledged"));
-    let thread = store::messages::of_report(
-        &mut *store.db().read().await.expect("read"),
-        report.id,
-        true,
-    )
-    .await
-    .expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.db().read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         !thread.iter().any(|m| m.body.contains("wallet")),
         "{thread:?}"
@@ -380,7 +377,7 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #2, acknowledged");
 
-    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+    let reports = store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
         .await
         .expect("reports");
     let description = |n: i64| {

@@ -171,7 +171,7 @@ async fn keys_and_signatures(backend: Backend) {
         .await
         .expect("project")
         .expect("demo");
-    let report = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+    let report = store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
         .await
         .expect("reports")[0]
         .clone();
@@ -382,7 +382,7 @@ async fn keys_and_signatures(backend: Backend) {
         .await
         .expect("submit form");
     assert_eq!(res.status(), 303);
-    let newest = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+    let newest = store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
         .await
         .expect("reports");
     let by_form = newest
@@ -428,7 +428,7 @@ async fn keys_and_signatures(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &autocrypt);
     assert_eq!(code, 0, "{err}");
     assert!(out.trim().ends_with("acknowledged"), "{out}");
-    let cy_report = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+    let cy_report = store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
         .await
         .expect("reports")
         .into_iter()

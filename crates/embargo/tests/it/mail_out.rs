@@ -131,7 +131,7 @@ async fn threading(backend: Backend) {
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &answer);
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
     let report = store::reports::by_id(
-        &mut *store.db().read().await.expect("read"),
+        &mut store.db().read().await.expect("read"),
         ack.report_id.expect("report"),
     )
     .await

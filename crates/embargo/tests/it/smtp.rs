@@ -131,7 +131,7 @@ async fn over_smtp(backend: Backend) {
         (sent.ehlo, sent.mail, &sent.rcpt[..], sent.data),
         (250, 250, &[250][..], 250)
     );
-    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+    let reports = store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
         .await
         .expect("reports");
     assert_eq!(reports.len(), 1);
@@ -182,13 +182,10 @@ async fn over_smtp(backend: Backend) {
     );
     let sent = send(port, "mara@example.org", &[&address], &answer, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
-    let thread = store::messages::of_report(
-        &mut *store.db().read().await.expect("read"),
-        report.id,
-        true,
-    )
-    .await
-    .expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.db().read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         thread.iter().any(|m| m.body.contains("Raspberry Pi")),
         "{thread:?}"
@@ -203,13 +200,10 @@ async fn over_smtp(backend: Backend) {
         None,
     );
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
-    let thread = store::messages::of_report(
-        &mut *store.db().read().await.expect("read"),
-        report.id,
-        true,
-    )
-    .await
-    .expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.db().read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         thread.iter().any(|m| m.body.contains("One more detail")),
         "{thread:?}"
@@ -224,19 +218,16 @@ async fn over_smtp(backend: Backend) {
     );
     let sent = send(port, "eve@example.net", &[&address], &intrusion, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
-    let thread = store::messages::of_report(
-        &mut *store.db().read().await.expect("read"),
-        report.id,
-        true,
-    )
-    .await
-    .expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.db().read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         !thread.iter().any(|m| m.body.contains("wallet")),
         "{thread:?}"
     );
     assert_eq!(
-        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
             .await
             .expect("reports")
             .len(),
@@ -276,7 +267,7 @@ async fn over_smtp(backend: Backend) {
     let sent = send(port, "mara@example.org", &[CONTACT], &big, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 552));
     assert_eq!(
-        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
             .await
             .expect("reports")
             .len(),
@@ -393,7 +384,7 @@ async fn over_lmtp(backend: Backend) {
         .await
         .expect("project")
         .expect("demo");
-    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+    let reports = store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
         .await
         .expect("reports");
     assert_eq!(reports.len(), 1);
@@ -423,19 +414,16 @@ async fn over_lmtp(backend: Backend) {
         ["220", "250", "250", "250", "250", "354", "250", "250"],
         "{replies:?}"
     );
-    let thread = store::messages::of_report(
-        &mut *store.db().read().await.expect("read"),
-        report.id,
-        true,
-    )
-    .await
-    .expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.db().read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         thread.iter().any(|m| m.body.contains("Firefox only.")),
         "{thread:?}"
     );
     assert_eq!(
-        store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+        store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
             .await
             .expect("reports")
             .len(),
@@ -517,7 +505,7 @@ async fn while_the_database_is_away_mail_is_deferred_with_451_not_lost() {
         .await
         .expect("project")
         .expect("demo");
-    let reports = store::reports::list(&mut *store.db().read().await.expect("read"), demo.id)
+    let reports = store::reports::list(&mut store.db().read().await.expect("read"), demo.id)
         .await
         .expect("reports");
     assert_eq!(reports.len(), 1);

@@ -10,7 +10,7 @@ async fn queue_report_with_email(store: &SqlStore) -> uuid::Uuid {
     let email = email_to("ada@example.org", at(0));
     let email_id = email.id;
     submit(
-        &store,
+        store,
         Submission {
             id: domain::ReportId::new(),
             project: &p,
