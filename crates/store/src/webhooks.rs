@@ -1,7 +1,7 @@
 //! Webhooks in SQL: endpoints, the per-project secret's nonce, deliveries and their attempts,
 //! and the fan-out that queues one delivery job per subscribed endpoint inside the
 //! transaction of the change itself (so a rolled-back change sends nothing, and a committed
-//! one is always delivered). Also the report milestones the dashboard reads.
+//! one is always delivered).
 
 use crate::{
     Result, StoreError,
