@@ -59,7 +59,7 @@ pub mod v4;
 pub use diff::{Diff, MetricChange, diff};
 pub use error::{Fragment, ParseError};
 pub use explain::Explanation;
-pub use score::{Nomenclature, Score, Scores, Severity, Version};
+pub use score::{Nomenclature, Score, Scores, Severity, UnknownName, Version};
 
 use core::fmt;
 

@@ -107,6 +107,36 @@ impl fmt::Display for Severity {
     }
 }
 
+/// The name [`Severity::as_str`] gives (`"Critical"`), exactly.
+impl core::str::FromStr for Severity {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        [
+            Severity::None,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or(UnknownName)
+    }
+}
+
+/// A name that is no severity or version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownName;
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown name")
+    }
+}
+
+impl core::error::Error for UnknownName {}
+
 /// CVSS v4.0 nomenclature: which metric groups contributed to the score.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Nomenclature {
@@ -166,6 +196,18 @@ impl Version {
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The number [`Version::as_str`] gives (`"3.1"`), exactly.
+impl core::str::FromStr for Version {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        [Version::V2, Version::V30, Version::V31, Version::V40]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or(UnknownName)
     }
 }
 

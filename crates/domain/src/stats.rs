@@ -18,6 +18,23 @@ pub struct ReportTimes {
     pub fixed_at: Option<Timestamp>,
 }
 
+/// The milestones a move into a state reaches, for the response times: the end of triage
+/// (accepted, or closed with a resolution) and the fix. Each is kept the first time only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Milestones {
+    pub triaged: bool,
+    pub fixed: bool,
+}
+
+impl Milestones {
+    pub fn of(to: State) -> Self {
+        Self {
+            triaged: matches!(to, State::Accepted | State::Closed),
+            fixed: to == State::Fixed,
+        }
+    }
+}
+
 /// Median and 90th percentile of a set of durations.
 ///
 /// The median is the middle value, or the mean of the two middle values for an even count;

@@ -7,7 +7,6 @@ use std::{
     net::SocketAddr,
     sync::{Arc, Mutex},
 };
-use store::{SqlStore, Store};
 use tokio::{net::TcpListener, sync::Notify};
 
 /// What every handler, service and job shares. Cheap to clone.
@@ -19,8 +18,6 @@ pub struct Inner {
     /// The database: services open units of work on it (`db.begin()`) and call the
     /// repositories of `store`.
     pub db: store::Db,
-    /// What is left of the single store interface, over the same pools as `db`.
-    pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
     /// Base URL for links, without a trailing slash.
@@ -53,7 +50,6 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             secret,
             security_txt_cache: Default::default(),
-            store: Arc::new(SqlStore::from(db.clone())),
             db,
             clock,
             config,
@@ -74,9 +70,9 @@ impl AppState {
 }
 
 /// Connects to the configured database and applies pending migrations.
-pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
+pub async fn open_store(config: &Config) -> anyhow::Result<store::Db> {
     let url = config.database_url()?;
-    let store = SqlStore::connect(&url, config.database_max_connections)
+    let store = store::Db::connect(&url, config.database_max_connections)
         .await
         .with_context(|| {
             format!(
@@ -85,7 +81,6 @@ pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
             )
         })?;
     store
-        .db()
         .migrate()
         .await
         .context("cannot apply database migrations")?;
@@ -129,7 +124,7 @@ impl Application {
             ),
         };
         let public_url = config.public_url(address);
-        let state = AppState::new(store.db().clone(), clock, config, public_url)?;
+        let state = AppState::new(store, clock, config, public_url)?;
         if demo {
             crate::demo::seed(&state).await?;
         }

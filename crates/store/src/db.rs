@@ -274,6 +274,13 @@ impl Db {
         self.dialect
     }
 
+    /// The read pool itself, for tests that change rows behind the repositories' back (a
+    /// tampered audit log, a hand-edited column).
+    #[cfg(feature = "testing")]
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// Begins a unit of work that writes (on SQLite, after the writers before it). Dropped
     /// without [`Tx::commit`], it rolls back.
     pub async fn begin(&self) -> Result<Tx> {

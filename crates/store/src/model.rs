@@ -1,9 +1,6 @@
 //! Records the store reads and writes besides the domain's own types.
 
-use domain::{
-    ProjectId, ReportId, UserId,
-    report::{NewReport, Source},
-};
+use domain::{ProjectId, ReportId, UserId};
 use jiff::Timestamp;
 use serde::Serialize;
 use uuid::Uuid;
@@ -24,57 +21,6 @@ pub struct PolicyVersion {
     pub policy: domain::policy::Policy,
     pub changed_by: Option<UserId>,
     pub changed_at: Timestamp,
-}
-
-/// Everything stored together when a report arrives.
-pub struct InsertReport<'a> {
-    pub id: ReportId,
-    pub project: ProjectId,
-    pub report: &'a NewReport,
-    pub source: Source,
-    pub tracking_token_hash: &'a str,
-    pub sla: domain::report::Sla,
-    pub now: Timestamp,
-    pub idempotency: Option<Idempotency<'a>>,
-    /// Built by the caller once the number is known.
-    pub acknowledgement: Option<&'a (dyn Fn(i64) -> NewEmail + Send + Sync)>,
-    /// The response to replay for the same idempotency key, built once the number is known.
-    pub response: &'a (dyn Fn(i64) -> String + Send + Sync),
-    /// A job queued with the report in the same transaction (the triage of the report), so
-    /// no stored report is ever left untriaged by a crash between two writes.
-    pub job: Option<crate::NewJob>,
-    /// The reporter's OpenPGP key given with the report, stored in the same transaction
-    /// (before the receipt can be sent, which is encrypted to it).
-    pub reporter_key: Option<&'a ReporterKey>,
-}
-
-impl std::fmt::Debug for InsertReport<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InsertReport")
-            .field("id", &self.id)
-            .field("project", &self.project)
-            .field("source", &self.source)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Idempotency<'a> {
-    pub key: &'a str,
-    pub request_hash: &'a str,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InsertOutcome {
-    Created {
-        number: i64,
-    },
-    /// The idempotency key was used before with the same request: its stored response.
-    Replayed {
-        response: String,
-    },
-    /// The idempotency key was used before with a different request.
-    KeyReused,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -538,12 +484,10 @@ pub struct NewScore {
     pub report: ReportId,
     /// The vector in its canonical text.
     pub vector: String,
-    /// `"2.0"`, `"3.0"`, `"3.1"` or `"4.0"`.
-    pub version: String,
+    pub version: cvss::Version,
     /// The score in tenths (9.8 is 98), so it is stored exactly.
     pub score_tenths: u8,
-    /// `"None"`, `"Low"`, `"Medium"`, `"High"` or `"Critical"`.
-    pub severity: String,
+    pub severity: cvss::Severity,
     /// Why the score changed (kept out of the audit log, like message bodies).
     pub rationale: String,
     pub author: UserId,
@@ -556,9 +500,11 @@ pub struct ScoreRecord {
     pub id: Uuid,
     pub report_id: ReportId,
     pub vector: String,
-    pub version: String,
+    /// Serialized as `"3.1"`.
+    pub version: cvss::Version,
     pub score_tenths: u8,
-    pub severity: String,
+    /// Serialized as `"High"`.
+    pub severity: cvss::Severity,
     pub rationale: String,
     pub author_kind: AuthorKind,
     pub author_id: Option<UserId>,

@@ -7,7 +7,7 @@
 //! developer without PostgreSQL may set `EMBARGO_TEST_SKIP_POSTGRES=1` to skip those runs;
 //! with `CI=true` that switch is ignored.
 
-use crate::SqlStore;
+use crate::Db;
 use sqlx::{Connection, Executor};
 use std::path::PathBuf;
 
@@ -92,12 +92,12 @@ impl TestDb {
         }
     }
 
-    /// A migrated store on this database.
-    pub async fn store(&self) -> SqlStore {
-        let store = SqlStore::connect(&self.url, 8)
+    /// A migrated connection pool on this database.
+    pub async fn store(&self) -> Db {
+        let store = Db::connect(&self.url, 8)
             .await
             .expect("connect to test database");
-        store.db().migrate().await.expect("migrate test database");
+        store.migrate().await.expect("migrate test database");
         store
     }
 }

@@ -1,7 +1,7 @@
 //! Webhooks in SQL: endpoints, the per-project secret's nonce, deliveries and their attempts,
 //! and the fan-out that queues one delivery job per subscribed endpoint inside the
 //! transaction of the change itself (so a rolled-back change sends nothing, and a committed
-//! one is always delivered). Also the report milestones the dashboard reads.
+//! one is always delivered).
 
 use crate::{
     Conn, NewJob, Result, StoreError, jobs,
@@ -10,11 +10,10 @@ use crate::{
 use domain::{
     ProjectId, ReportId, UserId,
     report::State,
-    stats::ReportTimes,
     webhook::{Event, EventKind},
 };
 use jiff::Timestamp;
-use sqlx::{AnyPool, any::AnyRow};
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 /// The job that delivers one webhook (run by the binary's worker).
@@ -401,32 +400,4 @@ pub async fn record_attempt(
     .execute(&mut *c)
     .await?;
     Ok(())
-}
-
-/// Every report of the project with its state and the moments the dashboard measures.
-pub(crate) async fn report_times(
-    pool: &AnyPool,
-    project: ProjectId,
-) -> Result<Vec<(State, ReportTimes)>> {
-    sqlx::query(
-        "SELECT state, received_at, acknowledged_at, triaged_at, fixed_at FROM reports \
-         WHERE project_id = $1 ORDER BY number",
-    )
-    .bind(project.to_string())
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|row| {
-        let state: String = get(row, "state")?;
-        Ok((
-            State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
-            ReportTimes {
-                received: ts(get(row, "received_at")?)?,
-                acknowledged_at: opt_ts(get(row, "acknowledged_at")?)?,
-                triaged_at: opt_ts(get(row, "triaged_at")?)?,
-                fixed_at: opt_ts(get(row, "fixed_at")?)?,
-            },
-        ))
-    })
-    .collect()
 }

@@ -243,7 +243,7 @@ async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         config.public_url.clone()
     };
     AppState::new(
-        store.db().clone(),
+        store,
         Arc::new(domain::clock::SystemClock),
         config,
         public_url,
@@ -350,7 +350,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate { db } => {
             let config = Config::load(&db.overrides(None))?;
             let store = open_store(&config).await?;
-            println!("database is up to date ({})", store.db().dialect().name());
+            println!("database is up to date ({})", store.dialect().name());
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin(AdminCommand::CreateUser {
@@ -391,8 +391,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut verifier = domain::audit::Verifier::new();
             let mut after = 0i64;
             loop {
-                let page =
-                    store::audit::events(&mut *store.db().read().await?, after, 1000).await?;
+                let page = store::audit::events(&mut *store.read().await?, after, 1000).await?;
                 let Some(last) = page.last() else { break };
                 after = i64::try_from(last.seq).unwrap_or(i64::MAX);
                 for event in &page {

@@ -317,11 +317,7 @@ async fn render_report(
     let now = state.now();
     let can_score = role.allows(Permission::Score);
     let collaborators = if role.allows(Permission::ReadReports) {
-        let list = state
-            .store
-            .collaborators(r.id)
-            .await
-            .map_err(ServiceError::from)?;
+        let list = crate::services::collaborators::list(state, user, r.id).await?;
         Some(super::collaborators::rows(&list, now))
     } else {
         None

@@ -28,11 +28,7 @@ pub async fn page_list(
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, PageError> {
     let (project, messages) = inbound::log(&state, &user, &slug).await?;
-    let reports = state
-        .store
-        .list_reports(project.id)
-        .await
-        .map_err(ServiceError::from)?;
+    let (_, reports) = crate::services::reports::list(&state, &user, &slug).await?;
     let rows: Vec<_> = messages
         .iter()
         .map(|m| {

@@ -274,7 +274,13 @@ async fn purge(state: &AppState) {
     let Ok(before) = state.now().checked_sub(IDEMPOTENCY_RETENTION) else {
         return;
     };
-    match state.store.purge_idempotency(before).await {
+    let purged = async {
+        let mut tx = state.db.begin().await?;
+        let n = store::idempotency::purge(&mut tx, before).await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(n)
+    };
+    match purged.await {
         Ok(0) => {}
         Ok(n) => tracing::info!(records = n, "expired idempotency records purged"),
         Err(e) => tracing::error!(error = %e, "cannot purge idempotency records"),

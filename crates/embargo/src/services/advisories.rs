@@ -213,22 +213,14 @@ async fn report_of_project(
             let n = n
                 .as_i64()
                 .ok_or_else(|| ServiceError::field("report", "is not a report number"))?;
-            state
-                .store
-                .list_reports(project.id)
-                .await?
-                .into_iter()
-                .find(|r| r.number == n)
+            store::reports::by_number(&mut *state.db.read().await?, project.id, n).await?
         }
         Value::String(s) => match s.parse::<uuid::Uuid>() {
-            Ok(id) => state.store.report_by_id(ReportId(id)).await?,
+            Ok(id) => store::reports::by_id(&mut *state.db.read().await?, ReportId(id)).await?,
             Err(_) => match s.trim_start_matches('#').parse::<i64>() {
-                Ok(n) => state
-                    .store
-                    .list_reports(project.id)
-                    .await?
-                    .into_iter()
-                    .find(|r| r.number == n),
+                Ok(n) => {
+                    store::reports::by_number(&mut *state.db.read().await?, project.id, n).await?
+                }
                 Err(_) => None,
             },
         },
@@ -355,7 +347,10 @@ pub async fn create(
                 ));
             }
             // The current score: the latest maintainer rescoring, else the reporter's vector.
-            let rescored = state.store.scores(report.id).await?.pop().map(|s| s.vector);
+            let rescored = store::scores::of_report(&mut *state.db.read().await?, report.id)
+                .await?
+                .pop()
+                .map(|s| s.vector);
             let seed = ReportSeed {
                 title: report.title.clone(),
                 description: report.description.clone(),
@@ -621,8 +616,12 @@ async fn publish_now(
     strict: bool,
 ) -> Result<AdvisoryRecord> {
     let id = record.id().to_owned();
+    let report = match record.report_id {
+        Some(id) => store::reports::by_id(&mut *state.db.read().await?, id).await?,
+        None => None,
+    };
     if let Some(report_id) = record.report_id
-        && let Some(report) = state.store.report_by_id(report_id).await?
+        && let Some(report) = report
     {
         match report.state {
             State::Fixed => {

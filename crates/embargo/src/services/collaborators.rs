@@ -9,12 +9,14 @@ use super::{
 };
 use crate::{AppState, tokens};
 use domain::{
-    ReportId,
+    ReportId, UserId,
     account::{Permission, User},
+    audit::{self, NewAuditEvent},
     collaborator::{Invitation, InvitationInput, Status},
     project::Project,
     report::Report,
 };
+use jiff::Timestamp;
 use store::{Collaborator, NewCollaborator, NewEmail};
 
 /// The link an invitee opens.
@@ -95,9 +97,7 @@ pub async fn invite(
         invited_at: now,
         expires_at: invitation.expires_at,
     };
-    let stored = state
-        .store
-        .invite_collaborator(&new, &email)
+    let stored = store_invitation(state, &new, &email)
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(message) => {
@@ -116,7 +116,7 @@ pub async fn list(state: &AppState, user: &User, report: ReportId) -> Result<Vec
     if !role.allows(Permission::ReadReports) {
         return Err(ServiceError::Forbidden);
     }
-    Ok(state.store.collaborators(report).await?)
+    Ok(store::collaborators::of_report(&mut *state.db.read().await?, report).await?)
 }
 
 /// Ends an invitation at once (`Permission::Invite`).
@@ -130,9 +130,7 @@ pub async fn revoke(
     if !role.allows(Permission::Invite) {
         return Err(ServiceError::Forbidden);
     }
-    let revoked = state
-        .store
-        .revoke_collaborator(report, id, user.id, state.now())
+    let revoked = end_invitation(state, report, id, user.id, state.now())
         .await
         .map_err(|e| match e {
             store::StoreError::NotFound => ServiceError::NotFound("collaborator"),
@@ -159,19 +157,15 @@ pub async fn pending(state: &AppState, token: &str) -> Result<Pending> {
     if !token.starts_with(tokens::INVITATION) {
         return Err(not_found);
     }
-    let Some(collaborator) = state
-        .store
-        .collaborator_by_token(&tokens::hash(token))
-        .await?
+    let Some(collaborator) =
+        store::collaborators::by_token(&mut *state.db.read().await?, &tokens::hash(token)).await?
     else {
         return Err(not_found);
     };
     if collaborator.status(state.now()) != Status::Pending {
         return Err(not_found);
     }
-    let report = state
-        .store
-        .report_by_id(collaborator.report_id)
+    let report = store::reports::by_id(&mut *state.db.read().await?, collaborator.report_id)
         .await?
         .ok_or(ServiceError::NotFound("invitation"))?;
     let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
@@ -231,9 +225,7 @@ pub async fn accept(
             (u, Some(s))
         }
     };
-    let collaborator = state
-        .store
-        .accept_collaborator(&tokens::hash(token), user.id, state.now())
+    let collaborator = bind_invitation(state, &tokens::hash(token), user.id, state.now())
         .await
         .map_err(|e| match e {
             store::StoreError::NotFound => ServiceError::NotFound("invitation"),
@@ -250,5 +242,118 @@ pub async fn accept(
 
 /// The reports the user collaborates on now, for their inbox.
 pub async fn of_user(state: &AppState, user: &User) -> Result<Vec<store::Collaboration>> {
-    Ok(state.store.collaborations(user.id, state.now()).await?)
+    Ok(
+        store::collaborators::collaborations(&mut *state.db.read().await?, user.id, state.now())
+            .await?,
+    )
+}
+
+/// Stores an invitation with its e-mail and a `collaborator.invite` audit event in one unit
+/// of work. `Conflict` when the address already has a live (pending or accepted, neither
+/// expired nor revoked) invitation to the report.
+async fn store_invitation(
+    state: &AppState,
+    new: &NewCollaborator,
+    email: &NewEmail,
+) -> store::Result<Collaborator> {
+    let mut tx = state.db.begin().await?;
+    let live = store::collaborators::has_live_invitation(
+        &mut tx,
+        new.report,
+        &new.email.normalized(),
+        new.invited_at,
+    )
+    .await?;
+    if live {
+        return Err(store::StoreError::Conflict(
+            "this address already has a live invitation to the report".into(),
+        ));
+    }
+    store::collaborators::insert(&mut tx, new).await?;
+    store::outbox::queue(&mut tx, email).await?;
+    store::audit::append(
+        &mut tx,
+        NewAuditEvent {
+            at: new.invited_at,
+            actor: audit::user_actor(new.invited_by),
+            action: "collaborator.invite".into(),
+            subject: audit::report_subject(new.report),
+            // Who and until when; never the note (free text) or the link.
+            data: serde_json::json!({
+                "collaborator": new.id.to_string(),
+                "email": new.email.as_str(),
+                "expires_at": new.expires_at.to_string(),
+            }),
+        },
+    )
+    .await?;
+    let stored = store::collaborators::by_id(&mut tx, new.id)
+        .await?
+        .ok_or(store::StoreError::NotFound)?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Binds the pending invitation behind a link to `user` (single use) with a
+/// `collaborator.accept` audit event; `NotFound` when the link was used, revoked or has
+/// expired at `now`.
+async fn bind_invitation(
+    state: &AppState,
+    token_hash: &str,
+    user: UserId,
+    now: Timestamp,
+) -> store::Result<Collaborator> {
+    let mut tx = state.db.begin().await?;
+    let id = store::collaborators::accept(&mut tx, token_hash, user, now)
+        .await?
+        .ok_or(store::StoreError::NotFound)?;
+    let stored = store::collaborators::by_id(&mut tx, id)
+        .await?
+        .ok_or(store::StoreError::NotFound)?;
+    store::audit::append(
+        &mut tx,
+        NewAuditEvent {
+            at: now,
+            actor: audit::user_actor(user),
+            action: "collaborator.accept".into(),
+            subject: audit::report_subject(stored.report_id),
+            data: serde_json::json!({ "collaborator": id.to_string(), "email": stored.email }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Ends the report's invitation `id` at once with a `collaborator.revoke` audit event;
+/// `NotFound` when the report has no such invitation. Revoking twice changes nothing the
+/// second time.
+async fn end_invitation(
+    state: &AppState,
+    report: ReportId,
+    id: uuid::Uuid,
+    by: UserId,
+    now: Timestamp,
+) -> store::Result<Collaborator> {
+    let mut tx = state.db.begin().await?;
+    let revoked = store::collaborators::revoke(&mut tx, report, id, by, now).await?;
+    let stored = store::collaborators::by_id(&mut tx, id)
+        .await?
+        .filter(|c| c.report_id == report)
+        .ok_or(store::StoreError::NotFound)?;
+    if revoked {
+        store::audit::append(
+            &mut tx,
+            NewAuditEvent {
+                at: now,
+                actor: audit::user_actor(by),
+                action: "collaborator.revoke".into(),
+                subject: audit::report_subject(report),
+                data: serde_json::json!({ "collaborator": id.to_string() }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(stored)
 }

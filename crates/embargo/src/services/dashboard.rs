@@ -44,7 +44,7 @@ fn days(d: Option<SignedDuration>) -> f64 {
 
 pub async fn build(state: &AppState, user: &User, slug: &str) -> Result<Dashboard> {
     let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
-    let rows = state.store.report_times(project.id).await?;
+    let rows = store::reports::times(&mut *state.db.read().await?, project.id).await?;
     let times = stats::response_times(&rows.iter().map(|(_, t)| *t).collect::<Vec<_>>());
     let open = stats::open_reports(
         &rows

@@ -101,7 +101,7 @@ pub async fn extend(
         by: Some(user.id),
         at: now,
     };
-    let report = state.store.extend_sla(&record, audit).await?;
+    let report = move_clock(state, &record, audit).await?;
     tracing::info!(report = %id, clock = clock.as_str(), "deadline extended");
     let stored = ExtensionRecord {
         id: record.id,
@@ -117,9 +117,35 @@ pub async fn extend(
     Ok((report, stored))
 }
 
+/// Moves the clock with its extension record and audit event in one unit of work;
+/// `Conflict` when the clock no longer reads `e.old_due` (another change landed meanwhile).
+/// Returns the report as changed.
+async fn move_clock(
+    state: &AppState,
+    e: &NewExtension,
+    audit: domain::audit::NewAuditEvent,
+) -> store::Result<Report> {
+    let mut tx = state.db.begin().await?;
+    let moved = store::deadlines::move_clock(&mut tx, e).await?;
+    let report = store::reports::by_id(&mut tx, e.report)
+        .await?
+        .ok_or(store::StoreError::NotFound)?;
+    if !moved {
+        return Err(store::StoreError::Conflict(format!(
+            "the {} moved meanwhile; it is now {}",
+            e.clock.field(),
+            report.sla.due(e.clock)
+        )));
+    }
+    store::deadlines::insert_extension(&mut tx, e).await?;
+    store::audit::append(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
 /// A report's extensions, oldest first. Callers decide who sees the names.
 pub async fn list(state: &AppState, id: ReportId) -> Result<Vec<ExtensionRecord>> {
-    Ok(state.store.sla_extensions(id).await?)
+    Ok(store::deadlines::extensions(&mut *state.db.read().await?, id).await?)
 }
 
 #[cfg(test)]

@@ -94,7 +94,8 @@ pub async fn addressee(state: &AppState, projects: &[Project], address: &str) ->
         return Ok(Addressee::DeadReplyAddress(project.clone()));
     };
     // The token must belong to a report of the project whose contact it was sent beside.
-    match state.store.report_by_id(found.report).await? {
+    let report = store::reports::by_id(&mut *state.db.read().await?, found.report).await?;
+    match report {
         Some(r) if r.project_id == project.id => Ok(Addressee::Report(project.clone(), r.id)),
         _ => Ok(Addressee::DeadReplyAddress(project.clone())),
     }
@@ -440,7 +441,7 @@ async fn file(
             filed.detail["refusal"] = "reply address unknown or disabled".into();
             return Ok(filed);
         }
-        Some(Some(id)) => match state.store.report_by_id(id).await? {
+        Some(Some(id)) => match store::reports::by_id(&mut *state.db.read().await?, id).await? {
             Some(report) if is_reporter(&report, &sender.address) => Some(report),
             Some(report) => {
                 filed.detail["why"] = serde_json::json!(format!(
@@ -466,22 +467,21 @@ async fn file(
             }
             return Ok(filed);
         }
-        state
-            .store
-            .add_message(
-                &NewMessage {
-                    // The inbound message's id, so the report page finds its signature.
-                    id: inbound_id,
-                    report: report.id,
-                    author_kind: AuthorKind::Reporter,
-                    author: None,
-                    visibility: Visibility::Reporter,
-                    body: truncate(&text, reports::MAX_MESSAGE),
-                    created_at: state.now(),
-                },
-                None,
-            )
-            .await?;
+        super::report_writes::add_message(
+            state,
+            &NewMessage {
+                // The inbound message's id, so the report page finds its signature.
+                id: inbound_id,
+                report: report.id,
+                author_kind: AuthorKind::Reporter,
+                author: None,
+                visibility: Visibility::Reporter,
+                body: truncate(&text, reports::MAX_MESSAGE),
+                created_at: state.now(),
+            },
+            None,
+        )
+        .await?;
         keep_keys(report.id).await?;
         super::notify::members(
             state,
@@ -693,7 +693,7 @@ async fn answered_report(
     let Some(id) = candidate else {
         return Ok(None);
     };
-    let Some(report) = state.store.report_by_id(id).await? else {
+    let Some(report) = store::reports::by_id(&mut *state.db.read().await?, id).await? else {
         return Ok(None);
     };
     Ok((report.project_id == project.id && is_reporter(&report, sender)).then_some(report))

@@ -16,6 +16,7 @@ pub mod outgoing;
 pub mod projects;
 pub mod reminders;
 pub mod reply_address;
+pub mod report_writes;
 pub mod reporter_keys;
 pub mod reports;
 pub mod signing;

@@ -130,7 +130,11 @@ async fn queue(
     if emails.is_empty() {
         return Ok(());
     }
-    state.store.queue_emails(&emails).await?;
+    let mut tx = state.db.begin().await?;
+    for email in &emails {
+        store::outbox::queue(&mut tx, email).await?;
+    }
+    tx.commit().await?;
     state.outbox_notify.notify_one();
     Ok(())
 }

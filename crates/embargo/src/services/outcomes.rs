@@ -32,19 +32,16 @@ pub struct DuplicateEntry {
 
 /// The links of `report`; `internal` adds the duplicates of it (maintainers' view).
 pub async fn links(state: &AppState, report: &Report, internal: bool) -> Result<DuplicateLinks> {
-    let duplicate_of = match state.store.duplicate_of(report.id).await? {
-        Some(original) => state
-            .store
-            .report_by_id(original)
+    let original = store::reports::duplicate_of(&mut *state.db.read().await?, report.id).await?;
+    let duplicate_of = match original {
+        Some(original) => store::reports::by_id(&mut *state.db.read().await?, original)
             .await?
             .filter(|o| o.project_id == report.project_id)
             .map(|o| o.number),
         None => None,
     };
     let duplicates = if internal {
-        state
-            .store
-            .duplicates_of(report.id)
+        store::reports::duplicates_of(&mut *state.db.read().await?, report.id)
             .await?
             .into_iter()
             .filter(|d| d.project_id == report.project_id)
@@ -78,7 +75,8 @@ pub async fn duplicate_credits(
     already: &[advisory::Credit],
 ) -> Result<Vec<advisory::Credit>> {
     let mut credits: Vec<advisory::Credit> = Vec::new();
-    for d in state.store.duplicates_of(original).await? {
+    let duplicates = store::reports::duplicates_of(&mut *state.db.read().await?, original).await?;
+    for d in duplicates {
         let Some(credit) = super::advisories::credit_choice(&d)
             .and_then(|c| c.to_credit(advisory::CreditType::Finder))
         else {

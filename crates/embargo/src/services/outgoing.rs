@@ -59,7 +59,10 @@ pub async fn compose(
     let temporary = |e: store::StoreError| ComposeError::Temporary(e.to_string());
     let now = state.now();
     let report = match email.report_id {
-        Some(id) => state.store.report_by_id(id).await.map_err(temporary)?,
+        Some(id) => {
+            let mut c = state.db.read().await.map_err(temporary)?;
+            store::reports::by_id(&mut c, id).await.map_err(temporary)?
+        }
         None => None,
     };
     // The reporter's name, only when the mail goes to the reporter.

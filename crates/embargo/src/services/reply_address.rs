@@ -3,7 +3,7 @@
 //! unguessable, needs no storage of its own and is the same every time the report's mail
 //! is sent; only its SHA-256 is stored (`reply_tokens`), which is how mail to the address
 //! finds the report. A report's tokens can be disabled for good
-//! (`Store::disable_reply_tokens`), after which mail to its address is refused.
+//! (`store::reply_tokens::disable`), after which mail to its address is refused.
 
 use super::Result;
 use crate::{AppState, tokens};
@@ -76,7 +76,7 @@ pub async fn for_email(state: &AppState, email: &store::Email) -> Result<Option<
     let Some(report_id) = email.report_id else {
         return Ok(None);
     };
-    let Some(report) = state.store.report_by_id(report_id).await? else {
+    let Some(report) = store::reports::by_id(&mut *state.db.read().await?, report_id).await? else {
         return Ok(None);
     };
     let Some(project) =

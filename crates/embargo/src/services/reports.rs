@@ -1,5 +1,6 @@
 //! Reports: intake, the reporter's view through the tracking token, and the maintainer's inbox.
 
+use super::report_writes::{self, Intake, IntakeOutcome};
 use super::{Result, ServiceError, mail, projects};
 use crate::{AppState, tokens};
 use domain::{
@@ -10,9 +11,7 @@ use domain::{
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use store::{
-    AuthorKind, Idempotency, InsertOutcome, InsertReport, Message, NewMessage, Visibility,
-};
+use store::{AuthorKind, Message, NewMessage, Visibility};
 
 /// Longest accepted `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
@@ -151,9 +150,9 @@ pub async fn submit_with(
         })
         .transpose()
         .map_err(|e| anyhow::anyhow!("armoring the reporter's key: {e}"))?;
-    let outcome = state
-        .store
-        .insert_report(InsertReport {
+    let outcome = report_writes::insert(
+        state,
+        Intake {
             id,
             project: project.id,
             report: &new,
@@ -161,10 +160,7 @@ pub async fn submit_with(
             tracking_token_hash: &token_hash,
             sla: Sla::compute(&project.policy.targets, now),
             now,
-            idempotency: idempotency_key.map(|key| Idempotency {
-                key,
-                request_hash: &request_hash,
-            }),
+            idempotency: idempotency_key.map(|key| (key, request_hash.as_str())),
             acknowledgement: receipt_to
                 .as_ref()
                 .map(|_| &acknowledgement as &(dyn Fn(i64) -> store::NewEmail + Send + Sync)),
@@ -177,14 +173,19 @@ pub async fn submit_with(
                 now,
             )?),
             reporter_key: reporter_key.as_ref(),
-        })
-        .await?;
+        },
+    )
+    .await?;
     match outcome {
-        InsertOutcome::Created { number } => {
+        IntakeOutcome::Created { number } => {
             tracing::info!(project = %project.slug.as_str(), report = %id, number, source = source.as_str(), "report received");
             // Wake the worker: the triage job (and the receipt, if any) are due now.
             state.outbox_notify.notify_one();
-            if let Ok(Some(report)) = state.store.report_by_id(id).await {
+            let report = match state.db.read().await {
+                Ok(mut c) => store::reports::by_id(&mut c, id).await,
+                Err(e) => Err(e),
+            };
+            if let Ok(Some(report)) = report {
                 super::notify::members(
                     state,
                     &project,
@@ -202,12 +203,12 @@ pub async fn submit_with(
                 tracking_url: url,
             }))
         }
-        InsertOutcome::Replayed { response } => {
+        IntakeOutcome::Replayed { response } => {
             let previous: Submitted =
                 serde_json::from_str(&response).map_err(anyhow::Error::from)?;
             Ok(SubmitOutcome::Replayed(previous))
         }
-        InsertOutcome::KeyReused => Err(ServiceError::conflict(
+        IntakeOutcome::KeyReused => Err(ServiceError::conflict(
             "idempotency_key_reused",
             "this Idempotency-Key was already used with a different request",
         )),
@@ -302,9 +303,9 @@ impl ScoreHistory {
                 ScoreEntry {
                     kind: s.author_kind,
                     vector: s.vector.clone(),
-                    version: s.version.clone(),
+                    version: s.version.to_string(),
                     score: store::score_text(s.score_tenths),
-                    severity: s.severity.clone(),
+                    severity: s.severity.to_string(),
                     rationale: internal.then(|| s.rationale.clone()),
                     by: if internal {
                         s.author_name.clone()
@@ -404,24 +405,25 @@ pub async fn rescore(
     }
     let (parsed, rationale) = check_score(vector, rationale)?;
     let scores = parsed.scores();
-    let stored = state
-        .store
-        .add_score(&store::NewScore {
+    let stored = report_writes::add_score(
+        state,
+        &store::NewScore {
             id: uuid::Uuid::now_v7(),
             report: id,
             vector: parsed.to_string(),
-            version: scores.version.as_str().to_owned(),
+            version: scores.version,
             score_tenths: scores.score.tenths(),
-            severity: scores.severity.as_str().to_owned(),
+            severity: scores.severity,
             rationale,
             author: user.id,
             created_at: state.now(),
-        })
-        .await?;
+        },
+    )
+    .await?;
     tracing::info!(report = %id, score = %scores.score, "report rescored");
     // Webhook deliveries of `score.added` are due now.
     state.outbox_notify.notify_one();
-    let mut all = state.store.scores(id).await?;
+    let mut all = store::scores::of_report(&mut *state.db.read().await?, id).await?;
     // The history up to and including the new score, so the diff is against the one before.
     if let Some(pos) = all.iter().position(|s| s.id == stored.id) {
         all.truncate(pos + 1);
@@ -440,17 +442,21 @@ pub async fn by_tracking_token(state: &AppState, token: &str) -> Result<ReportVi
     if !token.starts_with(tokens::TRACKING) {
         return Err(ServiceError::NotFound("report"));
     }
-    let report = state
-        .store
-        .report_by_tracking_hash(&tokens::hash(token))
-        .await?
-        .ok_or(ServiceError::NotFound("report"))?;
+    let report =
+        store::reports::by_tracking_hash(&mut *state.db.read().await?, &tokens::hash(token))
+            .await?
+            .ok_or(ServiceError::NotFound("report"))?;
     let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
-    let messages = state.store.messages(report.id, false).await?;
-    let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, false);
-    let extensions = state.store.sla_extensions(report.id).await?;
+    let mut c = state.db.read().await?;
+    let messages = store::messages::of_report(&mut c, report.id, false).await?;
+    let scores = ScoreHistory::build(
+        &report,
+        &store::scores::of_report(&mut c, report.id).await?,
+        false,
+    );
+    let extensions = store::deadlines::extensions(&mut c, report.id).await?;
     Ok(ReportView {
         project,
         report,
@@ -464,21 +470,20 @@ pub async fn by_tracking_token(state: &AppState, token: &str) -> Result<ReportVi
 pub async fn reporter_message(state: &AppState, token: &str, body: &str) -> Result<Message> {
     let view = by_tracking_token(state, token).await?;
     let body = check_message(body)?;
-    let message = state
-        .store
-        .add_message(
-            &NewMessage {
-                id: uuid::Uuid::now_v7(),
-                report: view.report.id,
-                author_kind: AuthorKind::Reporter,
-                author: None,
-                visibility: Visibility::Reporter,
-                body,
-                created_at: state.now(),
-            },
-            None,
-        )
-        .await?;
+    let message = report_writes::add_message(
+        state,
+        &NewMessage {
+            id: uuid::Uuid::now_v7(),
+            report: view.report.id,
+            author_kind: AuthorKind::Reporter,
+            author: None,
+            visibility: Visibility::Reporter,
+            body,
+            created_at: state.now(),
+        },
+        None,
+    )
+    .await?;
     tracing::info!(report = %view.report.id, "reporter added a message");
     super::notify::members(
         state,
@@ -513,7 +518,7 @@ fn check_message(body: &str) -> Result<String> {
 /// A project's reports, newest first, for its maintainers and triagers.
 pub async fn list(state: &AppState, user: &User, slug: &str) -> Result<(Project, Vec<Report>)> {
     let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
-    let reports = state.store.list_reports(project.id).await?;
+    let reports = store::reports::list(&mut *state.db.read().await?, project.id).await?;
     Ok((project, reports))
 }
 
@@ -526,7 +531,8 @@ pub async fn current_scores(
 ) -> Result<std::collections::HashMap<ReportId, ScoreEntry>> {
     let mut latest: std::collections::HashMap<ReportId, store::ScoreRecord> =
         std::collections::HashMap::new();
-    for s in state.store.project_scores(project.id).await? {
+    let scores = store::scores::of_project(&mut *state.db.read().await?, project.id).await?;
+    for s in scores {
         latest.insert(s.report_id, s);
     }
     Ok(reports
@@ -551,10 +557,13 @@ pub async fn user_role(
         store::members::role(&mut *state.db.read().await?, report.project_id, user.id).await?;
     let collaborator = !user.is_admin
         && project_role.is_none()
-        && state
-            .store
-            .is_collaborator(report.id, user.id, state.now())
-            .await?;
+        && store::collaborators::is_collaborator(
+            &mut *state.db.read().await?,
+            report.id,
+            user.id,
+            state.now(),
+        )
+        .await?;
     Ok(domain::account::Role::resolve(
         user.is_admin,
         project_role,
@@ -572,9 +581,14 @@ async fn view_for(
     role: domain::account::Role,
 ) -> Result<ReportView> {
     let internal = role.allows(Permission::ReadInternal);
-    let messages = state.store.messages(report.id, internal).await?;
-    let scores = ScoreHistory::build(&report, &state.store.scores(report.id).await?, internal);
-    let extensions = state.store.sla_extensions(report.id).await?;
+    let mut c = state.db.read().await?;
+    let messages = store::messages::of_report(&mut c, report.id, internal).await?;
+    let scores = ScoreHistory::build(
+        &report,
+        &store::scores::of_report(&mut c, report.id).await?,
+        internal,
+    );
+    let extensions = store::deadlines::extensions(&mut c, report.id).await?;
     Ok(ReportView {
         project,
         report,
@@ -587,9 +601,7 @@ async fn view_for(
 /// One report for a maintainer or triager of its project, or a collaborator invited to
 /// it; "not found" for anyone else.
 pub async fn for_user(state: &AppState, user: &User, id: ReportId) -> Result<ReportView> {
-    let report = state
-        .store
-        .report_by_id(id)
+    let report = store::reports::by_id(&mut *state.db.read().await?, id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
     let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
@@ -623,12 +635,8 @@ pub async fn by_number_with_role(
     let project = projects::public(state, slug)
         .await
         .map_err(|_| ServiceError::NotFound("report"))?;
-    let report = state
-        .store
-        .list_reports(project.id)
+    let report = store::reports::by_number(&mut *state.db.read().await?, project.id, number)
         .await?
-        .into_iter()
-        .find(|r| r.number == number)
         .ok_or(ServiceError::NotFound("report"))?;
     let role = user_role(state, user, &report)
         .await?
@@ -685,9 +693,7 @@ pub async fn acknowledge(
             "Follow the report with the private link you received when you submitted it.",
         )
     });
-    let report = state
-        .store
-        .acknowledge_report(id, now, Some(user.id), new_message, email)
+    let report = report_writes::acknowledge(state, id, now, Some(user.id), new_message, email)
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(_) => ServiceError::conflict(
@@ -738,9 +744,7 @@ pub(crate) async fn acting_on(
     use domain::account::Role;
     match caller {
         Caller::User(user) => {
-            let report = state
-                .store
-                .report_by_id(id)
+            let report = store::reports::by_id(&mut *state.db.read().await?, id)
                 .await?
                 .ok_or(ServiceError::NotFound("report"))?;
             let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
@@ -791,13 +795,12 @@ pub async fn transition(
         None => None,
         Some(reference) => {
             let original = match reference {
-                workflow::ReportRef::Id(other) => state.store.report_by_id(other).await?,
-                workflow::ReportRef::Number(n) => state
-                    .store
-                    .list_reports(project.id)
-                    .await?
-                    .into_iter()
-                    .find(|r| r.number == n),
+                workflow::ReportRef::Id(other) => {
+                    store::reports::by_id(&mut *state.db.read().await?, other).await?
+                }
+                workflow::ReportRef::Number(n) => {
+                    store::reports::by_number(&mut *state.db.read().await?, project.id, n).await?
+                }
             };
             workflow::check_duplicate_target(
                 id,
@@ -880,9 +883,7 @@ pub async fn transition(
             "non_qualifying": t.non_qualifying.as_ref().map(|c| c.id.clone()),
         }),
     };
-    let updated = state
-        .store
-        .transition_report(id, &change, message, email, event)
+    let updated = report_writes::transition(state, id, &change, message, email, event)
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(_) => ServiceError::conflict(
@@ -955,21 +956,20 @@ pub async fn post_message(
         )),
         _ => None,
     };
-    let message = state
-        .store
-        .add_message(
-            &NewMessage {
-                id: uuid::Uuid::now_v7(),
-                report: id,
-                author_kind,
-                author,
-                visibility,
-                body,
-                created_at: now,
-            },
-            email,
-        )
-        .await?;
+    let message = report_writes::add_message(
+        state,
+        &NewMessage {
+            id: uuid::Uuid::now_v7(),
+            report: id,
+            author_kind,
+            author,
+            visibility,
+            body,
+            created_at: now,
+        },
+        email,
+    )
+    .await?;
     // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
     state.outbox_notify.notify_one();
     tracing::info!(report = %id, visibility = visibility.as_str(), "message added");
@@ -1031,9 +1031,9 @@ mod tests {
             id: uuid::Uuid::now_v7(),
             report_id: r.id,
             vector: vector.into(),
-            version: "3.1".into(),
+            version: cvss::Version::V31,
             score_tenths: tenths,
-            severity: severity.into(),
+            severity: severity.parse().expect("severity"),
             rationale: format!("because {s}"),
             author_kind: AuthorKind::Maintainer,
             author_id: None,

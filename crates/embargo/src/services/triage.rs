@@ -271,9 +271,7 @@ fn findings_json(result: &triage::Triage, title: &str, text: &str) -> serde_json
 /// Triages one report and stores the result (replacing an earlier one: running it twice is
 /// harmless). `NotFound` when the report or its project is gone.
 pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
-    let report = state
-        .store
-        .report_by_id(id)
+    let report = store::reports::by_id(&mut *state.db.read().await?, id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
     let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
@@ -576,9 +574,7 @@ pub async fn dismiss(
     finding: &str,
     reason: &str,
 ) -> Result<()> {
-    let report = state
-        .store
-        .report_by_id(id)
+    let report = store::reports::by_id(&mut *state.db.read().await?, id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
     // A collaborator sees the report (403 here); anyone else may not know it exists (404).

@@ -456,7 +456,7 @@ async fn drafts_stay_private_and_published_advisories_are_served(backend: Backen
     let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{out}{err}");
     let store = app.db.store().await;
-    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let actions: Vec<&str> = events
@@ -477,7 +477,7 @@ async fn drafts_stay_private_and_published_advisories_are_served(backend: Backen
             "{expected} missing from {actions:?}"
         );
     }
-    store.db().close().await;
+    store.close().await;
     app.stop().await.expect("graceful stop");
 }
 
@@ -500,20 +500,18 @@ async fn triager_token(app: &TestApp) -> String {
     assert_eq!(code, 0, "{err}");
     let store = app.db.store().await;
     let project = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
     .expect("project")
     .expect("demo");
-    let (user, _) = store::accounts::credentials(
-        &mut store.db().read().await.expect("read"),
-        "tri@example.test",
-    )
-    .await
-    .expect("user")
-    .expect("exists");
-    let mut tx = store.db().begin().await.expect("begin");
+    let (user, _) =
+        store::accounts::credentials(&mut store.read().await.expect("read"), "tri@example.test")
+            .await
+            .expect("user")
+            .expect("exists");
+    let mut tx = store.begin().await.expect("begin");
     store::members::set(
         &mut tx,
         project.id,
@@ -523,7 +521,7 @@ async fn triager_token(app: &TestApp) -> String {
     .await
     .expect("member");
     tx.commit().await.expect("commit");
-    store.db().close().await;
+    store.close().await;
     let (code, out, err) = app
         .cli(
             &["admin", "create-token", "--email", "tri@example.test"],

@@ -14,7 +14,6 @@ use super::*;
 use domain::account::ProjectRole;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use store::Store;
 
 /// The title of the other project's report and draft advisory: no response to anyone but
 /// that project's maintainer or an administrator may contain it.
@@ -815,36 +814,33 @@ async fn create_user(app: &TestApp, email: &str) -> String {
 async fn set_role(app: &TestApp, email: &str, slug: &str, role: ProjectRole) {
     let store = app.db.store().await;
     let project = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse(slug).expect("slug"),
     )
     .await
     .expect("project")
     .expect("exists");
-    let (user, _) =
-        store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
-            .await
-            .expect("user")
-            .expect("exists");
-    let mut tx = store.db().begin().await.expect("begin");
+    let (user, _) = store::accounts::credentials(&mut store.read().await.expect("read"), email)
+        .await
+        .expect("user")
+        .expect("exists");
+    let mut tx = store.begin().await.expect("begin");
     store::members::set(&mut tx, project.id, user.id, role)
         .await
         .expect("member");
     tx.commit().await.expect("commit");
-    store.db().close().await;
+    store.close().await;
 }
 
 /// Stores an invitation to `report` for `email`; accepted by that user when `accept`.
 async fn invitation(app: &TestApp, report: &str, email: &str, accept: bool) -> String {
     let store = app.db.store().await;
     let report = domain::ReportId(report.parse().expect("uuid"));
-    let (admin, _) = store::accounts::credentials(
-        &mut store.db().read().await.expect("read"),
-        "admin@example.test",
-    )
-    .await
-    .expect("admin")
-    .expect("exists");
+    let (admin, _) =
+        store::accounts::credentials(&mut store.read().await.expect("read"), "admin@example.test")
+            .await
+            .expect("admin")
+            .expect("exists");
     let now = jiff::Timestamp::now();
     let token_hash = format!("matrix-{}", uuid::Uuid::new_v4());
     let new = store::NewCollaborator {
@@ -866,22 +862,28 @@ async fn invitation(app: &TestApp, report: &str, email: &str, accept: bool) -> S
         created_at: now,
         auto_submitted: None,
     };
-    store
-        .invite_collaborator(&new, &mail)
+    let accepted_by = if accept {
+        let (user, _) = store::accounts::credentials(&mut store.read().await.expect("read"), email)
+            .await
+            .expect("user")
+            .expect("exists");
+        Some(user.id)
+    } else {
+        None
+    };
+    let mut tx = store.begin().await.expect("begin");
+    store::collaborators::insert(&mut tx, &new)
         .await
         .expect("invite");
-    if accept {
-        let (user, _) =
-            store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
-                .await
-                .expect("user")
-                .expect("exists");
-        store
-            .accept_collaborator(&token_hash, user.id, now)
+    store::outbox::queue(&mut tx, &mail).await.expect("mail");
+    if let Some(user) = accepted_by {
+        store::collaborators::accept(&mut tx, &token_hash, user, now)
             .await
-            .expect("accept");
+            .expect("accept")
+            .expect("pending");
     }
-    store.db().close().await;
+    tx.commit().await.expect("commit");
+    store.close().await;
     new.id.to_string()
 }
 
@@ -1084,19 +1086,18 @@ async fn matrix(backend: Backend) {
         assert_eq!(code, 0, "{err}");
         let store = app.db.store().await;
         let project = store::projects::by_slug(
-            &mut store.db().read().await.expect("read"),
+            &mut store.read().await.expect("read"),
             &domain::ProjectSlug::parse(slug).expect("slug"),
         )
         .await
         .expect("project")
         .expect("exists");
-        let id =
-            store::inbound::of_project(&mut store.db().read().await.expect("read"), project.id, 10)
-                .await
-                .expect("inbound")[0]
-                .id
-                .to_string();
-        store.db().close().await;
+        let id = store::inbound::of_project(&mut store.read().await.expect("read"), project.id, 10)
+            .await
+            .expect("inbound")[0]
+            .id
+            .to_string();
+        store.close().await;
         id
     };
     let inbound_a = inbound("demo", "security@printdesk.example").await;

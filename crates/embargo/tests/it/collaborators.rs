@@ -448,7 +448,7 @@ async fn a_collaborator_is_invited_works_on_one_report_and_loses_access(backend:
 
     let store = app.db.store().await;
     let actions: Vec<String> =
-        store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+        store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
             .await
             .expect("audit")
             .into_iter()
@@ -465,5 +465,5 @@ async fn a_collaborator_is_invited_works_on_one_report_and_loses_access(backend:
             "collaborator.accept"
         ]
     );
-    store.db().close().await;
+    store.close().await;
 }

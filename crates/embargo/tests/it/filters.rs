@@ -8,7 +8,7 @@ use super::*;
 
 on_each_backend!(filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters);
 use harness::SmtpSink;
-use store::{Disposition, Store};
+use store::Disposition;
 
 const INSTANCE_RULES: &str = r#"
 [[rule]]
@@ -89,7 +89,7 @@ async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(b
     let db = prepared(backend).await;
     let store = db.store().await;
     let demo = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
@@ -126,23 +126,26 @@ async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(b
     let (code, out, err) = ingest(BEG).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
-    assert!(store.list_reports(demo.id).await.expect("list").is_empty());
-    let inbound =
-        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 10)
+    assert!(
+        store::reports::list(&mut store.read().await.expect("read"), demo.id)
             .await
-            .expect("inbound");
+            .expect("list")
+            .is_empty()
+    );
+    let inbound = store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 10)
+        .await
+        .expect("inbound");
     assert_eq!(inbound.len(), 1);
     assert_eq!(inbound[0].disposition, Disposition::Refused);
     assert_eq!(
-        store::inbound::raw(&mut store.db().read().await.expect("read"), inbound[0].id)
+        store::inbound::raw(&mut store.read().await.expect("read"), inbound[0].id)
             .await
             .expect("raw"),
         Some(BEG.as_bytes().to_vec())
     );
-    let log =
-        store::filters::matches_of(&mut store.db().read().await.expect("read"), inbound[0].id)
-            .await
-            .expect("matches");
+    let log = store::filters::matches_of(&mut store.read().await.expect("read"), inbound[0].id)
+        .await
+        .expect("matches");
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(
         (
@@ -206,10 +209,12 @@ async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(b
     let (code, out, err) = ingest(SEO).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #1", "filed, not acknowledged");
-    let reports = store.list_reports(demo.id).await.expect("list");
+    let reports = store::reports::list(&mut store.read().await.expect("read"), demo.id)
+        .await
+        .expect("list");
     assert_eq!(reports.len(), 1);
     assert_eq!(
-        store::filters::spam_filtered_reports(&mut store.db().read().await.expect("read"), demo.id)
+        store::filters::spam_filtered_reports(&mut store.read().await.expect("read"), demo.id)
             .await
             .expect("spam")
             .into_iter()
@@ -268,14 +273,19 @@ async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(b
     let (code, out, err) = ingest(PDF_ONLY).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
-    assert_eq!(store.list_reports(demo.id).await.expect("list").len(), 1);
-    let newest =
-        &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+    assert_eq!(
+        store::reports::list(&mut store.read().await.expect("read"), demo.id)
             .await
-            .expect("inbound")[0];
+            .expect("list")
+            .len(),
+        1
+    );
+    let newest = &store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 1)
+        .await
+        .expect("inbound")[0];
     assert_eq!(newest.disposition, Disposition::Refused);
     assert_eq!(
-        store::inbound::raw(&mut store.db().read().await.expect("read"), newest.id)
+        store::inbound::raw(&mut store.read().await.expect("read"), newest.id)
             .await
             .expect("raw"),
         Some(PDF_ONLY.as_bytes().to_vec()),
@@ -336,7 +346,7 @@ async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(b
     let again = PDF_ONLY.replace("pdf-1@example.org", "pdf-2@example.org");
     let (code, out, _) = ingest(&again).await;
     assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
-    let to_pat = store::outbox::latest(&mut store.db().read().await.expect("read"), 100)
+    let to_pat = store::outbox::latest(&mut store.read().await.expect("read"), 100)
         .await
         .expect("outbox")
         .into_iter()
@@ -404,8 +414,14 @@ async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(b
     assert_eq!(res.status(), 404, "nor does the token on the API");
     let (code, out, _) = ingest(&from_mara("Still there?", "Any news about my report?")).await;
     assert_eq!((code, out.trim()), (0, "refused: kept for the maintainers"));
-    assert_eq!(store.list_reports(demo.id).await.expect("list").len(), 3);
-    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+    assert_eq!(
+        store::reports::list(&mut store.read().await.expect("read"), demo.id)
+            .await
+            .expect("list")
+            .len(),
+        3
+    );
+    let events = store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let block = events
@@ -436,7 +452,7 @@ async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(b
     assert_eq!(status["rule"], serde_json::Value::Null, "{status}");
     let (code, out, _) = ingest(&from_mara("Back again", "Here is the patch I promised.")).await;
     assert_eq!((code, out.trim()), (0, "report: report #4, acknowledged"));
-    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     assert!(events.iter().any(|e| e.action == "reporter.unblock"));
@@ -451,5 +467,5 @@ async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(b
     );
 
     app.stop().await.expect("graceful stop");
-    store.db().close().await;
+    store.close().await;
 }

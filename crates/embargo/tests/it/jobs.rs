@@ -5,7 +5,7 @@ use embargo::{AppState, config::Config, jobs};
 use std::sync::Arc;
 use store::jobs::JobStatus;
 
-async fn context(db: &TestDb) -> (store::SqlStore, jobs::Context) {
+async fn context(db: &TestDb) -> (store::Db, jobs::Context) {
     let store = db.store().await;
     let config = Config {
         secret: "a-test-secret-of-more-than-thirty-two-characters".into(),
@@ -13,7 +13,7 @@ async fn context(db: &TestDb) -> (store::SqlStore, jobs::Context) {
         ..Config::default()
     };
     let state = AppState::new(
-        store.db().clone(),
+        store.clone(),
         Arc::new(domain::clock::SystemClock),
         config,
         "http://127.0.0.1:8080".into(),
@@ -36,7 +36,7 @@ async fn a_job_of_an_unknown_kind_is_marked_failed_not_run_or_left_queued() {
             max_attempts: 5,
             created_at: now,
         };
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         store::jobs::enqueue(&mut tx, &job).await.expect("enqueue");
         tx.commit().await.expect("commit");
 
@@ -44,18 +44,17 @@ async fn a_job_of_an_unknown_kind_is_marked_failed_not_run_or_left_queued() {
             jobs::run_next(&ctx).await.expect("run"),
             "{backend:?}: leased"
         );
-        let (status, error) =
-            store::jobs::status(&mut store.db().read().await.expect("read"), job.id)
-                .await
-                .expect("status")
-                .expect("the job");
+        let (status, error) = store::jobs::status(&mut store.read().await.expect("read"), job.id)
+            .await
+            .expect("status")
+            .expect("the job");
         assert_eq!(status, JobStatus::Failed, "{backend:?}");
         assert_eq!(error.as_deref(), Some("unknown job kind \"no_such_kind\""));
         assert!(
             !jobs::run_next(&ctx).await.expect("run"),
             "{backend:?}: nothing left to run"
         );
-        store.db().close().await;
+        store.close().await;
     }
 }
 
@@ -73,16 +72,15 @@ async fn a_job_whose_payload_does_not_read_is_marked_failed() {
             max_attempts: 5,
             created_at: now,
         };
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         store::jobs::enqueue(&mut tx, &job).await.expect("enqueue");
         tx.commit().await.expect("commit");
 
         assert!(jobs::run_next(&ctx).await.expect("run"));
-        let (status, error) =
-            store::jobs::status(&mut store.db().read().await.expect("read"), job.id)
-                .await
-                .expect("status")
-                .expect("the job");
+        let (status, error) = store::jobs::status(&mut store.read().await.expect("read"), job.id)
+            .await
+            .expect("status")
+            .expect("the job");
         assert_eq!(status, JobStatus::Failed, "{backend:?}");
         assert!(
             error
@@ -90,6 +88,6 @@ async fn a_job_whose_payload_does_not_read_is_marked_failed() {
                 .is_some_and(|e| e.starts_with("unreadable payload")),
             "{error:?}"
         );
-        store.db().close().await;
+        store.close().await;
     }
 }

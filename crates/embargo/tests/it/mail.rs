@@ -5,7 +5,7 @@
 use super::*;
 
 on_each_backend!(mail_opens_reports_and_replies_join_their_thread);
-use store::{Disposition, Store};
+use store::Disposition;
 
 const REPORT: &str = "From: Mara Lind <mara@example.org>\r\n\
 To: security@printdesk.example\r\n\
@@ -41,7 +41,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
     let demo = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
@@ -52,7 +52,9 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail"], REPORT);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #1, acknowledged");
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut store.read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     assert_eq!(reports.len(), 1);
     let report = &reports[0];
     assert_eq!(report.source, domain::report::Source::Email);
@@ -72,7 +74,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     );
     assert_eq!(report.reporter_email.as_deref(), Some("mara@example.org"));
     assert_eq!(report.reporter_name.as_deref(), Some("Mara Lind"));
-    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 50)
+    let emails = store::outbox::latest(&mut store.read().await.expect("read"), 50)
         .await
         .expect("outbox");
     let ack = emails
@@ -83,15 +85,14 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     assert_eq!(ack.report_id, Some(report.id));
 
     // The message is kept byte for byte.
-    let inbound =
-        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 10)
-            .await
-            .expect("inbound");
+    let inbound = store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 10)
+        .await
+        .expect("inbound");
     assert_eq!(inbound.len(), 1);
     assert_eq!(inbound[0].disposition, Disposition::Report);
     assert_eq!(inbound[0].report, Some(report.id));
     assert_eq!(
-        store::inbound::raw(&mut store.db().read().await.expect("read"), inbound[0].id)
+        store::inbound::raw(&mut store.read().await.expect("read"), inbound[0].id)
             .await
             .expect("raw"),
         Some(REPORT.as_bytes().to_vec())
@@ -106,7 +107,10 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &answer);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "reply: report #1");
-    let thread = store.messages(report.id, false).await.expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.read().await.expect("read"), report.id, false)
+            .await
+            .expect("messages");
     assert!(
         thread
             .iter()
@@ -131,7 +135,10 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     );
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &intruder);
     assert_eq!((code, out.trim()), (0, "report: report #2, acknowledged"));
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         !thread.iter().any(|m| m.body.contains("wallet")),
         "{thread:?}"
@@ -143,7 +150,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
         Content-Type: text/plain\r\n\r\nI am away until Monday.\r\n";
     let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], vacation);
     assert_eq!((code, out.trim()), (0, "report: report #3"));
-    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 50)
+    let emails = store::outbox::latest(&mut store.read().await.expect("read"), 50)
         .await
         .expect("outbox");
     assert!(
@@ -164,13 +171,12 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
         (code, out.trim()),
         (0, "unparsed: kept for the maintainers")
     );
-    let newest =
-        &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
-            .await
-            .expect("inbound")[0];
+    let newest = &store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 1)
+        .await
+        .expect("inbound")[0];
     assert_eq!(newest.disposition, Disposition::Unparsed);
     assert_eq!(
-        store::inbound::raw(&mut store.db().read().await.expect("read"), newest.id)
+        store::inbound::raw(&mut store.read().await.expect("read"), newest.id)
             .await
             .expect("raw"),
         Some(nested.into_bytes())
@@ -184,18 +190,17 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &huge);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
-    let newest =
-        &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
-            .await
-            .expect("inbound")[0];
+    let newest = &store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 1)
+        .await
+        .expect("inbound")[0];
     assert_eq!(newest.disposition, Disposition::Refused);
     assert_eq!(
-        store::inbound::raw(&mut store.db().read().await.expect("read"), newest.id)
+        store::inbound::raw(&mut store.read().await.expect("read"), newest.id)
             .await
             .expect("raw"),
         Some(b"From: big@example.org\r\nSubject: big\r\n\r\n".to_vec())
     );
-    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 50)
+    let emails = store::outbox::latest(&mut store.read().await.expect("read"), 50)
         .await
         .expect("outbox");
     let refusal = emails
@@ -215,22 +220,20 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     );
 
     // For no project: refused outright, nothing stored.
-    let before =
-        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 100)
-            .await
-            .expect("inbound")
-            .len();
+    let before = store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 100)
+        .await
+        .expect("inbound")
+        .len();
     let stray = REPORT.replace("security@printdesk.example", "someone@elsewhere.example");
     let (code, _, err) = cli(&db, &["ingest-mail"], &stray);
     assert_eq!(code, 1);
     assert!(err.contains("not found"), "{err}");
-    let after =
-        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 100)
-            .await
-            .expect("inbound")
-            .len();
+    let after = store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 100)
+        .await
+        .expect("inbound")
+        .len();
     assert_eq!(before, after);
-    store.db().close().await;
+    store.close().await;
 }
 
 /// Runs gpg in its own home directory with `stdin`; returns stdout.
@@ -359,13 +362,13 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
     assert_eq!(code, 0, "{err}");
     let store = app.db.store().await;
     let demo = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
     .expect("project")
     .expect("demo");
-    let last = store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+    let last = store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 1)
         .await
         .expect("inbound");
     assert_eq!(
@@ -392,7 +395,9 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #2, acknowledged");
 
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut store.read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     let description = |n: i64| {
         reports
             .iter()
@@ -412,5 +417,5 @@ async fn mail_that_gpg_encrypted_to_the_published_key_is_read() {
         description(2).trim(),
         "Stored XSS in the file name shown by the upload dialog."
     );
-    store.db().close().await;
+    store.close().await;
 }

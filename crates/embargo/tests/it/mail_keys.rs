@@ -8,7 +8,7 @@ use super::*;
 
 on_each_backend!(signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key);
 use harness::SmtpSink;
-use store::{KeySource, SignatureStatus, Store};
+use store::{KeySource, SignatureStatus};
 
 /// Runs gpg in `home` with `stdin`; returns stdout and stderr (the status lines go there).
 fn gpg(home: &std::path::Path, args: &[&str], stdin: &[u8]) -> (Vec<u8>, String) {
@@ -162,23 +162,25 @@ async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key(b
         "{err}"
     );
     let demo = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
     .expect("project")
     .expect("demo");
-    let report = store.list_reports(demo.id).await.expect("reports")[0].clone();
-    let inbound = store::inbound::of_report(&mut store.db().read().await.expect("read"), report.id)
+    let report = store::reports::list(&mut store.read().await.expect("read"), demo.id)
+        .await
+        .expect("reports")[0]
+        .clone();
+    let inbound = store::inbound::of_report(&mut store.read().await.expect("read"), report.id)
         .await
         .expect("inbound");
     let signature = inbound[0].signature.clone().expect("signature checked");
     assert_eq!(signature.status, SignatureStatus::Good, "{signature:?}");
     assert_eq!(signature.key.as_deref(), Some(fingerprint.as_str()));
-    let known =
-        store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), report.id)
-            .await
-            .expect("keys");
+    let known = store::reporter_keys::of_report(&mut store.read().await.expect("read"), report.id)
+        .await
+        .expect("keys");
     assert_eq!(known.len(), 1);
     assert_eq!(known[0].fingerprint, fingerprint);
     assert_eq!(known[0].source, KeySource::Attachment);
@@ -222,7 +224,7 @@ async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key(b
 
     // Replies: signed with the known key (good), changed after signing (bad), and a
     // cleartext signature by a key nobody gave us (unknown key).
-    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
+    let emails = store::outbox::latest(&mut store.read().await.expect("read"), 10)
         .await
         .expect("outbox");
     let ack = emails
@@ -269,7 +271,7 @@ async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key(b
         .await;
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
     let checked: Vec<_> =
-        store::inbound::of_report(&mut store.db().read().await.expect("read"), report.id)
+        store::inbound::of_report(&mut store.read().await.expect("read"), report.id)
             .await
             .expect("inbound")
             .into_iter()
@@ -335,7 +337,7 @@ async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key(b
         .expect("id")
         .parse()
         .expect("report id");
-    let keys = store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), id)
+    let keys = store::reporter_keys::of_report(&mut store.read().await.expect("read"), id)
         .await
         .expect("keys");
     assert_eq!(
@@ -391,13 +393,15 @@ async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key(b
         .await
         .expect("submit form");
     assert_eq!(res.status(), 303);
-    let newest = store.list_reports(demo.id).await.expect("reports");
+    let newest = store::reports::list(&mut store.read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     let by_form = newest
         .iter()
         .find(|r| r.title == "Key by form")
         .expect("stored");
     assert_eq!(
-        store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), by_form.id)
+        store::reporter_keys::of_report(&mut store.read().await.expect("read"), by_form.id)
             .await
             .expect("keys")
             .iter()
@@ -436,17 +440,15 @@ async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key(b
         .await;
     assert_eq!(code, 0, "{err}");
     assert!(out.trim().ends_with("acknowledged"), "{out}");
-    let cy_report = store
-        .list_reports(demo.id)
+    let cy_report = store::reports::list(&mut store.read().await.expect("read"), demo.id)
         .await
         .expect("reports")
         .into_iter()
         .find(|r| r.title == "CSRF in settings")
         .expect("stored");
-    let checked =
-        store::inbound::of_report(&mut store.db().read().await.expect("read"), cy_report.id)
-            .await
-            .expect("inbound");
+    let checked = store::inbound::of_report(&mut store.read().await.expect("read"), cy_report.id)
+        .await
+        .expect("inbound");
     assert_eq!(
         checked[0]
             .signature
@@ -455,7 +457,7 @@ async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key(b
         Some((SignatureStatus::Good, Some(cy_fpr.clone())))
     );
     assert_eq!(
-        store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), cy_report.id)
+        store::reporter_keys::of_report(&mut store.read().await.expect("read"), cy_report.id)
             .await
             .expect("keys")
             .iter()
@@ -463,7 +465,7 @@ async fn signed_mail_is_checked_and_replies_are_encrypted_to_the_reporters_key(b
             .collect::<Vec<_>>(),
         vec![(cy_fpr, KeySource::SignedMail)]
     );
-    store.db().close().await;
+    store.close().await;
     app.stop().await.expect("graceful stop");
 }
 

@@ -6,7 +6,6 @@ use super::*;
 
 on_each_backend!(mail_about_a_report_threads_under_the_reporters_messages);
 use harness::SmtpSink;
-use store::Store;
 
 /// The value of the first header `name` of a received message, unfolded.
 pub fn header(message: &str, name: &str) -> Option<String> {
@@ -87,7 +86,7 @@ async fn mail_about_a_report_threads_under_the_reporters_messages(backend: Backe
     let receipt = smtp
         .wait("receipt", |m| m.contains("Report #1 received"))
         .await;
-    let emails = store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
+    let emails = store::outbox::latest(&mut store.read().await.expect("read"), 10)
         .await
         .expect("outbox");
     let ack = emails
@@ -132,11 +131,13 @@ async fn mail_about_a_report_threads_under_the_reporters_messages(backend: Backe
         .cli(&["ingest-mail", "--project", "demo"], &answer)
         .await;
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
-    let report = store
-        .report_by_id(ack.report_id.expect("report"))
-        .await
-        .expect("read")
-        .expect("report");
+    let report = store::reports::by_id(
+        &mut store.read().await.expect("read"),
+        ack.report_id.expect("report"),
+    )
+    .await
+    .expect("read")
+    .expect("report");
     let res = http
         .post(format!("{}/api/v1/reports/{}/messages", app.url, report.id))
         .bearer_auth(&token)
@@ -188,13 +189,10 @@ async fn mail_about_a_report_threads_under_the_reporters_messages(backend: Backe
         out.trim().starts_with("report: report #2") && !out.contains("acknowledged"),
         "{out}"
     );
-    let inbound = store::inbound::of_project(
-        &mut store.db().read().await.expect("read"),
-        report.project_id,
-        1,
-    )
-    .await
-    .expect("inbound");
+    let inbound =
+        store::inbound::of_project(&mut store.read().await.expect("read"), report.project_id, 1)
+            .await
+            .expect("inbound");
     assert!(
         inbound[0]
             .detail
@@ -260,6 +258,6 @@ async fn mail_about_a_report_threads_under_the_reporters_messages(backend: Backe
         Some("auto-generated")
     );
     assert_eq!(header(&mail, "In-Reply-To"), None, "{mail}");
-    store.db().close().await;
+    store.close().await;
     app.stop().await.expect("graceful stop");
 }

@@ -75,7 +75,7 @@ async fn an_administrator_adds_and_removes_a_triager() {
 
     let store = app.db.store().await;
     let actions: Vec<String> =
-        store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+        store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
             .await
             .expect("audit")
             .into_iter()
@@ -83,7 +83,7 @@ async fn an_administrator_adds_and_removes_a_triager() {
             .map(|e| format!("{} {}", e.action, e.data["role"]))
             .collect();
     assert_eq!(actions, ["member.set \"triager\"", "member.remove null"]);
-    store.db().close().await;
+    store.close().await;
     let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{out}{err}");
     app.stop().await.expect("graceful stop");

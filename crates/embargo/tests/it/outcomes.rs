@@ -253,7 +253,7 @@ async fn a_report_that_is_not_a_vulnerability_exports_as_a_public_bug(backend: B
 
     // Audited, with the size of the assessment rather than its text.
     let store = app.db.store().await;
-    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let exported: Vec<_> = events

@@ -158,25 +158,25 @@ async fn reminders_follow_business_days_extensions_and_choices(backend: Backend)
         // A second maintainer (the CLI names only the first).
         let store = db.store().await;
         let project = store::projects::by_slug(
-            &mut store.db().read().await.expect("read"),
+            &mut store.read().await.expect("read"),
             &ProjectSlug::parse("desk").expect("slug"),
         )
         .await
         .expect("read")
         .expect("project");
         let (otto, _) = store::accounts::credentials(
-            &mut store.db().read().await.expect("read"),
+            &mut store.read().await.expect("read"),
             "otto@example.test",
         )
         .await
         .expect("read")
         .expect("user");
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         store::members::set(&mut tx, project.id, otto.id, ProjectRole::Maintainer)
             .await
             .expect("member");
         tx.commit().await.expect("commit");
-        store.db().close().await;
+        store.close().await;
     }
     let mia = token_of(&db, "mia@example.test");
     let otto = token_of(&db, "otto@example.test");

@@ -39,23 +39,22 @@ async fn member_token(
     assert_eq!(code, 0, "{err}");
     let store = app.db.store().await;
     let project = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse(slug).expect("slug"),
     )
     .await
     .expect("project")
     .expect("exists");
-    let (user, _) =
-        store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
-            .await
-            .expect("user")
-            .expect("exists");
-    let mut tx = store.db().begin().await.expect("begin");
+    let (user, _) = store::accounts::credentials(&mut store.read().await.expect("read"), email)
+        .await
+        .expect("user")
+        .expect("exists");
+    let mut tx = store.begin().await.expect("begin");
     store::members::set(&mut tx, project.id, user.id, role)
         .await
         .expect("member");
     tx.commit().await.expect("commit");
-    store.db().close().await;
+    store.close().await;
     let (code, out, err) = app
         .cli(&["admin", "create-token", "--email", email], "")
         .await;
@@ -471,10 +470,10 @@ async fn a_report_is_rescored_with_history(backend: Backend) {
     // The audit log: one event per score, with vector and score but no rationale.
     app.stop().await.expect("graceful stop");
     let store = app.db.store().await;
-    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
-    store.db().close().await;
+    store.close().await;
     let scored: Vec<_> = events
         .iter()
         .filter(|e| e.action == "score.create")

@@ -12,12 +12,12 @@ on_each_backend!(
 );
 use harness::SmtpSink;
 use std::io::{BufRead, BufReader, Write};
-use store::{Disposition, Store};
+use store::Disposition;
 
 /// Runs one repository write in its own unit of work.
 macro_rules! write {
     ($store:expr, |$c:ident| $call:expr) => {{
-        let mut tx = $store.db().begin().await.expect("begin");
+        let mut tx = $store.begin().await.expect("begin");
         let $c: &mut store::Conn = &mut tx;
         let out = $call.await;
         tx.commit().await.expect("commit");
@@ -113,7 +113,7 @@ async fn over_smtp(backend: Backend) {
     let db = prepared(backend).await;
     let store = db.store().await;
     let demo = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
@@ -146,19 +146,20 @@ async fn over_smtp(backend: Backend) {
         (sent.ehlo, sent.mail, &sent.rcpt[..], sent.data),
         (250, 250, &[250][..], 250)
     );
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut store.read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     assert_eq!(reports.len(), 1);
     let report = reports[0].clone();
     assert_eq!(report.source, domain::report::Source::Email);
     assert_eq!(report.title, "Path traversal in timelapse download");
     assert_eq!(report.reporter_email.as_deref(), Some("mara@example.org"));
     // Stored as it arrived, after the trace fields of its delivery.
-    let inbound =
-        store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 10)
-            .await
-            .expect("inbound");
+    let inbound = store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 10)
+        .await
+        .expect("inbound");
     assert_eq!(inbound[0].disposition, Disposition::Report);
-    let raw = store::inbound::raw(&mut store.db().read().await.expect("read"), inbound[0].id)
+    let raw = store::inbound::raw(&mut store.read().await.expect("read"), inbound[0].id)
         .await
         .expect("raw")
         .expect("stored");
@@ -197,7 +198,10 @@ async fn over_smtp(backend: Backend) {
     );
     let sent = send(port, "mara@example.org", &[&address], &answer, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         thread.iter().any(|m| m.body.contains("Raspberry Pi")),
         "{thread:?}"
@@ -212,7 +216,10 @@ async fn over_smtp(backend: Backend) {
         None,
     );
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         thread.iter().any(|m| m.body.contains("One more detail")),
         "{thread:?}"
@@ -227,13 +234,22 @@ async fn over_smtp(backend: Backend) {
     );
     let sent = send(port, "eve@example.net", &[&address], &intrusion, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         !thread.iter().any(|m| m.body.contains("wallet")),
         "{thread:?}"
     );
-    assert_eq!(store.list_reports(demo.id).await.expect("reports").len(), 1);
-    let kept = &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+    assert_eq!(
+        store::reports::list(&mut store.read().await.expect("read"), demo.id)
+            .await
+            .expect("reports")
+            .len(),
+        1
+    );
+    let kept = &store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 1)
         .await
         .expect("inbound")[0];
     assert_eq!(kept.sender.as_deref(), Some("eve@example.net"));
@@ -268,7 +284,13 @@ async fn over_smtp(backend: Backend) {
     assert_eq!((sent.mail, sent.data), (552, 0));
     let sent = send(port, "mara@example.org", &[CONTACT], &big, None);
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 552));
-    assert_eq!(store.list_reports(demo.id).await.expect("reports").len(), 1);
+    assert_eq!(
+        store::reports::list(&mut store.read().await.expect("read"), demo.id)
+            .await
+            .expect("reports")
+            .len(),
+        1
+    );
 
     // Disabled (the reporter was blocked): the address is refused from then on, over SMTP
     // and through `ingest-mail --recipient`.
@@ -278,7 +300,7 @@ async fn over_smtp(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail", "--recipient", &address], &answer);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "ignored: kept for the maintainers");
-    let kept = &store::inbound::of_project(&mut store.db().read().await.expect("read"), demo.id, 1)
+    let kept = &store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 1)
         .await
         .expect("inbound")[0];
     assert!(
@@ -288,7 +310,7 @@ async fn over_smtp(backend: Backend) {
         "{kept:?}"
     );
     assert_eq!(server.stop().code(), Some(0));
-    store.db().close().await;
+    store.close().await;
 }
 
 /// One LMTP dialogue over TCP; returns every reply line the server wrote.
@@ -372,13 +394,15 @@ async fn over_lmtp(backend: Backend) {
         "{replies:?}"
     );
     let demo = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
     .expect("project")
     .expect("demo");
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut store.read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     assert_eq!(reports.len(), 1);
     let report = reports[0].clone();
     let ack = sink.wait_for("acknowledging the report", |m| {
@@ -406,14 +430,23 @@ async fn over_lmtp(backend: Backend) {
         ["220", "250", "250", "250", "250", "354", "250", "250"],
         "{replies:?}"
     );
-    let thread = store.messages(report.id, true).await.expect("messages");
+    let thread =
+        store::messages::of_report(&mut store.read().await.expect("read"), report.id, true)
+            .await
+            .expect("messages");
     assert!(
         thread.iter().any(|m| m.body.contains("Firefox only.")),
         "{thread:?}"
     );
-    assert_eq!(store.list_reports(demo.id).await.expect("reports").len(), 1);
+    assert_eq!(
+        store::reports::list(&mut store.read().await.expect("read"), demo.id)
+            .await
+            .expect("reports")
+            .len(),
+        1
+    );
     assert_eq!(server.stop().code(), Some(0));
-    store.db().close().await;
+    store.close().await;
 }
 
 /// The codes of the last line of each reply.
@@ -484,15 +517,17 @@ async fn while_the_database_is_away_mail_is_deferred_with_451_not_lost() {
     assert_eq!((&sent.rcpt[..], sent.data), (&[250][..], 250));
     let store = db.store().await;
     let demo = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
     .expect("project")
     .expect("demo");
-    let reports = store.list_reports(demo.id).await.expect("reports");
+    let reports = store::reports::list(&mut store.read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].title, "Deferred report");
     assert_eq!(server.stop().code(), Some(0));
-    store.db().close().await;
+    store.close().await;
 }

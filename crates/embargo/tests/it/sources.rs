@@ -264,7 +264,7 @@ async fn reports_are_checked_at_the_version_they_name_and_triaged_again_when_the
         .parse::<uuid::Uuid>()
         .map(domain::ReportId)
         .expect("id");
-    let kept = store::triage::dismissals(&mut store.db().read().await.expect("read"), report_id)
+    let kept = store::triage::dismissals(&mut store.read().await.expect("read"), report_id)
         .await
         .expect("dismissals");
     assert_eq!(kept.len(), 1);
@@ -275,7 +275,7 @@ async fn reports_are_checked_at_the_version_they_name_and_triaged_again_when_the
     commit(&repo.0, V1, "bring the old name back");
     let third = triage_of(&http, base, &admin, &main, Some(&before)).await;
     assert!(unknown(&third, "http_parse_header").is_none(), "{third}");
-    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
@@ -288,7 +288,7 @@ async fn reports_are_checked_at_the_version_they_name_and_triaged_again_when_the
         .expect("update");
     assert_eq!(update.data["retriage"], 2);
     assert_eq!(update.data["extra_refs"], serde_json::json!(["legacy"]));
-    store.db().close().await;
+    store.close().await;
 
     // The mirror lives under the data directory; the hooks directory was never populated.
     let mirrors: Vec<_> = std::fs::read_dir(data.0.join("sources"))
@@ -530,23 +530,22 @@ async fn member_token(db: &TestDb, email: &str, role: domain::account::ProjectRo
     assert_eq!(code, 0, "{err}");
     let store = db.store().await;
     let project = store::projects::by_slug(
-        &mut store.db().read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
     )
     .await
     .expect("project")
     .expect("demo");
-    let (user, _) =
-        store::accounts::credentials(&mut store.db().read().await.expect("read"), email)
-            .await
-            .expect("user")
-            .expect("exists");
-    let mut tx = store.db().begin().await.expect("begin");
+    let (user, _) = store::accounts::credentials(&mut store.read().await.expect("read"), email)
+        .await
+        .expect("user")
+        .expect("exists");
+    let mut tx = store.begin().await.expect("begin");
     store::members::set(&mut tx, project.id, user.id, role)
         .await
         .expect("member");
     tx.commit().await.expect("commit");
-    store.db().close().await;
+    store.close().await;
     let (code, out, err) = cli(db, &["admin", "create-token", "--email", email], "");
     assert_eq!(code, 0, "{err}");
     out.trim().to_owned()

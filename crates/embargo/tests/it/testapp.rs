@@ -287,7 +287,7 @@ async fn prepare(config: &Config, clock: Arc<dyn domain::clock::Clock>) {
         .await
         .expect("open the test database");
     let state = AppState::new(
-        store.db().clone(),
+        store.clone(),
         clock,
         config.clone(),
         "http://127.0.0.1".into(),
@@ -317,7 +317,7 @@ async fn prepare(config: &Config, clock: Arc<dyn domain::clock::Clock>) {
     )
     .await
     .expect("create the administrator");
-    store.db().close().await;
+    store.close().await;
 }
 
 /// Polls `done` every 20 ms until it holds; after 30 s panics naming `what` and `state()`.

@@ -241,7 +241,7 @@ async fn new_reports_are_triaged_and_findings_can_be_dismissed(backend: Backend)
     let (code, out, err) = app.cli(&["admin", "verify-audit"], "").await;
     assert_eq!(code, 0, "{out}{err}");
     let store = app.db.store().await;
-    let events = store::audit::events(&mut store.db().read().await.expect("read"), 0, 1000)
+    let events = store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
         .await
         .expect("audit");
     let dismissals: Vec<_> = events
@@ -260,7 +260,7 @@ async fn new_reports_are_triaged_and_findings_can_be_dismissed(backend: Backend)
         dismissals[0].data["reason"],
         "They sent the details by mail"
     );
-    store.db().close().await;
+    store.close().await;
 
     // Report text never reaches the log.
     let logs = app.logs();

@@ -282,11 +282,17 @@ async fn the_reporters_credit_choice_is_stored_with_the_report() {
         input.reporter.credit = Some(domain::report::CreditMode::Handle);
         let r = input.validate().expect("valid");
         let (id, _) = insert(&store, &p, &r, "t-handle", at(1)).await;
-        let stored = store.report_by_id(id).await.expect("get").expect("found");
+        let stored = store::reports::by_id(&mut *read(&store).await, id)
+            .await
+            .expect("get")
+            .expect("found");
         assert_eq!(stored.credit_mode, Some(domain::report::CreditMode::Handle));
         assert_eq!(stored.credit_as.as_deref(), Some("@mlind"));
         let (old, _) = insert(&store, &p, &new_report("Old", None), "t-old", at(2)).await;
-        let stored = store.report_by_id(old).await.expect("get").expect("found");
+        let stored = store::reports::by_id(&mut *read(&store).await, old)
+            .await
+            .expect("get")
+            .expect("found");
         assert_eq!(stored.credit_mode, None);
     })
     .await;

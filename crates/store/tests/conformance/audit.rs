@@ -1,7 +1,7 @@
 use super::*;
 use domain::audit::{self, BrokenReason, NewAuditEvent};
 
-async fn all_events(store: &SqlStore) -> Vec<audit::AuditEvent> {
+async fn all_events(store: &Db) -> Vec<audit::AuditEvent> {
     store.audit_events(0, 10_000).await.expect("audit events")
 }
 
@@ -11,7 +11,7 @@ async fn changes_are_chained_in_the_audit_log_and_tampering_is_found() {
         let p = project(&store, "demo").await;
         let ada = user(&store, "ada@example.org", false).await;
         let (id, _) = insert(&store, &p, &new_report("Audited", None), "t", at(1)).await;
-        store.acknowledge_report(id, at(2), Some(ada.id), None, None).await.expect("ack");
+        acknowledge(&store, id, at(2), Some(ada.id), None, None).await.expect("ack");
         store.update_policy(p.id, 1, &p.policy, Some(ada.id), at(3)).await.expect("policy");
         store
             .append_audit(NewAuditEvent {

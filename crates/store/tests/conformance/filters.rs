@@ -10,19 +10,19 @@ use store::{
     Tx, filters, inbound,
 };
 
-async fn begin(store: &SqlStore) -> Tx {
-    store.db().begin().await.expect("begin")
+async fn begin(store: &Db) -> Tx {
+    store.begin().await.expect("begin")
 }
 
-async fn read(store: &SqlStore) -> store::Read {
-    store.db().read().await.expect("read")
+async fn read(store: &Db) -> store::Read {
+    store.read().await.expect("read")
 }
 
 /// Settles a message the way inbound mail does: its disposition, the rules that matched
 /// it and an automatic reply, in one unit of work (nothing of it when the message is
 /// unknown).
 async fn settle(
-    store: &SqlStore,
+    store: &Db,
     id: uuid::Uuid,
     disposition: Disposition,
     report: Option<domain::ReportId>,
@@ -45,7 +45,7 @@ async fn settle(
 
 /// Inserts a rule with its audit event, as the filters service does.
 async fn insert_rule(
-    store: &SqlStore,
+    store: &Db,
     rule: &FilterRuleRecord,
     event: NewAuditEvent,
 ) -> Result<(), StoreError> {
@@ -57,7 +57,7 @@ async fn insert_rule(
 
 /// Deletes a project's rule by its id with its audit event, as the filters service does.
 async fn delete_rule(
-    store: &SqlStore,
+    store: &Db,
     project: ProjectId,
     rule_id: &str,
     event: NewAuditEvent,
@@ -103,7 +103,7 @@ fn rule(
     }
 }
 
-async fn stored_inbound(store: &SqlStore, project: &Project, at_s: i64) -> uuid::Uuid {
+async fn stored_inbound(store: &Db, project: &Project, at_s: i64) -> uuid::Uuid {
     let id = uuid::Uuid::now_v7();
     let mut tx = begin(store).await;
     inbound::insert(
@@ -401,8 +401,7 @@ async fn a_disabled_tracking_token_no_longer_finds_its_report() {
         let (report, _) = insert(&store, &p, &new_report("Blocked", None), "t-block", at(5)).await;
         let (kept, _) = insert(&store, &p, &new_report("Kept", None), "t-kept", at(6)).await;
         assert!(
-            store
-                .report_by_tracking_hash("t-block")
+            store::reports::by_tracking_hash(&mut *read(&store).await, "t-block")
                 .await
                 .expect("get")
                 .is_some()
@@ -434,17 +433,20 @@ async fn a_disabled_tracking_token_no_longer_finds_its_report() {
             Some(at(7))
         );
         assert!(
-            store
-                .report_by_tracking_hash("t-block")
+            store::reports::by_tracking_hash(&mut *read(&store).await, "t-block")
                 .await
                 .expect("get")
                 .is_none()
         );
         // The report itself, and other reports' tokens, are untouched.
-        assert!(store.report_by_id(report).await.expect("get").is_some());
+        assert!(
+            store::reports::by_id(&mut *read(&store).await, report)
+                .await
+                .expect("get")
+                .is_some()
+        );
         assert_eq!(
-            store
-                .report_by_tracking_hash("t-kept")
+            store::reports::by_tracking_hash(&mut *read(&store).await, "t-kept")
                 .await
                 .expect("get")
                 .map(|r| r.id),

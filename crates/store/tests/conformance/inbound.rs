@@ -7,7 +7,7 @@ use store::{Disposition, NewInbound};
 /// Runs one repository write in its own unit of work.
 macro_rules! write {
     ($store:expr, |$c:ident| $call:expr) => {{
-        let mut tx = $store.db().begin().await.expect("begin");
+        let mut tx = $store.begin().await.expect("begin");
         let $c: &mut store::Conn = &mut tx;
         let out = $call.await;
         tx.commit().await.expect("commit");
@@ -36,15 +36,14 @@ async fn raw_messages_are_kept_byte_for_byte_and_settled() {
         let first = inbound(Some(p.id), &raw, "a1@example.org", 10);
         write!(store, |c| store::inbound::insert(c, &first)).expect("insert");
         assert_eq!(
-            store::inbound::raw(&mut store.db().read().await.expect("read"), first.id)
+            store::inbound::raw(&mut store.read().await.expect("read"), first.id)
                 .await
                 .expect("raw"),
             Some(raw.clone())
         );
-        let listed =
-            store::inbound::of_project(&mut store.db().read().await.expect("read"), p.id, 10)
-                .await
-                .expect("list");
+        let listed = store::inbound::of_project(&mut store.read().await.expect("read"), p.id, 10)
+            .await
+            .expect("list");
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].disposition, Disposition::Received);
         assert_eq!(listed[0].size, i64::try_from(raw.len()).expect("size"));
@@ -59,7 +58,7 @@ async fn raw_messages_are_kept_byte_for_byte_and_settled() {
             Some(r#"{"problems":[]}"#),
         ))
         .expect("settle");
-        let settled = store::inbound::by_id(&mut store.db().read().await.expect("read"), first.id)
+        let settled = store::inbound::by_id(&mut store.read().await.expect("read"), first.id)
             .await
             .expect("get")
             .expect("found");
@@ -73,14 +72,14 @@ async fn raw_messages_are_kept_byte_for_byte_and_settled() {
             "a1@example.org".to_owned(),
         ];
         assert_eq!(
-            store::inbound::report_of(&mut store.db().read().await.expect("read"), p.id, &refs)
+            store::inbound::report_of(&mut store.read().await.expect("read"), p.id, &refs)
                 .await
                 .expect("find"),
             Some(report)
         );
         let other = project(&store, "other").await;
         assert_eq!(
-            store::inbound::report_of(&mut store.db().read().await.expect("read"), other.id, &refs)
+            store::inbound::report_of(&mut store.read().await.expect("read"), other.id, &refs)
                 .await
                 .expect("find"),
             None
@@ -92,7 +91,7 @@ async fn raw_messages_are_kept_byte_for_byte_and_settled() {
         let lost = inbound(None, b"y", "a3@example.org", 30);
         write!(store, |c| store::inbound::insert(c, &lost)).expect("insert");
         let ids: Vec<uuid::Uuid> =
-            store::inbound::of_project(&mut store.db().read().await.expect("read"), p.id, 10)
+            store::inbound::of_project(&mut store.read().await.expect("read"), p.id, 10)
                 .await
                 .expect("list")
                 .into_iter()
@@ -100,7 +99,7 @@ async fn raw_messages_are_kept_byte_for_byte_and_settled() {
                 .collect();
         assert_eq!(ids, [second.id, first.id]);
         assert!(
-            store::inbound::by_id(&mut store.db().read().await.expect("read"), lost.id)
+            store::inbound::by_id(&mut store.read().await.expect("read"), lost.id)
                 .await
                 .expect("get")
                 .is_some()

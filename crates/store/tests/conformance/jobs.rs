@@ -11,7 +11,7 @@ const KINDS: &[&str] = &[DELIVER_EMAIL];
 
 /// Leases the next due job of `kinds`, in a unit of work of its own (as the worker does).
 pub(super) async fn lease(
-    store: &SqlStore,
+    store: &Db,
     kinds: &[&str],
     owner: &str,
     now: Timestamp,
@@ -21,13 +21,13 @@ pub(super) async fn lease(
 }
 
 async fn lease_where(
-    store: &SqlStore,
+    store: &Db,
     kinds: Kinds<'_>,
     owner: &str,
     now: Timestamp,
     lease_for: SignedDuration,
 ) -> Option<Job> {
-    let mut tx = store.db().begin().await.expect("begin");
+    let mut tx = store.begin().await.expect("begin");
     let job = store::jobs::lease(&mut tx, kinds, owner, now, lease_for)
         .await
         .expect("lease");
@@ -35,8 +35,8 @@ async fn lease_where(
     job
 }
 
-pub(super) async fn complete(store: &SqlStore, job: &Job, now: Timestamp) -> bool {
-    let mut tx = store.db().begin().await.expect("begin");
+pub(super) async fn complete(store: &Db, job: &Job, now: Timestamp) -> bool {
+    let mut tx = store.begin().await.expect("begin");
     let held = store::jobs::complete(&mut tx, job, now)
         .await
         .expect("complete");
@@ -44,8 +44,8 @@ pub(super) async fn complete(store: &SqlStore, job: &Job, now: Timestamp) -> boo
     held
 }
 
-pub(super) async fn renew(store: &SqlStore, job: &Job, until: Timestamp) -> bool {
-    let mut tx = store.db().begin().await.expect("begin");
+pub(super) async fn renew(store: &Db, job: &Job, until: Timestamp) -> bool {
+    let mut tx = store.begin().await.expect("begin");
     let held = store::jobs::renew(&mut tx, job, until)
         .await
         .expect("renew");
@@ -53,36 +53,36 @@ pub(super) async fn renew(store: &SqlStore, job: &Job, until: Timestamp) -> bool
     held
 }
 
-async fn status(store: &SqlStore, job: &Job) -> (JobStatus, Option<String>) {
-    let mut c = store.db().read().await.expect("read");
+async fn status(store: &Db, job: &Job) -> (JobStatus, Option<String>) {
+    let mut c = store.read().await.expect("read");
     store::jobs::status(&mut c, job.id)
         .await
         .expect("status")
         .expect("the job exists")
 }
 
-async fn queue_report_with_email(store: &SqlStore) -> uuid::Uuid {
+async fn queue_report_with_email(store: &Db) -> uuid::Uuid {
     let p = project(store, "demo").await;
     let r = new_report("Mail me", Some("ada@example.org"));
     let email = email_to("ada@example.org", at(0));
     let email_id = email.id;
-    store
-        .insert_report(InsertReport {
+    submit(
+        store,
+        Submission {
             id: domain::ReportId::new(),
-            project: p.id,
+            project: &p,
             report: &r,
             source: domain::report::Source::Web,
-            tracking_token_hash: "t",
-            sla: Sla::compute(&p.policy.targets, at(0)),
+            token_hash: "t",
             now: at(0),
             idempotency: None,
-            acknowledgement: Some(&move |_| email.clone()),
-            response: &|_| String::new(),
+            acknowledgement: Some(email.clone()),
             job: None,
             reporter_key: None,
-        })
-        .await
-        .expect("insert");
+        },
+    )
+    .await
+    .expect("insert");
     email_id
 }
 
@@ -90,7 +90,7 @@ async fn queue_report_with_email(store: &SqlStore) -> uuid::Uuid {
 async fn a_queued_email_is_leased_once_and_marked_sent() {
     each_backend(|store| async move {
         let email_id = queue_report_with_email(&store).await;
-        let queued = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
+        let queued = store::outbox::by_id(&mut store.read().await.expect("read"), email_id)
             .await
             .expect("get")
             .expect("found");
@@ -113,7 +113,7 @@ async fn a_queued_email_is_leased_once_and_marked_sent() {
             None
         );
 
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         assert!(
             store::jobs::complete(&mut tx, &job, at(3))
                 .await
@@ -123,7 +123,7 @@ async fn a_queued_email_is_leased_once_and_marked_sent() {
             .await
             .expect("sent");
         tx.commit().await.expect("commit");
-        let sent = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
+        let sent = store::outbox::by_id(&mut store.read().await.expect("read"), email_id)
             .await
             .expect("get")
             .expect("found");
@@ -156,7 +156,7 @@ async fn a_lost_lease_is_taken_over_and_failures_retry_then_give_up() {
         // a's outcome no longer counts.
         assert!(!complete(&store, &first, at(62)).await, "a lost its lease");
 
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         assert!(
             store::jobs::retry(&mut tx, &second, "connection refused", at(120))
                 .await
@@ -171,7 +171,7 @@ async fn a_lost_lease_is_taken_over_and_failures_retry_then_give_up() {
             None,
             "not yet due"
         );
-        let email = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
+        let email = store::outbox::by_id(&mut store.read().await.expect("read"), email_id)
             .await
             .expect("get")
             .expect("found");
@@ -189,7 +189,7 @@ async fn a_lost_lease_is_taken_over_and_failures_retry_then_give_up() {
         let third = lease(&store, KINDS, "b", at(121), lease_for)
             .await
             .expect("due again");
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         assert!(
             store::jobs::fail(&mut tx, &third, "mailbox unavailable", at(122))
                 .await
@@ -199,7 +199,7 @@ async fn a_lost_lease_is_taken_over_and_failures_retry_then_give_up() {
             .await
             .expect("failed");
         tx.commit().await.expect("commit");
-        let email = store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
+        let email = store::outbox::by_id(&mut store.read().await.expect("read"), email_id)
             .await
             .expect("get")
             .expect("found");
@@ -229,7 +229,7 @@ impl Payload for Ping {
 async fn workers_take_every_kind_but_those_they_leave() {
     each_backend(|store| async move {
         queue_report_with_email(&store).await;
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         let ping = NewJob::of(&Ping { n: 7 }, at(0), at(0)).expect("job");
         store::jobs::enqueue(&mut tx, &ping).await.expect("enqueue");
         tx.commit().await.expect("commit");

@@ -10,7 +10,7 @@ use store::{
 /// Runs one repository write in its own unit of work.
 macro_rules! write {
     ($store:expr, |$c:ident| $call:expr) => {{
-        let mut tx = $store.db().begin().await.expect("begin");
+        let mut tx = $store.begin().await.expect("begin");
         let $c: &mut store::Conn = &mut tx;
         let out = $call.await;
         tx.commit().await.expect("commit");
@@ -62,23 +62,23 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
         email.report = Some(report);
         email.auto_submitted = Some(AutoSubmitted::AutoReplied);
         let email_id = email.id;
-        store
-            .add_message(
-                &NewMessage {
-                    id: uuid::Uuid::now_v7(),
-                    report,
-                    author_kind: AuthorKind::System,
-                    author: None,
-                    visibility: Visibility::Reporter,
-                    body: "Received.".into(),
-                    created_at: at(20),
-                },
-                Some(email),
-            )
-            .await
-            .expect("message");
+        add_message(
+            &store,
+            &NewMessage {
+                id: uuid::Uuid::now_v7(),
+                report,
+                author_kind: AuthorKind::System,
+                author: None,
+                visibility: Visibility::Reporter,
+                body: "Received.".into(),
+                created_at: at(20),
+            },
+            Some(email),
+        )
+        .await
+        .expect("message");
         assert_eq!(
-            store::outbox::by_id(&mut store.db().read().await.expect("read"), email_id)
+            store::outbox::by_id(&mut store.read().await.expect("read"), email_id)
                 .await
                 .expect("read")
                 .expect("email")
@@ -106,7 +106,7 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
         };
         let ours = format!("{email_id}@embargo");
         assert_eq!(
-            store::inbound::thread(&mut store.db().read().await.expect("read"), report, at(40))
+            store::inbound::thread(&mut store.read().await.expect("read"), report, at(40))
                 .await
                 .expect("thread"),
             vec![
@@ -116,7 +116,7 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             ]
         );
         assert_eq!(
-            store::inbound::thread(&mut store.db().read().await.expect("read"), report, at(25))
+            store::inbound::thread(&mut store.read().await.expect("read"), report, at(25))
                 .await
                 .expect("thread"),
             vec![
@@ -135,7 +135,7 @@ async fn a_reports_thread_lists_the_reporters_mail_and_ours_in_order() {
             c, reply.id, &signature
         ))
         .expect("signature");
-        let listed = store::inbound::of_report(&mut store.db().read().await.expect("read"), report)
+        let listed = store::inbound::of_report(&mut store.read().await.expect("read"), report)
             .await
             .expect("inbound");
         assert_eq!(
@@ -196,18 +196,17 @@ async fn reporter_keys_are_kept_once_per_report_and_found_by_address() {
         let of =
             |keys: Vec<ReporterKey>| keys.into_iter().map(|k| k.fingerprint).collect::<Vec<_>>();
         assert_eq!(
-            of(store::reporter_keys::of_report(
-                &mut store.db().read().await.expect("read"),
-                report
-            )
-            .await
-            .expect("keys")),
+            of(
+                store::reporter_keys::of_report(&mut store.read().await.expect("read"), report)
+                    .await
+                    .expect("keys")
+            ),
             ["AAAA"]
         );
         // Newest first, this project only, the address compared without case.
         assert_eq!(
             of(store::reporter_keys::by_address(
-                &mut store.db().read().await.expect("read"),
+                &mut store.read().await.expect("read"),
                 p.id,
                 "Mara@Example.org"
             )
@@ -219,25 +218,25 @@ async fn reporter_keys_are_kept_once_per_report_and_found_by_address() {
         // Given with the report, the key is stored in the report's own transaction.
         let id = domain::ReportId::new();
         let given = key(p.id, id, "DDDD", 20);
-        store
-            .insert_report(InsertReport {
+        submit(
+            &store,
+            Submission {
                 id,
-                project: p.id,
+                project: &p,
                 report: &new_report("With a key", None),
                 source: domain::report::Source::Api,
-                tracking_token_hash: "t4",
-                sla: Sla::compute(&p.policy.targets, at(20)),
+                token_hash: "t4",
                 now: at(20),
                 idempotency: None,
                 acknowledgement: None,
-                response: &|_| String::new(),
                 job: None,
                 reporter_key: Some(&given),
-            })
-            .await
-            .expect("insert");
+            },
+        )
+        .await
+        .expect("insert");
         assert_eq!(
-            store::reporter_keys::of_report(&mut store.db().read().await.expect("read"), id)
+            store::reporter_keys::of_report(&mut store.read().await.expect("read"), id)
                 .await
                 .expect("keys"),
             vec![given]

@@ -4,6 +4,7 @@ mod accounts;
 mod advisories;
 mod audit;
 mod collaborators;
+mod compose;
 mod filters;
 mod inbound;
 mod jobs;
@@ -20,6 +21,7 @@ mod triage;
 mod watch;
 mod webhooks;
 
+use compose::*;
 use domain::{
     EmailAddress, ProjectId, ProjectSlug, UserId,
     account::User,
@@ -30,14 +32,14 @@ use domain::{
 use jiff::Timestamp;
 use repos::Repos;
 use store::{
-    InsertOutcome, InsertReport, NewEmail, NewUser, SqlStore, Store,
+    Db, NewEmail, NewUser,
     testing::{Backend, TestDb},
 };
 
 /// Runs `test` once per backend, each time on a fresh database.
 async fn each_backend<F, Fut>(test: F)
 where
-    F: Fn(SqlStore) -> Fut,
+    F: Fn(Db) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     for backend in Backend::all() {
@@ -52,7 +54,7 @@ fn at(seconds: i64) -> Timestamp {
     Timestamp::from_second(1_790_000_000 + seconds).expect("valid timestamp")
 }
 
-async fn user(store: &SqlStore, email: &str, is_admin: bool) -> User {
+async fn user(store: &Db, email: &str, is_admin: bool) -> User {
     store
         .create_user(&NewUser {
             id: UserId::new(),
@@ -66,7 +68,7 @@ async fn user(store: &SqlStore, email: &str, is_admin: bool) -> User {
         .expect("create user")
 }
 
-async fn project(store: &SqlStore, slug: &str) -> Project {
+async fn project(store: &Db, slug: &str) -> Project {
     let policy = Policy {
         contacts: vec![format!("mailto:security@{slug}.example")],
         ..Policy::default()
@@ -107,32 +109,32 @@ fn new_report(title: &str, email: Option<&str>) -> NewReport {
 
 /// Inserts a report with no idempotency key; returns its number.
 async fn insert(
-    store: &SqlStore,
+    store: &Db,
     project: &Project,
     report: &NewReport,
     token_hash: &str,
     now: Timestamp,
 ) -> (domain::ReportId, i64) {
     let id = domain::ReportId::new();
-    let outcome = store
-        .insert_report(InsertReport {
+    let outcome = submit(
+        store,
+        Submission {
             id,
-            project: project.id,
+            project,
             report,
             source: domain::report::Source::Web,
-            tracking_token_hash: token_hash,
-            sla: Sla::compute(&project.policy.targets, now),
+            token_hash,
             now,
             idempotency: None,
             acknowledgement: None,
-            response: &|n| format!("{{\"number\":{n}}}"),
             job: None,
             reporter_key: None,
-        })
-        .await
-        .expect("insert report");
+        },
+    )
+    .await
+    .expect("insert report");
     match outcome {
-        InsertOutcome::Created { number } => (id, number),
+        Outcome::Created(number) => (id, number),
         other => panic!("expected Created, got {other:?}"),
     }
 }

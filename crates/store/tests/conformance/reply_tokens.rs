@@ -6,7 +6,7 @@ use store::ReplyToken;
 /// Runs one repository write in its own unit of work.
 macro_rules! write {
     ($store:expr, |$c:ident| $call:expr) => {{
-        let mut tx = $store.db().begin().await.expect("begin");
+        let mut tx = $store.begin().await.expect("begin");
         let $c: &mut store::Conn = &mut tx;
         let out = $call.await;
         tx.commit().await.expect("commit");
@@ -21,7 +21,7 @@ async fn reply_tokens_are_found_by_hash_and_disabled_for_good() {
         let (a, _) = insert(&store, &p, &new_report("A", None), "t1", at(1)).await;
         let (b, _) = insert(&store, &p, &new_report("B", None), "t2", at(2)).await;
         assert_eq!(
-            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-a")
+            store::reply_tokens::by_hash(&mut store.read().await.expect("read"), "hash-a")
                 .await
                 .expect("lookup"),
             None
@@ -31,7 +31,7 @@ async fn reply_tokens_are_found_by_hash_and_disabled_for_good() {
         // Issuing again is harmless.
         assert!(write!(store, |c| store::reply_tokens::ensure(c, a, "hash-a")).expect("again"));
         assert_eq!(
-            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-a")
+            store::reply_tokens::by_hash(&mut store.read().await.expect("read"), "hash-a")
                 .await
                 .expect("lookup"),
             Some(ReplyToken {
@@ -43,7 +43,7 @@ async fn reply_tokens_are_found_by_hash_and_disabled_for_good() {
         // Disabled: refused by hash, and never issued again.
         write!(store, |c| store::reply_tokens::disable(c, a)).expect("disable");
         assert_eq!(
-            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-a")
+            store::reply_tokens::by_hash(&mut store.read().await.expect("read"), "hash-a")
                 .await
                 .expect("lookup"),
             Some(ReplyToken {
@@ -54,7 +54,7 @@ async fn reply_tokens_are_found_by_hash_and_disabled_for_good() {
         assert!(!write!(store, |c| store::reply_tokens::ensure(c, a, "hash-a")).expect("issue"));
         assert!(!write!(store, |c| store::reply_tokens::ensure(c, a, "hash-a2")).expect("issue"));
         assert_eq!(
-            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-a2")
+            store::reply_tokens::by_hash(&mut store.read().await.expect("read"), "hash-a2")
                 .await
                 .expect("lookup"),
             None
@@ -64,7 +64,7 @@ async fn reply_tokens_are_found_by_hash_and_disabled_for_good() {
         write!(store, |c| store::reply_tokens::disable(c, b)).expect("disable");
         assert!(!write!(store, |c| store::reply_tokens::ensure(c, b, "hash-b")).expect("issue"));
         assert_eq!(
-            store::reply_tokens::by_hash(&mut store.db().read().await.expect("read"), "hash-b")
+            store::reply_tokens::by_hash(&mut store.read().await.expect("read"), "hash-b")
                 .await
                 .expect("lookup"),
             None

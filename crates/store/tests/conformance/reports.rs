@@ -1,6 +1,6 @@
 use super::*;
 use domain::report::State;
-use store::{AuthorKind, Idempotency, NewMessage, Visibility};
+use store::{AuthorKind, NewMessage, Visibility};
 
 #[tokio::test]
 async fn reports_are_numbered_per_project_and_stored_verbatim() {
@@ -13,7 +13,10 @@ async fn reports_are_numbered_per_project_and_stored_verbatim() {
         let (_, m1) = insert(&store, &b, &r, "t3", at(2)).await;
         assert_eq!((n1, n2, m1), (1, 2, 1));
 
-        let got = store.report_by_id(id1).await.expect("get").expect("found");
+        let got = store::reports::by_id(&mut *read(&store).await, id1)
+            .await
+            .expect("get")
+            .expect("found");
         assert_eq!(got.title, "XSS <b>bold</b>");
         assert_eq!(
             got.reproduction.as_deref(),
@@ -24,18 +27,21 @@ async fn reports_are_numbered_per_project_and_stored_verbatim() {
         assert_eq!(got.received_at, at(0));
         assert_eq!(got.sla, Sla::compute(&a.policy.targets, at(0)));
         assert_eq!(
-            store
-                .report_by_tracking_hash("t1")
+            store::reports::by_tracking_hash(&mut *read(&store).await, "t1")
                 .await
                 .expect("get")
                 .map(|r| r.id),
             Some(id1)
         );
         assert_eq!(
-            store.report_by_tracking_hash("nope").await.expect("get"),
+            store::reports::by_tracking_hash(&mut *read(&store).await, "nope")
+                .await
+                .expect("get"),
             None
         );
-        let listed = store.list_reports(a.id).await.expect("list");
+        let listed = store::reports::list(&mut *read(&store).await, a.id)
+            .await
+            .expect("list");
         assert_eq!(listed.len(), 2);
     })
     .await;
@@ -51,39 +57,42 @@ async fn an_idempotency_key_gives_one_report() {
             let r = r.clone();
             let p = p.clone();
             async move {
-                store
-                    .insert_report(InsertReport {
+                submit(
+                    &store,
+                    Submission {
                         id: domain::ReportId::new(),
-                        project: p.id,
+                        project: &p,
                         report: &r,
                         source: domain::report::Source::Api,
-                        tracking_token_hash: token,
-                        sla: Sla::compute(&p.policy.targets, at(0)),
+                        token_hash: token,
                         now: at(0),
-                        idempotency: Some(Idempotency {
-                            key: "key-1",
-                            request_hash: hash,
-                        }),
+                        idempotency: Some(("key-1", hash)),
                         acknowledgement: None,
-                        response: &|n| format!("{{\"number\":{n}}}"),
                         job: None,
                         reporter_key: None,
-                    })
-                    .await
-                    .expect("insert")
+                    },
+                )
+                .await
+                .expect("insert")
             }
         };
-        assert_eq!(send("h1", "t1").await, InsertOutcome::Created { number: 1 });
+        assert_eq!(send("h1", "t1").await, Outcome::Created(1));
         assert_eq!(
             send("h1", "t2").await,
-            InsertOutcome::Replayed {
-                response: "{\"number\":1}".into()
-            }
+            Outcome::Replayed("{\"number\":1}".into())
         );
-        assert_eq!(send("h2", "t3").await, InsertOutcome::KeyReused);
-        assert_eq!(store.list_reports(p.id).await.expect("list").len(), 1);
+        assert_eq!(send("h2", "t3").await, Outcome::KeyReused);
         assert_eq!(
-            store.report_by_tracking_hash("t2").await.expect("get"),
+            store::reports::list(&mut *read(&store).await, p.id)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
+        assert_eq!(
+            store::reports::by_tracking_hash(&mut *read(&store).await, "t2")
+                .await
+                .expect("get"),
             None
         );
     })
@@ -120,26 +129,32 @@ async fn a_failed_insert_leaves_nothing_behind() {
         insert(&store, &p, &r, "same-token", at(0)).await;
         // The tracking token hash is unique: the second insert fails inside the
         // transaction after the number was taken and must roll everything back.
-        let err = store
-            .insert_report(InsertReport {
+        let err = submit(
+            &store,
+            Submission {
                 id: domain::ReportId::new(),
-                project: p.id,
+                project: &p,
                 report: &r,
                 source: domain::report::Source::Web,
-                tracking_token_hash: "same-token",
-                sla: Sla::compute(&p.policy.targets, at(1)),
+                token_hash: "same-token",
                 now: at(1),
                 idempotency: None,
-                acknowledgement: Some(&|_| email_to("ada@example.org", at(1))),
-                response: &|_| String::new(),
+                acknowledgement: Some(email_to("ada@example.org", at(1))),
                 job: None,
                 reporter_key: None,
-            })
-            .await;
+            },
+        )
+        .await;
         assert!(err.is_err());
-        assert_eq!(store.list_reports(p.id).await.expect("list").len(), 1);
+        assert_eq!(
+            store::reports::list(&mut *read(&store).await, p.id)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
         assert!(
-            store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
+            store::outbox::latest(&mut store.read().await.expect("read"), 10)
                 .await
                 .expect("emails")
                 .is_empty(),
@@ -166,28 +181,29 @@ async fn acknowledging_moves_received_reports_only() {
             body: "Thanks, we are looking at it.".into(),
             created_at: at(30),
         };
-        let acked = store
-            .acknowledge_report(
-                id,
-                at(30),
-                Some(ada.id),
-                Some(message),
-                Some(email_to("rep@example.org", at(30))),
-            )
-            .await
-            .expect("acknowledge");
+        let acked = acknowledge(
+            &store,
+            id,
+            at(30),
+            Some(ada.id),
+            Some(message),
+            Some(email_to("rep@example.org", at(30))),
+        )
+        .await
+        .expect("acknowledge");
         assert_eq!(acked.state, State::Acknowledged);
         assert_eq!(acked.acknowledged_at, Some(at(30)));
-        let err = store
-            .acknowledge_report(id, at(40), None, None, None)
+        let err = acknowledge(&store, id, at(40), None, None, None)
             .await
             .expect_err("twice");
         assert!(matches!(err, store::StoreError::Conflict(_)), "{err:?}");
-        let messages = store.messages(id, false).await.expect("messages");
+        let messages = store::messages::of_report(&mut *read(&store).await, id, false)
+            .await
+            .expect("messages");
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].author_name.as_deref(), Some(ada.name.as_str()));
         assert_eq!(
-            store::outbox::latest(&mut store.db().read().await.expect("read"), 10)
+            store::outbox::latest(&mut store.read().await.expect("read"), 10)
                 .await
                 .expect("emails")
                 .len(),
@@ -210,32 +226,30 @@ async fn internal_messages_are_hidden_from_the_reporter_view() {
         .into_iter()
         .enumerate()
         {
-            store
-                .add_message(
-                    &NewMessage {
-                        id: uuid::Uuid::now_v7(),
-                        report: id,
-                        author_kind: AuthorKind::Reporter,
-                        author: None,
-                        visibility,
-                        body: format!("message {i}"),
-                        created_at: at(i as i64),
-                    },
-                    None,
-                )
-                .await
-                .expect("add");
+            add_message(
+                &store,
+                &NewMessage {
+                    id: uuid::Uuid::now_v7(),
+                    report: id,
+                    author_kind: AuthorKind::Reporter,
+                    author: None,
+                    visibility,
+                    body: format!("message {i}"),
+                    created_at: at(i as i64),
+                },
+                None,
+            )
+            .await
+            .expect("add");
         }
-        let all: Vec<String> = store
-            .messages(id, true)
+        let all: Vec<String> = store::messages::of_report(&mut *read(&store).await, id, true)
             .await
             .expect("all")
             .into_iter()
             .map(|m| m.body)
             .collect();
         assert_eq!(all, ["message 0", "message 1", "message 2"]);
-        let visible: Vec<String> = store
-            .messages(id, false)
+        let visible: Vec<String> = store::messages::of_report(&mut *read(&store).await, id, false)
             .await
             .expect("visible")
             .into_iter()

@@ -13,15 +13,12 @@ use domain::{
 };
 use jiff::Timestamp;
 use store::{
-    AdvisoryRecord, NewEmail, NewJob, NewUser, PolicyVersion, Result, SigningKeyRecord, SqlStore,
+    AdvisoryRecord, Db, NewEmail, NewJob, NewUser, PolicyVersion, Result, SigningKeyRecord,
     StoreError, WatchClaim, WatchResult, WatchStatus, accounts, advisories, audit, members,
     projects, watch,
 };
 
 pub trait Repos {
-    async fn migrate(&self) -> Result<()>;
-    async fn ping(&self) -> Result<()>;
-    async fn close(&self);
     async fn create_user(&self, user: &NewUser) -> Result<User>;
     async fn user_by_id(&self, id: UserId) -> Result<Option<User>>;
     async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>>;
@@ -117,36 +114,24 @@ pub trait Repos {
     ) -> Result<Vec<AdvisoryRecord>>;
 }
 
-impl Repos for SqlStore {
-    async fn migrate(&self) -> Result<()> {
-        self.db().migrate().await
-    }
-
-    async fn ping(&self) -> Result<()> {
-        self.db().ping().await
-    }
-
-    async fn close(&self) {
-        self.db().close().await;
-    }
-
+impl Repos for Db {
     async fn create_user(&self, user: &NewUser) -> Result<User> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         let user = accounts::insert_user(&mut tx, user).await?;
         tx.commit().await?;
         Ok(user)
     }
 
     async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
-        accounts::user_by_id(&mut *self.db().read().await?, id).await
+        accounts::user_by_id(&mut *self.read().await?, id).await
     }
 
     async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
-        accounts::credentials(&mut *self.db().read().await?, email).await
+        accounts::credentials(&mut *self.read().await?, email).await
     }
 
     async fn any_admin(&self) -> Result<bool> {
-        accounts::any_admin(&mut *self.db().read().await?).await
+        accounts::any_admin(&mut *self.read().await?).await
     }
 
     async fn create_session(
@@ -156,17 +141,17 @@ impl Repos for SqlStore {
         now: Timestamp,
         expires: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         accounts::insert_session(&mut tx, token_hash, user, now, expires).await?;
         tx.commit().await
     }
 
     async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>> {
-        accounts::session_user(&mut *self.db().read().await?, token_hash, now).await
+        accounts::session_user(&mut *self.read().await?, token_hash, now).await
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         accounts::delete_session(&mut tx, token_hash).await?;
         tx.commit().await
     }
@@ -178,29 +163,29 @@ impl Repos for SqlStore {
         name: &str,
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         accounts::insert_api_token(&mut tx, user, token_hash, name, now).await?;
         tx.commit().await
     }
 
     async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
-        accounts::api_token_user(&mut *self.db().read().await?, token_hash).await
+        accounts::api_token_user(&mut *self.read().await?, token_hash).await
     }
 
     async fn append_audit(&self, event: NewAuditEvent) -> Result<AuditEvent> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         let event = audit::append(&mut tx, event).await?;
         tx.commit().await?;
         Ok(event)
     }
 
     async fn audit_events(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
-        audit::events(&mut *self.db().read().await?, after_seq, limit).await
+        audit::events(&mut *self.read().await?, after_seq, limit).await
     }
 
     /// As `services::projects::create`.
     async fn create_project(&self, project: &Project, created_by: Option<UserId>) -> Result<()> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         projects::insert(&mut tx, project).await?;
         projects::insert_policy_version(
             &mut tx,
@@ -225,15 +210,15 @@ impl Repos for SqlStore {
     }
 
     async fn project_by_slug(&self, slug: &ProjectSlug) -> Result<Option<Project>> {
-        projects::by_slug(&mut *self.db().read().await?, slug).await
+        projects::by_slug(&mut *self.read().await?, slug).await
     }
 
     async fn project_by_id(&self, id: ProjectId) -> Result<Option<Project>> {
-        projects::by_id(&mut *self.db().read().await?, id).await
+        projects::by_id(&mut *self.read().await?, id).await
     }
 
     async fn list_projects(&self) -> Result<Vec<Project>> {
-        projects::list(&mut *self.db().read().await?).await
+        projects::list(&mut *self.read().await?).await
     }
 
     /// As `services::projects::update_policy`.
@@ -245,7 +230,7 @@ impl Repos for SqlStore {
         by: Option<UserId>,
         now: Timestamp,
     ) -> Result<Project> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         let before = projects::by_id(&mut tx, project)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -279,11 +264,11 @@ impl Repos for SqlStore {
     }
 
     async fn policy_history(&self, project: ProjectId) -> Result<Vec<PolicyVersion>> {
-        projects::policy_history(&mut *self.db().read().await?, project).await
+        projects::policy_history(&mut *self.read().await?, project).await
     }
 
     async fn signing_key(&self, project: ProjectId) -> Result<Option<SigningKeyRecord>> {
-        projects::signing_key(&mut *self.db().read().await?, project).await
+        projects::signing_key(&mut *self.read().await?, project).await
     }
 
     async fn insert_signing_key(
@@ -291,28 +276,28 @@ impl Repos for SqlStore {
         project: ProjectId,
         key: &SigningKeyRecord,
     ) -> Result<SigningKeyRecord> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         let key = projects::insert_signing_key(&mut tx, project, key).await?;
         tx.commit().await?;
         Ok(key)
     }
 
     async fn set_member(&self, project: ProjectId, user: UserId, role: ProjectRole) -> Result<()> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         members::set(&mut tx, project, user, role).await?;
         tx.commit().await
     }
 
     async fn member_role(&self, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>> {
-        members::role(&mut *self.db().read().await?, project, user).await
+        members::role(&mut *self.read().await?, project, user).await
     }
 
     async fn projects_of(&self, user: UserId) -> Result<Vec<(Project, ProjectRole)>> {
-        members::projects_of(&mut *self.db().read().await?, user).await
+        members::projects_of(&mut *self.read().await?, user).await
     }
 
     async fn project_members(&self, project: ProjectId) -> Result<Vec<(User, ProjectRole)>> {
-        members::of_project(&mut *self.db().read().await?, project).await
+        members::of_project(&mut *self.read().await?, project).await
     }
 
     async fn notification_prefs(
@@ -320,7 +305,7 @@ impl Repos for SqlStore {
         user: UserId,
         project: ProjectId,
     ) -> Result<NotificationPrefs> {
-        members::notification_prefs(&mut *self.db().read().await?, user, project).await
+        members::notification_prefs(&mut *self.read().await?, user, project).await
     }
 
     async fn set_notification_prefs(
@@ -330,7 +315,7 @@ impl Repos for SqlStore {
         prefs: &NotificationPrefs,
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         members::set_notification_prefs(&mut tx, user, project, prefs, now).await?;
         tx.commit().await
     }
@@ -339,12 +324,12 @@ impl Repos for SqlStore {
         &self,
         project: ProjectId,
     ) -> Result<Vec<(User, ProjectRole, NotificationPrefs)>> {
-        members::with_prefs(&mut *self.db().read().await?, project).await
+        members::with_prefs(&mut *self.read().await?, project).await
     }
 
     async fn claim_watch(&self, now: Timestamp, retry_at: Timestamp) -> Result<Option<WatchClaim>> {
-        let mut tx = self.db().begin().await?;
-        let claim = watch::claim(&mut tx, self.db().dialect(), now, retry_at).await?;
+        let mut tx = self.begin().await?;
+        let claim = watch::claim(&mut tx, self.dialect(), now, retry_at).await?;
         tx.commit().await?;
         Ok(claim)
     }
@@ -356,7 +341,7 @@ impl Repos for SqlStore {
         result: &WatchResult,
         emails: &[NewEmail],
     ) -> Result<bool> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         if !watch::record(&mut tx, claim, result).await? {
             tx.rollback().await?;
             return Ok(false);
@@ -369,7 +354,7 @@ impl Repos for SqlStore {
     }
 
     async fn watch_status(&self, project: ProjectId) -> Result<Option<WatchStatus>> {
-        watch::status(&mut *self.db().read().await?, project).await
+        watch::status(&mut *self.read().await?, project).await
     }
 
     /// As `services::advisories::insert_record`.
@@ -378,7 +363,7 @@ impl Repos for SqlStore {
         record: &AdvisoryRecord,
         event: NewAuditEvent,
     ) -> Result<AdvisoryRecord> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         let stored = advisories::insert(&mut tx, record).await?;
         audit::append(&mut tx, event).await?;
         tx.commit().await?;
@@ -394,7 +379,7 @@ impl Repos for SqlStore {
         job: Option<NewJob>,
     ) -> Result<AdvisoryRecord> {
         let a = &record.advisory;
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin().await?;
         let was = advisories::by_id(&mut tx, &a.id)
             .await?
             .filter(|r| r.project_id == record.project_id)
@@ -424,11 +409,11 @@ impl Repos for SqlStore {
         project: ProjectId,
         public_only: bool,
     ) -> Result<Vec<AdvisoryRecord>> {
-        advisories::list(&mut *self.db().read().await?, project, public_only).await
+        advisories::list(&mut *self.read().await?, project, public_only).await
     }
 
     async fn public_advisories(&self) -> Result<Vec<AdvisoryRecord>> {
-        advisories::public(&mut *self.db().read().await?).await
+        advisories::public(&mut *self.read().await?).await
     }
 
     async fn published_advisories_for_package(
@@ -436,6 +421,6 @@ impl Repos for SqlStore {
         ecosystem: Option<&str>,
         name: &str,
     ) -> Result<Vec<AdvisoryRecord>> {
-        advisories::published_for_package(&mut *self.db().read().await?, ecosystem, name).await
+        advisories::published_for_package(&mut *self.read().await?, ecosystem, name).await
     }
 }

@@ -15,10 +15,10 @@ async fn schema_of(backend: Backend) -> Schema {
         Backend::Sqlite => Dialect::Sqlite,
         Backend::Postgres => Dialect::Postgres,
     };
-    let schema = describe(&mut store.db().read().await.expect("connection"), dialect)
+    let schema = describe(&mut store.read().await.expect("connection"), dialect)
         .await
         .expect("describe the schema");
-    store.db().close().await;
+    store.close().await;
     schema
 }
 

@@ -14,9 +14,9 @@ fn score(
         id: uuid::Uuid::now_v7(),
         report,
         vector: vector.to_owned(),
-        version: "3.1".to_owned(),
+        version: cvss::Version::V31,
         score_tenths: tenths,
-        severity: "High".to_owned(),
+        severity: cvss::Severity::High,
         rationale: why.to_owned(),
         author: by,
         created_at: at(when),
@@ -30,20 +30,27 @@ async fn scores_are_kept_in_order_with_their_author_and_audited_without_the_rati
         let bea = user(&store, "bea@example.org", false).await;
         let (id, _) = insert(&store, &p, &new_report("Rescored", None), "t", at(1)).await;
         let (other, _) = insert(&store, &p, &new_report("Untouched", None), "u", at(1)).await;
-        assert!(store.scores(id).await.expect("scores").is_empty());
+        assert!(
+            store::scores::of_report(&mut *read(&store).await, id)
+                .await
+                .expect("scores")
+                .is_empty()
+        );
 
         let v1 = "CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
-        let first = store
-            .add_score(&score(
+        let first = add_score(
+            &store,
+            &score(
                 id,
                 bea.id,
                 v1,
                 84,
                 "Needs a local account: secret reason",
                 5,
-            ))
-            .await
-            .expect("add");
+            ),
+        )
+        .await
+        .expect("add");
         assert_eq!(first.score_tenths, 84);
         assert_eq!(first.author_kind, AuthorKind::Maintainer);
         assert_eq!(first.author_id, Some(bea.id));
@@ -51,23 +58,33 @@ async fn scores_are_kept_in_order_with_their_author_and_audited_without_the_rati
         assert_eq!(first.vector, v1);
         // An earlier `created_at` inserted later still sorts first.
         let v0 = "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H";
-        store
-            .add_score(&score(id, bea.id, v0, 81, "First look", 3))
+        add_score(&store, &score(id, bea.id, v0, 81, "First look", 3))
             .await
             .expect("add");
-        let all = store.scores(id).await.expect("scores");
+        let all = store::scores::of_report(&mut *read(&store).await, id)
+            .await
+            .expect("scores");
         let vectors: Vec<&str> = all.iter().map(|s| s.vector.as_str()).collect();
         assert_eq!(vectors, [v0, v1]);
         assert_eq!(all[1], first);
         assert_eq!(all[1].rationale, "Needs a local account: secret reason");
-        assert!(store.scores(other).await.expect("scores").is_empty());
+        assert!(
+            store::scores::of_report(&mut *read(&store).await, other)
+                .await
+                .expect("scores")
+                .is_empty()
+        );
         let q = project(&store, "quiet").await;
         let (elsewhere, _) = insert(&store, &q, &new_report("Elsewhere", None), "w", at(1)).await;
-        store
-            .add_score(&score(elsewhere, bea.id, v0, 81, "Other project", 4))
+        add_score(
+            &store,
+            &score(elsewhere, bea.id, v0, 81, "Other project", 4),
+        )
+        .await
+        .expect("add");
+        let in_project = store::scores::of_project(&mut *read(&store).await, p.id)
             .await
-            .expect("add");
-        let in_project = store.project_scores(p.id).await.expect("project scores");
+            .expect("project scores");
         let vectors: Vec<&str> = in_project.iter().map(|s| s.vector.as_str()).collect();
         assert_eq!(
             vectors,
@@ -75,10 +92,16 @@ async fn scores_are_kept_in_order_with_their_author_and_audited_without_the_rati
             "this project's scores only, oldest first"
         );
         assert_eq!(
-            store.project_scores(q.id).await.expect("scores")[0].report_id,
+            store::scores::of_project(&mut *read(&store).await, q.id)
+                .await
+                .expect("scores")[0]
+                .report_id,
             elsewhere
         );
-        let report = store.report_by_id(id).await.expect("get").expect("found");
+        let report = store::reports::by_id(&mut *read(&store).await, id)
+            .await
+            .expect("get")
+            .expect("found");
         assert_eq!(
             report.updated_at,
             at(3),
@@ -107,11 +130,15 @@ async fn a_score_for_a_missing_report_stores_nothing() {
         let bea = user(&store, "bea@example.org", false).await;
         let missing = domain::ReportId::new();
         let v = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
-        store
-            .add_score(&score(missing, bea.id, v, 98, "why", 1))
+        add_score(&store, &score(missing, bea.id, v, 98, "why", 1))
             .await
             .expect_err("foreign key");
-        assert!(store.scores(missing).await.expect("scores").is_empty());
+        assert!(
+            store::scores::of_report(&mut *read(&store).await, missing)
+                .await
+                .expect("scores")
+                .is_empty()
+        );
         let events = store.audit_events(0, 100).await.expect("audit");
         assert!(events.iter().all(|e| e.action != "score.create"));
     })

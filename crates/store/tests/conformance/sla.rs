@@ -19,13 +19,61 @@ fn audit(now: Timestamp) -> NewAuditEvent {
     }
 }
 
+/// The extension's unit of work, as the service composes it: the clock moves only while it
+/// reads `old_due`, with its log entry and audit event.
+async fn extend_sla(
+    store: &Db,
+    e: &NewExtension,
+    event: NewAuditEvent,
+) -> store::Result<domain::report::Report> {
+    let mut tx = store.begin().await?;
+    let moved = store::deadlines::move_clock(&mut tx, e).await?;
+    let report = store::reports::by_id(&mut tx, e.report)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if !moved {
+        return Err(StoreError::Conflict("the clock moved meanwhile".into()));
+    }
+    store::deadlines::insert_extension(&mut tx, e).await?;
+    store::audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// The reminder's unit of work, as the service composes it: recorded once, only while the
+/// clock runs and reads `key.due`, with its e-mails.
+async fn record_reminder(
+    store: &Db,
+    report: domain::ReportId,
+    key: &ReminderKey,
+    now: Timestamp,
+    emails: &[NewEmail],
+) -> store::Result<bool> {
+    let mut tx = store.begin().await?;
+    match store::deadlines::clock_reading(&mut tx, report, key.clock).await? {
+        Some((state, due)) if key.clock.runs_in(state) && due == key.due => {}
+        _ => return Ok(false),
+    }
+    if !store::deadlines::record_reminder(&mut tx, report, key, now).await? {
+        return Ok(false);
+    }
+    for email in emails {
+        store::outbox::queue(&mut tx, email).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
 #[tokio::test]
 async fn an_extension_moves_one_clock_once_and_is_listed() {
     each_backend(|store| async move {
         let p = project(&store, "demo").await;
         let u = user(&store, "m@example.org", false).await;
         let (id, _) = insert(&store, &p, &new_report("XSS", None), "h1", at(0)).await;
-        let before = store.report_by_id(id).await.expect("read").expect("report");
+        let before = store::reports::by_id(&mut *read(&store).await, id)
+            .await
+            .expect("read")
+            .expect("report");
         let new_due = before
             .sla
             .disclosure_due
@@ -41,24 +89,25 @@ async fn an_extension_moves_one_clock_once_and_is_listed() {
             by: Some(u.id),
             at: at(100),
         };
-        let after = store
-            .extend_sla(&ext, audit(at(100)))
+        let after = extend_sla(&store, &ext, audit(at(100)))
             .await
             .expect("extend");
         assert_eq!(after.sla.disclosure_due, new_due);
         assert_eq!(after.sla.triage_due, before.sla.triage_due);
         // The same extension again no longer matches the clock: refused, nothing stored.
-        let again = store
-            .extend_sla(
-                &NewExtension {
-                    id: uuid::Uuid::now_v7(),
-                    ..ext.clone()
-                },
-                audit(at(101)),
-            )
-            .await;
+        let again = extend_sla(
+            &store,
+            &NewExtension {
+                id: uuid::Uuid::now_v7(),
+                ..ext.clone()
+            },
+            audit(at(101)),
+        )
+        .await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
-        let list = store.sla_extensions(id).await.expect("list");
+        let list = store::deadlines::extensions(&mut *read(&store).await, id)
+            .await
+            .expect("list");
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].reason, "The fix needs a new API.");
         assert_eq!(list[0].by_name.as_deref(), Some("User m@example.org"));
@@ -73,20 +122,22 @@ async fn a_reminder_is_recorded_once_and_only_while_its_clock_runs() {
     each_backend(|store| async move {
         let p = project(&store, "demo").await;
         let (id, _) = insert(&store, &p, &new_report("XSS", None), "h1", at(0)).await;
-        let r = store.report_by_id(id).await.expect("read").expect("report");
+        let r = store::reports::by_id(&mut *read(&store).await, id)
+            .await
+            .expect("read")
+            .expect("report");
         // Nothing is due long before the acknowledgement date.
         assert!(
-            store
-                .reminder_candidates(p.id, at(10), 100)
+            store::deadlines::reminder_candidates(&mut *read(&store).await, p.id, at(10), 100)
                 .await
                 .expect("candidates")
                 .is_empty()
         );
         let horizon = r.sla.acknowledge_due;
-        let found = store
-            .reminder_candidates(p.id, horizon, 100)
-            .await
-            .expect("candidates");
+        let found =
+            store::deadlines::reminder_candidates(&mut *read(&store).await, p.id, horizon, 100)
+                .await
+                .expect("candidates");
         assert_eq!(found.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id]);
 
         let before = ReminderKey {
@@ -97,8 +148,7 @@ async fn a_reminder_is_recorded_once_and_only_while_its_clock_runs() {
         let mail = email_to("m@example.org", at(50));
         let mail_id = mail.id;
         assert!(
-            store
-                .record_reminder(id, &before, at(50), &[mail])
+            record_reminder(&store, id, &before, at(50), &[mail])
                 .await
                 .expect("record")
         );
@@ -106,24 +156,28 @@ async fn a_reminder_is_recorded_once_and_only_while_its_clock_runs() {
         let dup = email_to("m@example.org", at(51));
         let dup_id = dup.id;
         assert!(
-            !store
-                .record_reminder(id, &before, at(51), &[dup])
+            !record_reminder(&store, id, &before, at(51), &[dup])
                 .await
                 .expect("record again")
         );
         assert!(
-            store::outbox::by_id(&mut store.db().read().await.expect("read"), mail_id)
+            store::outbox::by_id(&mut store.read().await.expect("read"), mail_id)
                 .await
                 .expect("email")
                 .is_some()
         );
         assert!(
-            store::outbox::by_id(&mut store.db().read().await.expect("read"), dup_id)
+            store::outbox::by_id(&mut store.read().await.expect("read"), dup_id)
                 .await
                 .expect("email")
                 .is_none()
         );
-        assert_eq!(store.sent_reminders(id).await.expect("sent"), vec![before]);
+        assert_eq!(
+            store::deadlines::sent_reminders(&mut *read(&store).await, id)
+                .await
+                .expect("sent"),
+            vec![before]
+        );
 
         // A due date that is not the report's (stale read) is refused.
         let stale = ReminderKey {
@@ -131,8 +185,7 @@ async fn a_reminder_is_recorded_once_and_only_while_its_clock_runs() {
             ..before
         };
         assert!(
-            !store
-                .record_reminder(id, &stale, at(52), &[])
+            !record_reminder(&store, id, &stale, at(52), &[])
                 .await
                 .expect("stale")
         );
@@ -143,14 +196,12 @@ async fn a_reminder_is_recorded_once_and_only_while_its_clock_runs() {
             ..before
         };
         assert!(
-            store
-                .record_reminder(id, &breach, at(60), &[])
+            record_reminder(&store, id, &breach, at(60), &[])
                 .await
                 .expect("breach")
         );
         assert!(
-            store
-                .reminder_candidates(p.id, horizon, 100)
+            store::deadlines::reminder_candidates(&mut *read(&store).await, p.id, horizon, 100)
                 .await
                 .expect("candidates")
                 .is_empty()
@@ -158,13 +209,11 @@ async fn a_reminder_is_recorded_once_and_only_while_its_clock_runs() {
 
         // Acknowledged: the acknowledgement clock stopped, so its reminders are refused.
         let (id2, _) = insert(&store, &p, &new_report("SSRF", None), "h2", at(0)).await;
-        let r2 = store
-            .report_by_id(id2)
+        let r2 = store::reports::by_id(&mut *read(&store).await, id2)
             .await
             .expect("read")
             .expect("report");
-        store
-            .acknowledge_report(id2, at(70), None, None, None)
+        acknowledge(&store, id2, at(70), None, None, None)
             .await
             .expect("acknowledge");
         let ack = ReminderKey {
@@ -173,15 +222,18 @@ async fn a_reminder_is_recorded_once_and_only_while_its_clock_runs() {
             due: r2.sla.acknowledge_due,
         };
         assert!(
-            !store
-                .record_reminder(id2, &ack, at(80), &[])
+            !record_reminder(&store, id2, &ack, at(80), &[])
                 .await
                 .expect("stopped")
         );
-        let found = store
-            .reminder_candidates(p.id, r2.sla.acknowledge_due, 100)
-            .await
-            .expect("candidates");
+        let found = store::deadlines::reminder_candidates(
+            &mut *read(&store).await,
+            p.id,
+            r2.sla.acknowledge_due,
+            100,
+        )
+        .await
+        .expect("candidates");
         assert!(found.is_empty(), "{found:?}");
     })
     .await;

@@ -18,7 +18,7 @@ fn git(url: &str) -> ProjectSourceInput {
 }
 
 /// The report ids of the pending triage jobs, leased (and so taken) one by one.
-async fn take_triage_jobs(store: &SqlStore, now: Timestamp) -> Vec<String> {
+async fn take_triage_jobs(store: &Db, now: Timestamp) -> Vec<String> {
     let mut ids = Vec::new();
     while let Some(job) = super::jobs::lease(
         store,
@@ -41,13 +41,13 @@ async fn take_triage_jobs(store: &SqlStore, now: Timestamp) -> Vec<String> {
     ids
 }
 
-async fn read(store: &SqlStore) -> store::Read {
-    store.db().read().await.expect("read")
+async fn read(store: &Db) -> store::Read {
+    store.read().await.expect("read")
 }
 
 /// Sets the source and queues the open reports again, as the service does; how many.
-async fn set(store: &SqlStore, p: ProjectId, input: &ProjectSourceInput, now: Timestamp) -> u64 {
-    let mut tx = store.db().begin().await.expect("begin");
+async fn set(store: &Db, p: ProjectId, input: &ProjectSourceInput, now: Timestamp) -> u64 {
+    let mut tx = store.begin().await.expect("begin");
     sources::set(&mut tx, p, input, None, now)
         .await
         .expect("set");
@@ -59,13 +59,13 @@ async fn set(store: &SqlStore, p: ProjectId, input: &ProjectSourceInput, now: Ti
 }
 
 async fn fetched(
-    store: &SqlStore,
+    store: &Db,
     p: ProjectId,
     heads: Option<&serde_json::Value>,
     error: Option<&str>,
     now: Timestamp,
 ) {
-    let mut tx = store.db().begin().await.expect("begin");
+    let mut tx = store.begin().await.expect("begin");
     sources::set_fetched(&mut tx, p, heads, error, now)
         .await
         .expect("fetched");
@@ -84,7 +84,7 @@ async fn a_source_is_versioned_and_its_fetches_recorded() {
                 .expect("read"),
             None
         );
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         assert!(
             !sources::delete(&mut tx, p.id).await.expect("delete"),
             "nothing to remove"
@@ -92,7 +92,7 @@ async fn a_source_is_versioned_and_its_fetches_recorded() {
         drop(tx);
 
         let input = git("https://example.org/demo.git");
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         sources::set(&mut tx, p.id, &input, Some(ada.id), at(5))
             .await
             .expect("set");
@@ -148,7 +148,7 @@ async fn a_source_is_versioned_and_its_fetches_recorded() {
         assert_eq!(now.updated_by, None);
 
         // Removing it.
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         assert!(sources::delete(&mut tx, p.id).await.expect("delete"));
         tx.commit().await.expect("commit");
         assert_eq!(

@@ -7,18 +7,18 @@ use store::{
     triage::{self, TriageReport},
 };
 
-async fn save(store: &SqlStore, record: &TriageRecord) -> store::Result<()> {
-    let mut tx = store.db().begin().await.expect("begin");
+async fn save(store: &Db, record: &TriageRecord) -> store::Result<()> {
+    let mut tx = store.begin().await.expect("begin");
     triage::save(&mut tx, record).await?;
     tx.commit().await
 }
 
-async fn read(store: &SqlStore) -> store::Read {
-    store.db().read().await.expect("read")
+async fn read(store: &Db) -> store::Read {
+    store.read().await.expect("read")
 }
 
-async fn dismiss(store: &SqlStore, d: &TriageDismissal) -> store::Result<bool> {
-    let mut tx = store.db().begin().await.expect("begin");
+async fn dismiss(store: &Db, d: &TriageDismissal) -> store::Result<bool> {
+    let mut tx = store.begin().await.expect("begin");
     let stored = triage::dismiss(&mut tx, d).await?;
     tx.commit().await?;
     Ok(stored)
@@ -81,7 +81,7 @@ async fn an_unknown_verdict_is_refused_by_the_schema() {
     each_backend(|store| async move {
         let p = project(&store, "demo").await;
         let (id, _) = insert(&store, &p, &new_report("One", None), "t1", at(0)).await;
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         let refused = sqlx::query(
             "INSERT INTO report_triage (report_id, label, verdict, findings, fingerprint, \
              triage_version, triaged_at) VALUES ($1, 'valid', 'maybe', '[]', '[]', 'test-1', 0)",
@@ -185,25 +185,25 @@ async fn the_triage_job_is_queued_with_the_report() {
         let p = project(&store, "demo").await;
         let r = new_report("Queue me", None);
         let id = domain::ReportId::new();
-        store
-            .insert_report(InsertReport {
+        submit(
+            &store,
+            Submission {
                 id,
-                project: p.id,
+                project: &p,
                 report: &r,
                 source: domain::report::Source::Web,
-                tracking_token_hash: "tq",
-                sla: Sla::compute(&p.policy.targets, at(0)),
+                token_hash: "tq",
                 now: at(0),
                 idempotency: None,
                 acknowledgement: None,
-                response: &|_| String::new(),
                 job: Some(
                     store::NewJob::of(&TriageReport { report_id: id }, at(0), at(0)).expect("job"),
                 ),
                 reporter_key: None,
-            })
-            .await
-            .expect("insert");
+            },
+        )
+        .await
+        .expect("insert");
         let job = super::jobs::lease(
             &store,
             &[TriageReport::KIND],

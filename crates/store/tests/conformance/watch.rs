@@ -6,7 +6,7 @@ use store::WatchResult;
 
 const URL: &str = "https://www.example.org/.well-known/security.txt";
 
-async fn set_url(store: &SqlStore, p: &Project, version: i64, url: Option<&str>, now: Timestamp) {
+async fn set_url(store: &Db, p: &Project, version: i64, url: Option<&str>, now: Timestamp) {
     let policy = Policy {
         security_txt_url: url.map(str::to_owned),
         ..p.policy.clone()
@@ -63,7 +63,7 @@ async fn a_watch_follows_the_policy_and_is_claimed_once_when_due() {
             .await
             .expect("record");
         assert!(stored);
-        let queued = store::outbox::by_id(&mut store.db().read().await.expect("read"), mail_id)
+        let queued = store::outbox::by_id(&mut store.read().await.expect("read"), mail_id)
             .await
             .expect("email");
         assert!(queued.is_some(), "the notice is in the outbox");
@@ -150,7 +150,7 @@ async fn a_changed_url_starts_afresh_and_drops_a_stale_result() {
             .expect("record");
         assert!(!stored);
         assert_eq!(
-            store::outbox::by_id(&mut store.db().read().await.expect("read"), mail_id)
+            store::outbox::by_id(&mut store.read().await.expect("read"), mail_id)
                 .await
                 .expect("email"),
             None

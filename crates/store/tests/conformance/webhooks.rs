@@ -23,8 +23,8 @@ fn event(action: &str, t: Timestamp) -> NewAuditEvent {
 }
 
 /// Adds an endpoint as the service does; whether it set the project's nonce.
-async fn create(store: &SqlStore, endpoint: &WebhookEndpoint, nonce: &str) -> bool {
-    let mut tx = store.db().begin().await.expect("begin");
+async fn create(store: &Db, endpoint: &WebhookEndpoint, nonce: &str) -> bool {
+    let mut tx = store.begin().await.expect("begin");
     let created = webhooks::init_nonce(&mut tx, endpoint.project_id, nonce, endpoint.created_at)
         .await
         .expect("nonce");
@@ -33,25 +33,25 @@ async fn create(store: &SqlStore, endpoint: &WebhookEndpoint, nonce: &str) -> bo
     created
 }
 
-async fn read(store: &SqlStore) -> store::Read {
-    store.db().read().await.expect("read")
+async fn read(store: &Db) -> store::Read {
+    store.read().await.expect("read")
 }
 
 async fn record_attempt(
-    store: &SqlStore,
+    store: &Db,
     delivery: uuid::Uuid,
     attempt: &WebhookAttempt,
     status: DeliveryStatus,
 ) {
-    let mut tx = store.db().begin().await.expect("begin");
+    let mut tx = store.begin().await.expect("begin");
     webhooks::record_attempt(&mut tx, delivery, attempt, status)
         .await
         .expect("log");
     tx.commit().await.expect("commit");
 }
 
-async fn delete(store: &SqlStore, project: ProjectId, id: uuid::Uuid) -> store::Result<()> {
-    let mut tx = store.db().begin().await.expect("begin");
+async fn delete(store: &Db, project: ProjectId, id: uuid::Uuid) -> store::Result<()> {
+    let mut tx = store.begin().await.expect("begin");
     webhooks::delete(&mut tx, project, id).await?;
     tx.commit().await.expect("commit");
     Ok(())
@@ -192,10 +192,16 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
                 duplicate_of: None,
                 at: t,
             };
-            store
-                .transition_report(id, &change, None, None, event("report.transition", t))
-                .await
-                .expect("transition");
+            transition(
+                &store,
+                id,
+                &change,
+                None,
+                None,
+                event("report.transition", t),
+            )
+            .await
+            .expect("transition");
         }
         let log = webhooks::deliveries(&mut *read(&store).await, moved.id, 10)
             .await
@@ -204,7 +210,9 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
         let newest: serde_json::Value = serde_json::from_str(&log[0].body).expect("json");
         assert_eq!(newest["data"]["from"], "fixing");
         assert_eq!(newest["data"]["to"], "fixed");
-        let times = store.report_times(p.id).await.expect("times");
+        let times = store::reports::times(&mut *read(&store).await, p.id)
+            .await
+            .expect("times");
         assert_eq!(times.len(), 1);
         assert_eq!(times[0].0, State::Fixed);
         assert_eq!(times[0].1.received, at(1));
@@ -213,7 +221,7 @@ async fn events_are_queued_per_subscribed_endpoint_with_the_change() {
         assert_eq!(times[0].1.fixed_at, Some(at(40)));
 
         // Rotation replaces the nonce; removal takes the log with it.
-        let mut tx = store.db().begin().await.expect("begin");
+        let mut tx = store.begin().await.expect("begin");
         webhooks::set_nonce(&mut tx, p.id, "n3", at(50))
             .await
             .expect("rotate");

@@ -1,0 +1,301 @@
+//! The writes of a report's use cases, each one unit of work composed from the
+//! repositories: the row, its e-mails, jobs, webhook events and audit event commit together
+//! or not at all. What each change raises (milestones, webhook event, audit event) is
+//! decided here, not in SQL. Errors stay [`StoreError`]s (a `Conflict` when the report
+//! changed meanwhile), for the use cases to word.
+
+use crate::AppState;
+use domain::{
+    ProjectId, ReportId, UserId,
+    audit::{self, NewAuditEvent},
+    report::{NewReport, Report, Sla, Source, State},
+    stats::Milestones,
+    webhook::Event,
+};
+use jiff::Timestamp;
+use store::{
+    AuthorKind, Message, NewEmail, NewJob, NewMessage, NewScore, ReporterKey, Result, ScoreRecord,
+    StateChange, StoreError, Tx,
+};
+
+/// Everything stored together when a report arrives.
+pub struct Intake<'a> {
+    pub id: ReportId,
+    pub project: ProjectId,
+    pub report: &'a NewReport,
+    pub source: Source,
+    pub tracking_token_hash: &'a str,
+    pub sla: Sla,
+    pub now: Timestamp,
+    /// The `Idempotency-Key` and the request's hash.
+    pub idempotency: Option<(&'a str, &'a str)>,
+    /// The acknowledgement e-mail, built once the number is known.
+    pub acknowledgement: Option<&'a (dyn Fn(i64) -> NewEmail + Send + Sync)>,
+    /// The response to replay for the same idempotency key, built once the number is known.
+    pub response: &'a (dyn Fn(i64) -> String + Send + Sync),
+    /// A job queued with the report (its triage), so no stored report is ever left
+    /// untriaged by a crash between two writes.
+    pub job: Option<NewJob>,
+    /// The reporter's OpenPGP key given with the report (stored before the receipt, which
+    /// is encrypted to it, can be sent).
+    pub reporter_key: Option<&'a ReporterKey>,
+}
+
+impl std::fmt::Debug for Intake<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Intake")
+            .field("id", &self.id)
+            .field("project", &self.project)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What became of a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntakeOutcome {
+    Created {
+        number: i64,
+    },
+    /// The idempotency key was used before with the same request: its stored response.
+    Replayed {
+        response: String,
+    },
+    /// The idempotency key was used before with a different request.
+    KeyReused,
+}
+
+/// Stores a report with its number, idempotency record, reporter key, acknowledgement,
+/// job, `report.received` webhook event and `report.create` audit event.
+pub async fn insert(state: &AppState, new: Intake<'_>) -> Result<IntakeOutcome> {
+    let mut tx = state.db.begin().await?;
+    // A write first: on SQLite the transaction takes the write lock here, so the
+    // idempotency check below cannot go stale before the inserts.
+    let number = store::reports::next_number(&mut tx, new.project).await?;
+    if let Some((key, request_hash)) = new.idempotency
+        && let Some(previous) = store::idempotency::find(&mut tx, new.project, key).await?
+    {
+        tx.rollback().await?;
+        return Ok(if previous.request_hash == request_hash {
+            IntakeOutcome::Replayed {
+                response: previous.response,
+            }
+        } else {
+            IntakeOutcome::KeyReused
+        });
+    }
+    store::reports::insert(
+        &mut tx,
+        &store::reports::NewRow {
+            id: new.id,
+            project: new.project,
+            number,
+            report: new.report,
+            source: new.source,
+            tracking_token_hash: new.tracking_token_hash,
+            sla: new.sla,
+            now: new.now,
+        },
+    )
+    .await?;
+    if let Some((key, request_hash)) = new.idempotency {
+        let response = (new.response)(number);
+        store::idempotency::record(
+            &mut tx,
+            new.project,
+            key,
+            request_hash,
+            new.id,
+            &response,
+            new.now,
+        )
+        .await?;
+    }
+    if let Some(key) = new.reporter_key {
+        store::reporter_keys::insert(&mut tx, key).await?;
+    }
+    if let Some(build) = new.acknowledgement {
+        store::outbox::queue(&mut tx, &build(number)).await?;
+    }
+    if let Some(job) = &new.job {
+        store::jobs::enqueue(&mut tx, job).await?;
+    }
+    let event = Event::report_received(&new.id.to_string(), number);
+    store::webhooks::queue_event(&mut tx, new.project, &event, new.now).await?;
+    store::audit::append(
+        &mut tx,
+        NewAuditEvent {
+            at: new.now,
+            actor: audit::reporter_actor(new.id),
+            action: "report.create".into(),
+            subject: audit::report_subject(new.id),
+            data: serde_json::json!({ "project": new.project.to_string(), "number": number, "source": new.source.as_str() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(IntakeOutcome::Created { number })
+}
+
+/// Applies a checked state change with its reply, e-mail, duplicate link, webhook event
+/// and audit event; `Conflict` when the report is no longer in `change.from`. Returns the
+/// report as changed.
+pub async fn transition(
+    state: &AppState,
+    id: ReportId,
+    change: &StateChange,
+    message: Option<NewMessage>,
+    email: Option<NewEmail>,
+    event: NewAuditEvent,
+) -> Result<Report> {
+    let mut tx = state.db.begin().await?;
+    let moved = store::reports::set_state(&mut tx, id, change, Milestones::of(change.to)).await?;
+    let report = store::reports::by_id(&mut tx, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if !moved {
+        return Err(StoreError::Conflict(format!(
+            "report is {}, not {}",
+            report.state.as_str(),
+            change.from.as_str()
+        )));
+    }
+    // Every transition drops an earlier link, so reopening a duplicate unlinks it.
+    store::reports::link_duplicate(&mut tx, id, change.duplicate_of, change.at).await?;
+    if let Some(m) = &message {
+        store::messages::insert(&mut tx, m).await?;
+    }
+    if let Some(e) = &email {
+        store::outbox::queue(&mut tx, e).await?;
+    }
+    let webhook = Event::report_transitioned(
+        &id.to_string(),
+        report.number,
+        change.from,
+        change.to,
+        change.resolution.map(|r| r.as_str()),
+    );
+    store::webhooks::queue_event(&mut tx, report.project_id, &webhook, change.at).await?;
+    store::audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Moves a `received` report to `acknowledged` (the first response); `Conflict` from any
+/// other state.
+pub async fn acknowledge(
+    state: &AppState,
+    id: ReportId,
+    now: Timestamp,
+    by: Option<UserId>,
+    message: Option<NewMessage>,
+    email: Option<NewEmail>,
+) -> Result<Report> {
+    let change = StateChange {
+        from: State::Received,
+        to: State::Acknowledged,
+        resolution: None,
+        first_response: true,
+        duplicate_of: None,
+        at: now,
+    };
+    let event = NewAuditEvent {
+        at: now,
+        actor: by.map_or_else(|| audit::SYSTEM_ACTOR.to_owned(), audit::user_actor),
+        action: "report.transition".into(),
+        subject: audit::report_subject(id),
+        data: serde_json::json!({ "from": "received", "to": "acknowledged", "message": message.is_some() }),
+    };
+    transition(state, id, &change, message, email, event).await
+}
+
+/// The project, number and state of a report inside the unit of work; `NotFound` when it
+/// does not exist.
+async fn brief(tx: &mut Tx, report: ReportId) -> Result<(ProjectId, i64, State)> {
+    store::webhooks::report_brief(tx, report).await
+}
+
+/// Adds a message to a report's thread with its e-mail (if any), touching the report, with
+/// the `message.created` webhook event and the `message.create` audit event (never the
+/// body: the log outlives the embargo).
+pub async fn add_message(
+    state: &AppState,
+    message: &NewMessage,
+    email: Option<NewEmail>,
+) -> Result<Message> {
+    let mut tx = state.db.begin().await?;
+    store::messages::insert(&mut tx, message).await?;
+    store::reports::touch(&mut tx, message.report, message.created_at).await?;
+    if let Some(e) = &email {
+        store::outbox::queue(&mut tx, e).await?;
+    }
+    let (project, number, report_state) = brief(&mut tx, message.report).await?;
+    let webhook = Event::message_created(
+        &message.report.to_string(),
+        number,
+        report_state,
+        &message.id.to_string(),
+        message.author_kind.as_str(),
+        message.visibility.as_str(),
+    );
+    store::webhooks::queue_event(&mut tx, project, &webhook, message.created_at).await?;
+    let actor = match (message.author_kind, message.author) {
+        (_, Some(user)) => audit::user_actor(user),
+        (AuthorKind::Reporter, None) => audit::reporter_actor(message.report),
+        _ => audit::SYSTEM_ACTOR.to_owned(),
+    };
+    store::audit::append(
+        &mut tx,
+        NewAuditEvent {
+            at: message.created_at,
+            actor,
+            action: "message.create".into(),
+            subject: audit::report_subject(message.report),
+            data: serde_json::json!({ "message": message.id.to_string(), "visibility": message.visibility.as_str() }),
+        },
+    )
+    .await?;
+    let stored = store::messages::by_id(&mut tx, message.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Stores a maintainer's score, touching the report, with the `score.added` webhook event
+/// and the `score.create` audit event (the vector and its score, never the rationale).
+pub async fn add_score(state: &AppState, score: &NewScore) -> Result<ScoreRecord> {
+    let mut tx = state.db.begin().await?;
+    store::scores::insert(&mut tx, score).await?;
+    store::reports::touch(&mut tx, score.report, score.created_at).await?;
+    let (project, number, report_state) = brief(&mut tx, score.report).await?;
+    let webhook = Event::score_added(
+        &score.report.to_string(),
+        number,
+        report_state,
+        &score.id.to_string(),
+    );
+    store::webhooks::queue_event(&mut tx, project, &webhook, score.created_at).await?;
+    store::audit::append(
+        &mut tx,
+        NewAuditEvent {
+            at: score.created_at,
+            actor: audit::user_actor(score.author),
+            action: "score.create".into(),
+            subject: audit::report_subject(score.report),
+            data: serde_json::json!({
+                "score_id": score.id.to_string(),
+                "vector": score.vector,
+                "version": score.version.as_str(),
+                "score": store::score_text(score.score_tenths),
+                "severity": score.severity.as_str(),
+            }),
+        },
+    )
+    .await?;
+    let stored = store::scores::by_id(&mut tx, score.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    tx.commit().await?;
+    Ok(stored)
+}
