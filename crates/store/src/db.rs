@@ -283,8 +283,17 @@ impl Db {
 
     /// Begins a unit of work that writes (on SQLite, after the writers before it). Dropped
     /// without [`Tx::commit`], it rolls back.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`): a unit of
+    /// work that reads before it writes would otherwise fail with `SQLITE_BUSY_SNAPSHOT` when
+    /// another process (the command line, a second server) committed in between, and no
+    /// busy timeout can save it. Taken first, the lock makes such writers wait their turn.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(Tx(self.writer.begin().await?))
+        let tx = match self.dialect {
+            Dialect::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.writer.begin().await?,
+        };
+        Ok(Tx(tx))
     }
 
     /// A connection for reads (each statement sees the latest committed data).
