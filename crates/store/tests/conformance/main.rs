@@ -18,6 +18,7 @@ mod scores;
 mod sla;
 mod sources;
 mod triage;
+mod units_of_work;
 mod watch;
 mod webhooks;
 
