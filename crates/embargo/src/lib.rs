@@ -87,6 +87,30 @@ mod layering {
     }
 
     #[test]
+    fn http_handlers_call_services_not_the_database() {
+        // A repository call is `store::<module>::…`; types (`store::Email`) may pass.
+        let found: Vec<String> = offenders("http", &["store::", ".db."])
+            .into_iter()
+            .filter(|line| {
+                line.contains(".db.")
+                    || line.split("store::").skip(1).any(|rest| {
+                        rest.starts_with(|c: char| c.is_ascii_lowercase())
+                            && rest
+                                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                                .nth(1)
+                                .is_some()
+                            && rest.contains("::")
+                    })
+            })
+            .collect();
+        assert!(
+            found.is_empty(),
+            "http reaches the database:\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
     fn only_http_and_the_composition_root_name_axum_and_nothing_names_sqlx() {
         for layer in [
             "services",

@@ -21,7 +21,7 @@ use domain::{
 use serde::Serialize;
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
+    match crate::services::health::check(&state).await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");

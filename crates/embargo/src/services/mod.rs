@@ -8,6 +8,7 @@ pub mod cve_services;
 pub mod dashboard;
 pub mod extensions;
 pub mod filters;
+pub mod health;
 pub mod inbound;
 pub mod mail;
 pub mod notify;
