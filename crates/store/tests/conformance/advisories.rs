@@ -1,7 +1,7 @@
 use super::*;
 use advisory::{Advisory, Affected, Event, Package, Range, RangeKind, Status};
 use domain::audit::{self, NewAuditEvent};
-use store::{AdvisoryRecord, NewJob, StoreError};
+use store::{AdvisoryRecord, NewJob, Result, StoreError, advisories};
 
 /// The binary's scheduled-publication job (the store only queues it).
 const PUBLISH_ADVISORY: &str = "publish_advisory";
@@ -14,6 +14,53 @@ fn event(action: &str, id: &str, t: Timestamp) -> NewAuditEvent {
         subject: format!("advisory:{id}"),
         data: serde_json::Value::Null,
     }
+}
+
+/// As `services::advisories::insert_record`: the record and its audit event.
+async fn insert_advisory(
+    store: &Db,
+    record: &AdvisoryRecord,
+    event: NewAuditEvent,
+) -> Result<AdvisoryRecord> {
+    let mut tx = store.begin().await?;
+    let stored = advisories::insert(&mut tx, record).await?;
+    store::audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// As `services::advisories::update_record`: the record at `expected_version`, its job, the
+/// webhook event when it is first published, its audit event.
+async fn update_advisory(
+    store: &Db,
+    record: &AdvisoryRecord,
+    expected_version: i64,
+    event: NewAuditEvent,
+    job: Option<NewJob>,
+) -> Result<AdvisoryRecord> {
+    let a = &record.advisory;
+    let mut tx = store.begin().await?;
+    let was = advisories::by_id(&mut tx, &a.id)
+        .await?
+        .filter(|r| r.project_id == record.project_id)
+        .map(|r| r.advisory.status);
+    let stored = advisories::update(&mut tx, record, expected_version).await?;
+    if let Some(job) = &job {
+        store::jobs::enqueue(&mut tx, job).await?;
+    }
+    if a.status == Status::Published && was != Some(Status::Published) {
+        let report = record.report_id.map(|r| r.to_string());
+        store::webhooks::queue_event(
+            &mut tx,
+            record.project_id,
+            &domain::webhook::Event::advisory_published(&a.id, report.as_deref()),
+            a.modified,
+        )
+        .await?;
+    }
+    store::audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(stored)
 }
 
 fn draft(id: &str, ecosystem: Option<&str>, name: &str) -> Advisory {
@@ -49,8 +96,7 @@ async fn advisories_are_stored_whole_and_drafts_stay_out_of_public_lists() {
             kind: Some(advisory::CreditType::Reporter),
         });
         let rec = AdvisoryRecord::new(p.id, Some(report), a.clone(), at(10));
-        let stored = store
-            .insert_advisory(&rec, event("advisory.create", &a.id, at(10)))
+        let stored = insert_advisory(&store, &rec, event("advisory.create", &a.id, at(10)))
             .await
             .expect("insert");
         assert_eq!(stored.version, 1);
@@ -59,30 +105,27 @@ async fn advisories_are_stored_whole_and_drafts_stay_out_of_public_lists() {
 
         // Ids are unique across the instance.
         let dup = AdvisoryRecord::new(other.id, None, a.clone(), at(11));
-        let err = store
-            .insert_advisory(&dup, event("advisory.create", &a.id, at(11)))
+        let err = insert_advisory(&store, &dup, event("advisory.create", &a.id, at(11)))
             .await
             .expect_err("duplicate id");
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
 
+        let mut c = store.read().await.expect("read");
         assert_eq!(
-            store
-                .list_advisories(p.id, false)
+            advisories::list(&mut c, p.id, false)
                 .await
                 .expect("list")
                 .len(),
             1
         );
         assert!(
-            store
-                .list_advisories(p.id, true)
+            advisories::list(&mut c, p.id, true)
                 .await
                 .expect("public")
                 .is_empty()
         );
-        assert!(store.public_advisories().await.expect("public").is_empty());
-        let found = store
-            .published_advisories_for_package(Some("PyPI"), "printdesk")
+        assert!(advisories::public(&mut c).await.expect("public").is_empty());
+        let found = advisories::published_for_package(&mut c, Some("PyPI"), "printdesk")
             .await
             .expect("query");
         assert!(
@@ -93,41 +136,44 @@ async fn advisories_are_stored_whole_and_drafts_stay_out_of_public_lists() {
         // Publish: the stored record changes, the version moves on, stale writes conflict.
         let mut published = stored.clone();
         published.advisory.publish(at(20)).expect("publish");
-        let v2 = store
-            .update_advisory(
-                &published,
-                1,
-                event("advisory.publish", &a.id, at(20)),
-                None,
-            )
-            .await
-            .expect("update");
+        let v2 = update_advisory(
+            &store,
+            &published,
+            1,
+            event("advisory.publish", &a.id, at(20)),
+            None,
+        )
+        .await
+        .expect("update");
         assert_eq!(v2.version, 2);
         assert_eq!(v2.advisory.status, Status::Published);
         assert_eq!(v2.advisory.published, Some(at(20)));
-        let err = store
-            .update_advisory(&published, 1, event("advisory.update", &a.id, at(21)), None)
-            .await
-            .expect_err("stale");
+        let err = update_advisory(
+            &store,
+            &published,
+            1,
+            event("advisory.update", &a.id, at(21)),
+            None,
+        )
+        .await
+        .expect_err("stale");
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
 
         assert_eq!(
-            store
-                .list_advisories(p.id, true)
+            advisories::list(&mut c, p.id, true)
                 .await
                 .expect("public")
                 .len(),
             1
         );
-        assert_eq!(store.public_advisories().await.expect("all").len(), 1);
+        assert_eq!(advisories::public(&mut c).await.expect("all").len(), 1);
         for (eco, name, n) in [
             (Some("PyPI"), "printdesk", 1),
             (None, "printdesk", 1),
             (Some("npm"), "printdesk", 0),
             (Some("PyPI"), "other", 0),
         ] {
-            let found = store
-                .published_advisories_for_package(eco, name)
+            let found = advisories::published_for_package(&mut c, eco, name)
                 .await
                 .expect("query");
             assert_eq!(found.len(), n, "{eco:?} {name}");
@@ -139,33 +185,31 @@ async fn advisories_are_stored_whole_and_drafts_stay_out_of_public_lists() {
             .advisory
             .withdraw(at(30), "Not a vulnerability after all")
             .expect("withdraw");
-        store
-            .update_advisory(
-                &withdrawn,
-                2,
-                event("advisory.withdraw", &a.id, at(30)),
-                None,
-            )
-            .await
-            .expect("withdraw");
+        update_advisory(
+            &store,
+            &withdrawn,
+            2,
+            event("advisory.withdraw", &a.id, at(30)),
+            None,
+        )
+        .await
+        .expect("withdraw");
         assert_eq!(
-            store
-                .list_advisories(p.id, true)
+            advisories::list(&mut c, p.id, true)
                 .await
                 .expect("public")
                 .len(),
             1
         );
         assert!(
-            store
-                .published_advisories_for_package(Some("PyPI"), "printdesk")
+            advisories::published_for_package(&mut c, Some("PyPI"), "printdesk")
                 .await
                 .expect("query")
                 .is_empty()
         );
 
         // Each write appended its event; the chain verifies.
-        let events = store.audit_events(0, 100).await.expect("audit");
+        let events = store::audit::events(&mut c, 0, 100).await.expect("audit");
         let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
@@ -187,13 +231,13 @@ async fn scheduling_stores_the_time_and_its_job_together() {
         let p = project(&store, "demo").await;
         let ada = user(&store, "ada@example.org", false).await;
         let a = draft("x_demo-2026-0002", None, "printdesk");
-        let rec = store
-            .insert_advisory(
-                &AdvisoryRecord::new(p.id, None, a.clone(), at(0)),
-                event("advisory.create", &a.id, at(0)),
-            )
-            .await
-            .expect("insert");
+        let rec = insert_advisory(
+            &store,
+            &AdvisoryRecord::new(p.id, None, a.clone(), at(0)),
+            event("advisory.create", &a.id, at(0)),
+        )
+        .await
+        .expect("insert");
         let mut scheduled = rec.clone();
         scheduled.scheduled_at = Some(at(100));
         scheduled.scheduled_by = Some(ada.id);
@@ -205,15 +249,15 @@ async fn scheduling_stores_the_time_and_its_job_together() {
             max_attempts: 5,
             created_at: at(1),
         };
-        let stored = store
-            .update_advisory(
-                &scheduled,
-                1,
-                event("advisory.schedule", &a.id, at(1)),
-                Some(job),
-            )
-            .await
-            .expect("schedule");
+        let stored = update_advisory(
+            &store,
+            &scheduled,
+            1,
+            event("advisory.schedule", &a.id, at(1)),
+            Some(job),
+        )
+        .await
+        .expect("schedule");
         assert_eq!(stored.scheduled_at, Some(at(100)));
         assert_eq!(stored.scheduled_by, Some(ada.id));
         let kinds = [PUBLISH_ADVISORY];
@@ -230,22 +274,22 @@ async fn scheduling_stores_the_time_and_its_job_together() {
         assert_eq!(job.payload["advisory_id"], a.id.as_str());
 
         // A failed update (stale version) leaves no job behind.
-        let err = store
-            .update_advisory(
-                &scheduled,
-                1,
-                event("advisory.schedule", &a.id, at(2)),
-                Some(NewJob {
-                    id: uuid::Uuid::now_v7(),
-                    kind: PUBLISH_ADVISORY.into(),
-                    payload: serde_json::json!({ "advisory_id": a.id }),
-                    run_at: at(50),
-                    max_attempts: 5,
-                    created_at: at(2),
-                }),
-            )
-            .await
-            .expect_err("stale");
+        let err = update_advisory(
+            &store,
+            &scheduled,
+            1,
+            event("advisory.schedule", &a.id, at(2)),
+            Some(NewJob {
+                id: uuid::Uuid::now_v7(),
+                kind: PUBLISH_ADVISORY.into(),
+                payload: serde_json::json!({ "advisory_id": a.id }),
+                run_at: at(50),
+                max_attempts: 5,
+                created_at: at(2),
+            }),
+        )
+        .await
+        .expect_err("stale");
         assert!(matches!(err, StoreError::Conflict(_)));
         assert!(
             super::jobs::lease(&store, &kinds, "w2", at(60), lease)
@@ -255,15 +299,15 @@ async fn scheduling_stores_the_time_and_its_job_together() {
         // Unknown advisory: not found.
         let mut ghost = scheduled.clone();
         ghost.advisory.id = "x_demo-ghost".into();
-        let err = store
-            .update_advisory(
-                &ghost,
-                1,
-                event("advisory.update", "x_demo-ghost", at(3)),
-                None,
-            )
-            .await
-            .expect_err("unknown");
+        let err = update_advisory(
+            &store,
+            &ghost,
+            1,
+            event("advisory.update", "x_demo-ghost", at(3)),
+            None,
+        )
+        .await
+        .expect_err("unknown");
         assert!(matches!(err, StoreError::NotFound), "{err:?}");
     })
     .await;

@@ -2,7 +2,9 @@ use super::*;
 use domain::audit::{self, BrokenReason, NewAuditEvent};
 
 async fn all_events(store: &Db) -> Vec<audit::AuditEvent> {
-    store.audit_events(0, 10_000).await.expect("audit events")
+    store::audit::events(&mut store.read().await.expect("read"), 0, 10_000)
+        .await
+        .expect("audit events")
 }
 
 #[tokio::test]
@@ -12,17 +14,17 @@ async fn changes_are_chained_in_the_audit_log_and_tampering_is_found() {
         let ada = user(&store, "ada@example.org", false).await;
         let (id, _) = insert(&store, &p, &new_report("Audited", None), "t", at(1)).await;
         acknowledge(&store, id, at(2), Some(ada.id), None, None).await.expect("ack");
-        store.update_policy(p.id, 1, &p.policy, Some(ada.id), at(3)).await.expect("policy");
-        store
-            .append_audit(NewAuditEvent {
-                at: at(4),
-                actor: audit::user_actor(ada.id),
-                action: "report.export".into(),
-                subject: audit::report_subject(id),
-                data: serde_json::json!({ "format": "markdown" }),
-            })
-            .await
-            .expect("append");
+        update_policy(&store, p.id, 1, &p.policy, Some(ada.id), at(3)).await.expect("policy");
+        let mut tx = store.begin().await.expect("begin");
+        let export = NewAuditEvent {
+            at: at(4),
+            actor: audit::user_actor(ada.id),
+            action: "report.export".into(),
+            subject: audit::report_subject(id),
+            data: serde_json::json!({ "format": "markdown" }),
+        };
+        store::audit::append(&mut tx, export).await.expect("append");
+        tx.commit().await.expect("commit");
 
         let events = all_events(&store).await;
         let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
@@ -31,7 +33,8 @@ async fn changes_are_chained_in_the_audit_log_and_tampering_is_found() {
         assert_eq!(events[1].actor, audit::user_actor(ada.id));
         assert_eq!(events[0].actor, audit::reporter_actor(id));
         audit::verify(&events).expect("an untouched chain verifies");
-        assert_eq!(store.audit_events(2, 1).await.expect("page").len(), 1, "paging");
+        let page = store::audit::events(&mut store.read().await.expect("read"), 2, 1).await;
+        assert_eq!(page.expect("page").len(), 1, "paging");
 
         // Someone edits event 2 directly in the database.
         let sql = "UPDATE audit_events SET data = '{\"from\":\"received\",\"to\":\"closed\"}' WHERE seq = 2";
@@ -50,16 +53,17 @@ async fn concurrent_appends_never_fork_the_chain() {
         for i in 0..16 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                store
-                    .append_audit(NewAuditEvent {
-                        at: at(i),
-                        actor: audit::SYSTEM_ACTOR.into(),
-                        action: "test.append".into(),
-                        subject: format!("test:{i}"),
-                        data: serde_json::Value::Null,
-                    })
-                    .await
-                    .expect("append")
+                let mut tx = store.begin().await.expect("begin");
+                let event = NewAuditEvent {
+                    at: at(i),
+                    actor: audit::SYSTEM_ACTOR.into(),
+                    action: "test.append".into(),
+                    subject: format!("test:{i}"),
+                    data: serde_json::Value::Null,
+                };
+                let event = store::audit::append(&mut tx, event).await.expect("append");
+                tx.commit().await.expect("commit");
+                event
             }));
         }
         for t in tasks {

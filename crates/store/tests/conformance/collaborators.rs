@@ -312,7 +312,9 @@ async fn an_invitation_is_accepted_once_gives_access_until_expiry_or_revocation_
             "oldest first, revoked ones kept"
         );
 
-        let events = store.audit_events(0, 100).await.expect("audit");
+        let events = store::audit::events(&mut store.read().await.expect("read"), 0, 100)
+            .await
+            .expect("audit");
         let actions: Vec<(&str, String)> = events
             .iter()
             .filter(|e| e.action.starts_with("collaborator."))

@@ -1,10 +1,12 @@
-//! The units of work the application's services compose from the repositories (intake, a
-//! transition, a message, a score), rebuilt here from the same pieces so the tests of
-//! every aggregate can set up reports the way the application does.
+//! The units of work the application's services compose from the repositories (a project,
+//! a policy change, intake, a transition, a message, a score), rebuilt here from the same
+//! pieces so the tests of every aggregate can set up projects and reports the way the
+//! application does.
 
 use domain::{
-    ReportId, UserId,
+    ProjectId, ReportId, UserId,
     audit::{self, NewAuditEvent},
+    policy::Policy,
     project::Project,
     report::{NewReport, Report, Sla, Source, State},
     stats::Milestones,
@@ -19,6 +21,66 @@ use store::{
 /// A connection for reads.
 pub async fn read(store: &Db) -> Read {
     store.read().await.expect("read connection")
+}
+
+/// A project with its first policy version and its security.txt watch, as
+/// `services::projects::create` stores it (here without a creator to make maintainer).
+pub async fn create_project(store: &Db, project: &Project) -> Result<()> {
+    let mut tx = store.begin().await?;
+    store::projects::insert(&mut tx, project).await?;
+    store::projects::insert_policy_version(
+        &mut tx,
+        project.id,
+        project.policy_version,
+        &project.policy,
+        None,
+        project.created_at,
+    )
+    .await?;
+    let url = project.policy.security_txt_url.as_deref();
+    store::watch::sync(&mut tx, project.id, url, project.created_at).await?;
+    tx.commit().await
+}
+
+/// A policy change, as `services::projects::update_policy` stores it: the new version and
+/// its history row, the watch kept in step, open reports re-triaged when the policy
+/// changed, the audit event; `Conflict` when the project is past `expected_version`.
+pub async fn update_policy(
+    store: &Db,
+    project: ProjectId,
+    expected_version: i64,
+    policy: &Policy,
+    by: Option<UserId>,
+    now: Timestamp,
+) -> Result<Project> {
+    let mut tx = store.begin().await?;
+    let before = store::projects::by_id(&mut tx, project)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let version = store::projects::set_policy(&mut tx, project, expected_version, policy).await?;
+    store::projects::insert_policy_version(&mut tx, project, version, policy, by, now).await?;
+    store::watch::sync(&mut tx, project, policy.security_txt_url.as_deref(), now).await?;
+    let retriage = if before.policy != *policy {
+        store::triage::requeue_open(&mut tx, project, now).await?
+    } else {
+        0
+    };
+    store::audit::append(
+        &mut tx,
+        NewAuditEvent {
+            at: now,
+            actor: by.map_or_else(|| audit::SYSTEM_ACTOR.to_owned(), audit::user_actor),
+            action: "policy.update".into(),
+            subject: audit::project_subject(project),
+            data: serde_json::json!({ "version": version, "retriage": retriage }),
+        },
+    )
+    .await?;
+    let updated = store::projects::by_id(&mut tx, project)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    tx.commit().await?;
+    Ok(updated)
 }
 
 /// What became of a submission.

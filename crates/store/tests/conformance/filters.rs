@@ -164,7 +164,10 @@ async fn rules_are_unique_per_project_audited_and_deleted_with_their_log_kept() 
         )
         .await
         .expect("other project");
-        let before_conflict = store.audit_events(0, 100).await.expect("audit").len();
+        let before_conflict = store::audit::events(&mut store.read().await.expect("read"), 0, 100)
+            .await
+            .expect("audit")
+            .len();
         let again = insert_rule(
             &store,
             &rule(&p, "seo", MatchKind::BodyRegex, "x", Action::Refuse),
@@ -173,7 +176,10 @@ async fn rules_are_unique_per_project_audited_and_deleted_with_their_log_kept() 
         .await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
         assert_eq!(
-            store.audit_events(0, 100).await.expect("audit").len(),
+            store::audit::events(&mut store.read().await.expect("read"), 0, 100)
+                .await
+                .expect("audit")
+                .len(),
             before_conflict,
             "a refused rule is not audited"
         );
@@ -247,7 +253,10 @@ async fn rules_are_unique_per_project_audited_and_deleted_with_their_log_kept() 
 
         // Deleting is audited and returns the rule; the log stays; a second delete is
         // not found.
-        let before = store.audit_events(0, 100).await.expect("audit").len();
+        let before = store::audit::events(&mut store.read().await.expect("read"), 0, 100)
+            .await
+            .expect("audit")
+            .len();
         let deleted = delete_rule(&store, p.id, "seo", audit("mail_filter.delete", 30))
             .await
             .expect("delete");
@@ -258,7 +267,9 @@ async fn rules_are_unique_per_project_audited_and_deleted_with_their_log_kept() 
                 .expect("rules")
                 .is_empty()
         );
-        let events = store.audit_events(0, 100).await.expect("audit");
+        let events = store::audit::events(&mut store.read().await.expect("read"), 0, 100)
+            .await
+            .expect("audit");
         assert_eq!(events.len(), before + 1);
         assert_eq!(
             events.last().map(|e| e.action.as_str()),
@@ -275,7 +286,10 @@ async fn rules_are_unique_per_project_audited_and_deleted_with_their_log_kept() 
         let missing = delete_rule(&store, p.id, "seo", audit("mail_filter.delete", 31)).await;
         assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
         assert_eq!(
-            store.audit_events(0, 100).await.expect("audit").len(),
+            store::audit::events(&mut store.read().await.expect("read"), 0, 100)
+                .await
+                .expect("audit")
+                .len(),
             before + 1
         );
         // The other project's rule of the same id is untouched.

@@ -12,7 +12,6 @@ mod mail_threads;
 mod projects;
 mod reply_tokens;
 mod reports;
-mod repos;
 mod schema;
 mod scores;
 mod sla;
@@ -31,7 +30,6 @@ use domain::{
     report::{NewReport, ReportInput, ReporterInput, Sla},
 };
 use jiff::Timestamp;
-use repos::Repos;
 use store::{
     Db, NewEmail, NewUser,
     testing::{Backend, TestDb},
@@ -56,17 +54,20 @@ fn at(seconds: i64) -> Timestamp {
 }
 
 async fn user(store: &Db, email: &str, is_admin: bool) -> User {
-    store
-        .create_user(&NewUser {
-            id: UserId::new(),
-            email: EmailAddress::parse("email", email).expect("valid address"),
-            name: format!("User {email}"),
-            password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
-            is_admin,
-            created_at: at(0),
-        })
+    let new = NewUser {
+        id: UserId::new(),
+        email: EmailAddress::parse("email", email).expect("valid address"),
+        name: format!("User {email}"),
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
+        is_admin,
+        created_at: at(0),
+    };
+    let mut tx = store.begin().await.expect("begin");
+    let user = store::accounts::insert_user(&mut tx, &new)
         .await
-        .expect("create user")
+        .expect("create user");
+    tx.commit().await.expect("commit");
+    user
 }
 
 async fn project(store: &Db, slug: &str) -> Project {
@@ -82,8 +83,7 @@ async fn project(store: &Db, slug: &str) -> Project {
         policy_version: 1,
         created_at: at(0),
     };
-    store
-        .create_project(&project, None)
+    create_project(store, &project)
         .await
         .expect("create project");
     project

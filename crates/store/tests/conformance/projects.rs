@@ -1,5 +1,6 @@
 use super::*;
 use domain::account::ProjectRole;
+use store::{members, projects};
 
 #[tokio::test]
 async fn slugs_are_unique() {
@@ -7,22 +8,21 @@ async fn slugs_are_unique() {
         let first = project(&store, "octoprint").await;
         let mut again = first.clone();
         again.id = ProjectId::new();
-        let err = store
-            .create_project(&again, None)
+        let err = create_project(&store, &again)
             .await
             .expect_err("duplicate slug");
         assert!(matches!(err, store::StoreError::Conflict(_)), "{err:?}");
-        let found = store
-            .project_by_slug(&first.slug)
+        let mut c = store.read().await.expect("read");
+        let found = projects::by_slug(&mut c, &first.slug)
             .await
             .expect("get")
             .expect("found");
         assert_eq!(found, first);
         assert_eq!(
-            store.project_by_id(first.id).await.expect("get"),
+            projects::by_id(&mut c, first.id).await.expect("get"),
             Some(first)
         );
-        assert_eq!(store.list_projects().await.expect("list").len(), 1);
+        assert_eq!(projects::list(&mut c).await.expect("list").len(), 1);
     })
     .await;
 }
@@ -35,27 +35,27 @@ async fn every_policy_change_keeps_the_previous_version() {
         let mut policy = p.policy.clone();
         policy.targets.acknowledge_days = 1;
         policy.targets.business_days = true;
-        let updated = store
-            .update_policy(p.id, 1, &policy, Some(ada.id), at(60))
+        let updated = update_policy(&store, p.id, 1, &policy, Some(ada.id), at(60))
             .await
             .expect("update");
         assert_eq!(updated.policy_version, 2);
         assert_eq!(updated.policy, policy);
 
         // A second editor who loaded version 1 must not overwrite version 2.
-        let err = store
-            .update_policy(p.id, 1, &p.policy, None, at(61))
+        let err = update_policy(&store, p.id, 1, &p.policy, None, at(61))
             .await
             .expect_err("stale");
         assert!(matches!(err, store::StoreError::Conflict(_)), "{err:?}");
 
-        let history = store.policy_history(p.id).await.expect("history");
+        let mut c = store.read().await.expect("read");
+        let history = projects::policy_history(&mut c, p.id)
+            .await
+            .expect("history");
         let versions: Vec<i64> = history.iter().map(|v| v.version).collect();
         assert_eq!(versions, vec![2, 1]);
         assert_eq!(history[1].policy, p.policy, "version 1 kept as it was");
         assert_eq!(history[0].changed_by, Some(ada.id));
-        let reloaded = store
-            .project_by_slug(&p.slug)
+        let reloaded = projects::by_slug(&mut c, &p.slug)
             .await
             .expect("get")
             .expect("found");
@@ -70,21 +70,27 @@ async fn members_have_one_role_per_project() {
         let p = project(&store, "demo").await;
         let q = project(&store, "other").await;
         let ada = user(&store, "ada@example.org", false).await;
-        assert_eq!(store.member_role(p.id, ada.id).await.expect("role"), None);
-        store
-            .set_member(p.id, ada.id, ProjectRole::Triager)
+        let role = async |project: ProjectId| {
+            members::role(&mut store.read().await.expect("read"), project, ada.id)
+                .await
+                .expect("role")
+        };
+        assert_eq!(role(p.id).await, None);
+        let mut tx = store.begin().await.expect("begin");
+        members::set(&mut tx, p.id, ada.id, ProjectRole::Triager)
             .await
             .expect("set");
-        store
-            .set_member(p.id, ada.id, ProjectRole::Maintainer)
+        tx.commit().await.expect("commit");
+        let mut tx = store.begin().await.expect("begin");
+        members::set(&mut tx, p.id, ada.id, ProjectRole::Maintainer)
             .await
             .expect("change");
-        assert_eq!(
-            store.member_role(p.id, ada.id).await.expect("role"),
-            Some(ProjectRole::Maintainer)
-        );
-        assert_eq!(store.member_role(q.id, ada.id).await.expect("role"), None);
-        let mine = store.projects_of(ada.id).await.expect("projects_of");
+        tx.commit().await.expect("commit");
+        assert_eq!(role(p.id).await, Some(ProjectRole::Maintainer));
+        assert_eq!(role(q.id).await, None);
+        let mine = members::projects_of(&mut store.read().await.expect("read"), ada.id)
+            .await
+            .expect("projects_of");
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].0.id, p.id);
     })
@@ -95,30 +101,34 @@ async fn members_have_one_role_per_project() {
 async fn the_first_signing_key_stored_wins() {
     each_backend(|store| async move {
         let p = project(&store, "demo").await;
-        assert_eq!(store.signing_key(p.id).await.expect("get"), None);
+        let signing_key = async || {
+            projects::signing_key(&mut store.read().await.expect("read"), p.id)
+                .await
+                .expect("get")
+        };
+        assert_eq!(signing_key().await, None);
         let key = |fp: &str| store::SigningKeyRecord {
             fingerprint: fp.to_owned(),
             secret_armored: format!("secret {fp}"),
             public_armored: format!("public {fp}"),
             created_at: at(5),
         };
-        let first = store
-            .insert_signing_key(p.id, &key("AAAA"))
+        let mut tx = store.begin().await.expect("begin");
+        let first = projects::insert_signing_key(&mut tx, p.id, &key("AAAA"))
             .await
             .expect("insert");
+        tx.commit().await.expect("commit");
         assert_eq!(first, key("AAAA"));
-        let second = store
-            .insert_signing_key(p.id, &key("BBBB"))
+        let mut tx = store.begin().await.expect("begin");
+        let second = projects::insert_signing_key(&mut tx, p.id, &key("BBBB"))
             .await
             .expect("insert again");
+        tx.commit().await.expect("commit");
         assert_eq!(
             second.fingerprint, "AAAA",
             "a racing second key does not replace the first"
         );
-        assert_eq!(
-            store.signing_key(p.id).await.expect("get"),
-            Some(key("AAAA"))
-        );
+        assert_eq!(signing_key().await, Some(key("AAAA")));
     })
     .await;
 }

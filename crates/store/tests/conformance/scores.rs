@@ -108,7 +108,9 @@ async fn scores_are_kept_in_order_with_their_author_and_audited_without_the_rati
             "the last write touches the report"
         );
 
-        let events = store.audit_events(0, 100).await.expect("audit");
+        let events = store::audit::events(&mut store.read().await.expect("read"), 0, 100)
+            .await
+            .expect("audit");
         let scored: Vec<_> = events
             .iter()
             .filter(|e| e.action == "score.create")
@@ -139,7 +141,9 @@ async fn a_score_for_a_missing_report_stores_nothing() {
                 .expect("scores")
                 .is_empty()
         );
-        let events = store.audit_events(0, 100).await.expect("audit");
+        let events = store::audit::events(&mut store.read().await.expect("read"), 0, 100)
+            .await
+            .expect("audit");
         assert!(events.iter().all(|e| e.action != "score.create"));
     })
     .await;

@@ -7,7 +7,7 @@ use domain::{
     calendar::{ReminderKey, ReminderKind, SlaClock},
     notify::NotificationPrefs,
 };
-use store::{NewExtension, StoreError};
+use store::{NewExtension, StoreError, members};
 
 fn audit(now: Timestamp) -> NewAuditEvent {
     NewAuditEvent {
@@ -246,42 +246,42 @@ async fn notification_choices_default_on_and_are_kept_per_project() {
         let q = project(&store, "other").await;
         let u = user(&store, "m@example.org", false).await;
         let v = user(&store, "n@example.org", false).await;
-        store
-            .set_member(p.id, u.id, ProjectRole::Maintainer)
+        let mut tx = store.begin().await.expect("begin");
+        members::set(&mut tx, p.id, u.id, ProjectRole::Maintainer)
             .await
             .expect("member");
-        store
-            .set_member(p.id, v.id, ProjectRole::Triager)
+        members::set(&mut tx, p.id, v.id, ProjectRole::Triager)
             .await
             .expect("member");
-        assert_eq!(
-            store.notification_prefs(u.id, p.id).await.expect("prefs"),
-            NotificationPrefs::default()
-        );
+        tx.commit().await.expect("commit");
+        let prefs = async |project: ProjectId| {
+            members::notification_prefs(&mut store.read().await.expect("read"), u.id, project)
+                .await
+                .expect("prefs")
+        };
+        assert_eq!(prefs(p.id).await, NotificationPrefs::default());
         let off = NotificationPrefs {
             reminders: false,
             ..NotificationPrefs::default()
         };
-        store
-            .set_notification_prefs(u.id, p.id, &off, at(1))
+        let mut tx = store.begin().await.expect("begin");
+        members::set_notification_prefs(&mut tx, u.id, p.id, &off, at(1))
             .await
             .expect("set");
-        assert_eq!(
-            store.notification_prefs(u.id, p.id).await.expect("prefs"),
-            off
-        );
-        assert_eq!(
-            store.notification_prefs(u.id, q.id).await.expect("prefs"),
-            NotificationPrefs::default()
-        );
+        tx.commit().await.expect("commit");
+        assert_eq!(prefs(p.id).await, off);
+        assert_eq!(prefs(q.id).await, NotificationPrefs::default());
         // Setting again replaces.
         let on = NotificationPrefs::default();
-        store
-            .set_notification_prefs(u.id, p.id, &off, at(2))
+        let mut tx = store.begin().await.expect("begin");
+        members::set_notification_prefs(&mut tx, u.id, p.id, &off, at(2))
             .await
             .expect("set");
-        let members = store.members_with_prefs(p.id).await.expect("members");
-        let got: Vec<(String, ProjectRole, NotificationPrefs)> = members
+        tx.commit().await.expect("commit");
+        let listed = members::with_prefs(&mut store.read().await.expect("read"), p.id)
+            .await
+            .expect("members");
+        let got: Vec<(String, ProjectRole, NotificationPrefs)> = listed
             .into_iter()
             .map(|(u, r, n)| (u.email.as_str().to_owned(), r, n))
             .collect();

@@ -199,19 +199,19 @@ async fn a_change_queues_the_open_reports_for_triage_again_once() {
         assert_eq!(take_triage_jobs(&store, at(9)).await, [open.to_string()]);
 
         // A changed policy queues them too; saving the same policy does not.
-        store
-            .update_policy(p.id, 1, &p.policy, Some(ada.id), at(14))
+        update_policy(&store, p.id, 1, &p.policy, Some(ada.id), at(14))
             .await
             .expect("same");
         assert!(take_triage_jobs(&store, at(14)).await.is_empty());
         let mut policy = p.policy.clone();
         policy.contacts.push("mailto:other@demo.example".to_owned());
-        store
-            .update_policy(p.id, 2, &policy, Some(ada.id), at(15))
+        update_policy(&store, p.id, 2, &policy, Some(ada.id), at(15))
             .await
             .expect("changed");
         assert_eq!(take_triage_jobs(&store, at(16)).await, [open.to_string()]);
-        let log = store.audit_events(0, 1000).await.expect("audit");
+        let log = store::audit::events(&mut store.read().await.expect("read"), 0, 1000)
+            .await
+            .expect("audit");
         let policy_updates: Vec<&serde_json::Value> = log
             .iter()
             .filter(|e| e.action == "policy.update")

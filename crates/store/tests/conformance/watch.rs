@@ -2,7 +2,7 @@
 //! their e-mails unless the URL changed meanwhile.
 
 use super::*;
-use store::WatchResult;
+use store::{NewEmail, WatchClaim, WatchResult, watch};
 
 const URL: &str = "https://www.example.org/.well-known/security.txt";
 
@@ -11,10 +11,39 @@ async fn set_url(store: &Db, p: &Project, version: i64, url: Option<&str>, now: 
         security_txt_url: url.map(str::to_owned),
         ..p.policy.clone()
     };
-    store
-        .update_policy(p.id, version, &policy, None, now)
+    update_policy(store, p.id, version, &policy, None, now)
         .await
         .expect("update policy");
+}
+
+/// The watch job's claim, as `services::watch::run_due` takes it.
+async fn claim_due(store: &Db, now: Timestamp, retry_at: Timestamp) -> Option<WatchClaim> {
+    let mut tx = store.begin().await.expect("begin");
+    let claim = watch::claim(&mut tx, store.dialect(), now, retry_at)
+        .await
+        .expect("claim");
+    tx.commit().await.expect("commit");
+    claim
+}
+
+/// As `services::watch::check` stores a result: with its e-mails, or nothing when the URL
+/// changed since the claim; whether it was stored.
+async fn store_result(
+    store: &Db,
+    claim: &WatchClaim,
+    result: &WatchResult,
+    emails: &[NewEmail],
+) -> bool {
+    let mut tx = store.begin().await.expect("begin");
+    if !watch::record(&mut tx, claim, result).await.expect("record") {
+        tx.rollback().await.expect("rollback");
+        return false;
+    }
+    for email in emails {
+        store::outbox::queue(&mut tx, email).await.expect("queue");
+    }
+    tx.commit().await.expect("commit");
+    true
 }
 
 fn result(checked: Timestamp, next: Timestamp) -> WatchResult {
@@ -31,37 +60,26 @@ fn result(checked: Timestamp, next: Timestamp) -> WatchResult {
 async fn a_watch_follows_the_policy_and_is_claimed_once_when_due() {
     each_backend(|store| async move {
         let p = project(&store, "demo").await;
+        assert_eq!(claim_due(&store, at(10), at(3610)).await, None);
         assert_eq!(
-            store.claim_watch(at(10), at(3610)).await.expect("claim"),
+            watch::status(&mut store.read().await.expect("read"), p.id)
+                .await
+                .expect("status"),
             None
         );
-        assert_eq!(store.watch_status(p.id).await.expect("status"), None);
 
         set_url(&store, &p, 1, Some(URL), at(100)).await;
         // Not due before the policy named it; due from then on, and claimed only once.
-        assert_eq!(
-            store.claim_watch(at(99), at(3699)).await.expect("claim"),
-            None
-        );
-        let claim = store
-            .claim_watch(at(100), at(3700))
-            .await
-            .expect("claim")
-            .expect("due");
+        assert_eq!(claim_due(&store, at(99), at(3699)).await, None);
+        let claim = claim_due(&store, at(100), at(3700)).await.expect("due");
         assert_eq!(claim.project, p.id);
         assert_eq!(claim.url, URL);
         assert_eq!(claim.state, None);
-        assert_eq!(
-            store.claim_watch(at(200), at(3800)).await.expect("claim"),
-            None
-        );
+        assert_eq!(claim_due(&store, at(200), at(3800)).await, None);
 
         let mail = email_to("maintainer@example.org", at(150));
         let mail_id = mail.id;
-        let stored = store
-            .record_watch(&claim, &result(at(150), at(86_550)), &[mail])
-            .await
-            .expect("record");
+        let stored = store_result(&store, &claim, &result(at(150), at(86_550)), &[mail]).await;
         assert!(stored);
         let queued = store::outbox::by_id(&mut store.read().await.expect("read"), mail_id)
             .await
@@ -77,8 +95,7 @@ async fn a_watch_follows_the_policy_and_is_claimed_once_when_due() {
         .await;
         assert!(job.is_some(), "and queued for delivery");
 
-        let status = store
-            .watch_status(p.id)
+        let status = watch::status(&mut store.read().await.expect("read"), p.id)
             .await
             .expect("status")
             .expect("watched");
@@ -89,17 +106,9 @@ async fn a_watch_follows_the_policy_and_is_claimed_once_when_due() {
         assert_eq!(status.last_summary.as_deref(), Some(r#"{"errors":1}"#));
 
         // The next day the claim carries the state the last run kept.
-        assert_eq!(
-            store
-                .claim_watch(at(86_549), at(90_000))
-                .await
-                .expect("claim"),
-            None
-        );
-        let next = store
-            .claim_watch(at(86_550), at(90_150))
+        assert_eq!(claim_due(&store, at(86_549), at(90_000)).await, None);
+        let next = claim_due(&store, at(86_550), at(90_150))
             .await
-            .expect("claim")
             .expect("due again");
         assert_eq!(
             next.state.as_deref(),
@@ -114,20 +123,12 @@ async fn a_changed_url_starts_afresh_and_drops_a_stale_result() {
     each_backend(|store| async move {
         let p = project(&store, "demo").await;
         set_url(&store, &p, 1, Some(URL), at(100)).await;
-        let claim = store
-            .claim_watch(at(100), at(3700))
-            .await
-            .expect("claim")
-            .expect("due");
-        store
-            .record_watch(&claim, &result(at(101), at(86_501)), &[])
-            .await
-            .expect("record");
+        let claim = claim_due(&store, at(100), at(3700)).await.expect("due");
+        store_result(&store, &claim, &result(at(101), at(86_501)), &[]).await;
 
         // An unrelated policy change keeps the watch as it is.
         set_url(&store, &p, 2, Some(URL), at(200)).await;
-        let status = store
-            .watch_status(p.id)
+        let status = watch::status(&mut store.read().await.expect("read"), p.id)
             .await
             .expect("status")
             .expect("watched");
@@ -135,19 +136,14 @@ async fn a_changed_url_starts_afresh_and_drops_a_stale_result() {
 
         // A new URL is checked at once, without the old URL's state.
         let other = "https://example.org/security.txt";
-        let second = store
-            .claim_watch(at(86_600), at(90_000))
+        let second = claim_due(&store, at(86_600), at(90_000))
             .await
-            .expect("claim")
             .expect("due");
         set_url(&store, &p, 3, Some(other), at(300)).await;
         let mail = email_to("maintainer@example.org", at(301));
         let mail_id = mail.id;
         // The result for the old URL arrives late: not stored, its e-mail not queued.
-        let stored = store
-            .record_watch(&second, &result(at(301), at(86_701)), &[mail])
-            .await
-            .expect("record");
+        let stored = store_result(&store, &second, &result(at(301), at(86_701)), &[mail]).await;
         assert!(!stored);
         assert_eq!(
             store::outbox::by_id(&mut store.read().await.expect("read"), mail_id)
@@ -155,17 +151,20 @@ async fn a_changed_url_starts_afresh_and_drops_a_stale_result() {
                 .expect("email"),
             None
         );
-        let fresh = store
-            .claim_watch(at(300), at(3900))
+        let fresh = claim_due(&store, at(300), at(3900))
             .await
-            .expect("claim")
             .expect("due at once");
         assert_eq!(fresh.url, other);
         assert_eq!(fresh.state, None);
 
         // Removing the URL removes the watch.
         set_url(&store, &p, 4, None, at(400)).await;
-        assert_eq!(store.watch_status(p.id).await.expect("status"), None);
+        assert_eq!(
+            watch::status(&mut store.read().await.expect("read"), p.id)
+                .await
+                .expect("status"),
+            None
+        );
     })
     .await;
 }
@@ -177,21 +176,26 @@ async fn members_are_listed_with_their_roles() {
         let m = user(&store, "maria@example.org", false).await;
         let t = user(&store, "tom@example.org", false).await;
         user(&store, "outsider@example.org", false).await;
-        store
-            .set_member(p.id, t.id, domain::account::ProjectRole::Triager)
+        let mut tx = store.begin().await.expect("begin");
+        store::members::set(&mut tx, p.id, t.id, domain::account::ProjectRole::Triager)
             .await
             .expect("member");
-        store
-            .set_member(p.id, m.id, domain::account::ProjectRole::Maintainer)
-            .await
-            .expect("member");
-        let members: Vec<(String, domain::account::ProjectRole)> = store
-            .project_members(p.id)
-            .await
-            .expect("members")
-            .into_iter()
-            .map(|(u, r)| (u.email.as_str().to_owned(), r))
-            .collect();
+        store::members::set(
+            &mut tx,
+            p.id,
+            m.id,
+            domain::account::ProjectRole::Maintainer,
+        )
+        .await
+        .expect("member");
+        tx.commit().await.expect("commit");
+        let members: Vec<(String, domain::account::ProjectRole)> =
+            store::members::of_project(&mut store.read().await.expect("read"), p.id)
+                .await
+                .expect("members")
+                .into_iter()
+                .map(|(u, r)| (u.email.as_str().to_owned(), r))
+                .collect();
         assert_eq!(
             members,
             [
