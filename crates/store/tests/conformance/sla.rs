@@ -271,10 +271,14 @@ async fn notification_choices_default_on_and_are_kept_per_project() {
         tx.commit().await.expect("commit");
         assert_eq!(prefs(p.id).await, off);
         assert_eq!(prefs(q.id).await, NotificationPrefs::default());
-        // Setting again replaces.
+        // Setting again replaces the earlier choice, not merges with it.
         let on = NotificationPrefs::default();
+        let quiet = NotificationPrefs {
+            new_report: false,
+            ..NotificationPrefs::default()
+        };
         let mut tx = store.begin().await.expect("begin");
-        members::set_notification_prefs(&mut tx, u.id, p.id, &off, at(2))
+        members::set_notification_prefs(&mut tx, u.id, p.id, &quiet, at(2))
             .await
             .expect("set");
         tx.commit().await.expect("commit");
@@ -288,7 +292,7 @@ async fn notification_choices_default_on_and_are_kept_per_project() {
         assert_eq!(
             got,
             vec![
-                ("m@example.org".to_owned(), ProjectRole::Maintainer, off),
+                ("m@example.org".to_owned(), ProjectRole::Maintainer, quiet),
                 ("n@example.org".to_owned(), ProjectRole::Triager, on),
             ]
         );
