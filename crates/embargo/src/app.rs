@@ -34,6 +34,9 @@ pub struct Inner {
     pub triage_caches: crate::services::triage::Caches,
     /// The git sources' indexes and per-mirror locks.
     pub source_caches: crate::services::sources::Caches,
+    /// Held by whoever runs this server's jobs and scheduled checks (a round of the worker,
+    /// `jobs::run_due`), so one that returns leaves none of them half-run.
+    pub jobs_turn: tokio::sync::Mutex<()>,
 }
 
 impl std::ops::Deref for AppState {
@@ -56,6 +59,7 @@ impl AppState {
             security_txt_cache: Default::default(),
             triage_caches: Default::default(),
             source_caches: Default::default(),
+            jobs_turn: tokio::sync::Mutex::new(()),
             db,
             clock,
             config,
