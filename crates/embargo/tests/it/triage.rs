@@ -57,7 +57,12 @@ async fn report_json(
 }
 
 /// The maintainer's view once the due jobs, the report's triage among them, have run.
-async fn triaged(app: &TestApp, http: &reqwest::Client, token: &str, id: &str) -> serde_json::Value {
+async fn triaged(
+    app: &TestApp,
+    http: &reqwest::Client,
+    token: &str,
+    id: &str,
+) -> serde_json::Value {
     app.drain().await;
     let r = report_json(http, &app.url, token, id).await;
     assert!(r.get("triage").is_some(), "report {id} is triaged: {r}");
