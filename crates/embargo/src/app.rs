@@ -30,6 +30,13 @@ pub struct Inner {
     pub secret: crate::services::signing::Secret,
     /// Signed security.txt files, renewed daily and when the policy changes.
     pub security_txt_cache: crate::services::signing::Cache,
+    /// The triage's source indexes, history and known advisories (bounded; see the type).
+    pub triage_caches: crate::services::triage::Caches,
+    /// The git sources' indexes and per-mirror locks.
+    pub source_caches: crate::services::sources::Caches,
+    /// Held by whoever runs this server's jobs and scheduled checks (a round of the worker,
+    /// `jobs::run_due`), so one that returns leaves none of them half-run.
+    pub jobs_turn: tokio::sync::Mutex<()>,
 }
 
 impl std::ops::Deref for AppState {
@@ -50,6 +57,9 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             secret,
             security_txt_cache: Default::default(),
+            triage_caches: Default::default(),
+            source_caches: Default::default(),
+            jobs_turn: tokio::sync::Mutex::new(()),
             db,
             clock,
             config,

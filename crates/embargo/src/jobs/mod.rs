@@ -35,7 +35,9 @@ use std::{future::Future, time::Duration};
 use store::{Conn, jobs::Payload};
 
 pub use retry::Retry;
-pub use runner::{Entry, IDEMPOTENCY_RETENTION, REGISTRY, holding_lease, run_next, run_worker};
+pub use runner::{
+    Entry, IDEMPOTENCY_RETENTION, REGISTRY, holding_lease, run_due, run_next, run_worker,
+};
 
 /// One kind of background work. The type is the job's payload: queued with [`enqueue`],
 /// read back from the queue and [`Job::run`].

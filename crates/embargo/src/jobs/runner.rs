@@ -85,11 +85,9 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         // Watches are due by the day: look once per poll interval, not on every wake-up
         // (a busy intake wakes the worker for each acknowledgement it queues).
-        if last_watch.is_none_or(|t| t.elapsed() >= poll) {
+        let checks = last_watch.is_none_or(|t| t.elapsed() >= poll);
+        if checks {
             last_watch = Some(std::time::Instant::now());
-            if let Err(e) = crate::services::watch::run_due(&state).await {
-                tracing::error!(error = %e, "cannot check watched security.txt files");
-            }
             if fetching.as_ref().is_none_or(|t| t.is_finished()) {
                 let state = state.clone();
                 fetching = Some(tokio::spawn(async move {
@@ -98,23 +96,24 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
                     }
                 }));
             }
-            if let Err(e) = crate::services::reminders::run_due(&state).await {
-                tracing::error!(error = %e, "cannot send deadline reminders");
-            }
         }
         // Drain everything that is due, then sleep until woken or the poll interval passes.
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            match run_next(&ctx).await {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot lease jobs");
-                    break;
+        {
+            let _turn = state.jobs_turn.lock().await;
+            if checks {
+                if let Err(e) = crate::services::watch::run_due(&state).await {
+                    tracing::error!(error = %e, "cannot check watched security.txt files");
+                }
+                if let Err(e) = crate::services::reminders::run_due(&state).await {
+                    tracing::error!(error = %e, "cannot send deadline reminders");
                 }
             }
+            if let Err(e) = drain(&ctx, Some(&stop)).await {
+                tracing::error!(error = %e, "cannot lease jobs");
+            }
+        }
+        if *stop.borrow() {
+            return;
         }
         tokio::select! {
             () = state.outbox_notify.notified() => {}
@@ -122,6 +121,30 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => {}
         }
     }
+}
+
+/// Runs due jobs until none is left (or `stop` turns true) and returns how many ran.
+async fn drain(ctx: &Context, stop: Option<&watch::Receiver<bool>>) -> store::Result<usize> {
+    let mut ran = 0;
+    while !stop.is_some_and(|s| *s.borrow()) && run_next(ctx).await? {
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// Runs, now and to the end, what this server would run next: one pass of the security.txt
+/// watch and the deadline reminders, then every job due at the application clock's "now"
+/// (those the pass queued and those the jobs queue included). Returns how many jobs ran.
+///
+/// For tests that move the clock and check the effect exactly: it waits for the worker's
+/// round in progress ([`crate::app::Inner::jobs_turn`]), so when it returns nothing due is
+/// left half-run by this server. The scheduled fetch of git sources is not part of it.
+pub async fn run_due(state: &AppState) -> anyhow::Result<usize> {
+    let ctx = Context::new(state.clone())?;
+    let _turn = state.jobs_turn.lock().await;
+    crate::services::watch::run_due(state).await?;
+    crate::services::reminders::run_due(state).await?;
+    Ok(drain(&ctx, None).await?)
 }
 
 /// Leases the next due job this server can run and runs it; `false` when none was due.

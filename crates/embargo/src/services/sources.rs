@@ -19,7 +19,7 @@ use domain::{
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use store::{ProjectSource, ProjectSourceInput};
 use triage::source::{GitScheme, MAX_EXTRA_REFS, SourceKind, check_git_url, check_ref_name};
 
@@ -286,7 +286,7 @@ async fn forget_mirror(state: &AppState, before: Option<ProjectSource>) {
         return;
     }
     let mirror = Mirror::for_url(&mirrors_root(state), &old.input.location);
-    let lock = mirror_lock(mirror.dir());
+    let lock = state.source_caches.mirror_lock(mirror.dir());
     let _guard = lock.lock().await;
     if mirror.exists()
         && let Err(e) = std::fs::remove_dir_all(mirror.dir())
@@ -299,16 +299,31 @@ async fn forget_mirror(state: &AppState, before: Option<ProjectSource>) {
 
 /// Built indexes by (mirror, commit), most recently used last.
 type IndexCache = VecDeque<((PathBuf, String), triage::SourceIndex)>;
-static INDEXES: LazyLock<Mutex<IndexCache>> = LazyLock::new(Default::default);
 
-/// One fetch or indexing of a mirror at a time (per mirror directory).
-static MIRROR_LOCKS: LazyLock<
-    Mutex<std::collections::HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
-> = LazyLock::new(Default::default);
+/// What the git sources keep in memory, one per application (`AppState`): the
+/// [`CACHED_INDEXES`] most recently used indexes, and a lock per mirror directory.
+#[derive(Default)]
+pub struct Caches {
+    indexes: Mutex<IndexCache>,
+    /// One fetch or indexing of a mirror at a time (per mirror directory).
+    mirror_locks: Mutex<std::collections::HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
+}
 
-fn mirror_lock(dir: &Path) -> Arc<tokio::sync::Mutex<()>> {
-    let mut locks = MIRROR_LOCKS.lock().unwrap_or_else(|e| e.into_inner());
-    locks.entry(dir.to_path_buf()).or_default().clone()
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caches").finish_non_exhaustive()
+    }
+}
+
+impl Caches {
+    fn indexes(&self) -> MutexGuard<'_, IndexCache> {
+        self.indexes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn mirror_lock(&self, dir: &Path) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.mirror_locks.lock().unwrap_or_else(|e| e.into_inner());
+        locks.entry(dir.to_path_buf()).or_default().clone()
+    }
 }
 
 fn mirrors_root(state: &AppState) -> PathBuf {
@@ -321,6 +336,7 @@ fn short(commit: &str) -> &str {
 
 /// The index of `commit`, from the cache or built now, under `label`.
 fn index_of(
+    caches: &Caches,
     mirror: &Mirror,
     key: &Path,
     commit: &str,
@@ -329,7 +345,7 @@ fn index_of(
 ) -> anyhow::Result<triage::SourceIndex> {
     let k = (key.to_path_buf(), commit.to_owned());
     {
-        let mut cache = INDEXES.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = caches.indexes();
         if let Some(pos) = cache.iter().position(|(c, _)| *c == k)
             && let Some(entry) = cache.remove(pos)
         {
@@ -346,7 +362,7 @@ fn index_of(
         ms = started.elapsed().as_millis() as u64,
         "triage source indexed"
     );
-    let mut cache = INDEXES.lock().unwrap_or_else(|e| e.into_inner());
+    let mut cache = caches.indexes();
     cache.push_back((k, index.clone()));
     while cache.len() > CACHED_INDEXES {
         cache.pop_front();
@@ -393,6 +409,7 @@ struct GitRun {
 }
 
 fn git_run(
+    caches: &Caches,
     mirror: &Mirror,
     source: &ProjectSourceInput,
     fetch: bool,
@@ -437,7 +454,7 @@ fn git_run(
         }
     }
     for (label, commit) in wanted {
-        match index_of(mirror, &key, &commit, &label, limits) {
+        match index_of(caches, mirror, &key, &commit, &label, limits) {
             Ok(index) => indexes.push(index),
             Err(e) => tracing::warn!(error = %e, "triage source: cannot index a commit"),
         }
@@ -468,8 +485,11 @@ pub(crate) async fn indexes_for(
         Some(_) => Vec::new(),
     };
     let Some(source) = source.filter(|s| s.input.kind == SourceKind::Git) else {
+        let state = state.clone();
         let indexes = tokio::task::spawn_blocking(move || {
-            super::triage::source_indexes(&slug, &dirs).as_ref().clone()
+            super::triage::source_indexes(&state.triage_caches, &slug, &dirs)
+                .as_ref()
+                .clone()
         })
         .await
         .map_err(anyhow::Error::from)?;
@@ -477,7 +497,7 @@ pub(crate) async fn indexes_for(
     };
     let limits = state.config.triage.git_limits();
     let mirror = Mirror::for_url(&mirrors_root(state), &source.input.location);
-    let lock = mirror_lock(mirror.dir());
+    let lock = state.source_caches.mirror_lock(mirror.dir());
     let _guard = lock.lock().await;
     // Fetch here only for a source never fetched since it was set (or whose mirror is gone
     // though its last fetch worked): after a failure, the schedule retries, so a remote that
@@ -485,10 +505,19 @@ pub(crate) async fn indexes_for(
     let fetch = source.fetched_at.is_none() || !mirror.exists() && source.fetch_error.is_none();
     let input = source.input.clone();
     let versions = versions.to_vec();
-    let run =
-        tokio::task::spawn_blocking(move || git_run(&mirror, &input, fetch, &versions, limits))
-            .await
-            .map_err(anyhow::Error::from)?;
+    let blocking = state.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        git_run(
+            &blocking.source_caches,
+            &mirror,
+            &input,
+            fetch,
+            &versions,
+            limits,
+        )
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
     if let Some(fetched) = run.fetched {
         record(state, &source, fetched).await?;
     }
@@ -569,7 +598,7 @@ pub async fn fetch_due(state: &AppState) -> Result<()> {
             continue;
         }
         let mirror = Mirror::for_url(&mirrors_root(state), &source.input.location);
-        let lock = mirror_lock(mirror.dir());
+        let lock = state.source_caches.mirror_lock(mirror.dir());
         let _guard = lock.lock().await;
         // Changed or removed while this round waited: not this configuration's fetch.
         let current =

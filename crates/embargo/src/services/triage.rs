@@ -20,7 +20,7 @@ use domain::{
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use store::{TriageDismissal, TriageRecord};
 
 /// How many earlier reports (newest first) the spray, duplicate and reporter-history checks
@@ -39,8 +39,40 @@ const MAX_STAMP_FILES: usize = 200_000;
 
 /// Each project's built source indexes, with the stamps of the trees they were built from.
 type IndexCache = HashMap<String, (Vec<Option<u64>>, Arc<Vec<triage::SourceIndex>>)>;
-static INDEXES: std::sync::LazyLock<std::sync::Mutex<IndexCache>> =
-    std::sync::LazyLock::new(Default::default);
+
+/// The instance's published advisories as last read, with when.
+type AdvisoryCache = Option<(std::time::Instant, Arc<Vec<triage::KnownAdvisory>>)>;
+
+/// What the triage keeps in memory between jobs, one per application (`AppState`): the
+/// indexes of the configured source directories (one entry per project), the instance's
+/// history ([`HISTORY_LIMIT`] reports, read again after [`HISTORY_TTL`]) and its published
+/// advisories (read again after [`HISTORY_TTL`]).
+#[derive(Default)]
+pub struct Caches {
+    indexes: Mutex<IndexCache>,
+    history: Mutex<Option<HistoryCache>>,
+    advisories: Mutex<AdvisoryCache>,
+}
+
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caches").finish_non_exhaustive()
+    }
+}
+
+impl Caches {
+    fn history(&self) -> MutexGuard<'_, Option<HistoryCache>> {
+        self.history.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn indexes(&self) -> MutexGuard<'_, IndexCache> {
+        self.indexes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn advisories(&self) -> MutexGuard<'_, AdvisoryCache> {
+        self.advisories.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 /// A cheap fingerprint of a tree: the indexable paths with their sizes and modification
 /// times. A changed, added or removed file changes it.
@@ -86,7 +118,11 @@ fn tree_stamp(root: &Path) -> std::io::Result<u64> {
 
 /// The project's configured source indexes, rebuilt when a directory's files changed. An
 /// unreadable directory is skipped with a warning (the triage runs without it).
-pub(crate) fn source_indexes(slug: &str, dirs: &[PathBuf]) -> Arc<Vec<triage::SourceIndex>> {
+pub(crate) fn source_indexes(
+    caches: &Caches,
+    slug: &str,
+    dirs: &[PathBuf],
+) -> Arc<Vec<triage::SourceIndex>> {
     if dirs.is_empty() {
         return Arc::new(Vec::new());
     }
@@ -101,11 +137,11 @@ pub(crate) fn source_indexes(slug: &str, dirs: &[PathBuf]) -> Arc<Vec<triage::So
             }
         })
         .collect();
-    let cached = INDEXES.lock().ok().and_then(|m| {
-        m.get(slug)
-            .filter(|(s, _)| *s == stamps)
-            .map(|(_, x)| x.clone())
-    });
+    let cached = caches
+        .indexes()
+        .get(slug)
+        .filter(|(s, _)| *s == stamps)
+        .map(|(_, x)| x.clone());
     if let Some(indexes) = cached {
         return indexes;
     }
@@ -130,9 +166,9 @@ pub(crate) fn source_indexes(slug: &str, dirs: &[PathBuf]) -> Arc<Vec<triage::So
         }
     }
     let built = Arc::new(built);
-    if let Ok(mut m) = INDEXES.lock() {
-        m.insert(slug.to_owned(), (stamps, built.clone()));
-    }
+    caches
+        .indexes()
+        .insert(slug.to_owned(), (stamps, built.clone()));
     built
 }
 
@@ -310,7 +346,14 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
     let mut tx = state.db.begin().await?;
     store::triage::save(&mut tx, &record).await?;
     tx.commit().await?;
-    remember(&record, &reference, &project_name, received_at, reporter);
+    remember(
+        &state.triage_caches,
+        &record,
+        &reference,
+        &project_name,
+        received_at,
+        reporter,
+    );
     Ok(record)
 }
 
@@ -325,17 +368,12 @@ struct HistoryCache {
     entries: std::collections::VecDeque<(ReportId, triage::PastReport)>,
 }
 
-static HISTORY: std::sync::LazyLock<std::sync::Mutex<Option<HistoryCache>>> =
-    std::sync::LazyLock::new(|| std::sync::Mutex::new(None));
-
-fn history_lock() -> std::sync::MutexGuard<'static, Option<HistoryCache>> {
-    HISTORY.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// The earlier reports of the instance, without `id` itself (a re-run must not find the
 /// report a duplicate of itself).
 async fn past_reports(state: &AppState, id: ReportId) -> Result<Vec<triage::PastReport>> {
-    let fresh = history_lock()
+    let fresh = state
+        .triage_caches
+        .history()
         .as_ref()
         .is_some_and(|c| c.loaded.elapsed() < HISTORY_TTL);
     if !fresh {
@@ -356,12 +394,14 @@ async fn past_reports(state: &AppState, id: ReportId) -> Result<Vec<triage::Past
                 Some((h.report_id, past))
             })
             .collect();
-        *history_lock() = Some(HistoryCache {
+        *state.triage_caches.history() = Some(HistoryCache {
             loaded: std::time::Instant::now(),
             entries,
         });
     }
-    Ok(history_lock()
+    Ok(state
+        .triage_caches
+        .history()
         .as_ref()
         .map(|c| {
             c.entries
@@ -377,12 +417,9 @@ async fn past_reports(state: &AppState, id: ReportId) -> Result<Vec<triage::Past
 /// GHSA aliases, and the fingerprint of title and details), kept for [`HISTORY_TTL`]: a
 /// report naming one, or restating one, is flagged as its likely duplicate.
 async fn known_advisories(state: &AppState) -> Result<Arc<Vec<triage::KnownAdvisory>>> {
-    type Cached = Option<(std::time::Instant, Arc<Vec<triage::KnownAdvisory>>)>;
-    static ADVISORIES: std::sync::LazyLock<std::sync::Mutex<Cached>> =
-        std::sync::LazyLock::new(|| std::sync::Mutex::new(None));
-    let fresh = ADVISORIES
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+    let fresh = state
+        .triage_caches
+        .advisories()
         .as_ref()
         .filter(|(at, _)| at.elapsed() < HISTORY_TTL)
         .map(|(_, a)| a.clone());
@@ -399,13 +436,13 @@ async fn known_advisories(state: &AppState) -> Result<Arc<Vec<triage::KnownAdvis
         })
         .collect();
     let known = Arc::new(known);
-    *ADVISORIES.lock().unwrap_or_else(|e| e.into_inner()) =
-        Some((std::time::Instant::now(), known.clone()));
+    *state.triage_caches.advisories() = Some((std::time::Instant::now(), known.clone()));
     Ok(known)
 }
 
 /// Adds a report this server just triaged to the cached history, newest first.
 fn remember(
+    caches: &Caches,
     record: &TriageRecord,
     reference: &str,
     project: &str,
@@ -416,7 +453,7 @@ fn remember(
     else {
         return;
     };
-    if let Some(cache) = history_lock().as_mut() {
+    if let Some(cache) = caches.history().as_mut() {
         cache.entries.retain(|(r, _)| *r != record.report_id);
         cache.entries.push_front((
             record.report_id,

@@ -436,8 +436,6 @@ const OSV: &str = r#"{
 }"#;
 
 async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate(backend: Backend) {
-    // Stays on the binary: the triage keeps the published advisories in a process-wide
-    // cache (services::triage), which other in-process tests' databases would fill.
     let db = prepared(backend).await;
     let dir = TempDir::new();
     let file = dir.0.join("x_printdesk-2026-0001.json");
@@ -454,10 +452,10 @@ async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate(backen
         "",
     );
     assert_eq!(code, 0, "{out}{err}");
-    let server = Server::start(&db, &ServerOptions::default());
-    let base = server.url.as_str();
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
+    let base = app.url.as_str();
     let http = client();
-    let admin = api_token(&db);
+    let admin = app.api_token().await;
 
     let named = submit(
         &http,
@@ -509,7 +507,6 @@ async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate(backen
         "{t}"
     );
     assert_eq!(t["label"], "duplicate", "{t}");
-    server.stop();
 }
 
 /// A user of `demo` with `role` and an API token (not an administrator).

@@ -200,9 +200,13 @@ impl TestApp {
         self.logs.text()
     }
 
-    /// Waits until `done(logs)` holds, panicking with `what` and the log after 30 s.
-    pub async fn wait_for_log(&self, what: &str, done: impl Fn(&str) -> bool) {
-        wait_until(what, || done(&self.logs()), || self.logs()).await;
+    /// Runs, to the end, what is due at the application's "now" (`embargo::jobs::run_due`):
+    /// one pass of the scheduled checks and every due job, after the worker's round in
+    /// progress. Returns how many jobs ran. After it, "nothing more happens" is exact.
+    pub async fn drain(&self) -> usize {
+        embargo::jobs::run_due(&self.state)
+            .await
+            .expect("run the due jobs")
     }
 
     /// An API token for `admin@example.test`.

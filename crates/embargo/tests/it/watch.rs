@@ -8,7 +8,6 @@ use std::{
     io::{BufRead, BufReader, Write},
     net::TcpListener,
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
 };
 
 /// A web server answering every GET with the current text as security.txt.
@@ -43,21 +42,9 @@ fn set_clock(path: &std::path::Path, at: &str) {
     std::fs::rename(&tmp, path).expect("move clock");
 }
 
-/// Waits until the server has logged `n` watch checks.
-async fn wait_for_checks(server: &TestApp, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let done = server.logs().matches("security.txt watch checked").count();
-        if done >= n {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{done} of {n} checks within 30 s: {}",
-            server.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// How many watch checks the server has logged.
+fn checks(server: &TestApp) -> usize {
+    server.logs().matches("security.txt watch checked").count()
 }
 
 fn watch_mails(smtp: &SmtpSink) -> Vec<String> {
@@ -113,9 +100,11 @@ async fn maintainers_hear_of_new_errors_and_a_nearing_expiry_once() {
     .await;
 
     // Day 1: the project has no maintainer yet, so the administrator hears of it.
-    let first = smtp
-        .wait("about the watched file", |m| m.contains("[watched]"))
-        .await;
+    app.drain().await;
+    assert_eq!(checks(&app), 1, "{}", app.logs());
+    let mails = watch_mails(&smtp);
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let first = &mails[0];
     assert!(first.contains("To: admin@example.test"), "{first}");
     assert!(
         first.contains("Subject: [watched] security.txt has 2 new errors"),
@@ -137,11 +126,12 @@ async fn maintainers_hear_of_new_errors_and_a_nearing_expiry_once() {
         "Contact: security@watched.example\nExpires: 2027-01-10T00:00:00Z\nExpires: 2027-01-10T00:00:00Z\n"
             .to_owned();
     set_clock(&clock, "2026-12-21T01:00:00Z");
-    let second = smtp
-        .wait("about the new error", |m| {
-            m.contains("[watched]") && m.contains("multi_expire")
-        })
-        .await;
+    app.drain().await;
+    assert_eq!(checks(&app), 2, "{}", app.logs());
+    let second = watch_mails(&smtp)
+        .into_iter()
+        .find(|m| m.contains("multi_expire"))
+        .unwrap_or_else(|| panic!("about the new error: {:?}", smtp.messages()));
     assert!(
         second.contains("Subject: [watched] security.txt has a new error"),
         "{second}"
@@ -151,9 +141,8 @@ async fn maintainers_hear_of_new_errors_and_a_nearing_expiry_once() {
 
     // Day 3: nothing changed, nothing sent.
     set_clock(&clock, "2026-12-22T02:00:00Z");
-    wait_for_checks(&app, 3).await;
-    // Give the outbox a moment in case a third notice was queued.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.drain().await;
+    assert_eq!(checks(&app), 3, "{}", app.logs());
     assert_eq!(watch_mails(&smtp).len(), 2, "{:?}", watch_mails(&smtp));
 
     // Maintainers see the last check on the policy page.
