@@ -136,4 +136,116 @@ mod layering {
             found.join("\n")
         );
     }
+
+    /// Longest Rust source file in any crate's `src`.
+    const MAX_FILE_LINES: usize = 1000;
+    /// Most `fn` items one trait may declare.
+    const MAX_TRAIT_FNS: usize = 40;
+
+    /// The name of the trait a line declares (`pub trait X {`, `trait X: Y`), if it does.
+    fn trait_name(line: &str) -> Option<&str> {
+        let mut rest = line.trim_start();
+        for prefix in ["pub(crate) ", "pub(super) ", "pub ", "unsafe "] {
+            rest = rest.strip_prefix(prefix).unwrap_or(rest);
+        }
+        let rest = rest.strip_prefix("trait ")?;
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    }
+
+    /// Whether a line inside a trait starts a `fn` item.
+    fn is_fn_item(line: &str) -> bool {
+        let mut rest = line.trim_start();
+        for prefix in ["async ", "unsafe ", "const "] {
+            rest = rest.strip_prefix(prefix).unwrap_or(rest);
+        }
+        rest.starts_with("fn ")
+    }
+
+    /// Traits in `text` with more than [`MAX_TRAIT_FNS`] `fn` items, as `(line, name,
+    /// count)`. Line-based: from `trait X … {` to the `}` at the declaration's indentation.
+    fn large_traits(text: &str) -> Vec<(usize, String, usize)> {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let Some(name) = trait_name(lines[i]) else {
+                i += 1;
+                continue;
+            };
+            let indent = &lines[i][..lines[i].len() - lines[i].trim_start().len()];
+            let close = format!("{indent}}}");
+            // The body opens on the declaration line or after its bounds and where clause.
+            let Some(open) = (i..lines.len()).find(|&j| {
+                let l = lines[j].trim_end();
+                l.ends_with('{') || l.ends_with("{}") || l.ends_with(';')
+            }) else {
+                break;
+            };
+            if !lines[open].trim_end().ends_with('{') {
+                i = open + 1;
+                continue;
+            }
+            let end = (open + 1..lines.len())
+                .find(|&j| lines[j].trim_end() == close)
+                .unwrap_or(lines.len());
+            let fns = lines[open + 1..end]
+                .iter()
+                .filter(|l| is_fn_item(l))
+                .count();
+            if fns > MAX_TRAIT_FNS {
+                found.push((i + 1, name.to_owned(), fns));
+            }
+            i = end;
+        }
+        found
+    }
+
+    #[test]
+    fn no_source_file_is_over_1000_lines_and_no_trait_over_40_fns() {
+        let crates = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the crates directory");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(crates)
+            .expect("read the crates directory")
+            .map(|e| e.expect("directory entry").path().join("src"))
+            .filter(|src| src.is_dir())
+            .collect();
+        dirs.sort();
+        assert!(dirs.len() > 1, "no crates found under {}", crates.display());
+        let mut found = Vec::new();
+        for file in dirs.iter().flat_map(|d| rust_files(d)) {
+            let text = std::fs::read_to_string(&file).expect("read source file");
+            let rel = file.strip_prefix(crates).unwrap_or(&file).display();
+            let lines = text.lines().count();
+            if lines > MAX_FILE_LINES {
+                found.push(format!("{rel}: {lines} lines (at most {MAX_FILE_LINES})"));
+            }
+            for (line, name, fns) in large_traits(&text) {
+                found.push(format!(
+                    "{rel}:{line}: trait {name} declares {fns} fns (at most {MAX_TRAIT_FNS})"
+                ));
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "split these by responsibility:\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_trait_scan_counts_fn_items_up_to_the_closing_brace() {
+        let fns: String = (0..41).map(|n| format!("    fn f{n}(&self);\n")).collect();
+        let big = format!("pub trait Big: Send\nwhere\n    Self: Sync,\n{{\n{fns}}}\n");
+        assert_eq!(large_traits(&big), vec![(1, "Big".to_owned(), 41)]);
+        let forty: String = (0..40).map(|n| format!("    fn f{n}(&self);\n")).collect();
+        let small = format!("trait Small {{\n{forty}}}\nfn after() {{}}\n");
+        assert!(large_traits(&small).is_empty());
+        let nested = format!("mod m {{\n    pub trait Inner {{\n{fns}    }}\n}}\n");
+        assert_eq!(large_traits(&nested), vec![(2, "Inner".to_owned(), 41)]);
+        assert!(large_traits("trait Marker {}\nimpl Marker for () {}\n").is_empty());
+    }
 }

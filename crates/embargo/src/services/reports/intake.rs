@@ -1,0 +1,210 @@
+//! Intake: a new report through the API or the web form, once per `Idempotency-Key`.
+
+use crate::services::report_writes::{self, Intake, IntakeOutcome};
+use crate::services::{Result, ServiceError, mail, projects};
+use crate::{AppState, tokens};
+use domain::{
+    ReportId,
+    report::{ReportInput, Sla, Source},
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::MAX_IDEMPOTENCY_KEY;
+
+/// What the submitter gets back: the API's 201 body.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Submitted {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: ReportId,
+    pub number: i64,
+    /// The reporter's secret: read the report with `Authorization: Bearer <token>`.
+    pub token: String,
+    /// A private page where the reporter follows the report.
+    pub tracking_url: String,
+}
+
+/// The result of a submission.
+#[derive(Debug)]
+pub enum SubmitOutcome {
+    Created(Submitted),
+    /// The same request with the same `Idempotency-Key` was accepted before: its response.
+    Replayed(Submitted),
+}
+
+pub fn tracking_url(state: &AppState, token: &str) -> String {
+    format!("{}/track/{token}", state.public_url)
+}
+
+/// Stores a report from a reporter (no account needed) and queues the receipt e-mail and
+/// the report's triage.
+/// `idempotency_key` makes retries safe: the same key and the same body give the first answer.
+pub async fn submit(
+    state: &AppState,
+    slug: &str,
+    input: ReportInput,
+    source: Source,
+    idempotency_key: Option<&str>,
+    pgp_key: Option<&str>,
+) -> Result<SubmitOutcome> {
+    let pgp_key = pgp_key.map(|k| (k, store::KeySource::Form));
+    submit_with(state, slug, input, source, idempotency_key, true, pgp_key).await
+}
+
+/// [`submit`], choosing whether the reporter gets the acknowledgement e-mail (inbound mail
+/// that is auto-submitted, a bounce or from a list must not be answered: RFC 3834).
+pub async fn submit_with(
+    state: &AppState,
+    slug: &str,
+    input: ReportInput,
+    source: Source,
+    idempotency_key: Option<&str>,
+    acknowledge: bool,
+    pgp_key: Option<(&str, store::KeySource)>,
+) -> Result<SubmitOutcome> {
+    let project = projects::public(state, slug).await?;
+    if let Some(key) = idempotency_key
+        && (key.is_empty()
+            || key.len() > MAX_IDEMPOTENCY_KEY
+            || !key.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(ServiceError::field(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"),
+        ));
+    }
+    let mut hashed = serde_json::to_vec(&input).map_err(anyhow::Error::from)?;
+    let (pgp_key, key_source) = match pgp_key {
+        Some((key, source)) => (Some(key.trim()).filter(|k| !k.is_empty()), source),
+        None => (None, store::KeySource::Form),
+    };
+    if let Some(key) = pgp_key {
+        hashed.push(0);
+        hashed.extend_from_slice(key.as_bytes());
+    }
+    let request_hash = hex::encode(Sha256::digest(hashed));
+    let reporter_key = pgp_key
+        .map(|k| crate::services::reporter_keys::parse_form_key(k, state.now()))
+        .transpose();
+    let new = match (input.validate(), reporter_key) {
+        (Ok(new), Ok(key)) => (new, key),
+        (Err(mut errors), Err(ServiceError::Invalid(more))) => {
+            errors.0.extend(more.0);
+            return Err(ServiceError::Invalid(errors));
+        }
+        (Err(errors), _) => return Err(errors.into()),
+        (_, Err(e)) => return Err(e),
+    };
+    let (new, reporter_key) = new;
+    let id = ReportId::new();
+    let token = tokens::generate(tokens::TRACKING);
+    let token_hash = tokens::hash(&token);
+    let url = tracking_url(state, &token);
+    let now = state.now();
+    let receipt_to = new
+        .reporter_email
+        .as_ref()
+        .filter(|_| acknowledge)
+        .map(|e| e.as_str().to_owned());
+    let acknowledgement = |number: i64| {
+        mail::receipt(
+            state,
+            &project,
+            receipt_to.as_deref().unwrap_or_default(),
+            number,
+            &url,
+            id,
+            source,
+        )
+    };
+    let response = |number: i64| {
+        serde_json::to_string(&Submitted {
+            id,
+            number,
+            token: token.clone(),
+            tracking_url: url.clone(),
+        })
+        .unwrap_or_default()
+    };
+    let reporter_key = reporter_key
+        .map(|key| {
+            key.armored().map(|armored| store::ReporterKey {
+                id: uuid::Uuid::now_v7(),
+                project: project.id,
+                report: id,
+                address: new
+                    .reporter_email
+                    .as_ref()
+                    .map(|e| e.as_str().to_ascii_lowercase()),
+                fingerprint: key.fingerprint(),
+                armored,
+                source: key_source,
+                created_at: now,
+            })
+        })
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("armoring the reporter's key: {e}"))?;
+    let outcome = report_writes::insert(
+        state,
+        Intake {
+            id,
+            project: project.id,
+            report: &new,
+            source,
+            tracking_token_hash: &token_hash,
+            sla: Sla::compute(&project.policy.targets, now),
+            now,
+            idempotency: idempotency_key.map(|key| (key, request_hash.as_str())),
+            acknowledgement: receipt_to
+                .as_ref()
+                .map(|_| &acknowledgement as &(dyn Fn(i64) -> store::NewEmail + Send + Sync)),
+            response: &response,
+            // Triage is queued in the report's own transaction: a report is never stored
+            // without its triage job, and a rolled-back submission leaves no stray job.
+            job: Some(store::NewJob::of(
+                &store::triage::TriageReport { report_id: id },
+                now,
+                now,
+            )?),
+            reporter_key: reporter_key.as_ref(),
+        },
+    )
+    .await?;
+    match outcome {
+        IntakeOutcome::Created { number } => {
+            tracing::info!(project = %project.slug.as_str(), report = %id, number, source = source.as_str(), "report received");
+            // Wake the worker: the triage job (and the receipt, if any) are due now.
+            state.outbox_notify.notify_one();
+            let report = match state.db.read().await {
+                Ok(mut c) => store::reports::by_id(&mut c, id).await,
+                Err(e) => Err(e),
+            };
+            if let Ok(Some(report)) = report {
+                crate::services::notify::members(
+                    state,
+                    &project,
+                    &report,
+                    domain::notify::NotificationKind::NewReport,
+                    "",
+                    None,
+                )
+                .await;
+            }
+            Ok(SubmitOutcome::Created(Submitted {
+                id,
+                number,
+                token,
+                tracking_url: url,
+            }))
+        }
+        IntakeOutcome::Replayed { response } => {
+            let previous: Submitted =
+                serde_json::from_str(&response).map_err(anyhow::Error::from)?;
+            Ok(SubmitOutcome::Replayed(previous))
+        }
+        IntakeOutcome::KeyReused => Err(ServiceError::conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different request",
+        )),
+    }
+}

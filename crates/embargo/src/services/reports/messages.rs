@@ -1,0 +1,134 @@
+//! The private thread: messages from the reporter and from the project.
+
+use crate::AppState;
+use crate::services::report_writes;
+use crate::services::{Result, ServiceError, mail};
+use domain::ReportId;
+use store::{AuthorKind, Message, NewMessage, Visibility};
+
+use super::{Caller, MAX_MESSAGE, acting_on, by_tracking_token};
+
+/// A reporter adds information through their tracking token.
+pub async fn reporter_message(state: &AppState, token: &str, body: &str) -> Result<Message> {
+    let view = by_tracking_token(state, token).await?;
+    let body = check_message(body)?;
+    let message = report_writes::add_message(
+        state,
+        &NewMessage {
+            id: uuid::Uuid::now_v7(),
+            report: view.report.id,
+            author_kind: AuthorKind::Reporter,
+            author: None,
+            visibility: Visibility::Reporter,
+            body,
+            created_at: state.now(),
+        },
+        None,
+    )
+    .await?;
+    tracing::info!(report = %view.report.id, "reporter added a message");
+    crate::services::notify::members(
+        state,
+        &view.project,
+        &view.report,
+        domain::notify::NotificationKind::ReporterMessage,
+        "",
+        None,
+    )
+    .await;
+    Ok(message)
+}
+
+pub(super) fn check_message(body: &str) -> Result<String> {
+    if body.trim().is_empty() {
+        Err(ServiceError::field("body", "is required"))
+    } else if body.len() > MAX_MESSAGE {
+        Err(ServiceError::field(
+            "body",
+            format!("is longer than {MAX_MESSAGE} bytes"),
+        ))
+    } else if body.contains('\0') {
+        Err(ServiceError::field(
+            "body",
+            "must not contain NUL characters",
+        ))
+    } else {
+        Ok(body.to_owned())
+    }
+}
+
+/// Adds a message to a report's private thread. Maintainers and triagers write internal
+/// notes or messages the reporter sees (the reporter is told by e-mail); the reporter writes
+/// reporter-visible messages only.
+pub async fn post_message(
+    state: &AppState,
+    caller: Caller<'_>,
+    id: ReportId,
+    body: &str,
+    visibility: Visibility,
+) -> Result<Message> {
+    use domain::account::{Permission as P, Role};
+    let body = check_message(body)?;
+    let now = state.now();
+    let (view, role) = acting_on(state, caller, id).await?;
+    let (author_kind, author) = match caller {
+        Caller::User(user) => (AuthorKind::Maintainer, Some(user.id)),
+        Caller::Reporter(_) => (AuthorKind::Reporter, None),
+    };
+    if role == Role::Reporter && visibility == Visibility::Internal {
+        return Err(ServiceError::field(
+            "visibility",
+            "a reporter's messages are always visible to the reporter",
+        ));
+    }
+    let needed = match visibility {
+        Visibility::Internal => P::CommentInternal,
+        Visibility::Reporter => P::Comment,
+    };
+    if !role.allows(needed) {
+        return Err(ServiceError::Forbidden);
+    }
+    let email = match (
+        author_kind,
+        visibility,
+        view.report.reporter_email.as_deref(),
+    ) {
+        (AuthorKind::Maintainer, Visibility::Reporter, Some(to)) => Some(mail::new_message(
+            state,
+            &view.project,
+            &view.report,
+            to,
+            &body,
+        )),
+        _ => None,
+    };
+    let message = report_writes::add_message(
+        state,
+        &NewMessage {
+            id: uuid::Uuid::now_v7(),
+            report: id,
+            author_kind,
+            author,
+            visibility,
+            body,
+            created_at: now,
+        },
+        email,
+    )
+    .await?;
+    // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
+    state.outbox_notify.notify_one();
+    tracing::info!(report = %id, visibility = visibility.as_str(), "message added");
+    if author_kind == AuthorKind::Reporter {
+        crate::services::notify::members(
+            state,
+            &view.project,
+            &view.report,
+            domain::notify::NotificationKind::ReporterMessage,
+            "",
+            None,
+        )
+        .await;
+    }
+    Ok(message)
+}

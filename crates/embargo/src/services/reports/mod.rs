@@ -1,0 +1,37 @@
+//! Reports: intake, the reporter's view through the tracking token, and the maintainer's inbox.
+
+mod intake;
+mod messages;
+mod scores;
+mod views;
+mod workflow;
+
+use domain::{project::Project, report::Report};
+use store::Message;
+
+pub use intake::{SubmitOutcome, Submitted, submit, submit_with, tracking_url};
+pub use messages::{post_message, reporter_message};
+pub use scores::{
+    MAX_RATIONALE, MAX_VECTOR, MetricChangeView, ScoreEntry, ScoreHistory, check_score,
+    current_scores, rescore,
+};
+pub use views::{by_number, by_number_with_role, by_tracking_token, for_user, list, user_role};
+pub(crate) use workflow::acting_on;
+pub use workflow::{Caller, acknowledge, transition};
+
+/// Longest accepted `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+/// Longest message a reporter or maintainer may add at once.
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// A report with what the caller may see of it.
+#[derive(Debug, Clone)]
+pub struct ReportView {
+    pub project: Project,
+    pub report: Report,
+    pub messages: Vec<Message>,
+    /// The reporter's vector and every maintainer score, oldest first.
+    pub scores: ScoreHistory,
+    /// Deadline extensions, oldest first (the reporter sees them too, without names).
+    pub extensions: Vec<store::ExtensionRecord>,
+}
