@@ -199,6 +199,9 @@ impl Browser {
         loop {
             match old.tag_name().await {
                 Err(e) if e.is_stale_element_reference() => break,
+                // Chromium sometimes reports the old page's element, caught while its
+                // document is being replaced, as an inspector error instead of stale.
+                Err(e) if is_detached_node(&e) => break,
                 Err(e) => panic!("the page after clicking {target:?}: {e}"),
                 Ok(_) => {}
             }
@@ -537,4 +540,11 @@ async fn the_reporter_never_sees_internal_messages_in_a_browser() {
     browser.close().await;
     assert!(server.stop().success());
     eprintln!("browser test took {:?}", started.elapsed());
+}
+
+/// Whether chromedriver answered that an element's node left its document: the page it
+/// belonged to is gone, which is what a navigation wait is waiting for.
+fn is_detached_node(e: &fantoccini::error::CmdError) -> bool {
+    let text = e.to_string();
+    text.contains("does not belong to the document") || text.contains("No node with given id")
 }
