@@ -182,6 +182,48 @@ pub async fn list(c: &mut Conn, project: ProjectId) -> Result<Vec<Report>> {
     .collect()
 }
 
+/// Which of a project's reports a page lists, and where it starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageQuery {
+    /// Only reports in this state.
+    pub state: Option<State>,
+    /// Only reports numbered below this one: the last number of the previous page. Numbers
+    /// never change and only grow, so a page boundary holds however many reports arrive.
+    pub before: Option<i64>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// One page of the project's reports, newest (highest number) first: an indexed range
+/// read (`reports (project_id, number)`), never the whole project.
+pub async fn page(c: &mut Conn, project: ProjectId, q: &PageQuery) -> Result<Vec<Report>> {
+    let mut sql = format!("SELECT {COLUMNS_R} FROM reports r WHERE r.project_id = $1");
+    let mut n = 1;
+    if q.state.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND r.state = ${n}"));
+    }
+    if q.before.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND r.number < ${n}"));
+    }
+    sql.push_str(&format!(" ORDER BY r.number DESC LIMIT ${}", n + 1));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project.to_string());
+    if let Some(state) = q.state {
+        query = query.bind(state.as_str());
+    }
+    if let Some(before) = q.before {
+        query = query.bind(before);
+    }
+    query
+        .bind(q.limit)
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
 /// Moves the report to `change.to` if it is still in `change.from`, setting the milestones
 /// it is told to (each only the first time) and `acknowledged_at` on the first response.
 /// Returns whether it moved (`false`: it is no longer in `change.from`, or does not exist).

@@ -344,26 +344,62 @@ pub async fn create_report(
     }
 }
 
-/// A project's reports, newest first (maintainers and triagers).
+/// A page of a project's reports.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportPageBody {
+    /// At most `limit` reports, newest (highest number) first.
+    items: Vec<ReportSummaryBody>,
+    /// Pass as `cursor` for the next page; `null` on the last page. Opaque.
+    next_cursor: Option<String>,
+}
+
+/// The list's query string, checked by the service (a bad value is a 422 naming it).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportListQuery {
+    /// How many reports (1–500, default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+    /// Where to continue: the `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Only reports in this state (`received`, `acknowledged`, `needs_info`, `accepted`,
+    /// `fixing`, `fixed`, `disclosed`, `closed`).
+    state: Option<String>,
+}
+
+/// A project's reports, newest first, a page at a time (maintainers and triagers). Pages
+/// are keyset-based: reports that arrive meanwhile never shift or repeat what a later page
+/// holds.
 #[utoipa::path(
     get, path = "/projects/{slug}/reports", tag = "reports",
-    params(("slug" = String, Path, description = "The project's slug")),
+    params(("slug" = String, Path, description = "The project's slug"), ReportListQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = [ReportSummaryBody]),
+        (status = 200, body = ReportPageBody),
         (status = 401, body = super::error::ErrorEnvelope),
         (status = 404, description = "Unknown project, or not yours", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A bad `limit`, `cursor` or `state`", body = super::error::ErrorEnvelope),
     )
 )]
 pub async fn list_reports(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    query: Result<axum::extract::Query<ReportListQuery>, axum::extract::rejection::QueryRejection>,
     caller: ApiCaller,
-) -> Result<Json<Vec<ReportSummaryBody>>, ApiError> {
+) -> Result<Json<ReportPageBody>, ApiError> {
     let user = caller.user()?;
-    let (_, list) = reports::list(&state, &user, &slug).await?;
-    Ok(Json(
-        list.into_iter()
+    let axum::extract::Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let params = reports::ListParams {
+        limit: q.limit,
+        cursor: q.cursor,
+        state: q.state,
+    };
+    let page = reports::page(&state, &user, &slug, &params).await?;
+    Ok(Json(ReportPageBody {
+        items: page
+            .items
+            .into_iter()
             .map(|r| ReportSummaryBody {
                 id: r.id.to_string(),
                 number: r.number,
@@ -373,7 +409,8 @@ pub async fn list_reports(
                 sla: SlaBody::from(&r.sla),
             })
             .collect(),
-    ))
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One report: for its reporter (tracking token; reporter-visible messages only) or its

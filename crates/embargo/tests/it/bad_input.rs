@@ -171,7 +171,7 @@ async fn api_errors_name_the_field_and_store_nothing() {
     let body: serde_json::Value = reused.json().await.expect("json");
     assert_eq!(body["error"]["code"], "idempotency_key_reused");
 
-    let list: Vec<serde_json::Value> = http
+    let page: serde_json::Value = http
         .get(format!("{}/api/v1/projects/demo/reports", app.url))
         .bearer_auth(app.api_token().await)
         .send()
@@ -180,6 +180,7 @@ async fn api_errors_name_the_field_and_store_nothing() {
         .json()
         .await
         .expect("json");
+    let list = page["items"].as_array().expect("a page of items").clone();
     assert_eq!(list.len(), 1, "only the one valid report was stored");
     let unknown_path = http
         .get(format!("{}/api/v1/nothing", app.url))
@@ -231,7 +232,7 @@ async fn an_invalid_form_comes_back_with_the_values_kept() {
         )
         .await;
     assert_eq!(code, 0);
-    let list: Vec<serde_json::Value> = http
+    let page: serde_json::Value = http
         .get(format!("{}/api/v1/projects/demo/reports", app.url))
         .bearer_auth(out.trim())
         .send()
@@ -240,6 +241,7 @@ async fn an_invalid_form_comes_back_with_the_values_kept() {
         .json()
         .await
         .expect("json");
+    let list = page["items"].as_array().expect("a page of items").clone();
     assert!(list.is_empty());
     let unknown = http
         .get(format!("{}/p/nope/report", app.url))

@@ -25,6 +25,7 @@ mod openapi;
 mod outcomes;
 mod receiver;
 mod reminders;
+mod report_pages;
 mod scores;
 mod security;
 mod smtp;

@@ -157,7 +157,9 @@ async fn story(backend: Backend) {
             .await
             .expect("list");
         assert_eq!(list.status(), 200);
-        let list: Vec<serde_json::Value> = list.json().await.expect("json");
+        let page: serde_json::Value = list.json().await.expect("json");
+        assert_eq!(page["next_cursor"], serde_json::Value::Null, "{page}");
+        let list = page["items"].as_array().expect("a page of items").clone();
         let titles: Vec<&str> = list.iter().filter_map(|r| r["title"].as_str()).collect();
         assert_eq!(list.len(), 2, "{titles:?}");
         assert!(titles.contains(&"Stored XSS in the file list"));

@@ -259,3 +259,65 @@ async fn internal_messages_are_hidden_from_the_reporter_view() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_page_of_reports_is_a_keyset_range_by_number_and_state() {
+    each_backend(|store| async move {
+        use store::reports::{PageQuery, page};
+        let p = project(&store, "p").await;
+        let other = project(&store, "other").await;
+        let r = new_report("Paged", None);
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            ids.push(insert(&store, &p, &r, &format!("p{i}"), at(i)).await.0);
+        }
+        insert(&store, &other, &r, "o1", at(9)).await;
+        let numbers = |reports: Vec<domain::report::Report>| {
+            reports.into_iter().map(|r| r.number).collect::<Vec<_>>()
+        };
+        let read = async |q: PageQuery| {
+            numbers(
+                page(&mut store.read().await.expect("read"), p.id, &q)
+                    .await
+                    .expect("page"),
+            )
+        };
+        let q = |state, before, limit| PageQuery {
+            state,
+            before,
+            limit,
+        };
+        assert_eq!(read(q(None, None, 2)).await, [5, 4]);
+        assert_eq!(read(q(None, Some(4), 2)).await, [3, 2]);
+        assert_eq!(read(q(None, Some(2), 2)).await, [1]);
+        assert_eq!(read(q(None, Some(1), 2)).await, Vec::<i64>::new());
+        assert_eq!(read(q(None, None, 50)).await, [5, 4, 3, 2, 1]);
+
+        let mut tx = store.begin().await.expect("begin");
+        let moved = store::reports::set_state(
+            &mut tx,
+            ids[2],
+            &store::StateChange {
+                from: State::Received,
+                to: State::Acknowledged,
+                resolution: None,
+                first_response: true,
+                duplicate_of: None,
+                at: at(20),
+            },
+            domain::stats::Milestones::of(State::Acknowledged),
+        )
+        .await
+        .expect("acknowledge");
+        tx.commit().await.expect("commit");
+        assert!(moved);
+        assert_eq!(read(q(Some(State::Acknowledged), None, 10)).await, [3]);
+        assert_eq!(read(q(Some(State::Received), None, 2)).await, [5, 4]);
+        assert_eq!(read(q(Some(State::Received), Some(4), 2)).await, [2, 1]);
+        assert_eq!(
+            read(q(Some(State::Closed), None, 10)).await,
+            Vec::<i64>::new()
+        );
+    })
+    .await;
+}

@@ -15,7 +15,10 @@ pub use scores::{
     MAX_RATIONALE, MAX_VECTOR, MetricChangeView, ScoreEntry, ScoreHistory, check_score,
     current_scores, rescore,
 };
-pub use views::{by_number, by_number_with_role, by_tracking_token, for_user, list, user_role};
+pub use views::{
+    DEFAULT_PAGE, ListParams, MAX_PAGE, ReportList, by_number, by_number_with_role,
+    by_tracking_token, for_user, list, page, user_role,
+};
 pub(crate) use workflow::acting_on;
 pub use workflow::{Caller, acknowledge, transition};
 

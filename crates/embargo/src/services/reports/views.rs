@@ -42,6 +42,98 @@ pub async fn by_tracking_token(state: &AppState, token: &str) -> Result<ReportVi
     })
 }
 
+/// How many reports a page lists when the caller does not say.
+pub const DEFAULT_PAGE: i64 = 50;
+/// The most reports one page lists.
+pub const MAX_PAGE: i64 = 500;
+
+/// What a caller asks of a list of reports, as it came (a query string): checked here, so a
+/// bad value is refused naming its field.
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+    pub state: Option<String>,
+}
+
+/// One page of a project's reports and where the next one starts (`None`: this was the last).
+#[derive(Debug, Clone)]
+pub struct ReportList {
+    pub project: Project,
+    pub items: Vec<Report>,
+    pub next_cursor: Option<String>,
+}
+
+impl ListParams {
+    fn query(&self) -> Result<store::reports::PageQuery> {
+        let limit = match self.limit.as_deref() {
+            None | Some("") => DEFAULT_PAGE,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE).contains(n))
+                .ok_or_else(|| {
+                    ServiceError::field(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_PAGE}"),
+                    )
+                })?,
+        };
+        // The cursor is the last number of the previous page; callers treat it as opaque.
+        let before = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ServiceError::field("cursor", "is not a cursor this list gave out")
+            })?),
+        };
+        let state = match self.state.as_deref() {
+            None | Some("") => None,
+            Some(v) => Some(domain::report::State::parse(v).ok_or_else(|| {
+                ServiceError::field(
+                    "state",
+                    "must be one of received, acknowledged, needs_info, accepted, fixing, fixed, disclosed, closed",
+                )
+            })?),
+        };
+        Ok(store::reports::PageQuery {
+            state,
+            before,
+            limit,
+        })
+    }
+}
+
+/// A page of a project's reports, newest first, for its maintainers and triagers: one
+/// indexed range read of at most `limit + 1` rows, whatever the project's size.
+pub async fn page(
+    state: &AppState,
+    user: &User,
+    slug: &str,
+    params: &ListParams,
+) -> Result<ReportList> {
+    let query = params.query()?;
+    let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
+    let mut items = store::reports::page(
+        &mut *state.db.read().await?,
+        project.id,
+        &store::reports::PageQuery {
+            limit: query.limit + 1,
+            ..query
+        },
+    )
+    .await?;
+    let more = i64::try_from(items.len()).unwrap_or(i64::MAX) > query.limit;
+    items.truncate(usize::try_from(query.limit).unwrap_or(usize::MAX));
+    let next_cursor = more
+        .then(|| items.last().map(|r| r.number.to_string()))
+        .flatten();
+    Ok(ReportList {
+        project,
+        items,
+        next_cursor,
+    })
+}
+
 /// A project's reports, newest first, for its maintainers and triagers.
 pub async fn list(state: &AppState, user: &User, slug: &str) -> Result<(Project, Vec<Report>)> {
     let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
