@@ -69,8 +69,9 @@ pub enum IntakeOutcome {
 /// job, `report.received` webhook event and `report.create` audit event.
 pub async fn insert(state: &AppState, new: Intake<'_>) -> Result<IntakeOutcome> {
     let mut tx = state.db.begin().await?;
-    // A write first: on SQLite the transaction takes the write lock here, so the
-    // idempotency check below cannot go stale before the inserts.
+    // A write first: it locks the project's counter row (on PostgreSQL; on SQLite the unit
+    // of work holds the write lock from its start), so the idempotency check below cannot
+    // go stale before the inserts.
     let number = store::reports::next_number(&mut tx, new.project).await?;
     if let Some((key, request_hash)) = new.idempotency
         && let Some(previous) = store::idempotency::find(&mut tx, new.project, key).await?
