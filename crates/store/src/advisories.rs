@@ -9,6 +9,17 @@ use crate::{
 use domain::{ProjectId, ReportId, UserId};
 use sqlx::any::AnyRow;
 
+/// `SELECT <every advisory column and its list position> FROM advisories a <tail>`.
+macro_rules! select_advisory_page {
+    ($tail:literal) => {
+        concat!(
+            "SELECT a.id, a.project_id, a.report_id, a.record, a.version, a.scheduled_at, \
+             a.scheduled_by, a.cve_submitted_at, a.created_at, a.modified FROM advisories a ",
+            $tail
+        )
+    };
+}
+
 /// `SELECT <every advisory column> FROM advisories a <tail>`, as one static string.
 macro_rules! select_advisories {
     ($tail:literal) => {
@@ -179,6 +190,58 @@ pub async fn list(
     .iter()
     .map(advisory_from_row)
     .collect()
+}
+
+/// Where a page of a project's advisories starts: after the advisory last modified at
+/// `modified` (microseconds) with this id, in the list's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageAfter {
+    pub modified: i64,
+    pub id: String,
+}
+
+/// One page of a project's advisories (drafts included), most recently modified first, ties
+/// by id: a keyset range read on `advisories (project_id, modified, id)`. Returns each
+/// record with its position, for the next page's start.
+pub async fn page(
+    c: &mut Conn,
+    project: ProjectId,
+    after: Option<&PageAfter>,
+    limit: i64,
+) -> Result<Vec<(AdvisoryRecord, PageAfter)>> {
+    let rows =
+        match after {
+            None => {
+                sqlx::query(select_advisory_page!(
+                    "WHERE a.project_id = $1 ORDER BY a.modified DESC, a.id LIMIT $2"
+                ))
+                .bind(project.to_string())
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+            }
+            Some(after) => sqlx::query(select_advisory_page!(
+                "WHERE a.project_id = $1 AND (a.modified < $2 OR (a.modified = $2 AND a.id > $3)) \
+                 ORDER BY a.modified DESC, a.id LIMIT $4"
+            ))
+            .bind(project.to_string())
+            .bind(after.modified)
+            .bind(&after.id)
+            .bind(limit)
+            .fetch_all(c)
+            .await?,
+        };
+    rows.iter()
+        .map(|row| {
+            Ok((
+                advisory_from_row(row)?,
+                PageAfter {
+                    modified: get(row, "modified")?,
+                    id: get(row, "id")?,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Published and withdrawn advisories of every project, most recently modified first.

@@ -133,6 +133,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_duplicates.sql"),
         include_str!("../migrations/postgres/0016_duplicates.sql"),
     ),
+    (
+        17,
+        "advisory pages",
+        include_str!("../migrations/sqlite/0017_advisory_pages.sql"),
+        include_str!("../migrations/postgres/0017_advisory_pages.sql"),
+    ),
 ];
 
 impl Dialect {

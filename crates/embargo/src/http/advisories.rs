@@ -562,29 +562,64 @@ fn advisory_body(project: &Project, r: AdvisoryRecord) -> AdvisoryBody {
     }
 }
 
-/// A project's advisories, drafts included (its maintainers and triagers).
+/// A page of a project's advisories.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdvisoryPageBody {
+    /// At most `limit` advisories, most recently modified first.
+    items: Vec<AdvisoryBody>,
+    /// Pass as `cursor` for the next page; `null` on the last page. Opaque.
+    next_cursor: Option<String>,
+}
+
+/// The list's query string, checked by the service (a bad value is a 422 naming it).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AdvisoryListQuery {
+    /// How many advisories (1–500, default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+    /// Where to continue: the `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// A project's advisories, drafts included, a page at a time, most recently modified first
+/// (its maintainers and triagers).
 #[utoipa::path(
     get, path = "/projects/{slug}/advisories", tag = "advisories",
-    params(("slug" = String, Path, description = "The project's slug")),
+    params(("slug" = String, Path, description = "The project's slug"), AdvisoryListQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = [AdvisoryBody]),
+        (status = 200, body = AdvisoryPageBody),
         (status = 401, body = super::error::ErrorEnvelope),
         (status = 404, description = "Unknown project, or not yours", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A bad `limit` or `cursor`", body = super::error::ErrorEnvelope),
     )
 )]
 pub async fn api_list(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    query: Result<Query<AdvisoryListQuery>, axum::extract::rejection::QueryRejection>,
     caller: ApiCaller,
-) -> Result<Json<Vec<AdvisoryBody>>, ApiError> {
+) -> Result<Json<AdvisoryPageBody>, ApiError> {
     let user = caller.user()?;
-    let (project, list) = advisories::list(&state, &user, &slug).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|r| advisory_body(&project, r))
+    let Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let page = advisories::page(
+        &state,
+        &user,
+        &slug,
+        q.limit.as_deref(),
+        q.cursor.as_deref(),
+    )
+    .await?;
+    Ok(Json(AdvisoryPageBody {
+        items: page
+            .items
+            .into_iter()
+            .map(|r| advisory_body(&page.project, r))
             .collect(),
-    ))
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Create a draft advisory: from an accepted report (`report`: its number or id; the title,

@@ -144,6 +144,65 @@ pub async fn for_user(
     Ok((project, record))
 }
 
+/// A page of a project's advisories and where the next one starts (`None`: the last page).
+#[derive(Debug, Clone)]
+pub struct AdvisoryList {
+    pub project: Project,
+    pub items: Vec<AdvisoryRecord>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of a project's advisories, drafts included, most recently modified first (its
+/// maintainers and triagers): one keyset range read of at most `limit + 1` rows. `limit`
+/// and `cursor` come as the caller wrote them and are refused naming the field.
+pub async fn page(
+    state: &AppState,
+    user: &User,
+    slug: &str,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<AdvisoryList> {
+    let limit = super::reports::page_limit(limit)?;
+    // The cursor is `<modified µs>.<id>` of the previous page's last advisory; callers
+    // treat it as opaque.
+    let after = match cursor {
+        None | Some("") => None,
+        Some(v) => Some(
+            v.split_once('.')
+                .and_then(|(m, id)| {
+                    Some(store::advisories::PageAfter {
+                        modified: m.parse().ok()?,
+                        id: (!id.is_empty()).then(|| id.to_owned())?,
+                    })
+                })
+                .ok_or_else(|| {
+                    ServiceError::field("cursor", "is not a cursor this list gave out")
+                })?,
+        ),
+    };
+    let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
+    let mut rows = store::advisories::page(
+        &mut *state.db.read().await?,
+        project.id,
+        after.as_ref(),
+        limit + 1,
+    )
+    .await?;
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = more
+        .then(|| {
+            rows.last()
+                .map(|(_, at)| format!("{}.{}", at.modified, at.id))
+        })
+        .flatten();
+    Ok(AdvisoryList {
+        project,
+        items: rows.into_iter().map(|(record, _)| record).collect(),
+        next_cursor,
+    })
+}
+
 /// Every advisory of a project (drafts too), for its members.
 pub async fn list(
     state: &AppState,

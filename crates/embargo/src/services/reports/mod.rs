@@ -17,7 +17,7 @@ pub use scores::{
 };
 pub use views::{
     DEFAULT_PAGE, ListParams, MAX_PAGE, ReportList, by_number, by_number_with_role,
-    by_tracking_token, for_user, list, page, user_role,
+    by_tracking_token, for_user, list, page, page_limit, user_role,
 };
 pub(crate) use workflow::acting_on;
 pub use workflow::{Caller, acknowledge, transition};

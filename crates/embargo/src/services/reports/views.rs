@@ -64,21 +64,27 @@ pub struct ReportList {
     pub next_cursor: Option<String>,
 }
 
+/// A list's `limit` as the caller wrote it: [`DEFAULT_PAGE`] when absent, else a whole number
+/// from 1 to [`MAX_PAGE`] (refused naming `limit`).
+pub fn page_limit(limit: Option<&str>) -> Result<i64> {
+    match limit {
+        None | Some("") => Ok(DEFAULT_PAGE),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ServiceError::field(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_PAGE}"),
+                )
+            }),
+    }
+}
+
 impl ListParams {
     fn query(&self) -> Result<store::reports::PageQuery> {
-        let limit = match self.limit.as_deref() {
-            None | Some("") => DEFAULT_PAGE,
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=MAX_PAGE).contains(n))
-                .ok_or_else(|| {
-                    ServiceError::field(
-                        "limit",
-                        format!("must be a whole number from 1 to {MAX_PAGE}"),
-                    )
-                })?,
-        };
+        let limit = page_limit(self.limit.as_deref())?;
         // The cursor is the last number of the previous page; callers treat it as opaque.
         let before = match self.cursor.as_deref() {
             None | Some("") => None,
