@@ -25,21 +25,7 @@ pub async fn by_tracking_token(state: &AppState, token: &str) -> Result<ReportVi
     let project = store::projects::by_id(&mut *state.db.read().await?, report.project_id)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
-    let mut c = state.db.read().await?;
-    let messages = store::messages::of_report(&mut c, report.id, false).await?;
-    let scores = ScoreHistory::build(
-        &report,
-        &store::scores::of_report(&mut c, report.id).await?,
-        false,
-    );
-    let extensions = store::deadlines::extensions(&mut c, report.id).await?;
-    Ok(ReportView {
-        project,
-        report,
-        messages,
-        scores,
-        extensions,
-    })
+    assemble(state, project, report, false).await
 }
 
 /// How many reports a page lists when the caller does not say.
@@ -182,7 +168,23 @@ async fn view_for(
     report: Report,
     role: domain::account::Role,
 ) -> Result<ReportView> {
-    let internal = role.allows(Permission::ReadInternal);
+    assemble(
+        state,
+        project,
+        report,
+        role.allows(Permission::ReadInternal),
+    )
+    .await
+}
+
+/// The report with its thread, scores and extensions; internal messages and score
+/// rationales only when `internal`.
+async fn assemble(
+    state: &AppState,
+    project: Project,
+    report: Report,
+    internal: bool,
+) -> Result<ReportView> {
     let mut c = state.db.read().await?;
     let messages = store::messages::of_report(&mut c, report.id, internal).await?;
     let scores = ScoreHistory::build(
