@@ -211,7 +211,9 @@ pub async fn ingest_sized(
         store::outbox::queue(&mut tx, &reply).await?;
     }
     tx.commit().await?;
-    if filed.reply.is_some() {
+    // The receipt of a report opened by this message, or the automatic answer, is due now
+    // that the message is linked to its report.
+    if filed.reply.is_some() || filed.outcome.report.is_some() {
         state.outbox_notify.notify_one();
     }
     tracing::info!(

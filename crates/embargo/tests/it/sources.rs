@@ -509,23 +509,25 @@ async fn a_report_naming_a_published_advisory_is_flagged_as_its_duplicate(backen
     assert_eq!(t["label"], "duplicate", "{t}");
 }
 
-/// A user of `demo` with `role` and an API token (not an administrator).
-async fn member_token(db: &TestDb, email: &str, role: domain::account::ProjectRole) -> String {
-    let (code, _, err) = cli(
-        db,
-        &[
-            "admin",
-            "create-user",
-            "--email",
-            email,
-            "--name",
-            "Member",
-            "--password-stdin",
-        ],
-        PASSWORD,
-    );
+/// A user of `demo` with `role` and an API token (not an administrator). The command line
+/// runs without blocking the thread the application under test runs on.
+async fn member_token(app: &TestApp, email: &str, role: domain::account::ProjectRole) -> String {
+    let (code, _, err) = app
+        .cli(
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                email,
+                "--name",
+                "Member",
+                "--password-stdin",
+            ],
+            PASSWORD,
+        )
+        .await;
     assert_eq!(code, 0, "{err}");
-    let store = db.store().await;
+    let store = app.db.store().await;
     let project = store::projects::by_slug(
         &mut store.read().await.expect("read"),
         &domain::ProjectSlug::parse("demo").expect("slug"),
@@ -543,7 +545,9 @@ async fn member_token(db: &TestDb, email: &str, role: domain::account::ProjectRo
         .expect("member");
     tx.commit().await.expect("commit");
     store.close().await;
-    let (code, out, err) = cli(db, &["admin", "create-token", "--email", email], "");
+    let (code, out, err) = app
+        .cli(&["admin", "create-token", "--email", email], "")
+        .await;
     assert_eq!(code, 0, "{err}");
     out.trim().to_owned()
 }
@@ -563,13 +567,13 @@ async fn only_administrators_point_a_project_at_the_servers_own_files() {
     let base = app.url.as_str();
     let http = client();
     let maintainer = member_token(
-        &app.db,
+        &app,
         "maint@example.test",
         domain::account::ProjectRole::Maintainer,
     )
     .await;
     let triager = member_token(
-        &app.db,
+        &app,
         "tri@example.test",
         domain::account::ProjectRole::Triager,
     )

@@ -173,8 +173,12 @@ pub async fn submit_with(
     match outcome {
         IntakeOutcome::Created { number } => {
             tracing::info!(project = %project.slug.as_str(), report = %id, number, source = source.as_str(), "report received");
-            // Wake the worker: the triage job (and the receipt, if any) are due now.
-            state.outbox_notify.notify_one();
+            // Wake the worker: the triage job (and the receipt, if any) are due now. A report
+            // that came by e-mail waits until its message is linked to it (`inbound`), so the
+            // receipt answers in the reporter's mail thread.
+            if source != Source::Email {
+                state.outbox_notify.notify_one();
+            }
             let report = match state.db.read().await {
                 Ok(mut c) => store::reports::by_id(&mut c, id).await,
                 Err(e) => Err(e),
