@@ -225,9 +225,12 @@ pub async fn project_security_txt(state: &AppState, project: &Project) -> Result
     };
     let key = project_key(state, project).await?;
     let pass = passphrase(state, project.id);
+    // A key made on first use, just now, may be a second younger than `now`; a signature
+    // older than its key is refused by OpenPGP tools ("time conflict").
+    let signed_at = now.max(key.created_at);
     let signed = tokio::task::spawn_blocking(move || {
         let key = securitytxt::openpgp::SigningKey::from_armored(&key.secret_armored)?;
-        key.sign(&text, &pass, now)
+        key.sign(&text, &pass, signed_at)
     })
     .await
     .context("signing task")?
