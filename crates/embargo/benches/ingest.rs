@@ -130,6 +130,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .env("EMBARGO_DATABASE_URL", &db)
         .env("EMBARGO_CONFIG", "")
         .env("EMBARGO_LOG", "warn")
+        .env("EMBARGO_RATE_LIMITS", "off")
         .env("EMBARGO_MAIL_IN_BIND", "127.0.0.1:0")
         .env_remove("EMBARGO_SMTP_URL")
         .stdout(Stdio::piped())

@@ -96,6 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("EMBARGO_DATABASE_URL", &db)
         .env("EMBARGO_LOG", "warn")
+        .env("EMBARGO_RATE_LIMITS", "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;

@@ -37,6 +37,8 @@ pub struct Inner {
     /// Held by whoever runs this server's jobs and scheduled checks (a round of the worker,
     /// `jobs::run_due`), so one that returns leaves none of them half-run.
     pub jobs_turn: tokio::sync::Mutex<()>,
+    /// The rate limits of every anonymous door (`[limits]`).
+    pub limits: crate::limits::Limits,
 }
 
 impl std::ops::Deref for AppState {
@@ -54,7 +56,9 @@ impl AppState {
         public_url: String,
     ) -> anyhow::Result<Self> {
         let secret = crate::services::signing::Secret::new(config.instance_secret()?);
+        let limits = crate::limits::Limits::new(&config.limits, config.limits.enabled);
         Ok(Self(Arc::new(Inner {
+            limits,
             secret,
             security_txt_cache: Default::default(),
             triage_caches: Default::default(),
@@ -191,7 +195,14 @@ impl Application {
             println!("embargo mail listening on {protocol}://{at}");
             tracing::info!(address = %at, protocol, "receiving mail");
         }
-        let worker = tokio::spawn(jobs::run_worker(state.clone(), stop_rx));
+        let worker = tokio::spawn(jobs::run_worker(state.clone(), stop_rx.clone()));
+        if state.limits.enabled() {
+            tokio::spawn(sweep_limits(state.clone(), stop_rx));
+        } else {
+            tracing::warn!(
+                "rate limits are OFF ([limits] enabled = false or EMBARGO_RATE_LIMITS=off): nothing slows a flood"
+            );
+        }
         let router = http::router::router(state.clone());
         println!(
             "embargo listening on http://{address} (public URL {})",
@@ -214,6 +225,18 @@ impl Application {
         state.db.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Forgets the rate limits' stale keys every minute until the server stops.
+async fn sweep_limits(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => state.limits.sweep(),
+            _ = stop.changed() => return,
+        }
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Config {
     pub mail: MailSettings,
     /// The SMTP or LMTP listener for inbound mail.
     pub mail_in: MailIn,
+    /// Rate limits on intake, tracking links, sign-in, one-time links and API tokens.
+    pub limits: crate::limits::LimitsConfig,
 }
 
 /// Inbound mail settings.
@@ -370,6 +372,7 @@ impl Default for Config {
             triage: Triage::default(),
             mail: MailSettings::default(),
             mail_in: MailIn::default(),
+            limits: crate::limits::LimitsConfig::default(),
         }
     }
 }
@@ -507,6 +510,13 @@ impl Config {
             config.mail_in.max_message_bytes = v.parse().map_err(|_| {
                 anyhow::anyhow!("EMBARGO_MAIL_IN_MAX_MESSAGE_BYTES: not a number of bytes")
             })?;
+        }
+        if let Some(v) = env("EMBARGO_RATE_LIMITS") {
+            config.limits.enabled = match v.as_str() {
+                "off" | "0" | "false" | "no" => false,
+                "on" | "1" | "true" | "yes" => true,
+                _ => bail!("EMBARGO_RATE_LIMITS: use on or off"),
+            };
         }
         if let Some(v) = &overrides.bind {
             config.bind = v.clone();

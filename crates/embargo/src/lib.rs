@@ -17,6 +17,7 @@ pub mod fetch;
 pub mod git;
 pub mod http;
 pub mod jobs;
+pub mod limits;
 pub mod mail_in;
 pub mod present;
 pub mod services;

@@ -95,7 +95,8 @@ async fn connection(state: &AppState, stream: TcpStream, peer: SocketAddr) {
                     if session.recipients().is_empty() {
                         project = None;
                     }
-                    let refusal = recipient(state, &address, &mut project).await;
+                    let refusal =
+                        recipient(state, &address, &mut project, peer, session.sender()).await;
                     vec![session.recipient(refusal)]
                 }
                 Step::Deliver(envelope) => {
@@ -138,11 +139,15 @@ async fn write(
     writer.flush().await
 }
 
-/// Accepts (`None`) or refuses one recipient; keeps the transaction to one project.
+/// Accepts (`None`) or refuses one recipient; keeps the transaction to one project. A new
+/// report (to a project's contact) over the rate limits of its sender, mail server or
+/// project is deferred with 451 4.7.1: the sending MTA tries again later.
 async fn recipient(
     state: &AppState,
     address: &str,
     project: &mut Option<domain::ProjectId>,
+    peer: SocketAddr,
+    sender: &str,
 ) -> Option<Reply> {
     let who = match services::projects::all(state).await {
         Ok(projects) => services::inbound::addressee(state, &projects, address).await,
@@ -155,6 +160,19 @@ async fn recipient(
             return Some(Reply::new(451, "4.3.0 Temporary failure, try again later"));
         }
     };
+    if let Addressee::Project(p) = &who
+        && project.is_none()
+        && let Err(denied) = state.limits.mail(peer.ip(), p.slug.as_str(), Some(sender))
+    {
+        tracing::warn!(peer = %peer.ip(), project = %p.slug.as_str(), "mail refused by its rate limit");
+        return Some(Reply::new(
+            451,
+            format!(
+                "4.7.1 Too many messages from you; try again in {}",
+                denied.wait_text()
+            ),
+        ));
+    }
     let found = match &who {
         Addressee::Project(p) | Addressee::Report(p, _) => p.id,
         Addressee::DeadReplyAddress(_) => {

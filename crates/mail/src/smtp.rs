@@ -179,6 +179,11 @@ impl Session {
         }
     }
 
+    /// The current transaction's envelope sender (`MAIL FROM`), "" for a bounce.
+    pub fn sender(&self) -> &str {
+        &self.from
+    }
+
     /// The name the client gave in its greeting (at most 100 characters), or "".
     pub fn client_name(&self) -> &str {
         &self.client

@@ -2,6 +2,7 @@
 //! no request another site can make carries authority.
 
 use super::extract::ApiJson;
+use super::limits::ClientIp;
 use super::{auth::ApiCaller, error::ApiError};
 use crate::{
     AppState,
@@ -296,17 +297,26 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(
         (status = 409, description = "Idempotency-Key reused with another body", body = super::error::ErrorEnvelope),
         (status = 413, description = "Body too large", body = super::error::ErrorEnvelope),
         (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorEnvelope),
+        (status = 429, description = "Too many reports from this client, reporter address or to this project; `Retry-After` says when to try again", body = super::error::ErrorEnvelope),
     )
 )]
 pub async fn create_report(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Result<ApiJson<serde_json::Value>, ApiError>,
 ) -> Result<Response, ApiError> {
     // An unknown project is a 404 whatever the body says.
-    crate::services::projects::public(&state, &slug).await?;
+    let project = crate::services::projects::public(&state, &slug).await?;
     let ApiJson(mut value) = body?;
+    let reporter = value
+        .pointer("/reporter/email")
+        .and_then(serde_json::Value::as_str);
+    if let Err(denied) = state.limits.intake(client, project.slug.as_str(), reporter) {
+        tracing::warn!(%client, project = %project.slug.as_str(), "report refused by its rate limit");
+        return Err(ApiError::too_many(&denied));
+    }
     // The reporter's OpenPGP key is not part of the report itself.
     let pgp_key = match value
         .get_mut("reporter")

@@ -93,7 +93,14 @@ impl FromRequestParts<AppState> for ApiCaller {
             return Ok(ApiCaller::Reporter(token.to_owned()));
         }
         match accounts::api_token_user(state, token).await? {
-            Some(user) => Ok(ApiCaller::User(user)),
+            Some(user) => {
+                // All of an account's tokens share one allowance.
+                state
+                    .limits
+                    .api_account(&user.id.to_string())
+                    .map_err(|denied| ApiError::too_many(&denied))?;
+                Ok(ApiCaller::User(user))
+            }
             None => Err(unauthenticated()),
         }
     }

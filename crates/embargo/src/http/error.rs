@@ -19,6 +19,8 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub errors: Vec<FieldError>,
+    /// Seconds to wait, sent as `Retry-After` (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -53,6 +55,19 @@ impl ApiError {
             message: message.into(),
             field: None,
             errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// 429 for a request over a rate limit, with `Retry-After`.
+    pub fn too_many(denied: &crate::limits::Denied) -> Self {
+        Self {
+            retry_after: Some(denied.retry_after_secs()),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                denied.message(),
+            )
         }
     }
 
@@ -76,6 +91,7 @@ impl From<ServiceError> for ApiError {
                         .unwrap_or_default(),
                     field: first.map(|f| f.field),
                     errors: errors.0,
+                    retry_after: None,
                 }
             }
             ServiceError::NotFound(what) => ApiError::new(
@@ -129,6 +145,11 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -149,6 +170,8 @@ pub enum PageError {
     },
     /// Not signed in: go to the sign-in page, then come back.
     Login { next: String },
+    /// Over a rate limit: 429 with `Retry-After`.
+    TooMany { message: String, retry_after: u64 },
 }
 
 impl PageError {
@@ -166,6 +189,18 @@ impl PageError {
             "Not found",
             "There is nothing at this address.",
         )
+    }
+
+    /// 429 for a request over a rate limit, with `Retry-After`.
+    pub fn too_many(denied: &crate::limits::Denied) -> Self {
+        let mut message = denied.message();
+        if let Some(first) = message.get(..1) {
+            message = first.to_uppercase() + &message[1..] + ".";
+        }
+        Self::TooMany {
+            message,
+            retry_after: denied.retry_after_secs(),
+        }
     }
 
     pub fn csrf() -> Self {
@@ -234,14 +269,25 @@ impl IntoResponse for PageError {
                 status,
                 title,
                 message,
+            } => error_page(status, title, &message),
+            PageError::TooMany {
+                message,
+                retry_after,
             } => {
-                let html = Templates::global()
-                    .render("error.html", minijinja::context! { title, message })
-                    .unwrap_or_else(|_| {
-                        "<!doctype html><title>Error</title><p>Error.</p>".to_owned()
-                    });
-                (status, Html(html)).into_response()
+                let mut response =
+                    error_page(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &message);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+                response
             }
         }
     }
+}
+
+fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let html = Templates::global()
+        .render("error.html", minijinja::context! { title, message })
+        .unwrap_or_else(|_| "<!doctype html><title>Error</title><p>Error.</p>".to_owned());
+    (status, Html(html)).into_response()
 }

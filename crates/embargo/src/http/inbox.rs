@@ -2,6 +2,7 @@
 //! project creation and the outbox.
 
 use super::extract::{CsrfForm, ReportPage};
+use super::limits::ClientIp;
 use super::{
     age,
     auth::{CurrentUser, SESSION_COOKIE},
@@ -50,7 +51,7 @@ pub async fn login_page(
 ) -> Result<Html<String>, PageError> {
     page(
         "login.html",
-        minijinja::context! { title => "Sign in", next => safe_next(q.next.as_deref().unwrap_or("/inbox")), email => "", failed => false, ..base(None, &csrf) },
+        minijinja::context! { title => "Sign in", next => safe_next(q.next.as_deref().unwrap_or("/inbox")), email => "", failed => false, notice => "", ..base(None, &csrf) },
     )
 }
 
@@ -73,17 +74,41 @@ impl std::fmt::Debug for LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     Extension(csrf): Extension<CsrfToken>,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
+    let again = |status: StatusCode, failed: bool, notice: String| {
+        let html = page(
+            "login.html",
+            minijinja::context! { title => "Sign in", next => safe_next(&form.next), email => form.email.clone(), failed, notice, ..base(None, &csrf) },
+        )?;
+        Ok::<_, PageError>((status, html).into_response())
+    };
+    // Refused before the password is hashed: a flood costs no argon2 work.
+    if let Err(denied) = state.limits.sign_in(client, &form.email) {
+        tracing::warn!(%client, "sign-in refused by its rate limit");
+        let mut response = again(
+            StatusCode::TOO_MANY_REQUESTS,
+            false,
+            format!(
+                "Too many sign-in attempts: try again in {}.",
+                denied.wait_text()
+            ),
+        )?;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, denied.retry_after_secs().into());
+        return Ok(response);
+    }
     match accounts::login(&state, &form.email, &form.password).await {
-        Ok((_, token)) => Ok(signed_in(&state, &token, &safe_next(&form.next))),
+        Ok((_, token)) => {
+            state.limits.sign_in_succeeded(&form.email);
+            Ok(signed_in(&state, &token, &safe_next(&form.next)))
+        }
         Err(ServiceError::Unauthenticated) => {
-            let html = page(
-                "login.html",
-                minijinja::context! { title => "Sign in", next => safe_next(&form.next), email => form.email, failed => true, ..base(None, &csrf) },
-            )?;
-            Ok((StatusCode::UNAUTHORIZED, html).into_response())
+            state.limits.sign_in_failed(&form.email);
+            again(StatusCode::UNAUTHORIZED, true, String::new())
         }
         Err(e) => Err(e.into()),
     }

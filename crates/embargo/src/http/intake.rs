@@ -1,6 +1,7 @@
 //! The reporter's side of the web UI: the report form and the private tracking page.
 
 use super::extract::CsrfForm;
+use super::limits::ClientIp;
 use super::{
     auth::CurrentUser,
     csrf::CsrfToken,
@@ -113,6 +114,7 @@ fn render_form(
     project: &Project,
     form: &ReportForm,
     errors: &FieldErrors,
+    notice: &str,
     user: Option<&CurrentUser>,
     csrf: &CsrfToken,
 ) -> Result<Html<String>, PageError> {
@@ -125,6 +127,7 @@ fn render_form(
             targets_text => targets_text(&project.policy),
             form => super::templates::ser(form),
             errors => field_errors(errors),
+            notice,
             ..base(user.map(|u| &u.0), csrf)
         },
     )
@@ -141,6 +144,7 @@ pub async fn report_form(
         &project,
         &ReportForm::default(),
         &FieldErrors::default(),
+        "",
         user.as_ref(),
         &csrf,
     )
@@ -149,6 +153,7 @@ pub async fn report_form(
 pub async fn submit_report(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientIp(client): ClientIp,
     user: Option<CurrentUser>,
     Extension(csrf): Extension<CsrfToken>,
     form: Result<CsrfForm<ReportForm>, PageError>,
@@ -156,6 +161,32 @@ pub async fn submit_report(
     // An unknown project is a 404 whatever the form says.
     let project = projects::public(&state, &slug).await?;
     let CsrfForm(form) = form?;
+    let reporter = Some(form.reporter_email.as_str());
+    if let Err(denied) = state.limits.intake(client, project.slug.as_str(), reporter) {
+        tracing::warn!(%client, project = %project.slug.as_str(), "report refused by its rate limit");
+        // The form comes back as typed, so nothing written is lost.
+        let notice = format!(
+            "Nothing was sent: too many reports came from you in a short time. Please try again in {}; what you wrote is kept below.",
+            denied.wait_text()
+        );
+        let html = render_form(
+            &project,
+            &form,
+            &FieldErrors::default(),
+            &notice,
+            user.as_ref(),
+            &csrf,
+        )?;
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [(
+                axum::http::header::RETRY_AFTER,
+                denied.retry_after_secs().to_string(),
+            )],
+            html,
+        )
+            .into_response());
+    }
     match reports::submit(
         &state,
         &slug,
@@ -171,7 +202,7 @@ pub async fn submit_report(
             Ok(Redirect::to(&path).into_response())
         }
         Err(ServiceError::Invalid(errors)) => {
-            let html = render_form(&project, &form, &errors, user.as_ref(), &csrf)?;
+            let html = render_form(&project, &form, &errors, "", user.as_ref(), &csrf)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         Err(e) => Err(e.into()),

@@ -1,8 +1,8 @@
 //! Every route of the server, and the layers around them.
 
 use super::{
-    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, mail_log,
-    openapi, outcomes, public, sources, webhooks,
+    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, limits,
+    mail_log, openapi, outcomes, public, sources, webhooks,
 };
 use crate::AppState;
 use axum::{
@@ -200,6 +200,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(|| async { super::error::PageError::not_found() })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::layer))
+        .layer(middleware::from_fn_with_state(state.clone(), limits::layer))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(refuse_declared_oversize))
         .with_state(state.clone());

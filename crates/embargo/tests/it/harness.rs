@@ -117,6 +117,8 @@ impl Server {
             .env("EMBARGO_DATA_DIR", data_dir(db))
             .env("EMBARGO_CONFIG", "")
             .env("EMBARGO_LOG", "info")
+            // Tests send many requests from one address.
+            .env("EMBARGO_RATE_LIMITS", "off")
             .env_remove("EMBARGO_PUBLIC_URL")
             .env_remove("EMBARGO_SMTP_URL")
             .env_remove("EMBARGO_TEST_CLOCK")

@@ -16,6 +16,7 @@ mod dashboard;
 mod filters;
 mod harness;
 mod jobs;
+mod limits;
 mod mail;
 mod mail_keys;
 mod mail_out;

@@ -8,7 +8,8 @@ use super::*;
 
 on_each_backend!(
     mail_over_smtp_opens_reports_and_threads_replies_to_their_reply_address,
-    lmtp_delivery_answers_each_recipient_and_threads_replies
+    lmtp_delivery_answers_each_recipient_and_threads_replies,
+    new_reports_by_mail_over_their_limits_are_deferred_with_451
 );
 use harness::SmtpSink;
 use std::io::{BufRead, BufReader, Write};
@@ -530,4 +531,68 @@ async fn while_the_database_is_away_mail_is_deferred_with_451_not_lost() {
     assert_eq!(reports[0].title, "Deferred report");
     assert_eq!(server.stop().code(), Some(0));
     store.close().await;
+}
+
+/// A sender over its limit, then a mail server over its own, is told 451 at RCPT (4.7.1:
+/// the sending MTA keeps the message and tries again later); another sender still gets
+/// through until the mail server's allowance is spent, and nothing refused is stored.
+async fn new_reports_by_mail_over_their_limits_are_deferred_with_451(backend: Backend) {
+    let db = prepared(backend).await;
+    let config = std::env::temp_dir().join(format!(
+        "embargo-mail-limits-{}.toml",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(
+        &config,
+        "[limits]\nintake_per_reporter = \"2/hour\"\nmail_per_ip = \"4/hour\"\n",
+    )
+    .expect("write the configuration");
+    let server = Server::start(
+        &db,
+        &ServerOptions {
+            env: vec![
+                ("EMBARGO_RATE_LIMITS".into(), "on".into()),
+                ("EMBARGO_CONFIG".into(), config.display().to_string()),
+                ("EMBARGO_MAIL_IN_BIND".into(), "127.0.0.1:0".into()),
+                ("EMBARGO_MAIL_IN_DOMAINS".into(), "printdesk.example".into()),
+            ],
+            ..ServerOptions::default()
+        },
+    );
+    let port = server.mail_port();
+    let mut codes = Vec::new();
+    for (n, sender) in [
+        "mara@example.org",
+        "mara@example.org",
+        "mara@example.org",
+        "lee@example.org",
+        "kim@example.org",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let text = message(sender, CONTACT, &format!("Report {n}"), "Details follow.");
+        let sent = send(port, sender, &[CONTACT], &text, None);
+        codes.push((sent.rcpt[0], sent.data));
+    }
+    assert_eq!(
+        codes,
+        [(250, 250), (250, 250), (451, 0), (250, 250), (451, 0)],
+        "mara's third is over her limit; kim's is over the mail server's (four, mara's \
+         refused one included)"
+    );
+    let store = db.store().await;
+    let demo = store::projects::by_slug(
+        &mut store.read().await.expect("read"),
+        &domain::ProjectSlug::parse("demo").expect("slug"),
+    )
+    .await
+    .expect("project")
+    .expect("demo");
+    let reports = store::reports::list(&mut store.read().await.expect("read"), demo.id)
+        .await
+        .expect("reports");
+    assert_eq!(reports.len(), 3);
+    drop(server);
+    let _ = std::fs::remove_file(config);
 }

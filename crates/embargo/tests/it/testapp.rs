@@ -136,6 +136,9 @@ impl TestApp {
         );
 
         let mut vars: Vec<(String, String)> = vec![
+            // Tests send many requests from one address; the rate-limit tests switch the
+            // limits back on (`EMBARGO_RATE_LIMITS=on`) with their own `[limits]`.
+            ("EMBARGO_RATE_LIMITS".into(), "off".into()),
             ("EMBARGO_DATABASE_URL".into(), db.url.clone()),
             ("EMBARGO_DATA_DIR".into(), data.0.display().to_string()),
         ];
