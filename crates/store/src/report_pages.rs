@@ -302,7 +302,11 @@ pub async fn explain_page(c: &mut Conn, project: ProjectId, q: &PageQuery) -> Re
 }
 
 /// The plan of [`count`] for this filter, as [`explain_page`] gives it.
-pub async fn explain_count(c: &mut Conn, project: ProjectId, filter: &Filter) -> Result<Vec<String>> {
+pub async fn explain_count(
+    c: &mut Conn,
+    project: ProjectId,
+    filter: &Filter,
+) -> Result<Vec<String>> {
     let d = dialect(c);
     let (sql, binds) = count_sql(d, filter);
     explain(c, d, sql, project, binds).await

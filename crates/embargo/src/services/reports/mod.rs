@@ -10,18 +10,16 @@ mod workflow;
 use domain::{project::Project, report::Report};
 use store::Message;
 
+pub use intake::{SubmitOutcome, Submitted, submit, submit_with, tracking_url};
+pub use messages::{post_message, reporter_message};
 pub use pages::{
     DEFAULT_PAGE, ListParams, MAX_PAGE, ReportList, Tab, page, page_limit, page_of, tab_counts,
 };
-pub use intake::{SubmitOutcome, Submitted, submit, submit_with, tracking_url};
-pub use messages::{post_message, reporter_message};
 pub use scores::{
-    MAX_RATIONALE, MAX_VECTOR, MetricChangeView, ScoreEntry, ScoreHistory, check_score,
-    backfill_current_scores, current_scores, reporter_score, rescore,
+    MAX_RATIONALE, MAX_VECTOR, MetricChangeView, ScoreEntry, ScoreHistory, backfill_current_scores,
+    check_score, current_scores, reporter_score, rescore,
 };
-pub use views::{
-    by_number, by_number_with_role, by_tracking_token, for_user, list, user_role,
-};
+pub use views::{by_number, by_number_with_role, by_tracking_token, for_user, list, user_role};
 pub(crate) use workflow::acting_on;
 pub use workflow::{Caller, acknowledge, transition};
 

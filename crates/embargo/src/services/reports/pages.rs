@@ -179,7 +179,10 @@ impl ListParams {
         let after = blank(&self.cursor)
             .map(|c| decode_cursor(sort, c))
             .transpose()?;
-        let states = blank(&self.state).map(states).transpose()?.unwrap_or_default();
+        let states = blank(&self.state)
+            .map(states)
+            .transpose()?
+            .unwrap_or_default();
         let label = blank(&self.label)
             .map(|v| {
                 triage::Label::parse(v).ok_or_else(|| {
@@ -383,7 +386,10 @@ mod tests {
         };
         let c = encode_cursor(Sort::Severity, after);
         assert_eq!(decode_cursor(Sort::Severity, &c).ok(), Some(after));
-        assert!(decode_cursor(Sort::Due, &c).is_err(), "another sort's cursor");
+        assert!(
+            decode_cursor(Sort::Due, &c).is_err(),
+            "another sort's cursor"
+        );
         for bad in ["", "nope", "42", "cjo0Mg", "%%%", "ZDp4OjE"] {
             assert!(decode_cursor(Sort::Received, bad).is_err(), "{bad}");
         }

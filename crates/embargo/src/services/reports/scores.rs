@@ -236,8 +236,7 @@ pub async fn backfill_current_scores(state: &AppState) -> Result<u64> {
             return Ok(done);
         }
         for (id, vector) in &batch {
-            store::report_pages::set_score(&mut tx, *id, reporter_score(vector.as_deref()))
-                .await?;
+            store::report_pages::set_score(&mut tx, *id, reporter_score(vector.as_deref())).await?;
         }
         tx.commit().await?;
         done += batch.len() as u64;
