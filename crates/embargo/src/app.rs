@@ -139,6 +139,11 @@ impl Application {
         };
         let public_url = config.public_url(address);
         let state = AppState::new(store, clock, config, public_url)?;
+        // Reports stored before their current score was kept on the row get it now.
+        let scored = crate::services::reports::backfill_current_scores(&state).await?;
+        if scored > 0 {
+            tracing::info!(reports = scored, "current scores kept on the report rows");
+        }
         if demo {
             crate::demo::seed(&state).await?;
         }

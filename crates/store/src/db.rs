@@ -139,6 +139,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_advisory_pages.sql"),
         include_str!("../migrations/postgres/0017_advisory_pages.sql"),
     ),
+    (
+        18,
+        "report search",
+        include_str!("../migrations/sqlite/0018_report_search.sql"),
+        include_str!("../migrations/postgres/0018_report_search.sql"),
+    ),
 ];
 
 impl Dialect {

@@ -27,6 +27,7 @@ mod model;
 pub mod outbox;
 pub mod projects;
 pub mod reply_tokens;
+pub mod report_pages;
 pub mod reporter_keys;
 pub mod reports;
 mod rows;

@@ -86,7 +86,8 @@ pub async fn save(c: &mut Conn, r: &TriageRecord) -> Result<()> {
     .bind(micros(r.triaged_at))
     .execute(&mut *c)
     .await?;
-    Ok(())
+    // The inbox's "likely junk" follows the verdict.
+    crate::report_pages::refresh_junk(c, r.report_id).await
 }
 
 /// The report's result, if it was triaged.

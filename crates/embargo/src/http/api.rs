@@ -357,7 +357,7 @@ pub async fn create_report(
 /// A page of a project's reports.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportPageBody {
-    /// At most `limit` reports, newest (highest number) first.
+    /// At most `limit` reports, in the order `sort` asks (newest first by default).
     items: Vec<ReportSummaryBody>,
     /// Pass as `cursor` for the next page; `null` on the last page. Opaque.
     next_cursor: Option<String>,
@@ -373,13 +373,34 @@ pub struct ReportListQuery {
     /// Where to continue: the `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Only reports in this state (`received`, `acknowledged`, `needs_info`, `accepted`,
-    /// `fixing`, `fixed`, `disclosed`, `closed`).
+    /// `fixing`, `fixed`, `disclosed`, `closed`), several separated by commas, `open` (any
+    /// state but closed and disclosed) or `closed` (closed or disclosed).
     state: Option<String>,
+    /// Only reports the triage labelled so (`valid`, `ai_slop`, `beg_bounty`,
+    /// `non_qualifying`, `duplicate`); reports not triaged yet have no label.
+    label: Option<String>,
+    /// Only reports with this triage verdict (`likely_valid`, `needs_review`,
+    /// `likely_invalid`).
+    verdict: Option<String>,
+    /// Full-text search: reports whose title or text hold every word (at most 200
+    /// characters; words only, no search syntax).
+    q: Option<String>,
+    /// `received` (newest first, the default), `due` (the deadline of the clock running
+    /// next, soonest first; closed and disclosed reports last) or `severity` (current score,
+    /// highest first; unscored last).
+    sort: Option<String>,
+    /// `true`: only reports awaiting acknowledgement past its due date.
+    #[param(value_type = Option<bool>)]
+    overdue: Option<String>,
+    /// `true`: only likely junk (the triage finds it likely invalid, or a mail filter's
+    /// `spam` rule filed it); `false`: everything else.
+    #[param(value_type = Option<bool>)]
+    junk: Option<String>,
 }
 
-/// A project's reports, newest first, a page at a time (maintainers and triagers). Pages
-/// are keyset-based: reports that arrive meanwhile never shift or repeat what a later page
-/// holds.
+/// A project's reports a page at a time (maintainers and triagers), filtered, searched and
+/// sorted. Pages are keyset-based: reports that arrive meanwhile never shift or repeat what a
+/// later page holds. A cursor belongs to its sort.
 #[utoipa::path(
     get, path = "/projects/{slug}/reports", tag = "reports",
     params(("slug" = String, Path, description = "The project's slug"), ReportListQuery),
@@ -388,7 +409,7 @@ pub struct ReportListQuery {
         (status = 200, body = ReportPageBody),
         (status = 401, body = super::error::ErrorEnvelope),
         (status = 404, description = "Unknown project, or not yours", body = super::error::ErrorEnvelope),
-        (status = 422, description = "A bad `limit`, `cursor` or `state`", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A bad `limit`, `cursor`, `state`, `label`, `verdict`, `q`, `sort`, `overdue` or `junk`", body = super::error::ErrorEnvelope),
     )
 )]
 pub async fn list_reports(
@@ -404,12 +425,19 @@ pub async fn list_reports(
         limit: q.limit,
         cursor: q.cursor,
         state: q.state,
+        label: q.label,
+        verdict: q.verdict,
+        q: q.q,
+        sort: q.sort,
+        overdue: q.overdue,
+        junk: q.junk,
     };
     let page = reports::page(&state, &user, &slug, &params).await?;
     Ok(Json(ReportPageBody {
         items: page
             .items
             .into_iter()
+            .map(|row| row.report)
             .map(|r| ReportSummaryBody {
                 id: r.id.to_string(),
                 number: r.number,

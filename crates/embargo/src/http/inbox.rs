@@ -235,11 +235,36 @@ pub async fn inbox(
     )
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, Serialize)]
 #[serde(default)]
 pub struct InboxQuery {
-    /// `spam`: only the reports the triage finds likely invalid.
+    /// `all` (the default), `awaiting`, `overdue`, `open`, `junk` or `closed`.
+    tab: Option<String>,
+    /// The old name of the likely-junk tab: `spam`.
+    #[serde(skip_serializing)]
     queue: Option<String>,
+    state: Option<String>,
+    label: Option<String>,
+    verdict: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The inbox's page size.
+const INBOX_PAGE: i64 = 50;
+
+/// `?k=v&…` of the non-empty values, URL-encoded, for links that keep the filters.
+fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
+    let kept: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|(k, v)| Some((*k, v.map(str::trim).filter(|v| !v.is_empty())?)))
+        .collect();
+    if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", serde_urlencoded::to_string(kept).unwrap_or_default())
+    }
 }
 
 pub async fn project_inbox(
@@ -248,40 +273,49 @@ pub async fn project_inbox(
     Query(query): Query<InboxQuery>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
-) -> Result<Html<String>, PageError> {
-    let (project, list) = reports::list(&state, &user, &slug).await?;
-    let current = reports::current_scores(&state, &project, &list).await?;
-    let verdicts = triage::verdicts(&state, &project).await?;
-    // Reports a mail filter's `spam` rule filed are in the queue too.
-    let filtered: std::collections::HashSet<domain::ReportId> =
-        crate::services::filters::spam_filtered(&state, &project)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-    let likely_invalid = |id: &domain::ReportId| {
-        filtered.contains(id)
-            || verdicts
-                .get(id)
-                .is_some_and(|(_, v)| *v == ::triage::Verdict::LikelyInvalid)
+) -> Result<Response, PageError> {
+    // The likely-junk tab was the "spam queue" before it had tabs.
+    if query.queue.as_deref() == Some("spam") {
+        let to = format!(
+            "?{}",
+            serde_urlencoded::to_string([("tab", "junk")]).unwrap_or_default()
+        );
+        return Ok(Redirect::to(&format!("/inbox/{}{to}", slug_path(&slug))).into_response());
+    }
+    let tab = reports::Tab::parse(query.tab.as_deref())?;
+    let from_tab = tab.params();
+    let pick = |own: &Option<String>, tab: Option<String>| {
+        own.clone().filter(|v| !v.trim().is_empty()).or(tab)
     };
-    let spam_queue = query.queue.as_deref() == Some("spam");
-    let spam_count = list.iter().filter(|r| likely_invalid(&r.id)).count();
+    let params = reports::ListParams {
+        limit: Some(INBOX_PAGE.to_string()),
+        cursor: query.cursor.clone(),
+        state: pick(&query.state, from_tab.state),
+        label: query.label.clone(),
+        verdict: query.verdict.clone(),
+        q: query.q.clone(),
+        sort: query.sort.clone(),
+        overdue: from_tab.overdue,
+        junk: from_tab.junk,
+    };
+    let list = reports::page(&state, &user, &slug, &params).await?;
+    let project = &list.project;
+    let counts = reports::tab_counts(&state, project).await?;
     let now = state.now();
     let rows: Vec<_> = list
+        .items
         .iter()
-        .filter(|r| !spam_queue || likely_invalid(&r.id))
-        .map(|r| {
+        .map(|row| {
+            let r = &row.report;
             let awaiting = r.state.awaits_acknowledgement();
-            let score = current.get(&r.id);
-            let (label, verdict) = verdicts
-                .get(&r.id)
+            let (label, verdict) = row
+                .triage
                 .map(|(l, v)| (Some(l.as_str()), Some(v.as_str())))
                 .unwrap_or_default();
             minijinja::context! {
-                severity => score.map(|s| s.severity.clone()),
-                score => score.map(|s| s.score.clone()),
-                likely_invalid => likely_invalid(&r.id),
+                severity => row.severity.clone(),
+                score => row.score_tenths.and_then(|t| u8::try_from(t).ok()).map(store::score_text),
+                likely_invalid => row.likely_junk,
                 triage_label => label,
                 triage_verdict => verdict,
                 number => r.number,
@@ -295,17 +329,86 @@ pub async fn project_inbox(
             }
         })
         .collect();
-    page(
+    let tab_name = tab.as_str();
+    let filters = |cursor: Option<&str>| {
+        query_string(&[
+            ("tab", Some(tab_name).filter(|t| *t != "all")),
+            ("state", query.state.as_deref()),
+            ("label", query.label.as_deref()),
+            ("verdict", query.verdict.as_deref()),
+            ("q", query.q.as_deref()),
+            ("sort", query.sort.as_deref()),
+            ("cursor", cursor),
+        ])
+    };
+    let tabs: Vec<_> = counts
+        .iter()
+        .map(|(t, n)| {
+            minijinja::context! {
+                name => t.as_str(),
+                label => t.label(),
+                count => n,
+                current => *t == tab,
+                href => query_string(&[("tab", Some(t.as_str()).filter(|t| *t != "all"))]),
+            }
+        })
+        .collect();
+    let option = |value: &str, label: &str, chosen: Option<&str>| {
+        minijinja::context! { value, label, selected => chosen == Some(value) }
+    };
+    let states: Vec<_> = domain::report::State::ALL
+        .iter()
+        .map(|s| option(s.as_str(), s.label(), query.state.as_deref()))
+        .chain([
+            option("open", "Any open state", query.state.as_deref()),
+            option("closed", "Closed or disclosed", query.state.as_deref()),
+        ])
+        .collect();
+    let labels: Vec<_> = ::triage::Label::ALL
+        .iter()
+        .map(|l| option(l.as_str(), l.as_str(), query.label.as_deref()))
+        .collect();
+    let verdicts: Vec<_> = ["likely_valid", "needs_review", "likely_invalid"]
+        .iter()
+        .map(|v| option(v, v, query.verdict.as_deref()))
+        .collect();
+    let sorts: Vec<_> = [
+        ("received", "Newest first"),
+        ("due", "Due soonest"),
+        ("severity", "Highest severity"),
+    ]
+    .iter()
+    .map(|(v, l)| option(v, l, Some(query.sort.as_deref().unwrap_or("received"))))
+    .collect();
+    let html = page(
         "project_inbox.html",
         minijinja::context! {
             title => format!("{}: reports", project.name),
             project => minijinja::context! { slug => project.slug.as_str(), name => project.name.clone() },
             reports => rows,
-            spam_queue,
-            spam_count,
+            tabs,
+            tab => tab_name,
+            junk_tab => tab == reports::Tab::Junk,
+            filters => minijinja::context! {
+                tab => tab_name,
+                q => query.q.clone().unwrap_or_default(),
+                states, labels, verdicts, sorts,
+            },
+            paged => query.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+            first_page => filters(None),
+            next_page => list.next_cursor.as_deref().map(|c| filters(Some(c))),
             ..base(Some(&user), &csrf)
         },
-    )
+    )?;
+    Ok(html.into_response())
+}
+
+/// A slug as a path segment: slugs are letters, digits and dashes; anything else (a slug
+/// that cannot exist) is left out rather than let into the redirect.
+fn slug_path(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
 
 pub async fn report_page(

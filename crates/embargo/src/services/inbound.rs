@@ -203,6 +203,10 @@ pub async fn ingest_sized(
     )
     .await?;
     store::filters::record_matches(&mut tx, id, &filed.matches, state.now()).await?;
+    if let Some((report, _)) = filed.outcome.report {
+        // A `spam` rule that filed it puts the report in the inbox's "likely junk".
+        store::report_pages::refresh_junk(&mut tx, report).await?;
+    }
     if let Some(reply) = &filed.reply {
         let reply = NewEmail {
             auto_submitted: Some(store::AutoSubmitted::AutoReplied),

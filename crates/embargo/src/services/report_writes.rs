@@ -99,6 +99,8 @@ pub async fn insert(state: &AppState, new: Intake<'_>) -> Result<IntakeOutcome> 
         },
     )
     .await?;
+    let score = super::reports::reporter_score(new.report.cvss_vector.as_deref());
+    store::report_pages::set_score(&mut tx, new.id, score).await?;
     if let Some((key, request_hash)) = new.idempotency {
         let response = (new.response)(number);
         store::idempotency::record(
@@ -268,6 +270,12 @@ pub async fn add_message(
 pub async fn add_score(state: &AppState, score: &NewScore) -> Result<ScoreRecord> {
     let mut tx = state.db.begin().await?;
     store::scores::insert(&mut tx, score).await?;
+    store::report_pages::set_score(
+        &mut tx,
+        score.report,
+        Some((score.score_tenths, score.severity.as_str())),
+    )
+    .await?;
     store::reports::touch(&mut tx, score.report, score.created_at).await?;
     let (project, number, report_state) = brief(&mut tx, score.report).await?;
     let webhook = Event::score_added(

@@ -228,7 +228,7 @@ async fn filters_refuse_junk_queue_spam_answer_pdf_reports_and_block_reporters(b
     let web = client();
     sign_in(&web, &base).await;
     let spam = web
-        .get(format!("{base}/inbox/demo?queue=spam"))
+        .get(format!("{base}/inbox/demo?tab=junk"))
         .send()
         .await
         .expect("spam queue")

@@ -15,6 +15,7 @@ mod cve_services;
 mod dashboard;
 mod filters;
 mod harness;
+mod inbox_pages;
 mod jobs;
 mod limits;
 mod mail;

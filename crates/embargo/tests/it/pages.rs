@@ -110,7 +110,12 @@ async fn reports_are_listed_a_page_at_a_time(backend: Backend) {
         ("?limit=ten", "limit"),
         ("?cursor=nope", "cursor"),
         ("?cursor=-3", "cursor"),
-        ("?state=open", "state"),
+        ("?state=opened", "state"),
+        ("?sort=newest", "sort"),
+        ("?label=spam", "label"),
+        ("?verdict=bad", "verdict"),
+        ("?overdue=maybe", "overdue"),
+        ("?junk=2", "junk"),
     ] {
         let (status, body) = get(query).await;
         assert_eq!(status, 422, "{query}: {body}");

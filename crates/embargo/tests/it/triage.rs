@@ -147,7 +147,7 @@ async fn new_reports_are_triaged_and_findings_can_be_dismissed(backend: Backend)
     assert!(!page.contains("<img src=x"));
 
     // Likely spam has its own tab; nothing is deleted from the full list.
-    let spam = get_text(&web, &format!("{base}/inbox/demo?queue=spam")).await;
+    let spam = get_text(&web, &format!("{base}/inbox/demo?tab=junk")).await;
     assert!(
         spam.contains(BEG_TITLE) && spam.contains("likely invalid"),
         "{spam}"

@@ -11,6 +11,7 @@ mod jobs;
 mod mail_threads;
 mod projects;
 mod reply_tokens;
+mod report_pages;
 mod reports;
 mod schema;
 mod scores;

@@ -2,6 +2,7 @@
 
 mod intake;
 mod messages;
+mod pages;
 mod scores;
 mod views;
 mod workflow;
@@ -11,14 +12,14 @@ use store::Message;
 
 pub use intake::{SubmitOutcome, Submitted, submit, submit_with, tracking_url};
 pub use messages::{post_message, reporter_message};
+pub use pages::{
+    DEFAULT_PAGE, ListParams, MAX_PAGE, ReportList, Tab, page, page_limit, page_of, tab_counts,
+};
 pub use scores::{
-    MAX_RATIONALE, MAX_VECTOR, MetricChangeView, ScoreEntry, ScoreHistory, check_score,
-    current_scores, rescore,
+    MAX_RATIONALE, MAX_VECTOR, MetricChangeView, ScoreEntry, ScoreHistory, backfill_current_scores,
+    check_score, current_scores, reporter_score, rescore,
 };
-pub use views::{
-    DEFAULT_PAGE, ListParams, MAX_PAGE, ReportList, by_number, by_number_with_role,
-    by_tracking_token, for_user, list, page, page_limit, user_role,
-};
+pub use views::{by_number, by_number_with_role, by_tracking_token, for_user, list, user_role};
 pub(crate) use workflow::acting_on;
 pub use workflow::{Caller, acknowledge, transition};
 

@@ -218,6 +218,31 @@ pub async fn rescore(
         .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the new score was not stored")))
 }
 
+/// The score of a reporter's vector (tenths and severity), the current score of a report no
+/// maintainer has scored; `None` without a vector that parses.
+pub fn reporter_score(vector: Option<&str>) -> Option<(u8, &'static str)> {
+    let scores = cvss::Vector::parse(vector?.trim()).ok()?.scores();
+    Some((scores.score.tenths(), scores.severity.as_str()))
+}
+
+/// Gives the reports stored before their current score was kept on the row (migration 18)
+/// the score of their reporter's vector, a batch at a time; run at start.
+pub async fn backfill_current_scores(state: &AppState) -> Result<u64> {
+    let mut done = 0;
+    loop {
+        let mut tx = state.db.begin().await?;
+        let batch = store::report_pages::unscored(&mut tx, 500).await?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        for (id, vector) in &batch {
+            store::report_pages::set_score(&mut tx, *id, reporter_score(vector.as_deref())).await?;
+        }
+        tx.commit().await?;
+        done += batch.len() as u64;
+    }
+}
+
 /// The current score of each of a project's reports (the latest maintainer score, else the
 /// reporter's vector), by report; reports with neither are absent. One query for the list.
 pub async fn current_scores(
