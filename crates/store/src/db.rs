@@ -139,6 +139,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_advisory_pages.sql"),
         include_str!("../migrations/postgres/0017_advisory_pages.sql"),
     ),
+    (
+        19,
+        "junk holds and bans",
+        include_str!("../migrations/sqlite/0019_junk_holds_and_bans.sql"),
+        include_str!("../migrations/postgres/0019_junk_holds_and_bans.sql"),
+    ),
 ];
 
 impl Dialect {
