@@ -469,6 +469,15 @@ pub async fn unblock(state: &AppState, user: &User, id: ReportId) -> Result<Bloc
 
 /// Reports of the project opened by a message a `spam` rule decided on, with that rule's
 /// id: the filters' part of the likely-spam queue.
+/// Junk nobody has decided on yet (held by the triage, or blocked by a rule or ban) is
+/// listed there too, so nothing held back is out of sight.
 pub async fn spam_filtered(state: &AppState, project: &Project) -> Result<Vec<(ReportId, String)>> {
-    Ok(store::filters::spam_filtered_reports(&mut *state.db.read().await?, project.id).await?)
+    let mut c = state.db.read().await?;
+    let mut list = store::filters::spam_filtered_reports(&mut c, project.id).await?;
+    for (id, status) in store::holds::junk_of_project(&mut c, project.id).await? {
+        if !list.iter().any(|(r, _)| *r == id) {
+            list.push((id, status.as_str().to_owned()));
+        }
+    }
+    Ok(list)
 }
