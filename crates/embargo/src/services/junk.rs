@@ -98,7 +98,7 @@ pub async fn after_triage(state: &AppState, id: ReportId, label: Label) -> Resul
             tracing::info!(report = %id, label = label.as_str(), "junk held: no receipt, no notification");
         }
         (HoldStatus::Pending | HoldStatus::Held, false) => {
-            release(state, &hold, "triage", None).await?;
+            release(state, &hold, "triage", None, false).await?;
         }
         _ => {}
     }
@@ -111,15 +111,22 @@ pub async fn triage_failed(state: &AppState, id: ReportId) -> Result<()> {
         return Ok(());
     };
     if hold.status == HoldStatus::Pending {
-        release(state, &hold, "system", None).await?;
+        release(state, &hold, "system", None, false).await?;
     }
     Ok(())
 }
 
 /// Releases a hold from the status it was read in: queues the receipt kept back (if any),
-/// audits `report.release`, then tells the members of the new report (all but `by_user`).
+/// audits `report.release` unless routine (`explicit`: a person asked for exactly this),
+/// then tells the members of the new report (all but `by_user`).
 /// `false` when someone decided first.
-async fn release(state: &AppState, hold: &Hold, by: &str, by_user: Option<&User>) -> Result<bool> {
+async fn release(
+    state: &AppState,
+    hold: &Hold,
+    by: &str,
+    by_user: Option<&User>,
+    explicit: bool,
+) -> Result<bool> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let moved = store::holds::decide(
@@ -141,17 +148,22 @@ async fn release(state: &AppState, hold: &Hold, by: &str, by_user: Option<&User>
         email.created_at = now;
         store::outbox::queue(&mut tx, &email).await?;
     }
-    store::audit::append(
-        &mut tx,
-        NewAuditEvent {
-            at: now,
-            actor: by_user.map_or_else(|| audit::SYSTEM_ACTOR.to_owned(), |u| audit::user_actor(u.id)),
-            action: "report.release".into(),
-            subject: audit::report_subject(hold.report),
-            data: serde_json::json!({ "from": hold.status.as_str(), "by": by, "receipt": receipt.is_some() }),
-        },
-    )
-    .await?;
+    // A report waiting for its triage let through by the triage or by a person's move
+    // (audited itself) is the normal course; a held or blocked report let through, "Send
+    // receipt" and a failed triage are audited.
+    if hold.status != HoldStatus::Pending || by == "system" || explicit {
+        store::audit::append(
+            &mut tx,
+            NewAuditEvent {
+                at: now,
+                actor: by_user.map_or_else(|| audit::SYSTEM_ACTOR.to_owned(), |u| audit::user_actor(u.id)),
+                action: "report.release".into(),
+                subject: audit::report_subject(hold.report),
+                data: serde_json::json!({ "from": hold.status.as_str(), "by": by, "receipt": receipt.is_some() }),
+            },
+        )
+        .await?;
+    }
     let report = store::reports::by_id(&mut tx, hold.report)
         .await?
         .ok_or(ServiceError::NotFound("report"))?;
@@ -203,7 +215,7 @@ pub async fn after_transition(state: &AppState, user: &User, id: ReportId, close
                 tracing::info!(report = %id, "closed as spam: receipt dropped");
             }
         } else {
-            release(state, &hold, &by, Some(user)).await?;
+            release(state, &hold, &by, Some(user), false).await?;
         }
         Ok(())
     };
@@ -225,7 +237,7 @@ pub async fn send_receipt(state: &AppState, user: &User, id: ReportId) -> Result
         .ok_or_else(|| {
             ServiceError::conflict("not_held", "nothing is held back for this report")
         })?;
-    if !release(state, &hold, &audit::user_actor(user.id), Some(user)).await? {
+    if !release(state, &hold, &audit::user_actor(user.id), Some(user), true).await? {
         return Err(ServiceError::conflict(
             "not_held",
             "someone decided on this report meanwhile",

@@ -52,6 +52,11 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail"], REPORT);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #1, acknowledged");
+    // The receipt waits for the report's triage: run it as the server's worker would.
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
+    app.drain().await;
+    app.stop().await.expect("graceful stop");
+    let db = &app.db;
     let reports = store::reports::list(&mut store.read().await.expect("read"), demo.id)
         .await
         .expect("reports");

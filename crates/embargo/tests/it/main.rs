@@ -16,6 +16,7 @@ mod dashboard;
 mod filters;
 mod harness;
 mod jobs;
+mod junk;
 mod mail;
 mod mail_keys;
 mod mail_out;
