@@ -683,4 +683,22 @@ mod tests {
         };
         assert_eq!(Policy::from_toml(&p.to_toml()).unwrap(), p);
     }
+
+    #[test]
+    fn junk_rules_default_to_quiet_and_are_shown_for_editing() {
+        let p = Policy::from_toml("contacts = [\"mailto:security@example.org\"]\n").unwrap();
+        assert!(p.junk.hold_receipts);
+        assert_eq!(p.junk.spam_reply, SpamReply::None);
+        let text = p.to_toml();
+        assert!(text.contains("[junk]"), "{text}");
+        assert!(text.contains("hold_receipts = true"), "{text}");
+        assert!(text.contains("spam_reply = \"none\""), "{text}");
+        let p = Policy::from_toml(
+            "contacts = [\"mailto:a@b.org\"]\n[junk]\nhold_receipts = false\nspam_reply = \"policy_link\"\n",
+        )
+        .unwrap();
+        assert!(!p.junk.hold_receipts);
+        assert_eq!(p.junk.spam_reply, SpamReply::PolicyLink);
+        assert!(Policy::from_toml("[junk]\nspam_reply = \"rude\"\n").is_err());
+    }
 }
