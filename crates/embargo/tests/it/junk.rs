@@ -55,17 +55,16 @@ async fn maintainer(app: &TestApp) -> String {
     assert_eq!(code, 0, "{err}");
     let store = &app.state.db;
     let project = store::projects::by_slug(
-        &mut *store.read().await.expect("read"),
+        &mut store.read().await.expect("read"),
         &ProjectSlug::parse("demo").expect("slug"),
     )
     .await
     .expect("read")
     .expect("project");
-    let (mia, _) =
-        store::accounts::credentials(&mut *store.read().await.expect("read"), MAINTAINER)
-            .await
-            .expect("read")
-            .expect("user");
+    let (mia, _) = store::accounts::credentials(&mut store.read().await.expect("read"), MAINTAINER)
+        .await
+        .expect("read")
+        .expect("user");
     let mut tx = store.begin().await.expect("begin");
     store::members::set(&mut tx, project.id, mia.id, ProjectRole::Maintainer)
         .await
@@ -78,7 +77,7 @@ async fn maintainer(app: &TestApp) -> String {
 
 /// Every e-mail queued so far: (to, subject, report id).
 async fn emails(app: &TestApp) -> Vec<(String, String, Option<String>)> {
-    store::outbox::latest(&mut *app.state.db.read().await.expect("read"), 10_000)
+    store::outbox::latest(&mut app.state.db.read().await.expect("read"), 10_000)
         .await
         .expect("outbox")
         .into_iter()
@@ -106,7 +105,7 @@ async fn emails_about(app: &TestApp, report: &str) -> Vec<(String, String)> {
 
 async fn hold_status(app: &TestApp, report: &str) -> String {
     let id = domain::ReportId(report.parse().expect("uuid"));
-    store::holds::of_report(&mut *app.state.db.read().await.expect("read"), id)
+    store::holds::of_report(&mut app.state.db.read().await.expect("read"), id)
         .await
         .expect("read")
         .expect("a hold")
@@ -454,7 +453,7 @@ async fn blocked_and_banned_senders_are_filed_as_junk_on_every_channel(backend: 
         "nobody notified"
     );
     let events: Vec<String> =
-        store::audit::events(&mut *app.state.db.read().await.expect("read"), 0, 10_000)
+        store::audit::events(&mut app.state.db.read().await.expect("read"), 0, 10_000)
             .await
             .expect("audit")
             .into_iter()
