@@ -372,6 +372,73 @@ async fn junk_gets_no_receipt_no_notification_and_no_reminder(backend: Backend) 
         emails_to(&app, "third@example.test").await,
         ["[PrintDesk] Report #4 received"]
     );
+
+    // A project that does not hold receipts, and answers spam with its policy's link.
+    let (admin_user, _) = store::accounts::credentials(
+        &mut app.state.db.read().await.expect("read"),
+        "admin@example.test",
+    )
+    .await
+    .expect("read")
+    .expect("admin");
+    let project = embargo::services::projects::public(&app.state, "demo")
+        .await
+        .expect("demo");
+    let mut policy = project.policy.clone();
+    policy.junk.hold_receipts = false;
+    policy.junk.spam_reply = domain::policy::SpamReply::PolicyLink;
+    embargo::services::projects::update_policy(
+        &app.state,
+        &admin_user,
+        "demo",
+        project.policy_version,
+        &policy.to_toml(),
+    )
+    .await
+    .expect("policy saved");
+    app.drain().await;
+    let notices = emails_to(&app, MAINTAINER).await.len();
+    let linked = submit_api(&http, &base, &beg_report("linked@example.test")).await;
+    assert_eq!(
+        emails_to(&app, "linked@example.test").await,
+        ["[PrintDesk] Report #5 received"],
+        "the receipt is not held"
+    );
+    app.drain().await;
+    assert_eq!(hold_status(&app, &linked).await, "held");
+    assert_eq!(
+        emails_to(&app, MAINTAINER).await.len(),
+        notices,
+        "junk: nobody notified"
+    );
+    transition(
+        &http,
+        &base,
+        &mia,
+        &linked,
+        serde_json::json!({ "to": "closed", "resolution": "spam" }),
+    )
+    .await;
+    let sent = store::outbox::latest(&mut app.state.db.read().await.expect("read"), 10_000)
+        .await
+        .expect("outbox");
+    let closed: Vec<_> = sent
+        .iter()
+        .filter(|e| e.to == "linked@example.test" && e.subject.contains("closed"))
+        .collect();
+    assert_eq!(closed.len(), 1, "{sent:?}");
+    assert!(
+        closed[0]
+            .body_text
+            .contains(&format!("{base}/p/demo/policy")),
+        "{}",
+        closed[0].body_text
+    );
+    assert!(
+        !closed[0].body_text.contains("spam"),
+        "{}",
+        closed[0].body_text
+    );
 }
 
 async fn blocked_and_banned_senders_are_filed_as_junk_on_every_channel(backend: Backend) {
