@@ -64,6 +64,57 @@ pub struct Policy {
     /// use the built-in text.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub replies: BTreeMap<String, String>,
+    /// What junk (beg bounty, spam-like reports, closed as spam) may cost: nothing, by default.
+    #[serde(default)]
+    pub junk: JunkPolicy,
+}
+
+/// How the project treats junk: reports the triage labels beg bounty or spam-like, and
+/// reports closed as spam.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JunkPolicy {
+    /// Hold the automatic receipt until the triage finds the report is not junk, or a person
+    /// decides (acknowledging it, or "send receipt"); on by default.
+    #[serde(default = "yes")]
+    pub hold_receipts: bool,
+    /// What a reporter hears when a report is closed as spam: `none` (the default) or
+    /// `policy_link` (one line pointing at the policy).
+    #[serde(default)]
+    pub spam_reply: SpamReply,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for JunkPolicy {
+    fn default() -> Self {
+        Self {
+            hold_receipts: true,
+            spam_reply: SpamReply::None,
+        }
+    }
+}
+
+/// What closing a report as spam sends its reporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpamReply {
+    /// Nothing at all.
+    #[default]
+    None,
+    /// Only a link to the project's policy.
+    PolicyLink,
+}
+
+impl SpamReply {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::PolicyLink => "policy_link",
+        }
+    }
 }
 
 fn default_languages() -> Vec<String> {
@@ -90,6 +141,7 @@ impl Default for Policy {
             security_txt_url: None,
             introduction: None,
             replies: BTreeMap::new(),
+            junk: JunkPolicy::default(),
         }
     }
 }
@@ -630,5 +682,23 @@ mod tests {
             ..Policy::default()
         };
         assert_eq!(Policy::from_toml(&p.to_toml()).unwrap(), p);
+    }
+
+    #[test]
+    fn junk_rules_default_to_quiet_and_are_shown_for_editing() {
+        let p = Policy::from_toml("contacts = [\"mailto:security@example.org\"]\n").unwrap();
+        assert!(p.junk.hold_receipts);
+        assert_eq!(p.junk.spam_reply, SpamReply::None);
+        let text = p.to_toml();
+        assert!(text.contains("[junk]"), "{text}");
+        assert!(text.contains("hold_receipts = true"), "{text}");
+        assert!(text.contains("spam_reply = \"none\""), "{text}");
+        let p = Policy::from_toml(
+            "contacts = [\"mailto:a@b.org\"]\n[junk]\nhold_receipts = false\nspam_reply = \"policy_link\"\n",
+        )
+        .unwrap();
+        assert!(!p.junk.hold_receipts);
+        assert_eq!(p.junk.spam_reply, SpamReply::PolicyLink);
+        assert!(Policy::from_toml("[junk]\nspam_reply = \"rude\"\n").is_err());
     }
 }

@@ -335,6 +335,19 @@ impl Rule {
         }
     }
 
+    /// Whether a sender rule (address or domain) matches `address`, a sender known without
+    /// a message (the web form, the API); subject and body rules never match here.
+    pub fn matches_address(&self, address: &str) -> bool {
+        let address = address.trim().to_lowercase();
+        match &self.matcher {
+            Matcher::SenderAddress(rule) => address == *rule,
+            Matcher::SenderDomain(rule) => address
+                .rsplit_once('@')
+                .is_some_and(|(_, d)| in_domain(d, rule)),
+            Matcher::SubjectRegex(_) | Matcher::BodyRegex(_) => false,
+        }
+    }
+
     /// What in `parsed` this rule matches, for the log; `None` when it does not match.
     pub fn matches(&self, parsed: &Parsed) -> Option<String> {
         match &self.matcher {
@@ -361,7 +374,7 @@ impl Rule {
     }
 }
 
-fn compile_regex(pattern: &str) -> Result<Regex, String> {
+pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, String> {
     RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
         .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
@@ -379,6 +392,12 @@ fn compile_regex(pattern: &str) -> Result<Regex, String> {
 }
 
 /// The sender-side addresses a rule looks at: `From`, `Sender`, envelope sender.
+/// Whether domain `d` is `rule` or one of its subdomains (`rule` in lower case).
+pub(crate) fn in_domain(d: &str, rule: &str) -> bool {
+    let d = d.trim_end_matches('.').to_lowercase();
+    d == rule || d.ends_with(&format!(".{rule}"))
+}
+
 fn sender_addresses(parsed: &Parsed) -> impl Iterator<Item = (&'static str, &str)> {
     let envelope = match &parsed.return_path {
         Some(ReturnPath::Address(a)) => Some(("Return-Path", a.as_str())),

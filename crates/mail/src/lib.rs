@@ -38,6 +38,7 @@
 mod address;
 mod attachment;
 mod autoreply;
+mod ban;
 mod compose;
 mod filter;
 mod html;
@@ -55,6 +56,7 @@ pub use address::{
 };
 pub use attachment::{MAX_FILENAME_CHARS, sanitize_filename};
 pub use autoreply::{AutoReply, LOOP_HEADER, OurAddresses, Suppress, auto_reply_decision};
+pub use ban::{Ban, BanKind};
 pub use compose::{
     QP_LINE, ThreadMessage, assemble, date_value, quoted_printable, report_thread, text_entity,
 };

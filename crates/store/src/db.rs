@@ -145,6 +145,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_report_search.sql"),
         include_str!("../migrations/postgres/0018_report_search.sql"),
     ),
+    (
+        19,
+        "junk holds and bans",
+        include_str!("../migrations/sqlite/0019_junk_holds_and_bans.sql"),
+        include_str!("../migrations/postgres/0019_junk_holds_and_bans.sql"),
+    ),
 ];
 
 impl Dialect {

@@ -47,9 +47,12 @@ fn candidates_sql() -> &'static str {
             .collect();
         format!(
             "SELECT {} FROM reports r WHERE r.project_id = $1 AND ({}) \
+             AND NOT EXISTS (SELECT 1 FROM intake_holds h WHERE h.report_id = r.id \
+             AND h.status IN {}) \
              ORDER BY r.received_at, r.id LIMIT $3",
             crate::reports::COLUMNS_R,
-            clauses.join(" OR ")
+            clauses.join(" OR "),
+            crate::holds::JUNK_SQL,
         )
     })
 }

@@ -12,12 +12,14 @@
 pub mod accounts;
 pub mod advisories;
 pub mod audit;
+pub mod bans;
 mod collaborator;
 pub mod collaborators;
 mod db;
 pub mod deadlines;
 mod error;
 pub mod filters;
+pub mod holds;
 pub mod idempotency;
 pub mod inbound;
 pub mod jobs;

@@ -332,13 +332,18 @@ async fn explain(
     rows.iter().map(|r| get::<String>(r, column)).collect()
 }
 
-/// Sets whether the report is likely junk from what is stored now: the triage's verdict is
-/// likely invalid, or a mail filter's `spam` rule filed it. Call it in the unit of work that
-/// changes either.
+/// Sets whether the report is likely junk from what is stored now: its intake hold keeps it
+/// back as junk (`held` by the triage's label, or `blocked` by a sender rule or ban), or —
+/// unless a person released its hold — the triage's verdict is likely invalid or a mail
+/// filter's `spam` rule filed it. Call it in the unit of work that changes any of these.
 pub async fn refresh_junk(c: &mut Conn, report: ReportId) -> Result<()> {
     sqlx::query(
-        "UPDATE reports SET likely_junk = CASE WHEN \
-           EXISTS (SELECT 1 FROM report_triage t WHERE t.report_id = reports.id \
+        "UPDATE reports SET likely_junk = CASE \
+           WHEN EXISTS (SELECT 1 FROM intake_holds h WHERE h.report_id = reports.id \
+                        AND h.status IN ('held', 'blocked')) THEN 1 \
+           WHEN EXISTS (SELECT 1 FROM intake_holds h WHERE h.report_id = reports.id \
+                        AND h.status = 'released' AND h.decided_by LIKE 'user:%') THEN 0 \
+           WHEN EXISTS (SELECT 1 FROM report_triage t WHERE t.report_id = reports.id \
                    AND t.verdict = 'likely_invalid') \
            OR EXISTS (SELECT 1 FROM inbound_messages i \
                       JOIN mail_filter_matches m ON m.inbound_id = i.id \

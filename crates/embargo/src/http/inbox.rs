@@ -443,6 +443,15 @@ async fn render_report(
         None
     };
     let now = state.now();
+    // Junk nobody decided on: its clocks stand still, so it is never overdue.
+    let hold = if role.allows(Permission::ReadInternal) {
+        crate::services::junk::status(state, r.id).await?
+    } else {
+        None
+    };
+    let clocks_stopped = hold.as_ref().is_some_and(|h| h.clocks_stopped)
+        || (r.state == domain::report::State::Closed
+            && r.resolution == Some(domain::report::Resolution::Spam));
     let can_score = role.allows(Permission::Score);
     let collaborators = if role.allows(Permission::ReadReports) {
         let list = crate::services::collaborators::list(state, user, r.id).await?;
@@ -530,7 +539,9 @@ async fn render_report(
             state_label => r.state.label(),
             received => human_time(r.received_at),
             ack_due => human_time(r.sla.acknowledge_due),
-            overdue => r.state.awaits_acknowledgement() && r.sla.acknowledge_due < now,
+            overdue => !clocks_stopped && r.state.awaits_acknowledgement() && r.sla.acknowledge_due < now,
+            clocks_stopped,
+            hold => hold.as_ref().map(super::templates::ser),
             triage_due => human_time(r.sla.triage_due),
             disclosure_due => human_time(r.sla.disclosure_due),
             can_acknowledge => can_act && r.state.can_acknowledge(),

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod filters;
 pub mod inbox;
 pub mod intake;
+pub mod junk;
 pub mod limits;
 pub mod mail_log;
 pub mod openapi;

@@ -1,8 +1,8 @@
 //! Every route of the server, and the layers around them.
 
 use super::{
-    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, limits,
-    mail_log, openapi, outcomes, public, sources, webhooks,
+    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, junk,
+    limits, mail_log, openapi, outcomes, public, sources, webhooks,
 };
 use crate::AppState;
 use axum::{
@@ -154,6 +154,10 @@ pub fn router(state: AppState) -> Router {
             "/inbox/{slug}/reports/{number}/unblock",
             post(filters::page_unblock),
         )
+        .route(
+            "/inbox/{slug}/reports/{number}/receipt",
+            post(junk::page_send_receipt),
+        )
         .route("/inbox/{slug}/mail", get(mail_log::page_list))
         .route("/inbox/{slug}/mail/{id}/raw", get(mail_log::raw))
         .route(
@@ -197,6 +201,8 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/new", get(inbox::project_new))
         .route("/projects", post(inbox::project_create))
         .route("/admin/outbox", get(inbox::outbox))
+        .route("/admin/bans", get(junk::page_list).post(junk::page_create))
+        .route("/admin/bans/{ban}/delete", post(junk::page_delete))
         .nest("/api/v1", api)
         .fallback(|| async { super::error::PageError::not_found() })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::layer))
@@ -287,6 +293,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(filters::api_list, filters::api_create))
         .routes(routes!(filters::api_delete))
         .routes(routes!(filters::api_block, filters::api_unblock))
+        .routes(routes!(junk::api_send_receipt))
+        .routes(routes!(junk::api_list, junk::api_create))
+        .routes(routes!(junk::api_delete))
         .routes(routes!(advisories::api_list, advisories::api_create))
         .routes(routes!(advisories::api_get, advisories::api_patch))
         .routes(routes!(advisories::api_publish))

@@ -62,6 +62,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/project_new.html"),
     ),
     ("outbox.html", include_str!("../../templates/outbox.html")),
+    ("bans.html", include_str!("../../templates/bans.html")),
     (
         "notifications.html",
         include_str!("../../templates/notifications.html"),

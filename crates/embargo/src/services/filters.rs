@@ -466,9 +466,3 @@ pub async fn unblock(state: &AppState, user: &User, id: ReportId) -> Result<Bloc
     tracing::info!(project = %project.slug, report = %report.id, "reporter unblocked");
     block_status(state, &report).await
 }
-
-/// Reports of the project opened by a message a `spam` rule decided on, with that rule's
-/// id: the filters' part of the likely-spam queue.
-pub async fn spam_filtered(state: &AppState, project: &Project) -> Result<Vec<(ReportId, String)>> {
-    Ok(store::filters::spam_filtered_reports(&mut *state.db.read().await?, project.id).await?)
-}

@@ -556,6 +556,10 @@ async fn file(
         Source::Email,
         None,
         acknowledge,
+        decisive
+            .as_ref()
+            .map(|v| format!("mail filter rule {}", v.rule_id))
+            .as_deref(),
         first_key
             .as_ref()
             .map(|(armored, source)| (armored.as_str(), *source)),

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod advisories;
+pub mod bans;
 pub mod collaborators;
 pub mod cve_services;
 pub mod dashboard;
@@ -10,6 +11,7 @@ pub mod extensions;
 pub mod filters;
 pub mod health;
 pub mod inbound;
+pub mod junk;
 pub mod mail;
 pub mod notify;
 pub mod outcomes;

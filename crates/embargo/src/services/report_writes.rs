@@ -39,6 +39,20 @@ pub struct Intake<'a> {
     /// The reporter's OpenPGP key given with the report (stored before the receipt, which
     /// is encrypted to it, can be sent).
     pub reporter_key: Option<&'a ReporterKey>,
+    /// What the report's hold keeps back until the triage or a person decides
+    /// (`services::junk`); `None` holds nothing back.
+    pub hold: Option<HoldAtIntake>,
+}
+
+/// A new report's hold: its status, why, whether the receipt is kept back rather than
+/// queued, the bans that matched (counted) and the audit event of a blocked sender.
+#[derive(Debug)]
+pub struct HoldAtIntake {
+    pub status: store::holds::HoldStatus,
+    pub reason: Option<String>,
+    pub keep_receipt: bool,
+    pub bans: Vec<uuid::Uuid>,
+    pub event: Option<NewAuditEvent>,
 }
 
 impl std::fmt::Debug for Intake<'_> {
@@ -117,8 +131,28 @@ pub async fn insert(state: &AppState, new: Intake<'_>) -> Result<IntakeOutcome> 
     if let Some(key) = new.reporter_key {
         store::reporter_keys::insert(&mut tx, key).await?;
     }
-    if let Some(build) = new.acknowledgement {
-        store::outbox::queue(&mut tx, &build(number)).await?;
+    let mut receipt = new.acknowledgement.map(|build| build(number));
+    let keep_receipt = new.hold.as_ref().is_some_and(|h| h.keep_receipt);
+    if let Some(email) = receipt.as_ref().filter(|_| !keep_receipt) {
+        store::outbox::queue(&mut tx, email).await?;
+    }
+    if let Some(hold) = &new.hold {
+        let receipt_sent = receipt.is_some() && !keep_receipt;
+        store::holds::insert(
+            &mut tx,
+            &store::holds::Hold {
+                report: new.id,
+                status: hold.status,
+                reason: hold.reason.clone(),
+                receipt: receipt.take(),
+                receipt_sent,
+                created_at: new.now,
+                decided_at: None,
+                decided_by: None,
+            },
+        )
+        .await?;
+        store::bans::record_matches(&mut tx, &hold.bans, new.now).await?;
     }
     if let Some(job) = &new.job {
         store::jobs::enqueue(&mut tx, job).await?;
@@ -136,6 +170,9 @@ pub async fn insert(state: &AppState, new: Intake<'_>) -> Result<IntakeOutcome> 
         },
     )
     .await?;
+    if let Some(event) = new.hold.and_then(|h| h.event) {
+        store::audit::append(&mut tx, event).await?;
+    }
     tx.commit().await?;
     Ok(IntakeOutcome::Created { number })
 }

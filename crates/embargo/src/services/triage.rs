@@ -588,20 +588,6 @@ pub async fn view(state: &AppState, id: ReportId) -> Result<Option<TriageView>> 
     }))
 }
 
-/// The verdicts of a project's reports, for the inbox's labels and its "Likely spam" tab.
-pub async fn verdicts(
-    state: &AppState,
-    project: &Project,
-) -> Result<std::collections::HashMap<ReportId, (triage::Label, triage::Verdict)>> {
-    Ok(
-        store::triage::of_project(&mut *state.db.read().await?, project.id)
-            .await?
-            .into_iter()
-            .map(|r| (r.report_id, (r.label, r.verdict)))
-            .collect(),
-    )
-}
-
 /// A maintainer or triager dismisses one finding of a report, saying why. Recorded with the
 /// user and audited (`triage.dismiss`); the report itself is untouched.
 pub async fn dismiss(

@@ -310,6 +310,12 @@ const ROUTES: &[Route] = &[
         Only(MAINTAINERS),
         Body::Form(&[]),
     ),
+    r(
+        "POST",
+        "/inbox/{slug}/reports/{number}/receipt",
+        Only(MEMBERS),
+        Body::Form(&[]),
+    ),
     r("GET", "/inbox/{slug}/dashboard", Only(MEMBERS), Body::None),
     r("GET", "/inbox/{slug}/mail", Only(MEMBERS), Body::None),
     r(
@@ -393,6 +399,19 @@ const ROUTES: &[Route] = &[
         Body::Form(&[("slug", "")]),
     ),
     r("GET", "/admin/outbox", Only(ADMIN), Body::None),
+    r("GET", "/admin/bans", Only(ADMIN), Body::None),
+    r(
+        "POST",
+        "/admin/bans",
+        Only(ADMIN),
+        Body::Form(&[("kind", "nope"), ("pattern", "x")]),
+    ),
+    r(
+        "POST",
+        "/admin/bans/{ban}/delete",
+        Only(ADMIN),
+        Body::Form(&[]),
+    ),
     // The API.
     r(
         "POST",
@@ -520,6 +539,25 @@ const ROUTES: &[Route] = &[
         "DELETE",
         "/api/v1/reports/{id}/block",
         Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/receipt",
+        Only(MEMBERS),
+        Body::None,
+    ),
+    r("GET", "/api/v1/admin/bans", Only(ADMIN), Body::None),
+    r(
+        "POST",
+        "/api/v1/admin/bans",
+        Only(ADMIN),
+        Body::Json(r#"{"kind":"nope","pattern":"x"}"#),
+    ),
+    r(
+        "DELETE",
+        "/api/v1/admin/bans/{ban}",
+        Only(ADMIN),
         Body::None,
     ),
     r(
@@ -693,6 +731,7 @@ fn fill(path: &str, ids: &Ids) -> String {
         .replace("{collaborator}", &ids.invitation)
         .replace("{hash}", "dizb37aqa5h4skgu7jf1xjr4q71w4paq")
         .replace("{domain}", "example.org")
+        .replace("{ban}", "0190b3a0-0000-7000-8000-000000000000")
         .replace("{year}", "2026");
     p = if p.contains("/mail/{id}") {
         p.replace("{id}", &ids.inbound)

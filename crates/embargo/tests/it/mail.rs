@@ -52,6 +52,11 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     let (code, out, err) = cli(&db, &["ingest-mail"], REPORT);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "report: report #1, acknowledged");
+    // The receipt waits for the report's triage: run it as the server's worker would.
+    let app = TestApp::serve(db, &ServerOptions::default()).await;
+    app.drain().await;
+    app.stop().await.expect("graceful stop");
+    let db = &app.db;
     let reports = store::reports::list(&mut store.read().await.expect("read"), demo.id)
         .await
         .expect("reports");
@@ -104,7 +109,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
         &format!("{}@embargo", ack.id),
         "Version 1.10.3 on a Raspberry Pi is affected as well.",
     );
-    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &answer);
+    let (code, out, err) = cli(db, &["ingest-mail", "--project", "demo"], &answer);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "reply: report #1");
     let thread =
@@ -124,7 +129,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
         "first-1@example.org",
         "One more detail.",
     );
-    let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &again);
+    let (code, out, _) = cli(db, &["ingest-mail", "--project", "demo"], &again);
     assert_eq!((code, out.trim()), (0, "reply: report #1"));
 
     // Someone else quoting the same ids cannot write into the thread: a new report.
@@ -133,7 +138,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
         &format!("{}@embargo", ack.id),
         "Please pay the bounty to my wallet first.",
     );
-    let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &intruder);
+    let (code, out, _) = cli(db, &["ingest-mail", "--project", "demo"], &intruder);
     assert_eq!((code, out.trim()), (0, "report: report #2, acknowledged"));
     let thread =
         store::messages::of_report(&mut store.read().await.expect("read"), report.id, true)
@@ -148,7 +153,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
     let vacation = "From: bot@example.com\r\nTo: security@printdesk.example\r\n\
         Subject: Automatic reply: out of office\r\nAuto-Submitted: auto-replied\r\n\
         Content-Type: text/plain\r\n\r\nI am away until Monday.\r\n";
-    let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], vacation);
+    let (code, out, _) = cli(db, &["ingest-mail", "--project", "demo"], vacation);
     assert_eq!((code, out.trim()), (0, "report: report #3"));
     let emails = store::outbox::latest(&mut store.read().await.expect("read"), 50)
         .await
@@ -166,7 +171,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
         ));
     }
     nested.push_str("Content-Type: text/plain\r\n\r\nbottom\r\n");
-    let (code, out, _) = cli(&db, &["ingest-mail", "--project", "demo"], &nested);
+    let (code, out, _) = cli(db, &["ingest-mail", "--project", "demo"], &nested);
     assert_eq!(
         (code, out.trim()),
         (0, "unparsed: kept for the maintainers")
@@ -187,7 +192,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
         "From: big@example.org\r\nSubject: big\r\n\r\n{}",
         "A".repeat(10 * 1024 * 1024 + 1)
     );
-    let (code, out, err) = cli(&db, &["ingest-mail", "--project", "demo"], &huge);
+    let (code, out, err) = cli(db, &["ingest-mail", "--project", "demo"], &huge);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "refused: kept for the maintainers");
     let newest = &store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 1)
@@ -225,7 +230,7 @@ async fn mail_opens_reports_and_replies_join_their_thread(backend: Backend) {
         .expect("inbound")
         .len();
     let stray = REPORT.replace("security@printdesk.example", "someone@elsewhere.example");
-    let (code, _, err) = cli(&db, &["ingest-mail"], &stray);
+    let (code, _, err) = cli(db, &["ingest-mail"], &stray);
     assert_eq!(code, 1);
     assert!(err.contains("not found"), "{err}");
     let after = store::inbound::of_project(&mut store.read().await.expect("read"), demo.id, 100)

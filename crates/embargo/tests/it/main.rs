@@ -17,6 +17,7 @@ mod filters;
 mod harness;
 mod inbox_pages;
 mod jobs;
+mod junk;
 mod limits;
 mod mail;
 mod mail_keys;

@@ -6,6 +6,7 @@ mod audit;
 mod collaborators;
 mod compose;
 mod filters;
+mod holds;
 mod inbound;
 mod jobs;
 mod mail_threads;

@@ -48,11 +48,29 @@ pub async fn submit(
     pgp_key: Option<&str>,
 ) -> Result<SubmitOutcome> {
     let pgp_key = pgp_key.map(|k| (k, store::KeySource::Form));
-    submit_with(state, slug, input, source, idempotency_key, true, pgp_key).await
+    submit_with(
+        state,
+        slug,
+        input,
+        source,
+        idempotency_key,
+        true,
+        None,
+        pgp_key,
+    )
+    .await
 }
 
 /// [`submit`], choosing whether the reporter gets the acknowledgement e-mail (inbound mail
-/// that is auto-submitted, a bounce or from a list must not be answered: RFC 3834).
+/// that is auto-submitted, a bounce or from a list must not be answered: RFC 3834), and
+/// saying why the sender is junk when the caller found out (a mail filter's `spam` rule).
+///
+/// Every report is screened (`services::junk`): the instance's bans on every channel, the
+/// project's sender rules on the form and the API. A screened-out submission is stored and
+/// answered exactly like any other (the submitter cannot tell), but filed as `blocked`: no
+/// receipt, no notification, its clocks stopped. Otherwise the members' "new report" e-mail
+/// (and the receipt, when the policy holds receipts) waits for the triage.
+#[allow(clippy::too_many_arguments)]
 pub async fn submit_with(
     state: &AppState,
     slug: &str,
@@ -60,6 +78,7 @@ pub async fn submit_with(
     source: Source,
     idempotency_key: Option<&str>,
     acknowledge: bool,
+    filtered: Option<&str>,
     pgp_key: Option<(&str, store::KeySource)>,
 ) -> Result<SubmitOutcome> {
     let project = projects::public(state, slug).await?;
@@ -96,6 +115,15 @@ pub async fn submit_with(
         (_, Err(e)) => return Err(e),
     };
     let (new, reporter_key) = new;
+    let screening = crate::services::junk::screen(
+        state,
+        &project,
+        new.reporter_email.as_ref().map(|e| e.as_str()),
+        new.reporter_name.as_deref(),
+        source != Source::Email,
+    )
+    .await?;
+    let blocked = filtered.map(str::to_owned).or(screening.blocked);
     let id = ReportId::new();
     let token = tokens::generate(tokens::TRACKING);
     let token_hash = tokens::hash(&token);
@@ -167,32 +195,35 @@ pub async fn submit_with(
                 now,
             )?),
             reporter_key: reporter_key.as_ref(),
+            hold: Some(report_writes::HoldAtIntake {
+                status: if blocked.is_some() {
+                    store::holds::HoldStatus::Blocked
+                } else {
+                    store::holds::HoldStatus::Pending
+                },
+                keep_receipt: blocked.is_some() || project.policy.junk.hold_receipts,
+                event: blocked.as_ref().map(|why| domain::audit::NewAuditEvent {
+                    at: now,
+                    actor: domain::audit::SYSTEM_ACTOR.to_owned(),
+                    action: "report.blocked".into(),
+                    subject: domain::audit::report_subject(id),
+                    data: serde_json::json!({ "why": why, "source": source.as_str() }),
+                }),
+                reason: blocked.clone(),
+                bans: screening.bans,
+            }),
         },
     )
     .await?;
     match outcome {
         IntakeOutcome::Created { number } => {
-            tracing::info!(project = %project.slug.as_str(), report = %id, number, source = source.as_str(), "report received");
+            tracing::info!(project = %project.slug.as_str(), report = %id, number, source = source.as_str(), blocked = blocked.is_some(), "report received");
             // Wake the worker: the triage job (and the receipt, if any) are due now. A report
             // that came by e-mail waits until its message is linked to it (`inbound`), so the
-            // receipt answers in the reporter's mail thread.
+            // receipt answers in the reporter's mail thread. The members hear of the report
+            // once the triage released it (`services::junk::after_triage`).
             if source != Source::Email {
                 state.outbox_notify.notify_one();
-            }
-            let report = match state.db.read().await {
-                Ok(mut c) => store::reports::by_id(&mut c, id).await,
-                Err(e) => Err(e),
-            };
-            if let Ok(Some(report)) = report {
-                crate::services::notify::members(
-                    state,
-                    &project,
-                    &report,
-                    domain::notify::NotificationKind::NewReport,
-                    "",
-                    None,
-                )
-                .await;
             }
             Ok(SubmitOutcome::Created(Submitted {
                 id,

@@ -70,6 +70,9 @@ pub async fn acknowledge(
             ),
             other => other.into(),
         })?;
+    // Acknowledging is a person's decision that the report is not junk: what its hold
+    // keeps back (the receipt) goes out.
+    crate::services::junk::after_transition(state, user, id, false).await;
     // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
     state.outbox_notify.notify_one();
     tracing::info!(report = %id, user = %user.id, "report acknowledged");
@@ -200,6 +203,15 @@ pub async fn transition(
             },
         )
     });
+    // Closing as spam sends nothing, or only the policy's link (the policy chooses); a
+    // message the maintainer wrote stays an internal note.
+    let closed_as_spam = t.to == domain::report::State::Closed
+        && t.resolution == Some(domain::report::Resolution::Spam);
+    let reply = if closed_as_spam {
+        spam_reply(project, report.number, &urls.policy)
+    } else {
+        reply
+    };
     let (author_kind, author) = match caller {
         Caller::User(user) => (AuthorKind::Maintainer, Some(user.id)),
         Caller::Reporter(_) => (AuthorKind::Reporter, None),
@@ -208,12 +220,17 @@ pub async fn transition(
         .as_ref()
         .map(|r| r.body.clone())
         .or_else(|| t.message.clone());
+    let visibility = if closed_as_spam && reply.is_none() {
+        Visibility::Internal
+    } else {
+        Visibility::Reporter
+    };
     let message = body.map(|body| NewMessage {
         id: uuid::Uuid::now_v7(),
         report: id,
         author_kind,
         author,
-        visibility: Visibility::Reporter,
+        visibility,
         body,
         created_at: now,
     });
@@ -260,6 +277,11 @@ pub async fn transition(
             ),
             other => other.into(),
         })?;
+    // A person's move settles what the report's hold keeps back: closing as spam drops it,
+    // any other move releases it.
+    if let Caller::User(user) = caller {
+        crate::services::junk::after_transition(state, user, id, closed_as_spam).await;
+    }
     // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
     state.outbox_notify.notify_one();
     tracing::info!(report = %id, from = t.from.as_str(), to = t.to.as_str(), "report transition");
@@ -277,4 +299,24 @@ pub async fn transition(
     )
     .await;
     Ok(updated)
+}
+
+/// What closing a report as spam tells its reporter, as the policy chooses: nothing, or one
+/// line pointing at the policy.
+fn spam_reply(
+    project: &domain::project::Project,
+    number: i64,
+    policy_url: &str,
+) -> Option<domain::replies::Reply> {
+    match project.policy.junk.spam_reply {
+        domain::policy::SpamReply::None => None,
+        domain::policy::SpamReply::PolicyLink => Some(domain::replies::Reply {
+            key: domain::replies::ReplyKey::Closed(domain::report::Resolution::Spam),
+            subject: format!("[{}] Report #{number} closed", project.name),
+            body: format!(
+                "Report #{number} to {} is closed. What the project accepts: {policy_url}\n",
+                project.name
+            ),
+        }),
+    }
 }
