@@ -139,6 +139,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_advisory_pages.sql"),
         include_str!("../migrations/postgres/0017_advisory_pages.sql"),
     ),
+    (
+        20,
+        "list pages",
+        include_str!("../migrations/sqlite/0020_list_pages.sql"),
+        include_str!("../migrations/postgres/0020_list_pages.sql"),
+    ),
 ];
 
 impl Dialect {

@@ -737,14 +737,28 @@ pub async fn project_create(
     }
 }
 
+/// The outbox (administrators): a page of e-mails, newest first, with a link to older ones.
 pub async fn outbox(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
+    query: Result<
+        axum::extract::Query<super::mail_log::PageQuery>,
+        axum::extract::rejection::QueryRejection,
+    >,
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
-    let emails: Vec<_> = crate::services::mail::outbox(&state, 200)
-        .await?
+    let axum::extract::Query(q) = query.map_err(|e| {
+        PageError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Bad request",
+            e.body_text(),
+        )
+    })?;
+    let list =
+        crate::services::mail::outbox(&state, q.limit.as_deref(), q.cursor.as_deref()).await?;
+    let emails: Vec<_> = list
+        .items
         .into_iter()
         .map(|e| {
             minijinja::context! {
@@ -755,6 +769,13 @@ pub async fn outbox(
         .collect();
     page(
         "outbox.html",
-        minijinja::context! { title => "Outbox", emails, smtp_configured => !secrecy::ExposeSecret::expose_secret(&state.config.smtp.url).is_empty(), ..base(Some(&user), &csrf) },
+        minijinja::context! {
+            title => "Outbox",
+            emails,
+            older => q.next_href(list.next_cursor.as_deref()),
+            continued => q.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+            smtp_configured => !secrecy::ExposeSecret::expose_secret(&state.config.smtp.url).is_empty(),
+            ..base(Some(&user), &csrf)
+        },
     )
 }

@@ -302,6 +302,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::api_rotate))
         .routes(routes!(webhooks::api_delete))
         .routes(routes!(webhooks::api_deliveries))
+        .routes(routes!(mail_log::api_list))
         .routes(routes!(advisories::api_query))
         // The document itself is not part of what it describes.
         .route("/openapi.json", get(openapi::openapi_json))

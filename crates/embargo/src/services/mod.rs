@@ -14,6 +14,7 @@ pub mod mail;
 pub mod notify;
 pub mod outcomes;
 pub mod outgoing;
+pub mod paging;
 pub mod projects;
 pub mod reminders;
 pub mod reply_address;

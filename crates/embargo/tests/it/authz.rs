@@ -406,6 +406,12 @@ const ROUTES: &[Route] = &[
         Only(MEMBERS),
         Body::None,
     ),
+    r(
+        "GET",
+        "/api/v1/projects/{slug}/mail",
+        Only(MEMBERS),
+        Body::None,
+    ),
     r("GET", "/api/v1/reports/{id}", Only(REPORT_API), Body::None),
     r(
         "POST",

@@ -16,6 +16,7 @@ mod dashboard;
 mod filters;
 mod harness;
 mod jobs;
+mod lists;
 mod mail;
 mod mail_keys;
 mod mail_out;

@@ -9,6 +9,7 @@ mod filters;
 mod inbound;
 mod jobs;
 mod mail_threads;
+mod pages;
 mod projects;
 mod reply_tokens;
 mod reports;

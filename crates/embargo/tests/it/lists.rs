@@ -1,0 +1,389 @@
+//! The lists besides reports and advisories, a page at a time: a project's inbound mail (API
+//! and page), the outbox (page) and a webhook endpoint's deliveries (API). Rows arrive at
+//! known instants (the server's clock is a file the test rewrites), one more arrives between
+//! two pages, and no page repeats or skips one; bad `limit` and `cursor` values are refused
+//! naming the field. And a report page is found by its number among its project's others.
+
+use super::*;
+use serde_json::{Value, json};
+
+on_each_backend!(inbound_mail_is_listed_a_page_at_a_time);
+on_each_backend!(the_outbox_is_listed_a_page_at_a_time);
+on_each_backend!(webhook_deliveries_are_listed_a_page_at_a_time);
+on_each_backend!(a_report_page_is_found_by_its_number);
+
+fn set_clock(path: &std::path::Path, at: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, at).expect("write clock");
+    std::fs::rename(&tmp, path).expect("move clock");
+}
+
+/// An application whose "now" is the file's content, set to `at` first.
+async fn app_at(backend: Backend, dir: &TempDir, at: &str) -> (TestApp, std::path::PathBuf) {
+    let clock = dir.0.join("now");
+    set_clock(&clock, at);
+    let app = TestApp::start(
+        backend,
+        Options {
+            clock_file: Some(clock.clone()),
+            ..Options::prepared()
+        },
+    )
+    .await;
+    (app, clock)
+}
+
+/// GET with the API token: the status and the JSON body.
+async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> (u16, Value) {
+    let res = http.get(url).bearer_auth(token).send().await.expect("get");
+    let status = res.status().as_u16();
+    (status, res.json().await.expect("json"))
+}
+
+fn strings(page: &Value, key: &str) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a page of items: {page}"))
+        .iter()
+        .map(|i| i[key].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+fn next_cursor(page: &Value) -> String {
+    page["next_cursor"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a next page: {page}"))
+        .to_owned()
+}
+
+/// A message that opens a report.
+fn mail(n: u32) -> String {
+    format!(
+        "From: Reporter {n} <reporter{n}@example.org>\r\n\
+         To: security@printdesk.example\r\n\
+         Subject: Mail {n}\r\n\
+         Message-ID: <mail-{n}@example.org>\r\n\
+         Date: Wed, 1 Apr 2026 10:00:00 +0000\r\n\
+         \r\n\
+         The timelapse download joins the requested file name to the download directory\r\n\
+         without normalising it, so ../../config.yaml is served to any signed-in user.\r\n"
+    )
+}
+
+async fn ingest(app: &TestApp, n: u32) {
+    embargo::services::inbound::ingest(&app.state, mail(n).as_bytes(), Some("demo"), &[])
+        .await
+        .expect("ingest");
+}
+
+/// The rows of an HTML table's body that hold `marker`, in order.
+fn rows_with<'a>(html: &'a str, marker: &str) -> Vec<&'a str> {
+    html.split("<tr").filter(|r| r.contains(marker)).collect()
+}
+
+/// The `href` of the link labelled `label`, with `&amp;` read back.
+fn link(html: &str, label: &str) -> Option<String> {
+    let end = html.find(&format!("\">{label}</a>"))?;
+    let start = html[..end].rfind("href=\"")? + "href=\"".len();
+    Some(html[start..end].replace("&amp;", "&"))
+}
+
+async fn inbound_mail_is_listed_a_page_at_a_time(backend: Backend) {
+    let dir = TempDir::new();
+    let (app, clock) = app_at(backend, &dir, "2026-04-01T10:00:00Z").await;
+    let base = app.url.as_str();
+    let token = app.api_token().await;
+    let http = client();
+    for n in 1..=5 {
+        set_clock(&clock, &format!("2026-04-01T10:0{n}:00Z"));
+        ingest(&app, n).await;
+    }
+    let list = format!("{base}/api/v1/projects/demo/mail");
+
+    let (status, first) = get_json(&http, &format!("{list}?limit=2"), &token).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(strings(&first, "subject"), ["Mail 5", "Mail 4"]);
+    assert_eq!(first["items"][0]["report_number"], 5, "{first}");
+    assert_eq!(first["items"][1]["report_number"], 4, "{first}");
+    assert_eq!(first["items"][0]["disposition"], "report");
+    assert_eq!(first["items"][0]["sender"], "reporter5@example.org");
+    assert_eq!(
+        first["items"][0]["received_at"], "2026-04-01T10:05:00Z",
+        "{first}"
+    );
+
+    // A message arriving between two pages neither shifts nor repeats what comes next.
+    set_clock(&clock, "2026-04-01T10:09:00Z");
+    ingest(&app, 6).await;
+    let (status, second) = get_json(
+        &http,
+        &format!("{list}?limit=2&cursor={}", next_cursor(&first)),
+        &token,
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(strings(&second, "subject"), ["Mail 3", "Mail 2"]);
+    let (_, third) = get_json(
+        &http,
+        &format!("{list}?limit=2&cursor={}", next_cursor(&second)),
+        &token,
+    )
+    .await;
+    assert_eq!(strings(&third, "subject"), ["Mail 1"]);
+    assert_eq!(third["items"][0]["report_number"], 1);
+    assert_eq!(third["next_cursor"], Value::Null, "{third}");
+    let (_, all) = get_json(&http, &list, &token).await;
+    assert_eq!(
+        strings(&all, "subject"),
+        ["Mail 6", "Mail 5", "Mail 4", "Mail 3", "Mail 2", "Mail 1"]
+    );
+    assert_eq!(all["next_cursor"], Value::Null);
+
+    for (query, field) in [
+        ("?limit=0", "limit"),
+        ("?limit=501", "limit"),
+        ("?limit=many", "limit"),
+        ("?cursor=nope", "cursor"),
+        ("?cursor=123", "cursor"),
+        ("?cursor=123.not-an-id", "cursor"),
+    ] {
+        let (status, body) = get_json(&http, &format!("{list}{query}"), &token).await;
+        assert_eq!(status, 422, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+    }
+
+    // The page: the same order, the report each opened, and a link to the older ones.
+    sign_in(&http, base).await;
+    let page = http
+        .get(format!("{base}/inbox/demo/mail?limit=4"))
+        .send()
+        .await
+        .expect("mail page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    let rows = rows_with(&html, "class=\"disposition-");
+    assert_eq!(rows.len(), 4, "{html}");
+    for (row, n) in rows.iter().zip([6, 5, 4, 3]) {
+        assert!(row.contains(&format!("Mail {n}")), "{row}");
+        assert!(
+            row.contains(&format!("href=\"/inbox/demo/reports/{n}\"")),
+            "{row}"
+        );
+    }
+    let older = link(&html, "Older messages").expect("a link to older messages");
+    let html = http
+        .get(format!("{base}{older}"))
+        .send()
+        .await
+        .expect("older")
+        .text()
+        .await
+        .expect("html");
+    let rows = rows_with(&html, "class=\"disposition-");
+    assert_eq!(rows.len(), 2, "{html}");
+    assert!(
+        rows[0].contains("Mail 2") && rows[1].contains("Mail 1"),
+        "{html}"
+    );
+    assert_eq!(link(&html, "Older messages"), None, "the last page");
+    assert!(link(&html, "Newest messages").is_some(), "{html}");
+    let bad = http
+        .get(format!("{base}/inbox/demo/mail?cursor=nope"))
+        .send()
+        .await
+        .expect("bad cursor");
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.expect("html").contains("cursor"));
+}
+
+async fn queue_email(app: &TestApp, subject: &str, at: &str) {
+    let mut tx = app.state.db.begin().await.expect("begin");
+    store::outbox::queue(
+        &mut tx,
+        &store::NewEmail {
+            id: uuid::Uuid::now_v7(),
+            to: "someone@example.org".into(),
+            subject: subject.into(),
+            body_text: "Hello.".into(),
+            report: None,
+            created_at: at.parse().expect("time"),
+            auto_submitted: None,
+        },
+    )
+    .await
+    .expect("queue");
+    tx.commit().await.expect("commit");
+}
+
+async fn the_outbox_is_listed_a_page_at_a_time(backend: Backend) {
+    let dir = TempDir::new();
+    let (app, _) = app_at(backend, &dir, "2026-04-01T10:00:00Z").await;
+    let base = app.url.as_str();
+    let http = client();
+    for n in 1..=5 {
+        queue_email(
+            &app,
+            &format!("Outbox {n}"),
+            &format!("2026-04-01T10:0{n}:00Z"),
+        )
+        .await;
+    }
+    sign_in(&http, base).await;
+    let get = async |query: &str| -> (u16, String) {
+        let res = http
+            .get(format!("{base}/admin/outbox{query}"))
+            .send()
+            .await
+            .expect("outbox");
+        (res.status().as_u16(), res.text().await.expect("html"))
+    };
+    let subjects = |html: &str| -> Vec<String> {
+        rows_with(html, "class=\"status-")
+            .iter()
+            .map(|r| {
+                let n = r.find("Outbox ").expect("subject");
+                r[n..n + "Outbox 1".len()].to_owned()
+            })
+            .collect()
+    };
+
+    let (status, html) = get("?limit=2").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(subjects(&html), ["Outbox 5", "Outbox 4"]);
+    let older = link(&html, "Older e-mails").expect("a link to older e-mails");
+    // An e-mail queued between two pages neither shifts nor repeats what comes next.
+    queue_email(&app, "Outbox 6", "2026-04-01T10:09:00Z").await;
+    let (_, html) = get(older.trim_start_matches("/admin/outbox")).await;
+    assert_eq!(subjects(&html), ["Outbox 3", "Outbox 2"]);
+    let older = link(&html, "Older e-mails").expect("a link to older e-mails");
+    let (_, html) = get(older.trim_start_matches("/admin/outbox")).await;
+    assert_eq!(subjects(&html), ["Outbox 1"]);
+    assert_eq!(link(&html, "Older e-mails"), None, "the last page");
+    let (_, html) = get("").await;
+    assert_eq!(
+        subjects(&html),
+        [
+            "Outbox 6", "Outbox 5", "Outbox 4", "Outbox 3", "Outbox 2", "Outbox 1"
+        ]
+    );
+    for (query, field) in [
+        ("?limit=0", "limit"),
+        ("?limit=501", "limit"),
+        ("?cursor=x", "cursor"),
+    ] {
+        let (status, html) = get(query).await;
+        assert_eq!(status, 422, "{query}: {html}");
+        assert!(html.contains(field), "{query}: {html}");
+    }
+}
+
+async fn webhook_deliveries_are_listed_a_page_at_a_time(backend: Backend) {
+    let dir = TempDir::new();
+    let (app, clock) = app_at(backend, &dir, "2026-04-01T10:00:00Z").await;
+    let base = app.url.as_str();
+    let token = app.api_token().await;
+    let http = client();
+    let res = http
+        .post(format!("{base}/api/v1/projects/demo/webhooks"))
+        .bearer_auth(&token)
+        .json(&json!({ "url": "http://127.0.0.1:9/hook", "events": ["report.received"] }))
+        .send()
+        .await
+        .expect("add endpoint");
+    assert_eq!(
+        res.status(),
+        201,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let endpoint: Value = res.json().await.expect("json");
+    let endpoint = endpoint["endpoint"]["id"].as_str().expect("id").to_owned();
+    let submit = async |n: u32| {
+        set_clock(&clock, &format!("2026-04-01T10:0{n}:00Z"));
+        let res = http
+            .post(format!("{base}/api/v1/projects/demo/reports"))
+            .json(&sample_report(&format!("Report {n}")))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(res.status(), 201);
+    };
+    for n in 1..=5 {
+        submit(n).await;
+    }
+    let list = format!("{base}/api/v1/projects/demo/webhooks/{endpoint}/deliveries");
+
+    let (status, first) = get_json(&http, &format!("{list}?limit=2"), &token).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        strings(&first, "created_at"),
+        ["2026-04-01T10:05:00Z", "2026-04-01T10:04:00Z"]
+    );
+    assert_eq!(first["items"][0]["event"], "report.received");
+    submit(6).await;
+    let (_, second) = get_json(
+        &http,
+        &format!("{list}?limit=2&cursor={}", next_cursor(&first)),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        strings(&second, "created_at"),
+        ["2026-04-01T10:03:00Z", "2026-04-01T10:02:00Z"]
+    );
+    let (_, third) = get_json(
+        &http,
+        &format!("{list}?limit=2&cursor={}", next_cursor(&second)),
+        &token,
+    )
+    .await;
+    assert_eq!(strings(&third, "created_at"), ["2026-04-01T10:01:00Z"]);
+    assert_eq!(third["next_cursor"], Value::Null, "{third}");
+    let (_, all) = get_json(&http, &list, &token).await;
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(6), "{all}");
+    for (query, field) in [
+        ("?limit=0", "limit"),
+        ("?limit=501", "limit"),
+        ("?cursor=nope", "cursor"),
+    ] {
+        let (status, body) = get_json(&http, &format!("{list}{query}"), &token).await;
+        assert_eq!(status, 422, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+    }
+}
+
+async fn a_report_page_is_found_by_its_number(backend: Backend) {
+    let app = TestApp::prepared(backend).await;
+    let base = app.url.as_str();
+    let http = client();
+    for title in ["First report", "Second report", "Third report"] {
+        let res = http
+            .post(format!("{base}/api/v1/projects/demo/reports"))
+            .json(&sample_report(title))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(res.status(), 201);
+    }
+    sign_in(&http, base).await;
+    let res = http
+        .get(format!("{base}/inbox/demo/reports/2"))
+        .send()
+        .await
+        .expect("report page");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("#2 Second report"), "{html}");
+    assert!(
+        !html.contains("First report") && !html.contains("Third report"),
+        "only report 2"
+    );
+    for missing in ["4", "0", "-1", "two"] {
+        let res = http
+            .get(format!("{base}/inbox/demo/reports/{missing}"))
+            .send()
+            .await
+            .expect("report page");
+        assert_eq!(res.status(), 404, "report {missing}");
+    }
+}
