@@ -256,6 +256,20 @@ pub async fn public(c: &mut Conn) -> Result<Vec<AdvisoryRecord>> {
     .collect()
 }
 
+/// The `limit` most recently modified published advisories of every project, newest first
+/// (the triage's known advisories: a bounded read however many the instance holds).
+pub async fn latest_published(c: &mut Conn, limit: i64) -> Result<Vec<AdvisoryRecord>> {
+    sqlx::query(select_advisories!(
+        "WHERE a.status = 'published' ORDER BY a.modified DESC, a.id LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(advisory_from_row)
+    .collect()
+}
+
 /// Published advisories naming the package `name` (in `ecosystem`, when given; `""` is a
 /// vendor product with no ecosystem).
 pub async fn published_for_package(

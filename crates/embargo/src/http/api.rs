@@ -563,6 +563,59 @@ pub async fn post_message(
     Ok((StatusCode::CREATED, Json(message_body(message))))
 }
 
+/// A page of a report's thread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePageBody {
+    /// At most `limit` messages, oldest first.
+    items: Vec<MessageBody>,
+    /// Pass as `cursor` for the next page; `null` on the last page. Opaque.
+    next_cursor: Option<String>,
+}
+
+/// A report's thread, oldest first, a page at a time: for its reporter (tracking token;
+/// the messages they see) or its project's people (API token; internal messages too).
+/// Messages added meanwhile come after every page already read.
+#[utoipa::path(
+    get, path = "/reports/{id}/messages", tag = "reports",
+    params(
+        ("id" = String, Path, format = Uuid, description = "The report's id"),
+        super::mail_log::PageQuery,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MessagePageBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such report, or not yours", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A bad `limit` or `cursor`", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn list_messages(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<
+        axum::extract::Query<super::mail_log::PageQuery>,
+        axum::extract::rejection::QueryRejection,
+    >,
+    caller: ApiCaller,
+) -> Result<Json<MessagePageBody>, ApiError> {
+    let id: domain::ReportId = id
+        .parse::<uuid::Uuid>()
+        .map(domain::ReportId)
+        .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
+    let axum::extract::Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let who = match &caller {
+        ApiCaller::User(user) => reports::Caller::User(user),
+        ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
+    };
+    let page =
+        reports::thread_page(&state, who, id, q.limit.as_deref(), q.cursor.as_deref()).await?;
+    Ok(Json(MessagePageBody {
+        items: page.items.into_iter().map(message_body).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
 /// A maintainer's rescoring (DESIGN.md §5).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -274,7 +274,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::create_report, api::list_reports))
         .routes(routes!(api::get_report))
         .routes(routes!(api::transition_report))
-        .routes(routes!(api::post_message))
+        .routes(routes!(api::post_message, api::list_messages))
         .routes(routes!(api::post_score))
         .routes(routes!(outcomes::api_public_bug))
         .routes(routes!(deadlines::api_extend))

@@ -414,6 +414,12 @@ const ROUTES: &[Route] = &[
     ),
     r("GET", "/api/v1/reports/{id}", Only(REPORT_API), Body::None),
     r(
+        "GET",
+        "/api/v1/reports/{id}/messages",
+        Only(REPORT_API),
+        Body::None,
+    ),
+    r(
         "POST",
         "/api/v1/reports/{id}/transitions",
         Only(MEMBERS),

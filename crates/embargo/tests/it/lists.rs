@@ -387,3 +387,90 @@ async fn a_report_page_is_found_by_its_number(backend: Backend) {
         assert_eq!(res.status(), 404, "report {missing}");
     }
 }
+
+on_each_backend!(a_thread_is_listed_a_page_at_a_time);
+
+async fn a_thread_is_listed_a_page_at_a_time(backend: Backend) {
+    let dir = TempDir::new();
+    let (app, clock) = app_at(backend, &dir, "2026-04-01T10:00:00Z").await;
+    let base = app.url.as_str();
+    let token = app.api_token().await;
+    let http = client();
+    let res = http
+        .post(format!("{base}/api/v1/projects/demo/reports"))
+        .json(&sample_report("Threaded"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.expect("json");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let tracking = created["token"].as_str().expect("token").to_owned();
+    let post = async |n: u32, visibility: &str| {
+        set_clock(&clock, &format!("2026-04-01T11:0{n}:00Z"));
+        let res = http
+            .post(format!("{base}/api/v1/reports/{id}/messages"))
+            .bearer_auth(&token)
+            .json(&json!({ "body": format!("Message {n}"), "visibility": visibility }))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(
+            res.status(),
+            201,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+    };
+    post(1, "reporter").await;
+    post(2, "internal").await;
+    post(3, "reporter").await;
+    post(4, "reporter").await;
+    let list = format!("{base}/api/v1/reports/{id}/messages");
+
+    let (status, first) = get_json(&http, &format!("{list}?limit=2"), &token).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(strings(&first, "body"), ["Message 1", "Message 2"]);
+    assert_eq!(first["items"][1]["visibility"], "internal");
+    // A message added between two pages comes after them, never in between.
+    post(5, "reporter").await;
+    let (_, second) = get_json(
+        &http,
+        &format!("{list}?limit=2&cursor={}", next_cursor(&first)),
+        &token,
+    )
+    .await;
+    assert_eq!(strings(&second, "body"), ["Message 3", "Message 4"]);
+    let (_, third) = get_json(
+        &http,
+        &format!("{list}?limit=2&cursor={}", next_cursor(&second)),
+        &token,
+    )
+    .await;
+    assert_eq!(strings(&third, "body"), ["Message 5"]);
+    assert_eq!(third["next_cursor"], Value::Null, "{third}");
+
+    // The reporter's token sees the reporter's messages only.
+    let (status, theirs) = get_json(&http, &list, &tracking).await;
+    assert_eq!(status, 200, "{theirs}");
+    assert_eq!(
+        strings(&theirs, "body"),
+        ["Message 1", "Message 3", "Message 4", "Message 5"]
+    );
+    let (status, _) = get_json(
+        &http,
+        &format!("{base}/api/v1/reports/{}/messages", uuid::Uuid::nil()),
+        &tracking,
+    )
+    .await;
+    assert_eq!(status, 404, "another report's thread");
+    for (query, field) in [
+        ("?limit=0", "limit"),
+        ("?limit=501", "limit"),
+        ("?cursor=nope", "cursor"),
+    ] {
+        let (status, body) = get_json(&http, &format!("{list}{query}"), &token).await;
+        assert_eq!(status, 422, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+    }
+}

@@ -10,7 +10,7 @@ use domain::{project::Project, report::Report};
 use store::Message;
 
 pub use intake::{SubmitOutcome, Submitted, submit, submit_with, tracking_url};
-pub use messages::{post_message, reporter_message};
+pub use messages::{post_message, reporter_message, thread_page};
 pub use scores::{
     MAX_RATIONALE, MAX_VECTOR, MetricChangeView, ScoreEntry, ScoreHistory, check_score,
     current_scores, rescore,
