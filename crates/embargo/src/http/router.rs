@@ -1,8 +1,8 @@
 //! Every route of the server, and the layers around them.
 
 use super::{
-    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, mail_log,
-    openapi, outcomes, public, sources, webhooks,
+    advisories, api, audit, collaborators, csrf, dashboard, deadlines, filters, inbox, intake,
+    mail_log, openapi, outcomes, public, sources, webhooks,
 };
 use crate::AppState;
 use axum::{
@@ -303,6 +303,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::api_delete))
         .routes(routes!(webhooks::api_deliveries))
         .routes(routes!(mail_log::api_list))
+        .routes(routes!(audit::api_list))
         .routes(routes!(advisories::api_query))
         // The document itself is not part of what it describes.
         .route("/openapi.json", get(openapi::openapi_json))

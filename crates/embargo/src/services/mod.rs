@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod advisories;
+pub mod audit;
 pub mod collaborators;
 pub mod cve_services;
 pub mod dashboard;

@@ -412,6 +412,7 @@ const ROUTES: &[Route] = &[
         Only(MEMBERS),
         Body::None,
     ),
+    r("GET", "/api/v1/audit", Only(ADMIN), Body::None),
     r("GET", "/api/v1/reports/{id}", Only(REPORT_API), Body::None),
     r(
         "GET",

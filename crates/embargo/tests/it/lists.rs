@@ -474,3 +474,90 @@ async fn a_thread_is_listed_a_page_at_a_time(backend: Backend) {
         assert_eq!(body["error"]["field"], field, "{query}: {body}");
     }
 }
+
+on_each_backend!(the_audit_log_is_listed_a_page_at_a_time);
+
+async fn the_audit_log_is_listed_a_page_at_a_time(backend: Backend) {
+    let app = TestApp::prepared(backend).await;
+    let base = app.url.as_str();
+    let token = app.api_token().await;
+    let http = client();
+    let submit = async |title: &str| -> String {
+        let res = http
+            .post(format!("{base}/api/v1/projects/demo/reports"))
+            .json(&sample_report(title))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(res.status(), 201);
+        let body: Value = res.json().await.expect("json");
+        body["id"].as_str().expect("id").to_owned()
+    };
+    let first_report = submit("Audited 1").await;
+    let second_report = submit("Audited 2").await;
+    let res = http
+        .post(format!("{base}/api/v1/reports/{first_report}/transitions"))
+        .bearer_auth(&token)
+        .json(&json!({ "to": "acknowledged" }))
+        .send()
+        .await
+        .expect("acknowledge");
+    assert_eq!(res.status(), 200);
+    let list = format!("{base}/api/v1/audit");
+    let (status, all) = get_json(&http, &list, &token).await;
+    assert_eq!(status, 200, "{all}");
+    let seqs: Vec<u64> = all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["seq"].as_u64().expect("seq"))
+        .collect();
+    let newest = seqs[0];
+    // Newest first, without gaps, down to the first event.
+    assert_eq!(seqs, (1..=newest).rev().collect::<Vec<_>>());
+    assert_eq!(all["items"][0]["action"], "report.transition");
+    assert_eq!(all["items"][0]["subject"], format!("report:{first_report}"));
+
+    let (_, page) = get_json(&http, &format!("{list}?limit=2"), &token).await;
+    assert_eq!(page["items"][0]["seq"], newest);
+    assert_eq!(page["items"][1]["seq"], newest - 1);
+    // Events appended between two pages come before them, never in between.
+    submit("Audited 3").await;
+    let (_, next) = get_json(
+        &http,
+        &format!("{list}?limit=2&cursor={}", next_cursor(&page)),
+        &token,
+    )
+    .await;
+    assert_eq!(next["items"][0]["seq"], newest - 2, "{next}");
+
+    // One subject: the first report's creation and acknowledgement, newest first.
+    let (_, about) = get_json(
+        &http,
+        &format!("{list}?subject=report:{first_report}"),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        strings(&about, "action"),
+        ["report.transition", "report.create"]
+    );
+    let (_, other) = get_json(
+        &http,
+        &format!("{list}?subject=report:{second_report}&limit=1"),
+        &token,
+    )
+    .await;
+    assert_eq!(strings(&other, "action"), ["report.create"]);
+
+    for (query, field) in [
+        ("?limit=0", "limit"),
+        ("?cursor=abc", "cursor"),
+        ("?cursor=0", "cursor"),
+        ("?subject=%01", "subject"),
+    ] {
+        let (status, body) = get_json(&http, &format!("{list}{query}"), &token).await;
+        assert_eq!(status, 422, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+    }
+}
