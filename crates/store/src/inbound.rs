@@ -150,7 +150,7 @@ pub async fn page(
          WHERE i.project_id = $1",
     );
     if after.is_some() {
-        sql.push_str(" AND (i.received_at < $3 OR (i.received_at = $3 AND i.id < $4))");
+        sql.push_str(" AND (i.received_at, i.id) < ($3, $4)");
     }
     sql.push_str(" ORDER BY i.received_at DESC, i.id DESC LIMIT $2");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))

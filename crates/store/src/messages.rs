@@ -109,7 +109,7 @@ pub async fn page(
         Some(after) => {
             sqlx::query(select_messages!(
                 "WHERE m.report_id = $1 AND ($2 OR m.visibility = 'reporter') \
-                 AND (m.created_at > $4 OR (m.created_at = $4 AND m.id > $5)) \
+                 AND (m.created_at, m.id) > ($4, $5) \
                  ORDER BY m.created_at, m.id LIMIT $3"
             ))
             .bind(report.to_string())

@@ -130,7 +130,7 @@ pub async fn page(c: &mut Conn, after: Option<&Keyset>, limit: i64) -> Result<Ve
         }
         Some(after) => {
             sqlx::query(select_emails!(
-                "WHERE created_at < $2 OR (created_at = $2 AND id < $3) \
+                "WHERE (created_at, id) < ($2, $3) \
                  ORDER BY created_at DESC, id DESC LIMIT $1"
             ))
             .bind(limit)

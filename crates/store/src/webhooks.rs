@@ -362,7 +362,7 @@ pub async fn deliveries_page(
         Some(after) => {
             sqlx::query(select_deliveries!(
                 "WHERE d.endpoint_id = $1 \
-                 AND (d.created_at < $3 OR (d.created_at = $3 AND d.id < $4)) \
+                 AND (d.created_at, d.id) < ($3, $4) \
                  ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
             ))
             .bind(endpoint.to_string())
