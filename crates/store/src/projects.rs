@@ -137,13 +137,18 @@ pub async fn insert_policy_version(
     Ok(())
 }
 
-/// The project's policy versions, newest first.
-pub async fn policy_history(c: &mut Conn, project: ProjectId) -> Result<Vec<PolicyVersion>> {
+/// The project's latest `limit` policy versions, newest first.
+pub async fn policy_history(
+    c: &mut Conn,
+    project: ProjectId,
+    limit: i64,
+) -> Result<Vec<PolicyVersion>> {
     sqlx::query(
         "SELECT version, policy, changed_by, changed_at FROM policy_versions \
-         WHERE project_id = $1 ORDER BY version DESC",
+         WHERE project_id = $1 ORDER BY version DESC LIMIT $2",
     )
     .bind(project.to_string())
+    .bind(limit)
     .fetch_all(c)
     .await?
     .iter()

@@ -586,6 +586,7 @@ async fn render_policy_edit(
             title => format!("Policy of {}", project.name),
             project => minijinja::context! { slug => project.slug.as_str(), name => project.name.clone() },
             policy_toml, version, history, saved, watch,
+            history_shown => crate::services::projects::POLICY_HISTORY_SHOWN,
             errors => errors.0.iter().map(|e| minijinja::context! { field => e.field.clone(), message => e.message.clone() }).collect::<Vec<_>>(),
             ..base(Some(user), csrf)
         },

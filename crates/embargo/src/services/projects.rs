@@ -277,10 +277,18 @@ pub async fn role_of(
     Ok(store::members::role(&mut *state.db.read().await?, project.id, user.id).await?)
 }
 
-/// The project's policy versions, newest first.
+/// How many of a project's policy versions the policy page lists (every version is kept).
+pub const POLICY_HISTORY_SHOWN: i64 = 50;
+
+/// The project's latest [`POLICY_HISTORY_SHOWN`] policy versions, newest first.
 pub async fn policy_history(
     state: &AppState,
     project: &Project,
 ) -> Result<Vec<store::PolicyVersion>> {
-    Ok(store::projects::policy_history(&mut *state.db.read().await?, project.id).await?)
+    Ok(store::projects::policy_history(
+        &mut *state.db.read().await?,
+        project.id,
+        POLICY_HISTORY_SHOWN,
+    )
+    .await?)
 }

@@ -561,3 +561,51 @@ async fn the_audit_log_is_listed_a_page_at_a_time(backend: Backend) {
         assert_eq!(body["error"]["field"], field, "{query}: {body}");
     }
 }
+
+on_each_backend!(the_advisories_page_is_paged);
+
+async fn the_advisories_page_is_paged(backend: Backend) {
+    let dir = TempDir::new();
+    let (app, clock) = app_at(backend, &dir, "2026-04-01T10:00:00Z").await;
+    let base = app.url.as_str();
+    let token = app.api_token().await;
+    let http = client();
+    for n in 1..=3 {
+        set_clock(&clock, &format!("2026-04-01T10:0{n}:00Z"));
+        let res = http
+            .post(format!("{base}/api/v1/projects/demo/advisories"))
+            .bearer_auth(&token)
+            .json(&json!({ "advisory": { "summary": format!("Advisory {n}"), "details": "d" } }))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(res.status(), 201);
+    }
+    sign_in(&http, base).await;
+    let get = async |path: &str| -> (u16, String) {
+        let res = http
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("advisories page");
+        (res.status().as_u16(), res.text().await.expect("html"))
+    };
+    let summaries = |html: &str| -> Vec<String> {
+        rows_with(html, "<td><a href=\"/inbox/demo/advisories/")
+            .iter()
+            .map(|r| {
+                let n = r.find("Advisory ").expect("summary");
+                r[n..n + "Advisory 1".len()].to_owned()
+            })
+            .collect()
+    };
+    let (status, html) = get("/inbox/demo/advisories?limit=2").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(summaries(&html), ["Advisory 3", "Advisory 2"]);
+    let older = link(&html, "Older advisories").expect("a link to older advisories");
+    let (_, html) = get(&older).await;
+    assert_eq!(summaries(&html), ["Advisory 1"]);
+    assert_eq!(link(&html, "Older advisories"), None);
+    let (status, _) = get("/inbox/demo/advisories?limit=0").await;
+    assert_eq!(status, 422);
+}

@@ -48,13 +48,17 @@ async fn every_policy_change_keeps_the_previous_version() {
         assert!(matches!(err, store::StoreError::Conflict(_)), "{err:?}");
 
         let mut c = store.read().await.expect("read");
-        let history = projects::policy_history(&mut c, p.id)
+        let history = projects::policy_history(&mut c, p.id, 10)
             .await
             .expect("history");
         let versions: Vec<i64> = history.iter().map(|v| v.version).collect();
         assert_eq!(versions, vec![2, 1]);
         assert_eq!(history[1].policy, p.policy, "version 1 kept as it was");
         assert_eq!(history[0].changed_by, Some(ada.id));
+        let latest = projects::policy_history(&mut c, p.id, 1)
+            .await
+            .expect("history");
+        assert_eq!(latest.iter().map(|v| v.version).collect::<Vec<_>>(), [2]);
         let reloaded = projects::by_slug(&mut c, &p.slug)
             .await
             .expect("get")

@@ -202,14 +202,3 @@ pub async fn page(
         next_cursor,
     })
 }
-
-/// Every advisory of a project (drafts too), for its members.
-pub async fn list(
-    state: &AppState,
-    user: &User,
-    slug: &str,
-) -> Result<(Project, Vec<AdvisoryRecord>)> {
-    let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
-    let list = store::advisories::list(&mut *state.db.read().await?, project.id, false).await?;
-    Ok((project, list))
-}
