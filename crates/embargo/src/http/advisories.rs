@@ -129,20 +129,32 @@ fn project_context(p: &Project) -> minijinja::Value {
 
 // Public ------------------------------------------------------------------------------------
 
+/// A project's public advisories page: a page of them, most recently modified first, with a
+/// link to older ones.
 pub async fn public_list(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     user: Option<CurrentUser>,
     Extension(csrf): Extension<CsrfToken>,
+    query: Result<Query<super::mail_log::PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Html<String>, PageError> {
-    let (project, list) = advisories::public_list(&state, &slug).await?;
-    let rows: Vec<_> = list.iter().map(|r| advisory_context(&r.advisory)).collect();
+    let Query(q) =
+        query.map_err(|e| PageError::new(StatusCode::BAD_REQUEST, "Bad request", e.body_text()))?;
+    let list =
+        advisories::public_page(&state, &slug, q.limit.as_deref(), q.cursor.as_deref()).await?;
+    let rows: Vec<_> = list
+        .items
+        .iter()
+        .map(|r| advisory_context(&r.advisory))
+        .collect();
     page(
         "advisories.html",
         minijinja::context! {
-            title => format!("Security advisories of {}", project.name),
-            project => project_context(&project),
+            title => format!("Security advisories of {}", list.project.name),
+            project => project_context(&list.project),
             advisories => rows,
+            older => q.next_href(list.next_cursor.as_deref()),
+            continued => q.cursor.as_deref().is_some_and(|c| !c.is_empty()),
             ..base(user.as_ref().map(|u| &u.0), &csrf)
         },
     )

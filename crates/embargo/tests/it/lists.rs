@@ -608,4 +608,43 @@ async fn the_advisories_page_is_paged(backend: Backend) {
     assert_eq!(link(&html, "Older advisories"), None);
     let (status, _) = get("/inbox/demo/advisories?limit=0").await;
     assert_eq!(status, 422);
+
+    // The public page: published ones only, a page at a time, newest first.
+    // Publishing modifies them: #1 at 10:05, #3 at 10:06, so #3 is the most recent.
+    for (id, at) in [
+        ("x_demo-2026-0001", "2026-04-01T10:05:00Z"),
+        ("x_demo-2026-0003", "2026-04-01T10:06:00Z"),
+    ] {
+        set_clock(&clock, at);
+        let res = http
+            .post(format!("{base}/api/v1/advisories/{id}/publish"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("publish");
+        assert_eq!(
+            res.status(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+    let public = |html: &str| -> Vec<String> {
+        rows_with(html, "<td><a href=\"/p/demo/advisories/")
+            .iter()
+            .map(|r| {
+                let n = r.find("Advisory ").expect("summary");
+                r[n..n + "Advisory 1".len()].to_owned()
+            })
+            .collect()
+    };
+    let (status, html) = get("/p/demo/advisories?limit=1").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(public(&html), ["Advisory 3"]);
+    let older = link(&html, "Older advisories").expect("a link to older advisories");
+    let (_, html) = get(&older).await;
+    assert_eq!(public(&html), ["Advisory 1"]);
+    assert_eq!(link(&html, "Older advisories"), None);
+    let (status, _) = get("/p/demo/advisories?cursor=nope").await;
+    assert_eq!(status, 422);
 }
