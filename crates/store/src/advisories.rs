@@ -262,6 +262,26 @@ pub async fn public(c: &mut Conn) -> Result<Vec<AdvisoryRecord>> {
     .collect()
 }
 
+/// The ids of the project's advisories that start with `prefix` (only the ids: choosing
+/// the next free number reads no advisory's model).
+pub async fn ids_with_prefix(
+    c: &mut Conn,
+    project: ProjectId,
+    prefix: &str,
+) -> Result<Vec<String>> {
+    let escaped = prefix
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM advisories WHERE project_id = $1 AND id LIKE $2 ESCAPE '\\'",
+    )
+    .bind(project.to_string())
+    .bind(format!("{escaped}%"))
+    .fetch_all(c)
+    .await?)
+}
+
 /// The `limit` most recently modified published advisories of every project, newest first
 /// (the triage's known advisories: a bounded read however many the instance holds).
 pub async fn latest_published(c: &mut Conn, limit: i64) -> Result<Vec<AdvisoryRecord>> {
