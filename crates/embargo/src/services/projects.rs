@@ -216,6 +216,10 @@ pub async fn of_user(state: &AppState, user: &User) -> Result<Vec<(Project, Opti
         .collect())
 }
 
+/// Most maintainers and triagers a project may have: the lists that name them (notification
+/// recipients, the members' pages) are read whole, so they stay small.
+pub const MAX_MEMBERS: i64 = 200;
+
 /// Makes the user with `email` a maintainer or triager of the project `slug`, or removes
 /// them (`role` `None`); recorded in the audit log as `member.set` or `member.remove` by
 /// `actor`. Returns the role they had. For instance administrators (the command line).
@@ -248,6 +252,15 @@ pub async fn set_member(
     };
     let mut tx = state.db.begin().await?;
     let before = store::members::role(&mut tx, project.id, user.id).await?;
+    if role.is_some()
+        && before.is_none()
+        && store::members::count(&mut tx, project.id).await? >= MAX_MEMBERS
+    {
+        return Err(ServiceError::conflict(
+            "too_many_members",
+            format!("a project has at most {MAX_MEMBERS} maintainers and triagers"),
+        ));
+    }
     match role {
         Some(role) => store::members::set(&mut tx, project.id, user.id, role).await?,
         None => store::members::remove(&mut tx, project.id, user.id).await?,

@@ -648,3 +648,67 @@ async fn the_advisories_page_is_paged(backend: Backend) {
     let (status, _) = get("/p/demo/advisories?cursor=nope").await;
     assert_eq!(status, 422);
 }
+
+on_each_backend!(a_project_has_at_most_200_members);
+
+async fn a_project_has_at_most_200_members(backend: Backend) {
+    let app = TestApp::prepared(backend).await;
+    let demo = embargo::services::projects::public(&app.state, "demo")
+        .await
+        .expect("demo");
+    let new_user = |n: usize| store::NewUser {
+        id: domain::UserId::new(),
+        email: domain::EmailAddress::parse("email", &format!("member{n}@example.test"))
+            .expect("address"),
+        name: format!("Member {n}"),
+        password_hash: None,
+        is_admin: false,
+        created_at: jiff::Timestamp::now(),
+    };
+    let existing = store::members::count(&mut *app.state.db.read().await.expect("read"), demo.id)
+        .await
+        .expect("count");
+    let mut tx = app.state.db.begin().await.expect("begin");
+    for n in 0..202 {
+        let user = store::accounts::insert_user(&mut tx, &new_user(n))
+            .await
+            .expect("user");
+        // All but the last three join directly, up to 199 members.
+        if i64::try_from(n).expect("n") < 199 - existing {
+            store::members::set(
+                &mut tx,
+                demo.id,
+                user.id,
+                domain::account::ProjectRole::Triager,
+            )
+            .await
+            .expect("member");
+        }
+    }
+    tx.commit().await.expect("commit");
+    let set = async |email: &str, role| {
+        embargo::services::projects::set_member(&app.state, "demo", email, Some(role), "test").await
+    };
+    use domain::account::ProjectRole::{Maintainer, Triager};
+    // The 200th joins; the 201st is refused; a member's role still changes.
+    let n = usize::try_from(199 - existing).expect("n");
+    set(&format!("member{n}@example.test"), Triager)
+        .await
+        .expect("the 200th member");
+    match set(&format!("member{}@example.test", n + 1), Triager).await {
+        Err(embargo::services::ServiceError::Conflict { code, .. }) => {
+            assert_eq!(code, "too_many_members")
+        }
+        other => panic!("the 201st member: {other:?}"),
+    }
+    assert_eq!(
+        set("member0@example.test", Maintainer).await.expect("role"),
+        Some(Triager)
+    );
+    assert_eq!(
+        store::members::count(&mut *app.state.db.read().await.expect("read"), demo.id)
+            .await
+            .expect("count"),
+        200
+    );
+}
