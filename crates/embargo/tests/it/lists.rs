@@ -665,7 +665,7 @@ async fn a_project_has_at_most_200_members(backend: Backend) {
         is_admin: false,
         created_at: jiff::Timestamp::now(),
     };
-    let existing = store::members::count(&mut *app.state.db.read().await.expect("read"), demo.id)
+    let existing = store::members::count(&mut app.state.db.read().await.expect("read"), demo.id)
         .await
         .expect("count");
     let mut tx = app.state.db.begin().await.expect("begin");
@@ -706,7 +706,7 @@ async fn a_project_has_at_most_200_members(backend: Backend) {
         Some(Triager)
     );
     assert_eq!(
-        store::members::count(&mut *app.state.db.read().await.expect("read"), demo.id)
+        store::members::count(&mut app.state.db.read().await.expect("read"), demo.id)
             .await
             .expect("count"),
         200
