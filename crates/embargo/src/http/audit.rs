@@ -1,5 +1,5 @@
-//! The audit log in the API, for administrators: newest first, a page at a time, the whole
-//! instance or one subject.
+//! For administrators in the API: the audit log (newest first, a page at a time, the whole
+//! instance or one subject) and the outbox.
 
 use super::{auth::ApiCaller, error::ApiError};
 use crate::{AppState, services::audit};
@@ -90,6 +90,78 @@ pub async fn api_list(
                 data: e.data,
                 prev_hash: e.prev_hash,
                 hash: e.hash,
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One e-mail of the outbox (without its text).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxEmailBody {
+    #[schema(format = Uuid)]
+    id: String,
+    to: String,
+    subject: String,
+    /// The report it is about, if any.
+    #[schema(format = Uuid)]
+    report_id: Option<String>,
+    /// `queued`, `sent` or `failed`.
+    status: String,
+    attempts: i64,
+    last_error: Option<String>,
+    created_at: String,
+    sent_at: Option<String>,
+}
+
+/// A page of the outbox.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxPageBody {
+    /// At most `limit` e-mails, newest first.
+    items: Vec<OutboxEmailBody>,
+    /// Pass as `cursor` for the next page; `null` on the last page. Opaque.
+    next_cursor: Option<String>,
+}
+
+/// The outbox of the whole instance, newest first, a page at a time (administrators): what
+/// was queued, sent or failed, and why. E-mails queued meanwhile never shift or repeat what
+/// a later page holds.
+#[utoipa::path(
+    get, path = "/outbox", tag = "audit",
+    params(super::mail_log::PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OutboxPageBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Only administrators read the outbox", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A bad `limit` or `cursor`", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_outbox(
+    State(state): State<AppState>,
+    query: Result<Query<super::mail_log::PageQuery>, axum::extract::rejection::QueryRejection>,
+    caller: ApiCaller,
+) -> Result<Json<OutboxPageBody>, ApiError> {
+    let user = caller.user()?;
+    let Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let page =
+        crate::services::mail::outbox_for(&state, &user, q.limit.as_deref(), q.cursor.as_deref())
+            .await?;
+    Ok(Json(OutboxPageBody {
+        items: page
+            .items
+            .into_iter()
+            .map(|e| OutboxEmailBody {
+                id: e.id.to_string(),
+                to: e.to,
+                subject: e.subject,
+                report_id: e.report_id.map(|r| r.to_string()),
+                status: e.status.as_str().to_owned(),
+                attempts: e.attempts,
+                last_error: e.last_error,
+                created_at: e.created_at.to_string(),
+                sent_at: e.sent_at.map(|t| t.to_string()),
             })
             .collect(),
         next_cursor: page.next_cursor,

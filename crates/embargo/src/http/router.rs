@@ -304,6 +304,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::api_deliveries))
         .routes(routes!(mail_log::api_list))
         .routes(routes!(audit::api_list))
+        .routes(routes!(audit::api_outbox))
         .routes(routes!(advisories::api_query))
         // The document itself is not part of what it describes.
         .route("/openapi.json", get(openapi::openapi_json))

@@ -150,6 +150,21 @@ pub async fn outbox(
     }))
 }
 
+/// [`outbox`] for a user: administrators only (anyone else is `Forbidden`, after the
+/// parameters are checked).
+pub async fn outbox_for(
+    state: &AppState,
+    user: &domain::account::User,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> super::Result<super::paging::Page<store::Email>> {
+    super::paging::PageRequest::parse(limit, cursor)?;
+    if !user.is_admin {
+        return Err(super::ServiceError::Forbidden);
+    }
+    outbox(state, limit, cursor).await
+}
+
 /// A queued (or sent) e-mail, for its delivery job.
 pub async fn queued(state: &AppState, id: uuid::Uuid) -> store::Result<Option<store::Email>> {
     store::outbox::by_id(&mut *state.db.read().await?, id).await

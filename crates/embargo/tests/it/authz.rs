@@ -413,6 +413,7 @@ const ROUTES: &[Route] = &[
         Body::None,
     ),
     r("GET", "/api/v1/audit", Only(ADMIN), Body::None),
+    r("GET", "/api/v1/outbox", Only(ADMIN), Body::None),
     r("GET", "/api/v1/reports/{id}", Only(REPORT_API), Body::None),
     r(
         "GET",

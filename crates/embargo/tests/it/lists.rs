@@ -275,6 +275,32 @@ async fn the_outbox_is_listed_a_page_at_a_time(backend: Backend) {
         assert_eq!(status, 422, "{query}: {html}");
         assert!(html.contains(field), "{query}: {html}");
     }
+
+    // The same list in the API, for administrators.
+    let token = app.api_token().await;
+    let list = format!("{base}/api/v1/outbox");
+    let (status, first) = get_json(&http, &format!("{list}?limit=4"), &token).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        strings(&first, "subject"),
+        ["Outbox 6", "Outbox 5", "Outbox 4", "Outbox 3"]
+    );
+    assert_eq!(first["items"][0]["status"], "queued");
+    assert_eq!(first["items"][0]["created_at"], "2026-04-01T10:09:00Z");
+    queue_email(&app, "Outbox 7", "2026-04-01T10:10:00Z").await;
+    let (_, rest) = get_json(
+        &http,
+        &format!("{list}?limit=4&cursor={}", next_cursor(&first)),
+        &token,
+    )
+    .await;
+    assert_eq!(strings(&rest, "subject"), ["Outbox 2", "Outbox 1"]);
+    assert_eq!(rest["next_cursor"], Value::Null);
+    for (query, field) in [("?limit=0", "limit"), ("?cursor=x", "cursor")] {
+        let (status, body) = get_json(&http, &format!("{list}{query}"), &token).await;
+        assert_eq!(status, 422, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+    }
 }
 
 async fn webhook_deliveries_are_listed_a_page_at_a_time(backend: Backend) {
