@@ -144,7 +144,7 @@ async fn recipient(
     address: &str,
     project: &mut Option<domain::ProjectId>,
 ) -> Option<Reply> {
-    let who = match services::projects::all(state).await {
+    let who = match services::projects::for_addresses(state, &[address]).await {
         Ok(projects) => services::inbound::addressee(state, &projects, address).await,
         Err(e) => Err(e),
     };

@@ -140,14 +140,15 @@ pub async fn ingest_sized(
     // The first reply address among the recipients (of the message's project): the report
     // it names, or `None` for an unknown or disabled one.
     let mut reply: Option<Option<ReportId>> = None;
-    let all = store::projects::list(&mut *state.db.read().await?).await?;
-    let named = recipients
+    let named: Vec<&str> = recipients
         .iter()
         .map(String::as_str)
         .chain(parsed.recipients())
-        .take(2 * mail::MAX_THREAD_REFS);
+        .take(2 * mail::MAX_THREAD_REFS)
+        .collect();
+    let candidates = projects::for_addresses(state, &named).await?;
     for address in named {
-        let who = addressee(state, &all, address).await?;
+        let who = addressee(state, &candidates, address).await?;
         let Some(p) = who.project() else { continue };
         if project.as_ref().is_some_and(|q| q.id != p.id) {
             continue;

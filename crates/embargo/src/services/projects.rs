@@ -271,6 +271,29 @@ pub async fn set_member(
     Ok(before)
 }
 
+/// The projects that may own one of these addresses (a `mailto:` contact of their policy,
+/// or a reply address beside one): those whose policy mentions the contact the address
+/// would be, found by the database, so mail for one project does not read every project.
+/// `inbound::addressee` decides among them. An address the search cannot express (not
+/// ASCII, or with a quote or backslash, which the stored JSON escapes) reads them all.
+pub async fn for_addresses(state: &AppState, addresses: &[&str]) -> Result<Vec<Project>> {
+    let mut needles = Vec::new();
+    for address in addresses {
+        let address = mail::bare_address(address).to_ascii_lowercase();
+        let Some((local, domain)) = address.rsplit_once('@') else {
+            continue;
+        };
+        let domain = domain.strip_suffix('.').unwrap_or(domain);
+        let base = local.split_once('+').map_or(local, |(base, _)| base);
+        let needle = format!("mailto:{base}@{domain}");
+        if !needle.is_ascii() || needle.contains(['"', '\\']) {
+            return all(state).await;
+        }
+        needles.push(needle);
+    }
+    Ok(store::projects::mentioning(&mut *state.db.read().await?, &needles).await?)
+}
+
 /// Every project of the instance, oldest first (the public home page lists them).
 pub async fn all(state: &AppState) -> Result<Vec<Project>> {
     Ok(store::projects::list(&mut *state.db.read().await?).await?)

@@ -136,3 +136,36 @@ async fn the_first_signing_key_stored_wins() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn projects_are_found_by_the_text_their_policy_mentions() {
+    each_backend(|store| async move {
+        let alpha = project(&store, "alpha").await;
+        let beta = project(&store, "beta").await;
+        let found = async |texts: &[&str]| -> Vec<String> {
+            let texts: Vec<String> = texts.iter().map(|t| (*t).to_owned()).collect();
+            projects::mentioning(&mut *read(&store).await, &texts)
+                .await
+                .expect("search")
+                .into_iter()
+                .map(|p| p.slug.as_str().to_owned())
+                .collect()
+        };
+        assert_eq!(found(&["mailto:security@alpha.example"]).await, ["alpha"]);
+        // Letters in either case; several texts at once.
+        assert_eq!(
+            found(&[
+                "MAILTO:Security@Beta.Example",
+                "mailto:security@alpha.example"
+            ])
+            .await,
+            ["alpha", "beta"]
+        );
+        // `_` and `%` are literal, not wildcards.
+        assert!(found(&["mailto:security@alpha_example"]).await.is_empty());
+        assert!(found(&["mailto:%@beta.example"]).await.is_empty());
+        assert!(found(&[]).await.is_empty());
+        assert_ne!(alpha.id, beta.id);
+    })
+    .await;
+}
