@@ -182,6 +182,45 @@ pub fn open_reports(reports: &[(State, Timestamp)], now: Timestamp) -> OpenRepor
     }
 }
 
+/// The bounds between [`AgeBucket`]s in days: an open report received less than 7 days
+/// ago is under a week old, less than 30 under a month, less than 90 under a quarter.
+pub const AGE_CUTS_DAYS: [i64; 3] = [7, 30, 90];
+
+/// The same numbers as [`open_reports`], from counts made elsewhere (the database): for each
+/// state, how many reports and how many of them were received less than each of
+/// [`AGE_CUTS_DAYS`] ago. States that are not open are left out.
+pub fn open_from_counts(counts: &[(State, usize, [usize; 3])]) -> OpenReports {
+    let mut by_state: Vec<(State, usize)> = State::ALL
+        .into_iter()
+        .filter(|s| crate::workflow::is_open(*s))
+        .map(|s| (s, 0))
+        .collect();
+    let mut younger = [0usize; 3];
+    let mut total = 0;
+    for (state, count, younger_than) in counts {
+        let Some(slot) = by_state.iter_mut().find(|(s, _)| s == state) else {
+            continue;
+        };
+        slot.1 += count;
+        total += count;
+        for (sum, n) in younger.iter_mut().zip(younger_than) {
+            *sum += n;
+        }
+    }
+    let [week, month, quarter] = younger;
+    let by_age = vec![
+        (AgeBucket::UnderAWeek, week),
+        (AgeBucket::UnderAMonth, month.saturating_sub(week)),
+        (AgeBucket::UnderAQuarter, quarter.saturating_sub(month)),
+        (AgeBucket::Older, total.saturating_sub(quarter)),
+    ];
+    OpenReports {
+        total,
+        by_age,
+        by_state,
+    }
+}
+
 /// A duration in days, for charts (`1.5` for 36 hours).
 pub fn days(d: SignedDuration) -> f64 {
     d.as_secs_f64() / 86_400.0

@@ -149,7 +149,7 @@ async fn recipient(
     peer: SocketAddr,
     sender: &str,
 ) -> Option<Reply> {
-    let who = match services::projects::all(state).await {
+    let who = match services::projects::for_addresses(state, &[address]).await {
         Ok(projects) => services::inbound::addressee(state, &projects, address).await,
         Err(e) => Err(e),
     };

@@ -200,37 +200,43 @@ pub struct PageAfter {
     pub id: String,
 }
 
-/// One page of a project's advisories (drafts included), most recently modified first, ties
-/// by id: a keyset range read on `advisories (project_id, modified, id)`. Returns each
-/// record with its position, for the next page's start.
+/// One page of a project's advisories (drafts included unless `public_only`), most recently
+/// modified first, ties by id: a keyset range read on `advisories (project_id, modified, id)`.
+/// Returns each record with its position, for the next page's start.
 pub async fn page(
     c: &mut Conn,
     project: ProjectId,
+    public_only: bool,
     after: Option<&PageAfter>,
     limit: i64,
 ) -> Result<Vec<(AdvisoryRecord, PageAfter)>> {
-    let rows =
-        match after {
-            None => {
-                sqlx::query(select_advisory_page!(
-                    "WHERE a.project_id = $1 ORDER BY a.modified DESC, a.id LIMIT $2"
-                ))
-                .bind(project.to_string())
-                .bind(limit)
-                .fetch_all(c)
-                .await?
-            }
-            Some(after) => sqlx::query(select_advisory_page!(
-                "WHERE a.project_id = $1 AND (a.modified < $2 OR (a.modified = $2 AND a.id > $3)) \
+    let rows = match after {
+        None => {
+            sqlx::query(select_advisory_page!(
+                "WHERE a.project_id = $1 AND ($3 = 0 OR a.status <> 'draft') \
+                 ORDER BY a.modified DESC, a.id LIMIT $2"
+            ))
+            .bind(project.to_string())
+            .bind(limit)
+            .bind(i64::from(public_only))
+            .fetch_all(c)
+            .await?
+        }
+        Some(after) => {
+            sqlx::query(select_advisory_page!(
+                "WHERE a.project_id = $1 AND ($5 = 0 OR a.status <> 'draft') \
+                 AND (a.modified < $2 OR (a.modified = $2 AND a.id > $3)) \
                  ORDER BY a.modified DESC, a.id LIMIT $4"
             ))
             .bind(project.to_string())
             .bind(after.modified)
             .bind(&after.id)
             .bind(limit)
+            .bind(i64::from(public_only))
             .fetch_all(c)
-            .await?,
-        };
+            .await?
+        }
+    };
     rows.iter()
         .map(|row| {
             Ok((
@@ -249,6 +255,40 @@ pub async fn public(c: &mut Conn) -> Result<Vec<AdvisoryRecord>> {
     sqlx::query(select_advisories!(
         "WHERE a.status <> 'draft' ORDER BY a.modified DESC, a.id"
     ))
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(advisory_from_row)
+    .collect()
+}
+
+/// The ids of the project's advisories that start with `prefix` (only the ids: choosing
+/// the next free number reads no advisory's model).
+pub async fn ids_with_prefix(
+    c: &mut Conn,
+    project: ProjectId,
+    prefix: &str,
+) -> Result<Vec<String>> {
+    let escaped = prefix
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM advisories WHERE project_id = $1 AND id LIKE $2 ESCAPE '\\'",
+    )
+    .bind(project.to_string())
+    .bind(format!("{escaped}%"))
+    .fetch_all(c)
+    .await?)
+}
+
+/// The `limit` most recently modified published advisories of every project, newest first
+/// (the triage's known advisories: a bounded read however many the instance holds).
+pub async fn latest_published(c: &mut Conn, limit: i64) -> Result<Vec<AdvisoryRecord>> {
+    sqlx::query(select_advisories!(
+        "WHERE a.status = 'published' ORDER BY a.modified DESC, a.id LIMIT $1"
+    ))
+    .bind(limit)
     .fetch_all(c)
     .await?
     .iter()

@@ -67,6 +67,37 @@ pub async fn events(c: &mut Conn, after_seq: i64, limit: i64) -> Result<Vec<Audi
     .collect()
 }
 
+/// Events newest first, at most `limit`, with `seq < before` when given and only those
+/// about `subject` when given: a range read on the primary key, or on
+/// `audit_events (subject, seq)` for one subject.
+pub async fn latest(
+    c: &mut Conn,
+    subject: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>> {
+    let mut sql = String::from(
+        "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit_events \
+         WHERE seq < $1",
+    );
+    if subject.is_some() {
+        sql.push_str(" AND subject = $3");
+    }
+    sql.push_str(" ORDER BY seq DESC LIMIT $2");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit);
+    if let Some(subject) = subject {
+        query = query.bind(subject);
+    }
+    query
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(audit_from_row)
+        .collect()
+}
+
 fn audit_from_row(row: &AnyRow) -> Result<AuditEvent> {
     let seq: i64 = get(row, "seq")?;
     let data: String = get(row, "data")?;

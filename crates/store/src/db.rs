@@ -151,6 +151,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0019_junk_holds_and_bans.sql"),
         include_str!("../migrations/postgres/0019_junk_holds_and_bans.sql"),
     ),
+    (
+        20,
+        "list pages",
+        include_str!("../migrations/sqlite/0020_list_pages.sql"),
+        include_str!("../migrations/postgres/0020_list_pages.sql"),
+    ),
+    (
+        21,
+        "report assignees",
+        include_str!("../migrations/sqlite/0021_report_assignees.sql"),
+        include_str!("../migrations/postgres/0021_report_assignees.sql"),
+    ),
 ];
 
 impl Dialect {

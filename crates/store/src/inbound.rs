@@ -3,8 +3,8 @@
 //! mail thread, the reporter's messages and the e-mails we queued about it.
 
 use crate::{
-    Conn, Disposition, InboundMessage, InboundSignature, NewInbound, Result, SignatureStatus,
-    StoreError, ThreadEntry,
+    Conn, Disposition, InboundMessage, InboundSignature, Keyset, NewInbound, Result,
+    SignatureStatus, StoreError, ThreadEntry,
     rows::{get, micros, ts, uuid},
 };
 use domain::{ProjectId, ReportId};
@@ -119,22 +119,52 @@ pub async fn set_signature(c: &mut Conn, id: Uuid, signature: &InboundSignature)
     }
 }
 
-/// The project's messages, newest first, at most `limit` (raw text left out).
+/// The project's latest messages, newest first, at most `limit` (the first [`page`],
+/// without the report numbers).
 pub async fn of_project(
     c: &mut Conn,
     project: ProjectId,
     limit: i64,
 ) -> Result<Vec<InboundMessage>> {
-    sqlx::query(select_inbound!(
-        "WHERE project_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2"
-    ))
-    .bind(project.to_string())
-    .bind(limit)
-    .fetch_all(c)
-    .await?
-    .iter()
-    .map(inbound_from_row)
-    .collect()
+    Ok(page(c, project, None, limit)
+        .await?
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect())
+}
+
+/// One page of the project's mail log, newest first, ties by id: a keyset range read on
+/// `inbound_messages (project_id, received_at, id)` starting after `after`. Each message
+/// (raw text left out) comes with the number of the report it opened or joined, if any.
+pub async fn page(
+    c: &mut Conn,
+    project: ProjectId,
+    after: Option<&Keyset>,
+    limit: i64,
+) -> Result<Vec<(InboundMessage, Option<i64>)>> {
+    let mut sql = String::from(
+        "SELECT i.id, i.project_id, i.received_at, CAST(length(i.raw) AS BIGINT) AS size, \
+         i.sender, i.subject, i.message_id, i.disposition, i.report_id, i.detail, \
+         i.signature_status, i.signature_key, i.signature_note, r.number AS report_number \
+         FROM inbound_messages i LEFT JOIN reports r ON r.id = i.report_id \
+         WHERE i.project_id = $1",
+    );
+    if after.is_some() {
+        sql.push_str(" AND (i.received_at, i.id) < ($3, $4)");
+    }
+    sql.push_str(" ORDER BY i.received_at DESC, i.id DESC LIMIT $2");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(project.to_string())
+        .bind(limit);
+    if let Some(after) = after {
+        query = query.bind(micros(after.at)).bind(after.id.to_string());
+    }
+    query
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|row| Ok((inbound_from_row(row)?, get(row, "report_number")?)))
+        .collect()
 }
 
 /// The report's messages, oldest first (raw text left out).

@@ -47,6 +47,16 @@ pub async fn set(c: &mut Conn, project: ProjectId, user: UserId, role: ProjectRo
     Ok(())
 }
 
+/// How many members the project has.
+pub async fn count(c: &mut Conn, project: ProjectId) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM project_members WHERE project_id = $1")
+            .bind(project.to_string())
+            .fetch_one(c)
+            .await?,
+    )
+}
+
 /// Removes `user` from the project (nothing when they were not a member).
 pub async fn remove(c: &mut Conn, project: ProjectId, user: UserId) -> Result<()> {
     sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2")

@@ -1,7 +1,7 @@
 //! A report's private thread: messages between maintainers, collaborators and the reporter.
 
 use crate::{
-    AuthorKind, Conn, Message, NewMessage, Result, StoreError, Visibility,
+    AuthorKind, Conn, Keyset, Message, NewMessage, Result, StoreError, Visibility,
     rows::{get, micros, ts, uuid},
 };
 use domain::{ReportId, UserId};
@@ -81,4 +81,45 @@ pub async fn of_report(
     .iter()
     .map(from_row)
     .collect()
+}
+
+/// One page of a report's thread, oldest first, ties by id: a keyset range read on
+/// `messages (report_id, created_at, id)` after `after`, at most `limit`; only those the
+/// reporter sees unless `include_internal`. Messages added later come after every page
+/// already read.
+pub async fn page(
+    c: &mut Conn,
+    report: ReportId,
+    include_internal: bool,
+    after: Option<&Keyset>,
+    limit: i64,
+) -> Result<Vec<Message>> {
+    let rows = match after {
+        None => {
+            sqlx::query(select_messages!(
+                "WHERE m.report_id = $1 AND ($2 OR m.visibility = 'reporter') \
+                 ORDER BY m.created_at, m.id LIMIT $3"
+            ))
+            .bind(report.to_string())
+            .bind(include_internal)
+            .bind(limit)
+            .fetch_all(c)
+            .await?
+        }
+        Some(after) => {
+            sqlx::query(select_messages!(
+                "WHERE m.report_id = $1 AND ($2 OR m.visibility = 'reporter') \
+                 AND (m.created_at, m.id) > ($4, $5) \
+                 ORDER BY m.created_at, m.id LIMIT $3"
+            ))
+            .bind(report.to_string())
+            .bind(include_internal)
+            .bind(limit)
+            .bind(micros(after.at))
+            .bind(after.id.to_string())
+            .fetch_all(c)
+            .await?
+        }
+    };
+    rows.iter().map(from_row).collect()
 }

@@ -3,7 +3,7 @@
 //! always delivered.
 
 use crate::{
-    AutoSubmitted, Conn, Email, EmailStatus, NewEmail, NewJob, Result, StoreError,
+    AutoSubmitted, Conn, Email, EmailStatus, Keyset, NewEmail, NewJob, Result, StoreError,
     jobs::{self, Payload},
     rows::{get, micros, opt_ts, ts, uuid},
 };
@@ -113,15 +113,34 @@ fn email_from_row(row: &AnyRow) -> Result<Email> {
     })
 }
 
-/// The latest e-mails, newest first, at most `limit`.
+/// The latest e-mails, newest first, at most `limit` (the first [`page`]).
 pub async fn latest(c: &mut Conn, limit: i64) -> Result<Vec<Email>> {
-    sqlx::query(select_emails!("ORDER BY created_at DESC, id DESC LIMIT $1"))
-        .bind(limit)
-        .fetch_all(c)
-        .await?
-        .iter()
-        .map(email_from_row)
-        .collect()
+    page(c, None, limit).await
+}
+
+/// One page of the instance's e-mails, newest first, ties by id: a keyset range read on
+/// `emails (created_at, id)` starting after `after`, at most `limit`.
+pub async fn page(c: &mut Conn, after: Option<&Keyset>, limit: i64) -> Result<Vec<Email>> {
+    let rows = match after {
+        None => {
+            sqlx::query(select_emails!("ORDER BY created_at DESC, id DESC LIMIT $1"))
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+        }
+        Some(after) => {
+            sqlx::query(select_emails!(
+                "WHERE (created_at, id) < ($2, $3) \
+                 ORDER BY created_at DESC, id DESC LIMIT $1"
+            ))
+            .bind(limit)
+            .bind(micros(after.at))
+            .bind(after.id.to_string())
+            .fetch_all(c)
+            .await?
+        }
+    };
+    rows.iter().map(email_from_row).collect()
 }
 
 pub async fn by_id(c: &mut Conn, id: Uuid) -> Result<Option<Email>> {

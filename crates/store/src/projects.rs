@@ -87,6 +87,40 @@ pub async fn list(c: &mut Conn) -> Result<Vec<Project>> {
         .collect()
 }
 
+/// The projects whose stored policy mentions any of `texts`, ASCII letters compared in lower
+/// case: one search the database does on the policies' text, so a caller looking for the
+/// project of an address parses a few policies, not every project's. Callers check what
+/// they find; `texts` should be ASCII (both databases lower ASCII letters alike, others
+/// differently). No texts, no projects.
+pub async fn mentioning(c: &mut Conn, texts: &[String]) -> Result<Vec<Project>> {
+    if texts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let clauses = (1..=texts.len())
+        .map(|n| format!("lower(p.policy) LIKE ${n} ESCAPE '\\'"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let sql = format!(
+        "SELECT p.id, p.slug, p.name, p.policy, p.policy_version, p.created_at FROM projects p \
+         WHERE {clauses} ORDER BY p.created_at, p.slug"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for text in texts {
+        let escaped = text
+            .to_ascii_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.bind(format!("%{escaped}%"));
+    }
+    query
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(project_from_row)
+        .collect()
+}
+
 /// Replaces the project's policy and bumps its version if it is still at
 /// `expected_version`: `Conflict` otherwise, so concurrent edits never overwrite each other.
 /// Returns the new version (record it with [`insert_policy_version`]).
@@ -137,13 +171,18 @@ pub async fn insert_policy_version(
     Ok(())
 }
 
-/// The project's policy versions, newest first.
-pub async fn policy_history(c: &mut Conn, project: ProjectId) -> Result<Vec<PolicyVersion>> {
+/// The project's latest `limit` policy versions, newest first.
+pub async fn policy_history(
+    c: &mut Conn,
+    project: ProjectId,
+    limit: i64,
+) -> Result<Vec<PolicyVersion>> {
     sqlx::query(
         "SELECT version, policy, changed_by, changed_at FROM policy_versions \
-         WHERE project_id = $1 ORDER BY version DESC",
+         WHERE project_id = $1 ORDER BY version DESC LIMIT $2",
     )
     .bind(project.to_string())
+    .bind(limit)
     .fetch_all(c)
     .await?
     .iter()

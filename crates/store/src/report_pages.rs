@@ -10,7 +10,7 @@ use crate::{
     rows::{get, micros},
 };
 use domain::{
-    ProjectId, ReportId,
+    ProjectId, ReportId, UserId,
     report::{Report, State},
 };
 use jiff::Timestamp;
@@ -48,6 +48,15 @@ pub struct Filter {
     pub likely_junk: Option<bool>,
     /// Only reports whose text holds every word of this (as typed: it is quoted here).
     pub search: Option<String>,
+    /// Only reports assigned to this person, or to nobody.
+    pub assignee: Option<Assignee>,
+}
+
+/// Whom a report is assigned to, as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    User(UserId),
+    Nobody,
 }
 
 /// The order of a page; every order ends with the report number, so it is total.
@@ -90,6 +99,8 @@ pub struct ReportRow {
     pub likely_junk: bool,
     /// [`DUE_KEY`] of the report.
     pub due_key: i64,
+    /// The name of the person it is assigned to.
+    pub assignee: Option<String>,
 }
 
 impl ReportRow {
@@ -167,6 +178,14 @@ fn conditions(dialect: Dialect, filter: &Filter, sql: &mut String, binds: &mut V
         let p = param(binds, Bind::Int(i64::from(junk)));
         sql.push_str(&format!(" AND r.likely_junk = {p}"));
     }
+    match filter.assignee {
+        Some(Assignee::User(user)) => {
+            let p = param(binds, Bind::Text(user.to_string()));
+            sql.push_str(&format!(" AND r.assignee_id = {p}"));
+        }
+        Some(Assignee::Nobody) => sql.push_str(" AND r.assignee_id IS NULL"),
+        None => {}
+    }
     if let Some(search) = filter.search.as_deref() {
         match (dialect, fts5_query(search)) {
             (_, None) => sql.push_str(" AND 1 = 0"),
@@ -203,8 +222,10 @@ fn bind_all<'q>(
 fn page_sql(dialect: Dialect, q: &PageQuery) -> (String, Vec<Bind>) {
     let mut sql = format!(
         "SELECT {COLUMNS_R}, r.score_tenths, r.severity, r.likely_junk, \
-         t.label AS triage_label, t.verdict AS triage_verdict, {DUE_KEY} AS due_key \
+         t.label AS triage_label, t.verdict AS triage_verdict, {DUE_KEY} AS due_key, \
+         u.name AS assignee_name \
          FROM reports r LEFT JOIN report_triage t ON t.report_id = r.id \
+         LEFT JOIN users u ON u.id = r.assignee_id \
          WHERE r.project_id = $1"
     );
     let mut binds = Vec::new();
@@ -251,6 +272,7 @@ fn row(r: &AnyRow) -> Result<ReportRow> {
         triage,
         likely_junk: get::<i64>(r, "likely_junk")? != 0,
         due_key: get(r, "due_key")?,
+        assignee: get(r, "assignee_name")?,
     })
 }
 
@@ -355,6 +377,29 @@ pub async fn refresh_junk(c: &mut Conn, report: ReportId) -> Result<()> {
     .execute(c)
     .await?;
     Ok(())
+}
+
+/// Assigns the report to `user` (`None`: to nobody); `false` when the report is gone.
+pub async fn assign(c: &mut Conn, report: ReportId, user: Option<UserId>) -> Result<bool> {
+    let done = sqlx::query("UPDATE reports SET assignee_id = $1 WHERE id = $2")
+        .bind(user.map(|u| u.to_string()))
+        .bind(report.to_string())
+        .execute(c)
+        .await?
+        .rows_affected();
+    Ok(done == 1)
+}
+
+/// Whom the report is assigned to.
+pub async fn assignee(c: &mut Conn, report: ReportId) -> Result<Option<UserId>> {
+    let id: Option<Option<String>> =
+        sqlx::query_scalar("SELECT assignee_id FROM reports WHERE id = $1")
+            .bind(report.to_string())
+            .fetch_optional(c)
+            .await?;
+    id.flatten()
+        .map(|s| Ok(UserId(crate::rows::uuid(&s)?)))
+        .transpose()
 }
 
 /// Sets the report's current score (`None`: it has none). Call it in the unit of work that

@@ -9,7 +9,7 @@ use crate::{
 use domain::{
     ProjectId, ReportId,
     report::{CreditMode, NewReport, Report, Resolution, Sla, Source, State},
-    stats::{Milestones, ReportTimes},
+    stats::Milestones,
 };
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
@@ -310,31 +310,5 @@ pub async fn duplicates_of(c: &mut Conn, original: ReportId) -> Result<Vec<Repor
     .await?
     .iter()
     .map(from_row)
-    .collect()
-}
-
-/// Every report of the project, by number: its state and when it was received, first
-/// answered, triaged and fixed (the dashboard's response times).
-pub async fn times(c: &mut Conn, project: ProjectId) -> Result<Vec<(State, ReportTimes)>> {
-    sqlx::query(
-        "SELECT state, received_at, acknowledged_at, triaged_at, fixed_at FROM reports \
-         WHERE project_id = $1 ORDER BY number",
-    )
-    .bind(project.to_string())
-    .fetch_all(c)
-    .await?
-    .iter()
-    .map(|row| {
-        let state: String = get(row, "state")?;
-        Ok((
-            State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
-            ReportTimes {
-                received: ts(get(row, "received_at")?)?,
-                acknowledged_at: opt_ts(get(row, "acknowledged_at")?)?,
-                triaged_at: opt_ts(get(row, "triaged_at")?)?,
-                fixed_at: opt_ts(get(row, "fixed_at")?)?,
-            },
-        ))
-    })
     .collect()
 }

@@ -4,7 +4,7 @@
 //! one is always delivered).
 
 use crate::{
-    Conn, NewJob, Result, StoreError, jobs,
+    Conn, Keyset, NewJob, Result, StoreError, jobs,
     rows::{get, micros, opt_ts, ts, uuid},
 };
 use domain::{
@@ -334,26 +334,68 @@ pub async fn delivery(c: &mut Conn, id: Uuid) -> Result<Option<WebhookDelivery>>
         .transpose()
 }
 
-/// The endpoint's latest `limit` deliveries, newest first, each with its attempts.
+/// The endpoint's latest `limit` deliveries, newest first, each with its attempts (the
+/// first [`deliveries_page`]).
 pub async fn deliveries(c: &mut Conn, endpoint: Uuid, limit: i64) -> Result<Vec<WebhookDelivery>> {
-    let mut deliveries = sqlx::query(select_deliveries!(
-        "WHERE d.endpoint_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
-    ))
-    .bind(endpoint.to_string())
-    .bind(limit)
-    .fetch_all(&mut *c)
-    .await?
-    .iter()
-    .map(delivery_from_row)
-    .collect::<Result<Vec<_>>>()?;
-    let attempts = sqlx::query(
-        "SELECT a.delivery_id, a.attempt, a.at, a.status_code, a.duration_ms, a.error \
-         FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
-         WHERE d.endpoint_id = $1 ORDER BY a.delivery_id, a.attempt",
-    )
-    .bind(endpoint.to_string())
-    .fetch_all(&mut *c)
-    .await?;
+    deliveries_page(c, endpoint, None, limit).await
+}
+
+/// One page of the endpoint's deliveries, newest first, ties by id, each with its
+/// attempts: a keyset range read on `webhook_deliveries (endpoint_id, created_at, id)`
+/// after `after`, at most `limit`, and the attempts of those deliveries only.
+pub async fn deliveries_page(
+    c: &mut Conn,
+    endpoint: Uuid,
+    after: Option<&Keyset>,
+    limit: i64,
+) -> Result<Vec<WebhookDelivery>> {
+    let rows = match after {
+        None => {
+            sqlx::query(select_deliveries!(
+                "WHERE d.endpoint_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
+            ))
+            .bind(endpoint.to_string())
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?
+        }
+        Some(after) => {
+            sqlx::query(select_deliveries!(
+                "WHERE d.endpoint_id = $1 \
+                 AND (d.created_at, d.id) < ($3, $4) \
+                 ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
+            ))
+            .bind(endpoint.to_string())
+            .bind(limit)
+            .bind(micros(after.at))
+            .bind(after.id.to_string())
+            .fetch_all(&mut *c)
+            .await?
+        }
+    };
+    let mut deliveries = rows
+        .iter()
+        .map(delivery_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    if deliveries.is_empty() {
+        return Ok(deliveries);
+    }
+    // The page's attempts only: one `IN` list of at most a page of ids (500 at most, well
+    // inside either database's limit on parameters).
+    let placeholders = (1..=deliveries.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT delivery_id, attempt, at, status_code, duration_ms, error \
+         FROM webhook_attempts WHERE delivery_id IN ({placeholders}) \
+         ORDER BY delivery_id, attempt"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for d in &deliveries {
+        query = query.bind(d.id.to_string());
+    }
+    let attempts = query.fetch_all(&mut *c).await?;
     for row in &attempts {
         let id = uuid(&get::<String>(row, "delivery_id")?)?;
         if let Some(d) = deliveries.iter_mut().find(|d| d.id == id) {

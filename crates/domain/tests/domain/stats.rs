@@ -2,7 +2,8 @@ use crate::ts;
 use domain::{
     report::State,
     stats::{
-        AgeBucket, ReportTimes, Summary, format_value, open_reports, response_times, svg_bar_chart,
+        AgeBucket, ReportTimes, Summary, format_value, open_from_counts, open_reports,
+        response_times, svg_bar_chart,
     },
 };
 use jiff::SignedDuration;
@@ -169,6 +170,46 @@ fn open_reports_by_age_and_state() {
         ]
     );
     let empty = open_reports(&[], ts("2026-06-01T00:00:00Z"));
+    assert_eq!(empty.total, 0);
+    assert!(empty.by_age.iter().all(|(_, n)| *n == 0));
+    assert_eq!(empty.by_state.len(), 6);
+}
+
+#[test]
+fn open_reports_from_counts_made_by_the_database() {
+    use State::*;
+    // (state, count, received less than 7 / 30 / 90 days ago): the same reports as above.
+    let open = open_from_counts(&[
+        (Received, 2, [2, 2, 2]),
+        (Acknowledged, 1, [1, 1, 1]),
+        (NeedsInfo, 1, [0, 1, 1]),
+        (Accepted, 1, [0, 0, 1]),
+        (Fixing, 1, [0, 0, 0]),
+        (Fixed, 1, [0, 0, 1]),
+        (Closed, 40, [40, 40, 40]),
+    ]);
+    assert_eq!(open.total, 7);
+    assert_eq!(
+        open.by_age,
+        vec![
+            (AgeBucket::UnderAWeek, 3),
+            (AgeBucket::UnderAMonth, 1),
+            (AgeBucket::UnderAQuarter, 2),
+            (AgeBucket::Older, 1),
+        ]
+    );
+    assert_eq!(
+        open.by_state,
+        vec![
+            (Received, 2),
+            (Acknowledged, 1),
+            (NeedsInfo, 1),
+            (Accepted, 1),
+            (Fixing, 1),
+            (Fixed, 1),
+        ]
+    );
+    let empty = open_from_counts(&[]);
     assert_eq!(empty.total, 0);
     assert!(empty.by_age.iter().all(|(_, n)| *n == 0));
     assert_eq!(empty.by_state.len(), 6);

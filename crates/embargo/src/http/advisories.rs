@@ -129,20 +129,32 @@ fn project_context(p: &Project) -> minijinja::Value {
 
 // Public ------------------------------------------------------------------------------------
 
+/// A project's public advisories page: a page of them, most recently modified first, with a
+/// link to older ones.
 pub async fn public_list(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     user: Option<CurrentUser>,
     Extension(csrf): Extension<CsrfToken>,
+    query: Result<Query<super::mail_log::PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Html<String>, PageError> {
-    let (project, list) = advisories::public_list(&state, &slug).await?;
-    let rows: Vec<_> = list.iter().map(|r| advisory_context(&r.advisory)).collect();
+    let Query(q) =
+        query.map_err(|e| PageError::new(StatusCode::BAD_REQUEST, "Bad request", e.body_text()))?;
+    let list =
+        advisories::public_page(&state, &slug, q.limit.as_deref(), q.cursor.as_deref()).await?;
+    let rows: Vec<_> = list
+        .items
+        .iter()
+        .map(|r| advisory_context(&r.advisory))
+        .collect();
     page(
         "advisories.html",
         minijinja::context! {
-            title => format!("Security advisories of {}", project.name),
-            project => project_context(&project),
+            title => format!("Security advisories of {}", list.project.name),
+            project => project_context(&list.project),
             advisories => rows,
+            older => q.next_href(list.next_cursor.as_deref()),
+            continued => q.cursor.as_deref().is_some_and(|c| !c.is_empty()),
             ..base(user.as_ref().map(|u| &u.0), &csrf)
         },
     )
@@ -252,14 +264,33 @@ pub async fn csaf_document(
 
 // Maintainers -------------------------------------------------------------------------------
 
+/// The maintainers' advisories page: a page of the project's advisories, most recently
+/// modified first, with a link to older ones.
 pub async fn inbox_list(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
+    query: Result<Query<super::mail_log::PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Html<String>, PageError> {
-    let (project, list) = advisories::list(&state, &user, &slug).await?;
+    let Query(q) =
+        query.map_err(|e| PageError::new(StatusCode::BAD_REQUEST, "Bad request", e.body_text()))?;
+    let html = render_inbox_list(&state, &user, &slug, &csrf, &q, None).await?;
+    Ok(html)
+}
+
+/// The advisories page at the page `q` asks for; after a refused creation, with its error.
+async fn render_inbox_list(
+    state: &AppState,
+    user: &domain::account::User,
+    slug: &str,
+    csrf: &CsrfToken,
+    q: &super::mail_log::PageQuery,
+    error: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let list = advisories::page(state, user, slug, q.limit.as_deref(), q.cursor.as_deref()).await?;
     let rows: Vec<_> = list
+        .items
         .iter()
         .map(|r| {
             minijinja::context! {
@@ -274,11 +305,13 @@ pub async fn inbox_list(
     page(
         "inbox_advisories.html",
         minijinja::context! {
-            title => format!("{}: advisories", project.name),
-            project => project_context(&project),
+            title => format!("{}: advisories", list.project.name),
+            project => project_context(&list.project),
             advisories => rows,
-            error => None::<String>,
-            ..base(Some(&user), &csrf)
+            older => q.next_href(list.next_cursor.as_deref()),
+            continued => q.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+            error,
+            ..base(Some(user), csrf)
         },
     )
 }
@@ -313,21 +346,15 @@ pub async fn inbox_create(
     match advisories::create(&state, &user, &slug, new).await {
         Ok(r) => Ok(Redirect::to(&format!("/inbox/{slug}/advisories/{}", r.id())).into_response()),
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => {
-            let (project, list) = advisories::list(&state, &user, &slug).await?;
-            let rows: Vec<_> = list
-                .iter()
-                .map(|r| minijinja::context! { id => r.id().to_owned(), summary => r.advisory.summary.clone(), status => status_str(r.advisory.status), modified => human_time(r.advisory.modified), scheduled => r.scheduled_at.map(human_time) })
-                .collect();
-            let html = page(
-                "inbox_advisories.html",
-                minijinja::context! {
-                    title => format!("{}: advisories", project.name),
-                    project => project_context(&project),
-                    advisories => rows,
-                    error => e.to_string(),
-                    ..base(Some(&user), &csrf)
-                },
-            )?;
+            let html = render_inbox_list(
+                &state,
+                &user,
+                &slug,
+                &csrf,
+                &super::mail_log::PageQuery::default(),
+                Some(e.to_string()),
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         Err(e) => Err(e.into()),

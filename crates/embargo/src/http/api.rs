@@ -396,6 +396,9 @@ pub struct ReportListQuery {
     /// `spam` rule filed it); `false`: everything else.
     #[param(value_type = Option<bool>)]
     junk: Option<String>,
+    /// `me` (the caller), `none` (nobody), or the e-mail address of one of the project's
+    /// maintainers or triagers: only reports assigned so.
+    assigned: Option<String>,
 }
 
 /// A project's reports a page at a time (maintainers and triagers), filtered, searched and
@@ -409,7 +412,7 @@ pub struct ReportListQuery {
         (status = 200, body = ReportPageBody),
         (status = 401, body = super::error::ErrorEnvelope),
         (status = 404, description = "Unknown project, or not yours", body = super::error::ErrorEnvelope),
-        (status = 422, description = "A bad `limit`, `cursor`, `state`, `label`, `verdict`, `q`, `sort`, `overdue` or `junk`", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A bad `limit`, `cursor`, `state`, `label`, `verdict`, `q`, `sort`, `overdue`, `junk` or `assigned`", body = super::error::ErrorEnvelope),
     )
 )]
 pub async fn list_reports(
@@ -431,6 +434,7 @@ pub async fn list_reports(
         sort: q.sort,
         overdue: q.overdue,
         junk: q.junk,
+        assigned: q.assigned,
     };
     let page = reports::page(&state, &user, &slug, &params).await?;
     Ok(Json(ReportPageBody {
@@ -601,6 +605,59 @@ pub async fn post_message(
     Ok((StatusCode::CREATED, Json(message_body(message))))
 }
 
+/// A page of a report's thread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePageBody {
+    /// At most `limit` messages, oldest first.
+    items: Vec<MessageBody>,
+    /// Pass as `cursor` for the next page; `null` on the last page. Opaque.
+    next_cursor: Option<String>,
+}
+
+/// A report's thread, oldest first, a page at a time: for its reporter (tracking token;
+/// the messages they see) or its project's people (API token; internal messages too).
+/// Messages added meanwhile come after every page already read.
+#[utoipa::path(
+    get, path = "/reports/{id}/messages", tag = "reports",
+    params(
+        ("id" = String, Path, format = Uuid, description = "The report's id"),
+        super::mail_log::PageQuery,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MessagePageBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 404, description = "No such report, or not yours", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A bad `limit` or `cursor`", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn list_messages(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<
+        axum::extract::Query<super::mail_log::PageQuery>,
+        axum::extract::rejection::QueryRejection,
+    >,
+    caller: ApiCaller,
+) -> Result<Json<MessagePageBody>, ApiError> {
+    let id: domain::ReportId = id
+        .parse::<uuid::Uuid>()
+        .map(domain::ReportId)
+        .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
+    let axum::extract::Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let who = match &caller {
+        ApiCaller::User(user) => reports::Caller::User(user),
+        ApiCaller::Reporter(token) => reports::Caller::Reporter(token),
+    };
+    let page =
+        reports::thread_page(&state, who, id, q.limit.as_deref(), q.cursor.as_deref()).await?;
+    Ok(Json(MessagePageBody {
+        items: page.items.into_iter().map(message_body).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
 /// A maintainer's rescoring (DESIGN.md §5).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -694,4 +751,45 @@ pub async fn dismiss_finding(
         .await?
         .ok_or(ServiceError::NotFound("triage"))?;
     Ok(Json(view))
+}
+
+/// Whom a report is assigned to.
+#[derive(Debug, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssigneeBody {
+    /// The e-mail address of a maintainer or triager of the project; `null`: nobody.
+    pub assignee: Option<String>,
+}
+
+/// Assigns a report to one of its project's maintainers or triagers, or to nobody
+/// (audited as `report.assign`). Answers with whom it is assigned to now.
+#[utoipa::path(
+    put, path = "/reports/{id}/assignee", tag = "reports",
+    params(("id" = String, Path, description = "The report's id")),
+    request_body = AssigneeBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AssigneeBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Collaborators and reporters may not assign", body = super::error::ErrorEnvelope),
+        (status = 404, body = super::error::ErrorEnvelope),
+        (status = 422, description = "`assignee` is not a member of the project", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn put_assignee(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: ApiCaller,
+    body: Result<ApiJson<AssigneeBody>, ApiError>,
+) -> Result<Json<AssigneeBody>, ApiError> {
+    let user = caller.user()?;
+    let id: domain::ReportId = id
+        .parse::<uuid::Uuid>()
+        .map(domain::ReportId)
+        .map_err(|_| ApiError::from(ServiceError::NotFound("report")))?;
+    let ApiJson(body) = body?;
+    let now = reports::assign(&state, &user, id, body.assignee.as_deref()).await?;
+    Ok(Json(AssigneeBody {
+        assignee: now.map(|u| u.email.as_str().to_owned()),
+    }))
 }

@@ -54,6 +54,7 @@ pub async fn dashboard_page(
             title => format!("Dashboard of {}", d.project.name),
             project => minijinja::context! { slug => d.project.slug.as_str(), name => d.project.name.clone() },
             response,
+            window => dashboard::RESPONSE_WINDOW,
             open_total => d.open.total,
             by_age,
             by_state,

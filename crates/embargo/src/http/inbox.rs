@@ -249,6 +249,8 @@ pub struct InboxQuery {
     q: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
+    /// `me`, `none` or a member's address.
+    assigned: Option<String>,
 }
 
 /// The inbox's page size.
@@ -297,6 +299,7 @@ pub async fn project_inbox(
         sort: query.sort.clone(),
         overdue: from_tab.overdue,
         junk: from_tab.junk,
+        assigned: query.assigned.clone(),
     };
     let list = reports::page(&state, &user, &slug, &params).await?;
     let project = &list.project;
@@ -326,6 +329,7 @@ pub async fn project_inbox(
                 awaiting,
                 ack_due => human_time(r.sla.acknowledge_due),
                 overdue => awaiting && r.sla.acknowledge_due < now,
+                assignee => row.assignee.clone(),
             }
         })
         .collect();
@@ -338,6 +342,7 @@ pub async fn project_inbox(
             ("verdict", query.verdict.as_deref()),
             ("q", query.q.as_deref()),
             ("sort", query.sort.as_deref()),
+            ("assigned", query.assigned.as_deref()),
             ("cursor", cursor),
         ])
     };
@@ -372,6 +377,10 @@ pub async fn project_inbox(
         .iter()
         .map(|v| option(v, v, query.verdict.as_deref()))
         .collect();
+    let assigned: Vec<_> = [("me", "Me"), ("none", "Nobody")]
+        .iter()
+        .map(|(v, l)| option(v, l, query.assigned.as_deref()))
+        .collect();
     let sorts: Vec<_> = [
         ("received", "Newest first"),
         ("due", "Due soonest"),
@@ -392,7 +401,7 @@ pub async fn project_inbox(
             filters => minijinja::context! {
                 tab => tab_name,
                 q => query.q.clone().unwrap_or_default(),
-                states, labels, verdicts, sorts,
+                states, labels, verdicts, sorts, assigned,
             },
             paged => query.cursor.as_deref().is_some_and(|c| !c.is_empty()),
             first_page => filters(None),
@@ -453,6 +462,22 @@ async fn render_report(
         || (r.state == domain::report::State::Closed
             && r.resolution == Some(domain::report::Resolution::Spam));
     let can_score = role.allows(Permission::Score);
+    let assignment = if role.allows(Permission::ReadReports) {
+        let a = reports::assignment(state, r).await?;
+        let person = |u: &domain::account::User| {
+            minijinja::context! { name => u.name.clone(), email => u.email.as_str() }
+        };
+        Some(minijinja::context! {
+            current => a.current.as_ref().map(person),
+            members => a.members.iter().map(|m| minijinja::context! {
+                name => m.name.clone(), email => m.email.as_str(),
+                selected => a.current.as_ref().is_some_and(|c| c.id == m.id),
+            }).collect::<Vec<_>>(),
+            can_assign => can_act,
+        })
+    } else {
+        None
+    };
     let collaborators = if role.allows(Permission::ReadReports) {
         let list = crate::services::collaborators::list(state, user, r.id).await?;
         Some(super::collaborators::rows(&list, now))
@@ -541,6 +566,7 @@ async fn render_report(
             ack_due => human_time(r.sla.acknowledge_due),
             overdue => !clocks_stopped && r.state.awaits_acknowledgement() && r.sla.acknowledge_due < now,
             clocks_stopped,
+            assignment,
             hold => hold.as_ref().map(super::templates::ser),
             triage_due => human_time(r.sla.triage_due),
             disclosure_due => human_time(r.sla.disclosure_due),
@@ -725,6 +751,7 @@ async fn render_policy_edit(
             title => format!("Policy of {}", project.name),
             project => minijinja::context! { slug => project.slug.as_str(), name => project.name.clone() },
             policy_toml, version, history, saved, watch,
+            history_shown => crate::services::projects::POLICY_HISTORY_SHOWN,
             errors => errors.0.iter().map(|e| minijinja::context! { field => e.field.clone(), message => e.message.clone() }).collect::<Vec<_>>(),
             ..base(Some(user), csrf)
         },
@@ -876,14 +903,28 @@ pub async fn project_create(
     }
 }
 
+/// The outbox (administrators): a page of e-mails, newest first, with a link to older ones.
 pub async fn outbox(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Extension(csrf): Extension<CsrfToken>,
+    query: Result<
+        axum::extract::Query<super::mail_log::PageQuery>,
+        axum::extract::rejection::QueryRejection,
+    >,
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
-    let emails: Vec<_> = crate::services::mail::outbox(&state, 200)
-        .await?
+    let axum::extract::Query(q) = query.map_err(|e| {
+        PageError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Bad request",
+            e.body_text(),
+        )
+    })?;
+    let list =
+        crate::services::mail::outbox(&state, q.limit.as_deref(), q.cursor.as_deref()).await?;
+    let emails: Vec<_> = list
+        .items
         .into_iter()
         .map(|e| {
             minijinja::context! {
@@ -894,6 +935,13 @@ pub async fn outbox(
         .collect();
     page(
         "outbox.html",
-        minijinja::context! { title => "Outbox", emails, smtp_configured => !secrecy::ExposeSecret::expose_secret(&state.config.smtp.url).is_empty(), ..base(Some(&user), &csrf) },
+        minijinja::context! {
+            title => "Outbox",
+            emails,
+            older => q.next_href(list.next_cursor.as_deref()),
+            continued => q.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+            smtp_configured => !secrecy::ExposeSecret::expose_secret(&state.config.smtp.url).is_empty(),
+            ..base(Some(&user), &csrf)
+        },
     )
 }

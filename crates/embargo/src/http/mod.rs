@@ -3,6 +3,7 @@
 
 pub mod advisories;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod collaborators;
 pub mod csrf;

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 #[openapi(
     info(title = "Embargo API", description = "Private vulnerability intake and triage.", license(name = "AGPL-3.0-or-later")),
     modifiers(&BearerAuth),
-    tags((name = "reports", description = "Vulnerability reports"), (name = "advisories", description = "Advisories: maintainers' drafts, publication, CVE, and the public OSV-style query"), (name = "projects", description = "Project settings"), (name = "webhooks", description = "Signed HTTP notifications of a project's events"), (name = "mail filters", description = "Junk-sender rules for mail to a project, and blocking a reporter"), (name = "bans", description = "The instance's ban list: senders no project hears from (administrators)"))
+    tags((name = "reports", description = "Vulnerability reports"), (name = "advisories", description = "Advisories: maintainers' drafts, publication, CVE, and the public OSV-style query"), (name = "projects", description = "Project settings"), (name = "webhooks", description = "Signed HTTP notifications of a project's events"), (name = "mail filters", description = "Junk-sender rules for mail to a project, and blocking a reporter"), (name = "mail", description = "Mail to a project as it arrived, and what became of each message"), (name = "audit", description = "For administrators: the hash-chained audit log and the outbox"), (name = "bans", description = "The instance's ban list: senders no project hears from (administrators)"))
 )]
 pub struct ApiDoc;
 

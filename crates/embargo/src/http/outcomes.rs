@@ -212,3 +212,26 @@ pub async fn api_public_bug(
     )
         .into_response())
 }
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct AssignForm {
+    /// A member's address; empty: nobody.
+    assignee: String,
+}
+
+/// The report page's "Assign" form.
+pub async fn assign(
+    State(state): State<AppState>,
+    ReportPage { user, view, .. }: ReportPage,
+    CsrfForm(form): CsrfForm<AssignForm>,
+) -> Result<Response, PageError> {
+    let assignee = Some(form.assignee.as_str()).filter(|a| !a.trim().is_empty());
+    reports::assign(&state, &user, view.report.id, assignee).await?;
+    Ok(Redirect::to(&format!(
+        "/inbox/{}/reports/{}",
+        view.project.slug.as_str(),
+        view.report.number
+    ))
+    .into_response())
+}

@@ -1,8 +1,8 @@
 //! Every route of the server, and the layers around them.
 
 use super::{
-    advisories, api, collaborators, csrf, dashboard, deadlines, filters, inbox, intake, junk,
-    limits, mail_log, openapi, outcomes, public, sources, webhooks,
+    advisories, api, audit, collaborators, csrf, dashboard, deadlines, filters, inbox, intake,
+    junk, limits, mail_log, openapi, outcomes, public, sources, webhooks,
 };
 use crate::AppState;
 use axum::{
@@ -109,6 +109,10 @@ pub fn router(state: AppState) -> Router {
             post(inbox::acknowledge),
         )
         .route("/inbox/{slug}/reports/{number}/scores", post(inbox::score))
+        .route(
+            "/inbox/{slug}/reports/{number}/assignee",
+            post(outcomes::assign),
+        )
         .route(
             "/inbox/{slug}/reports/{number}/transitions",
             post(outcomes::transition),
@@ -281,7 +285,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::create_report, api::list_reports))
         .routes(routes!(api::get_report))
         .routes(routes!(api::transition_report))
-        .routes(routes!(api::post_message))
+        .routes(routes!(api::put_assignee))
+        .routes(routes!(api::post_message, api::list_messages))
         .routes(routes!(api::post_score))
         .routes(routes!(outcomes::api_public_bug))
         .routes(routes!(deadlines::api_extend))
@@ -312,6 +317,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::api_rotate))
         .routes(routes!(webhooks::api_delete))
         .routes(routes!(webhooks::api_deliveries))
+        .routes(routes!(mail_log::api_list))
+        .routes(routes!(audit::api_list))
+        .routes(routes!(audit::api_outbox))
         .routes(routes!(advisories::api_query))
         // The document itself is not part of what it describes.
         .route("/openapi.json", get(openapi::openapi_json))

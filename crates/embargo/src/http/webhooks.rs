@@ -357,26 +357,59 @@ pub async fn api_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// An endpoint's latest deliveries, newest first, each with its attempts (maintainers).
+/// A page of an endpoint's deliveries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPageBody {
+    /// At most `limit` deliveries, newest first, each with its attempts.
+    items: Vec<DeliveryBody>,
+    /// Pass as `cursor` for the next page; `null` on the last page. Opaque.
+    next_cursor: Option<String>,
+}
+
+/// An endpoint's deliveries, newest first, each with its attempts, a page at a time
+/// (maintainers). Pages are keyset-based: deliveries queued meanwhile never shift or repeat
+/// what a later page holds.
 #[utoipa::path(
     get, path = "/projects/{slug}/webhooks/{id}/deliveries", tag = "webhooks",
-    params(("slug" = String, Path, description = "The project's slug"), ("id" = String, Path, format = Uuid, description = "The endpoint's id")),
+    params(
+        ("slug" = String, Path, description = "The project's slug"),
+        ("id" = String, Path, format = Uuid, description = "The endpoint's id"),
+        super::mail_log::PageQuery,
+    ),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = [DeliveryBody]),
+        (status = 200, body = DeliveryPageBody),
         (status = 401, body = super::error::ErrorEnvelope),
         (status = 403, description = "Your role may not change the project's settings", body = super::error::ErrorEnvelope),
         (status = 404, description = "Unknown project or endpoint", body = super::error::ErrorEnvelope),
+        (status = 422, description = "A bad `limit` or `cursor`", body = super::error::ErrorEnvelope),
     )
 )]
 pub async fn api_deliveries(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
+    query: Result<
+        axum::extract::Query<super::mail_log::PageQuery>,
+        axum::extract::rejection::QueryRejection,
+    >,
     caller: ApiCaller,
-) -> Result<Json<Vec<DeliveryBody>>, ApiError> {
+) -> Result<Json<DeliveryPageBody>, ApiError> {
     let user = caller.user()?;
-    let list = webhooks::deliveries(&state, &user, &slug, &id).await?;
-    Ok(Json(list.into_iter().map(delivery_body).collect()))
+    let axum::extract::Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let page = webhooks::deliveries(
+        &state,
+        &user,
+        &slug,
+        &id,
+        q.limit.as_deref(),
+        q.cursor.as_deref(),
+    )
+    .await?;
+    Ok(Json(DeliveryPageBody {
+        items: page.items.into_iter().map(delivery_body).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Replace the project's signing secret (maintainers). Deliveries not yet made are signed

@@ -140,14 +140,15 @@ pub async fn ingest_sized(
     // The first reply address among the recipients (of the message's project): the report
     // it names, or `None` for an unknown or disabled one.
     let mut reply: Option<Option<ReportId>> = None;
-    let all = store::projects::list(&mut *state.db.read().await?).await?;
-    let named = recipients
+    let named: Vec<&str> = recipients
         .iter()
         .map(String::as_str)
         .chain(parsed.recipients())
-        .take(2 * mail::MAX_THREAD_REFS);
+        .take(2 * mail::MAX_THREAD_REFS)
+        .collect();
+    let candidates = projects::for_addresses(state, &named).await?;
     for address in named {
-        let who = addressee(state, &all, address).await?;
+        let who = addressee(state, &candidates, address).await?;
         let Some(p) = who.project() else { continue };
         if project.as_ref().is_some_and(|q| q.id != p.id) {
             continue;
@@ -817,21 +818,45 @@ pub async fn of_report(state: &AppState, report: ReportId) -> Result<Vec<store::
     Ok(store::inbound::of_report(&mut *state.db.read().await?, report).await?)
 }
 
-/// Most messages listed on the mail page.
-pub const MAIL_LOG_LIMIT: i64 = 200;
+/// One message of the mail log, with the number of the report it opened or joined.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub message: store::InboundMessage,
+    pub report_number: Option<i64>,
+}
 
-/// The project's latest inbound messages (refused and unread ones too), for its members.
+/// A page of the project's inbound messages (refused and unread ones too), newest first,
+/// for its members: one keyset range read of at most `limit + 1` messages, with their
+/// reports' numbers joined in the same query. `limit` and `cursor` come as the caller wrote
+/// them and are refused naming the field.
 pub async fn log(
     state: &AppState,
     user: &domain::account::User,
     slug: &str,
-) -> Result<(Project, Vec<store::InboundMessage>)> {
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<(Project, super::paging::Page<LogEntry>)> {
+    let request = super::paging::PageRequest::parse(limit, cursor)?;
     let (project, _) =
         projects::for_user(state, user, slug, domain::account::Permission::ReadReports).await?;
-    let messages =
-        store::inbound::of_project(&mut *state.db.read().await?, project.id, MAIL_LOG_LIMIT)
-            .await?;
-    Ok((project, messages))
+    let rows = store::inbound::page(
+        &mut *state.db.read().await?,
+        project.id,
+        request.after.as_ref(),
+        request.fetch(),
+    )
+    .await?
+    .into_iter()
+    .map(|(message, report_number)| LogEntry {
+        message,
+        report_number,
+    })
+    .collect();
+    let page = request.finish(rows, |e| store::Keyset {
+        at: e.message.received_at,
+        id: e.message.id,
+    });
+    Ok((project, page))
 }
 
 /// One inbound message exactly as it arrived, for the project's members.

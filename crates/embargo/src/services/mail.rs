@@ -129,9 +129,40 @@ pub fn new_message(
     )
 }
 
-/// The outbox's latest e-mails, newest first, at most `limit` (for administrators).
-pub async fn outbox(state: &AppState, limit: i64) -> super::Result<Vec<store::Email>> {
-    Ok(store::outbox::latest(&mut *state.db.read().await?, limit).await?)
+/// A page of the outbox, newest first (for administrators: the caller checks): one keyset
+/// range read on `emails (created_at, id)` of at most `limit + 1` e-mails. `limit` and
+/// `cursor` come as the caller wrote them and are refused naming the field.
+pub async fn outbox(
+    state: &AppState,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> super::Result<super::paging::Page<store::Email>> {
+    let request = super::paging::PageRequest::parse(limit, cursor)?;
+    let rows = store::outbox::page(
+        &mut *state.db.read().await?,
+        request.after.as_ref(),
+        request.fetch(),
+    )
+    .await?;
+    Ok(request.finish(rows, |e| store::Keyset {
+        at: e.created_at,
+        id: e.id,
+    }))
+}
+
+/// [`outbox`] for a user: administrators only (anyone else is `Forbidden`, after the
+/// parameters are checked).
+pub async fn outbox_for(
+    state: &AppState,
+    user: &domain::account::User,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> super::Result<super::paging::Page<store::Email>> {
+    super::paging::PageRequest::parse(limit, cursor)?;
+    if !user.is_admin {
+        return Err(super::ServiceError::Forbidden);
+    }
+    outbox(state, limit, cursor).await
 }
 
 /// A queued (or sent) e-mail, for its delivery job.

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod advisories;
+pub mod audit;
 pub mod bans;
 pub mod collaborators;
 pub mod cve_services;
@@ -16,6 +17,7 @@ pub mod mail;
 pub mod notify;
 pub mod outcomes;
 pub mod outgoing;
+pub mod paging;
 pub mod projects;
 pub mod reminders;
 pub mod reply_address;

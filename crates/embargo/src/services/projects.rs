@@ -216,6 +216,10 @@ pub async fn of_user(state: &AppState, user: &User) -> Result<Vec<(Project, Opti
         .collect())
 }
 
+/// Most maintainers and triagers a project may have: the lists that name them (notification
+/// recipients, the members' pages) are read whole, so they stay small.
+pub const MAX_MEMBERS: i64 = 200;
+
 /// Makes the user with `email` a maintainer or triager of the project `slug`, or removes
 /// them (`role` `None`); recorded in the audit log as `member.set` or `member.remove` by
 /// `actor`. Returns the role they had. For instance administrators (the command line).
@@ -248,6 +252,15 @@ pub async fn set_member(
     };
     let mut tx = state.db.begin().await?;
     let before = store::members::role(&mut tx, project.id, user.id).await?;
+    if role.is_some()
+        && before.is_none()
+        && store::members::count(&mut tx, project.id).await? >= MAX_MEMBERS
+    {
+        return Err(ServiceError::conflict(
+            "too_many_members",
+            format!("a project has at most {MAX_MEMBERS} maintainers and triagers"),
+        ));
+    }
     match role {
         Some(role) => store::members::set(&mut tx, project.id, user.id, role).await?,
         None => store::members::remove(&mut tx, project.id, user.id).await?,
@@ -256,6 +269,29 @@ pub async fn set_member(
     tx.commit().await?;
     tracing::info!(project = %project.slug, role = role.map(ProjectRole::as_str), "membership changed");
     Ok(before)
+}
+
+/// The projects that may own one of these addresses (a `mailto:` contact of their policy,
+/// or a reply address beside one): those whose policy mentions the contact the address
+/// would be, found by the database, so mail for one project does not read every project.
+/// `inbound::addressee` decides among them. An address the search cannot express (not
+/// ASCII, or with a quote or backslash, which the stored JSON escapes) reads them all.
+pub async fn for_addresses(state: &AppState, addresses: &[&str]) -> Result<Vec<Project>> {
+    let mut needles = Vec::new();
+    for address in addresses {
+        let address = mail::bare_address(address).to_ascii_lowercase();
+        let Some((local, domain)) = address.rsplit_once('@') else {
+            continue;
+        };
+        let domain = domain.strip_suffix('.').unwrap_or(domain);
+        let base = local.split_once('+').map_or(local, |(base, _)| base);
+        let needle = format!("mailto:{base}@{domain}");
+        if !needle.is_ascii() || needle.contains(['"', '\\']) {
+            return all(state).await;
+        }
+        needles.push(needle);
+    }
+    Ok(store::projects::mentioning(&mut *state.db.read().await?, &needles).await?)
 }
 
 /// Every project of the instance, oldest first (the public home page lists them).
@@ -277,10 +313,18 @@ pub async fn role_of(
     Ok(store::members::role(&mut *state.db.read().await?, project.id, user.id).await?)
 }
 
-/// The project's policy versions, newest first.
+/// How many of a project's policy versions the policy page lists (every version is kept).
+pub const POLICY_HISTORY_SHOWN: i64 = 50;
+
+/// The project's latest [`POLICY_HISTORY_SHOWN`] policy versions, newest first.
 pub async fn policy_history(
     state: &AppState,
     project: &Project,
 ) -> Result<Vec<store::PolicyVersion>> {
-    Ok(store::projects::policy_history(&mut *state.db.read().await?, project.id).await?)
+    Ok(store::projects::policy_history(
+        &mut *state.db.read().await?,
+        project.id,
+        POLICY_HISTORY_SHOWN,
+    )
+    .await?)
 }

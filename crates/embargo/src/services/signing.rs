@@ -44,7 +44,11 @@ struct Cached {
     text: String,
 }
 
-/// Signed files by project.
+/// Most signed files kept in memory (a few kilobytes each); beyond it a file is signed
+/// again when asked for, so an instance with many projects stays within a few megabytes.
+pub const MAX_CACHED_FILES: usize = 1_000;
+
+/// Signed files by project, at most [`MAX_CACHED_FILES`].
 #[derive(Debug, Default)]
 pub struct Cache(Mutex<HashMap<ProjectId, Cached>>);
 
@@ -236,6 +240,15 @@ pub async fn project_security_txt(state: &AppState, project: &Project) -> Result
     .context("signing task")?
     .map_err(|e| anyhow::anyhow!("signing security.txt: {e}"))?;
     if let Ok(mut cache) = state.security_txt_cache.0.lock() {
+        if cache.len() >= MAX_CACHED_FILES && !cache.contains_key(&project.id) {
+            // Full: yesterday's files go first; if none, one of today's makes room.
+            cache.retain(|_, c| c.day == today);
+            if cache.len() >= MAX_CACHED_FILES
+                && let Some(any) = cache.keys().next().copied()
+            {
+                cache.remove(&any);
+            }
+        }
         cache.insert(
             project.id,
             Cached {

@@ -25,8 +25,11 @@ use triage::source::{GitScheme, MAX_EXTRA_REFS, SourceKind, check_git_url, check
 
 /// Longest directory path accepted.
 const MAX_PATH: usize = 4096;
-/// Indexes kept in memory (each one commit of one repository).
+/// Indexes kept in memory (each one commit of one repository, built from a tree within the
+/// limits of `crate::git`: at most 200,000 files and 512 MiB).
 const CACHED_INDEXES: usize = 16;
+/// Mirror locks kept before those nobody holds are dropped (one per mirror directory).
+const MAX_IDLE_LOCKS: usize = 256;
 /// Most versions named in one report whose tags are indexed.
 const MAX_VERSIONS: usize = 5;
 
@@ -322,6 +325,10 @@ impl Caches {
 
     fn mirror_lock(&self, dir: &Path) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.mirror_locks.lock().unwrap_or_else(|e| e.into_inner());
+        if locks.len() >= MAX_IDLE_LOCKS && !locks.contains_key(dir) {
+            // Locks nobody holds or waits for are made again when needed.
+            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
         locks.entry(dir.to_path_buf()).or_default().clone()
     }
 }

@@ -28,6 +28,13 @@ use store::{TriageDismissal, TriageRecord};
 /// megabytes and its comparison time to milliseconds however large the instance grows;
 /// sprays arrive in bursts, so the recent reports are the ones that matter.
 pub const HISTORY_LIMIT: i64 = 5_000;
+/// The most memory the cached history may take (its entries' strings and fingerprints,
+/// estimated): older entries are left out beyond it, whatever [`HISTORY_LIMIT`] allows.
+/// With the usual names and addresses 5,000 entries take about 3 MiB.
+pub const HISTORY_MAX_BYTES: usize = 16 << 20;
+/// How many of the instance's published advisories (most recently modified first) the
+/// duplicate-of-an-advisory check compares with, and so keeps in memory.
+pub const KNOWN_ADVISORIES_LIMIT: i64 = 5_000;
 /// The rules that produced a stored result (the server's version: the crate ships with it).
 pub const VERSION: &str = concat!("embargo-", env!("CARGO_PKG_VERSION"));
 /// Longest reason a maintainer may give when dismissing a finding.
@@ -368,6 +375,29 @@ struct HistoryCache {
     entries: std::collections::VecDeque<(ReportId, triage::PastReport)>,
 }
 
+/// About how much memory one cached history entry takes.
+fn entry_bytes(past: &triage::PastReport) -> usize {
+    std::mem::size_of::<(ReportId, triage::PastReport)>()
+        + past.reference.len()
+        + past.project.len()
+        + past.reporter.as_ref().map_or(0, String::len)
+        + past.fingerprint.0.len() * std::mem::size_of::<u32>()
+}
+
+/// Keeps the newest entries (the front) within [`HISTORY_LIMIT`] and [`HISTORY_MAX_BYTES`].
+fn bound_history(entries: &mut std::collections::VecDeque<(ReportId, triage::PastReport)>) {
+    let mut bytes = 0;
+    let keep = entries
+        .iter()
+        .take(usize::try_from(HISTORY_LIMIT).unwrap_or(usize::MAX))
+        .take_while(|(_, p)| {
+            bytes += entry_bytes(p);
+            bytes <= HISTORY_MAX_BYTES
+        })
+        .count();
+    entries.truncate(keep);
+}
+
 /// The earlier reports of the instance, without `id` itself (a re-run must not find the
 /// report a duplicate of itself).
 async fn past_reports(state: &AppState, id: ReportId) -> Result<Vec<triage::PastReport>> {
@@ -377,23 +407,25 @@ async fn past_reports(state: &AppState, id: ReportId) -> Result<Vec<triage::Past
         .as_ref()
         .is_some_and(|c| c.loaded.elapsed() < HISTORY_TTL);
     if !fresh {
-        let entries = store::triage::history(&mut *state.db.read().await?, HISTORY_LIMIT)
-            .await?
-            .into_iter()
-            .filter_map(|h| {
-                let fingerprint: triage::Fingerprint =
-                    serde_json::from_value(h.fingerprint).ok()?;
-                let past = triage::PastReport {
-                    reference: format!("{}#{}", h.project_slug, h.number),
-                    project: h.project_name,
-                    received_at: h.received_at,
-                    reporter: h.reporter_email,
-                    fingerprint,
-                    outcome: outcome(h.state, h.resolution),
-                };
-                Some((h.report_id, past))
-            })
-            .collect();
+        let mut entries: std::collections::VecDeque<_> =
+            store::triage::history(&mut *state.db.read().await?, HISTORY_LIMIT)
+                .await?
+                .into_iter()
+                .filter_map(|h| {
+                    let fingerprint: triage::Fingerprint =
+                        serde_json::from_value(h.fingerprint).ok()?;
+                    let past = triage::PastReport {
+                        reference: format!("{}#{}", h.project_slug, h.number),
+                        project: h.project_name,
+                        received_at: h.received_at,
+                        reporter: h.reporter_email,
+                        fingerprint,
+                        outcome: outcome(h.state, h.resolution),
+                    };
+                    Some((h.report_id, past))
+                })
+                .collect();
+        bound_history(&mut entries);
         *state.triage_caches.history() = Some(HistoryCache {
             loaded: std::time::Instant::now(),
             entries,
@@ -426,15 +458,15 @@ async fn known_advisories(state: &AppState) -> Result<Arc<Vec<triage::KnownAdvis
     if let Some(known) = fresh {
         return Ok(known);
     }
-    let known: Vec<triage::KnownAdvisory> = store::advisories::public(&mut *state.db.read().await?)
-        .await?
-        .into_iter()
-        .filter(|r| r.advisory.status == advisory::Status::Published)
-        .map(|r| {
-            let a = r.advisory;
-            triage::KnownAdvisory::new(a.id, a.aliases, a.summary, &a.details)
-        })
-        .collect();
+    let known: Vec<triage::KnownAdvisory> =
+        store::advisories::latest_published(&mut *state.db.read().await?, KNOWN_ADVISORIES_LIMIT)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let a = r.advisory;
+                triage::KnownAdvisory::new(a.id, a.aliases, a.summary, &a.details)
+            })
+            .collect();
     let known = Arc::new(known);
     *state.triage_caches.advisories() = Some((std::time::Instant::now(), known.clone()));
     Ok(known)
@@ -466,9 +498,7 @@ fn remember(
                 outcome: triage::Outcome::Open,
             },
         ));
-        cache
-            .entries
-            .truncate(usize::try_from(HISTORY_LIMIT).unwrap_or(usize::MAX));
+        bound_history(&mut cache.entries);
     }
 }
 
@@ -686,6 +716,34 @@ mod tests {
         assert_eq!(short["mark"], "pay");
         assert_eq!(short["after"], " me");
         assert_eq!(short["cut_after"], false);
+    }
+
+    #[test]
+    fn the_cached_history_keeps_the_newest_within_its_entries_and_bytes() {
+        let past = |name: &str| triage::PastReport {
+            reference: "demo#1".into(),
+            project: name.into(),
+            received_at: jiff::Timestamp::UNIX_EPOCH,
+            reporter: None,
+            fingerprint: triage::Fingerprint(vec![0; 64]),
+            outcome: triage::Outcome::Open,
+        };
+        let limit = usize::try_from(HISTORY_LIMIT).expect("limit");
+        let mut entries: std::collections::VecDeque<_> = (0..limit + 10)
+            .map(|_| (ReportId::new(), past("Demo")))
+            .collect();
+        let newest = entries[0].0;
+        bound_history(&mut entries);
+        assert_eq!(entries.len(), limit);
+        assert_eq!(entries[0].0, newest);
+        // Entries with 1 MiB names: the budget holds fewer than 16 of them.
+        let big = "x".repeat(1 << 20);
+        let mut entries: std::collections::VecDeque<_> =
+            (0..40).map(|_| (ReportId::new(), past(&big))).collect();
+        bound_history(&mut entries);
+        assert_eq!(entries.len(), 15);
+        let bytes: usize = entries.iter().map(|(_, p)| entry_bytes(p)).sum();
+        assert!(bytes <= HISTORY_MAX_BYTES, "{bytes}");
     }
 
     #[test]

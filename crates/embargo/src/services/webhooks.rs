@@ -187,13 +187,18 @@ pub async fn rotate(state: &AppState, user: &User, slug: &str) -> Result<String>
     Ok(secret(state, project.id, &nonce))
 }
 
-/// One endpoint's deliveries (for the API).
+/// A page of one endpoint's deliveries, newest first, each with its attempts (for the
+/// API): one keyset range read of at most `limit + 1` deliveries and their attempts.
+/// `limit` and `cursor` come as the caller wrote them and are refused naming the field.
 pub async fn deliveries(
     state: &AppState,
     user: &User,
     slug: &str,
     id: &str,
-) -> Result<Vec<WebhookDelivery>> {
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<super::paging::Page<WebhookDelivery>> {
+    let request = super::paging::PageRequest::parse(limit, cursor)?;
     let (project, _) = projects::for_user(state, user, slug, Permission::EditPolicy).await?;
     let id = id
         .parse::<uuid::Uuid>()
@@ -206,7 +211,13 @@ pub async fn deliveries(
     {
         return Err(ServiceError::NotFound("webhook"));
     }
-    Ok(store::webhooks::deliveries(&mut c, id, LOG_LIMIT).await?)
+    let rows =
+        store::webhooks::deliveries_page(&mut c, id, request.after.as_ref(), request.fetch())
+            .await?;
+    Ok(request.finish(rows, |d| store::Keyset {
+        at: d.created_at,
+        id: d.id,
+    }))
 }
 
 /// The endpoints of a project (for the API).

@@ -226,6 +226,12 @@ const ROUTES: &[Route] = &[
     ),
     r(
         "POST",
+        "/inbox/{slug}/reports/{number}/assignee",
+        Only(MEMBERS),
+        Body::Form(&[("assignee", "")]),
+    ),
+    r(
+        "POST",
         "/inbox/{slug}/reports/{number}/messages",
         Only(REPORT_PAGE),
         Body::Form(&[("body", "Internal note."), ("visibility", "internal")]),
@@ -425,12 +431,32 @@ const ROUTES: &[Route] = &[
         Only(MEMBERS),
         Body::None,
     ),
+    r(
+        "GET",
+        "/api/v1/projects/{slug}/mail",
+        Only(MEMBERS),
+        Body::None,
+    ),
+    r("GET", "/api/v1/audit", Only(ADMIN), Body::None),
+    r("GET", "/api/v1/outbox", Only(ADMIN), Body::None),
     r("GET", "/api/v1/reports/{id}", Only(REPORT_API), Body::None),
+    r(
+        "GET",
+        "/api/v1/reports/{id}/messages",
+        Only(REPORT_API),
+        Body::None,
+    ),
     r(
         "POST",
         "/api/v1/reports/{id}/transitions",
         Only(MEMBERS),
         Body::Json(r#"{"to":"acknowledged"}"#),
+    ),
+    r(
+        "PUT",
+        "/api/v1/reports/{id}/assignee",
+        Only(MEMBERS),
+        Body::Json(r#"{"assignee":null}"#),
     ),
     r(
         "POST",

@@ -7,6 +7,7 @@
 //! servers on one queue, and the browser test.
 
 mod advisories;
+mod assign;
 mod authz;
 mod bad_input;
 mod browser;
@@ -19,6 +20,7 @@ mod inbox_pages;
 mod jobs;
 mod junk;
 mod limits;
+mod lists;
 mod mail;
 mod mail_keys;
 mod mail_out;

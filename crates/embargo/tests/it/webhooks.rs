@@ -50,7 +50,8 @@ async fn deliveries(http: &reqwest::Client, base: &str, token: &str, endpoint: &
         .await
         .expect("deliveries");
     assert_eq!(res.status(), 200);
-    res.json().await.expect("json")
+    let page: Value = res.json().await.expect("json");
+    page["items"].clone()
 }
 
 /// Polls the delivery log until its newest delivery has `status`.

@@ -341,3 +341,34 @@ async fn the_reporters_credit_choice_is_stored_with_the_report() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_next_advisory_number_reads_only_the_ids_with_the_prefix() {
+    each_backend(|store| async move {
+        let p = project(&store, "demo").await;
+        let other = project(&store, "other").await;
+        // `_` and `%` in the prefix are literal: `xademo-…` and `x_demo-2026%…` do not match.
+        for (project, id) in [
+            (&p, "x_demo-2026-0001"),
+            (&p, "x_demo-2026-0007"),
+            (&p, "xademo-2026-0009"),
+            (&p, "x_demo-2025-0003"),
+            (&other, "x_demo-2026-0008"),
+        ] {
+            let record = AdvisoryRecord::new(project.id, None, draft(id, None, "pkg"), at(1));
+            insert_advisory(&store, &record, event("advisory.create", id, at(1)))
+                .await
+                .expect("insert");
+        }
+        let mut ids = advisories::ids_with_prefix(&mut *read(&store).await, p.id, "x_demo-2026-")
+            .await
+            .expect("ids");
+        ids.sort();
+        assert_eq!(ids, ["x_demo-2026-0001", "x_demo-2026-0007"]);
+        let none = advisories::ids_with_prefix(&mut *read(&store).await, p.id, "x_demo-2026%")
+            .await
+            .expect("ids");
+        assert!(none.is_empty(), "{none:?}");
+    })
+    .await;
+}

@@ -48,13 +48,17 @@ async fn every_policy_change_keeps_the_previous_version() {
         assert!(matches!(err, store::StoreError::Conflict(_)), "{err:?}");
 
         let mut c = store.read().await.expect("read");
-        let history = projects::policy_history(&mut c, p.id)
+        let history = projects::policy_history(&mut c, p.id, 10)
             .await
             .expect("history");
         let versions: Vec<i64> = history.iter().map(|v| v.version).collect();
         assert_eq!(versions, vec![2, 1]);
         assert_eq!(history[1].policy, p.policy, "version 1 kept as it was");
         assert_eq!(history[0].changed_by, Some(ada.id));
+        let latest = projects::policy_history(&mut c, p.id, 1)
+            .await
+            .expect("history");
+        assert_eq!(latest.iter().map(|v| v.version).collect::<Vec<_>>(), [2]);
         let reloaded = projects::by_slug(&mut c, &p.slug)
             .await
             .expect("get")
@@ -129,6 +133,39 @@ async fn the_first_signing_key_stored_wins() {
             "a racing second key does not replace the first"
         );
         assert_eq!(signing_key().await, Some(key("AAAA")));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn projects_are_found_by_the_text_their_policy_mentions() {
+    each_backend(|store| async move {
+        let alpha = project(&store, "alpha").await;
+        let beta = project(&store, "beta").await;
+        let found = async |texts: &[&str]| -> Vec<String> {
+            let texts: Vec<String> = texts.iter().map(|t| (*t).to_owned()).collect();
+            projects::mentioning(&mut *read(&store).await, &texts)
+                .await
+                .expect("search")
+                .into_iter()
+                .map(|p| p.slug.as_str().to_owned())
+                .collect()
+        };
+        assert_eq!(found(&["mailto:security@alpha.example"]).await, ["alpha"]);
+        // Letters in either case; several texts at once.
+        assert_eq!(
+            found(&[
+                "MAILTO:Security@Beta.Example",
+                "mailto:security@alpha.example"
+            ])
+            .await,
+            ["alpha", "beta"]
+        );
+        // `_` and `%` are literal, not wildcards.
+        assert!(found(&["mailto:security@alpha_example"]).await.is_empty());
+        assert!(found(&["mailto:%@beta.example"]).await.is_empty());
+        assert!(found(&[]).await.is_empty());
+        assert_ne!(alpha.id, beta.id);
     })
     .await;
 }

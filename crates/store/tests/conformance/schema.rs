@@ -42,11 +42,11 @@ fn assert_plausible(schema: &Schema, backend: Backend) {
     assert!(
         schema.indexes.contains(&Index {
             table: "reports".into(),
-            name: Some("reports_project_state".into()),
+            name: Some("reports_project_state_received".into()),
             unique: false,
-            columns: vec!["project_id".into(), "state".into()],
+            columns: vec!["project_id".into(), "state".into(), "received_at".into()],
         }),
-        "{backend:?}: reports_project_state missing from {:?}",
+        "{backend:?}: reports_project_state_received missing from {:?}",
         schema.indexes
     );
     assert!(

@@ -96,12 +96,13 @@ async fn report_of_project(
 async fn next_id(state: &AppState, project: &Project, now: Timestamp) -> Result<String> {
     let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
     let prefix = format!("x_{}-{year}-", project.slug.as_str());
-    let highest = store::advisories::list(&mut *state.db.read().await?, project.id, false)
-        .await?
-        .iter()
-        .filter_map(|r| r.id().strip_prefix(&prefix)?.parse::<u32>().ok())
-        .max()
-        .unwrap_or(0);
+    let highest =
+        store::advisories::ids_with_prefix(&mut *state.db.read().await?, project.id, &prefix)
+            .await?
+            .iter()
+            .filter_map(|id| id.strip_prefix(&prefix)?.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0);
     Ok(format!("{prefix}{:04}", highest + 1))
 }
 

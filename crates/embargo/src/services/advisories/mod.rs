@@ -163,28 +163,55 @@ pub async fn page(
     cursor: Option<&str>,
 ) -> Result<AdvisoryList> {
     let limit = super::reports::page_limit(limit)?;
-    // The cursor is `<modified µs>.<id>` of the previous page's last advisory; callers
-    // treat it as opaque.
-    let after = match cursor {
-        None | Some("") => None,
-        Some(v) => Some(
-            v.split_once('.')
-                .and_then(|(m, id)| {
-                    Some(store::advisories::PageAfter {
-                        modified: m.parse().ok()?,
-                        id: (!id.is_empty()).then(|| id.to_owned())?,
-                    })
-                })
-                .ok_or_else(|| {
-                    ServiceError::field("cursor", "is not a cursor this list gave out")
-                })?,
-        ),
-    };
+    let after = advisory_cursor(cursor)?;
     let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
+    read_page(state, project, false, after.as_ref(), limit).await
+}
+
+/// A page of a project's published and withdrawn advisories, for anyone, most recently
+/// modified first (the public list and the Atom feed).
+pub async fn public_page(
+    state: &AppState,
+    slug: &str,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<AdvisoryList> {
+    let limit = super::reports::page_limit(limit)?;
+    let after = advisory_cursor(cursor)?;
+    let project = projects::public(state, slug).await?;
+    read_page(state, project, true, after.as_ref(), limit).await
+}
+
+/// An advisory list's cursor: `<modified µs>.<id>` of the previous page's last advisory;
+/// callers treat it as opaque.
+fn advisory_cursor(cursor: Option<&str>) -> Result<Option<store::advisories::PageAfter>> {
+    match cursor {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .split_once('.')
+            .and_then(|(m, id)| {
+                Some(store::advisories::PageAfter {
+                    modified: m.parse().ok()?,
+                    id: (!id.is_empty()).then(|| id.to_owned())?,
+                })
+            })
+            .map(Some)
+            .ok_or_else(|| ServiceError::field("cursor", "is not a cursor this list gave out")),
+    }
+}
+
+async fn read_page(
+    state: &AppState,
+    project: Project,
+    public_only: bool,
+    after: Option<&store::advisories::PageAfter>,
+    limit: i64,
+) -> Result<AdvisoryList> {
     let mut rows = store::advisories::page(
         &mut *state.db.read().await?,
         project.id,
-        after.as_ref(),
+        public_only,
+        after,
         limit + 1,
     )
     .await?;
@@ -201,15 +228,4 @@ pub async fn page(
         items: rows.into_iter().map(|(record, _)| record).collect(),
         next_cursor,
     })
-}
-
-/// Every advisory of a project (drafts too), for its members.
-pub async fn list(
-    state: &AppState,
-    user: &User,
-    slug: &str,
-) -> Result<(Project, Vec<AdvisoryRecord>)> {
-    let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
-    let list = store::advisories::list(&mut *state.db.read().await?, project.id, false).await?;
-    Ok((project, list))
 }

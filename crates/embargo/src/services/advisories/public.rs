@@ -94,7 +94,10 @@ pub fn page_url(state: &AppState, project: &Project, id: &str) -> String {
 
 /// An Atom feed (RFC 4287) of a project's published and withdrawn advisories.
 pub async fn atom_feed(state: &AppState, slug: &str) -> Result<String> {
-    let (project, list) = public_list(state, slug).await?;
+    // The most recently modified page of them (the lists' default of 50): a feed reader
+    // only needs what changed lately.
+    let page = super::public_page(state, slug, None, None).await?;
+    let (project, list) = (page.project, page.items);
     let feed_url = format!(
         "{}/p/{}/advisories.atom",
         state.public_url,

@@ -132,3 +132,56 @@ pub async fn post_message(
     }
     Ok(message)
 }
+
+/// A page of a report's thread, oldest first: for its reporter (tracking token; the
+/// messages they see) or for a user with a role on the report (internal messages too with
+/// `ReadInternal`). One keyset range read of at most `limit + 1` messages; `limit` and
+/// `cursor` come as the caller wrote them and are refused naming the field. Anyone else,
+/// and an unknown report, is "not found".
+pub async fn thread_page(
+    state: &AppState,
+    who: Caller<'_>,
+    id: ReportId,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<crate::services::paging::Page<Message>> {
+    let request = crate::services::paging::PageRequest::parse(limit, cursor)?;
+    let not_found = || ServiceError::NotFound("report");
+    let internal = match who {
+        Caller::Reporter(token) => {
+            if !token.starts_with(crate::tokens::TRACKING) {
+                return Err(not_found());
+            }
+            store::reports::by_tracking_hash(
+                &mut *state.db.read().await?,
+                &crate::tokens::hash(token),
+            )
+            .await?
+            .filter(|r| r.id == id)
+            .ok_or_else(not_found)?;
+            false
+        }
+        Caller::User(user) => {
+            let report = store::reports::by_id(&mut *state.db.read().await?, id)
+                .await?
+                .ok_or_else(not_found)?;
+            let role = super::user_role(state, user, &report)
+                .await?
+                .filter(|r| r.allows(domain::account::Permission::ReadReport))
+                .ok_or_else(not_found)?;
+            role.allows(domain::account::Permission::ReadInternal)
+        }
+    };
+    let rows = store::messages::page(
+        &mut *state.db.read().await?,
+        id,
+        internal,
+        request.after.as_ref(),
+        request.fetch(),
+    )
+    .await?;
+    Ok(request.finish(rows, |m| store::Keyset {
+        at: m.created_at,
+        id: m.id,
+    }))
+}

@@ -1,5 +1,6 @@
 //! Reports: intake, the reporter's view through the tracking token, and the maintainer's inbox.
 
+mod assign;
 mod intake;
 mod messages;
 mod pages;
@@ -10,8 +11,9 @@ mod workflow;
 use domain::{project::Project, report::Report};
 use store::Message;
 
+pub use assign::{Assignment, assign, assignee, assignment};
 pub use intake::{SubmitOutcome, Submitted, submit, submit_with, tracking_url};
-pub use messages::{post_message, reporter_message};
+pub use messages::{post_message, reporter_message, thread_page};
 pub use pages::{
     DEFAULT_PAGE, ListParams, MAX_PAGE, ReportList, Tab, page, page_limit, page_of, tab_counts,
 };
@@ -19,7 +21,7 @@ pub use scores::{
     MAX_RATIONALE, MAX_VECTOR, MetricChangeView, ScoreEntry, ScoreHistory, backfill_current_scores,
     check_score, current_scores, reporter_score, rescore,
 };
-pub use views::{by_number, by_number_with_role, by_tracking_token, for_user, list, user_role};
+pub use views::{by_number, by_number_with_role, by_tracking_token, for_user, user_role};
 pub(crate) use workflow::acting_on;
 pub use workflow::{Caller, acknowledge, transition};
 

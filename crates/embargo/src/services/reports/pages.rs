@@ -10,7 +10,7 @@ use domain::{
     project::Project,
     report::State,
 };
-use store::report_pages::{After, Filter, PageQuery, ReportRow, Sort};
+use store::report_pages::{After, Assignee, Filter, PageQuery, ReportRow, Sort};
 
 /// How many reports a page lists when the caller does not say.
 pub const DEFAULT_PAGE: i64 = 50;
@@ -38,6 +38,8 @@ pub struct ListParams {
     pub overdue: Option<String>,
     /// `true`: only likely junk; `false`: none of it.
     pub junk: Option<String>,
+    /// `me` (the caller), `none` (nobody), or a member's e-mail address.
+    pub assigned: Option<String>,
 }
 
 /// One page of a project's reports and where the next one starts (`None`: this was the last).
@@ -222,6 +224,7 @@ impl ListParams {
                 overdue_at: (overdue == Some(true)).then_some(now),
                 likely_junk,
                 search,
+                assignee: None,
             },
             sort,
             after,
@@ -238,9 +241,39 @@ pub async fn page(
     slug: &str,
     params: &ListParams,
 ) -> Result<ReportList> {
-    let query = params.query(state.now())?;
+    let mut query = params.query(state.now())?;
     let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
+    query.filter.assignee = assigned(state, user, &project, params.assigned.as_deref()).await?;
     page_of(state, project, query).await
+}
+
+/// The `assigned` filter: `me`, `none`, or the address of one of the project's members.
+async fn assigned(
+    state: &AppState,
+    user: &User,
+    project: &Project,
+    v: Option<&str>,
+) -> Result<Option<Assignee>> {
+    let refuse = || {
+        ServiceError::field(
+            "assigned",
+            "must be me, none, or the e-mail address of a maintainer or triager of this project",
+        )
+    };
+    match v.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some("me") => Ok(Some(Assignee::User(user.id))),
+        Some("none") => Ok(Some(Assignee::Nobody)),
+        Some(address) => {
+            let (member, _) = store::accounts::credentials(&mut *state.db.read().await?, address)
+                .await?
+                .ok_or_else(refuse)?;
+            store::members::role(&mut *state.db.read().await?, project.id, member.id)
+                .await?
+                .ok_or_else(refuse)?;
+            Ok(Some(Assignee::User(member.id)))
+        }
+    }
 }
 
 /// [`page`] for a project the caller may read, with a checked query.

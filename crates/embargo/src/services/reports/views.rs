@@ -28,13 +28,6 @@ pub async fn by_tracking_token(state: &AppState, token: &str) -> Result<ReportVi
     assemble(state, project, report, false).await
 }
 
-/// A project's reports, newest first, for its maintainers and triagers.
-pub async fn list(state: &AppState, user: &User, slug: &str) -> Result<(Project, Vec<Report>)> {
-    let (project, _) = projects::for_user(state, user, slug, Permission::ReadReports).await?;
-    let reports = store::reports::list(&mut *state.db.read().await?, project.id).await?;
-    Ok((project, reports))
-}
-
 /// The user's role for a report: instance admin, else their role in its project, else a
 /// live collaborator invitation to this report (accepted, not revoked, not expired).
 /// `None`: the user may not know the report exists.
