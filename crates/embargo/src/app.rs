@@ -37,6 +37,8 @@ pub struct Inner {
     /// Held by whoever runs this server's jobs and scheduled checks (a round of the worker,
     /// `jobs::run_due`), so one that returns leaves none of them half-run.
     pub jobs_turn: tokio::sync::Mutex<()>,
+    /// The task that writes arriving reports together on SQLite (group commit).
+    pub intake_writer: crate::services::intake_batch::Writer,
 }
 
 impl std::ops::Deref for AppState {
@@ -60,6 +62,7 @@ impl AppState {
             triage_caches: Default::default(),
             source_caches: Default::default(),
             jobs_turn: tokio::sync::Mutex::new(()),
+            intake_writer: Default::default(),
             db,
             clock,
             config,

@@ -10,6 +10,7 @@ pub mod extensions;
 pub mod filters;
 pub mod health;
 pub mod inbound;
+pub mod intake_batch;
 pub mod mail;
 pub mod notify;
 pub mod outcomes;

@@ -15,6 +15,7 @@ mod cve_services;
 mod dashboard;
 mod filters;
 mod harness;
+mod intake_batch;
 mod jobs;
 mod mail;
 mod mail_keys;

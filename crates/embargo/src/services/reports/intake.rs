@@ -1,6 +1,7 @@
 //! Intake: a new report through the API or the web form, once per `Idempotency-Key`.
 
-use crate::services::report_writes::{self, Intake, IntakeOutcome};
+use crate::services::intake_batch;
+use crate::services::report_writes::{Intake, IntakeOutcome};
 use crate::services::{Result, ServiceError, mail, projects};
 use crate::{AppState, tokens};
 use domain::{
@@ -96,6 +97,7 @@ pub async fn submit_with(
         (_, Err(e)) => return Err(e),
     };
     let (new, reporter_key) = new;
+    let title = new.title.clone();
     let id = ReportId::new();
     let token = tokens::generate(tokens::TRACKING);
     let token_hash = tokens::hash(&token);
@@ -106,25 +108,22 @@ pub async fn submit_with(
         .as_ref()
         .filter(|_| acknowledge)
         .map(|e| e.as_str().to_owned());
-    let acknowledgement = |number: i64| {
-        mail::receipt(
-            state,
-            &project,
-            receipt_to.as_deref().unwrap_or_default(),
-            number,
-            &url,
-            id,
-            source,
-        )
-    };
-    let response = |number: i64| {
-        serde_json::to_string(&Submitted {
-            id,
-            number,
-            token: token.clone(),
-            tracking_url: url.clone(),
+    let acknowledgement = receipt_to.clone().map(|to| {
+        let (state, project, url) = (state.clone(), project.clone(), url.clone());
+        Box::new(move |number: i64| mail::receipt(&state, &project, &to, number, &url, id, source))
+            as Box<dyn Fn(i64) -> store::NewEmail + Send + Sync>
+    });
+    let response = {
+        let (token, url) = (token.clone(), url.clone());
+        Box::new(move |number: i64| {
+            serde_json::to_string(&Submitted {
+                id,
+                number,
+                token: token.clone(),
+                tracking_url: url.clone(),
+            })
+            .unwrap_or_default()
         })
-        .unwrap_or_default()
     };
     let reporter_key = reporter_key
         .map(|key| {
@@ -144,21 +143,19 @@ pub async fn submit_with(
         })
         .transpose()
         .map_err(|e| anyhow::anyhow!("armoring the reporter's key: {e}"))?;
-    let outcome = report_writes::insert(
+    let outcome = intake_batch::insert(
         state,
         Intake {
             id,
             project: project.id,
-            report: &new,
-            source,
-            tracking_token_hash: &token_hash,
             sla: Sla::compute(&project.policy.targets, now),
+            report: new,
+            source,
+            tracking_token_hash: token_hash,
             now,
-            idempotency: idempotency_key.map(|key| (key, request_hash.as_str())),
-            acknowledgement: receipt_to
-                .as_ref()
-                .map(|_| &acknowledgement as &(dyn Fn(i64) -> store::NewEmail + Send + Sync)),
-            response: &response,
+            idempotency: idempotency_key.map(|key| (key.to_owned(), request_hash)),
+            acknowledgement,
+            response,
             // Triage is queued in the report's own transaction: a report is never stored
             // without its triage job, and a rolled-back submission leaves no stray job.
             job: Some(store::NewJob::of(
@@ -166,7 +163,7 @@ pub async fn submit_with(
                 now,
                 now,
             )?),
-            reporter_key: reporter_key.as_ref(),
+            reporter_key,
         },
     )
     .await?;
@@ -179,21 +176,20 @@ pub async fn submit_with(
             if source != Source::Email {
                 state.outbox_notify.notify_one();
             }
-            let report = match state.db.read().await {
-                Ok(mut c) => store::reports::by_id(&mut c, id).await,
-                Err(e) => Err(e),
-            };
-            if let Ok(Some(report)) = report {
-                crate::services::notify::members(
-                    state,
-                    &project,
-                    &report,
-                    domain::notify::NotificationKind::NewReport,
-                    "",
-                    None,
-                )
-                .await;
-            }
+            // What the notice tells is known here: no need to read the report back.
+            crate::services::notify::members_about(
+                state,
+                &project,
+                crate::services::notify::About {
+                    id,
+                    number,
+                    title: &title,
+                },
+                domain::notify::NotificationKind::NewReport,
+                "",
+                None,
+            )
+            .await;
             Ok(SubmitOutcome::Created(Submitted {
                 id,
                 number,
