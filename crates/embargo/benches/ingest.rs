@@ -13,29 +13,14 @@
 //!
 //! `cargo bench -p embargo --bench ingest` (`INGEST_SECONDS`, `INGEST_CLIENTS`).
 
+mod common;
+
+use common::{Server, TempDir, cli, env_or, percentile};
 use std::{
     io::{BufRead, BufReader, Write},
     net::TcpStream,
-    process::{Command, Stdio},
     time::{Duration, Instant},
 };
-
-const BIN: &str = env!("CARGO_BIN_EXE_embargo");
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Reads one reply (all its lines); returns its code.
 fn reply(reader: &mut impl BufRead) -> std::io::Result<u16> {
@@ -103,11 +88,12 @@ fn client(addr: &str, id: usize, deadline: Instant) -> std::io::Result<(Vec<Dura
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seconds: u64 = env_or("INGEST_SECONDS", 10);
     let clients: usize = env_or("INGEST_CLIENTS", 8);
-    let dir = std::env::temp_dir().join(format!("embargo-ingest-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let db = format!("sqlite:{}", dir.join("embargo.db").display());
-    let status = Command::new(BIN)
-        .args([
+    let dir = TempDir::new("ingest-bench");
+    let db = format!("sqlite:{}", dir.0.join("embargo.db").display());
+    cli(
+        &dir.0,
+        &db,
+        &[
             "project",
             "create",
             "--slug",
@@ -116,40 +102,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "Bench",
             "--contact",
             "mailto:security@bench.example",
-        ])
-        .current_dir(&dir)
-        .env("EMBARGO_DATABASE_URL", &db)
-        .env("EMBARGO_CONFIG", "")
-        .stdout(Stdio::null())
-        .status()?;
-    assert!(status.success(), "project create failed");
-
-    let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .current_dir(&dir)
-        .env("EMBARGO_DATABASE_URL", &db)
-        .env("EMBARGO_CONFIG", "")
-        .env("EMBARGO_LOG", "warn")
-        .env("EMBARGO_RATE_LIMITS", "off")
-        .env("EMBARGO_MAIL_IN_BIND", "127.0.0.1:0")
-        .env_remove("EMBARGO_SMTP_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let mut mail = None;
-    loop {
-        let line = lines.next().ok_or("server exited")??;
-        if let Some(rest) = line.strip_prefix("embargo mail listening on smtp://") {
-            mail = Some(rest.trim().to_owned());
-        }
-        if line.starts_with("embargo listening on ") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    let addr = mail.ok_or("no mail listener")?;
+        ],
+        "",
+    );
+    let server = Server::start(
+        &dir.0,
+        &db,
+        &[
+            ("EMBARGO_MAIL_IN_BIND", "127.0.0.1:0"),
+            ("EMBARGO_RATE_LIMITS", "off"),
+        ],
+    );
+    let addr = server
+        .banner
+        .iter()
+        .find_map(|line| line.strip_prefix("embargo mail listening on smtp://"))
+        .map(|rest| rest.trim().to_owned())
+        .ok_or("no mail listener")?;
 
     let begin = Instant::now();
     let deadline = begin + Duration::from_secs(seconds);
@@ -175,9 +144,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let elapsed = begin.elapsed();
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(server);
 
     latencies.sort_unstable();
     let n = latencies.len();

@@ -39,6 +39,8 @@ pub struct Inner {
     pub jobs_turn: tokio::sync::Mutex<()>,
     /// The rate limits of every anonymous door (`[limits]`).
     pub limits: crate::limits::Limits,
+    /// The task that writes arriving reports together on SQLite (group commit).
+    pub intake_writer: crate::services::intake_batch::Writer,
 }
 
 impl std::ops::Deref for AppState {
@@ -64,6 +66,7 @@ impl AppState {
             triage_caches: Default::default(),
             source_caches: Default::default(),
             jobs_turn: tokio::sync::Mutex::new(()),
+            intake_writer: Default::default(),
             db,
             clock,
             config,

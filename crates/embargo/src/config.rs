@@ -37,6 +37,9 @@ pub struct Config {
     /// How long a worker holds a job before another server may take it over, in
     /// milliseconds. A running job renews its lease every third of this.
     pub job_lease_ms: u64,
+    /// On SQLite, the most arriving reports written together in one transaction (group
+    /// commit, `services::intake_batch`); 1 writes each in its own.
+    pub intake_batch: usize,
     /// Outgoing webhooks.
     pub webhooks: Webhooks,
     /// CSAF provider metadata and directory distribution of published advisories.
@@ -366,6 +369,7 @@ impl Default for Config {
             secret: SecretString::default(),
             worker_poll_ms: 5000,
             job_lease_ms: 120_000,
+            intake_batch: 64,
             webhooks: Webhooks::default(),
             csaf: Csaf::default(),
             cve: Cve::default(),
@@ -462,6 +466,9 @@ impl Config {
         };
         if let Some(v) = number("EMBARGO_JOB_LEASE_MS")? {
             config.job_lease_ms = v;
+        }
+        if let Some(v) = number("EMBARGO_INTAKE_BATCH")? {
+            config.intake_batch = usize::try_from(v).unwrap_or(usize::MAX);
         }
         if let Some(v) = number("EMBARGO_WEBHOOKS_TIMEOUT_MS")? {
             config.webhooks.timeout_ms = v;
@@ -575,6 +582,9 @@ impl Config {
         }
         if !(10..=600_000).contains(&self.worker_poll_ms) {
             bail!("worker_poll_ms: must be between 10 and 600000");
+        }
+        if !(1..=1000).contains(&self.intake_batch) {
+            bail!("intake_batch: must be between 1 and 1000");
         }
         if !(1000..=3_600_000).contains(&self.job_lease_ms) {
             bail!("job_lease_ms: must be between 1000 and 3600000");

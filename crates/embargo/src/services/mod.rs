@@ -12,6 +12,7 @@ pub mod extensions;
 pub mod filters;
 pub mod health;
 pub mod inbound;
+pub mod intake_batch;
 pub mod junk;
 pub mod mail;
 pub mod notify;

@@ -4,7 +4,7 @@
 use super::{Result, ServiceError};
 use crate::AppState;
 use domain::{
-    UserId,
+    ReportId, UserId,
     account::{ProjectRole, User},
     notify::{NotificationKind, NotificationPrefs},
     project::Project,
@@ -86,6 +86,31 @@ pub async fn members(
     what: &str,
     except: Option<UserId>,
 ) {
+    let about = About {
+        id: report.id,
+        number: report.number,
+        title: &report.title,
+    };
+    members_about(state, project, about, kind, what, except).await;
+}
+
+/// What a notice says about its report.
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    pub id: ReportId,
+    pub number: i64,
+    pub title: &'a str,
+}
+
+/// [`members`] for a report known by its id, number and title (a report just stored).
+pub async fn members_about(
+    state: &AppState,
+    project: &Project,
+    report: About<'_>,
+    kind: NotificationKind,
+    what: &str,
+    except: Option<UserId>,
+) {
     if let Err(e) = queue(state, project, report, kind, what, except).await {
         tracing::error!(report = %report.id, kind = kind.as_str(), error = %e, "cannot notify members");
     }
@@ -94,7 +119,7 @@ pub async fn members(
 async fn queue(
     state: &AppState,
     project: &Project,
-    report: &Report,
+    report: About<'_>,
     kind: NotificationKind,
     what: &str,
     except: Option<UserId>,
@@ -103,14 +128,8 @@ async fn queue(
         "{}/inbox/{}/reports/{}",
         state.public_url, project.slug, report.number
     );
-    let (subject, body) = domain::notify::member_text(
-        kind,
-        &project.name,
-        report.number,
-        &report.title,
-        what,
-        &url,
-    );
+    let (subject, body) =
+        domain::notify::member_text(kind, &project.name, report.number, report.title, what, &url);
     let now = state.now();
     let emails: Vec<store::NewEmail> =
         store::members::with_prefs(&mut *state.db.read().await?, project.id)

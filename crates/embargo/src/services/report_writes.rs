@@ -14,31 +14,32 @@ use domain::{
 };
 use jiff::Timestamp;
 use store::{
-    AuthorKind, Message, NewEmail, NewJob, NewMessage, NewScore, ReporterKey, Result, ScoreRecord,
-    StateChange, StoreError, Tx,
+    AuthorKind, Dialect, Message, NewEmail, NewJob, NewMessage, NewScore, ReporterKey, Result,
+    ScoreRecord, StateChange, StoreError, Tx,
 };
 
-/// Everything stored together when a report arrives.
-pub struct Intake<'a> {
+/// Everything stored together when a report arrives. Owned, so that the intake writer
+/// (`services::intake_batch`) can take it from the submitter's task into a batch.
+pub struct Intake {
     pub id: ReportId,
     pub project: ProjectId,
-    pub report: &'a NewReport,
+    pub report: NewReport,
     pub source: Source,
-    pub tracking_token_hash: &'a str,
+    pub tracking_token_hash: String,
     pub sla: Sla,
     pub now: Timestamp,
     /// The `Idempotency-Key` and the request's hash.
-    pub idempotency: Option<(&'a str, &'a str)>,
+    pub idempotency: Option<(String, String)>,
     /// The acknowledgement e-mail, built once the number is known.
-    pub acknowledgement: Option<&'a (dyn Fn(i64) -> NewEmail + Send + Sync)>,
+    pub acknowledgement: Option<Box<dyn Fn(i64) -> NewEmail + Send + Sync>>,
     /// The response to replay for the same idempotency key, built once the number is known.
-    pub response: &'a (dyn Fn(i64) -> String + Send + Sync),
+    pub response: Box<dyn Fn(i64) -> String + Send + Sync>,
     /// A job queued with the report (its triage), so no stored report is ever left
     /// untriaged by a crash between two writes.
     pub job: Option<NewJob>,
     /// The reporter's OpenPGP key given with the report (stored before the receipt, which
     /// is encrypted to it, can be sent).
-    pub reporter_key: Option<&'a ReporterKey>,
+    pub reporter_key: Option<ReporterKey>,
     /// What the report's hold keeps back until the triage or a person decides
     /// (`services::junk`); `None` holds nothing back.
     pub hold: Option<HoldAtIntake>,
@@ -55,7 +56,7 @@ pub struct HoldAtIntake {
     pub event: Option<NewAuditEvent>,
 }
 
-impl std::fmt::Debug for Intake<'_> {
+impl std::fmt::Debug for Intake {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Intake")
             .field("id", &self.id)
@@ -80,66 +81,110 @@ pub enum IntakeOutcome {
 }
 
 /// Stores a report with its number, idempotency record, reporter key, acknowledgement,
-/// job, `report.received` webhook event and `report.create` audit event.
-pub async fn insert(state: &AppState, new: Intake<'_>) -> Result<IntakeOutcome> {
-    let mut tx = state.db.begin().await?;
-    // A write first: it locks the project's counter row (on PostgreSQL; on SQLite the unit
-    // of work holds the write lock from its start), so the idempotency check below cannot
-    // go stale before the inserts.
-    let number = store::reports::next_number(&mut tx, new.project).await?;
-    if let Some((key, request_hash)) = new.idempotency
-        && let Some(previous) = store::idempotency::find(&mut tx, new.project, key).await?
-    {
+/// job, `report.received` webhook event and `report.create` audit event, in a unit of work
+/// of its own.
+pub async fn insert(state: &AppState, new: &Intake) -> Result<IntakeOutcome> {
+    insert_alone(&state.db, new).await
+}
+
+/// [`insert`] on `db`: what the intake writer falls back to when a batch fails.
+pub async fn insert_alone(db: &store::Db, new: &Intake) -> Result<IntakeOutcome> {
+    let mut tx = db.begin().await?;
+    let composed = compose(&mut tx, db.dialect(), new).await?;
+    let Composed::Created { number, audit } = composed else {
         tx.rollback().await?;
-        return Ok(if previous.request_hash == request_hash {
-            IntakeOutcome::Replayed {
+        return Ok(composed.outcome());
+    };
+    store::audit::append_many(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(IntakeOutcome::Created { number })
+}
+
+/// What [`compose`] wrote: a report, with its audit events still to append (after every
+/// report of a batch, in one go), or an answer from an earlier request and nothing written.
+#[derive(Debug)]
+pub enum Composed {
+    Created {
+        number: i64,
+        audit: Vec<NewAuditEvent>,
+    },
+    Replayed {
+        response: String,
+    },
+    KeyReused,
+}
+
+impl Composed {
+    pub fn outcome(&self) -> IntakeOutcome {
+        match self {
+            Self::Created { number, .. } => IntakeOutcome::Created { number: *number },
+            Self::Replayed { response } => IntakeOutcome::Replayed {
+                response: response.clone(),
+            },
+            Self::KeyReused => IntakeOutcome::KeyReused,
+        }
+    }
+}
+
+/// One report's writes inside a unit of work, all but its audit events (returned). On
+/// SQLite the unit of work holds the write lock from its start, so the idempotency check
+/// comes first and a replay writes nothing: reports of a batch can share one transaction.
+/// On PostgreSQL a write comes first: it locks the project's counter row, so the check
+/// cannot go stale before the inserts (the caller rolls back a replay, counter included).
+pub async fn compose(tx: &mut Tx, dialect: Dialect, new: &Intake) -> Result<Composed> {
+    let project = new.project;
+    let number = match dialect {
+        Dialect::Postgres => Some(store::reports::next_number(tx, project).await?),
+        Dialect::Sqlite => None,
+    };
+    if let Some((key, request_hash)) = &new.idempotency
+        && let Some(previous) = store::idempotency::find(tx, project, key).await?
+    {
+        return Ok(if previous.request_hash == *request_hash {
+            Composed::Replayed {
                 response: previous.response,
             }
         } else {
-            IntakeOutcome::KeyReused
+            Composed::KeyReused
         });
     }
+    let number = match number {
+        Some(n) => n,
+        None => store::reports::next_number(tx, project).await?,
+    };
     store::reports::insert(
-        &mut tx,
+        tx,
         &store::reports::NewRow {
             id: new.id,
-            project: new.project,
+            project,
             number,
-            report: new.report,
+            report: &new.report,
             source: new.source,
-            tracking_token_hash: new.tracking_token_hash,
+            tracking_token_hash: &new.tracking_token_hash,
             sla: new.sla,
             now: new.now,
         },
     )
     .await?;
     let score = super::reports::reporter_score(new.report.cvss_vector.as_deref());
-    store::report_pages::set_score(&mut tx, new.id, score).await?;
-    if let Some((key, request_hash)) = new.idempotency {
+    store::report_pages::set_score(tx, new.id, score).await?;
+    if let Some((key, request_hash)) = &new.idempotency {
         let response = (new.response)(number);
-        store::idempotency::record(
-            &mut tx,
-            new.project,
-            key,
-            request_hash,
-            new.id,
-            &response,
-            new.now,
-        )
-        .await?;
+        store::idempotency::record(tx, project, key, request_hash, new.id, &response, new.now)
+            .await?;
     }
-    if let Some(key) = new.reporter_key {
-        store::reporter_keys::insert(&mut tx, key).await?;
+    if let Some(key) = &new.reporter_key {
+        store::reporter_keys::insert(tx, key).await?;
     }
-    let mut receipt = new.acknowledgement.map(|build| build(number));
+    let mut receipt = new.acknowledgement.as_ref().map(|build| build(number));
     let keep_receipt = new.hold.as_ref().is_some_and(|h| h.keep_receipt);
     if let Some(email) = receipt.as_ref().filter(|_| !keep_receipt) {
-        store::outbox::queue(&mut tx, email).await?;
+        store::outbox::queue(tx, email).await?;
     }
     if let Some(hold) = &new.hold {
         let receipt_sent = receipt.is_some() && !keep_receipt;
         store::holds::insert(
-            &mut tx,
+            tx,
             &store::holds::Hold {
                 report: new.id,
                 status: hold.status,
@@ -152,29 +197,25 @@ pub async fn insert(state: &AppState, new: Intake<'_>) -> Result<IntakeOutcome> 
             },
         )
         .await?;
-        store::bans::record_matches(&mut tx, &hold.bans, new.now).await?;
+        store::bans::record_matches(tx, &hold.bans, new.now).await?;
     }
     if let Some(job) = &new.job {
-        store::jobs::enqueue(&mut tx, job).await?;
+        store::jobs::enqueue(tx, job).await?;
     }
     let event = Event::report_received(&new.id.to_string(), number);
-    store::webhooks::queue_event(&mut tx, new.project, &event, new.now).await?;
-    store::audit::append(
-        &mut tx,
-        NewAuditEvent {
-            at: new.now,
-            actor: audit::reporter_actor(new.id),
-            action: "report.create".into(),
-            subject: audit::report_subject(new.id),
-            data: serde_json::json!({ "project": new.project.to_string(), "number": number, "source": new.source.as_str() }),
-        },
-    )
-    .await?;
-    if let Some(event) = new.hold.and_then(|h| h.event) {
-        store::audit::append(&mut tx, event).await?;
-    }
-    tx.commit().await?;
-    Ok(IntakeOutcome::Created { number })
+    store::webhooks::queue_event(tx, project, &event, new.now).await?;
+    let mut events = vec![NewAuditEvent {
+        at: new.now,
+        actor: audit::reporter_actor(new.id),
+        action: "report.create".into(),
+        subject: audit::report_subject(new.id),
+        data: serde_json::json!({ "project": project.to_string(), "number": number, "source": new.source.as_str() }),
+    }];
+    events.extend(new.hold.as_ref().and_then(|h| h.event.clone()));
+    Ok(Composed::Created {
+        number,
+        audit: events,
+    })
 }
 
 /// Applies a checked state change with its reply, e-mail, duplicate link, webhook event

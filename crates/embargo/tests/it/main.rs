@@ -17,6 +17,7 @@ mod dashboard;
 mod filters;
 mod harness;
 mod inbox_pages;
+mod intake_batch;
 mod jobs;
 mod junk;
 mod limits;

@@ -75,3 +75,51 @@ async fn concurrent_appends_never_fork_the_chain() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn many_events_appended_at_once_continue_the_chain_in_order() {
+    each_backend(|store| async move {
+        let event = |i: i64| NewAuditEvent {
+            at: at(i),
+            actor: audit::SYSTEM_ACTOR.into(),
+            action: "test.append".into(),
+            subject: format!("test:{i}"),
+            data: serde_json::json!({ "i": i }),
+        };
+        let mut tx = store.begin().await.expect("begin");
+        store::audit::append(&mut tx, event(0))
+            .await
+            .expect("append");
+        // 150 events: more than one statement's worth of rows.
+        let many = store::audit::append_many(&mut tx, (1..=150).map(event).collect())
+            .await
+            .expect("append many");
+        assert_eq!(many.len(), 150);
+        assert_eq!(many[0].seq, 2);
+        store::audit::append(&mut tx, event(151))
+            .await
+            .expect("append after");
+        assert!(
+            store::audit::append_many(&mut tx, Vec::new())
+                .await
+                .expect("none")
+                .is_empty()
+        );
+        tx.commit().await.expect("commit");
+
+        let events = all_events(&store).await;
+        assert_eq!(events.len(), 152);
+        assert_eq!(
+            events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            (1..=152).collect::<Vec<u64>>()
+        );
+        let order: Vec<i64> = events
+            .iter()
+            .map(|e| e.data["i"].as_i64().expect("i"))
+            .collect();
+        assert_eq!(order, (0..=151).collect::<Vec<i64>>());
+        assert_eq!(events[1..151], many[..], "stored as returned");
+        audit::verify(&events).expect("one unbroken chain");
+    })
+    .await;
+}

@@ -1,5 +1,6 @@
 //! Intake: a new report through the API or the web form, once per `Idempotency-Key`.
 
+use crate::services::intake_batch;
 use crate::services::report_writes::{self, Intake, IntakeOutcome};
 use crate::services::{Result, ServiceError, mail, projects};
 use crate::{AppState, tokens};
@@ -134,25 +135,22 @@ pub async fn submit_with(
         .as_ref()
         .filter(|_| acknowledge)
         .map(|e| e.as_str().to_owned());
-    let acknowledgement = |number: i64| {
-        mail::receipt(
-            state,
-            &project,
-            receipt_to.as_deref().unwrap_or_default(),
-            number,
-            &url,
-            id,
-            source,
-        )
-    };
-    let response = |number: i64| {
-        serde_json::to_string(&Submitted {
-            id,
-            number,
-            token: token.clone(),
-            tracking_url: url.clone(),
+    let acknowledgement = receipt_to.clone().map(|to| {
+        let (state, project, url) = (state.clone(), project.clone(), url.clone());
+        Box::new(move |number: i64| mail::receipt(&state, &project, &to, number, &url, id, source))
+            as Box<dyn Fn(i64) -> store::NewEmail + Send + Sync>
+    });
+    let response = {
+        let (token, url) = (token.clone(), url.clone());
+        Box::new(move |number: i64| {
+            serde_json::to_string(&Submitted {
+                id,
+                number,
+                token: token.clone(),
+                tracking_url: url.clone(),
+            })
+            .unwrap_or_default()
         })
-        .unwrap_or_default()
     };
     let reporter_key = reporter_key
         .map(|key| {
@@ -172,21 +170,19 @@ pub async fn submit_with(
         })
         .transpose()
         .map_err(|e| anyhow::anyhow!("armoring the reporter's key: {e}"))?;
-    let outcome = report_writes::insert(
+    let outcome = intake_batch::insert(
         state,
         Intake {
             id,
             project: project.id,
-            report: &new,
-            source,
-            tracking_token_hash: &token_hash,
             sla: Sla::compute(&project.policy.targets, now),
+            report: new,
+            source,
+            tracking_token_hash: token_hash,
             now,
-            idempotency: idempotency_key.map(|key| (key, request_hash.as_str())),
-            acknowledgement: receipt_to
-                .as_ref()
-                .map(|_| &acknowledgement as &(dyn Fn(i64) -> store::NewEmail + Send + Sync)),
-            response: &response,
+            idempotency: idempotency_key.map(|key| (key.to_owned(), request_hash)),
+            acknowledgement,
+            response,
             // Triage is queued in the report's own transaction: a report is never stored
             // without its triage job, and a rolled-back submission leaves no stray job.
             job: Some(store::NewJob::of(
@@ -194,7 +190,7 @@ pub async fn submit_with(
                 now,
                 now,
             )?),
-            reporter_key: reporter_key.as_ref(),
+            reporter_key,
             hold: Some(report_writes::HoldAtIntake {
                 status: if blocked.is_some() {
                     store::holds::HoldStatus::Blocked
