@@ -265,6 +265,8 @@ async fn without_smtp_mail_stays_queued_and_admins_see_it() {
         .await
         .expect("submit");
     assert_eq!(res.status(), 201);
+    // The receipt waits for the triage (junk rules); run it.
+    app.drain().await;
     let admin = client();
     sign_in(&admin, base).await;
     let outbox = admin
