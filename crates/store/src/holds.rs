@@ -102,8 +102,12 @@ pub async fn insert(c: &mut Conn, hold: &Hold) -> Result<()> {
     .bind(hold.decided_by.as_deref())
     .execute(&mut *c)
     .await?;
-    // A report blocked at intake is likely junk from the start.
-    crate::report_pages::refresh_junk(c, hold.report).await
+    // A report blocked at intake is likely junk from the start; any other starts as not
+    // (the column's default) until its triage or a filter says otherwise.
+    if hold.status == HoldStatus::Blocked {
+        crate::report_pages::refresh_junk(c, hold.report).await?;
+    }
+    Ok(())
 }
 
 fn from_row(row: &AnyRow) -> Result<Hold> {
