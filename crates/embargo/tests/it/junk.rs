@@ -452,6 +452,38 @@ async fn junk_gets_no_receipt_no_notification_and_no_reminder(backend: Backend) 
         "{}",
         closed[0].body_text
     );
+
+    // A held report's reporter writes again: the message is kept, no member is e-mailed.
+    let res: serde_json::Value = http
+        .post(format!("{base}/api/v1/projects/demo/reports"))
+        .json(&beg_report("again@example.test"))
+        .send()
+        .await
+        .expect("submit")
+        .json()
+        .await
+        .expect("json");
+    let (again, token) = (
+        res["id"].as_str().expect("id").to_owned(),
+        res["token"].as_str().expect("token").to_owned(),
+    );
+    app.drain().await;
+    assert_eq!(hold_status(&app, &again).await, "held");
+    let notices = emails_to(&app, MAINTAINER).await.len();
+    let res = http
+        .post(format!("{base}/api/v1/reports/{again}/messages"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "body": "Did you see my report? Pay me.", "visibility": "reporter" }))
+        .send()
+        .await
+        .expect("message");
+    assert_eq!(res.status(), 201);
+    app.drain().await;
+    assert_eq!(
+        emails_to(&app, MAINTAINER).await.len(),
+        notices,
+        "a held report's messages notify nobody"
+    );
 }
 
 async fn blocked_and_banned_senders_are_filed_as_junk_on_every_channel(backend: Backend) {

@@ -27,16 +27,26 @@ pub async fn reporter_message(state: &AppState, token: &str, body: &str) -> Resu
     )
     .await?;
     tracing::info!(report = %view.report.id, "reporter added a message");
-    crate::services::notify::members(
-        state,
-        &view.project,
-        &view.report,
-        domain::notify::NotificationKind::ReporterMessage,
-        "",
-        None,
-    )
-    .await;
+    if !held_as_junk(state, view.report.id).await? {
+        crate::services::notify::members(
+            state,
+            &view.project,
+            &view.report,
+            domain::notify::NotificationKind::ReporterMessage,
+            "",
+            None,
+        )
+        .await;
+    }
     Ok(message)
+}
+
+/// Whether the report is junk nobody has decided on (held by its triage, or blocked): its
+/// reporter's messages are kept on the report but e-mail no member, as its arrival did not.
+async fn held_as_junk(state: &AppState, id: domain::ReportId) -> Result<bool> {
+    Ok(crate::services::junk::status(state, id)
+        .await?
+        .is_some_and(|h| h.clocks_stopped))
 }
 
 pub(super) fn check_message(body: &str) -> Result<String> {
@@ -119,7 +129,7 @@ pub async fn post_message(
     // Wake the worker: the e-mail, if any, and webhook deliveries are due now.
     state.outbox_notify.notify_one();
     tracing::info!(report = %id, visibility = visibility.as_str(), "message added");
-    if author_kind == AuthorKind::Reporter {
+    if author_kind == AuthorKind::Reporter && !held_as_junk(state, id).await? {
         crate::services::notify::members(
             state,
             &view.project,
