@@ -312,7 +312,7 @@ impl Limits {
     pub fn mail(&self, peer: IpAddr, slug: &str, sender: Option<&str>) -> Result<(), Denied> {
         let sender = sender.map(str::trim).filter(|s| !s.is_empty());
         let mut checks = Vec::new();
-        if !self.trusted_proxies.iter().any(|net| net.contains(&peer)) {
+        if !client::is_trusted(peer, &self.trusted_proxies) {
             checks.push((&self.mail_per_ip, self.ip_key(peer)));
         }
         if let Some(address) = sender {

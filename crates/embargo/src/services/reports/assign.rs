@@ -23,24 +23,18 @@ pub async fn assign(
     if !role.allows(Permission::ActOnReports) {
         return Err(ServiceError::Forbidden);
     }
-    let project = view.project.id;
     let to = match assignee.map(str::trim).filter(|a| !a.is_empty()) {
         None => None,
-        Some(address) => {
-            let refuse = || {
-                ServiceError::field(
-                    "assignee",
-                    "must be the e-mail address of a maintainer or triager of this project",
-                )
-            };
-            let (member, _) = store::accounts::credentials(&mut *state.db.read().await?, address)
+        Some(address) => Some(
+            member_by_address(state, view.project.id, address)
                 .await?
-                .ok_or_else(refuse)?;
-            store::members::role(&mut *state.db.read().await?, project, member.id)
-                .await?
-                .ok_or_else(refuse)?;
-            Some(member)
-        }
+                .ok_or_else(|| {
+                    ServiceError::field(
+                        "assignee",
+                        "must be the e-mail address of a maintainer or triager of this project",
+                    )
+                })?,
+        ),
     };
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -60,6 +54,22 @@ pub async fn assign(
     .await?;
     tx.commit().await?;
     Ok(to)
+}
+
+/// The maintainer or triager of `project` whose address is `address`; `None` for anyone
+/// else (no such user, or not a member).
+pub async fn member_by_address(
+    state: &AppState,
+    project: domain::ProjectId,
+    address: &str,
+) -> Result<Option<User>> {
+    let Some((user, _)) =
+        store::accounts::credentials(&mut *state.db.read().await?, address).await?
+    else {
+        return Ok(None);
+    };
+    let role = store::members::role(&mut *state.db.read().await?, project, user.id).await?;
+    Ok(role.map(|_| user))
 }
 
 /// Whom a report is assigned to and to whom it may be: for the report page.

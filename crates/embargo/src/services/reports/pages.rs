@@ -264,15 +264,10 @@ async fn assigned(
         None => Ok(None),
         Some("me") => Ok(Some(Assignee::User(user.id))),
         Some("none") => Ok(Some(Assignee::Nobody)),
-        Some(address) => {
-            let (member, _) = store::accounts::credentials(&mut *state.db.read().await?, address)
-                .await?
-                .ok_or_else(refuse)?;
-            store::members::role(&mut *state.db.read().await?, project.id, member.id)
-                .await?
-                .ok_or_else(refuse)?;
-            Ok(Some(Assignee::User(member.id)))
-        }
+        Some(address) => super::assign::member_by_address(state, project.id, address)
+            .await?
+            .map(|member| Some(Assignee::User(member.id)))
+            .ok_or_else(refuse),
     }
 }
 
