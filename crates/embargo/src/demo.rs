@@ -70,7 +70,11 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         },
     ];
     for input in samples {
-        reports::submit(state, "demo", input, Source::Web, None, None)
+        let target = reports::Target::open(state, "demo")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("demo project")?;
+        reports::submit(state, target, input, Source::Web, None, None)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("demo report")?;

@@ -82,29 +82,40 @@ pub struct Hold {
 
 /// Stores a new report's hold (in the report's unit of work).
 pub async fn insert(c: &mut Conn, hold: &Hold) -> Result<()> {
-    let r = hold.receipt.as_ref();
-    sqlx::query(
-        "INSERT INTO intake_holds (report_id, status, reason, receipt_id, receipt_to, \
-         receipt_subject, receipt_body, receipt_auto_submitted, receipt_sent, created_at, \
-         decided_at, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(hold.report.to_string())
-    .bind(hold.status.as_str())
-    .bind(hold.reason.as_deref())
-    .bind(r.map(|e| e.id.to_string()))
-    .bind(r.map(|e| e.to.clone()))
-    .bind(r.map(|e| e.subject.clone()))
-    .bind(r.map(|e| e.body_text.clone()))
-    .bind(r.and_then(|e| e.auto_submitted.map(AutoSubmitted::as_str)))
-    .bind(i64::from(hold.receipt_sent))
-    .bind(micros(hold.created_at))
-    .bind(hold.decided_at.map(micros))
-    .bind(hold.decided_by.as_deref())
-    .execute(&mut *c)
-    .await?;
+    insert_many(c, std::slice::from_ref(hold)).await
+}
+
+/// Stores several holds, as few statements as the bound values allow.
+pub async fn insert_many(c: &mut Conn, holds: &[Hold]) -> Result<()> {
+    for chunk in holds.chunks(crate::rows::rows_per_statement(12)) {
+        let sql = format!(
+            "INSERT INTO intake_holds (report_id, status, reason, receipt_id, receipt_to, \
+             receipt_subject, receipt_body, receipt_auto_submitted, receipt_sent, created_at, \
+             decided_at, decided_by) VALUES {}",
+            crate::rows::values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for hold in chunk {
+            let r = hold.receipt.as_ref();
+            query = query
+                .bind(hold.report.to_string())
+                .bind(hold.status.as_str())
+                .bind(hold.reason.as_deref())
+                .bind(r.map(|e| e.id.to_string()))
+                .bind(r.map(|e| e.to.as_str()))
+                .bind(r.map(|e| e.subject.as_str()))
+                .bind(r.map(|e| e.body_text.as_str()))
+                .bind(r.and_then(|e| e.auto_submitted.map(AutoSubmitted::as_str)))
+                .bind(i64::from(hold.receipt_sent))
+                .bind(micros(hold.created_at))
+                .bind(hold.decided_at.map(micros))
+                .bind(hold.decided_by.as_deref());
+        }
+        query.execute(&mut *c).await?;
+    }
     // A report blocked at intake is likely junk from the start; any other starts as not
     // (the column's default) until its triage or a filter says otherwise.
-    if hold.status == HoldStatus::Blocked {
+    for hold in holds.iter().filter(|h| h.status == HoldStatus::Blocked) {
         crate::report_pages::refresh_junk(c, hold.report).await?;
     }
     Ok(())

@@ -7,6 +7,7 @@ use crate::{
 };
 use domain::{ProjectId, ReportId};
 use jiff::Timestamp;
+use std::collections::HashMap;
 
 /// What an earlier request with the same key stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,56 @@ pub async fn find(c: &mut Conn, project: ProjectId, key: &str) -> Result<Option<
     .transpose()
 }
 
+/// The records of several keys (each in its project), by (project, key); a key never
+/// used is absent.
+pub async fn find_many(
+    c: &mut Conn,
+    keys: &[(ProjectId, &str)],
+) -> Result<HashMap<(ProjectId, String), Record>> {
+    let mut found = HashMap::new();
+    for chunk in keys.chunks(crate::rows::rows_per_statement(2)) {
+        let mut sql = String::from(
+            "SELECT project_id, key, request_hash, response FROM idempotency_keys WHERE ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(" OR ");
+            }
+            sql.push_str(&format!(
+                "(project_id = ${} AND key = ${})",
+                2 * i + 1,
+                2 * i + 2
+            ));
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (project, key) in chunk {
+            query = query.bind(project.to_string()).bind(*key);
+        }
+        for row in query.fetch_all(&mut *c).await? {
+            let project = ProjectId(crate::rows::uuid(&get::<String>(&row, "project_id")?)?);
+            found.insert(
+                (project, get(&row, "key")?),
+                Record {
+                    request_hash: get(&row, "request_hash")?,
+                    response: get(&row, "response")?,
+                },
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// A key to record: the request's hash, the report it created and the response.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRecord<'a> {
+    pub project: ProjectId,
+    pub key: &'a str,
+    pub request_hash: &'a str,
+    pub report: ReportId,
+    pub response: &'a str,
+    pub now: Timestamp,
+}
+
 /// Records the key with the request's hash, the report it created and the response.
 pub async fn record(
     c: &mut Conn,
@@ -43,18 +94,40 @@ pub async fn record(
     response: &str,
     now: Timestamp,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO idempotency_keys (project_id, key, request_hash, report_id, response, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    record_many(
+        c,
+        &[NewRecord {
+            project,
+            key,
+            request_hash,
+            report,
+            response,
+            now,
+        }],
     )
-    .bind(project.to_string())
-    .bind(key)
-    .bind(request_hash)
-    .bind(report.to_string())
-    .bind(response)
-    .bind(micros(now))
-    .execute(c)
-    .await?;
+    .await
+}
+
+/// Records several keys, as few statements as the bound values allow.
+pub async fn record_many(c: &mut Conn, records: &[NewRecord<'_>]) -> Result<()> {
+    for chunk in records.chunks(crate::rows::rows_per_statement(6)) {
+        let sql = format!(
+            "INSERT INTO idempotency_keys (project_id, key, request_hash, report_id, response, \
+             created_at) VALUES {}",
+            crate::rows::values_list("(?, ?, ?, ?, ?, ?)", chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            query = query
+                .bind(r.project.to_string())
+                .bind(r.key)
+                .bind(r.request_hash)
+                .bind(r.report.to_string())
+                .bind(r.response)
+                .bind(micros(r.now));
+        }
+        query.execute(&mut *c).await?;
+    }
     Ok(())
 }
 

@@ -100,18 +100,29 @@ pub enum Kinds<'a> {
 
 /// Queues a job.
 pub async fn enqueue(c: &mut Conn, job: &NewJob) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, created_at) \
-         VALUES ($1, $2, $3, 'pending', $4, 0, $5, $6)",
-    )
-    .bind(job.id.to_string())
-    .bind(&job.kind)
-    .bind(job.payload.to_string())
-    .bind(micros(job.run_at))
-    .bind(job.max_attempts)
-    .bind(micros(job.created_at))
-    .execute(&mut *c)
-    .await?;
+    enqueue_many(c, std::slice::from_ref(job)).await
+}
+
+/// Queues several jobs, as few statements as the bound values allow.
+pub async fn enqueue_many(c: &mut Conn, jobs: &[NewJob]) -> Result<()> {
+    for chunk in jobs.chunks(crate::rows::rows_per_statement(6)) {
+        let sql = format!(
+            "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, \
+             created_at) VALUES {}",
+            crate::rows::values_list("(?, ?, ?, 'pending', ?, 0, ?, ?)", chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for job in chunk {
+            query = query
+                .bind(job.id.to_string())
+                .bind(job.kind.as_str())
+                .bind(job.payload.to_string())
+                .bind(micros(job.run_at))
+                .bind(job.max_attempts)
+                .bind(micros(job.created_at));
+        }
+        query.execute(&mut *c).await?;
+    }
     Ok(())
 }
 

@@ -25,25 +25,42 @@ impl Payload for DeliverEmail {
 
 /// Queues an e-mail with its delivery job.
 pub async fn queue(conn: &mut Conn, email: &NewEmail) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO emails (id, to_addr, subject, body_text, report_id, status, attempts, created_at, \
-         auto_submitted) VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7)",
-    )
-    .bind(email.id.to_string())
-    .bind(&email.to)
-    .bind(&email.subject)
-    .bind(&email.body_text)
-    .bind(email.report.map(|r| r.to_string()))
-    .bind(micros(email.created_at))
-    .bind(email.auto_submitted.map(crate::AutoSubmitted::as_str))
-    .execute(&mut *conn)
-    .await?;
-    let delivery = DeliverEmail { email_id: email.id };
-    jobs::enqueue(
-        conn,
-        &NewJob::of(&delivery, email.created_at, email.created_at)?,
-    )
-    .await
+    queue_many(conn, std::slice::from_ref(email)).await
+}
+
+/// Queues several e-mails with their delivery jobs, as few statements as the bound values
+/// allow.
+pub async fn queue_many(conn: &mut Conn, emails: &[NewEmail]) -> Result<()> {
+    for chunk in emails.chunks(crate::rows::rows_per_statement(7)) {
+        let sql = format!(
+            "INSERT INTO emails (id, to_addr, subject, body_text, report_id, status, attempts, \
+             created_at, auto_submitted) VALUES {}",
+            crate::rows::values_list("(?, ?, ?, ?, ?, 'queued', 0, ?, ?)", chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for email in chunk {
+            query = query
+                .bind(email.id.to_string())
+                .bind(email.to.as_str())
+                .bind(email.subject.as_str())
+                .bind(email.body_text.as_str())
+                .bind(email.report.map(|r| r.to_string()))
+                .bind(micros(email.created_at))
+                .bind(email.auto_submitted.map(crate::AutoSubmitted::as_str));
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let deliveries = emails
+        .iter()
+        .map(|email| {
+            NewJob::of(
+                &DeliverEmail { email_id: email.id },
+                email.created_at,
+                email.created_at,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    jobs::enqueue_many(conn, &deliveries).await
 }
 
 /// Records a delivered e-mail.

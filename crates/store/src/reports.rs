@@ -82,6 +82,9 @@ pub struct NewRow<'a> {
     pub tracking_token_hash: &'a str,
     pub sla: Sla,
     pub now: Timestamp,
+    /// The score the inbox sorts by (tenths) and its severity: the reporter's vector's
+    /// until a maintainer scores it; `None` when the report has no valid vector.
+    pub score: Option<(u8, &'a str)>,
 }
 
 /// Takes the project's next report number; `NotFound` when there is no such project.
@@ -89,11 +92,18 @@ pub struct NewRow<'a> {
 /// A write: call it first in a unit of work, so on SQLite the transaction takes the write
 /// lock before its reads can go stale.
 pub async fn next_number(c: &mut Conn, project: ProjectId) -> Result<i64> {
+    take_numbers(c, project, 1).await
+}
+
+/// Takes the project's next `count` report numbers (consecutive); the first of them.
+/// `NotFound` when there is no such project. A write, like [`next_number`].
+pub async fn take_numbers(c: &mut Conn, project: ProjectId, count: i64) -> Result<i64> {
     sqlx::query_scalar(
-        "UPDATE projects SET next_report_number = next_report_number + 1 \
-         WHERE id = $1 RETURNING next_report_number - 1",
+        "UPDATE projects SET next_report_number = next_report_number + $2 \
+         WHERE id = $1 RETURNING next_report_number - $2",
     )
     .bind(project.to_string())
+    .bind(count)
     .fetch_optional(c)
     .await?
     .ok_or(StoreError::NotFound)
@@ -101,36 +111,53 @@ pub async fn next_number(c: &mut Conn, project: ProjectId) -> Result<i64> {
 
 /// Stores a new report in state `received`.
 pub async fn insert(c: &mut Conn, new: &NewRow<'_>) -> Result<()> {
-    let r = new.report;
-    sqlx::query(
-        "INSERT INTO reports (id, project_id, number, title, description, affected_version, \
-         reproduction, impact, cvss_vector, reporter_name, reporter_email, credit_as, source, \
-         state, resolution, tracking_token_hash, received_at, acknowledged_at, updated_at, \
-         acknowledge_due, triage_due, disclosure_due, credit_mode) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'received', NULL, $14, \
-         $15, NULL, $15, $16, $17, $18, $19)",
-    )
-    .bind(new.id.to_string())
-    .bind(new.project.to_string())
-    .bind(new.number)
-    .bind(&r.title)
-    .bind(&r.description)
-    .bind(r.affected_version.as_deref())
-    .bind(r.reproduction.as_deref())
-    .bind(r.impact.as_deref())
-    .bind(r.cvss_vector.as_deref())
-    .bind(r.reporter_name.as_deref())
-    .bind(r.reporter_email.as_ref().map(|e| e.as_str()))
-    .bind(r.credit_as.as_deref())
-    .bind(new.source.as_str())
-    .bind(new.tracking_token_hash)
-    .bind(micros(new.now))
-    .bind(micros(new.sla.acknowledge_due))
-    .bind(micros(new.sla.triage_due))
-    .bind(micros(new.sla.disclosure_due))
-    .bind(r.credit_mode.map(CreditMode::as_str))
-    .execute(c)
-    .await?;
+    insert_many(c, std::slice::from_ref(new)).await
+}
+
+/// Stores new reports in state `received`, as few statements as the bound values allow.
+pub async fn insert_many(c: &mut Conn, rows: &[NewRow<'_>]) -> Result<()> {
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', NULL, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)";
+    for chunk in rows.chunks(crate::rows::rows_per_statement(22)) {
+        let sql = format!(
+            "INSERT INTO reports (id, project_id, number, title, description, affected_version, \
+             reproduction, impact, cvss_vector, reporter_name, reporter_email, credit_as, source, \
+             state, resolution, tracking_token_hash, received_at, acknowledged_at, updated_at, \
+             acknowledge_due, triage_due, disclosure_due, credit_mode, score_tenths, severity) \
+             VALUES {}",
+            crate::rows::values_list(ROW, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for new in chunk {
+            let r = new.report;
+            query = query
+                .bind(new.id.to_string())
+                .bind(new.project.to_string())
+                .bind(new.number)
+                .bind(r.title.clone())
+                .bind(r.description.clone())
+                .bind(r.affected_version.clone())
+                .bind(r.reproduction.clone())
+                .bind(r.impact.clone())
+                .bind(r.cvss_vector.clone())
+                .bind(r.reporter_name.clone())
+                .bind(r.reporter_email.as_ref().map(|e| e.as_str().to_owned()))
+                .bind(r.credit_as.clone())
+                .bind(new.source.as_str())
+                .bind(new.tracking_token_hash.to_owned())
+                .bind(micros(new.now))
+                .bind(micros(new.now))
+                .bind(micros(new.sla.acknowledge_due))
+                .bind(micros(new.sla.triage_due))
+                .bind(micros(new.sla.disclosure_due))
+                .bind(r.credit_mode.map(CreditMode::as_str))
+                .bind(
+                    new.score
+                        .map_or(crate::report_pages::UNSCORED, |(t, _)| i64::from(t)),
+                )
+                .bind(new.score.map(|(_, s)| s.to_owned()));
+        }
+        query.execute(&mut *c).await?;
+    }
     Ok(())
 }
 

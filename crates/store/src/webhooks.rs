@@ -161,35 +161,85 @@ pub async fn queue_event(
     event: &Event,
     now: Timestamp,
 ) -> Result<()> {
-    let rows = sqlx::query(
-        "SELECT e.id, p.slug FROM webhook_endpoints e JOIN projects p ON p.id = e.project_id \
-         WHERE e.project_id = $1 AND (',' || e.events || ',') LIKE $2 ORDER BY e.created_at, e.id",
-    )
-    .bind(project.to_string())
-    .bind(format!("%,{},%", event.kind.as_str()))
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in rows {
-        let endpoint: String = get(&row, "id")?;
-        let slug: String = get(&row, "slug")?;
-        let delivery = Uuid::now_v7();
-        sqlx::query(
-            "INSERT INTO webhook_deliveries (id, endpoint_id, event, body, status, attempts, created_at) \
-             VALUES ($1, $2, $3, $4, 'pending', 0, $5)",
-        )
-        .bind(delivery.to_string())
-        .bind(&endpoint)
-        .bind(event.kind.as_str())
-        .bind(event.body(delivery, &slug, now))
-        .bind(micros(now))
-        .execute(&mut *conn)
-        .await?;
-        let job = DeliverWebhook {
-            delivery_id: delivery,
-        };
-        jobs::enqueue(conn, &NewJob::of(&job, now, now)?).await?;
+    queue_events(conn, &[(project, event)], now).await
+}
+
+/// [`queue_event`] for several events (of any projects): one read of the endpoints, then
+/// the deliveries and their jobs in as few statements as the bound values allow.
+pub async fn queue_events(
+    conn: &mut Conn,
+    events: &[(ProjectId, &Event)],
+    now: Timestamp,
+) -> Result<()> {
+    let mut projects: Vec<String> = events.iter().map(|(p, _)| p.to_string()).collect();
+    projects.sort();
+    projects.dedup();
+    let mut endpoints: Vec<(String, String, String, String)> = Vec::new();
+    for chunk in projects.chunks(crate::rows::rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT e.id, e.project_id, e.events, p.slug FROM webhook_endpoints e \
+             JOIN projects p ON p.id = e.project_id WHERE e.project_id IN ({}) \
+             ORDER BY e.created_at, e.id",
+            crate::rows::values_list("?", chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for project in chunk {
+            query = query.bind(project.as_str());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            endpoints.push((
+                get(&row, "id")?,
+                get(&row, "project_id")?,
+                get(&row, "events")?,
+                get(&row, "slug")?,
+            ));
+        }
     }
-    Ok(())
+    if endpoints.is_empty() {
+        return Ok(());
+    }
+    // (delivery, endpoint, kind, body) in the order of the events, then of the endpoints.
+    let mut deliveries: Vec<(Uuid, &str, &str, String)> = Vec::new();
+    for (project, event) in events {
+        let project = project.to_string();
+        let kind = event.kind.as_str();
+        for (id, owner, subscribed, slug) in &endpoints {
+            if *owner == project && subscribed.split(',').any(|k| k.trim() == kind) {
+                let delivery = Uuid::now_v7();
+                deliveries.push((delivery, id, kind, event.body(delivery, slug, now)));
+            }
+        }
+    }
+    for chunk in deliveries.chunks(crate::rows::rows_per_statement(5)) {
+        let sql = format!(
+            "INSERT INTO webhook_deliveries (id, endpoint_id, event, body, status, attempts, \
+             created_at) VALUES {}",
+            crate::rows::values_list("(?, ?, ?, ?, 'pending', 0, ?)", chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (delivery, endpoint, kind, body) in chunk {
+            query = query
+                .bind(delivery.to_string())
+                .bind(*endpoint)
+                .bind(*kind)
+                .bind(body.as_str())
+                .bind(micros(now));
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let jobs = deliveries
+        .iter()
+        .map(|(delivery, ..)| {
+            NewJob::of(
+                &DeliverWebhook {
+                    delivery_id: *delivery,
+                },
+                now,
+                now,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    jobs::enqueue_many(conn, &jobs).await
 }
 
 /// The project, number and state of a report, read inside a transaction (what an event

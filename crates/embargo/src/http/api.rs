@@ -308,7 +308,8 @@ pub async fn create_report(
     body: Result<ApiJson<serde_json::Value>, ApiError>,
 ) -> Result<Response, ApiError> {
     // An unknown project is a 404 whatever the body says.
-    let project = crate::services::projects::public(&state, &slug).await?;
+    let target = reports::Target::open(&state, &slug).await?;
+    let project = &target.project;
     let ApiJson(mut value) = body?;
     let reporter = value
         .pointer("/reporter/email")
@@ -346,7 +347,7 @@ pub async fn create_report(
         })?),
         None => None,
     };
-    match reports::submit(&state, &slug, input, Source::Api, key, pgp_key.as_deref()).await? {
+    match reports::submit(&state, target, input, Source::Api, key, pgp_key.as_deref()).await? {
         reports::SubmitOutcome::Created(s) => Ok((StatusCode::CREATED, Json(s)).into_response()),
         reports::SubmitOutcome::Replayed(s) => {
             Ok((StatusCode::OK, [("idempotent-replayed", "true")], Json(s)).into_response())

@@ -159,7 +159,8 @@ pub async fn submit_report(
     form: Result<CsrfForm<ReportForm>, PageError>,
 ) -> Result<Response, PageError> {
     // An unknown project is a 404 whatever the form says.
-    let project = projects::public(&state, &slug).await?;
+    let target = reports::Target::open(&state, &slug).await?;
+    let project = target.project.clone();
     let CsrfForm(form) = form?;
     let reporter = Some(form.reporter_email.as_str());
     if let Err(denied) = state.limits.intake(client, project.slug.as_str(), reporter) {
@@ -189,7 +190,7 @@ pub async fn submit_report(
     }
     match reports::submit(
         &state,
-        &slug,
+        target,
         form.to_input(),
         Source::Web,
         None,

@@ -180,14 +180,14 @@ pub async fn remove(state: &AppState, user: &User, id: &str) -> Result<()> {
 /// The entries that match a sender, each with a line saying which (for the audit log).
 /// A stored entry that no longer compiles is logged and skipped.
 pub async fn matching(
-    state: &AppState,
+    conn: &mut store::Conn,
     address: Option<&str>,
     name: Option<&str>,
 ) -> Result<Vec<(uuid::Uuid, String)>> {
     if address.is_none() && name.is_none() {
         return Ok(Vec::new());
     }
-    let records = store::bans::list(&mut *state.db.read().await?).await?;
+    let records = store::bans::list(conn).await?;
     Ok(records
         .iter()
         .filter_map(|r| {

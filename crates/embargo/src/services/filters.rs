@@ -96,8 +96,11 @@ pub fn check(input: &RuleInput) -> Result<Rule> {
 
 /// The project's stored rules, compiled. A stored rule that no longer compiles (it was
 /// checked when stored) is logged and left out rather than stopping mail.
-pub async fn project_rules(state: &AppState, project: &Project) -> Result<Vec<(Rule, uuid::Uuid)>> {
-    let records = store::filters::rules(&mut *state.db.read().await?, project.id).await?;
+pub async fn project_rules(
+    conn: &mut store::Conn,
+    project: &Project,
+) -> Result<Vec<(Rule, uuid::Uuid)>> {
+    let records = store::filters::rules(conn, project.id).await?;
     Ok(records
         .iter()
         .filter_map(|r| match compile_record(r) {

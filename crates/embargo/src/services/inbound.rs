@@ -298,7 +298,7 @@ async fn file(
     };
 
     // Filter rules: every match is logged; the deciding one's action is taken.
-    let project_rules = filters::project_rules(state, project).await?;
+    let project_rules = filters::project_rules(&mut *state.db.read().await?, project).await?;
     let mut rules: Vec<mail::Rule> = state.config.mail.rules.clone();
     rules.extend(project_rules.iter().map(|(r, _)| r.clone()));
     let verdicts = mail::evaluate_all(&rules, parsed);
@@ -550,9 +550,10 @@ async fn file(
         .filter(|o| o.source == store::KeySource::Attachment || matches!(&signature, keys::SignatureCheck::Verified { fingerprint } if *fingerprint == o.key.fingerprint()))
         .filter(|o| o.key.can_encrypt_at(now))
         .find_map(|o| o.key.armored().ok().map(|a| (a, o.source)));
+    let target = reports::Target::of(state, project.clone()).await?;
     match reports::submit_with(
         state,
-        project.slug.as_str(),
+        target,
         input,
         Source::Email,
         None,

@@ -4,9 +4,11 @@
 //! SQLite has one writer at a time, and sqlx hands every statement to its connection's
 //! thread and back: a report's dozen statements, its `BEGIN` and its `COMMIT` (with the
 //! fsync) each pay that hand-off, one report after another. Here each submitter queues its
-//! [`Intake`] and waits; one task takes everything queued (at most `intake_batch`), composes
-//! each report in turn on one transaction (`report_writes::compose`, the same composition a
-//! single intake uses), appends their audit events in one go and commits once. Every
+//! [`Intake`] and waits; one task takes everything queued (at most `intake_batch`), writes
+//! the batch on one transaction with each table's rows in one multi-row statement
+//! (`report_writes::compose_many`, the composition a single intake uses with a batch of
+//! one), appends their audit events in one go and commits once: about ten statements a
+//! batch, whatever its size. Every
 //! submitter is answered only after that commit: nobody is told "created" before their
 //! report is durable. When anything in a batch fails, the batch is rolled back and each of
 //! its reports is written again alone, so one bad report never costs the others theirs and
@@ -78,13 +80,14 @@ async fn run(db: Db, most: usize, mut pending: mpsc::UnboundedReceiver<(Intake, 
 
 /// Writes the batch in one unit of work; its outcomes in order.
 async fn together(db: &Db, batch: &[(Intake, Answer)]) -> Result<Vec<IntakeOutcome>> {
+    let intakes: Vec<&Intake> = batch.iter().map(|(intake, _)| intake).collect();
     let mut tx = db.begin().await?;
-    let mut outcomes = Vec::with_capacity(batch.len());
+    let composed = report_writes::compose_many(&mut tx, Dialect::Sqlite, &intakes).await?;
+    let mut outcomes = Vec::with_capacity(composed.len());
     let mut events = Vec::new();
-    for (intake, _) in batch {
-        let composed = report_writes::compose(&mut tx, Dialect::Sqlite, intake).await?;
-        outcomes.push(composed.outcome());
-        if let Composed::Created { audit, .. } = composed {
+    for c in composed {
+        outcomes.push(c.outcome());
+        if let Composed::Created { audit, .. } = c {
             events.extend(audit);
         }
     }

@@ -37,14 +37,14 @@ pub struct Screening {
 /// Screens a sender for `project`: `address` and `name` as given; `project_rules` only for
 /// channels whose mail filters did not run.
 pub async fn screen(
-    state: &AppState,
+    conn: &mut store::Conn,
     project: &Project,
     address: Option<&str>,
     name: Option<&str>,
     project_rules: bool,
 ) -> Result<Screening> {
     let mut screening = Screening::default();
-    let bans = super::bans::matching(state, address, name).await?;
+    let bans = super::bans::matching(conn, address, name).await?;
     if let Some((_, why)) = bans.first() {
         screening.blocked = Some(why.clone());
     }
@@ -53,7 +53,7 @@ pub async fn screen(
         && screening.blocked.is_none()
         && let Some(address) = address
     {
-        let rules = super::filters::project_rules(state, project).await?;
+        let rules = super::filters::project_rules(conn, project).await?;
         if let Some((rule, _)) = rules.iter().find(|(r, _)| r.matches_address(address)) {
             screening.blocked = Some(format!("project filter rule {}", rule.id));
         }

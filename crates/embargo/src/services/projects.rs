@@ -103,8 +103,13 @@ pub async fn create(state: &AppState, new: NewProject<'_>, by: Option<&User>) ->
 
 /// A project by slug, for anyone (its public pages).
 pub async fn public(state: &AppState, slug: &str) -> Result<Project> {
+    public_on(&mut *state.db.read().await?, slug).await
+}
+
+/// [`public`] on a connection the caller holds (to read more on it in one checkout).
+pub async fn public_on(conn: &mut store::Conn, slug: &str) -> Result<Project> {
     let slug = ProjectSlug::parse(slug).map_err(|_| ServiceError::NotFound("project"))?;
-    store::projects::by_slug(&mut *state.db.read().await?, &slug)
+    store::projects::by_slug(conn, &slug)
         .await?
         .ok_or(ServiceError::NotFound("project"))
 }

@@ -126,96 +126,238 @@ impl Composed {
     }
 }
 
-/// One report's writes inside a unit of work, all but its audit events (returned). On
-/// SQLite the unit of work holds the write lock from its start, so the idempotency check
-/// comes first and a replay writes nothing: reports of a batch can share one transaction.
-/// On PostgreSQL a write comes first: it locks the project's counter row, so the check
-/// cannot go stale before the inserts (the caller rolls back a replay, counter included).
+/// One report's writes inside a unit of work, all but its audit events (returned): a
+/// batch of one ([`compose_many`]).
 pub async fn compose(tx: &mut Tx, dialect: Dialect, new: &Intake) -> Result<Composed> {
-    let project = new.project;
-    let number = match dialect {
-        Dialect::Postgres => Some(store::reports::next_number(tx, project).await?),
-        Dialect::Sqlite => None,
-    };
-    if let Some((key, request_hash)) = &new.idempotency
-        && let Some(previous) = store::idempotency::find(tx, project, key).await?
-    {
-        return Ok(if previous.request_hash == *request_hash {
-            Composed::Replayed {
-                response: previous.response,
+    compose_many(tx, dialect, &[new])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a batch of one composed nothing".into()))
+}
+
+/// What became of one intake of a batch before anything is written.
+enum Fate {
+    /// A new report, its number still to take.
+    New,
+    /// Its key was used before this batch.
+    Earlier(store::idempotency::Record),
+    /// Its key was used by an earlier intake of this batch (its index).
+    InBatch(usize),
+    KeyReused,
+}
+
+/// The writes of several reports inside one unit of work, all but their audit events
+/// (returned with each): each table's rows in as few statements as the bound values allow,
+/// whatever the batch's size. Outcomes in the batch's order.
+///
+/// On SQLite the unit of work holds the write lock from its start, so the idempotency
+/// check comes first and replays write nothing: reports of a batch can share one
+/// transaction, a key used twice in it replaying the first. On PostgreSQL (a batch of one,
+/// as intakes there run concurrently) a write comes first: it locks the project's counter
+/// row, so the check cannot go stale before the inserts (the caller rolls back a replay,
+/// counter included).
+pub async fn compose_many(
+    tx: &mut Tx,
+    dialect: Dialect,
+    batch: &[&Intake],
+) -> Result<Vec<Composed>> {
+    let mut locked = std::collections::HashMap::new();
+    if dialect == Dialect::Postgres {
+        for new in batch {
+            if let std::collections::hash_map::Entry::Vacant(slot) = locked.entry(new.project) {
+                let count = batch.iter().filter(|n| n.project == new.project).count();
+                slot.insert(store::reports::take_numbers(tx, new.project, count as i64).await?);
             }
-        } else {
-            Composed::KeyReused
-        });
+        }
     }
-    let number = match number {
-        Some(n) => n,
-        None => store::reports::next_number(tx, project).await?,
+
+    // Who is new, who replays: keys used before the batch, then within it.
+    let keys: Vec<(ProjectId, &str)> = batch
+        .iter()
+        .filter_map(|n| n.idempotency.as_ref().map(|(k, _)| (n.project, k.as_str())))
+        .collect();
+    let mut earlier = if keys.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        store::idempotency::find_many(tx, &keys).await?
     };
-    store::reports::insert(
-        tx,
-        &store::reports::NewRow {
-            id: new.id,
-            project,
-            number,
-            report: &new.report,
-            source: new.source,
-            tracking_token_hash: &new.tracking_token_hash,
-            sla: new.sla,
-            now: new.now,
-        },
-    )
-    .await?;
-    let score = super::reports::reporter_score(new.report.cvss_vector.as_deref());
-    store::report_pages::set_score(tx, new.id, score).await?;
-    if let Some((key, request_hash)) = &new.idempotency {
-        let response = (new.response)(number);
-        store::idempotency::record(tx, project, key, request_hash, new.id, &response, new.now)
-            .await?;
+    let mut first_use: std::collections::HashMap<(ProjectId, &str), usize> =
+        std::collections::HashMap::new();
+    let mut fates = Vec::with_capacity(batch.len());
+    for (i, new) in batch.iter().enumerate() {
+        let fate = match &new.idempotency {
+            None => Fate::New,
+            Some((key, hash)) => {
+                if let Some(previous) = earlier.remove(&(new.project, key.clone())) {
+                    let fate = if previous.request_hash == *hash {
+                        Fate::Earlier(previous.clone())
+                    } else {
+                        Fate::KeyReused
+                    };
+                    earlier.insert((new.project, key.clone()), previous);
+                    fate
+                } else if let Some(&first) = first_use.get(&(new.project, key.as_str())) {
+                    let same = batch[first]
+                        .idempotency
+                        .as_ref()
+                        .is_some_and(|(_, h)| h == hash);
+                    if same {
+                        Fate::InBatch(first)
+                    } else {
+                        Fate::KeyReused
+                    }
+                } else {
+                    first_use.insert((new.project, key.as_str()), i);
+                    Fate::New
+                }
+            }
+        };
+        fates.push(fate);
     }
-    if let Some(key) = &new.reporter_key {
-        store::reporter_keys::insert(tx, key).await?;
+
+    // Numbers, in the batch's order, per project.
+    let mut numbers = vec![0i64; batch.len()];
+    let mut next = locked;
+    for (i, new) in batch.iter().enumerate() {
+        if !matches!(fates[i], Fate::New) {
+            continue;
+        }
+        let number = match next.get(&new.project) {
+            Some(&n) => n,
+            None => {
+                let count = batch
+                    .iter()
+                    .zip(&fates)
+                    .filter(|(n, f)| n.project == new.project && matches!(f, Fate::New))
+                    .count();
+                store::reports::take_numbers(tx, new.project, count as i64).await?
+            }
+        };
+        numbers[i] = number;
+        next.insert(new.project, number + 1);
     }
-    let mut receipt = new.acknowledgement.as_ref().map(|build| build(number));
-    let keep_receipt = new.hold.as_ref().is_some_and(|h| h.keep_receipt);
-    if let Some(email) = receipt.as_ref().filter(|_| !keep_receipt) {
-        store::outbox::queue(tx, email).await?;
-    }
-    if let Some(hold) = &new.hold {
-        let receipt_sent = receipt.is_some() && !keep_receipt;
-        store::holds::insert(
-            tx,
-            &store::holds::Hold {
+
+    let created: Vec<usize> = (0..batch.len())
+        .filter(|&i| matches!(fates[i], Fate::New))
+        .collect();
+    let scores: Vec<Option<(u8, &'static str)>> = created
+        .iter()
+        .map(|&i| super::reports::reporter_score(batch[i].report.cvss_vector.as_deref()))
+        .collect();
+    let rows: Vec<store::reports::NewRow<'_>> = created
+        .iter()
+        .zip(&scores)
+        .map(|(&i, score)| {
+            let new = batch[i];
+            store::reports::NewRow {
+                id: new.id,
+                project: new.project,
+                number: numbers[i],
+                report: &new.report,
+                source: new.source,
+                tracking_token_hash: &new.tracking_token_hash,
+                sla: new.sla,
+                now: new.now,
+                score: *score,
+            }
+        })
+        .collect();
+    store::reports::insert_many(tx, &rows).await?;
+
+    let responses: Vec<(usize, String)> = created
+        .iter()
+        .filter(|&&i| batch[i].idempotency.is_some())
+        .map(|&i| (i, (batch[i].response)(numbers[i])))
+        .collect();
+    let records: Vec<store::idempotency::NewRecord<'_>> = responses
+        .iter()
+        .filter_map(|(i, response)| {
+            let new = batch[*i];
+            new.idempotency
+                .as_ref()
+                .map(|(key, request_hash)| store::idempotency::NewRecord {
+                    project: new.project,
+                    key,
+                    request_hash,
+                    report: new.id,
+                    response,
+                    now: new.now,
+                })
+        })
+        .collect();
+    store::idempotency::record_many(tx, &records).await?;
+
+    let mut receipts = Vec::new();
+    let mut holds = Vec::new();
+    let mut jobs = Vec::new();
+    let mut events = Vec::with_capacity(created.len());
+    for &i in &created {
+        let new = batch[i];
+        if let Some(key) = &new.reporter_key {
+            store::reporter_keys::insert(tx, key).await?;
+        }
+        let mut receipt = new.acknowledgement.as_ref().map(|build| build(numbers[i]));
+        let keep_receipt = new.hold.as_ref().is_some_and(|h| h.keep_receipt);
+        if let Some(hold) = &new.hold {
+            let receipt_sent = receipt.is_some() && !keep_receipt;
+            holds.push(store::holds::Hold {
                 report: new.id,
                 status: hold.status,
                 reason: hold.reason.clone(),
-                receipt: receipt.take(),
+                receipt: if keep_receipt {
+                    receipt.take()
+                } else {
+                    receipt.clone()
+                },
                 receipt_sent,
                 created_at: new.now,
                 decided_at: None,
                 decided_by: None,
+            });
+            if !hold.bans.is_empty() {
+                store::bans::record_matches(tx, &hold.bans, new.now).await?;
+            }
+        }
+        receipts.extend(receipt.filter(|_| !keep_receipt));
+        jobs.extend(new.job.clone());
+        events.push((
+            new.project,
+            Event::report_received(&new.id.to_string(), numbers[i]),
+        ));
+    }
+    store::outbox::queue_many(tx, &receipts).await?;
+    store::holds::insert_many(tx, &holds).await?;
+    store::jobs::enqueue_many(tx, &jobs).await?;
+    let now = batch.first().map_or_else(Timestamp::now, |n| n.now);
+    let events: Vec<(ProjectId, &Event)> = events.iter().map(|(p, e)| (*p, e)).collect();
+    store::webhooks::queue_events(tx, &events, now).await?;
+
+    Ok(batch
+        .iter()
+        .zip(fates)
+        .enumerate()
+        .map(|(i, (new, fate))| match fate {
+            Fate::New => {
+                let number = numbers[i];
+                let mut audit = vec![NewAuditEvent {
+                    at: new.now,
+                    actor: audit::reporter_actor(new.id),
+                    action: "report.create".into(),
+                    subject: audit::report_subject(new.id),
+                    data: serde_json::json!({ "project": new.project.to_string(), "number": number, "source": new.source.as_str() }),
+                }];
+                audit.extend(new.hold.as_ref().and_then(|h| h.event.clone()));
+                Composed::Created { number, audit }
+            }
+            Fate::Earlier(previous) => Composed::Replayed {
+                response: previous.response,
             },
-        )
-        .await?;
-        store::bans::record_matches(tx, &hold.bans, new.now).await?;
-    }
-    if let Some(job) = &new.job {
-        store::jobs::enqueue(tx, job).await?;
-    }
-    let event = Event::report_received(&new.id.to_string(), number);
-    store::webhooks::queue_event(tx, project, &event, new.now).await?;
-    let mut events = vec![NewAuditEvent {
-        at: new.now,
-        actor: audit::reporter_actor(new.id),
-        action: "report.create".into(),
-        subject: audit::report_subject(new.id),
-        data: serde_json::json!({ "project": project.to_string(), "number": number, "source": new.source.as_str() }),
-    }];
-    events.extend(new.hold.as_ref().and_then(|h| h.event.clone()));
-    Ok(Composed::Created {
-        number,
-        audit: events,
-    })
+            Fate::InBatch(first) => Composed::Replayed {
+                response: (batch[first].response)(numbers[first]),
+            },
+            Fate::KeyReused => Composed::KeyReused,
+        })
+        .collect())
 }
 
 /// Applies a checked state change with its reply, e-mail, duplicate link, webhook event

@@ -132,6 +132,7 @@ pub async fn submit(store: &Db, s: Submission<'_>) -> Result<Outcome> {
             tracking_token_hash: s.token_hash,
             sla: Sla::compute(&s.project.policy.targets, s.now),
             now: s.now,
+            score: None,
         },
     )
     .await?;

@@ -10,6 +10,7 @@ mod holds;
 mod inbound;
 mod jobs;
 mod mail_threads;
+mod many;
 mod pages;
 mod projects;
 mod reply_tokens;

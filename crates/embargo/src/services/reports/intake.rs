@@ -6,6 +6,7 @@ use crate::services::{Result, ServiceError, mail, projects};
 use crate::{AppState, tokens};
 use domain::{
     ReportId,
+    project::Project,
     report::{ReportInput, Sla, Source},
 };
 use serde::Serialize;
@@ -37,12 +38,46 @@ pub fn tracking_url(state: &AppState, token: &str) -> String {
     format!("{}/track/{token}", state.public_url)
 }
 
+/// Where a submission goes: the project, read on the connection the submission's screening
+/// reads on next. Each checkout of a pooled connection costs a round trip to the
+/// connection's thread when it goes back, so a request that must know the project before
+/// it submits (a 404 comes first) reads it here and hands both over.
+pub struct Target {
+    pub project: Project,
+    read: store::Read,
+}
+
+impl Target {
+    /// The project of `slug`; `NotFound` when there is none.
+    pub async fn open(state: &AppState, slug: &str) -> Result<Self> {
+        let mut read = state.db.read().await?;
+        let project = projects::public_on(&mut read, slug).await?;
+        Ok(Self { project, read })
+    }
+
+    /// A project the caller already has.
+    pub async fn of(state: &AppState, project: Project) -> Result<Self> {
+        Ok(Self {
+            project,
+            read: state.db.read().await?,
+        })
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("project", &self.project.slug)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Stores a report from a reporter (no account needed) and queues the receipt e-mail and
 /// the report's triage.
 /// `idempotency_key` makes retries safe: the same key and the same body give the first answer.
 pub async fn submit(
     state: &AppState,
-    slug: &str,
+    target: Target,
     input: ReportInput,
     source: Source,
     idempotency_key: Option<&str>,
@@ -51,7 +86,7 @@ pub async fn submit(
     let pgp_key = pgp_key.map(|k| (k, store::KeySource::Form));
     submit_with(
         state,
-        slug,
+        target,
         input,
         source,
         idempotency_key,
@@ -74,7 +109,7 @@ pub async fn submit(
 #[allow(clippy::too_many_arguments)]
 pub async fn submit_with(
     state: &AppState,
-    slug: &str,
+    target: Target,
     input: ReportInput,
     source: Source,
     idempotency_key: Option<&str>,
@@ -82,7 +117,8 @@ pub async fn submit_with(
     filtered: Option<&str>,
     pgp_key: Option<(&str, store::KeySource)>,
 ) -> Result<SubmitOutcome> {
-    let project = projects::public(state, slug).await?;
+    // The bans and the project's rules are read on the target's connection.
+    let Target { project, mut read } = target;
     if let Some(key) = idempotency_key
         && (key.is_empty()
             || key.len() > MAX_IDEMPOTENCY_KEY
@@ -117,13 +153,14 @@ pub async fn submit_with(
     };
     let (new, reporter_key) = new;
     let screening = crate::services::junk::screen(
-        state,
+        &mut read,
         &project,
         new.reporter_email.as_ref().map(|e| e.as_str()),
         new.reporter_name.as_deref(),
         source != Source::Email,
     )
     .await?;
+    drop(read);
     let blocked = filtered.map(str::to_owned).or(screening.blocked);
     let id = ReportId::new();
     let token = tokens::generate(tokens::TRACKING);

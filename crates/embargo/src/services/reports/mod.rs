@@ -12,7 +12,7 @@ use domain::{project::Project, report::Report};
 use store::Message;
 
 pub use assign::{Assignment, assign, assignee, assignment};
-pub use intake::{SubmitOutcome, Submitted, submit, submit_with, tracking_url};
+pub use intake::{SubmitOutcome, Submitted, Target, submit, submit_with, tracking_url};
 pub use messages::{post_message, reporter_message, thread_page};
 pub use pages::{
     DEFAULT_PAGE, ListParams, MAX_PAGE, ReportList, Tab, page, page_limit, page_of, tab_counts,
