@@ -164,7 +164,15 @@ pub(super) fn code_references(
             ),
         }
     };
+    // A name written as code anywhere in the report counts as marked at its first mention.
+    let marked_names: HashSet<&str> = facts
+        .idents
+        .iter()
+        .filter(|m| m.marked)
+        .map(|m| m.name.as_str())
+        .collect();
     for m in &facts.idents {
+        let marked = m.marked || marked_names.contains(m.name.as_str());
         if facts.own_defs.contains(&m.name)
             || LIBC.contains(&m.name.as_str())
             || done.contains(&m.name)
@@ -177,7 +185,7 @@ pub(super) fn code_references(
         if m.in_code && m.field == Field::Text && own_code_block(m.start) && !is_prefixed {
             continue;
         }
-        if !(is_prefixed || m.marked || !m.in_code && m.name.contains('_')) {
+        if !(is_prefixed || marked || !m.in_code && m.name.contains('_')) {
             continue;
         }
         done.insert(m.name.clone());
@@ -214,7 +222,7 @@ pub(super) fn code_references(
         };
         out.push(Finding {
             signal: Signal::UnknownSymbol,
-            level: if (is_prefixed || m.marked) && unindexed.is_empty() {
+            level: if (is_prefixed || marked) && unindexed.is_empty() {
                 if both { Level::Strong } else { Level::Weak }
             } else {
                 Level::Info
