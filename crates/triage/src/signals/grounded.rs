@@ -404,7 +404,15 @@ fn fixed_since(
     if at_named * 5 < sig.len() * 3 || gone.is_empty() {
         return;
     }
-    let (k, gfile, gline) = &gone[0];
+    // A changed statement says more than a renamed function's first line.
+    let (k, gfile, gline) = gone
+        .iter()
+        .find(|(k, _, _)| {
+            let (a, b) = lines[*k];
+            let l = &doc.text[a..b];
+            crate::index::definition_in(l).is_none() || l.trim_end().ends_with(';')
+        })
+        .unwrap_or(&gone[0]);
     let (ls, le) = lines[*k];
     let quoted = doc.text[ls..le].trim();
     out.push(Finding {
