@@ -8,6 +8,9 @@ use crate::text::Doc;
 use crate::{Context, Evidence, Field, Finding, Level, Revision, Signal, SourceIndex};
 use std::collections::HashSet;
 
+/// Most "changed since" and "fixed on the default branch?" notes per report.
+const MAX_NOTES: usize = 5;
+
 /// The indexes by revision, when the caller said which is which.
 pub(super) struct Revs<'a> {
     pub default: Option<&'a SourceIndex>,
@@ -125,14 +128,22 @@ pub(super) fn code_references(
         .collect();
     let own_code_block = |pos: usize| own_blocks.iter().any(|&(s, e)| pos >= s && pos < e);
     let mut lookups = 0usize;
+    // "Changed since" notes shown per report (confirmations; the first few say enough).
+    let mut notes = 0usize;
     // A version the report names that no index covers: names may be real there, so missing
     // names are only shown, not counted (index that version to count them). Versions of other
     // products (`OpenSSL/3.0.13`) do not count.
     let revs = Revs::of(ctx);
+    let revision_aware = ctx
+        .sources
+        .iter()
+        .any(|s| *s.revision() != Revision::Unspecified);
     let unindexed: Vec<&str> = facts
         .revisions
         .iter()
         .filter(|r| r.is_project(ctx.project_name))
+        // A commit is looked up only in a git source (whose indexes say their revision).
+        .filter(|r| !r.commit || revision_aware)
         .filter(|r| !ctx.sources.iter().any(|s| covers(s, r)))
         .map(|r| r.name.as_str())
         .collect();
@@ -189,7 +200,15 @@ pub(super) fn code_references(
             continue;
         }
         done.insert(m.name.clone());
+        // A family written as its prefix (`CURLPROXY_`) is not one name.
+        if m.name.ends_with('_') {
+            continue;
+        }
         if has_ident(ctx, &m.name) {
+            if notes >= MAX_NOTES {
+                continue;
+            }
+            notes += 1;
             changed_since(
                 doc,
                 ctx,
@@ -220,15 +239,29 @@ pub(super) fn code_references(
             Some((n, _, None)) => format!("; nearest real name: `{n}`"),
             None => String::new(),
         };
+        // Shorthand for a real name (`do_SOCKS` for `do_SOCKS4`/`do_SOCKS5`): people write
+        // that, and it is not an invention.
+        let shorthand = nearest
+            .is_some_and(|(n, _, _)| n.starts_with(m.name.as_str()) && n.len() <= m.name.len() + 2);
         out.push(Finding {
             signal: Signal::UnknownSymbol,
-            level: if (is_prefixed || marked) && unindexed.is_empty() {
+            level: if shorthand {
+                Level::Info
+            } else if (is_prefixed || marked) && unindexed.is_empty() {
                 if both { Level::Strong } else { Level::Weak }
             } else {
                 Level::Info
             },
             evidence: vec![ev(doc, m.field, m.start, m.end)],
-            detail: format!("{}{hint}{skew}", checked(&m.name)),
+            detail: format!(
+                "{}{hint}{}{skew}",
+                checked(&m.name),
+                if shorthand {
+                    " (probably written as shorthand for it)"
+                } else {
+                    ""
+                }
+            ),
             policy_ref: None,
             confidence: if is_prefixed { 0.8 } else { 0.6 },
         });
@@ -376,7 +409,14 @@ fn fixed_since(
     out: &mut Vec<Finding>,
 ) {
     let Some(default) = revs.default else { return };
-    if revs.named.is_empty() || sig.len() < 2 {
+    if revs.named.is_empty()
+        || sig.len() < 2
+        || out
+            .iter()
+            .filter(|f| f.signal == Signal::FixedOnDefaultBranch)
+            .count()
+            >= 3
+    {
         return;
     }
     let mut at_named = 0usize;

@@ -354,3 +354,78 @@ fn versions_named_map_to_tags_of_any_spelling() {
     );
     assert_eq!(plan.commits, ["9f8e7d6c"]);
 }
+
+/// The labelled corpus as the server would check it: the newest curl fixture as the default
+/// branch, and the fixture of each curl release a report names (when there is one) as that
+/// release. Revisions must not make valid reports look invalid.
+#[test]
+fn the_corpus_checked_at_named_releases_flags_no_valid_report() {
+    use crate::fixture::{CURL_SYS, curl_indexes};
+    let text = include_str!("../data/reports.jsonl");
+    let curl_policy =
+        Policy::from_toml(include_str!("../data/policies/curl.toml")).expect("curl policy");
+    let default_policy = Policy::default();
+    let idx = curl_indexes();
+    let newest = idx.len() - 1;
+    let history = History::default();
+    let (mut valid, mut valid_flagged, mut flagged, mut caught) = (0, 0, 0, 0);
+    let mut named_used = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+        let project = s("project");
+        let is_curl = project.eq_ignore_ascii_case("curl");
+        let report = Report::new(s("title"), s("text"));
+        let mut sources = Vec::new();
+        if is_curl {
+            sources.push(idx[newest].with_label("master").at(Revision::DefaultBranch));
+            for r in triage::revisions_named(&report, Some("curl"))
+                .iter()
+                .take(3)
+            {
+                let fixture = CURL_SYS
+                    .iter()
+                    .position(|(_, l)| l.strip_prefix("curl ") == Some(r.name.as_str()));
+                if let Some(i) = fixture.filter(|&i| i != newest) {
+                    named_used += 1;
+                    sources.push(
+                        idx[i]
+                            .with_label(format!("curl {}", r.name))
+                            .at(Revision::Named(r.name.clone())),
+                    );
+                }
+            }
+        }
+        let ctx = Context {
+            project_name: Some(&project),
+            sources: &sources,
+            ..Context::new(
+                if is_curl {
+                    &curl_policy
+                } else {
+                    &default_policy
+                },
+                &history,
+            )
+        };
+        let got = triage(&report, &ctx).label;
+        if s("label") == "valid" {
+            valid += 1;
+            if got != Label::Valid {
+                valid_flagged += 1;
+                println!("valid report flagged: {} as {}", s("id"), got.as_str());
+            }
+        } else {
+            flagged += 1;
+            if got != Label::Valid {
+                caught += 1;
+            }
+        }
+    }
+    println!(
+        "with revisions: valid flagged {valid_flagged}/{valid}, flagged caught {caught}/{flagged}, {named_used} named releases indexed"
+    );
+    assert!(named_used > 0, "some report names a fixture release");
+    assert_eq!(valid_flagged, 0);
+    assert!(caught * 10 >= flagged * 9, "{caught}/{flagged}");
+}
