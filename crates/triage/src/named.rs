@@ -26,7 +26,7 @@ impl NamedRevision {
             return true;
         };
         match project_name {
-            None => self.name.matches('.').count() >= 2,
+            None => !self.commit && self.name.matches('.').count() >= 2,
             Some(p) => product_is(product, p),
         }
     }
@@ -119,7 +119,7 @@ static VERSION: LazyLock<Regex> = LazyLock::new(|| {
 
 static COMMIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\b(?:commit|revision|rev|sha-?1?|hash)\b[\s:#]*|/commits?/)([0-9a-f]{7,40})\b",
+        r"(?i)(?:\b(?:commit|revision|rev|sha-?1?|hash)\b[\s:#]*|/([a-z0-9_.-]+)/(?:commits?|blob|tree)/)([0-9a-f]{7,40})\b",
     )
     .unwrap_or_else(|e| panic!("commit pattern: {e}"))
 });
@@ -212,7 +212,11 @@ pub(crate) fn scan(texts: &[&str]) -> Vec<NamedRevision> {
             });
         }
         for c in COMMIT.captures_iter(text) {
-            let Some(id) = c.get(1) else { continue };
+            let Some(id) = c.get(2) else { continue };
+            // A commit link names its repository: another project's commit is not ours.
+            let product = c
+                .get(1)
+                .map(|r| r.as_str().trim_end_matches(".git").to_ascii_lowercase());
             let id = id.as_str().to_ascii_lowercase();
             // A decimal number after "rev" is not a commit id.
             if id.bytes().all(|b| b.is_ascii_digit()) {
@@ -221,7 +225,7 @@ pub(crate) fn scan(texts: &[&str]) -> Vec<NamedRevision> {
             push(NamedRevision {
                 name: id,
                 commit: true,
-                product: None,
+                product,
             });
         }
     }
@@ -304,6 +308,15 @@ mod tests {
             .collect();
         assert_eq!(ids, ["3f2a1c4e", "abcdef1234567"]);
         assert!(scan(&["rev 1234567"]).iter().all(|r| !r.commit));
+        let links = scan(&[
+            "fixed by https://github.com/openssl/openssl/commit/abcdef1234567 and https://github.com/curl/curl/commit/1234abcd, see https://github.com/curl/curl/blob/9f8e7d6c5b4a/lib/socks.c#L588",
+        ]);
+        let ours: Vec<_> = links
+            .iter()
+            .filter(|r| r.is_project(Some("curl")))
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(ours, ["1234abcd", "9f8e7d6c5b4a"]);
     }
 
     #[test]

@@ -60,8 +60,19 @@ fn covers(s: &SourceIndex, r: &crate::NamedRevision) -> bool {
                         crate::source::tag_for_version(&r.name, [v.as_str()]).is_some()
                     })
         }
-        _ => s.label().contains(&r.name),
+        _ => label_names(s.label(), &r.name),
     }
+}
+
+/// Whether a label names a version or commit as a whole (`curl 8.22.1` names `8.22.1`, not
+/// `2.1`).
+fn label_names(label: &str, name: &str) -> bool {
+    label.match_indices(name).any(|(i, _)| {
+        let before = label[..i].chars().next_back();
+        let after = label[i + name.len()..].chars().next();
+        let joined = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
+        !joined(before) && !joined(after)
+    })
 }
 
 fn versions(ctx: &Context<'_>) -> String {
@@ -327,7 +338,12 @@ pub(super) fn code_references(
                     near.map(|n| format!("; nearest: {n}")).unwrap_or_default()
                 ),
                 policy_ref: None,
-                confidence: if bare { 0.4 } else { 0.7 },
+                // Strong but below the label alone: a path may be the reporter's own tree.
+                confidence: match (bare, both_judged) {
+                    (true, _) => 0.4,
+                    (false, true) => 0.6,
+                    (false, false) => 0.7,
+                },
             });
             continue;
         }
@@ -841,4 +857,18 @@ fn is_system_header(h: &str) -> bool {
 /// a common word shared with the C library.
 fn is_api_like(tok: &str, ctx: &Context<'_>) -> bool {
     prefixed(ctx, tok) || tok.len() >= 6 && tok.contains('_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label_names;
+
+    #[test]
+    fn a_label_names_a_version_as_a_whole() {
+        assert!(label_names("curl 8.22.1", "8.22.1"));
+        assert!(label_names("v1.0.0 (1.0.0) @ 3f2a", "1.0.0"));
+        assert!(!label_names("curl 8.22.1", "2.1"));
+        assert!(!label_names("curl 11.0.0", "1.0.0"));
+        assert!(!label_names("curl 1.0.0a", "1.0.0"));
+    }
 }

@@ -429,3 +429,30 @@ fn the_corpus_checked_at_named_releases_flags_no_valid_report() {
     assert_eq!(valid_flagged, 0);
     assert!(caught * 10 >= flagged * 9, "{caught}/{flagged}");
 }
+
+#[test]
+fn a_named_commit_is_covered_by_its_index() {
+    let at_commit = index(
+        "commit 1111111 @ 1111111111",
+        &[("lib/parse.c", PARSE_OLD), ("lib/store.c", STORE)],
+        Revision::Named("1111111".into()),
+    );
+    let r = Report::new(
+        "Overflow in widget_decode_chunk",
+        "Reproduced at commit 1111111abc: `widget_decode_chunk()` trusts the chunk length.",
+    );
+    let t = run(&r, &[main_branch(), at_commit]);
+    let f = with(&t, Signal::UnknownSymbol);
+    assert_eq!(f.len(), 1, "{:#?}", t.findings);
+    assert_eq!(f[0].level, Level::Strong, "{}", f[0].detail);
+    assert!(
+        f[0].detail.contains("commit 1111111 @ 1111111111"),
+        "{}",
+        f[0].detail
+    );
+    // A commit nobody could resolve: the absence is only shown.
+    let t = run(&r, &[main_branch()]);
+    let f = with(&t, Signal::UnknownSymbol);
+    assert_eq!(f[0].level, Level::Info, "{}", f[0].detail);
+    assert!(f[0].detail.contains("1111111abc"), "{}", f[0].detail);
+}
