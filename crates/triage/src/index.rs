@@ -228,7 +228,10 @@ impl SourceIndexBuilder {
         {
             let public = path.starts_with("include/");
             let test = is_test_path(path);
-            info.text = Some(text.into());
+            // Kept for the body checks, which read C-like code only.
+            if is_c_like(path) {
+                info.text = Some(text.into());
+            }
             for (n, line) in text.lines().enumerate() {
                 let h = line_hash(line);
                 info.lines.push(h);
@@ -320,6 +323,15 @@ impl SourceIndexBuilder {
             inner: std::sync::Arc::new(self.index),
         }
     }
+}
+
+/// C and C++ sources and headers.
+pub(crate) fn is_c_like(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    matches!(
+        ext.to_ascii_lowercase().as_str(),
+        "c" | "h" | "cc" | "cpp" | "cxx" | "hpp" | "hh" | "inc"
+    )
 }
 
 /// Test code: its callers do not make a function reachable.

@@ -98,7 +98,7 @@ pub(super) fn check(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut V
         let Some(body) = src.function_body(func, MAX_BODY) else {
             continue;
         };
-        if !is_c_like(body.path) {
+        if !crate::index::is_c_like(body.path) {
             continue;
         }
         let var = named
@@ -133,11 +133,6 @@ enum Claim {
     NoGuard,
     FixedSize,
     Remote,
-}
-
-fn is_c_like(path: &str) -> bool {
-    let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    matches!(ext, "c" | "h" | "cc" | "cpp" | "cxx" | "hpp" | "hh")
 }
 
 /// The arguments of a call starting at `open` (just after its `(`), split at top-level commas.
