@@ -30,6 +30,8 @@ struct IdentInfo {
     uses: u32,
     /// Mentions in test files (`tests/`, `test/`, `unittest`, `fuzz`).
     test_uses: u32,
+    /// Mentioned in a public header (`include/…`).
+    public: bool,
 }
 
 /// Which revision of the project an index is: where a finding says a name was checked.
@@ -265,6 +267,7 @@ impl SourceIndexBuilder {
                             }
                             i.uses += uses;
                             i.test_uses += test_uses;
+                            i.public |= public;
                         }
                         None => {
                             idx.idents.insert(
@@ -276,6 +279,7 @@ impl SourceIndexBuilder {
                                     proto,
                                     uses,
                                     test_uses,
+                                    public,
                                 },
                             );
                         }
@@ -378,6 +382,11 @@ impl SourceIndex {
             .idents
             .get(name)
             .map(|i| (self.inner.files[i.file as usize].path.as_str(), i.line))
+    }
+
+    /// Whether a public header (`include/…`) mentions the name: the project's API.
+    pub fn is_public(&self, name: &str) -> bool {
+        self.inner.idents.get(name).is_some_and(|i| i.public)
     }
 
     /// How often a name is mentioned outside its definitions: in files other than tests,

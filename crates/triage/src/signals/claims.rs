@@ -329,10 +329,7 @@ fn no_caller(
         return None;
     }
     // Public API (in a public header): the applications are its callers.
-    if ctx.sources.iter().any(|s| {
-        s.identifier_file(func)
-            .is_some_and(|f| f.starts_with("include/"))
-    }) {
+    if ctx.sources.iter().any(|s| s.is_public(func)) {
         return None;
     }
     // Every indexed revision must agree: no caller anywhere.

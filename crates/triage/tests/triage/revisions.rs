@@ -456,3 +456,58 @@ fn a_named_commit_is_covered_by_its_index() {
     assert_eq!(f[0].level, Level::Info, "{}", f[0].detail);
     assert!(f[0].detail.contains("1111111abc"), "{}", f[0].detail);
 }
+
+#[test]
+fn body_checks_stay_quiet_when_the_body_does_not_answer_the_claim() {
+    const OTHER_GUARD: &str = "\
+int widget_copy_name(struct widget *w, const char *src, size_t len)
+{
+  char buf[32];
+  if(w->lines > WIDGET_MAX_LINES)
+    return -1;
+  memcpy(buf, src, len);
+  return widget_keep(w, buf);
+}
+";
+    const API: &str = "int widget_feed(struct widget *w, const char *data, size_t n);\n";
+    const FEED: &str = "\
+int widget_feed(struct widget *w, const char *data, size_t n)
+{
+  return widget_keep(w, data) + (int)n;
+}
+";
+    let tree = index(
+        "main @ 4444444444",
+        &[
+            ("lib/name.c", OTHER_GUARD),
+            ("lib/feed.c", FEED),
+            ("lib/store.c", STORE),
+            ("include/widget/widget.h", API),
+        ],
+        Revision::DefaultBranch,
+    );
+    for (title, text) in [
+        // The only comparison is about another variable: the claim may be right.
+        (
+            "Overflow in widget_copy_name",
+            "`widget_copy_name()` performs no bounds check on `len` before the memcpy into a 32-byte buffer.",
+        ),
+        // Public API: applications call it, whatever the tree itself does.
+        (
+            "Remote crash in widget_feed",
+            "`widget_feed()` is remotely triggerable by a malicious peer.",
+        ),
+        // Two functions in one sentence: not one claim.
+        (
+            "Overflow",
+            "Neither `widget_copy_name()` nor `widget_store_header()` has a length check.",
+        ),
+    ] {
+        let t = run(&Report::new(title, text), std::slice::from_ref(&tree));
+        assert!(
+            with(&t, Signal::ClaimContradicted).is_empty(),
+            "{text}: {:#?}",
+            t.findings
+        );
+    }
+}
