@@ -577,9 +577,10 @@ pub(super) fn quoted_code(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: 
                     level: if b.kind == BlockKind::Program { Level::Strong } else { Level::Weak },
                     evidence: vec![doc.evidence(span.0, span.1)],
                     detail: format!(
-                        "the report's `{name}` is not the project's: {} of {} lines are in the real source (the real `{name}` is in {real_file})",
+                        "the report's `{name}` is not the project's: {} of {} lines are in the real source (the real `{name}` is in {real_file}; checked at {})",
                         hits.len(),
-                        sig.len()
+                        sig.len(),
+                        versions(ctx)
                     ),
                     policy_ref: None,
                     confidence: 0.8,
