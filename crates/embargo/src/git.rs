@@ -140,6 +140,68 @@ impl Mirror {
         &self.dir
     }
 
+    /// A repository on this machine, read in place: a bare repository or a work tree (its
+    /// `.git`, wherever that points). Nothing is fetched or checked out; the default branch
+    /// is its `HEAD`.
+    pub fn local(path: &Path, limits: Limits) -> anyhow::Result<Mirror> {
+        let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
+        anyhow::ensure!(meta.is_dir(), "not a directory");
+        if path.join("HEAD").is_file() && path.join("objects").is_dir() {
+            return Ok(Mirror {
+                dir: path.to_path_buf(),
+            });
+        }
+        anyhow::ensure!(path.join(".git").exists(), "not a git repository");
+        let mut cmd = git();
+        cmd.arg("-C")
+            .arg(path)
+            .args(["rev-parse", "--absolute-git-dir"]);
+        let out = run(cmd, limits.timeout)?;
+        let dir = PathBuf::from(String::from_utf8_lossy(&out).trim());
+        anyhow::ensure!(dir.join("HEAD").is_file(), "not a git repository");
+        Ok(Mirror { dir })
+    }
+
+    /// Whether `path` is a git repository (bare, or a work tree with its `.git`).
+    pub fn is_repository(path: &Path) -> bool {
+        path.join("HEAD").is_file() && path.join("objects").is_dir() || path.join(".git").exists()
+    }
+
+    /// The revisions a report names, as commits to index besides the default branch: the
+    /// tag of each release of the project it names (`1.0.0` → `v1.0.0`, `curl-1_0_0`, …)
+    /// and each commit id it names, at most `max`. Each comes with the label findings show
+    /// (`v1.0.0 (1.0.0) @ 3f2a1c4e5d`) and its [`triage::Revision`]. Versions without a
+    /// tag are returned apart (the triage says so by itself).
+    pub fn named_commits(
+        &self,
+        named: &[triage::NamedRevision],
+        tags: &[String],
+        max: usize,
+        limits: Limits,
+    ) -> Vec<(String, triage::Revision, String)> {
+        let plan = triage::source::plan_revisions(named, tags, max);
+        let mut out = Vec::new();
+        for (version, tag) in plan.tags {
+            if let Ok(Some(c)) = self.resolve(Some(tag), limits) {
+                out.push((
+                    format!("{tag} ({version}) @ {}", &c[..10]),
+                    triage::Revision::Named(version),
+                    c,
+                ));
+            }
+        }
+        for id in plan.commits {
+            if let Ok(Some(c)) = self.resolve(Some(&id), limits) {
+                out.push((
+                    format!("commit {id} @ {}", &c[..10]),
+                    triage::Revision::Named(id),
+                    c,
+                ));
+            }
+        }
+        out
+    }
+
     pub fn exists(&self) -> bool {
         self.dir.join("HEAD").is_file()
     }

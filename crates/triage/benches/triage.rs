@@ -89,4 +89,48 @@ fn main() {
             per_report.len()
         );
     }
+    // As the server checks a git source: the default branch, and the release each report
+    // names (when the fixture has it), each index saying which revision it is.
+    let newest = indexes.len() - 1;
+    let default = indexes[newest]
+        .with_label("master")
+        .at(triage::Revision::DefaultBranch);
+    let mut per_report = Vec::new();
+    for (project, report) in &reports {
+        let mut sources = vec![default.clone()];
+        for r in triage::revisions_named(report, Some(project))
+            .iter()
+            .take(3)
+        {
+            if let Some(i) = fixture::CURL_SYS
+                .iter()
+                .position(|(_, l)| l.strip_prefix("curl ") == Some(r.name.as_str()))
+            {
+                sources.push(
+                    indexes[i]
+                        .with_label(format!("curl {}", r.name))
+                        .at(triage::Revision::Named(r.name.clone())),
+                );
+            }
+        }
+        let ctx = Context {
+            project_name: Some(project),
+            sources: &sources,
+            ..Context::new(&policy, &history)
+        };
+        let runs: Vec<Duration> = (0..20)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(triage(report, &ctx));
+                t.elapsed()
+            })
+            .collect();
+        per_report.push(median(runs));
+    }
+    let max = per_report.iter().max().copied().unwrap_or_default();
+    println!(
+        "triage at the default branch and the named release: median {:?} per report, slowest report {max:?} ({} reports)",
+        median(per_report.clone()),
+        per_report.len()
+    );
 }

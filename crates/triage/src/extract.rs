@@ -67,6 +67,8 @@ pub struct Facts {
     /// Names the report's own code defines (functions, structs, macros).
     pub own_defs: HashSet<String>,
     pub versions: Vec<String>,
+    /// Releases and commits named, with the product written before each.
+    pub revisions: Vec<crate::NamedRevision>,
     /// Advisory ids named, with their spans.
     pub advisories: Vec<(String, usize, usize)>,
     pub declared_ai: Option<(usize, usize)>,
@@ -145,6 +147,7 @@ impl Facts {
                 f.versions.push(v);
             }
         }
+        f.revisions = crate::named::scan(&[doc.title, doc.text]);
         for m in lexicon::CVE.find_iter(doc.text) {
             f.advisories
                 .push((m.as_str().to_ascii_uppercase(), m.start(), m.end()));

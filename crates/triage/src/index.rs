@@ -14,12 +14,49 @@ struct FileInfo {
     path: String,
     /// Hash of each line, normalised (whitespace removed); 0 for insignificant lines.
     lines: Vec<u64>,
+    /// The text of a code file (for reading a function's body); `None` for other files.
+    text: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct IdentInfo {
     file: u32,
+    /// 1-based line of the definition (or of the first mention).
+    line: u32,
     defined: bool,
+    /// The definition found so far is a declaration (`int f(void);`): a later body wins.
+    proto: bool,
+    /// Mentions on lines that do not define it, in files outside the tests.
+    uses: u32,
+    /// Mentions in test files (`tests/`, `test/`, `unittest`, `fuzz`).
+    test_uses: u32,
+    /// Mentioned in a public header (`include/…`).
+    public: bool,
+}
+
+/// Which revision of the project an index is: where a finding says a name was checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "name")]
+pub enum Revision {
+    /// Not said: the index counts as one more version, as before revisions were known.
+    #[default]
+    Unspecified,
+    /// The project's default branch (HEAD).
+    DefaultBranch,
+    /// The release (its tag) or commit a report names, as the report names it
+    /// (`1.0.0`, `abc1234`).
+    Named(String),
+    /// Another ref the project asked to check reports against.
+    Other,
+}
+
+/// A function's lines as the index read them.
+#[derive(Debug, Clone)]
+pub struct FunctionBody<'a> {
+    pub path: &'a str,
+    /// 1-based line number of `lines[0]` (the definition line).
+    pub first_line: u32,
+    pub lines: Vec<&'a str>,
 }
 
 /// Where a normalised line occurs.
@@ -36,6 +73,7 @@ pub(crate) struct LineHit {
 #[derive(Debug, Clone)]
 pub struct SourceIndex {
     label: String,
+    revision: Revision,
     inner: std::sync::Arc<Tables>,
 }
 
@@ -180,6 +218,7 @@ impl SourceIndexBuilder {
         let mut info = FileInfo {
             path: path.to_owned(),
             lines: Vec::new(),
+            text: None,
         };
         let text = if contents.len() <= MAX_FILE_BYTES && !contents.contains(&0) {
             std::str::from_utf8(contents).ok()
@@ -190,6 +229,11 @@ impl SourceIndexBuilder {
             && is_code_ext(path)
         {
             let public = path.starts_with("include/");
+            let test = is_test_path(path);
+            // Kept for the body checks, which read C-like code only.
+            if is_c_like(path) {
+                info.text = Some(text.into());
+            }
             for (n, line) in text.lines().enumerate() {
                 let h = line_hash(line);
                 info.lines.push(h);
@@ -207,16 +251,37 @@ impl SourceIndexBuilder {
                         continue;
                     }
                     let defined = def == Some(tok) || public && is_macro_like(tok);
+                    let proto = line.trim_end().ends_with(';');
+                    let (uses, test_uses) = match (def == Some(tok), test) {
+                        (true, _) => (0, 0),
+                        (false, true) => (0, 1),
+                        (false, false) => (1, 0),
+                    };
                     match idx.idents.get_mut(tok) {
                         Some(i) => {
-                            if defined && !i.defined {
+                            if defined && (!i.defined || i.proto && !proto) {
                                 i.defined = true;
+                                i.proto = proto;
                                 i.file = id;
+                                i.line = n as u32 + 1;
                             }
+                            i.uses += uses;
+                            i.test_uses += test_uses;
+                            i.public |= public;
                         }
                         None => {
-                            idx.idents
-                                .insert(tok.into(), IdentInfo { file: id, defined });
+                            idx.idents.insert(
+                                tok.into(),
+                                IdentInfo {
+                                    file: id,
+                                    line: n as u32 + 1,
+                                    defined,
+                                    proto,
+                                    uses,
+                                    test_uses,
+                                    public,
+                                },
+                            );
                         }
                     }
                 }
@@ -258,9 +323,33 @@ impl SourceIndexBuilder {
         }
         SourceIndex {
             label: self.label,
+            revision: Revision::Unspecified,
             inner: std::sync::Arc::new(self.index),
         }
     }
+}
+
+/// C and C++ sources and headers.
+pub(crate) fn is_c_like(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    matches!(
+        ext.to_ascii_lowercase().as_str(),
+        "c" | "h" | "cc" | "cpp" | "cxx" | "hpp" | "hh" | "inc"
+    )
+}
+
+/// Test code: its callers do not make a function reachable.
+pub(crate) fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.split('/').rev().skip(1).any(|c| {
+        matches!(
+            c,
+            "test" | "tests" | "testing" | "unittest" | "unittests" | "unit" | "fuzz" | "fuzzing"
+        )
+    }) || lower
+        .rsplit('/')
+        .next()
+        .is_some_and(|f| f.starts_with("test_") || f.contains("_test.") || f.contains("fuzz"))
 }
 
 impl SourceIndex {
@@ -272,8 +361,73 @@ impl SourceIndex {
     pub fn with_label(&self, label: impl Into<String>) -> SourceIndex {
         SourceIndex {
             label: label.into(),
+            revision: self.revision.clone(),
             inner: self.inner.clone(),
         }
+    }
+
+    /// The same index, saying which revision of the project it is.
+    pub fn at(mut self, revision: Revision) -> SourceIndex {
+        self.revision = revision;
+        self
+    }
+
+    pub fn revision(&self) -> &Revision {
+        &self.revision
+    }
+
+    /// The 1-based line an identifier is defined on (or first mentioned), with its file.
+    pub fn identifier_line(&self, name: &str) -> Option<(&str, u32)> {
+        self.inner
+            .idents
+            .get(name)
+            .map(|i| (self.inner.files[i.file as usize].path.as_str(), i.line))
+    }
+
+    /// Whether a public header (`include/…`) mentions the name: the project's API.
+    pub fn is_public(&self, name: &str) -> bool {
+        self.inner.idents.get(name).is_some_and(|i| i.public)
+    }
+
+    /// How often a name is mentioned outside its definitions: in files other than tests,
+    /// and in tests.
+    pub fn uses(&self, name: &str) -> Option<(u32, u32)> {
+        self.inner.idents.get(name).map(|i| (i.uses, i.test_uses))
+    }
+
+    /// The body of a function the tree defines: from its definition line until its braces
+    /// balance (at most `max` lines). `None` for names it does not define as a function.
+    pub fn function_body(&self, name: &str, max: usize) -> Option<FunctionBody<'_>> {
+        let info = self.inner.idents.get(name).filter(|i| i.defined)?;
+        let file = &self.inner.files[info.file as usize];
+        let text = file.text.as_deref()?;
+        let start = info.line.checked_sub(1)? as usize;
+        let mut depth = 0i32;
+        let mut opened = false;
+        let mut buf = Vec::new();
+        for line in text.lines().skip(start).take(max) {
+            buf.push(line);
+            if buf.len() == 1 && !line.contains('(') {
+                return None;
+            }
+            depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+            opened |= line.contains('{');
+            if opened && depth <= 0 {
+                break;
+            }
+            // A prototype or a call, not a definition.
+            if !opened && line.trim_end().ends_with(';') {
+                return None;
+            }
+        }
+        if !opened {
+            return None;
+        }
+        Some(FunctionBody {
+            path: &file.path,
+            first_line: info.line,
+            lines: buf,
+        })
     }
 
     pub fn file_count(&self) -> usize {

@@ -23,6 +23,7 @@ mod glob;
 mod index;
 mod input;
 mod lexicon;
+mod named;
 mod signals;
 pub mod source;
 mod text;
@@ -32,10 +33,13 @@ mod verdict;
 pub use domain::policy::Policy;
 pub use fingerprint::{Fingerprint, similarity};
 pub use glob::glob_match;
-pub use index::{MAX_FILE_BYTES, SourceIndex, SourceIndexBuilder, is_indexable_path};
+pub use index::{
+    FunctionBody, MAX_FILE_BYTES, Revision, SourceIndex, SourceIndexBuilder, is_indexable_path,
+};
 pub use input::{InputError, Submission, parse_input};
 /// The timestamp type of [`PastReport::received_at`].
 pub use jiff::Timestamp;
+pub use named::NamedRevision;
 
 use serde::{Deserialize, Serialize};
 
@@ -357,6 +361,16 @@ pub enum Signal {
     PastedAssistantAnswer,
     /// Stock phrases of machine-written filler (a hint for ordering checks, never a reason).
     Boilerplate,
+    /// [1/2] A name, path or quoted line the report takes from the release it names, no
+    /// longer on the default branch: renamed or removed since (a confirmation, info).
+    ChangedSince,
+    /// [2] The quoted code is in the release the report names but changed on the default
+    /// branch: it may be fixed already (advice for the maintainer, info).
+    FixedOnDefaultBranch,
+    /// [2] A claim about a real function that its body contradicts: the guard said to be
+    /// missing is there, the "fixed-size" buffer is allocated from the length, the
+    /// "network-reachable" function has no caller outside tests.
+    ClaimContradicted,
 }
 
 impl Signal {
@@ -389,6 +403,9 @@ impl Signal {
             Self::NoTechnicalContent => "no_technical_content",
             Self::Boilerplate => "boilerplate",
             Self::PastedAssistantAnswer => "pasted_assistant_answer",
+            Self::ChangedSince => "changed_since",
+            Self::FixedOnDefaultBranch => "fixed_on_default_branch",
+            Self::ClaimContradicted => "claim_contradicted",
         }
     }
 }
@@ -399,6 +416,16 @@ impl Signal {
 pub fn versions_named(report: &Report) -> Vec<String> {
     let doc = text::Doc::new(report);
     extract::Facts::of(&doc).versions
+}
+
+/// The releases and commits a report names, the project's own first (those with no other
+/// product before them: "curl 7.68.0", "version 2.1", "commit abc1234"; not
+/// "OpenSSL/3.0.13"), each once. Map them to tags with [`source::tag_for_revision`] and
+/// index those revisions as [`Revision::Named`] before triaging the report.
+pub fn revisions_named(report: &Report, project_name: Option<&str>) -> Vec<NamedRevision> {
+    let mut all = named::scan(&[&report.title, &report.text]);
+    all.retain(|r| r.is_project(project_name));
+    all
 }
 
 /// Triage one report.

@@ -182,10 +182,20 @@ pub fn check_ref_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The release version a tag names, as `major.minor.patch`: `v1.10.3`, `1.10.3`,
-/// `curl-8_4_0`, `release-2.0.1` and `openssl-3.0.1` all name one; pre-releases
+/// The release version a tag names, its numbers joined with `.`: `v1.10.3`, `1.10.3`,
+/// `curl-8_4_0`, `release-2.0.1`, `openssl-3.0.1` and `v2.1` all name one; pre-releases
 /// (`v2.0.0-rc1`) and other tags none.
 pub fn tag_version(tag: &str) -> Option<String> {
+    tag_parts(tag).map(|(_, nums)| {
+        nums.iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(".")
+    })
+}
+
+/// A tag's prefix (`curl-`, `v`, `release/`) and version numbers (two to four).
+fn tag_parts(tag: &str) -> Option<(&str, Vec<u64>)> {
     let start = tag.find(|c: char| c.is_ascii_digit())?;
     let (prefix, rest) = tag.split_at(start);
     if !(prefix.is_empty()
@@ -201,7 +211,7 @@ pub fn tag_version(tag: &str) -> Option<String> {
         return None;
     }
     let parts: Vec<&str> = rest.split(sep as char).collect();
-    if parts.len() != 3 {
+    if !(2..=4).contains(&parts.len()) {
         return None;
     }
     let nums: Vec<u64> = parts
@@ -214,7 +224,16 @@ pub fn tag_version(tag: &str) -> Option<String> {
             }
         })
         .collect::<Option<_>>()?;
-    Some(format!("{}.{}.{}", nums[0], nums[1], nums[2]))
+    Some((prefix, nums))
+}
+
+/// Version numbers without trailing zeros beyond the first (`2.1.0` and `2.1` compare equal).
+fn significant(nums: &[u64]) -> &[u64] {
+    let mut n = nums.len();
+    while n > 1 && nums[n - 1] == 0 {
+        n -= 1;
+    }
+    &nums[..n]
 }
 
 /// The tag that stands for a version a report names (`8.4.0`, as the triage extracts
@@ -224,19 +243,101 @@ pub fn tag_for_version<'a, I>(version: &str, tags: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let wanted = tag_version(version)?;
-    let rank = |t: &str| -> (u8, usize) {
-        if t == format!("v{wanted}") {
-            (0, 0)
-        } else if t == wanted {
-            (1, 0)
-        } else {
-            (2, t.len())
-        }
+    best_tag(version, None, tags)
+}
+
+/// The tag for a release a report names, among the repository's tags: the same version
+/// (`2.1` matches `v2.1` and `v2.1.0`; the same number of parts first), spelled `v2.1`,
+/// then `2.1`, then with the product the report wrote (`libfoo-2.1` for "libfoo 2.1"),
+/// then the shortest other spelling (`curl-7_68_0`). `None` for a commit or when no tag
+/// names that version.
+pub fn tag_for_revision<'a, I>(named: &crate::NamedRevision, tags: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    if named.commit {
+        return None;
+    }
+    best_tag(&named.name, named.product.as_deref(), tags)
+}
+
+fn best_tag<'a, I>(version: &str, product: Option<&str>, tags: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let (_, wanted) = tag_parts(version)?;
+    let key = significant(&wanted);
+    let rank = |prefix: &str, nums: &[u64], t: &str| -> (u8, u8, usize) {
+        let exact = u8::from(nums.len() != wanted.len());
+        let spelled = match prefix {
+            "v" | "V" => 0,
+            "" => 1,
+            p if product.is_some_and(|pr| {
+                let p = p
+                    .trim_end_matches(['-', '_', '/', 'v'])
+                    .to_ascii_lowercase();
+                p == pr || p.rsplit('/').next() == Some(pr)
+            }) =>
+            {
+                2
+            }
+            _ => 3,
+        };
+        (exact, spelled, t.len())
     };
     tags.into_iter()
-        .filter(|t| tag_version(t).as_deref() == Some(wanted.as_str()))
-        .min_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)))
+        .filter_map(|t| {
+            let (prefix, nums) = tag_parts(t)?;
+            (significant(&nums) == key).then(|| (rank(prefix, &nums, t), t))
+        })
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
+        .map(|(_, t)| t)
+}
+
+/// What to check a report at, from the revisions it names and the repository's tags: each
+/// of the project's releases mapped to its tag (the ones without a tag listed apart), and
+/// the commits named; at most `max` in all, in the report's order.
+pub fn plan_revisions<'a>(
+    named: &[crate::NamedRevision],
+    tags: &'a [String],
+    max: usize,
+) -> RevisionPlan<'a> {
+    let mut plan = RevisionPlan::default();
+    for r in named {
+        if plan.tags.len() + plan.commits.len() >= max {
+            break;
+        }
+        if r.commit {
+            if check_ref_name(&r.name).is_ok() && !plan.commits.contains(&r.name) {
+                plan.commits.push(r.name.clone());
+            }
+            continue;
+        }
+        match tag_for_revision(r, tags.iter().map(String::as_str)) {
+            Some(t) => {
+                if !plan.tags.iter().any(|(_, x)| *x == t) {
+                    plan.tags.push((r.name.clone(), t));
+                }
+            }
+            None => {
+                if !plan.untagged.contains(&r.name) {
+                    plan.untagged.push(r.name.clone());
+                }
+            }
+        }
+    }
+    plan
+}
+
+/// See [`plan_revisions`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevisionPlan<'a> {
+    /// (version as named, its tag).
+    pub tags: Vec<(String, &'a str)>,
+    /// Commit ids named (abbreviated as written).
+    pub commits: Vec<String>,
+    /// Versions named that no tag stands for.
+    pub untagged: Vec<String>,
 }
 
 #[cfg(test)]
@@ -334,8 +435,10 @@ mod tests {
         assert_eq!(tag_version("openssl-3.0.1").as_deref(), Some("3.0.1"));
         assert_eq!(tag_version("releases/v007.1.2").as_deref(), Some("7.1.2"));
         assert_eq!(tag_version("v2.0.0-rc1"), None);
-        assert_eq!(tag_version("v1.2"), None);
-        assert_eq!(tag_version("1.2.3.4"), None);
+        assert_eq!(tag_version("v1.2").as_deref(), Some("1.2"));
+        assert_eq!(tag_version("1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(tag_version("1.2.3.4.5"), None);
+        assert_eq!(tag_version("v1"), None);
         assert_eq!(tag_version("1_2.3"), None);
         assert_eq!(tag_version("nightly"), None);
         assert_eq!(tag_version("x 1.2.3"), None);
@@ -356,10 +459,62 @@ mod tests {
         assert_eq!(tag_for_version("8.3.0", tags), Some("curl-8_3_0"));
         assert_eq!(tag_for_version("8.5.0", tags), None);
         assert_eq!(tag_for_version("not a version", tags), None);
+        assert_eq!(tag_for_version("8.4", tags), Some("v8.4.0"));
         // Leading zeros and the other spellings compare as numbers.
         assert_eq!(
             tag_for_version("1.10.3", ["project-01_10_03"]),
             Some("project-01_10_03")
+        );
+    }
+
+    fn named(name: &str, product: Option<&str>) -> crate::NamedRevision {
+        crate::NamedRevision {
+            name: name.into(),
+            commit: false,
+            product: product.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_release_maps_to_the_tag_of_its_product_and_spelling() {
+        let tags = [
+            "libfoo-1.2.3",
+            "libbar-1.2.3",
+            "release-2.1.0",
+            "v2.1",
+            "curl-7_68_0",
+        ];
+        let t = |n: &crate::NamedRevision| tag_for_revision(n, tags);
+        assert_eq!(t(&named("1.2.3", Some("libbar"))), Some("libbar-1.2.3"));
+        assert_eq!(t(&named("1.2.3", Some("libfoo"))), Some("libfoo-1.2.3"));
+        assert_eq!(t(&named("2.1", None)), Some("v2.1"));
+        assert_eq!(t(&named("2.1.0", None)), Some("release-2.1.0"));
+        assert_eq!(t(&named("7.68.0", Some("curl"))), Some("curl-7_68_0"));
+        assert_eq!(t(&named("7.68", Some("curl"))), Some("curl-7_68_0"));
+        assert_eq!(t(&named("9.9.9", None)), None);
+        let commit = crate::NamedRevision {
+            name: "abc1234".into(),
+            commit: true,
+            product: None,
+        };
+        assert_eq!(t(&commit), None);
+        let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+        let plan = plan_revisions(
+            &[
+                named("7.68.0", Some("curl")),
+                named("9.9.9", None),
+                commit,
+                named("2.1", None),
+            ],
+            &tags,
+            2,
+        );
+        assert_eq!(plan.tags, [("7.68.0".to_owned(), "curl-7_68_0")]);
+        assert_eq!(plan.untagged, ["9.9.9"]);
+        assert_eq!(
+            plan.commits,
+            ["abc1234"],
+            "at most two revisions: 2.1 left out"
         );
     }
 }

@@ -24,7 +24,8 @@ fn supports(signal: Signal) -> &'static [(Label, f32)] {
         | Signal::FramesOutsideProject
         | Signal::TemplatePlaceholder
         | Signal::PastedAssistantAnswer
-        | Signal::UnprovenClaim => &[(AiSlop, 1.0)],
+        | Signal::UnprovenClaim
+        | Signal::ClaimContradicted => &[(AiSlop, 1.0)],
         Signal::SeverityInflation => &[(AiSlop, 0.8)],
         Signal::PaymentRequest | Signal::ProjectNotNamed | Signal::Spray => &[(BegBounty, 1.0)],
         Signal::NoTechnicalContent => &[(BegBounty, 1.0), (NonQualifying, 0.5)],
@@ -38,7 +39,9 @@ fn supports(signal: Signal) -> &'static [(Label, f32)] {
         | Signal::GenaiPolicy
         | Signal::ReporterHistory
         | Signal::TrialQuota
-        | Signal::Boilerplate => &[],
+        | Signal::Boilerplate
+        | Signal::ChangedSince
+        | Signal::FixedOnDefaultBranch => &[],
     }
 }
 

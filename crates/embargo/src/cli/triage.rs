@@ -4,12 +4,16 @@
 //! `text` or `description`; JSON Lines give one report per line), an RFC 5322 message
 //! (`.eml`) or plain text; with no FILE, standard input is one such input. `--source DIR`
 //! indexes a source tree for the grounded checks (repeat it for several versions, e.g. the
-//! default branch and the reported release). Inputs are triaged in order and each sees the
+//! default branch and the reported release). A git repository (bare or a work tree) is read
+//! as the server reads a project's git source: its default branch (`HEAD`), and for each
+//! report the tag of each release it names (`1.0.0` → `v1.0.0`, `1.0.0`, `curl-1_0_0`, …)
+//! or the commit it names, at most three per report, indexed once and kept; findings say
+//! which revision they were checked at. Inputs are triaged in order and each sees the
 //! earlier ones as the instance's history, so a batch shows spray and near-duplicates.
 //!
 //! `--json` prints one object per report: `{"input", "label", "verdict", "findings",
-//! "scores", "check_grounding_first", "mentioned_versions"}`, or `{"input", "error"}` for an
-//! unreadable input.
+//! "scores", "check_grounding_first", "mentioned_versions", "checked_at"}` (`checked_at`: the
+//! labels of the source indexes used), or `{"input", "error"}` for an unreadable input.
 //!
 //! Exit status: 0 every input read, 1 some input unreadable or invalid, 2 usage error
 //! (including an unreadable policy or source directory).
@@ -18,7 +22,17 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::source_index::GitTree;
 use triage::{Context, Fingerprint, History, PastReport, Policy, SourceIndex, Submission};
+
+/// One `--source`: a directory indexed once, or a git repository indexed per report.
+enum Source {
+    Dir(SourceIndex),
+    Git(Box<GitTree>),
+}
+
+/// Time limit of each git command the CLI runs.
+const GIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// `embargo triage`
 #[derive(Debug, clap::Args)]
@@ -32,8 +46,10 @@ pub struct Args {
     /// The project's name (default: the JSON report's `project` field, if any).
     #[arg(long, value_name = "NAME")]
     pub project_name: Option<String>,
-    /// A checkout of the project's source to check names, paths and quoted code against.
-    #[arg(long, value_name = "DIR")]
+    /// The project's source to check names, paths and quoted code against: a directory, or
+    /// a git repository (bare or a work tree), checked at HEAD and at the tag of the release a
+    /// report names.
+    #[arg(long, value_name = "DIR|REPO")]
     pub source: Vec<PathBuf>,
     /// Report files; none: read one report from standard input.
     #[arg(value_name = "FILE")]
@@ -62,7 +78,19 @@ pub fn run(
     };
     let mut sources = Vec::new();
     for dir in &args.source {
-        match index_dir(dir) {
+        let opened = if crate::git::Mirror::is_repository(dir) {
+            GitTree::open(
+                dir,
+                crate::git::Limits {
+                    timeout: GIT_TIMEOUT,
+                    max_bytes: u64::MAX,
+                },
+            )
+            .map(|t| Source::Git(Box::new(t)))
+        } else {
+            index_dir(dir).map(Source::Dir)
+        };
+        match opened {
             Ok(i) => sources.push(i),
             Err(e) => {
                 let _ = writeln!(stderr, "embargo triage: source {}: {e:#}", dir.display());
@@ -70,7 +98,7 @@ pub fn run(
             }
         }
     }
-    match run_inner(&args, &policy, &sources, stdin, stdout) {
+    match run_inner(&args, &policy, &mut sources, stdin, stdout) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -84,7 +112,7 @@ pub fn run(
 fn run_inner(
     args: &Args,
     policy: &Policy,
-    sources: &[SourceIndex],
+    sources: &mut [Source],
     stdin: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<bool> {
@@ -137,19 +165,22 @@ fn run_inner(
                 name.clone()
             };
             let project = args.project_name.clone().or(sub.project.clone());
+            let indexes = indexes_for(sources, &sub.report, project.as_deref());
             let ctx = Context {
                 policy,
                 project_name: project.as_deref(),
-                sources,
+                sources: &indexes,
                 history: &history,
                 now: None,
             };
             let result = triage::triage(&sub.report, &ctx);
+            let checked_at: Vec<&str> = indexes.iter().map(SourceIndex::label).collect();
             if args.json {
                 let mut v = serde_json::to_value(&result)?;
                 if let Some(o) = v.as_object_mut() {
                     o.remove("fingerprint");
                     o.insert("input".into(), serde_json::Value::String(label.clone()));
+                    o.insert("checked_at".into(), serde_json::json!(checked_at));
                 }
                 serde_json::to_writer(&mut *out, &v)?;
                 writeln!(out)?;
@@ -160,6 +191,9 @@ fn run_inner(
                     result.label.as_str(),
                     result.verdict.as_str()
                 )?;
+                if !checked_at.is_empty() {
+                    writeln!(out, "  checked at: {}", checked_at.join(", "))?;
+                }
                 for f in &result.findings {
                     writeln!(
                         out,
@@ -196,6 +230,27 @@ fn run_inner(
         }
     }
     Ok(all_ok)
+}
+
+/// The indexes one report is checked against: every directory, and each repository's
+/// default branch with the revisions the report names.
+fn indexes_for(
+    sources: &mut [Source],
+    report: &triage::Report,
+    project: Option<&str>,
+) -> Vec<SourceIndex> {
+    let mut out = Vec::new();
+    let mut named = None;
+    for s in sources.iter_mut() {
+        match s {
+            Source::Dir(i) => out.push(i.clone()),
+            Source::Git(tree) => {
+                let named = named.get_or_insert_with(|| triage::revisions_named(report, project));
+                out.extend(tree.indexes_for(named));
+            }
+        }
+    }
+    out
 }
 
 /// Walks a directory into a source index (the reading the pure crate leaves to us).

@@ -30,8 +30,8 @@ const MAX_PATH: usize = 4096;
 const CACHED_INDEXES: usize = 16;
 /// Mirror locks kept before those nobody holds are dropped (one per mirror directory).
 const MAX_IDLE_LOCKS: usize = 256;
-/// Most versions named in one report whose tags are indexed.
-const MAX_VERSIONS: usize = 5;
+/// Most revisions named in one report (release tags, commits) that are indexed for it.
+const MAX_VERSIONS: usize = 3;
 
 /// A source as maintainers set it: the web form and `PUT /api/v1/projects/{slug}/source`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -420,7 +420,7 @@ fn git_run(
     mirror: &Mirror,
     source: &ProjectSourceInput,
     fetch: bool,
-    versions: &[String],
+    named: &[triage::NamedRevision],
     limits: Limits,
 ) -> GitRun {
     let mut fetched = None;
@@ -438,45 +438,48 @@ fn git_run(
         return GitRun { fetched, indexes };
     }
     let key = mirror.dir().to_path_buf();
-    let mut wanted: Vec<(String, String)> = match resolve_heads(mirror, source, limits) {
-        Ok(h) => h
-            .into_iter()
-            .map(|(r, c)| (format!("{r} @ {}", short(&c)), c))
-            .collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, "triage source: cannot resolve its refs");
-            Vec::new()
-        }
-    };
-    if !versions.is_empty() {
-        let tags = mirror.tags(limits).unwrap_or_default();
-        for v in versions.iter().take(MAX_VERSIONS) {
-            let Some(tag) = triage::source::tag_for_version(v, tags.iter().map(String::as_str))
-            else {
-                continue;
-            };
-            if let Ok(Some(c)) = mirror.resolve(Some(tag), limits) {
-                wanted.push((format!("{tag} ({v}) @ {}", short(&c)), c));
+    // The default branch first, then the extra refs, then what the report names.
+    let mut wanted: Vec<(String, triage::Revision, String)> =
+        match resolve_heads(mirror, source, limits) {
+            Ok(h) => h
+                .into_iter()
+                .enumerate()
+                .map(|(i, (r, c))| {
+                    let revision = if i == 0 {
+                        triage::Revision::DefaultBranch
+                    } else {
+                        triage::Revision::Other
+                    };
+                    (format!("{r} @ {}", short(&c)), revision, c)
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "triage source: cannot resolve its refs");
+                Vec::new()
             }
-        }
+        };
+    if !named.is_empty() {
+        let tags = mirror.tags(limits).unwrap_or_default();
+        wanted.extend(mirror.named_commits(named, &tags, MAX_VERSIONS, limits));
     }
-    for (label, commit) in wanted {
+    for (label, revision, commit) in wanted {
         match index_of(caches, mirror, &key, &commit, &label, limits) {
-            Ok(index) => indexes.push(index),
+            Ok(index) => indexes.push(index.at(revision)),
             Err(e) => tracing::warn!(error = %e, "triage source: cannot index a commit"),
         }
     }
     GitRun { fetched, indexes }
 }
 
-/// The source indexes a report of `project` naming `versions` is checked against: the
-/// project's own source (git: the default branch, the extra refs and the tags of the named
-/// versions; or a directory), else the instance configuration's directories. A source that
+/// The source indexes a report of `project` naming `named` is checked against: the
+/// project's own source (git: the default branch, the extra refs and the tags or commits of
+/// the revisions named, each index saying which revision it is; or a directory), else the
+/// instance configuration's directories. A source that
 /// cannot be read leaves the list short (logged), never fails the triage.
 pub(crate) async fn indexes_for(
     state: &AppState,
     project: &Project,
-    versions: &[String],
+    named: &[triage::NamedRevision],
 ) -> Result<Vec<triage::SourceIndex>> {
     let slug = project.slug.as_str().to_owned();
     let source = store::sources::of_project(&mut *state.db.read().await?, project.id).await?;
@@ -511,7 +514,7 @@ pub(crate) async fn indexes_for(
     // hangs does not hold up every triage job.
     let fetch = source.fetched_at.is_none() || !mirror.exists() && source.fetch_error.is_none();
     let input = source.input.clone();
-    let versions = versions.to_vec();
+    let named = named.to_vec();
     let blocking = state.clone();
     let run = tokio::task::spawn_blocking(move || {
         git_run(
@@ -519,7 +522,7 @@ pub(crate) async fn indexes_for(
             &mirror,
             &input,
             fetch,
-            &versions,
+            &named,
             limits,
         )
     })

@@ -330,12 +330,13 @@ pub async fn run(state: &AppState, id: ReportId) -> Result<TriageRecord> {
         .reporter_email
         .as_ref()
         .map(|e| e.as_str().to_owned());
-    // The versions the report names pick the tags its source is indexed at as well.
-    let versions = triage::versions_named(&triage::Report::new(
-        report.title.clone(),
-        report_text(&report),
-    ));
-    let sources = super::sources::indexes_for(state, &project, &versions).await?;
+    // The releases and commits the report names pick the revisions its source is indexed
+    // at as well (the project's own: not another product's version).
+    let named = triage::revisions_named(
+        &triage::Report::new(report.title.clone(), report_text(&report)),
+        Some(&project.name),
+    );
+    let sources = super::sources::indexes_for(state, &project, &named).await?;
     // The triage itself is CPU work: off the async threads.
     let record = tokio::task::spawn_blocking(move || {
         compute(

@@ -202,6 +202,14 @@ async fn reports_are_checked_at_the_version_they_name_and_triaged_again_when_the
         unknown(&old_triage, "http_parse_header").is_none(),
         "{old_triage}"
     );
+    // ...and the finding says where it was found and that it is gone from main.
+    let changed = with_signal(&old_triage, "changed_since");
+    assert!(
+        changed.iter().any(|f| f["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("v1.0.0 (1.0.0) @ ") && d.contains("main @ "))),
+        "{old_triage}"
+    );
     // The same report about main: the name is not there, and the nearest real one is shown.
     let main = submit(&http, base, &report(None)).await;
     let main_triage = triage_of(&http, base, &admin, &main, None).await;
@@ -603,4 +611,124 @@ async fn only_administrators_point_a_project_at_the_servers_own_files() {
         .expect("get");
     assert_eq!(res.status(), 401, "no token, no source");
     app.stop().await.expect("graceful stop");
+}
+
+/// Runs `embargo triage --json --source SOURCE REPORT…` and reads one object per report.
+fn triage_cli(source: &Path, reports: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    let dir = TempDir::new();
+    let mut files = Vec::new();
+    for (i, r) in reports.iter().enumerate() {
+        let f = dir.0.join(format!("report-{i}.json"));
+        std::fs::write(&f, r.to_string()).expect("write the report");
+        files.push(f);
+    }
+    let out = Command::new(super::harness::BIN)
+        .args([
+            "triage",
+            "--json",
+            "--project-name",
+            "printdesk",
+            "--source",
+        ])
+        .arg(source)
+        .args(&files)
+        .output()
+        .expect("run embargo triage");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+fn with_signal<'a>(t: &'a serde_json::Value, signal: &str) -> Vec<&'a serde_json::Value> {
+    t["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["signal"] == signal)
+        .collect()
+}
+
+#[test]
+fn the_cli_checks_a_git_repository_at_the_named_release_and_at_head() {
+    let repo = repository();
+    let bare = TempDir::new();
+    git(
+        &bare.0,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            &repo.0.display().to_string(),
+            "project.git",
+        ],
+    );
+    let renamed = serde_json::json!({
+        "title": "Stack overflow in the header parser",
+        "text": "Affected version: 1.0.0\n\n`http_parse_header()` in src/http.c copies the header line with strcpy and no bound, so a long header overflows the caller's buffer.",
+    });
+    let invented = serde_json::json!({
+        "title": "Overflow in the chunk decoder",
+        "text": "PrintDesk v1.0.0: `http_decode_chunk()` trusts the chunk length sent by the client.",
+    });
+    let fixed = serde_json::json!({
+        "title": "Unbounded copy in the header parser",
+        "text": "Tested on PrintDesk 1.0.0. The code:\n\n```c\nint http_parse_header(const char *line, char *out) {\n    strcpy(out, line);\n    return 0;\n}\n```\n\nA long header line overflows `out`.",
+    });
+    for source in [repo.0.clone(), bare.0.join("project.git")] {
+        let t = triage_cli(&source, &[renamed.clone(), invented.clone(), fixed.clone()]);
+        assert_eq!(t.len(), 3, "{t:?}");
+        let checked: Vec<&str> = t[0]["checked_at"]
+            .as_array()
+            .expect("checked_at")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert!(
+            checked.len() == 2
+                && checked[0].starts_with("main @ ")
+                && checked[1].starts_with("v1.0.0 (1.0.0) @ "),
+            "{checked:?}"
+        );
+        // Renamed since the release the report names: confirmed there, not "unknown".
+        assert!(unknown(&t[0], "http_parse_header").is_none(), "{}", t[0]);
+        let changed = with_signal(&t[0], "changed_since");
+        assert_eq!(changed.len(), 1, "{}", t[0]);
+        let detail = changed[0]["detail"].as_str().expect("detail");
+        assert!(
+            detail.contains("v1.0.0 (1.0.0) @ ") && detail.contains("main @ "),
+            "{detail}"
+        );
+        assert_eq!(t[0]["label"], "valid", "{}", t[0]);
+        // Absent at the release and on the default branch: strong, and both are named.
+        let f = unknown(&t[1], "http_decode_chunk").unwrap_or_else(|| panic!("{}", t[1]));
+        assert_eq!(f["level"], "strong", "{f}");
+        let detail = f["detail"].as_str().expect("detail");
+        assert!(
+            detail.contains("v1.0.0 (1.0.0) @ ") && detail.contains("main @ "),
+            "{detail}"
+        );
+        // The quoted code changed on the default branch: perhaps fixed already.
+        let fixed = with_signal(&t[2], "fixed_on_default_branch");
+        assert_eq!(fixed.len(), 1, "{}", t[2]);
+        assert_eq!(fixed[0]["level"], "info");
+        assert!(
+            fixed[0]["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("strcpy(out, line);")),
+            "{}",
+            fixed[0]
+        );
+    }
+    // A plain directory still works: checked as it is, no revision.
+    let dir = TempDir::new();
+    std::fs::create_dir_all(dir.0.join("src")).expect("mkdir");
+    std::fs::write(dir.0.join("src/http.c"), V1).expect("write");
+    let t = triage_cli(&dir.0, &[invented]);
+    assert!(unknown(&t[0], "http_decode_chunk").is_some(), "{}", t[0]);
 }

@@ -1,5 +1,6 @@
 //! The checks. Each pushes [`Finding`]s with evidence; none decides the label.
 
+mod claims;
 mod grounded;
 mod history;
 mod intent;
@@ -14,6 +15,7 @@ pub(crate) fn run_all(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut
         grounded::code_references(doc, facts, ctx, out);
         grounded::quoted_code(doc, facts, ctx, out);
         grounded::frames(doc, facts, ctx, out);
+        claims::check(doc, facts, ctx, out);
     }
     grounded::poc(doc, facts, ctx, out);
     policy::scope(doc, facts, ctx, out);
