@@ -4,4 +4,5 @@
 mod eval;
 mod fixture;
 mod grounded;
+mod precision;
 mod signals;
