@@ -422,3 +422,39 @@ fn missing_code_against_confirmed_code_is_not_a_junk_label() {
     assert_eq!(t.label, Label::Valid, "{:#?}", t.findings);
     assert_eq!(t.verdict, Verdict::NeedsReview);
 }
+
+#[test]
+fn an_advisory_named_in_the_references_is_a_note_and_in_the_claim_a_duplicate() {
+    let history = History {
+        advisories: vec![triage::KnownAdvisory::new(
+            "ZAP-2025-0003",
+            vec!["CVE-2025-31337".into()],
+            "Chunk extension overflow",
+            "A long chunk extension overflows the line buffer of the chunked decoder.",
+        )],
+        ..History::default()
+    };
+    let p = Policy::default();
+    let ctx = Context {
+        project_name: Some("zapline"),
+        ..Context::new(&p, &history)
+    };
+    let aside = format!(
+        "{LONG_VALID}\n## References\n\nA different bug in the same decoder was CVE-2025-31337 (the chunk extension).\n"
+    );
+    let t = triage(
+        &Report::new("Heap overflow in the chunked decoder", aside),
+        &ctx,
+    );
+    assert_ne!(t.label, Label::Duplicate, "{:#?}", t.findings);
+    assert!(
+        of(&t, Signal::KnownAdvisory)
+            .iter()
+            .all(|f| f.level != Level::Strong),
+        "{:#?}",
+        t.findings
+    );
+    let claim = "## Summary\n\nzapline is still affected by CVE-2025-31337: a long chunk extension overflows the line buffer.\n\n## Steps\n\n1. Serve a chunk line with a 70000-byte extension.\n2. Fetch it with zapline 2.4.1.\n\nThe client aborts in the decoder.\n\n## Impact\n\nA malicious server overflows a heap buffer in any client.\n";
+    let t = triage(&Report::new("Chunk extension overflow", claim), &ctx);
+    assert_eq!(t.label, Label::Duplicate, "{:#?}", t.findings);
+}
