@@ -406,7 +406,7 @@ impl Need {
 static NEED_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
         // LocalAccess
-        r"\b(local (?:attackers?|users?|access|accounts?|shell|privileges?|adversar(?:y|ies))|(?:local|unprivileged|non-privileged|low-privileged?) (?:users?|process(?:es)?|programs?) (?:on|of|running on) (?:the|a|any) (?:same |local |shared |multi-user )?(?:system|machine|host|computer)|(?:any|another|other|malicious) (?:local )?(?:process(?:es)?|programs?) (?:on|running on) (?:the|a) (?:same |local |shared )?(?:system|machine|host|computer)|(?:another|other|any) users? on the same (?:system|machine|host|computer)|(?:any )?users? on (?:a|the) (?:system|machine|host|computer) (?:using|running|that runs|where)|(?:shell|login|ssh) access (?:to|on) the (?:same |target |victim'?s? )?(?:system|machine|host|computer|server)|access to the (?:same |local |victim'?s? |target )(?:system|machine|host|computer)|shared (?:computer|system|host|machine)s? environments?|already (?:has|have) (?:local )?access|(?:write|writable) access to the (?:user'?s? |victim'?s? )?(?:home|config\w*) (?:directory|folder|files?))\b",
+        r"\b(local (?:attackers?|users?|access|accounts?|shell|privileges?|adversar(?:y|ies))|(?:local|unprivileged|non-privileged|low-privileged?) (?:users?|process(?:es)?|programs?) (?:on|of|running on) (?:the|a|any) (?:same |local |shared |multi-user )?(?:system|machine|host|computer)|(?:any|another|other|malicious) (?:local )?(?:process(?:es)?|programs?) (?:on|running on) (?:the|a) (?:same |local |shared )?(?:system|machine|host|computer)|(?:another|other|any) users? on the same (?:system|machine|host|computer)|(?:any )?users? on (?:a|the) (?:system|machine|host|computer) (?:using|running|that runs|where)|(?:shell|login|ssh) access (?:to|on) the (?:same |target |victim'?s? )?(?:system|machine|host|computer|server)|access to the (?:same |local |victim'?s? |target )(?:system|machine|host|computer)|shared (?:computer|system|host|machine)s? environments?|already (?:has|have) (?:local )?access|(?:write|writable) access to the (?:same |user'?s? |victim'?s? |target |download |output )?(?:home |config\w* )?(?:directory|folder|files?))\b",
         // Admin
         r"\b((?:requires?|requiring|needs?|needing|with|having|has|holding|must have) (?:an? |the )?(?:admin(?:istrator)?|root|superuser|privileged) (?:privileges?|rights|access|accounts?|role|permissions?|credentials)|(?:requires?|needs?|as|authenticated as|logged in as|must be) an? (?:authenticated )?(?:admin(?:istrator)?|root user|superuser)|admin(?:istrator)?[- ]only|(?:admin(?:istrator)?|root) privileges (?:are|is) (?:required|needed))\b",
         // CommandLine
@@ -431,7 +431,7 @@ static NEED_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 /// class (a policy line on "attacks that need local access" names its need in few words).
 static NEED_WORDING: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
-        r"\b(local(?:ly)? (?:attackers?|users?|access|system|machine|accounts?|privileges?)|already (?:present|has access|have access)|same (?:machine|host|system))\b",
+        r"\b(local(?:ly)? (?:attackers?|users?|access|system|machine|accounts?|privileges?)|already (?:present|has access|have access)|same (?:machine|host|system)|write access to)\b",
         r"\b(admin(?:istrator)?s?|root privileges|superuser|privileged (?:users?|accounts?|access))\b",
         r"\b((?:user'?s?(?: own)?|own|crafted|malicious|untrusted) (?:command[- ]lines?|config(?:uration)? files?|arguments|options)|(?:run|runs|running|type|types|typing) (?:a |the )?command[- ]lines?|command[- ]line (?:options?|arguments?|flags?)|config(?:uration)? files?|\.\w+rc files?)\b",
         r"\b(debug(?:ging)? (?:builds?|mode|only)|only in debug)\b",
@@ -527,12 +527,59 @@ pub(crate) fn needs(doc: &Doc<'_>, claim: &Claim) -> Vec<NeedHit> {
     out
 }
 
-/// The needs a class's wording names (the policy's own words).
+/// The needs a class's wording names (the policy's own words, its caveats left out).
 pub(crate) fn needs_in_wording(wording: &str) -> Vec<Need> {
+    let rule = rule_sentences(wording).join(" ");
     Need::ALL
         .into_iter()
-        .filter(|n| n.in_wording().is_match(wording))
+        .filter(|n| n.in_wording().is_match(&rule))
         .collect()
+}
+
+/// The sentences of a class's wording that state the class, without its caveats ("a large
+/// leak can be considered a security problem", "of course …", "unless …"): those say when
+/// the class does *not* apply.
+pub(crate) fn rule_sentences(wording: &str) -> Vec<&str> {
+    static CAVEAT: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)\b(of course|might|may also|can still|still be|can be considered|could be considered|there can be a discussion|need to be more|would still)\b",
+        )
+    });
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < wording.len() {
+        let end = sentence_end(wording, start);
+        let s = wording[start..end].trim();
+        if !s.is_empty() && !CAVEAT.is_match(s) {
+            out.push(s);
+        }
+        start = end;
+    }
+    out
+}
+
+/// The phrases a class is known by: its id's words (`null-dereferences`) and its wording's
+/// first rule sentence (the statement; later sentences are the policy's reasons, whose
+/// words — "denial of service", "sensitive data" — are not the class).
+pub(crate) fn class_phrases(id: &str, wording: &str, project: &[String]) -> Vec<(String, String)> {
+    let mut out = wording_phrases(&id.replace(['-', '_'], " "), project);
+    let rules = rule_sentences(wording);
+    let mut statement = String::new();
+    for r in rules {
+        if !statement.is_empty() {
+            statement.push(' ');
+        }
+        statement.push_str(r);
+        if statement.split_whitespace().count() >= 8 {
+            break;
+        }
+    }
+    for p in wording_phrases(&statement, project) {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// The claim is about a protection against the very attacker a need names: a TLS,
@@ -552,6 +599,36 @@ pub(crate) fn defends_against(doc: &Doc<'_>, claim: &Claim, need: Need) -> bool 
             };
             TRANSPORT.is_match(&src[sp.start..sp.end])
         })
+}
+
+/// The claim asserts memory corruption or code execution, plainly (not hedged, not
+/// negated): the passage, if any. A class for low-impact bugs (a crash, a NULL
+/// dereference, a leak) matched by the same claim is then a question for a person.
+pub(crate) fn asserts_corruption(doc: &Doc<'_>, claim: &Claim) -> Option<(Field, usize, usize)> {
+    static CORRUPTION: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)\b((?:heap|stack|buffer|global)[- ](?:based )?(?:buffer[- ])?(?:overflow|overrun|underflow)|out[- ]of[- ]bounds (?:write|read)|use[- ]after[- ]free|double[- ]free|memory corruption|(?:arbitrary|remote) code execution)\b",
+        )
+    });
+    static HEDGED: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)\b(could|may|might|potential(?:ly)?|possibl[ey]|risks?|theoretical(?:ly)?|if exploited)\b",
+        )
+    });
+    claim.sentences(doc).into_iter().find_map(|sp| {
+        let src = match sp.field {
+            Field::Title => doc.title,
+            Field::Text => doc.text,
+        };
+        let sentence = &src[sp.start..sp.end];
+        if HEDGED.is_match(sentence) {
+            return None;
+        }
+        CORRUPTION
+            .find_iter(sentence)
+            .find(|m| !negated(src, sp.start, sp.start + m.start()))
+            .map(|m| (sp.field, sp.start + m.start(), sp.start + m.end()))
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -861,7 +938,7 @@ pub(crate) fn is_common(stem: &str) -> bool {
     COMMON_STEMS.contains(stem)
 }
 
-/// Phrases of a policy's prose: pairs of content words at most three tokens apart, at least
+/// Phrases of a policy's prose: pairs of content words at most four tokens apart, at least
 /// one of them not common.
 /// The exceptions a policy names are not the class: "leaks (unless large, or leaking
 /// sensitive data)" is not about sensitive data.
@@ -876,7 +953,7 @@ pub(crate) fn wording_phrases(wording: &str, project: &[String]) -> Vec<(String,
         if !is_content(&toks[i].0, project) {
             continue;
         }
-        for j in i + 1..toks.len().min(i + 4) {
+        for j in i + 1..toks.len().min(i + 5) {
             let (a, b) = (&toks[i].0, &toks[j].0);
             if a != b && is_content(b, project) && !(is_common(a) && is_common(b)) {
                 let pair = if a <= b {
@@ -1008,6 +1085,21 @@ mod tests {
         // Two common words are no phrase; an exception of the policy is not the class.
         assert!(wording_phrases("local file", &[]).is_empty());
         let p2 = wording_phrases("Small leaks (unless leaking credentials)", &[]);
+        // A class's caveats and reasons are not its statement.
+        let rules = rule_sentences(
+            "Small leaks are fine. A large leak can be considered a problem. They are common.",
+        );
+        assert_eq!(rules, vec!["Small leaks are fine.", "They are common."]);
+        let c = class_phrases(
+            "null-dereferences",
+            "A NULL dereference a server causes is no issue. Servers can cause a denial of service anyway.",
+            &[],
+        );
+        assert!(c.contains(&("dereferenc".into(), "null".into())), "{c:?}");
+        assert!(
+            !c.iter().any(|(a, b)| a == "denial" || b == "denial"),
+            "{c:?}"
+        );
         assert!(
             !p2.iter()
                 .any(|(a, b)| a == "credential" || b == "credential"),

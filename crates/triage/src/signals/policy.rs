@@ -112,6 +112,8 @@ fn short(s: &str, max: usize) -> String {
 /// One reason a class matched: where, what, and the evidence.
 struct Hit {
     part: Option<Part>,
+    /// Matched through the attacker's needs (a precondition), not the topic's words.
+    need: bool,
     reason: String,
     evidence: Evidence,
 }
@@ -141,6 +143,7 @@ pub(super) fn classes(
         .flat_map(|v| v.split([' ', '-']).map(claim::stem).collect::<Vec<_>>())
         .collect();
     let sentences = claim.sentences(doc);
+    let corruption = claim::asserts_corruption(doc, claim);
     for (i, class) in classes.iter().enumerate() {
         let mut hits: Vec<Hit> = Vec::new();
         let id_need = Need::of_class_id(&class.id);
@@ -161,6 +164,7 @@ pub(super) fn classes(
                 .filter(|_| !claim::defends_against(doc, claim, h.need));
             hits.push(Hit {
                 part,
+                need: true,
                 reason: format!("needs {} (\"{quote}\")", h.need.describe()),
                 evidence: ev(doc, h.field, h.start, h.end),
             });
@@ -178,6 +182,7 @@ pub(super) fn classes(
                     }
                     hits.push(Hit {
                         part: claim.part_at(field, start),
+                        need: false,
                         reason: format!("says \"{}\"", m.as_str()),
                         evidence: ev(doc, field, start, s + m.end()),
                     });
@@ -188,7 +193,7 @@ pub(super) fn classes(
         // (neither word common), in the title, or when two different phrases of the
         // wording are in the claim; otherwise a note.
         if let Some(text) = class.text.as_deref() {
-            let phrases = claim::wording_phrases(text, &project);
+            let phrases = claim::class_phrases(&class.id, text, &project);
             let mut found: Vec<(claim::PhraseHit, Span)> = Vec::new();
             for sp in &sentences {
                 let sentence = &src(doc, sp.field)[sp.start..sp.end];
@@ -215,6 +220,7 @@ pub(super) fn classes(
                 let counts = p.distinctive || sp.part == Part::Title || distinct.len() >= 2;
                 hits.push(Hit {
                     part: counts.then_some(sp.part),
+                    need: false,
                     reason: format!(
                         "has the policy's words \"{}\" and \"{}\" together (\"{}\")",
                         p.words.0,
@@ -233,6 +239,7 @@ pub(super) fn classes(
                 if let Some(p) = claim::phrases_in(line, &phrases, &project).first() {
                     hits.push(Hit {
                         part: None,
+                        need: false,
                         reason: format!(
                             "has the policy's words \"{}\" and \"{}\" together",
                             p.words.0, p.words.1
@@ -276,15 +283,39 @@ pub(super) fn classes(
         let only_phrases = in_claim
             .iter()
             .all(|h| h.reason.starts_with("has the policy's words"));
+        // The topic's words against a claim of memory corruption: the claim says it is
+        // more than the class, so the match is a question, not a label.
+        let beyond = corruption
+            .filter(|_| in_claim.iter().all(|h| !h.need))
+            .map(|(f, s, e)| src(doc, f)[s..e].to_owned());
+        let mut evidence: Vec<Evidence> = in_claim
+            .iter()
+            .take(3)
+            .map(|h| h.evidence.clone())
+            .collect();
+        if let Some((f, s, e)) = corruption.filter(|_| beyond.is_some()) {
+            evidence.push(ev(doc, f, s, e));
+        }
         out.push(Finding {
             signal: Signal::NonQualifyingClass,
-            level: if weak_class { Level::Weak } else { Level::Strong },
-            evidence: in_claim.iter().take(3).map(|h| h.evidence.clone()).collect(),
-            detail: format!(
-                "the report's claim reads as `{}`, which the policy does not treat as a vulnerability: {}",
-                class.id,
-                reasons.join("; ")
-            ),
+            level: if weak_class || beyond.is_some() {
+                Level::Weak
+            } else {
+                Level::Strong
+            },
+            evidence,
+            detail: match &beyond {
+                None => format!(
+                    "the report's claim reads as `{}`, which the policy does not treat as a vulnerability: {}",
+                    class.id,
+                    reasons.join("; ")
+                ),
+                Some(q) => format!(
+                    "the report's claim touches `{}` ({}), but it also asserts \"{q}\", more than the class covers: check which it is",
+                    class.id,
+                    reasons.join("; ")
+                ),
+            },
             policy_ref: Some(policy_ref),
             confidence: match (from_policy, only_phrases) {
                 (false, _) => 0.6,

@@ -458,3 +458,37 @@ fn an_advisory_named_in_the_references_is_a_note_and_in_the_claim_a_duplicate() 
     let t = triage(&Report::new("Chunk extension overflow", claim), &ctx);
     assert_eq!(t.label, Label::Duplicate, "{:#?}", t.findings);
 }
+
+#[test]
+fn a_low_impact_class_against_a_claim_of_memory_corruption_is_a_question() {
+    let p = policy(
+        "[[non_qualifying]]\nid = \"null-dereferences\"\ntext = \"A NULL dereference or crash a malicious server causes, and nothing worse, is not a vulnerability. Servers can cause a denial of service anyway.\"\n",
+    );
+    // The class's own topic, alone: non-qualifying.
+    let crash = Report::new(
+        "NULL dereference on an empty Location header",
+        "A server that answers a redirect with an empty `Location:` header makes zapline dereference a NULL pointer and crash. Nothing else happens.",
+    );
+    let t = run_with(&p, &[], &crash);
+    assert_eq!(t.label, Label::NonQualifying, "{:#?}", t.findings);
+    // The same topic with a heap overflow claimed plainly: a question, not a label.
+    let worse = Report::new(
+        "NULL dereference and heap overflow in the SASL decoder",
+        "## Summary\n\nA crafted SASL challenge makes the decoder dereference a NULL pointer on one path and, on the other, write four bytes past the end of a heap allocation.\n\n## Impact\n\nThe heap overflow is reachable by any server the client authenticates to.\n",
+    );
+    let t = run_with(&p, &[], &worse);
+    assert_eq!(t.label, Label::Valid, "{:#?}", t.findings);
+    let f = of(&t, Signal::NonQualifyingClass);
+    assert!(
+        f.iter()
+            .any(|f| f.level == Level::Weak && f.detail.contains("heap overflow")),
+        "{f:#?}"
+    );
+    // Nor does the class's reason ("denial of service") make a DoS report non-qualifying.
+    let dos = Report::new(
+        "Denial of service via unbounded header folding",
+        "A malicious server can make the client allocate memory without bound by sending an endless folded header: each continuation line is appended and no total limit applies.",
+    );
+    let t = run_with(&p, &[], &dos);
+    assert_eq!(t.label, Label::Valid, "{:#?}", t.findings);
+}
