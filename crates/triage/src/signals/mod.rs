@@ -20,7 +20,7 @@ pub(crate) fn run_all(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut
     poc::poc(doc, facts, ctx, out);
     let claim = claim::Claim::of(doc);
     let needs = claim::needs(doc, &claim);
-    policy::scope(doc, facts, ctx, out);
+    policy::scope(doc, facts, ctx, &claim, out);
     policy::classes(doc, ctx, &claim, &needs, out);
     policy::scanner(doc, out);
     intent::payment(doc, facts, ctx, out);

@@ -28,10 +28,11 @@ static SERVER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// A program that connects or sends requests: it reaches the project over the network.
+/// A program that connects or sends requests: it reaches the project over the network. A
+/// URL in a string is not a connection.
 static CLIENT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(\bconnect\s*\(|\.connect\s*\(|create_connection|\brequests\.\w+\s*\(|\burlopen\s*\(|urllib|http\.client|httpx|aiohttp|\bfetch\s*\(|\baxios\b|xmlhttprequest|websocket|tcpstream::connect|net\.dial|\bhttp\.(?:get|post|request)\s*\(|reqwest|https?://|wss?://)",
+        r"(?i)(\bconnect\s*\(|\.connect\s*\(|create_connection|\brequests\.\w+\s*\(|\burlopen\s*\(|urllib\.request|http\.client|httpx\.|aiohttp\.|\bfetch\s*\(|\baxios\b|xmlhttprequest|new websocket|tcpstream::connect|net\.dial|\bhttp\.(?:get|post|request)\s*\(|reqwest::)",
     )
 });
 
@@ -256,6 +257,7 @@ mod tests {
             assert!(CLIENT.is_match(client), "{client}");
         }
         assert!(!SERVER.is_match("char buf[8];\nstrcpy(buf, argv[1]);"));
+        assert!(!CLIENT.is_match("const char *u = \"http://example.com\";\nstrcpy(buf, u);"));
         assert!(!CLIENT.is_match("char buf[8];\nstrcpy(buf, argv[1]);"));
     }
 }

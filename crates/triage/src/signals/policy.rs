@@ -9,8 +9,16 @@ use crate::text::Doc;
 use crate::{Context, Evidence, Field, Finding, Level, Signal};
 use domain::policy::{NonQualifying, STANDARD_CLASSES, standard_class};
 
-/// Signal 4: paths the policy puts out of scope.
-pub(super) fn scope(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+/// Signal 4: paths the policy puts out of scope. Strong when the claim (title, summary,
+/// impact) names one and they are most of the paths named; a test file used to reproduce
+/// a bug in the library is a note.
+pub(super) fn scope(
+    doc: &Doc<'_>,
+    facts: &Facts,
+    ctx: &Context<'_>,
+    claim: &Claim,
+    out: &mut Vec<Finding>,
+) {
     let globs = &ctx.policy.out_of_scope_paths;
     if globs.is_empty() || facts.paths.is_empty() {
         return;
@@ -44,7 +52,10 @@ pub(super) fn scope(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut V
         return;
     };
     let in_title = hits.iter().any(|h| h.2.field == Field::Title);
-    let strong = in_title || hits.len() > in_scope;
+    let in_claim = hits
+        .iter()
+        .any(|h| claim.part_at(h.2.field, h.2.start).is_some());
+    let strong = in_title || in_claim && hits.len() > in_scope;
     out.push(Finding {
         signal: Signal::OutOfScopePath,
         level: if strong { Level::Strong } else { Level::Weak },

@@ -492,3 +492,22 @@ fn a_low_impact_class_against_a_claim_of_memory_corruption_is_a_question() {
     let t = run_with(&p, &[], &dos);
     assert_eq!(t.label, Label::Valid, "{:#?}", t.findings);
 }
+
+#[test]
+fn test_files_used_to_reproduce_are_not_an_out_of_scope_claim() {
+    let p = policy("out_of_scope_paths = [\"tests/**\"]\n");
+    let text = format!(
+        "{LONG_VALID}\n## Test case\n\nThe bug reproduces with the test suite: tests/libtest/lib2901.c drives tests/server/sws.c through tests/libtest/first.c, run by tests/runtests.pl 2901.\n"
+    );
+    let t = run_with(
+        &p,
+        &[],
+        &Report::new("Heap overflow in the chunked decoder", text),
+    );
+    assert_eq!(t.label, Label::Valid, "{:#?}", t.findings);
+    let f = of(&t, Signal::OutOfScopePath);
+    assert!(
+        !f.is_empty() && f.iter().all(|f| f.level == Level::Weak),
+        "{f:#?}"
+    );
+}
