@@ -305,7 +305,8 @@ impl Claim {
 }
 
 /// Caps a summary paragraph (spans from `at`) at the sentence holding byte SUMMARY_MAX;
-/// whether it was a paragraph rather than a greeting ("Hello team,").
+/// whether it was a paragraph. A greeting ("Hello team,") or a block of fields
+/// ("Affected version: 1.2.3") is dropped and the next paragraph is the summary.
 fn close_paragraph(doc: &Doc<'_>, spans: &mut Vec<Span>, at: usize) -> bool {
     if at >= spans.len() {
         return false;
@@ -335,7 +336,20 @@ fn close_paragraph(doc: &Doc<'_>, spans: &mut Vec<Span>, at: usize) -> bool {
             || ["hi", "hello", "dear", "greetings", "hey", "good "]
                 .iter()
                 .any(|g| lower.starts_with(g)));
-    !greeting
+    // `Affected version: 1.2.3`, `File: lib/x.c`: fields, not the summary.
+    let fields = text.iter().all(|t| {
+        t.find(':').is_some_and(|c| {
+            c <= 30
+                && t[..c].split_whitespace().count() <= 3
+                && t.split_whitespace().count() <= 12
+                && section_kind(&t[..c]) == Section::Other
+        })
+    });
+    if greeting || fields {
+        spans.truncate(at);
+        return false;
+    }
+    true
 }
 
 /// What an attacker needs for the claimed attack.
@@ -1058,6 +1072,25 @@ mod tests {
                 (Part::Title, "Overflow"),
                 (Part::Summary, "A heap overflow in the decoder."),
                 (Part::Impact, "Remote code execution."),
+            ]
+        );
+    }
+
+    #[test]
+    fn greetings_and_fields_are_not_the_summary() {
+        let text = format!(
+            "Affected version: 1.10.3\nComponent: parser\n\nHi team,\n\nThe parser reads past the end of the header buffer on a folded line.\n\n{}\n\nImpact: a crash.",
+            "More detail follows here. ".repeat(20)
+        );
+        let r = Report::new("", text.as_str());
+        let doc = Doc::new(&r);
+        let c = Claim::of(&doc);
+        let parts: Vec<&str> = c.spans.iter().map(|s| &r.text[s.start..s.end]).collect();
+        assert_eq!(
+            parts,
+            vec![
+                "The parser reads past the end of the header buffer on a folded line.",
+                "a crash."
             ]
         );
     }
