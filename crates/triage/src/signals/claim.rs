@@ -994,35 +994,129 @@ pub(crate) struct PhraseHit {
     pub end: usize,
 }
 
-/// The policy's phrases in `sentence`, as adjacent words (one token between at most).
-pub(crate) fn phrases_in(
-    sentence: &str,
-    phrases: &[(String, String)],
-    project: &[String],
-) -> Vec<PhraseHit> {
-    let toks: Vec<_> = tokens(sentence);
-    let mut out = Vec::new();
-    for i in 0..toks.len() {
-        if !is_content(&toks[i].0, project) {
-            continue;
+/// A passage of the report cut into word stems once, for every class to look at.
+#[derive(Debug)]
+pub(crate) struct Piece {
+    pub field: Field,
+    pub start: usize,
+    pub end: usize,
+    /// The claim's part, or `None` for a prose line outside the claim.
+    pub part: Option<Part>,
+    /// (stem id, content word, start, end), offsets relative to `start`.
+    toks: Vec<(u32, bool, usize, usize)>,
+}
+
+/// The claim's sentences and the other prose lines, tokenized once per report; stems are
+/// numbered so that a class's phrases become pairs of numbers (most classes share no stem
+/// with a report, and cost nothing more).
+#[derive(Debug)]
+pub(crate) struct Tokenized {
+    ids: std::collections::HashMap<String, u32>,
+    common: Vec<bool>,
+    pub pieces: Vec<Piece>,
+}
+
+impl Tokenized {
+    pub(crate) fn new(doc: &Doc<'_>, claim: &Claim, project: &[String]) -> Self {
+        let mut me = Self {
+            ids: std::collections::HashMap::new(),
+            common: Vec::new(),
+            pieces: Vec::new(),
+        };
+        let add = |me: &mut Self, field: Field, start: usize, end: usize, part| {
+            let src = match field {
+                Field::Title => doc.title,
+                Field::Text => doc.text,
+            };
+            let toks = tokens(&src[start..end])
+                .into_iter()
+                .map(|(stem, s, e)| {
+                    let content = is_content(&stem, project);
+                    let next = me.ids.len() as u32;
+                    let id = match me.ids.get(&stem) {
+                        Some(&id) => id,
+                        None => {
+                            me.common.push(is_common(&stem));
+                            me.ids.insert(stem, next);
+                            next
+                        }
+                    };
+                    (id, content, s, e)
+                })
+                .collect();
+            me.pieces.push(Piece {
+                field,
+                start,
+                end,
+                part,
+                toks,
+            });
+        };
+        for sp in claim.sentences(doc) {
+            add(&mut me, sp.field, sp.start, sp.end, Some(sp.part));
         }
-        for j in i + 1..toks.len().min(i + 3) {
-            let (a, b) = (&toks[i].0, &toks[j].0);
-            let key = if a <= b { (a, b) } else { (b, a) };
-            if phrases.iter().any(|(x, y)| x == key.0 && y == key.1) {
-                out.push(PhraseHit {
-                    distinctive: !is_common(a) && !is_common(b),
-                    words: (
-                        sentence[toks[i].1..toks[i].2].to_owned(),
-                        sentence[toks[j].1..toks[j].2].to_owned(),
-                    ),
-                    start: toks[i].1,
-                    end: toks[j].2,
-                });
+        for (s, e) in doc.prose_lines() {
+            if claim.part_at(Field::Text, s).is_none() {
+                add(&mut me, Field::Text, s, e, None);
             }
         }
+        me
     }
-    out
+
+    /// A class's phrases as pairs of this report's stem ids (pairs with a stem the report
+    /// does not have are left out).
+    pub(crate) fn phrase_ids(
+        &self,
+        phrases: &[(String, String)],
+    ) -> std::collections::HashSet<(u32, u32)> {
+        phrases
+            .iter()
+            .filter_map(|(a, b)| {
+                let (x, y) = (*self.ids.get(a)?, *self.ids.get(b)?);
+                Some((x.min(y), x.max(y)))
+            })
+            .collect()
+    }
+
+    /// The phrases of `set` in piece `k`, as adjacent words (one token between at most).
+    pub(crate) fn hits(
+        &self,
+        doc: &Doc<'_>,
+        k: usize,
+        set: &std::collections::HashSet<(u32, u32)>,
+    ) -> Vec<PhraseHit> {
+        let piece = &self.pieces[k];
+        let mut out = Vec::new();
+        if set.is_empty() {
+            return out;
+        }
+        let src = match piece.field {
+            Field::Title => doc.title,
+            Field::Text => doc.text,
+        };
+        let text = &src[piece.start..piece.end];
+        let t = &piece.toks;
+        for i in 0..t.len() {
+            if !t[i].1 {
+                continue;
+            }
+            for j in i + 1..t.len().min(i + 3) {
+                let (a, b) = (t[i].0, t[j].0);
+                if t[j].1 && set.contains(&(a.min(b), a.max(b))) {
+                    out.push(PhraseHit {
+                        distinctive: !self.common[a as usize] && !self.common[b as usize],
+                        words: (
+                            text[t[i].2..t[i].3].to_owned(),
+                            text[t[j].2..t[j].3].to_owned(),
+                        ),
+                        start: t[i].2,
+                        end: t[j].3,
+                    });
+                }
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -1138,7 +1232,11 @@ mod tests {
                 .any(|(a, b)| a == "credential" || b == "credential"),
             "{p2:?}"
         );
-        let hits = phrases_in("A memory leak in the parser", &p, &[]);
+        let r = Report::new("A memory leak in the parser", "");
+        let doc = Doc::new(&r);
+        let tok = Tokenized::new(&doc, &Claim::of(&doc), &[]);
+        let set = tok.phrase_ids(&p);
+        let hits = tok.hits(&doc, 0, &set);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].words, ("memory".into(), "leak".into()));
     }

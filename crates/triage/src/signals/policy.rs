@@ -1,7 +1,7 @@
 //! Checks against the project's policy: scope globs, non-qualifying classes, scanner
 //! templates (signals 4–6).
 
-use super::claim::{self, Claim, Need, NeedHit, Part, Span};
+use super::claim::{self, Claim, Need, NeedHit, Part};
 use crate::extract::Facts;
 use crate::glob::glob_match;
 use crate::lexicon::{CLASS_RULES, SCANNER, SCANNER_TOOLS};
@@ -153,7 +153,7 @@ pub(super) fn classes(
         .iter()
         .flat_map(|v| v.split([' ', '-']).map(claim::stem).collect::<Vec<_>>())
         .collect();
-    let sentences = claim.sentences(doc);
+    let tokenized = claim::Tokenized::new(doc, claim, &project);
     let corruption = claim::asserts_corruption(doc, claim);
     for (i, class) in classes.iter().enumerate() {
         let mut hits: Vec<Hit> = Vec::new();
@@ -204,12 +204,18 @@ pub(super) fn classes(
         // (neither word common), in the title, or when two different phrases of the
         // wording are in the claim; otherwise a note.
         if let Some(text) = class.text.as_deref() {
-            let phrases = claim::class_phrases(&class.id, text, &project);
-            let mut found: Vec<(claim::PhraseHit, Span)> = Vec::new();
-            for sp in &sentences {
-                let sentence = &src(doc, sp.field)[sp.start..sp.end];
-                for p in claim::phrases_in(sentence, &phrases, &project) {
-                    found.push((p, *sp));
+            let set = tokenized.phrase_ids(&claim::class_phrases(&class.id, text, &project));
+            let mut found: Vec<(claim::PhraseHit, usize)> = Vec::new();
+            let mut elsewhere: Option<(claim::PhraseHit, usize)> = None;
+            for k in 0..tokenized.pieces.len() {
+                if set.is_empty() {
+                    break;
+                }
+                let piece_hits = tokenized.hits(doc, k, &set);
+                if tokenized.pieces[k].part.is_some() {
+                    found.extend(piece_hits.into_iter().map(|p| (p, k)));
+                } else if elsewhere.is_none() {
+                    elsewhere = piece_hits.into_iter().next().map(|p| (p, k));
                 }
             }
             let distinct: std::collections::HashSet<String> = found
@@ -226,11 +232,13 @@ pub(super) fn classes(
                     }
                 })
                 .collect();
-            for (p, sp) in found.iter().take(3) {
-                let sentence = &src(doc, sp.field)[sp.start..sp.end];
-                let counts = p.distinctive || sp.part == Part::Title || distinct.len() >= 2;
+            for (p, k) in found.iter().take(3) {
+                let piece = &tokenized.pieces[*k];
+                let sentence = &src(doc, piece.field)[piece.start..piece.end];
+                let part = piece.part.unwrap_or(Part::Whole);
+                let counts = p.distinctive || part == Part::Title || distinct.len() >= 2;
                 hits.push(Hit {
-                    part: counts.then_some(sp.part),
+                    part: counts.then_some(part),
                     need: false,
                     reason: format!(
                         "has the policy's words \"{}\" and \"{}\" together (\"{}\")",
@@ -238,26 +246,21 @@ pub(super) fn classes(
                         p.words.1,
                         short(sentence, 120)
                     ),
-                    evidence: ev(doc, sp.field, sp.start + p.start, sp.start + p.end),
+                    evidence: ev(doc, piece.field, piece.start + p.start, piece.start + p.end),
                 });
             }
             // Outside the claim: a note at most.
-            for &(field, s, e) in ranges.iter().filter(|r| r.0 == Field::Text) {
-                if claim.part_at(field, s).is_some() {
-                    continue;
-                }
-                let line = &doc.text[s..e];
-                if let Some(p) = claim::phrases_in(line, &phrases, &project).first() {
-                    hits.push(Hit {
-                        part: None,
-                        need: false,
-                        reason: format!(
-                            "has the policy's words \"{}\" and \"{}\" together",
-                            p.words.0, p.words.1
-                        ),
-                        evidence: ev(doc, field, s + p.start, s + p.end),
-                    });
-                }
+            if let Some((p, k)) = elsewhere {
+                let piece = &tokenized.pieces[k];
+                hits.push(Hit {
+                    part: None,
+                    need: false,
+                    reason: format!(
+                        "has the policy's words \"{}\" and \"{}\" together",
+                        p.words.0, p.words.1
+                    ),
+                    evidence: ev(doc, piece.field, piece.start + p.start, piece.start + p.end),
+                });
             }
         }
         if hits.is_empty() {

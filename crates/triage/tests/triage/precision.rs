@@ -511,3 +511,21 @@ fn test_files_used_to_reproduce_are_not_an_out_of_scope_claim() {
         "{f:#?}"
     );
 }
+
+#[test]
+fn a_prose_class_of_common_words_never_matches_on_them() {
+    let p = policy(
+        "[[non_qualifying]]\nid = \"misc\"\ntext = \"Reports about memory, local files, crashes, debug output or the user.\"\n",
+    );
+    let r = Report::new(
+        "Crash in the local file parser exposes memory of another user",
+        "## Summary\n\nOpening a crafted local file makes the parser read memory that belongs to another user's session and print it in the debug output of the crash handler.\n\n## Impact\n\nA user reads another user's session memory.\n",
+    );
+    let t = run_with(&p, &[], &r);
+    assert_eq!(t.label, Label::Valid, "{:#?}", t.findings);
+    assert!(
+        of(&t, Signal::NonQualifyingClass).is_empty(),
+        "{:#?}",
+        t.findings
+    );
+}
