@@ -506,6 +506,28 @@ fn is_precondition(hay: &str, line_start: usize, start: usize, need: Need) -> bo
         return false;
     }
     let before = before(hay, line_start, start);
+    // "files of local users", "sent to another user on the same machine": the victim, not
+    // the attacker.
+    let last = before
+        .split(|c: char| !c.is_alphanumeric())
+        .rfind(|w| !w.is_empty())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if matches!(need, Need::LocalAccess | Need::Admin)
+        && [
+            "of",
+            "to",
+            "for",
+            "from",
+            "against",
+            "affecting",
+            "affects",
+            "victim",
+        ]
+        .contains(&last.as_str())
+    {
+        return false;
+    }
     // "as an administrator" is a precondition; "gain administrator rights" is not.
     !(matches!(need, Need::Admin | Need::LocalAccess)
         && OUTCOME.is_match(before)
@@ -1193,7 +1215,7 @@ mod tests {
     fn negated_and_outcome_needs_are_not_preconditions() {
         let r = Report::new(
             "t",
-            "The attacker does not need local access. A user can gain administrator privileges. Requires a local user on the same machine.",
+            "The attacker does not need local access. A user can gain administrator privileges. A remote server reads the files of local users. Requires a local user on the same machine.",
         );
         let doc = Doc::new(&r);
         let hits = needs(&doc, &Claim::of(&doc));
