@@ -47,7 +47,7 @@ impl Part {
             Self::Impact => "impact",
             Self::Preconditions => "preconditions",
             Self::Fix => "asked-for fix",
-            Self::Whole => "report",
+            Self::Whole => "text",
         }
     }
 }
@@ -599,20 +599,40 @@ pub(crate) fn rule_sentences(wording: &str) -> Vec<&str> {
 /// words — "denial of service", "sensitive data" — are not the class).
 pub(crate) fn class_phrases(id: &str, wording: &str, project: &[String]) -> Vec<(String, String)> {
     let mut out = wording_phrases(&id.replace(['-', '_'], " "), project);
+    let id_stems: Vec<String> = tokens(&id.replace(['-', '_'], " "))
+        .into_iter()
+        .map(|t| t.0)
+        .filter(|t| is_content(t, project))
+        .collect();
     let rules = rule_sentences(wording);
     let mut statement = String::new();
-    for r in rules {
+    let mut rest = rules.len();
+    for (k, r) in rules.iter().enumerate() {
         if !statement.is_empty() {
             statement.push(' ');
         }
         statement.push_str(r);
         if statement.split_whitespace().count() >= 8 {
+            rest = k + 1;
             break;
         }
     }
-    for p in wording_phrases(&statement, project) {
+    let mut add = |p: (String, String)| {
         if !out.contains(&p) {
             out.push(p);
+        }
+    };
+    for p in wording_phrases(&statement, project) {
+        add(p);
+    }
+    // Later sentences explain the class; a distinctive phrase of them that has a word of the
+    // class's name is still the class ("CRLF injection" for `crlf-in-data`).
+    for r in &rules[rest.min(rules.len())..] {
+        for p in wording_phrases(r, project) {
+            let named = id_stems.iter().any(|s| *s == p.0 || *s == p.1);
+            if named && !is_common(&p.0) && !is_common(&p.1) {
+                add(p);
+            }
         }
     }
     out
@@ -929,6 +949,11 @@ static COMMON_STEMS: LazyLock<std::collections::HashSet<String>> =
 /// A light stemmer: `leaks`/`leaking`/`leaked` → `leak`, `files`/`file` → `fil`.
 pub(crate) fn stem(word: &str) -> String {
     let mut w = word.to_ascii_lowercase();
+    if w.len() >= 6 && w.ends_with("ies") {
+        w.truncate(w.len() - 3);
+        w.push('y');
+        return w;
+    }
     for suf in ["ing", "ed", "es", "s"] {
         if w.len() >= suf.len() + 3
             && w.ends_with(suf)
@@ -1229,6 +1254,7 @@ mod tests {
         assert_eq!(stem("leaking"), "leak");
         assert_eq!(stem("files"), stem("file"));
         assert_eq!(stem("access"), "access");
+        assert_eq!(stem("inconsistencies"), stem("inconsistency"));
         let p = wording_phrases("Small memory or resource leaks.", &[]);
         assert!(p.contains(&("leak".into(), "memory".into())), "{p:?}");
         // Two common words are no phrase; an exception of the policy is not the class.
