@@ -529,3 +529,57 @@ fn a_prose_class_of_common_words_never_matches_on_them() {
         t.findings
     );
 }
+
+/// Claims, headings, fields and preconditions cut anywhere, with non-ASCII text around
+/// them: no panic, and every quote is the text it points at.
+#[test]
+fn claim_reading_never_panics() {
+    let pieces = [
+        "## Impact",
+        "Impact: ",
+        "**Summary**",
+        "Summary:",
+        "é",
+        "’",
+        "\n",
+        "\n\n",
+        "Hi team,",
+        "Affected version: 1.2.3",
+        "a local user on the same machine",
+        "does not need local access",
+        "tricking a user into running",
+        "only in debug builds",
+        "memory leak",
+        "NULL dereference",
+        "heap overflow",
+        "```",
+        "ß:",
+        "🙏.",
+        ". ",
+        "unless",
+        "CRLF injection",
+        "## Preconditions",
+        "Fix: ",
+    ];
+    let p = policy(PROSE_POLICY);
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for len in 0..300 {
+        let mut text = String::new();
+        for _ in 0..(len % 70) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+        }
+        let title: String = text.chars().rev().take(30).collect();
+        let t = run_with(&p, &[], &Report::new(title.clone(), text.clone()));
+        for e in t.findings.iter().flat_map(|f| &f.evidence) {
+            let src = if e.field == triage::Field::Title {
+                &title
+            } else {
+                &text
+            };
+            assert_eq!(src.get(e.start..e.end), Some(e.quote.as_str()));
+        }
+    }
+}
