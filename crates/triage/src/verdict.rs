@@ -22,14 +22,16 @@
 //! shown, and may tip a label a strong finding already supports over its threshold, but they
 //! never give a label alone, however many there are.
 //!
-//! Conflicts ask for a person, never for a junk label by default:
+//! Conflicts ask for a person:
 //!
 //! - strong findings that point to different junk labels (e.g. slop and non-qualifying) keep
 //!   the best-supported label but the verdict is `needs_review`, never `likely_invalid`;
 //! - a junk label resting only on names, paths, lines or quotes missing from the source while
 //!   the report's quoted code is found in the source (a confirmation) gives no junk label:
 //!   the label is `valid` and the verdict `needs_review`. A payment ask before details
-//!   decides `beg_bounty` whatever else is found.
+//!   decides `beg_bounty` whatever else is found;
+//! - (in `signals/policy.rs`) a low-impact class matched by the claim's words while the same
+//!   claim plainly asserts memory corruption is only weak: the report says it is more.
 //!
 //! Every signal's level is set with this rule in mind (see each signal's module).
 
