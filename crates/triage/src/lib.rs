@@ -195,7 +195,7 @@ pub struct Triage {
     pub fingerprint: Fingerprint,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Label {
     Valid,
@@ -303,7 +303,7 @@ pub enum Level {
 }
 
 /// The stable signal codes (the numbering in brackets).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
     /// [1] An identifier the report names is in no indexed version of the source.

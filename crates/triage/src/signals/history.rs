@@ -113,11 +113,19 @@ pub(super) fn similar(
             confidence: sim.min(0.95),
         });
     }
+    // Named in the claim (title, summary, impact), an advisory is what the report is about;
+    // named elsewhere ("see also", a references list), it is a note to check.
+    let claim = super::claim::Claim::of(doc);
     for (adv, s, e) in named_advisories(doc.text, facts, ctx) {
         let bypass = speaks_of_a_bypass(doc.text, s, e);
+        let in_claim = claim.part_at(crate::Field::Text, s).is_some();
         out.push(Finding {
             signal: Signal::KnownAdvisory,
-            level: if bypass { Level::Info } else { Level::Strong },
+            level: match (bypass, in_claim) {
+                (true, _) => Level::Info,
+                (false, true) => Level::Strong,
+                (false, false) => Level::Weak,
+            },
             evidence: vec![doc.evidence(s, e)],
             detail: if bypass {
                 format!(

@@ -3,8 +3,8 @@
 
 use crate::extract::{BlockKind, Facts};
 use crate::lexicon::{
-    ASKING, ASSISTANT_TELL, CRASH_CLAIM, CVSS, DECLARED_AI, FAKE_OUTPUT, FILLER, HEDGE, LEAK_ONLY,
-    PAYMENT, PLACEHOLDER, SEVERE_CLAIM, UNSAFE_CALL, WEBSITE,
+    ASKING, ASSISTANT_HINT, ASSISTANT_TELL, CRASH_CLAIM, CVSS, DECLARED_AI, FAKE_OUTPUT, FILLER,
+    HEDGE, LEAK_ONLY, PAYMENT, PLACEHOLDER, SEVERE_CLAIM, UNSAFE_CALL, WEBSITE,
 };
 use crate::text::Doc;
 use crate::{Context, Evidence, Field, Finding, Level, Signal};
@@ -105,7 +105,9 @@ pub(super) fn payment(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut
         }
     }
     if !hits.is_empty() {
-        let strong = in_title || hits.len() >= 2;
+        // A report with code, paths and steps is about software, whatever it calls the
+        // target: "your web application" is the project for a web project.
+        let strong = (in_title || hits.len() >= 2) && low_tech;
         out.push(Finding {
             signal: Signal::WebsiteTarget,
             level: if strong { Level::Strong } else { Level::Weak },
@@ -186,9 +188,10 @@ pub(super) fn severity(doc: &Doc<'_>, facts: &Facts, out: &mut Vec<Finding>) {
             }
         };
         if !facts.has_crash_evidence && !has_poc {
+            // Claimed severity is the reporter's opinion: a note, never a reason.
             out.push(Finding {
                 signal: Signal::SeverityInflation,
-                level: Level::Weak,
+                level: Level::Info,
                 evidence: vec![ev(doc, field, start, end)],
                 detail: "claims top severity without a crash, sanitizer output or a runnable proof of concept".into(),
                 policy_ref: None,
@@ -280,6 +283,21 @@ pub(super) fn ai(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut Vec<
         });
     }
     let tells: Vec<_> = ASSISTANT_TELL.find_iter(doc.text).collect();
+    let hints: Vec<_> = ASSISTANT_HINT.find_iter(doc.text).collect();
+    if tells.is_empty() && !hints.is_empty() {
+        out.push(Finding {
+            signal: Signal::PastedAssistantAnswer,
+            level: Level::Info,
+            evidence: hints
+                .iter()
+                .take(3)
+                .map(|m| doc.evidence(m.start(), m.end()))
+                .collect(),
+            detail: "a phrase chatbots write, and people too: a note only".into(),
+            policy_ref: None,
+            confidence: 0.4,
+        });
+    }
     if !tells.is_empty() {
         out.push(Finding {
             signal: Signal::PastedAssistantAnswer,

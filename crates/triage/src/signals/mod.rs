@@ -1,9 +1,11 @@
 //! The checks. Each pushes [`Finding`]s with evidence; none decides the label.
 
+mod claim;
 mod claims;
 mod grounded;
 mod history;
 mod intent;
+mod poc;
 mod policy;
 
 use crate::extract::Facts;
@@ -17,9 +19,11 @@ pub(crate) fn run_all(doc: &Doc<'_>, facts: &Facts, ctx: &Context<'_>, out: &mut
         grounded::frames(doc, facts, ctx, out);
         claims::check(doc, facts, ctx, out);
     }
-    grounded::poc(doc, facts, ctx, out);
-    policy::scope(doc, facts, ctx, out);
-    policy::classes(doc, facts, ctx, out);
+    poc::poc(doc, facts, ctx, out);
+    let claim = claim::Claim::of(doc);
+    let needs = claim::needs(doc, &claim);
+    policy::scope(doc, facts, ctx, &claim, out);
+    policy::classes(doc, ctx, &claim, &needs, out);
     policy::scanner(doc, out);
     intent::payment(doc, facts, ctx, out);
     intent::placeholders(doc, out);

@@ -4,5 +4,6 @@
 mod eval;
 mod fixture;
 mod grounded;
+mod precision;
 mod revisions;
 mod signals;
