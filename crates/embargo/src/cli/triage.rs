@@ -11,6 +11,9 @@
 //! "scores", "check_grounding_first", "mentioned_versions"}`, or `{"input", "error"}` for an
 //! unreadable input.
 //!
+//! `--eval FILE.jsonl` instead measures the triage on a labelled corpus (see
+//! `triage_eval`).
+//!
 //! Exit status: 0 every input read, 1 some input unreadable or invalid, 2 usage error
 //! (including an unreadable policy or source directory).
 
@@ -38,6 +41,11 @@ pub struct Args {
     /// Report files; none: read one report from standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Measure the triage on a labelled corpus (JSON Lines with `label`, `project`, `text`):
+    /// confusion matrix, precision and recall per label, valid flagged, flagged recall, and
+    /// the figures per project.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with = "files")]
+    pub eval: Option<PathBuf>,
 }
 
 /// Runs the subcommand.
@@ -69,6 +77,10 @@ pub fn run(
                 return ExitCode::from(2);
             }
         }
+    }
+    if let Some(file) = &args.eval {
+        let name = args.project_name.as_deref();
+        return super::triage_eval::run(file, name, &policy, &sources, args.json, stdout, stderr);
     }
     match run_inner(&args, &policy, &sources, stdin, stdout) {
         Ok(true) => ExitCode::SUCCESS,
