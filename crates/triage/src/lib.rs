@@ -17,6 +17,7 @@
 //! assert_eq!(result.label, triage::Label::BegBounty);
 //! ```
 
+pub mod eval;
 mod extract;
 mod fingerprint;
 mod glob;

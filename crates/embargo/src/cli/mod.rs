@@ -6,6 +6,7 @@ pub mod advisory_import;
 pub mod cvss;
 pub mod securitytxt;
 pub mod triage;
+pub mod triage_eval;
 
 use crate::{
     AppState, Application,

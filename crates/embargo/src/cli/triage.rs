@@ -15,6 +15,9 @@
 //! "scores", "check_grounding_first", "mentioned_versions", "checked_at"}` (`checked_at`: the
 //! labels of the source indexes used), or `{"input", "error"}` for an unreadable input.
 //!
+//! `--eval FILE.jsonl` instead measures the triage on a labelled corpus (see
+//! `triage_eval`).
+//!
 //! Exit status: 0 every input read, 1 some input unreadable or invalid, 2 usage error
 //! (including an unreadable policy or source directory).
 
@@ -54,6 +57,11 @@ pub struct Args {
     /// Report files; none: read one report from standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Measure the triage on a labelled corpus (JSON Lines with `label`, `project`, `text`):
+    /// confusion matrix, precision and recall per label, valid flagged, flagged recall, and
+    /// the figures per project.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with = "files")]
+    pub eval: Option<PathBuf>,
 }
 
 /// Runs the subcommand.
@@ -97,6 +105,13 @@ pub fn run(
                 return ExitCode::from(2);
             }
         }
+    }
+    if let Some(file) = &args.eval {
+        // A corpus mixes reports of many releases: each source's default branch (a
+        // directory as it is, a repository's HEAD) is what every item is checked against.
+        let defaults = indexes_for(&mut sources, &triage::Report::default(), None);
+        let name = args.project_name.as_deref();
+        return super::triage_eval::run(file, name, &policy, &defaults, args.json, stdout, stderr);
     }
     match run_inner(&args, &policy, &mut sources, stdin, stdout) {
         Ok(true) => ExitCode::SUCCESS,

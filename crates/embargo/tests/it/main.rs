@@ -40,6 +40,7 @@ mod story;
 mod testapp;
 mod thread;
 mod triage;
+mod triage_eval;
 mod watch;
 mod webhooks;
 mod workflow;

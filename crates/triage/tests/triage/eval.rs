@@ -1,84 +1,122 @@
-//! Evaluation over the labelled JSON Lines corpus: confusion matrix, recall of the flagged
-//! classes and the share of valid reports flagged. The expected labels are the corpus's
-//! (maintainers' public verdicts), never computed here.
+//! Evaluation over the labelled JSON Lines corpora with `triage::eval`: the confusion
+//! matrix, precision and recall per label, valid flagged, flagged recall and the figures per
+//! project. The expected labels are the corpora's (public verdicts), never computed here.
 //!
-//! `TRIAGE_EVAL_FILE=path.jsonl` runs it over another file of the same format (e.g. the
-//! held-out split); `TRIAGE_EVAL_VERBOSE=1` prints every report's findings.
+//! `TRIAGE_EVAL_FILE=path.jsonl` runs the gate over another file of the same format (e.g.
+//! the held-out split); `TRIAGE_EVAL_VERBOSE=1` prints every report's findings.
 
 use crate::fixture::curl_indexes;
 use domain::policy::Policy;
-use serde::Deserialize;
-use triage::{Context, Fingerprint, History, Label, PastReport, Report, triage};
+use triage::eval::{
+    self, Evaluation, FLAGGED_RECALL_MIN, LabelledReport, Setup, VALID_FLAGGED_MAX,
+};
+use triage::{Context, History, Label, Report, Triage, triage};
 
-#[derive(Debug, Deserialize)]
-struct Item {
-    id: String,
-    label: String,
-    project: String,
-    text: String,
-    #[serde(default)]
-    title: Option<String>,
+const DEVELOPMENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/reports.jsonl");
+const EXTRA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/reports-extra.jsonl"
+);
+
+fn load(path: &str) -> Vec<LabelledReport> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    eval::parse_corpus(&text).unwrap_or_else(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("{path}:{e}")).collect();
+        panic!("bad corpus:\n{}", lines.join("\n"))
+    })
 }
 
-fn load() -> Vec<Item> {
-    let path = std::env::var("TRIAGE_EVAL_FILE").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/reports.jsonl").into()
-    });
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line in {path}: {e}")))
-        .collect()
-}
-
-struct Outcome {
-    matrix: [[usize; 5]; 5],
-    rows: Vec<(String, Label, Label)>,
-}
-
-fn idx(l: Label) -> usize {
-    Label::ALL.iter().position(|x| *x == l).unwrap_or(0)
-}
-
-/// Runs the corpus as arrivals on one instance: each report sees the fingerprints of the
-/// ones before it (no outcomes), curl reports get curl's policy and the curl indexes.
-fn run(items: &[Item]) -> Outcome {
+/// Runs a corpus as arrivals on one instance (see [`eval::run`]): curl reports get curl's
+/// policy and the curl indexes, the others the standard classes and no source.
+fn run(items: &[LabelledReport]) -> (Evaluation, Vec<(eval::Prediction, Triage)>) {
     let curl_policy =
         Policy::from_toml(include_str!("../data/policies/curl.toml")).expect("curl policy");
     let default_policy = Policy::default();
-    let mut history = History::default();
-    let mut matrix = [[0usize; 5]; 5];
-    let mut rows = Vec::new();
+    let out = eval::run(items, |item| {
+        if item.project.eq_ignore_ascii_case("curl") {
+            Setup {
+                policy: &curl_policy,
+                sources: curl_indexes(),
+            }
+        } else {
+            Setup {
+                policy: &default_policy,
+                sources: &[],
+            }
+        }
+    });
+    let predictions: Vec<_> = out.iter().map(|(p, _)| p.clone()).collect();
+    (eval::evaluate(&predictions), out)
+}
+
+fn pct(r: eval::Ratio) -> String {
+    match r.value() {
+        Some(v) => format!("{}/{} ({:.1}%)", r.num, r.den, 100.0 * v),
+        None => format!("{}/{}", r.num, r.den),
+    }
+}
+
+/// Prints the figures (`cargo test -- --nocapture` shows them); `TRIAGE_EVAL_VERBOSE=1`
+/// adds every report's findings.
+fn print(name: &str, e: &Evaluation, out: &[(eval::Prediction, Triage)]) {
+    let f = &e.overall;
+    println!("{name}: {} reports", f.reports);
+    println!(
+        "expected \\ given: {}",
+        Label::ALL.map(|l| l.as_str()).join(" ")
+    );
+    for l in Label::ALL {
+        println!(
+            "{:>15}: {:?}",
+            l.as_str(),
+            Label::ALL.map(|g| f.confusion.get(l, g))
+        );
+    }
+    for lf in &f.per_label {
+        println!(
+            "{:>15}: precision {}  recall {}",
+            lf.label.as_str(),
+            pct(lf.precision),
+            pct(lf.recall)
+        );
+    }
+    println!("valid flagged: {}", pct(f.valid_flagged));
+    println!("flagged recall: {}", pct(f.flagged_recall));
+    for p in &e.projects {
+        println!(
+            "  project {:<12} {:>3} reports  valid flagged {:<16} flagged recall {:<16} correct {}",
+            p.project,
+            p.figures.reports,
+            pct(p.figures.valid_flagged),
+            pct(p.figures.flagged_recall),
+            pct(p.figures.correct)
+        );
+    }
+    println!(
+        "  mean over projects: valid flagged {:?}, flagged recall {:?}",
+        e.mean_valid_flagged, e.mean_flagged_recall
+    );
     let verbose = std::env::var_os("TRIAGE_EVAL_VERBOSE").is_some();
-    let t0 = jiff::Timestamp::from_second(1_700_000_000).expect("timestamp");
-    for (n, item) in items.iter().enumerate() {
-        let is_curl = item.project.eq_ignore_ascii_case("curl");
-        let ctx = Context {
-            policy: if is_curl {
-                &curl_policy
-            } else {
-                &default_policy
-            },
-            project_name: Some(&item.project),
-            sources: if is_curl { curl_indexes() } else { &[] },
-            history: &history,
-            now: None,
-        };
-        let report = Report::new(item.title.clone().unwrap_or_default(), item.text.clone());
-        let result = triage(&report, &ctx);
-        let expected =
-            Label::parse(&item.label).unwrap_or_else(|| panic!("unknown label {}", item.label));
-        matrix[idx(expected)][idx(result.label)] += 1;
+    for (p, t) in out {
+        if p.label != p.expected {
+            println!(
+                "  miss: {} ({}) expected {} got {} ({})",
+                p.id,
+                p.project,
+                p.expected.as_str(),
+                p.label.as_str(),
+                p.verdict.as_str()
+            );
+        }
         if verbose {
             println!(
-                "{} expected {} got {} ({}) {:?}",
-                item.id,
-                expected.as_str(),
-                result.label.as_str(),
-                result.verdict.as_str(),
-                result.scores
+                "{} expected {} got {} {:?}",
+                p.id,
+                p.expected.as_str(),
+                p.label.as_str(),
+                t.scores
             );
-            for f in &result.findings {
+            for f in &t.findings {
                 let q: Vec<_> = f
                     .evidence
                     .iter()
@@ -94,78 +132,84 @@ fn run(items: &[Item]) -> Outcome {
                 );
             }
         }
-        rows.push((item.id.clone(), expected, result.label));
-        history.reports.push(PastReport {
-            reference: format!("{}#{}", item.project, n + 1),
-            project: item.project.clone(),
-            received_at: t0 + jiff::SignedDuration::from_hours(24 * n as i64),
-            reporter: None,
-            fingerprint: Fingerprint::of(&report.title, &report.text),
-            outcome: triage::Outcome::Open,
-        });
     }
-    Outcome { matrix, rows }
 }
 
+/// The regression gate: on the development corpus (or `TRIAGE_EVAL_FILE`) the triage must
+/// flag at most 5% of the valid reports and at least 90% of the others (any label but
+/// `valid` counts as flagged; see `triage::eval`).
 #[test]
-fn confusion_matrix_over_the_labelled_corpus() {
-    let items = load();
-    let out = run(&items);
-    let m = &out.matrix;
-    println!(
-        "expected \\ predicted: {}",
-        Label::ALL.map(|l| l.as_str()).join(" ")
+fn the_development_corpus_meets_the_targets() {
+    let path = std::env::var("TRIAGE_EVAL_FILE").unwrap_or_else(|_| DEVELOPMENT.into());
+    let items = load(&path);
+    assert!(!items.is_empty(), "{path} holds no report");
+    let (e, out) = run(&items);
+    print(&path, &e, &out);
+    let f = &e.overall;
+    let valid_flagged = f
+        .valid_flagged
+        .value()
+        .expect("the corpus holds valid reports");
+    let recall = f
+        .flagged_recall
+        .value()
+        .expect("the corpus holds junk reports");
+    assert!(
+        valid_flagged <= VALID_FLAGGED_MAX,
+        "valid reports flagged: {}",
+        pct(f.valid_flagged)
     );
-    for l in Label::ALL {
-        println!("{:>15}: {:?}", l.as_str(), m[idx(l)]);
-    }
-    let valid = idx(Label::Valid);
-    let flagged_total: usize = (0..5)
-        .filter(|&r| r != valid)
-        .map(|r| m[r].iter().sum::<usize>())
-        .sum();
-    let flagged_caught: usize = (0..5)
-        .filter(|&r| r != valid)
-        .map(|r| m[r].iter().sum::<usize>() - m[r][valid])
-        .sum();
-    let valid_total: usize = m[valid].iter().sum();
-    let valid_flagged = valid_total - m[valid][valid];
-    for l in [Label::AiSlop, Label::BegBounty, Label::NonQualifying] {
-        let r = idx(l);
-        let total: usize = m[r].iter().sum();
-        if total > 0 {
-            println!(
-                "{}: exact recall {}/{} ({:.0}%), flagged at all {}/{}",
-                l.as_str(),
-                m[r][r],
-                total,
-                100.0 * m[r][r] as f64 / total as f64,
-                total - m[r][valid],
-                total
+    assert!(
+        recall >= FLAGGED_RECALL_MIN,
+        "flagged recall fell to {}",
+        pct(f.flagged_recall)
+    );
+}
+
+/// The corpus grown from other projects' public reports: every line well-formed, with its
+/// public source and the reason for its label; at least 30 reports over 4 projects, with
+/// valid, beg-bounty and non-qualifying reports (no AI-slop report outside curl with a
+/// public verdict was found yet: see `tests/data/README.md`). Its figures are printed, not
+/// gated: they measure the rules on reports they were not written for.
+#[test]
+fn the_extra_corpus_is_well_formed_and_measured() {
+    let items = load(EXTRA);
+    let text = std::fs::read_to_string(EXTRA).expect("read the extra corpus");
+    for (line, raw) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let v: serde_json::Value = serde_json::from_str(raw).expect("a JSON line");
+        for key in ["id", "project", "source", "licence", "notes", "text"] {
+            assert!(
+                v[key].as_str().is_some_and(|s| !s.trim().is_empty()),
+                "line {}: `{key}` missing or empty",
+                line + 1
             );
         }
+        assert!(
+            v["source"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("https://")),
+            "line {}: `source` is not a public URL",
+            line + 1
+        );
+        assert!(
+            !v["project"]
+                .as_str()
+                .is_some_and(|p| p.eq_ignore_ascii_case("curl")),
+            "line {}: curl reports belong to the held-out check",
+            line + 1
+        );
     }
-    let recall = flagged_caught as f64 / flagged_total.max(1) as f64;
-    let fpr = valid_flagged as f64 / valid_total.max(1) as f64;
-    println!(
-        "flagged classes caught: {flagged_caught}/{flagged_total} ({:.0}%)",
-        recall * 100.0
-    );
-    println!(
-        "valid reports flagged: {valid_flagged}/{valid_total} ({:.0}%)",
-        fpr * 100.0
-    );
-    for (id, e, g) in &out.rows {
-        if e != g {
-            println!("  miss: {id} expected {} got {}", e.as_str(), g.as_str());
-        }
+    assert!(items.len() >= 30, "only {} reports", items.len());
+    let (e, out) = run(&items);
+    assert!(e.projects.len() >= 4, "only {} projects", e.projects.len());
+    for l in [Label::Valid, Label::BegBounty, Label::NonQualifying] {
+        assert!(e.overall.label(l).expected > 0, "no {} report", l.as_str());
     }
-    // The thresholds of the development split (the targets are ≥ 90% and ≤ 5% on
-    // the unseen set); a regression below these fails.
-    if std::env::var_os("TRIAGE_EVAL_FILE").is_none() {
-        assert!(recall >= 0.9, "flagged recall fell to {recall:.2}");
-        assert!(fpr <= 0.0, "valid reports flagged: {valid_flagged}");
-    }
+    print(EXTRA, &e, &out);
 }
 
 /// Published advisories (OSV details, CVE descriptions) are real vulnerabilities: with the
