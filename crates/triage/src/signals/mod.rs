@@ -5,6 +5,7 @@ mod claims;
 mod grounded;
 mod history;
 mod intent;
+mod phrases;
 mod poc;
 mod policy;
 
