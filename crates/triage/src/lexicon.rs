@@ -11,14 +11,14 @@ fn re(p: &str) -> Regex {
 /// Words of payment.
 pub static PAYMENT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(bug ?bount(?:y|ies)|bount(?:y|ies)|rewards?|rewarded|rewarding|paypal|bitcoin|btc|usdt|ethereum|crypto ?wallet|wallet address|hall of fame|swag|token of appreciation|appreciation|compensat(?:e|ed|ion)|monetary|payment|pay me|paid|\d+ ?(?:usd|\$)|\$ ?\d+)\b",
+        r"(?i)\b(bug ?bount(?:y|ies)|bount(?:y|ies)|rewards?|rewarded|rewarding|paypal|bitcoin|btc|usdt|ethereum|crypto ?wallet|wallet address|hall of fame|swag|token of appreciation|appreciation|compensat(?:e|ed|ion)|monetary|payment|pay me|pay us|paid|want (?:some )?money|\d+ ?(?:usd|\$)|\$ ?\d+)\b|\${2,}",
     )
 });
 
 /// A request: a question or a plea in the same sentence.
 pub static ASKING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(\?|\b(please|kindly|request|i would like|i want to know|let me know|do you (?:have|offer|provide|run)|is there|are there|will i|would i|can i|could you|if you (?:offer|provide|give)|eligible|in return|before (?:i|sharing|disclos)|expect(?:ing)?|hope|hoping|deserve|waiting for|look(?:ing)? forward|would be (?:great|nice|appreciated))\b)",
+        r"(?i)(\?|\b(please|kindly|request|i would like|i want to know|let me know|do you (?:have|offer|provide|run)|is there|are there|will i|would i|can i|could you|if you (?:offer|provide|give)|eligible|in return|before (?:i|sharing|disclos)|expect(?:ing)?|hope|hoping|deserve|waiting for|look(?:ing)? forward|would be (?:great|nice|appreciated)|plz|pls|giv|give (?:me|us)|want|pay (?:me|us|lots))\b)",
     )
 });
 
@@ -423,6 +423,17 @@ mod tests {
     #[test]
     fn patterns_compile_and_match() {
         assert!(PAYMENT.is_match("Do you have a bug bounty program?"));
+        // Informal asks: runs of dollar signs, "pay me", "want money", with a plea.
+        for ask in [
+            "u will giv me $$$ for my father",
+            "Plz fix it and pay me bounty..",
+            "because want some $$$$ so please",
+        ] {
+            assert!(PAYMENT.is_match(ask) && ASKING.is_match(ask), "{ask}");
+        }
+        // A price in a report's text is no ask, and one dollar sign is shell.
+        assert!(!PAYMENT.is_match("run `echo $HOME` as the user"));
+        assert!(!ASKING.is_match("The attacker's money transfer is replayed."));
         assert!(WEBSITE.is_match("I found a CRITICAL Vulnerability on your website"));
         assert!(SCANNER.is_match("then \"HURRAY! You Found a Bug\""));
         assert!(PLACEHOLDER.is_match("[add details for how we can reproduce the issue]"));
