@@ -595,7 +595,7 @@ async fn render_report(
                 headline => t.headline.clone(),
                 likely_invalid => t.likely_invalid(),
                 triaged_at => human_time(t.triaged_at),
-                groups => super::templates::ser(&crate::present::triage_groups(&t.findings)),
+                groups => super::templates::ser(crate::present::triage_groups(&t.findings)),
                 has_findings => !t.findings.is_empty(),
             }),
             can_dismiss => can_act,
