@@ -193,7 +193,7 @@ impl Label {
             Label::Valid => "valid",
             Label::AiSlop => "AI-generated",
             Label::BegBounty => "a beg bounty",
-            Label::NonQualifying => "not a vulnerability under the policy",
+            Label::NonQualifying => "non-qualifying under the policy",
             Label::Duplicate => "a duplicate",
         }
     }
@@ -224,7 +224,13 @@ pub fn headline(label: Label, verdict: Verdict, findings: &[(Signal, Level)]) ->
     let reason = strong
         .iter()
         .find(|s| crate::verdict::primary(**s) == Some(label))
-        .map(|s| s.title().to_lowercase());
+        .map(|s| match s {
+            Signal::NonQualifyingClass => {
+                "the report's claim matches one of its classes".to_owned()
+            }
+            Signal::OutOfScopePath => "the report is about a path it puts out of scope".to_owned(),
+            s => s.title().to_lowercase(),
+        });
     let with_reason = |head: String| match &reason {
         Some(r) => format!("{head}: {r}"),
         None => head,
@@ -360,6 +366,14 @@ mod tests {
                 &[(Signal::SeverityInflation, Weak)]
             ),
             "Needs review: findings worth a look, none decisive"
+        );
+        assert_eq!(
+            headline(
+                Label::NonQualifying,
+                Verdict::NeedsReview,
+                &[(Signal::NonQualifyingClass, Strong)]
+            ),
+            "Needs review: perhaps non-qualifying under the policy: the report's claim matches one of its classes"
         );
     }
 }

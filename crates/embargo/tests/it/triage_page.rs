@@ -271,7 +271,7 @@ async fn the_report_page_shows_the_triage_grouped_in_plain_words(backend: Backen
     let section = triage_section(&page);
     assert!(
         section.contains(
-            "<strong class=\"headline\">Needs review: perhaps not a vulnerability under the policy"
+            "<strong class=\"headline\">Needs review: perhaps non-qualifying under the policy: the report&#x27;s claim matches one of its classes</strong>"
         ),
         "{section}"
     );
