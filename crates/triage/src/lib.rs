@@ -25,6 +25,7 @@ mod index;
 mod input;
 mod lexicon;
 mod named;
+mod plain;
 mod signals;
 pub mod source;
 mod text;
@@ -41,6 +42,7 @@ pub use input::{InputError, Submission, parse_input};
 /// The timestamp type of [`PastReport::received_at`].
 pub use jiff::Timestamp;
 pub use named::NamedRevision;
+pub use plain::{Group, headline};
 
 use serde::{Deserialize, Serialize};
 
@@ -372,6 +374,9 @@ pub enum Signal {
     /// missing is there, the "fixed-size" buffer is allocated from the length, the
     /// "network-reachable" function has no caller outside tests.
     ClaimContradicted,
+    /// [1] A name the report attributes to the project is in its source (a confirmation,
+    /// info), with the file and line at each revision looked at.
+    SymbolFound,
 }
 
 impl Signal {
@@ -407,6 +412,7 @@ impl Signal {
             Self::ChangedSince => "changed_since",
             Self::FixedOnDefaultBranch => "fixed_on_default_branch",
             Self::ClaimContradicted => "claim_contradicted",
+            Self::SymbolFound => "symbol_found",
         }
     }
 }

@@ -75,7 +75,8 @@ fn supports(signal: Signal) -> &'static [(Label, f32)] {
         | Signal::TrialQuota
         | Signal::Boilerplate
         | Signal::ChangedSince
-        | Signal::FixedOnDefaultBranch => &[],
+        | Signal::FixedOnDefaultBranch
+        | Signal::SymbolFound => &[],
     }
 }
 
@@ -89,7 +90,7 @@ fn weight(f: &Finding) -> f32 {
 }
 
 /// Findings that the report's material is not the project's (missing from the source).
-fn is_absence(signal: Signal) -> bool {
+pub(crate) fn is_absence(signal: Signal) -> bool {
     matches!(
         signal,
         Signal::UnknownSymbol
@@ -100,12 +101,12 @@ fn is_absence(signal: Signal) -> bool {
 }
 
 /// Findings that confirm the report's material is the project's.
-fn is_confirmation(signal: Signal) -> bool {
+pub(crate) fn is_confirmation(signal: Signal) -> bool {
     matches!(signal, Signal::QuotedCodeFound | Signal::ChangedSince)
 }
 
 /// The label a finding is first of all evidence for (its share 1.0).
-fn primary(signal: Signal) -> Option<Label> {
+pub(crate) fn primary(signal: Signal) -> Option<Label> {
     supports(signal)
         .iter()
         .find(|(_, share)| *share >= 1.0)

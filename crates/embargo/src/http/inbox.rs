@@ -592,9 +592,11 @@ async fn render_report(
             triage => triage.as_ref().map(|t| minijinja::context! {
                 label => t.label.clone(),
                 verdict => t.verdict.clone(),
+                headline => t.headline.clone(),
                 likely_invalid => t.likely_invalid(),
                 triaged_at => human_time(t.triaged_at),
-                findings => super::templates::ser(&t.findings),
+                groups => super::templates::ser(crate::present::triage_groups(&t.findings)),
+                has_findings => !t.findings.is_empty(),
             }),
             can_dismiss => can_act,
             workflow,

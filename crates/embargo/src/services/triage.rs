@@ -267,8 +267,15 @@ fn passage(source: &str, start: usize, end: usize) -> serde_json::Value {
     })
 }
 
-/// The findings as stored: the crate's fields plus a key and the quoted context.
-fn findings_json(result: &triage::Triage, title: &str, text: &str) -> serde_json::Value {
+/// The findings as stored: the crate's fields plus a key and the quoted context, and for
+/// those checked against the source, the revisions they were checked at (`checked_at`: the
+/// labels of the indexes, e.g. `v1.0.0 (1.0.0) @ 9c8d7e6f5a`, `main @ 3f2a1c4e5d`).
+fn findings_json(
+    result: &triage::Triage,
+    title: &str,
+    text: &str,
+    checked_at: &[&str],
+) -> serde_json::Value {
     let mut seen = std::collections::HashSet::new();
     let items = result
         .findings
@@ -297,7 +304,7 @@ fn findings_json(result: &triage::Triage, title: &str, text: &str) -> serde_json
                     })
                 })
                 .collect();
-            serde_json::json!({
+            let mut item = serde_json::json!({
                 "key": key,
                 "signal": f.signal.as_str(),
                 "level": f.level,
@@ -305,7 +312,13 @@ fn findings_json(result: &triage::Triage, title: &str, text: &str) -> serde_json
                 "policy_ref": f.policy_ref,
                 "confidence": f.confidence,
                 "evidence": evidence,
-            })
+            });
+            if triage::Group::of(f.signal, f.level) == triage::Group::Source
+                && let Some(o) = item.as_object_mut()
+            {
+                o.insert("checked_at".into(), serde_json::json!(checked_at));
+            }
+            item
         })
         .collect();
     serde_json::Value::Array(items)
@@ -536,7 +549,15 @@ fn compute(
         report_id: report.id,
         label: result.label,
         verdict: result.verdict,
-        findings: findings_json(&result, &report.title, &text),
+        findings: findings_json(
+            &result,
+            &report.title,
+            &text,
+            &sources
+                .iter()
+                .map(triage::SourceIndex::label)
+                .collect::<Vec<_>>(),
+        ),
         fingerprint: serde_json::to_value(&result.fingerprint).map_err(anyhow::Error::from)?,
         version: VERSION.to_owned(),
         triaged_at: now,
@@ -563,10 +584,31 @@ pub struct TriageView {
     #[schema(value_type = String, format = DateTime)]
     pub triaged_at: jiff::Timestamp,
     pub version: String,
+    /// The label and verdict in plain words ("Looks valid", "Needs review: strong findings
+    /// disagree", "Likely AI-generated: the quoted code is not the project's").
+    pub headline: String,
+    /// The revisions of the project's source the report was checked at (index labels such
+    /// as `v1.0.0 (1.0.0) @ 9c8d7e6f5a` or `main @ 3f2a1c4e5d`); empty when nothing was
+    /// checked against a source, or for results stored before revisions were recorded.
+    pub checked_at: Vec<String>,
     /// Each finding: `key`, `signal`, `level`, `detail`, `policy_ref`, `confidence`,
-    /// `evidence` (`field`, `start`, `end`, `quote`, `context`) and `dismissed`.
+    /// `evidence` (`field`, `start`, `end`, `quote`, `context`), `dismissed`, and in plain
+    /// words `title` and `group` (`source`, `policy`, `report` or `notes`); findings checked
+    /// against the source also carry `checked_at`.
     #[schema(value_type = Vec<Object>)]
     pub findings: Vec<serde_json::Value>,
+}
+
+/// A stored finding's signal and level, if the stored codes are known to this version.
+fn signal_level(f: &serde_json::Value) -> Option<(triage::Signal, triage::Level)> {
+    let signal = triage::Signal::parse(f.get("signal")?.as_str()?)?;
+    let level = match f.get("level")?.as_str()? {
+        "strong" => triage::Level::Strong,
+        "weak" => triage::Level::Weak,
+        "info" => triage::Level::Info,
+        _ => return None,
+    };
+    Some((signal, level))
 }
 
 impl TriageView {
@@ -601,18 +643,51 @@ pub async fn view(state: &AppState, id: ReportId) -> Result<Option<TriageView>> 
                         reason: d.reason.clone(),
                         at: d.at,
                     });
+            let plain = signal_level(&f);
             if let Some(o) = f.as_object_mut() {
                 o.insert(
                     "dismissed".into(),
                     serde_json::to_value(dismissed).unwrap_or(serde_json::Value::Null),
                 );
+                // A code this version does not know is shown as its code, among the notes.
+                let (title, group) = match plain {
+                    Some((s, l)) => (s.title().to_owned(), triage::Group::of(s, l)),
+                    None => (
+                        o.get("signal")
+                            .and_then(|s| s.as_str())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        triage::Group::Notes,
+                    ),
+                };
+                o.insert("title".into(), title.into());
+                o.insert("group".into(), group.as_str().into());
             }
             f
         })
+        .collect::<Vec<_>>();
+    let mut checked_at: Vec<String> = Vec::new();
+    for label in findings
+        .iter()
+        .filter_map(|f| f.get("checked_at")?.as_array())
+        .flatten()
+        .filter_map(|l| l.as_str())
+    {
+        if !checked_at.iter().any(|c| c == label) {
+            checked_at.push(label.to_owned());
+        }
+    }
+    // The headline reads the findings still standing: a dismissed one no longer counts.
+    let standing: Vec<(triage::Signal, triage::Level)> = findings
+        .iter()
+        .filter(|f| f.get("dismissed").is_none_or(serde_json::Value::is_null))
+        .filter_map(signal_level)
         .collect();
     Ok(Some(TriageView {
         label: record.label.as_str().to_owned(),
         verdict: record.verdict.as_str().to_owned(),
+        headline: triage::headline(record.label, record.verdict, &standing),
+        checked_at,
         triaged_at: record.triaged_at,
         version: record.version,
         findings,

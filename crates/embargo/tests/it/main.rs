@@ -41,6 +41,7 @@ mod testapp;
 mod thread;
 mod triage;
 mod triage_eval;
+mod triage_page;
 mod watch;
 mod webhooks;
 mod workflow;

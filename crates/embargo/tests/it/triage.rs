@@ -217,7 +217,10 @@ async fn new_reports_are_triaged_and_findings_can_be_dismissed(backend: Backend)
     let page = get_text(&web, &page_url).await;
     assert!(page.contains("Dismissed by admin@example.test"), "{page}");
     assert!(page.contains("They sent the details by mail"));
-    assert!(page.contains("<s><code>payment_request</code>"));
+    assert!(
+        page.contains("<s><strong>A reward is asked before details are given</strong>"),
+        "{page}"
+    );
 
     // A second dismissal of the same finding over the API is a conflict.
     let res = http

@@ -220,6 +220,7 @@ pub(super) fn code_references(
                 continue;
             }
             notes += 1;
+            let before = out.len();
             changed_since(
                 doc,
                 ctx,
@@ -231,6 +232,11 @@ pub(super) fn code_references(
                 out,
                 |s| s.identifier_line(&m.name).map(|(f, l)| format!("{f}:{l}")),
             );
+            // Confirmed: a function, type or macro the project defines (not a local
+            // variable or a word that happens to be in its code).
+            if out.len() == before && (project_defines(ctx, &m.name) || is_prefixed) {
+                symbol_found(doc, ctx, m.field, m.start, m.end, &m.name, out);
+            }
             continue;
         }
         // Nearest-name look-ups cost most; a report with dozens of unknown names gets hints
@@ -372,6 +378,38 @@ pub(super) fn code_references(
             }
         }
     }
+}
+
+/// A name the report attributes to the project that is in its source: a confirmation, with
+/// where it is at each revision looked at (info; it never changes the label).
+fn symbol_found(
+    doc: &Doc<'_>,
+    ctx: &Context<'_>,
+    field: Field,
+    start: usize,
+    end: usize,
+    name: &str,
+    out: &mut Vec<Finding>,
+) {
+    let places: Vec<String> = ctx
+        .sources
+        .iter()
+        .filter_map(|s| {
+            s.identifier_line(name)
+                .map(|(f, l)| format!("{} ({f}:{l})", s.label()))
+        })
+        .collect();
+    if places.is_empty() {
+        return;
+    }
+    out.push(Finding {
+        signal: Signal::SymbolFound,
+        level: Level::Info,
+        evidence: vec![ev(doc, field, start, end)],
+        detail: format!("`{name}` exists in {}", places.join(" and in ")),
+        policy_ref: None,
+        confidence: 0.9,
+    });
 }
 
 /// A name or path found at a release the report names but not on the default branch: a
