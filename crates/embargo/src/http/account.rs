@@ -465,3 +465,51 @@ pub async fn api_revoke_token(
     accounts::revoke_api_token(&state, &user, &token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Which user to disable, by address.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DisableUserBody {
+    pub email: String,
+}
+
+/// The outcome of disabling a user.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DisabledUserBody {
+    pub email: String,
+    /// False when the user was disabled already.
+    pub changed: bool,
+}
+
+/// Disable a user (administrators): they cannot sign in, and their sessions and API tokens
+/// stop working at once. Audited `user.disable`. Administrators cannot disable themselves.
+#[utoipa::path(
+    post, path = "/users/disable", tag = "account",
+    request_body = DisableUserBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = DisabledUserBody),
+        (status = 401, body = super::error::ErrorEnvelope),
+        (status = 403, description = "Not an administrator", body = super::error::ErrorEnvelope),
+        (status = 422, description = "`email` is no user's address, or your own", body = super::error::ErrorEnvelope),
+    )
+)]
+pub async fn api_disable_user(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    body: Result<super::extract::ApiJson<DisableUserBody>, ApiError>,
+) -> Result<Json<DisabledUserBody>, ApiError> {
+    let user = caller.user()?;
+    if !user.is_admin {
+        return Err(ServiceError::Forbidden.into());
+    }
+    let super::extract::ApiJson(input) = body?;
+    if input.email.trim().eq_ignore_ascii_case(user.email.as_str()) {
+        return Err(ServiceError::field("email", "is your own account").into());
+    }
+    let changed =
+        accounts::disable_user(&state, &input.email, domain::audit::user_actor(user.id)).await?;
+    Ok(Json(DisabledUserBody {
+        email: input.email.trim().to_owned(),
+        changed,
+    }))
+}

@@ -317,6 +317,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(deadlines::api_set_notifications))
         .routes(routes!(account::api_tokens))
         .routes(routes!(account::api_revoke_token))
+        .routes(routes!(account::api_disable_user))
         .routes(routes!(api::dismiss_finding))
         .routes(routes!(collaborators::api_list, collaborators::api_invite))
         .routes(routes!(collaborators::api_revoke))

@@ -560,6 +560,65 @@ async fn a_disabled_user_cannot_sign_in_and_their_token_is_refused(backend: Back
         .expect("list");
     assert_eq!(res.status(), 200);
 
+    // Over the API: administrators only, never themselves.
+    let (code, _, err) = app
+        .cli(
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                "mia@example.test",
+                "--name",
+                "Mia",
+                "--password-stdin",
+            ],
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let (code, mia_token, err) = app
+        .cli(
+            &["admin", "create-token", "--email", "mia@example.test"],
+            "",
+        )
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let mia_token = mia_token.trim().to_owned();
+    let disable = async |token: &str, email: &str| {
+        let res = http
+            .post(format!("{base}/api/v1/users/disable"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "email": email }))
+            .send()
+            .await
+            .expect("disable");
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.expect("json"))
+    };
+    assert_eq!(disable(&mia_token, "admin@example.test").await.0, 403);
+    let (status, body) = disable(&token, "admin@example.test").await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["field"], "email", "{body}");
+    let (status, body) = disable(&token, "MIA@example.test").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["changed"], true);
+    assert_eq!(
+        disable(&token, "mia@example.test").await.1["changed"],
+        false
+    );
+    let res = http
+        .get(format!("{base}/api/v1/me/tokens"))
+        .bearer_auth(&mia_token)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        try_sign_in(&client(), base, "mia@example.test", PASSWORD).await,
+        401
+    );
+
+    // By the CLI.
     let (code, out, err) = app
         .cli(&["user", "disable", "--email", "admin@example.test"], "")
         .await;

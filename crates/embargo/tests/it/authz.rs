@@ -725,6 +725,12 @@ const ROUTES: &[Route] = &[
         Only(SIGNED_IN),
         Body::None,
     ),
+    r(
+        "POST",
+        "/api/v1/users/disable",
+        Only(ADMIN),
+        Body::Json(r#"{"email":"nobody@example.test"}"#),
+    ),
     // Last: it ends the sessions.
     r("POST", "/logout", Public, Body::Form(&[])),
 ];
