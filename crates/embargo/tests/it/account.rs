@@ -14,6 +14,7 @@ on_each_backend!(
     api_tokens_are_listed_with_their_last_use_and_revoked,
     a_password_reset_link_works_once_and_expires,
     a_disabled_user_cannot_sign_in_and_their_token_is_refused,
+    the_current_password_and_reset_requests_are_under_the_sign_in_limits,
 );
 
 const NEW_PASSWORD: &str = "a different and longer passphrase";
@@ -655,4 +656,82 @@ async fn a_disabled_user_cannot_sign_in_and_their_token_is_refused(backend: Back
     assert_eq!(disable.len(), 1, "{events:?}");
     assert_eq!(disable[0].0, "user.disable");
     assert_eq!(disable[0].1, "cli");
+}
+
+async fn the_current_password_and_reset_requests_are_under_the_sign_in_limits(backend: Backend) {
+    let config = std::env::temp_dir().join(format!(
+        "embargo-account-limits-{}.toml",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(
+        &config,
+        "[limits]\nsign_in_per_account = \"3/minute\"\nsign_in_failures_before_backoff = 2\n\
+         sign_in_backoff_max_secs = 600\nlinks_per_ip = \"100/minute\"\n",
+    )
+    .expect("write the configuration");
+    let app = TestApp::start(
+        backend,
+        Options {
+            env: vec![
+                ("EMBARGO_RATE_LIMITS".into(), "on".into()),
+                ("EMBARGO_CONFIG".into(), config.display().to_string()),
+            ],
+            ..Options::prepared()
+        },
+    )
+    .await;
+    let base = app.url.as_str();
+    let http = signed_in_client(base).await;
+    for _ in 0..2 {
+        let (status, _, _) = post_form(
+            &http,
+            base,
+            "/account/password",
+            &[
+                ("current_password", "a wrong guess at it"),
+                ("new_password", NEW_PASSWORD),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+    }
+    // The account now waits, even for the right password; argon2 does not run.
+    let (status, _, page) = post_form(
+        &http,
+        base,
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", NEW_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert!(
+        page.contains("id=\"current_password-error\">Current password too many attempts"),
+        "{page}"
+    );
+    let still = client();
+    assert_eq!(
+        try_sign_in(&still, base, "admin@example.test", PASSWORD).await,
+        429,
+        "sign-in and the account page share the wait"
+    );
+
+    // Reset requests: three a minute per address, another address unaffected.
+    let anon = client();
+    for _ in 0..3 {
+        assert_eq!(
+            ask_for_reset(&anon, base, "someone@example.test").await.0,
+            200
+        );
+    }
+    let (status, page) = ask_for_reset(&anon, base, "Someone@example.test").await;
+    assert_eq!(status, 429);
+    assert!(page.contains("Too many requests"), "{page}");
+    assert_eq!(
+        ask_for_reset(&anon, base, "other@example.test").await.0,
+        200
+    );
+    let _ = std::fs::remove_file(config);
 }
