@@ -406,3 +406,15 @@ pub async fn use_password_reset(c: &mut Conn, token_hash: &str, now: Timestamp) 
     .rows_affected()
         > 0)
 }
+
+/// Ends every unused reset link of `user` (after a password change, a reset or disabling).
+pub async fn end_password_resets(c: &mut Conn, user: UserId, now: Timestamp) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+    )
+    .bind(micros(now))
+    .bind(user.to_string())
+    .execute(c)
+    .await?
+    .rows_affected())
+}

@@ -253,7 +253,8 @@ fn check_new_password(field: &str, password: &str) -> Result<()> {
 
 /// Changes the signed-in user's password: `current_password` must be right (the caller
 /// applies the sign-in limits before), `new_password` follows the rules of account
-/// creation. Every other session of the user ends; the one in use (`session_token`) stays.
+/// creation. Every other session of the user ends (the one in use, `session_token`, stays),
+/// and so do their unused reset links.
 /// Audited `account.password`.
 pub async fn change_password(
     state: &AppState,
@@ -276,6 +277,7 @@ pub async fn change_password(
     let keep = session_token.map(tokens::hash);
     let mut tx = state.db.begin().await?;
     store::accounts::set_password_hash(&mut tx, user.id, &hash).await?;
+    store::accounts::end_password_resets(&mut tx, user.id, state.now()).await?;
     let ended = store::accounts::delete_sessions_except(&mut tx, user.id, keep.as_deref()).await?;
     store::audit::append(
         &mut tx,
@@ -528,7 +530,8 @@ pub async fn reset_link_user(state: &AppState, token: &str) -> Result<User> {
     .ok_or(ServiceError::NotFound("reset link"))
 }
 
-/// Sets a new password through a reset link (once) and ends every session of the user.
+/// Sets a new password through a reset link (once), ends the user's other reset links and
+/// every session of the user.
 /// Audited `account.password` (`how: reset`).
 pub async fn complete_password_reset(state: &AppState, token: &str, new: &str) -> Result<User> {
     let user = reset_link_user(state, token).await?;
@@ -540,6 +543,7 @@ pub async fn complete_password_reset(state: &AppState, token: &str, new: &str) -
         return Err(ServiceError::NotFound("reset link"));
     }
     store::accounts::set_password_hash(&mut tx, user.id, &hash).await?;
+    store::accounts::end_password_resets(&mut tx, user.id, now).await?;
     let ended = store::accounts::delete_sessions_except(&mut tx, user.id, None).await?;
     store::audit::append(
         &mut tx,
@@ -567,6 +571,7 @@ pub async fn disable_user(state: &AppState, email: &str, actor: String) -> Resul
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let changed = store::accounts::disable_user(&mut tx, user.id, now).await?;
+    store::accounts::end_password_resets(&mut tx, user.id, now).await?;
     if changed {
         store::audit::append(
             &mut tx,

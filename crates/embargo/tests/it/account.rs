@@ -476,6 +476,13 @@ async fn a_password_reset_link_works_once_and_expires(backend: Backend) {
     assert!(page.contains("id=\"email-error\""), "{page}");
     app.drain().await;
     let link = reset_links(&smtp, 1).await.remove(0);
+    ask_for_reset(&anon, base, "admin@example.test").await;
+    app.drain().await;
+    let spare = reset_links(&smtp, 2)
+        .await
+        .into_iter()
+        .find(|l| *l != link)
+        .expect("a second, different link");
     assert!(
         smtp.messages()
             .iter()
@@ -503,6 +510,13 @@ async fn a_password_reset_link_works_once_and_expires(backend: Backend) {
         "the link works once"
     );
     assert_eq!(
+        set_new_password(&browser, &spare, "yet another long passphrase")
+            .await
+            .0,
+        404,
+        "a reset ends the other links"
+    );
+    assert_eq!(
         try_sign_in(&client(), base, "admin@example.test", NEW_PASSWORD).await,
         303
     );
@@ -511,14 +525,14 @@ async fn a_password_reset_link_works_once_and_expires(backend: Backend) {
         401
     );
 
-    // A second link, an hour and a second later: refused.
+    // A new link, an hour and a second later: refused.
     ask_for_reset(&anon, base, "admin@example.test").await;
     app.drain().await;
-    let late = reset_links(&smtp, 2)
+    let late = reset_links(&smtp, 3)
         .await
         .into_iter()
-        .find(|l| *l != link)
-        .expect("a second, different link");
+        .find(|l| *l != link && *l != spare)
+        .expect("a third, different link");
     set_clock(&clock, "2026-12-01T10:00:01Z");
     assert_eq!(
         set_new_password(&browser, &late, "yet another long passphrase")
@@ -540,6 +554,7 @@ async fn a_password_reset_link_works_once_and_expires(backend: Backend) {
     assert_eq!(
         actions,
         vec![
+            ("account.reset_requested".to_owned(), None),
             ("account.reset_requested".to_owned(), None),
             ("account.password".to_owned(), Some("reset".to_owned())),
             ("account.reset_requested".to_owned(), None),

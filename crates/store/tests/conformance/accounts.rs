@@ -307,6 +307,16 @@ async fn a_password_reset_is_used_once_before_it_expires() {
                 .await
                 .expect("unknown")
         );
+        accounts::insert_password_reset(&mut tx, "r3", ada.id, at(20), at(3600))
+            .await
+            .expect("reset");
+        assert_eq!(
+            accounts::end_password_resets(&mut tx, ada.id, at(21))
+                .await
+                .expect("end"),
+            2,
+            "r2 and r3 were unused"
+        );
         tx.commit().await.expect("commit");
         let mut c = store.read().await.expect("read");
         assert_eq!(
@@ -314,6 +324,13 @@ async fn a_password_reset_is_used_once_before_it_expires() {
                 .await
                 .expect("get"),
             None
+        );
+        assert_eq!(
+            accounts::password_reset_user(&mut c, "r3", at(30))
+                .await
+                .expect("get"),
+            None,
+            "ended"
         );
     })
     .await;
