@@ -163,6 +163,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0021_report_assignees.sql"),
         include_str!("../migrations/postgres/0021_report_assignees.sql"),
     ),
+    (
+        23,
+        "account security",
+        include_str!("../migrations/sqlite/0023_account_security.sql"),
+        include_str!("../migrations/postgres/0023_account_security.sql"),
+    ),
 ];
 
 impl Dialect {

@@ -65,6 +65,9 @@ enum Command {
     /// Accounts and tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Users: disable an account.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Projects.
     #[command(subcommand)]
     Project(ProjectCommand),
@@ -135,6 +138,18 @@ enum AdminCommand {
         /// A label to recognise the token by.
         #[arg(long, default_value = "cli")]
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Disable a user: they cannot sign in, and their sessions and API tokens stop working
+    /// at once (audited `user.disable`).
+    Disable {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -418,6 +433,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match services::accounts::create_api_token(&state, &email, &name).await {
                 Ok(token) => {
                     println!("{token}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => invalid(e),
+            }
+        }
+        Command::User(UserCommand::Disable { db, email }) => {
+            let config = Config::load(&db.overrides(None))?;
+            let state = offline_state(config).await?;
+            match services::accounts::disable_user(&state, &email, "cli".into()).await {
+                Ok(true) => {
+                    println!("disabled {}", email.trim());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(false) => {
+                    println!("{} was disabled already", email.trim());
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => invalid(e),

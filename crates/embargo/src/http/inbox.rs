@@ -43,6 +43,9 @@ fn safe_next(next: &str) -> String {
 pub struct NextQuery {
     #[serde(default)]
     next: Option<String>,
+    /// `done` after a password reset.
+    #[serde(default)]
+    reset: Option<String>,
 }
 
 pub async fn login_page(
@@ -51,7 +54,7 @@ pub async fn login_page(
 ) -> Result<Html<String>, PageError> {
     page(
         "login.html",
-        minijinja::context! { title => "Sign in", next => safe_next(q.next.as_deref().unwrap_or("/inbox")), email => "", failed => false, notice => "", ..base(None, &csrf) },
+        minijinja::context! { title => "Sign in", next => safe_next(q.next.as_deref().unwrap_or("/inbox")), email => "", failed => false, notice => "", reset_done => q.reset.as_deref() == Some("done"), ..base(None, &csrf) },
     )
 }
 

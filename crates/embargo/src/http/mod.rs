@@ -1,6 +1,7 @@
 //! The HTTP adapter: every route is listed in [`router`]; handlers parse requests, call a
 //! service and render a template or JSON. Only this module names axum.
 
+pub mod account;
 pub mod advisories;
 pub mod api;
 pub mod audit;

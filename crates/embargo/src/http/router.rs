@@ -1,8 +1,8 @@
 //! Every route of the server, and the layers around them.
 
 use super::{
-    advisories, api, audit, collaborators, csrf, dashboard, deadlines, filters, inbox, intake,
-    junk, limits, mail_log, openapi, outcomes, public, sources, webhooks,
+    account, advisories, api, audit, collaborators, csrf, dashboard, deadlines, filters, inbox,
+    intake, junk, limits, mail_log, openapi, outcomes, public, sources, webhooks,
 };
 use crate::AppState;
 use axum::{
@@ -97,6 +97,29 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(inbox::login_page).post(inbox::login))
         .route("/logout", post(inbox::logout))
         .route("/setup/{token}", get(inbox::setup_page).post(inbox::setup))
+        .route(
+            "/password/forgot",
+            get(account::forgot_page).post(account::forgot),
+        )
+        .route(
+            "/password/reset/{reset}",
+            get(account::reset_page).post(account::reset),
+        )
+        .route("/account", get(account::account_page))
+        .route("/account/password", post(account::change_password))
+        .route(
+            "/account/sessions/{session}/revoke",
+            post(account::revoke_session),
+        )
+        .route(
+            "/account/sessions/revoke-others",
+            post(account::revoke_other_sessions),
+        )
+        .route("/account/tokens", post(account::create_token))
+        .route(
+            "/account/tokens/{token_id}/revoke",
+            post(account::revoke_token),
+        )
         .route("/inbox", get(inbox::inbox))
         .route("/inbox/{slug}", get(inbox::project_inbox))
         .route("/inbox/{slug}/reports/{number}", get(inbox::report_page))
@@ -292,6 +315,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(deadlines::api_extend))
         .routes(routes!(deadlines::api_notifications))
         .routes(routes!(deadlines::api_set_notifications))
+        .routes(routes!(account::api_tokens))
+        .routes(routes!(account::api_revoke_token))
+        .routes(routes!(account::api_disable_user))
         .routes(routes!(api::dismiss_finding))
         .routes(routes!(collaborators::api_list, collaborators::api_invite))
         .routes(routes!(collaborators::api_revoke))

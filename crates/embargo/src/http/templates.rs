@@ -23,6 +23,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("track.html", include_str!("../../templates/track.html")),
     ("login.html", include_str!("../../templates/login.html")),
     ("setup.html", include_str!("../../templates/setup.html")),
+    ("account.html", include_str!("../../templates/account.html")),
+    (
+        "password_forgot.html",
+        include_str!("../../templates/password_forgot.html"),
+    ),
+    (
+        "password_reset.html",
+        include_str!("../../templates/password_reset.html"),
+    ),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     (
         "project_inbox.html",

@@ -359,6 +359,22 @@ impl Limits {
         )
     }
 
+    /// A request for a password-reset link from `ip` for `address`: the client's allowance
+    /// of one-time links, and the sign-in rate per account (as its own allowance, so that
+    /// requests for someone's address never spend their sign-ins).
+    pub fn password_reset(&self, ip: IpAddr, address: &str) -> Result<(), Denied> {
+        self.checks(
+            Door::SignIn,
+            &[
+                (&self.links_per_ip, self.ip_key(ip)),
+                (
+                    &self.sign_in_per_account,
+                    self.key("reset", address.trim().to_lowercase()),
+                ),
+            ],
+        )
+    }
+
     pub fn sign_in_failed(&self, account: &str) {
         if !self.enabled {
             return;

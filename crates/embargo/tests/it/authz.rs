@@ -671,6 +671,66 @@ const ROUTES: &[Route] = &[
         Body::Json(r#"{"package":{"name":"printdesk","ecosystem":"PyPI"},"version":"1.0"}"#),
     ),
     r("GET", "/api/v1/openapi.json", Public, Body::None),
+    // One's own account. Ids not one's own (`{session}`, `{token_id}` as written) change
+    // nothing: the page forms redirect back, the API refuses the id as not a UUID.
+    r("GET", "/password/forgot", Public, Body::None),
+    r(
+        "POST",
+        "/password/forgot",
+        Public,
+        Body::Form(&[("email", "nobody@example.test")]),
+    ),
+    r("GET", "/password/reset/{reset}", Public, Body::None),
+    r(
+        "POST",
+        "/password/reset/{reset}",
+        Public,
+        Body::Form(&[("password", "a long enough new passphrase")]),
+    ),
+    r("GET", "/account", Only(SIGNED_IN), Body::None),
+    r(
+        "POST",
+        "/account/password",
+        Only(SIGNED_IN),
+        Body::Form(&[]),
+    ),
+    r(
+        "POST",
+        "/account/sessions/{session}/revoke",
+        Only(SIGNED_IN),
+        Body::Form(&[]),
+    ),
+    r(
+        "POST",
+        "/account/sessions/revoke-others",
+        Only(SIGNED_IN),
+        Body::Form(&[]),
+    ),
+    r(
+        "POST",
+        "/account/tokens",
+        Only(SIGNED_IN),
+        Body::Form(&[("name", "matrix")]),
+    ),
+    r(
+        "POST",
+        "/account/tokens/{token_id}/revoke",
+        Only(SIGNED_IN),
+        Body::Form(&[]),
+    ),
+    r("GET", "/api/v1/me/tokens", Only(SIGNED_IN), Body::None),
+    r(
+        "DELETE",
+        "/api/v1/me/tokens/{token_id}",
+        Only(SIGNED_IN),
+        Body::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/users/disable",
+        Only(ADMIN),
+        Body::Json(r#"{"email":"nobody@example.test"}"#),
+    ),
     // Last: it ends the sessions.
     r("POST", "/logout", Public, Body::Form(&[])),
 ];
@@ -758,7 +818,8 @@ fn fill(path: &str, ids: &Ids) -> String {
         .replace("{hash}", "dizb37aqa5h4skgu7jf1xjr4q71w4paq")
         .replace("{domain}", "example.org")
         .replace("{ban}", "0190b3a0-0000-7000-8000-000000000000")
-        .replace("{year}", "2026");
+        .replace("{year}", "2026")
+        .replace("{reset}", "rst_not-a-live-reset-link");
     p = if p.contains("/mail/{id}") {
         p.replace("{id}", &ids.inbound)
     } else if p.contains("/webhooks/{id}") {

@@ -6,6 +6,7 @@
 //! setup link (printed on stdout), the checks that the process's log holds no secrets, two
 //! servers on one queue, and the browser test.
 
+mod account;
 mod advisories;
 mod assign;
 mod authz;
