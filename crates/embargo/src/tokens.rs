@@ -32,6 +32,7 @@ pub const TRACKING: &str = "trk_";
 pub const SETUP: &str = "set_";
 pub const CSRF: &str = "csrf_";
 pub const INVITATION: &str = "inv_";
+pub const MEMBER_INVITATION: &str = "mbr_";
 
 #[cfg(test)]
 mod tests {

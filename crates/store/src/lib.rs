@@ -24,6 +24,7 @@ pub mod idempotency;
 pub mod inbound;
 pub mod jobs;
 mod keyset;
+pub mod member_invitations;
 pub mod members;
 pub mod messages;
 mod model;

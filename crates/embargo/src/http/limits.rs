@@ -57,7 +57,10 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     let api = path.starts_with("/api/");
     let verdict = if path.starts_with("/track/") {
         state.limits.tracking(client.0)
-    } else if path.starts_with("/setup/") || path.starts_with("/invitations/") {
+    } else if path.starts_with("/setup/")
+        || path.starts_with("/invitations/")
+        || path.starts_with("/join/")
+    {
         state.limits.links(client.0)
     } else if api && request.headers().contains_key(header::AUTHORIZATION) {
         state.limits.api_client(client.0)
