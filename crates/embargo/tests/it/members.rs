@@ -258,7 +258,11 @@ async fn outbox_texts(admin: &reqwest::Client, base: &str) -> Vec<String> {
             .expect("the e-mail's text");
         let end = start + page[start..].find("</pre>").expect("end");
         let head = page.find("id=\"email-subject\"").expect("subject");
-        texts.push(unescape(&format!("{}\n{}", &page[head..start], &page[start..end])));
+        texts.push(unescape(&format!(
+            "{}\n{}",
+            &page[head..start],
+            &page[start..end]
+        )));
     }
     texts
 }
