@@ -53,6 +53,8 @@ pub use error::StoreError;
 pub use filters::{FilterMatch, FilterMatchCount, FilterRuleRecord};
 pub use jobs::{Job, NewJob};
 pub use keyset::Keyset;
+pub use member_invitations::{MemberInvitation, NewMemberInvitation};
+pub use members::Member;
 pub use model::*;
 pub use sla_model::*;
 pub use sources::{ProjectSource, ProjectSourceInput};

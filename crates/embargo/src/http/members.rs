@@ -456,7 +456,7 @@ pub struct RoleBody {
     role: String,
 }
 
-fn member_body(m: &store::members::Member) -> MemberBody {
+fn member_body(m: &store::Member) -> MemberBody {
     MemberBody {
         user_id: m.user.id.to_string(),
         name: m.user.name.clone(),
@@ -466,7 +466,7 @@ fn member_body(m: &store::members::Member) -> MemberBody {
     }
 }
 
-fn invitation_body(i: &store::member_invitations::MemberInvitation) -> MemberInvitationBody {
+fn invitation_body(i: &store::MemberInvitation) -> MemberInvitationBody {
     MemberInvitationBody {
         id: i.id.to_string(),
         email: i.email.clone(),
