@@ -9,6 +9,7 @@ on_each_backend!(
     maintainers_invite_change_and_remove_members_on_the_members_page,
     invitation_links_work_once_and_never_when_revoked_or_expired,
     the_first_administrator_maintains_the_demo_project,
+    with_smtp_the_invitation_link_goes_by_mail_only,
 );
 
 #[tokio::test]
@@ -734,5 +735,49 @@ async fn the_first_administrator_maintains_the_demo_project(backend: Backend) {
         .map(|(u, r)| (u.email.as_str().to_owned(), r.as_str()))
         .collect();
     assert_eq!(members, [("ada@example.test".to_owned(), "maintainer")]);
+    app.stop().await.expect("graceful stop");
+}
+
+async fn with_smtp_the_invitation_link_goes_by_mail_only(backend: Backend) {
+    let smtp = harness::SmtpSink::start();
+    let app = TestApp::start(
+        backend,
+        Options {
+            prepared: true,
+            smtp_port: Some(smtp.port),
+            ..Options::default()
+        },
+    )
+    .await;
+    let base = app.url.as_str();
+    let admin = web(base, "admin@example.test").await;
+    let (status, page) = post_form(
+        &admin,
+        base,
+        "/inbox/demo/members",
+        &[("email", "sam@example.test"), ("role", "triager")],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("the link went out by e-mail"), "{page}");
+    assert!(
+        !unescape(&page).contains("/join/"),
+        "no link on the page: {page}"
+    );
+    app.drain().await;
+    let mail = smtp
+        .wait("the invitation", |m| m.contains("To: sam@example.test"))
+        .await;
+    let mail = harness::decode_quoted_printable(&mail);
+    let start = mail.find("http://").expect("a link");
+    let link = mail[start..]
+        .split_whitespace()
+        .next()
+        .expect("link")
+        .to_owned();
+    assert!(link.starts_with(&format!("{base}/join/mbr_")), "{link}");
+    let (status, page) = get_page(&client(), &link).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("to be a triager of PrintDesk"), "{page}");
     app.stop().await.expect("graceful stop");
 }
