@@ -24,7 +24,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         contact: None,
         policy_toml: Some(POLICY),
     };
-    let project = projects::create(state, new, None)
+    // An administrator who exists already (made with `embargo admin create-user`) is the
+    // demo project's maintainer; otherwise the first one, made through the set-up link.
+    let admin = match store::accounts::first_admin_email(&mut *state.db.read().await?).await? {
+        Some(email) => store::accounts::credentials(&mut *state.db.read().await?, &email)
+            .await?
+            .map(|(u, _)| u),
+        None => None,
+    };
+    let project = projects::create(state, new, admin.as_ref())
         .await
         .map_err(|e| anyhow::anyhow!("demo project: {e}"))?;
     // Its OpenPGP key pair, so reporters can encrypt from the first minute.

@@ -33,6 +33,7 @@ pub const SETUP: &str = "set_";
 pub const CSRF: &str = "csrf_";
 pub const INVITATION: &str = "inv_";
 pub const RESET: &str = "rst_";
+pub const MEMBER_INVITATION: &str = "mbr_";
 
 #[cfg(test)]
 mod tests {

@@ -164,6 +164,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0021_report_assignees.sql"),
     ),
     (
+        22,
+        "member invitations",
+        include_str!("../migrations/sqlite/0022_member_invitations.sql"),
+        include_str!("../migrations/postgres/0022_member_invitations.sql"),
+    ),
+    (
         23,
         "account security",
         include_str!("../migrations/sqlite/0023_account_security.sql"),

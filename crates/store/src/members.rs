@@ -178,3 +178,80 @@ pub async fn with_prefs(
     })
     .collect()
 }
+
+/// Gives `user` the role in the project at `now`: a new member's `added_at` is `now`; a
+/// member whose role changes keeps theirs.
+pub async fn set_at(
+    c: &mut Conn,
+    project: ProjectId,
+    user: UserId,
+    role: ProjectRole,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO project_members (project_id, user_id, role, added_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
+    )
+    .bind(project.to_string())
+    .bind(user.to_string())
+    .bind(role.as_str())
+    .bind(micros(now))
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// How many maintainers the project has.
+pub async fn count_maintainers(c: &mut Conn, project: ProjectId) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM project_members WHERE project_id = $1 AND role = 'maintainer'",
+    )
+    .bind(project.to_string())
+    .fetch_one(c)
+    .await?)
+}
+
+/// A project member for its members' page: the account, the role, and since when they
+/// hold a role (unknown for members added before migration 0022).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user: User,
+    pub role: ProjectRole,
+    pub since: Option<Timestamp>,
+}
+
+/// The project's members with their roles and since when, by e-mail address.
+pub async fn listing(c: &mut Conn, project: ProjectId) -> Result<Vec<Member>> {
+    sqlx::query(
+        "SELECT u.id, u.email, u.name, u.is_admin, m.role, m.added_at \
+         FROM project_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.project_id = $1 ORDER BY u.email_norm",
+    )
+    .bind(project.to_string())
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Member {
+            user: user_from_row(row)?,
+            role: role_from_row(row)?,
+            since: crate::rows::opt_ts(get(row, "added_at")?)?,
+        })
+    })
+    .collect()
+}
+
+/// Projects that have no member at all, oldest first (at most `limit`).
+pub async fn projects_without_members(c: &mut Conn, limit: i64) -> Result<Vec<ProjectId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT p.id FROM projects p WHERE NOT EXISTS \
+         (SELECT 1 FROM project_members m WHERE m.project_id = p.id) \
+         ORDER BY p.created_at, p.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(c)
+    .await?;
+    ids.iter()
+        .map(|s| crate::rows::uuid(s).map(ProjectId))
+        .collect()
+}

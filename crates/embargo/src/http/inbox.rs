@@ -909,6 +909,12 @@ pub async fn project_create(
 }
 
 /// The outbox (administrators): a page of e-mails, newest first, with a link to older ones.
+/// The outbox page's `?email=ID`: one e-mail to read in full.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct OpenEmail {
+    email: Option<String>,
+}
+
 pub async fn outbox(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -917,6 +923,7 @@ pub async fn outbox(
         axum::extract::Query<super::mail_log::PageQuery>,
         axum::extract::rejection::QueryRejection,
     >,
+    opened: Result<axum::extract::Query<OpenEmail>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
     let axum::extract::Query(q) = query.map_err(|e| {
@@ -926,6 +933,11 @@ pub async fn outbox(
             e.body_text(),
         )
     })?;
+    // `?email=ID` opens one e-mail's text above the list.
+    let shown = match opened.ok().and_then(|o| o.0.email) {
+        Some(id) => Some(crate::services::mail::outbox_email(&state, &user, &id).await?),
+        None => None,
+    };
     let list =
         crate::services::mail::outbox(&state, q.limit.as_deref(), q.cursor.as_deref()).await?;
     let emails: Vec<_> = list
@@ -933,7 +945,7 @@ pub async fn outbox(
         .into_iter()
         .map(|e| {
             minijinja::context! {
-                at => human_time(e.created_at), to => e.to, subject => e.subject, status => e.status.as_str(),
+                id => e.id.to_string(), at => human_time(e.created_at), to => e.to, subject => e.subject, status => e.status.as_str(),
                 attempts => e.attempts, last_error => e.last_error,
             }
         })
@@ -943,6 +955,10 @@ pub async fn outbox(
         minijinja::context! {
             title => "Outbox",
             emails,
+            shown => shown.map(|e| minijinja::context! {
+                to => e.to, subject => e.subject, body => e.body_text,
+                at => human_time(e.created_at), status => e.status.as_str(),
+            }),
             older => q.next_href(list.next_cursor.as_deref()),
             continued => q.cursor.as_deref().is_some_and(|c| !c.is_empty()),
             smtp_configured => !secrecy::ExposeSecret::expose_secret(&state.config.smtp.url).is_empty(),

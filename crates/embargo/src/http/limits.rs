@@ -60,6 +60,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     } else if path.starts_with("/setup/")
         || path.starts_with("/invitations/")
         || path.starts_with("/password/reset/")
+        || path.starts_with("/join/")
     {
         state.limits.links(client.0)
     } else if api && request.headers().contains_key(header::AUTHORIZATION) {

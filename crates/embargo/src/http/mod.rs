@@ -18,6 +18,7 @@ pub mod intake;
 pub mod junk;
 pub mod limits;
 pub mod mail_log;
+pub mod members;
 pub mod openapi;
 pub mod outcomes;
 pub mod public;

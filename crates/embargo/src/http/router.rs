@@ -2,7 +2,7 @@
 
 use super::{
     account, advisories, api, audit, collaborators, csrf, dashboard, deadlines, filters, inbox,
-    intake, junk, limits, mail_log, openapi, outcomes, public, sources, webhooks,
+    intake, junk, limits, mail_log, members, openapi, outcomes, public, sources, webhooks,
 };
 use crate::AppState;
 use axum::{
@@ -225,6 +225,26 @@ pub fn router(state: AppState) -> Router {
             "/inbox/{slug}/webhooks/{id}/delete",
             post(webhooks::delete_form),
         )
+        .route(
+            "/inbox/{slug}/members",
+            get(members::members_page).post(members::invite_form),
+        )
+        .route(
+            "/inbox/{slug}/members/{user_id}/role",
+            post(members::role_form),
+        )
+        .route(
+            "/inbox/{slug}/members/{user_id}/remove",
+            post(members::remove_form),
+        )
+        .route(
+            "/inbox/{slug}/members/invitations/{id}/revoke",
+            post(members::revoke_form),
+        )
+        .route(
+            "/join/{token}",
+            get(members::join_page).post(members::join_accept),
+        )
         .route("/projects/new", get(inbox::project_new))
         .route("/projects", post(inbox::project_create))
         .route("/admin/outbox", get(inbox::outbox))
@@ -339,6 +359,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             sources::api_put,
             sources::api_delete
         ))
+        .routes(routes!(members::api_list, members::api_invite))
+        .routes(routes!(members::api_set_role, members::api_remove))
         .routes(routes!(webhooks::api_list, webhooks::api_create))
         .routes(routes!(webhooks::api_rotate))
         .routes(routes!(webhooks::api_delete))

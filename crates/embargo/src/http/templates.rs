@@ -71,6 +71,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/project_new.html"),
     ),
     ("outbox.html", include_str!("../../templates/outbox.html")),
+    ("members.html", include_str!("../../templates/members.html")),
+    ("join.html", include_str!("../../templates/join.html")),
     ("bans.html", include_str!("../../templates/bans.html")),
     (
         "notifications.html",

@@ -232,6 +232,7 @@ pub async fn complete_setup(
         *slot = None;
     }
     tracing::info!(user = %user.id, "first administrator created");
+    adopt_orphan_projects(state, &user).await?;
     login(state, user.email.as_str(), &password).await
 }
 
@@ -588,6 +589,41 @@ pub async fn disable_user(state: &AppState, email: &str, actor: String) -> Resul
     tx.commit().await?;
     tracing::info!(user = %user.id, "user disabled");
     Ok(changed)
+}
+
+/// Makes the first administrator the maintainer of the projects nobody is a member of yet
+/// (the `serve --demo` project, projects created from the command line without
+/// `--maintainer`), so their reminders and notices reach someone; audited as `member.set`.
+async fn adopt_orphan_projects(state: &AppState, admin: &User) -> Result<()> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    for project in store::members::projects_without_members(&mut tx, 100).await? {
+        store::members::set_at(
+            &mut tx,
+            project,
+            admin.id,
+            domain::account::ProjectRole::Maintainer,
+            now,
+        )
+        .await?;
+        store::audit::append(
+            &mut tx,
+            domain::audit::NewAuditEvent {
+                at: now,
+                actor: domain::audit::user_actor(admin.id),
+                action: "member.set".into(),
+                subject: domain::audit::project_subject(project),
+                data: serde_json::json!({
+                    "user": admin.id.to_string(),
+                    "role": "maintainer",
+                    "reason": "first administrator",
+                }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

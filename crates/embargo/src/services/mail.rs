@@ -169,3 +169,21 @@ pub async fn outbox_for(
 pub async fn queued(state: &AppState, id: uuid::Uuid) -> store::Result<Option<store::Email>> {
     store::outbox::by_id(&mut *state.db.read().await?, id).await
 }
+
+/// One e-mail of the outbox with its text, for administrators (an instance without SMTP
+/// passes invitations and notices on by hand).
+pub async fn outbox_email(
+    state: &AppState,
+    user: &domain::account::User,
+    id: &str,
+) -> super::Result<store::Email> {
+    if !user.is_admin {
+        return Err(super::ServiceError::Forbidden);
+    }
+    let id = id
+        .parse::<uuid::Uuid>()
+        .map_err(|_| super::ServiceError::NotFound("e-mail"))?;
+    store::outbox::by_id(&mut *state.db.read().await?, id)
+        .await?
+        .ok_or(super::ServiceError::NotFound("e-mail"))
+}

@@ -15,6 +15,7 @@ pub mod inbound;
 pub mod intake_batch;
 pub mod junk;
 pub mod mail;
+pub mod members;
 pub mod notify;
 pub mod outcomes;
 pub mod outgoing;

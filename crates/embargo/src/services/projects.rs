@@ -94,7 +94,30 @@ pub async fn create(state: &AppState, new: NewProject<'_>, by: Option<&User>) ->
     )
     .await?;
     if let Some(user) = created_by {
-        store::members::set(&mut tx, project.id, user, ProjectRole::Maintainer).await?;
+        store::members::set_at(
+            &mut tx,
+            project.id,
+            user,
+            ProjectRole::Maintainer,
+            project.created_at,
+        )
+        .await?;
+        // The creator is the project's first maintainer.
+        store::audit::append(
+            &mut tx,
+            domain::audit::NewAuditEvent {
+                at: project.created_at,
+                actor: domain::audit::user_actor(user),
+                action: "member.set".into(),
+                subject: domain::audit::project_subject(project.id),
+                data: serde_json::json!({
+                    "user": user.to_string(),
+                    "role": ProjectRole::Maintainer.as_str(),
+                    "reason": "created the project",
+                }),
+            },
+        )
+        .await?;
     }
     tx.commit().await?;
     tracing::info!(project = %project.slug.as_str(), "project created");
@@ -267,7 +290,7 @@ pub async fn set_member(
         ));
     }
     match role {
-        Some(role) => store::members::set(&mut tx, project.id, user.id, role).await?,
+        Some(role) => store::members::set_at(&mut tx, project.id, user.id, role, now).await?,
         None => store::members::remove(&mut tx, project.id, user.id).await?,
     }
     store::audit::append(&mut tx, audit).await?;

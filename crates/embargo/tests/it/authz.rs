@@ -197,6 +197,13 @@ const ROUTES: &[Route] = &[
     r("POST", "/setup/{token}", Public, Body::Form(&[])),
     r("GET", "/invitations/{token}", Public, Body::None),
     r("POST", "/invitations/{token}", Public, Body::Form(&[])),
+    r("GET", "/join/{token}", Public, Body::None),
+    r(
+        "POST",
+        "/join/{token}",
+        Public,
+        Body::Form(&[("name", "Matrix"), ("password", "not the password")]),
+    ),
     // The inbox.
     r("GET", "/inbox", Only(SIGNED_IN), Body::None),
     r("GET", "/inbox/{slug}", Only(MEMBERS), Body::None),
@@ -382,6 +389,33 @@ const ROUTES: &[Route] = &[
     r(
         "POST",
         "/inbox/{slug}/webhooks/{id}/delete",
+        Only(MAINTAINERS),
+        Body::Form(&[]),
+    ),
+    // A project's people: triagers read the list; only maintainers change it. The bodies
+    // are refused (422) or change nothing (an id that is no member or invitation).
+    r("GET", "/inbox/{slug}/members", Only(MEMBERS), Body::None),
+    r(
+        "POST",
+        "/inbox/{slug}/members",
+        Only(MAINTAINERS),
+        Body::Form(&[("email", "not an address"), ("role", "triager")]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/members/{user_id}/role",
+        Only(MAINTAINERS),
+        Body::Form(&[("role", "owner")]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/members/{user_id}/remove",
+        Only(MAINTAINERS),
+        Body::Form(&[]),
+    ),
+    r(
+        "POST",
+        "/inbox/{slug}/members/invitations/{id}/revoke",
         Only(MAINTAINERS),
         Body::Form(&[]),
     ),
@@ -636,6 +670,30 @@ const ROUTES: &[Route] = &[
     ),
     r(
         "GET",
+        "/api/v1/projects/{slug}/members",
+        Only(MEMBERS),
+        Body::None,
+    ),
+    r(
+        "POST",
+        "/api/v1/projects/{slug}/members",
+        Only(MAINTAINERS),
+        Body::Json(r#"{"email":"not an address","role":"triager"}"#),
+    ),
+    r(
+        "PUT",
+        "/api/v1/projects/{slug}/members/{user_id}",
+        Only(MAINTAINERS),
+        Body::Json(r#"{"role":"owner"}"#),
+    ),
+    r(
+        "DELETE",
+        "/api/v1/projects/{slug}/members/{user_id}",
+        Only(MAINTAINERS),
+        Body::None,
+    ),
+    r(
+        "GET",
         "/api/v1/projects/{slug}/webhooks",
         Only(MAINTAINERS),
         Body::None,
@@ -819,7 +877,9 @@ fn fill(path: &str, ids: &Ids) -> String {
         .replace("{domain}", "example.org")
         .replace("{ban}", "0190b3a0-0000-7000-8000-000000000000")
         .replace("{year}", "2026")
-        .replace("{reset}", "rst_not-a-live-reset-link");
+        .replace("{reset}", "rst_not-a-live-reset-link")
+        // Nobody's user id: removing them changes nothing, a role for them is refused.
+        .replace("{user_id}", "00000000-0000-7000-8000-00000000dead");
     p = if p.contains("/mail/{id}") {
         p.replace("{id}", &ids.inbound)
     } else if p.contains("/webhooks/{id}") {

@@ -11,6 +11,7 @@ mod inbound;
 mod jobs;
 mod mail_threads;
 mod many;
+mod member_invitations;
 mod pages;
 mod projects;
 mod reply_tokens;
