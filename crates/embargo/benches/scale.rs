@@ -42,10 +42,14 @@
 //! | API page of 50, first / by cursor, p99 (target < 20 ms) | 6.1 / 6.0 ms | 8.1 / 10.3 ms |
 //! | RSS after seeding and reading (target < 150 MB) | 145.2 MB | 50.1 MB |
 //!
-//! Intake at 50 clients on SQLite, 10 s each: Embargo 813/s (p99 80 ms) with each report in
-//! its own transaction, 1,422/s (p50 34 ms, p99 58 ms) with group commit, 712 µs of server
-//! CPU per report (triage and receipts included); minimal sqlx 3,150/s (p99 23 ms), minimal
-//! rusqlite 7,180/s (p99 12 ms): 0.20 of the faster (aim ≥ 0.7, not met). Flood with the
+//! Intake at 50 clients on SQLite, 10 s each, machine otherwise idle (two runs): Embargo
+//! 657–715/s (p99 94 ms) with each report in its own transaction; with group commit and
+//! each table's rows of a batch in one multi-row statement, 3,470/s (p50 13 ms, p99
+//! 26–27 ms), 321–324 µs of server CPU per report (triage and receipts included; 712 µs and
+//! 1,422/s before the multi-row batches); minimal sqlx 3,201–3,230/s (p99 26–27 ms), minimal
+//! rusqlite 6,301–6,760/s (p99 14–15 ms): 0.51–0.55 of the faster (aim ≥ 0.7, not met: the
+//! rest is the driver's per-statement hand-off on each request's reads and the jobs'
+//! writes, and the triage of every report on the same two cores). Flood with the
 //! default limits: 10 of 5,000 accepted, 4,990 answered 429 with `Retry-After`; the other
 //! reporter's 3 + 3 all accepted, on both databases.
 //!
