@@ -17,9 +17,33 @@ pub const MAX_LIST: usize = 100;
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// Where to report, as URIs (`mailto:`, `https:`, `tel:`), most preferred first.
-    /// The instance adds its own report form as the first contact.
+    /// The instance's own report form is always listed too: before these when
+    /// `report_form_first` is true (the default), after them when it is false.
     #[serde(default)]
     pub contacts: Vec<String>,
+    /// List Embargo's report form before `contacts` (true, the default) or after them, for a
+    /// project whose preferred channel is elsewhere (a GitHub advisory form, a mail address).
+    #[serde(default = "yes")]
+    pub report_form_first: bool,
+    /// The date the project last changed its policy, as it wants it shown (`2024-02-06`).
+    #[serde(
+        default,
+        deserialize_with = "crate::calendar::holidays::deserialize_one",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated: Option<jiff::civil::Date>,
+    /// The code of conduct reports and conversations are subject to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_of_conduct_url: Option<String>,
+    /// What the project considers an attack on its software.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threat_model: Option<ThreatModel>,
+    /// How reports should be written and what they must include.
+    #[serde(default)]
+    pub reporting: Reporting,
+    /// Which version statuses get CVE identifiers.
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
     #[serde(default)]
     pub supported_versions: Vec<SupportedVersion>,
     /// Classes of report that do not qualify: standard ids, or custom ones with their own text.
@@ -30,7 +54,8 @@ pub struct Policy {
     pub out_of_scope_paths: Vec<String>,
     #[serde(default)]
     pub targets: Targets,
-    /// Lowest severity for which the project requests a CVE (`low`, `medium`, `high`, `critical`).
+    /// Lowest severity for which the project requests a CVE: `low`, `moderate` (the same as
+    /// `medium`), `medium`, `high`, `critical`; `none` requests CVEs for every severity.
     #[serde(default)]
     pub cve_min_severity: Option<String>,
     /// Bounty text; `None` means the project pays no bounty.
@@ -125,6 +150,12 @@ impl Default for Policy {
     fn default() -> Self {
         Self {
             contacts: Vec::new(),
+            report_form_first: true,
+            updated: None,
+            code_of_conduct_url: None,
+            threat_model: None,
+            reporting: Reporting::default(),
+            lifecycle: Lifecycle::default(),
             supported_versions: Vec::new(),
             non_qualifying: Vec::new(),
             out_of_scope_paths: Vec::new(),
@@ -154,25 +185,44 @@ pub struct SupportedVersion {
     pub status: SupportStatus,
     #[serde(default)]
     pub note: Option<String>,
+    /// Whether vulnerabilities in this line get a CVE; unset, the status decides
+    /// (see [`Lifecycle::cve_eligible`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cve_eligible: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a version line is in its life. Policies written before the lifecycle statuses load
+/// unchanged: `supported` reads as `bugfix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SupportStatus {
-    /// Receives all fixes.
-    Supported,
+    /// In development: new features land here; not yet stable.
+    Feature,
+    /// Stable and receiving all fixes.
+    #[serde(alias = "supported")]
+    Bugfix,
     /// Receives security fixes only.
     Security,
-    /// Pre-release: reports welcome, fixed in the next release.
+    /// Alphas, betas and release candidates: bugs here are regular bugs.
     Prerelease,
     /// No longer fixed.
+    #[serde(alias = "eol")]
     EndOfLife,
 }
 
 impl SupportStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Feature,
+        Self::Bugfix,
+        Self::Security,
+        Self::Prerelease,
+        Self::EndOfLife,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Supported => "supported",
+            Self::Feature => "feature",
+            Self::Bugfix => "bugfix",
             Self::Security => "security",
             Self::Prerelease => "prerelease",
             Self::EndOfLife => "end-of-life",
@@ -181,11 +231,197 @@ impl SupportStatus {
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::Supported => "Supported",
+            Self::Feature => "In development",
+            Self::Bugfix => "Supported (bug and security fixes)",
             Self::Security => "Security fixes only",
             Self::Prerelease => "Pre-release",
             Self::EndOfLife => "End of life",
         }
+    }
+
+    /// Whether a status gets CVEs unless the policy says otherwise: stable lines do;
+    /// pre-releases and end-of-life lines do not.
+    pub fn default_cve_eligible(self) -> bool {
+        !matches!(self, Self::Prerelease | Self::EndOfLife)
+    }
+
+    /// Whether reports against this status are accepted as vulnerabilities at all.
+    pub fn accepts_reports(self) -> bool {
+        self != Self::EndOfLife
+    }
+}
+
+/// The project's CVE rule per version status, e.g.
+/// `[lifecycle.cve_eligible]` with `feature = false`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cve_eligible: BTreeMap<SupportStatus, bool>,
+}
+
+impl Lifecycle {
+    /// Whether a status gets CVEs: the project's word, else the status's default.
+    pub fn cve_eligible(&self, status: SupportStatus) -> bool {
+        self.cve_eligible
+            .get(&status)
+            .copied()
+            .unwrap_or_else(|| status.default_cve_eligible())
+    }
+}
+
+/// The most remote attack a project considers within its threat model (CVSS Attack Vector).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttackVector {
+    Physical,
+    Local,
+    Adjacent,
+    Network,
+}
+
+impl AttackVector {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Network => "network",
+            Self::Adjacent => "adjacent",
+            Self::Local => "local",
+            Self::Physical => "physical",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Network => "Network",
+            Self::Adjacent => "Adjacent",
+            Self::Local => "Local",
+            Self::Physical => "Physical",
+        }
+    }
+
+    /// The CVSS metric value (`AV:A`).
+    pub fn cvss_letter(self) -> char {
+        match self {
+            Self::Network => 'N',
+            Self::Adjacent => 'A',
+            Self::Local => 'L',
+            Self::Physical => 'P',
+        }
+    }
+
+    /// The sentence the policy shows: "Attack vector: Adjacent at most."
+    pub fn at_most(self) -> String {
+        format!("Attack vector: {} at most.", self.label())
+    }
+}
+
+/// What the project considers an attack on its software, and the deployment it assumes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreatModel {
+    /// The threat model in the project's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Where the full threat model is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The most remote attack vector a valid report may claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attack_vector: Option<AttackVector>,
+    /// Roles trusted by design ("administrator", "plugin author"): attacks that need them
+    /// do not count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_roles: Vec<String>,
+    /// What the project assumes about its deployment ("not exposed to the internet").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployment_assumptions: Vec<String>,
+}
+
+/// What a report should look like. Everything here guides the form and the reporter;
+/// `max_words` only ever coaches, it never refuses a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reporting {
+    /// Reports and attachments must be plain text (no PDFs, binaries, notebooks).
+    #[serde(default)]
+    pub plain_text_only: bool,
+    /// Attachment types the project accepts, as file extensions or media types
+    /// (`txt`, `py`, `text/plain`); empty means no rule beyond `plain_text_only`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments_allowed: Vec<String>,
+    /// Ask the reporter for a CVSS score (true, the default); false: the form does not ask
+    /// and a score in the text is not held against the report.
+    #[serde(default = "yes")]
+    pub ask_cvss: bool,
+    /// Ask for a proof of concept that exits 1 when vulnerable and 0 when not.
+    #[serde(default)]
+    pub poc_exit_code: bool,
+    /// Ask which versions were tested and which of them are vulnerable.
+    #[serde(default)]
+    pub tested_versions: bool,
+    /// Ask for a minimal patch with the mitigation.
+    #[serde(default)]
+    pub minimal_patch: bool,
+    /// A hint at the length the project prefers, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_words: Option<u32>,
+}
+
+impl Default for Reporting {
+    fn default() -> Self {
+        Self {
+            plain_text_only: false,
+            attachments_allowed: Vec::new(),
+            ask_cvss: true,
+            poc_exit_code: false,
+            tested_versions: false,
+            minimal_patch: false,
+            max_words: None,
+        }
+    }
+}
+
+impl Reporting {
+    /// The rules in plain words, one sentence each, in a stable order; empty when the
+    /// project sets none.
+    pub fn rules(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(n) = self.max_words {
+            out.push(format!(
+                "Keep the report short: a few sentences, about {n} words at most."
+            ));
+        }
+        if self.plain_text_only {
+            out.push(
+                "Plain text only, attachments included: no PDFs, binaries, notebooks or other \
+                 files that cannot be reviewed safely."
+                    .to_owned(),
+            );
+        }
+        if !self.attachments_allowed.is_empty() {
+            out.push(format!(
+                "Attachments accepted: {}.",
+                self.attachments_allowed.join(", ")
+            ));
+        }
+        if !self.ask_cvss {
+            out.push(
+                "Do not include a severity or CVSS score: the maintainers determine it.".to_owned(),
+            );
+        }
+        if self.poc_exit_code {
+            out.push(
+                "Include a proof of concept that exits with 1 if vulnerable and 0 if not."
+                    .to_owned(),
+            );
+        }
+        if self.tested_versions {
+            out.push("Name the versions you tested and which of them are vulnerable.".to_owned());
+        }
+        if self.minimal_patch {
+            out.push("Ideally include a minimal patch with the mitigation.".to_owned());
+        }
+        out
     }
 }
 
@@ -279,17 +515,22 @@ pub fn standard_class(id: &str) -> Option<&'static StandardClass> {
 
 /// Response targets. Days count calendar days unless `business_days` is set.
 ///
+/// Each of `acknowledge_days`, `triage_days` and `disclosure_days` is a number of days, or
+/// `false` to switch that target off: the project promises nothing, no deadline runs and no
+/// reminder is sent. A target left out keeps its default (7, 14, 90), so stored policies of
+/// earlier versions keep their meaning; `0` is refused (write `false`).
+///
 /// Stored policies written before `time_zone`, `holidays` and `reminder_hours_before`
 /// existed load with their defaults (UTC, none, 24).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
-    #[serde(default = "default_ack")]
-    pub acknowledge_days: u16,
-    #[serde(default = "default_triage")]
-    pub triage_days: u16,
-    #[serde(default = "default_disclosure")]
-    pub disclosure_days: u16,
+    #[serde(default = "default_ack", with = "target_days")]
+    pub acknowledge_days: Option<u16>,
+    #[serde(default = "default_triage", with = "target_days")]
+    pub triage_days: Option<u16>,
+    #[serde(default = "default_disclosure", with = "target_days")]
+    pub disclosure_days: Option<u16>,
     /// Count acknowledgement and triage targets in business days (Monday–Friday, except
     /// `holidays`).
     #[serde(default)]
@@ -305,14 +546,47 @@ pub struct Targets {
     pub reminder_hours_before: u16,
 }
 
-fn default_ack() -> u16 {
-    7
+fn default_ack() -> Option<u16> {
+    Some(7)
 }
-fn default_triage() -> u16 {
-    14
+fn default_triage() -> Option<u16> {
+    Some(14)
 }
-fn default_disclosure() -> u16 {
-    90
+fn default_disclosure() -> Option<u16> {
+    Some(90)
+}
+
+/// A target in TOML and JSON: a number of days, or `false` for "no target".
+mod target_days {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Off(bool),
+        Days(i64),
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<u16>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.serialize_u16(*d),
+            None => s.serialize_bool(false),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+        match Repr::deserialize(d) {
+            Ok(Repr::Off(false)) => Ok(None),
+            Ok(Repr::Off(true)) => Err(serde::de::Error::custom(
+                "must be a number of days, or false to switch the target off",
+            )),
+            // Out-of-range numbers become 0 here and are refused by validation, by field name.
+            Ok(Repr::Days(n)) => Ok(Some(u16::try_from(n).unwrap_or(0))),
+            Err(_) => Err(serde::de::Error::custom(
+                "must be a number of days, or false to switch the target off",
+            )),
+        }
+    }
 }
 fn default_time_zone() -> String {
     "UTC".to_owned()
@@ -336,10 +610,32 @@ impl Default for Targets {
 }
 
 impl Targets {
+    /// "7 days" or "7 business days", as the acknowledgement and triage clocks count.
     pub fn day_word(&self, n: u16) -> String {
         let kind = if self.business_days { "business " } else { "" };
         let plural = if n == 1 { "" } else { "s" };
         format!("{n} {kind}day{plural}")
+    }
+
+    /// The acknowledgement target in words ("7 days"), `None` when switched off.
+    pub fn acknowledge_text(&self) -> Option<String> {
+        self.acknowledge_days.map(|d| self.day_word(d))
+    }
+
+    /// The triage target in words, `None` when switched off.
+    pub fn triage_text(&self) -> Option<String> {
+        self.triage_days.map(|d| self.day_word(d))
+    }
+
+    /// The disclosure target in words, always calendar days ("90 days"), `None` when off.
+    pub fn disclosure_text(&self) -> Option<String> {
+        self.disclosure_days.map(Self::calendar_day_word)
+    }
+
+    /// "90 days": the disclosure clock always counts calendar days.
+    pub fn calendar_day_word(n: u16) -> String {
+        let plural = if n == 1 { "" } else { "s" };
+        format!("{n} day{plural}")
     }
 
     /// The project's time zone (UTC if the stored name is unknown).
@@ -363,7 +659,31 @@ impl Targets {
     }
 }
 
-const SEVERITIES: &[&str] = &["none", "low", "medium", "high", "critical"];
+const SEVERITIES: &[&str] = &["none", "low", "moderate", "medium", "high", "critical"];
+
+/// Assessed severity, as the CVE rule compares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Reads a severity name; `moderate` (GitHub's word) is `medium`. Case is ignored.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Some(Self::None),
+            "low" => Some(Self::Low),
+            "moderate" | "medium" => Some(Self::Medium),
+            "high" => Some(Self::High),
+            "critical" => Some(Self::Critical),
+            _ => None,
+        }
+    }
+}
 
 impl Policy {
     /// Parses a policy from TOML; errors carry the line and column of the problem.
@@ -378,6 +698,17 @@ impl Policy {
         })?;
         policy.validate().map_err(PolicyError::Invalid)?;
         Ok(policy)
+    }
+
+    /// The CVE rule's threshold, `moderate` read as `medium`.
+    pub fn cve_threshold(&self) -> Option<Severity> {
+        self.cve_min_severity.as_deref().and_then(Severity::parse)
+    }
+
+    /// Whether a version line gets CVEs: its own `cve_eligible`, else the lifecycle rule.
+    pub fn version_cve_eligible(&self, v: &SupportedVersion) -> bool {
+        v.cve_eligible
+            .unwrap_or_else(|| self.lifecycle.cve_eligible(v.status))
     }
 
     pub fn to_toml(&self) -> String {
@@ -433,14 +764,17 @@ impl Policy {
             check_short(&mut errors, &format!("out_of_scope_paths[{i}]"), g, 200);
         }
         let t = &self.targets;
-        if !(1..=365).contains(&t.acknowledge_days) {
-            errors.push("targets.acknowledge_days", "must be between 1 and 365");
-        }
-        if !(1..=365).contains(&t.triage_days) {
-            errors.push("targets.triage_days", "must be between 1 and 365");
-        }
-        if !(1..=3650).contains(&t.disclosure_days) {
-            errors.push("targets.disclosure_days", "must be between 1 and 3650");
+        for (field, value, max) in [
+            ("targets.acknowledge_days", t.acknowledge_days, 365),
+            ("targets.triage_days", t.triage_days, 365),
+            ("targets.disclosure_days", t.disclosure_days, 3650),
+        ] {
+            if value.is_some_and(|d| !(1..=max).contains(&d)) {
+                errors.push(
+                    field,
+                    format!("must be between 1 and {max}, or false to switch it off"),
+                );
+            }
         }
         if crate::calendar::time_zone(&t.time_zone).is_none() {
             errors.push(
@@ -471,8 +805,60 @@ impl Policy {
         {
             errors.push(
                 "cve_min_severity",
-                "must be one of none, low, medium, high, critical",
+                "must be one of none, low, moderate, medium, high, critical",
             );
+        }
+        if let Some(u) = &self.code_of_conduct_url
+            && let Err(m) = check_uri(u, &["https://"])
+        {
+            errors.push("code_of_conduct_url", m);
+        }
+        if let Some(tm) = &self.threat_model {
+            if let Some(text) = &tm.text {
+                check_text(&mut errors, "threat_model.text", text);
+            }
+            if let Some(u) = &tm.url
+                && let Err(m) = check_uri(u, &["https://"])
+            {
+                errors.push("threat_model.url", m);
+            }
+            for (name, list) in [
+                ("threat_model.trusted_roles", &tm.trusted_roles),
+                (
+                    "threat_model.deployment_assumptions",
+                    &tm.deployment_assumptions,
+                ),
+            ] {
+                check_list(&mut errors, name, list.len());
+                for (i, item) in list.iter().enumerate() {
+                    check_short(&mut errors, &format!("{name}[{i}]"), item, 300);
+                }
+            }
+        }
+        let r = &self.reporting;
+        check_list(
+            &mut errors,
+            "reporting.attachments_allowed",
+            r.attachments_allowed.len(),
+        );
+        for (i, a) in r.attachments_allowed.iter().enumerate() {
+            let field = format!("reporting.attachments_allowed[{i}]");
+            let ok = !a.is_empty()
+                && a.len() <= 100
+                && a.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'-' | b'+' | b'_')
+                });
+            if !ok {
+                errors.push(
+                    field,
+                    "must be a file extension or media type such as 'txt' or 'text/plain'",
+                );
+            }
+        }
+        if let Some(n) = r.max_words
+            && !(1..=100_000).contains(&n)
+        {
+            errors.push("reporting.max_words", "must be between 1 and 100000");
         }
         for (field, value) in [
             ("bounty", &self.bounty),
@@ -616,8 +1002,8 @@ mod tests {
     #[test]
     fn minimal_toml_gets_defaults() {
         let p = Policy::from_toml("contacts = [\"mailto:security@example.org\"]\n").unwrap();
-        assert_eq!(p.targets.acknowledge_days, 7);
-        assert_eq!(p.targets.disclosure_days, 90);
+        assert_eq!(p.targets.acknowledge_days, Some(7));
+        assert_eq!(p.targets.disclosure_days, Some(90));
         assert_eq!(p.preferred_languages, vec!["en"]);
     }
 
@@ -700,5 +1086,251 @@ mod tests {
         assert!(!p.junk.hold_receipts);
         assert_eq!(p.junk.spam_reply, SpamReply::PolicyLink);
         assert!(Policy::from_toml("[junk]\nspam_reply = \"rude\"\n").is_err());
+    }
+
+    /// A policy as stored by earlier versions: `supported` status, every target a number,
+    /// no reporting or threat-model sections.
+    const OLD_FORMAT: &str = r#"
+contacts = ["mailto:security@example.org"]
+cve_min_severity = "medium"
+
+[targets]
+acknowledge_days = 3
+triage_days = 10
+disclosure_days = 60
+
+[[supported_versions]]
+version = "1.11.x"
+status = "supported"
+
+[[supported_versions]]
+version = "1.9.x"
+status = "end-of-life"
+"#;
+
+    #[test]
+    fn old_format_policies_keep_loading_with_their_meaning() {
+        let p = Policy::from_toml(OLD_FORMAT).unwrap();
+        assert_eq!(p.supported_versions[0].status, SupportStatus::Bugfix);
+        assert_eq!(p.supported_versions[1].status, SupportStatus::EndOfLife);
+        assert_eq!(p.targets.acknowledge_days, Some(3));
+        assert_eq!(p.targets.triage_days, Some(10));
+        assert_eq!(p.targets.disclosure_days, Some(60));
+        assert!(p.report_form_first);
+        assert_eq!(p.updated, None);
+        assert_eq!(p.threat_model, None);
+        assert_eq!(p.reporting, Reporting::default());
+        assert!(p.reporting.ask_cvss);
+        // And they survive the JSON the store keeps.
+        let json = serde_json::to_string(&p).unwrap();
+        let back: Policy = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+        // The JSON of an earlier version, with numeric targets and `supported`.
+        let old_json = r#"{"contacts":[],"supported_versions":[{"version":"2.x","status":"supported","note":null}],
+            "non_qualifying":[],"out_of_scope_paths":[],"targets":{"acknowledge_days":7,"triage_days":14,"disclosure_days":90},
+            "cve_min_severity":null,"bounty":null,"genai_policy":null,"safe_harbour":null,"preferred_languages":["en"],
+            "openpgp_key":null,"acknowledgments_url":null,"hiring_url":null,"csaf_provider_url":null,"introduction":null}"#;
+        let p: Policy = serde_json::from_str(old_json).unwrap();
+        assert_eq!(p.supported_versions[0].status, SupportStatus::Bugfix);
+        assert_eq!(p.targets.triage_days, Some(14));
+    }
+
+    #[test]
+    fn new_fields_parse() {
+        let p = Policy::from_toml(
+            r#"
+updated = 2024-02-06
+code_of_conduct_url = "https://example.org/coc"
+report_form_first = false
+contacts = ["https://github.com/o/p/security/advisories/new"]
+
+[threat_model]
+text = "Runs on a private network."
+url = "https://example.org/threat-model"
+max_attack_vector = "adjacent"
+trusted_roles = ["administrator"]
+deployment_assumptions = ["not exposed to the internet"]
+
+[reporting]
+plain_text_only = true
+attachments_allowed = ["txt", "text/plain"]
+ask_cvss = false
+poc_exit_code = true
+tested_versions = true
+minimal_patch = true
+max_words = 150
+"#,
+        )
+        .unwrap();
+        assert_eq!(p.updated, Some(jiff::civil::date(2024, 2, 6)));
+        assert_eq!(
+            p.code_of_conduct_url.as_deref(),
+            Some("https://example.org/coc")
+        );
+        assert!(!p.report_form_first);
+        let tm = p.threat_model.as_ref().unwrap();
+        assert_eq!(tm.max_attack_vector, Some(AttackVector::Adjacent));
+        assert_eq!(tm.trusted_roles, vec!["administrator"]);
+        assert_eq!(
+            tm.deployment_assumptions,
+            vec!["not exposed to the internet"]
+        );
+        assert_eq!(tm.url.as_deref(), Some("https://example.org/threat-model"));
+        let r = &p.reporting;
+        assert!(r.plain_text_only && !r.ask_cvss && r.poc_exit_code);
+        assert!(r.tested_versions && r.minimal_patch);
+        assert_eq!(r.attachments_allowed, vec!["txt", "text/plain"]);
+        assert_eq!(r.max_words, Some(150));
+        // The date may also be written as a string, and the whole survives a round trip.
+        assert_eq!(
+            Policy::from_toml("updated = \"2024-02-06\"\n")
+                .unwrap()
+                .updated,
+            p.updated
+        );
+        assert_eq!(Policy::from_toml(&p.to_toml()).unwrap(), p);
+    }
+
+    #[test]
+    fn bad_new_fields_name_the_field() {
+        let err = Policy::from_toml(
+            "code_of_conduct_url = \"ftp://x\"\n[threat_model]\nurl = \"javascript:x\"\n\
+             trusted_roles = [\"\"]\n[reporting]\nattachments_allowed = [\"a b\"]\nmax_words = 0\n",
+        )
+        .unwrap_err();
+        let PolicyError::Invalid(errors) = err else {
+            panic!("expected field errors, got {err:?}")
+        };
+        for field in [
+            "code_of_conduct_url",
+            "threat_model.url",
+            "threat_model.trusted_roles[0]",
+            "reporting.attachments_allowed[0]",
+            "reporting.max_words",
+        ] {
+            assert!(errors.get(field).is_some(), "{field}: {errors}");
+        }
+        let err =
+            Policy::from_toml("[threat_model]\nmax_attack_vector = \"remote\"\n").unwrap_err();
+        assert!(err.to_string().contains("remote"), "{err}");
+        let err = Policy::from_toml("updated = \"6 Feb 2024\"\n").unwrap_err();
+        assert!(err.to_string().contains("2024-02-06"), "{err}");
+        let err = Policy::from_toml("[lifecycle.cve_eligible]\nancient = true\n").unwrap_err();
+        assert!(err.to_string().contains("ancient"), "{err}");
+    }
+
+    #[test]
+    fn reporting_defaults_ask_for_cvss_and_nothing_else() {
+        let r = Reporting::default();
+        assert!(r.ask_cvss);
+        assert!(!r.plain_text_only && !r.poc_exit_code && !r.tested_versions && !r.minimal_patch);
+        assert!(r.rules().is_empty());
+        let r = Reporting {
+            ask_cvss: false,
+            poc_exit_code: true,
+            ..Reporting::default()
+        };
+        let rules = r.rules().join("\n");
+        assert!(
+            rules.contains("Do not include a severity or CVSS score"),
+            "{rules}"
+        );
+        assert!(
+            rules.contains("exits with 1 if vulnerable and 0 if not"),
+            "{rules}"
+        );
+    }
+
+    #[test]
+    fn lifecycle_statuses_and_cve_eligibility() {
+        let p = Policy::from_toml(
+            r#"
+[[supported_versions]]
+version = "3.15"
+status = "feature"
+[[supported_versions]]
+version = "3.14"
+status = "bugfix"
+[[supported_versions]]
+version = "3.12"
+status = "security"
+[[supported_versions]]
+version = "3.15.0b1"
+status = "prerelease"
+[[supported_versions]]
+version = "3.8"
+status = "end-of-life"
+[[supported_versions]]
+version = "3.9"
+status = "end-of-life"
+cve_eligible = true
+"#,
+        )
+        .unwrap();
+        let eligible: Vec<bool> = p
+            .supported_versions
+            .iter()
+            .map(|v| p.version_cve_eligible(v))
+            .collect();
+        assert_eq!(eligible, vec![true, true, true, false, false, true]);
+        let p = Policy::from_toml(
+            "[lifecycle.cve_eligible]\nfeature = false\nprerelease = true\n\
+             [[supported_versions]]\nversion = \"main\"\nstatus = \"feature\"\n",
+        )
+        .unwrap();
+        assert!(!p.version_cve_eligible(&p.supported_versions[0]));
+        assert!(p.lifecycle.cve_eligible(SupportStatus::Prerelease));
+        assert!(!p.lifecycle.cve_eligible(SupportStatus::EndOfLife));
+        assert!(p.lifecycle.cve_eligible(SupportStatus::Security));
+        assert_eq!(Policy::from_toml(&p.to_toml()).unwrap(), p);
+    }
+
+    #[test]
+    fn cve_min_severity_accepts_moderate_as_medium() {
+        let p = Policy::from_toml("cve_min_severity = \"moderate\"\n").unwrap();
+        assert_eq!(p.cve_threshold(), Some(Severity::Medium));
+        assert_eq!(p.cve_min_severity.as_deref(), Some("moderate"));
+        for (word, level) in [
+            ("low", Severity::Low),
+            ("medium", Severity::Medium),
+            ("high", Severity::High),
+            ("critical", Severity::Critical),
+        ] {
+            let p = Policy::from_toml(&format!("cve_min_severity = \"{word}\"\n")).unwrap();
+            assert_eq!(p.cve_threshold(), Some(level), "{word}");
+        }
+        assert!(Severity::Low < Severity::Medium && Severity::High < Severity::Critical);
+        let err = Policy::from_toml("cve_min_severity = \"severe\"\n").unwrap_err();
+        let PolicyError::Invalid(errors) = err else {
+            panic!("expected field errors")
+        };
+        assert!(errors.get("cve_min_severity").is_some());
+    }
+
+    #[test]
+    fn targets_can_be_switched_off_with_false() {
+        let p =
+            Policy::from_toml("[targets]\ntriage_days = false\ndisclosure_days = false\n").unwrap();
+        assert_eq!(p.targets.acknowledge_days, Some(7));
+        assert_eq!(p.targets.triage_days, None);
+        assert_eq!(p.targets.disclosure_days, None);
+        assert_eq!(p.targets.triage_text(), None);
+        assert_eq!(p.targets.acknowledge_text().as_deref(), Some("7 days"));
+        let text = p.to_toml();
+        assert!(text.contains("triage_days = false"), "{text}");
+        assert_eq!(Policy::from_toml(&text).unwrap(), p);
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains(r#""triage_days":false"#), "{json}");
+        assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), p);
+        // `true` and 0 are refused, naming the field.
+        let err = Policy::from_toml("[targets]\ntriage_days = true\n").unwrap_err();
+        assert!(err.to_string().contains("false to switch"), "{err}");
+        let err = Policy::from_toml("[targets]\ndisclosure_days = 0\n").unwrap_err();
+        let PolicyError::Invalid(errors) = err else {
+            panic!("expected field errors")
+        };
+        assert!(errors.get("targets.disclosure_days").is_some());
+        let err = Policy::from_toml("[targets]\ndisclosure_days = 70000\n").unwrap_err();
+        assert!(err.to_string().contains("targets.disclosure_days"), "{err}");
     }
 }
