@@ -375,11 +375,12 @@ pub(crate) mod holidays {
         Toml(toml::value::Datetime),
     }
 
-    /// One date, as `updated = 2024-02-06` or `updated = "2024-02-06"`.
+    /// One date, as `updated = 2024-02-06` or `updated = "2024-02-06"`; JSON `null` is none.
     pub fn deserialize_one<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
-        let text = match Repr::deserialize(d)? {
-            Repr::Text(s) => s,
-            Repr::Toml(dt) => {
+        let text = match Option::<Repr>::deserialize(d)? {
+            None => return Ok(None),
+            Some(Repr::Text(s)) => s,
+            Some(Repr::Toml(dt)) => {
                 if dt.time.is_some() || dt.offset.is_some() {
                     return Err(serde::de::Error::custom(format!(
                         "{dt} must be a date without a time"

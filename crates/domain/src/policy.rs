@@ -28,15 +28,14 @@ pub struct Policy {
     /// The date the project last changed its policy, as it wants it shown (`2024-02-06`).
     #[serde(
         default,
-        deserialize_with = "crate::calendar::holidays::deserialize_one",
-        skip_serializing_if = "Option::is_none"
+        deserialize_with = "crate::calendar::holidays::deserialize_one"
     )]
     pub updated: Option<jiff::civil::Date>,
     /// The code of conduct reports and conversations are subject to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub code_of_conduct_url: Option<String>,
     /// What the project considers an attack on its software.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub threat_model: Option<ThreatModel>,
     /// How reports should be written and what they must include.
     #[serde(default)]
@@ -320,20 +319,20 @@ impl AttackVector {
 #[serde(deny_unknown_fields)]
 pub struct ThreatModel {
     /// The threat model in the project's own words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub text: Option<String>,
     /// Where the full threat model is published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub url: Option<String>,
     /// The most remote attack vector a valid report may claim.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max_attack_vector: Option<AttackVector>,
     /// Roles trusted by design ("administrator", "plugin author"): attacks that need them
     /// do not count.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub trusted_roles: Vec<String>,
     /// What the project assumes about its deployment ("not exposed to the internet").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub deployment_assumptions: Vec<String>,
 }
 
@@ -347,7 +346,7 @@ pub struct Reporting {
     pub plain_text_only: bool,
     /// Attachment types the project accepts, as file extensions or media types
     /// (`txt`, `py`, `text/plain`); empty means no rule beyond `plain_text_only`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub attachments_allowed: Vec<String>,
     /// Ask the reporter for a CVSS score (true, the default); false: the form does not ask
     /// and a score in the text is not held against the report.
@@ -363,7 +362,7 @@ pub struct Reporting {
     #[serde(default)]
     pub minimal_patch: bool,
     /// A hint at the length the project prefers, in words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max_words: Option<u32>,
 }
 
@@ -1181,6 +1180,13 @@ max_words = 150
         assert!(r.tested_versions && r.minimal_patch);
         assert_eq!(r.attachments_allowed, vec!["txt", "text/plain"]);
         assert_eq!(r.max_words, Some(150));
+        // Through the JSON the store keeps, with and without a date.
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), p);
+        let undated = Policy::default();
+        let json = serde_json::to_string(&undated).unwrap();
+        assert!(json.contains(r#""updated":null"#), "{json}");
+        assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), undated);
         // The date may also be written as a string, and the whole survives a round trip.
         assert_eq!(
             Policy::from_toml("updated = \"2024-02-06\"\n")

@@ -30,6 +30,7 @@ mod members;
 mod openapi;
 mod outcomes;
 mod pages;
+mod policies;
 mod receiver;
 mod reminders;
 mod scores;
