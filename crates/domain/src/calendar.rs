@@ -321,7 +321,10 @@ pub fn due_reminders(
         if !clock.runs_in(state) {
             continue;
         }
-        let due = sla.due(clock);
+        // A target switched off has no deadline, so nothing to remind of.
+        let Some(due) = sla.deadline(clock) else {
+            continue;
+        };
         let kind = if now >= due {
             ReminderKind::Breach
         } else if !lead.is_zero() && now >= due.saturating_sub(lead).unwrap_or(due) {
@@ -349,8 +352,8 @@ pub fn next_reminder_at(
     SlaClock::ALL
         .into_iter()
         .filter(|c| c.runs_in(state))
-        .flat_map(|c| {
-            let due = sla.due(c);
+        .filter_map(|c| sla.deadline(c))
+        .flat_map(|due| {
             let before = (!lead.is_zero()).then(|| due.saturating_sub(lead).unwrap_or(due));
             [before, Some(due)]
         })
@@ -370,6 +373,25 @@ pub(crate) mod holidays {
     enum Repr {
         Text(String),
         Toml(toml::value::Datetime),
+    }
+
+    /// One date, as `updated = 2024-02-06` or `updated = "2024-02-06"`; JSON `null` is none.
+    pub fn deserialize_one<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        let text = match Option::<Repr>::deserialize(d)? {
+            None => return Ok(None),
+            Some(Repr::Text(s)) => s,
+            Some(Repr::Toml(dt)) => {
+                if dt.time.is_some() || dt.offset.is_some() {
+                    return Err(serde::de::Error::custom(format!(
+                        "{dt} must be a date without a time"
+                    )));
+                }
+                dt.to_string()
+            }
+        };
+        text.parse::<Date>().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("{text:?} must be a date such as 2024-02-06"))
+        })
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Date>, D::Error> {

@@ -9,6 +9,9 @@ use crate::FieldErrors;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod rules;
+pub use rules::{AttackVector, Reporting, Severity, ThreatModel};
+
 /// Upper bounds that keep a policy a document rather than a payload.
 pub const MAX_TEXT: usize = 20_000;
 pub const MAX_LIST: usize = 100;
@@ -17,9 +20,32 @@ pub const MAX_LIST: usize = 100;
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// Where to report, as URIs (`mailto:`, `https:`, `tel:`), most preferred first.
-    /// The instance adds its own report form as the first contact.
+    /// The instance's own report form is always listed too: before these when
+    /// `report_form_first` is true (the default), after them when it is false.
     #[serde(default)]
     pub contacts: Vec<String>,
+    /// List Embargo's report form before `contacts` (true, the default) or after them, for a
+    /// project whose preferred channel is elsewhere (a GitHub advisory form, a mail address).
+    #[serde(default = "yes")]
+    pub report_form_first: bool,
+    /// The date the project last changed its policy, as it wants it shown (`2024-02-06`).
+    #[serde(
+        default,
+        deserialize_with = "crate::calendar::holidays::deserialize_one"
+    )]
+    pub updated: Option<jiff::civil::Date>,
+    /// The code of conduct reports and conversations are subject to.
+    #[serde(default)]
+    pub code_of_conduct_url: Option<String>,
+    /// What the project considers an attack on its software.
+    #[serde(default)]
+    pub threat_model: Option<ThreatModel>,
+    /// How reports should be written and what they must include.
+    #[serde(default)]
+    pub reporting: Reporting,
+    /// Which version statuses get CVE identifiers.
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
     #[serde(default)]
     pub supported_versions: Vec<SupportedVersion>,
     /// Classes of report that do not qualify: standard ids, or custom ones with their own text.
@@ -30,7 +56,8 @@ pub struct Policy {
     pub out_of_scope_paths: Vec<String>,
     #[serde(default)]
     pub targets: Targets,
-    /// Lowest severity for which the project requests a CVE (`low`, `medium`, `high`, `critical`).
+    /// Lowest severity for which the project requests a CVE: `low`, `moderate` (the same as
+    /// `medium`), `medium`, `high`, `critical`; `none` requests CVEs for every severity.
     #[serde(default)]
     pub cve_min_severity: Option<String>,
     /// Bounty text; `None` means the project pays no bounty.
@@ -125,6 +152,12 @@ impl Default for Policy {
     fn default() -> Self {
         Self {
             contacts: Vec::new(),
+            report_form_first: true,
+            updated: None,
+            code_of_conduct_url: None,
+            threat_model: None,
+            reporting: Reporting::default(),
+            lifecycle: Lifecycle::default(),
             supported_versions: Vec::new(),
             non_qualifying: Vec::new(),
             out_of_scope_paths: Vec::new(),
@@ -154,25 +187,44 @@ pub struct SupportedVersion {
     pub status: SupportStatus,
     #[serde(default)]
     pub note: Option<String>,
+    /// Whether vulnerabilities in this line get a CVE; unset, the status decides
+    /// (see [`Lifecycle::cve_eligible`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cve_eligible: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a version line is in its life. Policies written before the lifecycle statuses load
+/// unchanged: `supported` reads as `bugfix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SupportStatus {
-    /// Receives all fixes.
-    Supported,
+    /// In development: new features land here; not yet stable.
+    Feature,
+    /// Stable and receiving all fixes.
+    #[serde(alias = "supported")]
+    Bugfix,
     /// Receives security fixes only.
     Security,
-    /// Pre-release: reports welcome, fixed in the next release.
+    /// Alphas, betas and release candidates: bugs here are regular bugs.
     Prerelease,
     /// No longer fixed.
+    #[serde(alias = "eol")]
     EndOfLife,
 }
 
 impl SupportStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Feature,
+        Self::Bugfix,
+        Self::Security,
+        Self::Prerelease,
+        Self::EndOfLife,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Supported => "supported",
+            Self::Feature => "feature",
+            Self::Bugfix => "bugfix",
             Self::Security => "security",
             Self::Prerelease => "prerelease",
             Self::EndOfLife => "end-of-life",
@@ -181,11 +233,42 @@ impl SupportStatus {
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::Supported => "Supported",
+            Self::Feature => "In development",
+            Self::Bugfix => "Supported (bug and security fixes)",
             Self::Security => "Security fixes only",
             Self::Prerelease => "Pre-release",
             Self::EndOfLife => "End of life",
         }
+    }
+
+    /// Whether a status gets CVEs unless the policy says otherwise: stable lines do;
+    /// pre-releases and end-of-life lines do not.
+    pub fn default_cve_eligible(self) -> bool {
+        !matches!(self, Self::Prerelease | Self::EndOfLife)
+    }
+
+    /// Whether reports against this status are accepted as vulnerabilities at all.
+    pub fn accepts_reports(self) -> bool {
+        self != Self::EndOfLife
+    }
+}
+
+/// The project's CVE rule per version status, e.g.
+/// `[lifecycle.cve_eligible]` with `feature = false`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cve_eligible: BTreeMap<SupportStatus, bool>,
+}
+
+impl Lifecycle {
+    /// Whether a status gets CVEs: the project's word, else the status's default.
+    pub fn cve_eligible(&self, status: SupportStatus) -> bool {
+        self.cve_eligible
+            .get(&status)
+            .copied()
+            .unwrap_or_else(|| status.default_cve_eligible())
     }
 }
 
@@ -279,17 +362,22 @@ pub fn standard_class(id: &str) -> Option<&'static StandardClass> {
 
 /// Response targets. Days count calendar days unless `business_days` is set.
 ///
+/// Each of `acknowledge_days`, `triage_days` and `disclosure_days` is a number of days, or
+/// `false` to switch that target off: the project promises nothing, no deadline runs and no
+/// reminder is sent. A target left out keeps its default (7, 14, 90), so stored policies of
+/// earlier versions keep their meaning; `0` is refused (write `false`).
+///
 /// Stored policies written before `time_zone`, `holidays` and `reminder_hours_before`
 /// existed load with their defaults (UTC, none, 24).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
-    #[serde(default = "default_ack")]
-    pub acknowledge_days: u16,
-    #[serde(default = "default_triage")]
-    pub triage_days: u16,
-    #[serde(default = "default_disclosure")]
-    pub disclosure_days: u16,
+    #[serde(default = "default_ack", with = "target_days")]
+    pub acknowledge_days: Option<u16>,
+    #[serde(default = "default_triage", with = "target_days")]
+    pub triage_days: Option<u16>,
+    #[serde(default = "default_disclosure", with = "target_days")]
+    pub disclosure_days: Option<u16>,
     /// Count acknowledgement and triage targets in business days (Monday–Friday, except
     /// `holidays`).
     #[serde(default)]
@@ -305,14 +393,47 @@ pub struct Targets {
     pub reminder_hours_before: u16,
 }
 
-fn default_ack() -> u16 {
-    7
+fn default_ack() -> Option<u16> {
+    Some(7)
 }
-fn default_triage() -> u16 {
-    14
+fn default_triage() -> Option<u16> {
+    Some(14)
 }
-fn default_disclosure() -> u16 {
-    90
+fn default_disclosure() -> Option<u16> {
+    Some(90)
+}
+
+/// A target in TOML and JSON: a number of days, or `false` for "no target".
+mod target_days {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Off(bool),
+        Days(i64),
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<u16>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.serialize_u16(*d),
+            None => s.serialize_bool(false),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+        match Repr::deserialize(d) {
+            Ok(Repr::Off(false)) => Ok(None),
+            Ok(Repr::Off(true)) => Err(serde::de::Error::custom(
+                "must be a number of days, or false to switch the target off",
+            )),
+            // Out-of-range numbers become 0 here and are refused by validation, by field name.
+            Ok(Repr::Days(n)) => Ok(Some(u16::try_from(n).unwrap_or(0))),
+            Err(_) => Err(serde::de::Error::custom(
+                "must be a number of days, or false to switch the target off",
+            )),
+        }
+    }
 }
 fn default_time_zone() -> String {
     "UTC".to_owned()
@@ -336,10 +457,32 @@ impl Default for Targets {
 }
 
 impl Targets {
+    /// "7 days" or "7 business days", as the acknowledgement and triage clocks count.
     pub fn day_word(&self, n: u16) -> String {
         let kind = if self.business_days { "business " } else { "" };
         let plural = if n == 1 { "" } else { "s" };
         format!("{n} {kind}day{plural}")
+    }
+
+    /// The acknowledgement target in words ("7 days"), `None` when switched off.
+    pub fn acknowledge_text(&self) -> Option<String> {
+        self.acknowledge_days.map(|d| self.day_word(d))
+    }
+
+    /// The triage target in words, `None` when switched off.
+    pub fn triage_text(&self) -> Option<String> {
+        self.triage_days.map(|d| self.day_word(d))
+    }
+
+    /// The disclosure target in words, always calendar days ("90 days"), `None` when off.
+    pub fn disclosure_text(&self) -> Option<String> {
+        self.disclosure_days.map(Self::calendar_day_word)
+    }
+
+    /// "90 days": the disclosure clock always counts calendar days.
+    pub fn calendar_day_word(n: u16) -> String {
+        let plural = if n == 1 { "" } else { "s" };
+        format!("{n} day{plural}")
     }
 
     /// The project's time zone (UTC if the stored name is unknown).
@@ -363,7 +506,7 @@ impl Targets {
     }
 }
 
-const SEVERITIES: &[&str] = &["none", "low", "medium", "high", "critical"];
+const SEVERITIES: &[&str] = &["none", "low", "moderate", "medium", "high", "critical"];
 
 impl Policy {
     /// Parses a policy from TOML; errors carry the line and column of the problem.
@@ -378,6 +521,17 @@ impl Policy {
         })?;
         policy.validate().map_err(PolicyError::Invalid)?;
         Ok(policy)
+    }
+
+    /// The CVE rule's threshold, `moderate` read as `medium`.
+    pub fn cve_threshold(&self) -> Option<Severity> {
+        self.cve_min_severity.as_deref().and_then(Severity::parse)
+    }
+
+    /// Whether a version line gets CVEs: its own `cve_eligible`, else the lifecycle rule.
+    pub fn version_cve_eligible(&self, v: &SupportedVersion) -> bool {
+        v.cve_eligible
+            .unwrap_or_else(|| self.lifecycle.cve_eligible(v.status))
     }
 
     pub fn to_toml(&self) -> String {
@@ -433,14 +587,17 @@ impl Policy {
             check_short(&mut errors, &format!("out_of_scope_paths[{i}]"), g, 200);
         }
         let t = &self.targets;
-        if !(1..=365).contains(&t.acknowledge_days) {
-            errors.push("targets.acknowledge_days", "must be between 1 and 365");
-        }
-        if !(1..=365).contains(&t.triage_days) {
-            errors.push("targets.triage_days", "must be between 1 and 365");
-        }
-        if !(1..=3650).contains(&t.disclosure_days) {
-            errors.push("targets.disclosure_days", "must be between 1 and 3650");
+        for (field, value, max) in [
+            ("targets.acknowledge_days", t.acknowledge_days, 365),
+            ("targets.triage_days", t.triage_days, 365),
+            ("targets.disclosure_days", t.disclosure_days, 3650),
+        ] {
+            if value.is_some_and(|d| !(1..=max).contains(&d)) {
+                errors.push(
+                    field,
+                    format!("must be between 1 and {max}, or false to switch it off"),
+                );
+            }
         }
         if crate::calendar::time_zone(&t.time_zone).is_none() {
             errors.push(
@@ -471,8 +628,60 @@ impl Policy {
         {
             errors.push(
                 "cve_min_severity",
-                "must be one of none, low, medium, high, critical",
+                "must be one of none, low, moderate, medium, high, critical",
             );
+        }
+        if let Some(u) = &self.code_of_conduct_url
+            && let Err(m) = check_uri(u, &["https://"])
+        {
+            errors.push("code_of_conduct_url", m);
+        }
+        if let Some(tm) = &self.threat_model {
+            if let Some(text) = &tm.text {
+                check_text(&mut errors, "threat_model.text", text);
+            }
+            if let Some(u) = &tm.url
+                && let Err(m) = check_uri(u, &["https://"])
+            {
+                errors.push("threat_model.url", m);
+            }
+            for (name, list) in [
+                ("threat_model.trusted_roles", &tm.trusted_roles),
+                (
+                    "threat_model.deployment_assumptions",
+                    &tm.deployment_assumptions,
+                ),
+            ] {
+                check_list(&mut errors, name, list.len());
+                for (i, item) in list.iter().enumerate() {
+                    check_short(&mut errors, &format!("{name}[{i}]"), item, 300);
+                }
+            }
+        }
+        let r = &self.reporting;
+        check_list(
+            &mut errors,
+            "reporting.attachments_allowed",
+            r.attachments_allowed.len(),
+        );
+        for (i, a) in r.attachments_allowed.iter().enumerate() {
+            let field = format!("reporting.attachments_allowed[{i}]");
+            let ok = !a.is_empty()
+                && a.len() <= 100
+                && a.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'-' | b'+' | b'_')
+                });
+            if !ok {
+                errors.push(
+                    field,
+                    "must be a file extension or media type such as 'txt' or 'text/plain'",
+                );
+            }
+        }
+        if let Some(n) = r.max_words
+            && !(1..=100_000).contains(&n)
+        {
+            errors.push("reporting.max_words", "must be between 1 and 100000");
         }
         for (field, value) in [
             ("bounty", &self.bounty),
@@ -610,95 +819,4 @@ pub fn check_uri(value: &str, schemes: &[&str]) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn minimal_toml_gets_defaults() {
-        let p = Policy::from_toml("contacts = [\"mailto:security@example.org\"]\n").unwrap();
-        assert_eq!(p.targets.acknowledge_days, 7);
-        assert_eq!(p.targets.disclosure_days, 90);
-        assert_eq!(p.preferred_languages, vec!["en"]);
-    }
-
-    #[test]
-    fn syntax_errors_name_line() {
-        let err = Policy::from_toml(
-            "contacts = [\"mailto:a@b.org\"]\n\n[targets]\nacknowledge_days = \"soon\"\n",
-        )
-        .unwrap_err();
-        match err {
-            PolicyError::Syntax { line, .. } => assert_eq!(line, 4),
-            other => panic!("expected a syntax error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn unknown_keys_are_refused() {
-        let err = Policy::from_toml("contact = []\n").unwrap_err();
-        assert!(err.to_string().contains("contact"), "{err}");
-    }
-
-    #[test]
-    fn semantic_errors_name_field() {
-        let err = Policy::from_toml(
-            "contacts = [\"ftp://x\"]\n[[non_qualifying]]\nid = \"my-own\"\n[targets]\nacknowledge_days = 0\n",
-        )
-        .unwrap_err();
-        let PolicyError::Invalid(errors) = err else {
-            panic!("expected field errors")
-        };
-        assert!(errors.get("contacts[0]").is_some());
-        assert!(errors.get("non_qualifying[0].text").is_some());
-        assert!(errors.get("targets.acknowledge_days").is_some());
-    }
-
-    #[test]
-    fn standard_wording_falls_back() {
-        let n = NonQualifying {
-            id: "mitm".into(),
-            text: None,
-        };
-        assert!(n.wording().contains("man-in-the-middle"));
-        let n = NonQualifying {
-            id: "mitm".into(),
-            text: Some("Our words.".into()),
-        };
-        assert_eq!(n.wording(), "Our words.");
-    }
-
-    #[test]
-    fn uris_with_spaces_are_refused() {
-        assert!(check_uri("https://example.org/a b", &["https://"]).is_err());
-        assert!(check_uri("https://example.org/a%20b", &["https://"]).is_ok());
-        assert!(check_uri("javascript:alert(1)", &["https://", "mailto:"]).is_err());
-    }
-
-    #[test]
-    fn toml_round_trip() {
-        let p = Policy {
-            contacts: vec!["mailto:security@example.org".into()],
-            bounty: Some("None, but credit.".into()),
-            ..Policy::default()
-        };
-        assert_eq!(Policy::from_toml(&p.to_toml()).unwrap(), p);
-    }
-
-    #[test]
-    fn junk_rules_default_to_quiet_and_are_shown_for_editing() {
-        let p = Policy::from_toml("contacts = [\"mailto:security@example.org\"]\n").unwrap();
-        assert!(p.junk.hold_receipts);
-        assert_eq!(p.junk.spam_reply, SpamReply::None);
-        let text = p.to_toml();
-        assert!(text.contains("[junk]"), "{text}");
-        assert!(text.contains("hold_receipts = true"), "{text}");
-        assert!(text.contains("spam_reply = \"none\""), "{text}");
-        let p = Policy::from_toml(
-            "contacts = [\"mailto:a@b.org\"]\n[junk]\nhold_receipts = false\nspam_reply = \"policy_link\"\n",
-        )
-        .unwrap();
-        assert!(!p.junk.hold_receipts);
-        assert_eq!(p.junk.spam_reply, SpamReply::PolicyLink);
-        assert!(Policy::from_toml("[junk]\nspam_reply = \"rude\"\n").is_err());
-    }
-}
+mod tests;

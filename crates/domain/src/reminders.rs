@@ -61,7 +61,10 @@ impl<'a> ReminderPlan<'a> {
             if !clock.runs_in(state) {
                 continue;
             }
-            let due = sla.due(clock);
+            // A target switched off has no deadline, so nothing to remind of.
+            let Some(due) = sla.deadline(clock) else {
+                continue;
+            };
             let kind = if now >= due {
                 ReminderKind::Breach
             } else if self.before_at(clock, due).is_some_and(|t| now >= t) {
@@ -84,10 +87,8 @@ impl<'a> ReminderPlan<'a> {
         SlaClock::ALL
             .into_iter()
             .filter(|c| c.runs_in(state))
-            .map(|c| {
-                let due = sla.due(c);
-                self.before_at(c, due).map_or(due, |b| b.min(due))
-            })
+            .filter_map(|c| sla.deadline(c).map(|due| (c, due)))
+            .map(|(c, due)| self.before_at(c, due).map_or(due, |b| b.min(due)))
             .min()
     }
 }
@@ -322,9 +323,9 @@ mod tests {
     #[test]
     fn the_plan_counts_business_leads_only_for_business_clocks() {
         let targets = Targets {
-            acknowledge_days: 1,
-            triage_days: 3,
-            disclosure_days: 30,
+            acknowledge_days: Some(1),
+            triage_days: Some(3),
+            disclosure_days: Some(30),
             business_days: true,
             reminder_hours_before: 24,
             ..Targets::default()

@@ -49,10 +49,11 @@ pub fn security_txt_fields(
     now: Timestamp,
 ) -> Vec<(&'static str, String)> {
     let p = &project.policy;
-    let mut fields = vec![("Contact", urls.report_form.clone())];
-    for c in &p.contacts {
-        fields.push(("Contact", c.clone()));
-    }
+    let fields_contacts = contacts_in_order(p, urls);
+    let mut fields: Vec<(&'static str, String)> = fields_contacts
+        .into_iter()
+        .map(|c| ("Contact", c))
+        .collect();
     let expires = now
         .saturating_add(jiff::SignedDuration::from_hours(
             24 * SECURITY_TXT_VALIDITY_DAYS,
@@ -82,6 +83,47 @@ pub fn security_txt_fields(
     fields
 }
 
+/// Every way to report, in the project's order: Embargo's report form first unless the
+/// policy sets `report_form_first = false`, then after the project's own contacts.
+pub fn contacts_in_order(policy: &Policy, urls: &ProjectUrls) -> Vec<String> {
+    let mut out = policy.contacts.clone();
+    if policy.report_form_first {
+        out.insert(0, urls.report_form.clone());
+    } else {
+        out.push(urls.report_form.clone());
+    }
+    out
+}
+
+/// The lines of the policy's threat model in plain words, empty when it has none.
+pub fn threat_model_lines(policy: &Policy) -> Vec<String> {
+    let Some(tm) = &policy.threat_model else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(av) = tm.max_attack_vector {
+        out.push(av.at_most());
+    }
+    if !tm.deployment_assumptions.is_empty() {
+        out.push(format!(
+            "We assume the software is deployed as documented: {}.",
+            tm.deployment_assumptions.join("; ")
+        ));
+    }
+    if !tm.trusted_roles.is_empty() {
+        out.push(format!(
+            "Trusted by design (attacks that need these roles do not qualify): {}.",
+            tm.trusted_roles.join(", ")
+        ));
+    }
+    out
+}
+
+/// "Yes" or "No" for the lifecycle table.
+pub fn yes_no(b: bool) -> &'static str {
+    if b { "Yes" } else { "No" }
+}
+
 /// A project's SECURITY.md: the policy in Markdown, ready to commit to the repository.
 pub fn security_md(project: &Project, urls: &ProjectUrls) -> String {
     let p: &Policy = &project.policy;
@@ -91,18 +133,24 @@ pub fn security_md(project: &Project, urls: &ProjectUrls) -> String {
         let _ = writeln!(md, "{}\n", intro.trim());
     }
     md.push_str("## Reporting a vulnerability\n\n");
-    let _ = writeln!(
-        md,
-        "Please report vulnerabilities privately through our report form: <{}>. \
-         Do not open public issues for security problems.\n",
-        urls.report_form
+    md.push_str(
+        "Please report vulnerabilities privately, in this order of preference. \
+         Do not open public issues for security problems.\n\n",
     );
-    let others: Vec<_> = p.contacts.iter().collect();
-    if !others.is_empty() {
-        md.push_str("You can also reach us at:\n\n");
-        for c in others {
-            let shown = c.strip_prefix("mailto:").unwrap_or(c);
+    for c in contacts_in_order(p, urls) {
+        let shown = c.strip_prefix("mailto:").unwrap_or(&c);
+        if c == urls.report_form {
+            let _ = writeln!(md, "- Our report form: <{shown}>");
+        } else {
             let _ = writeln!(md, "- <{shown}>");
+        }
+    }
+    md.push('\n');
+    let rules = p.reporting.rules();
+    if !rules.is_empty() {
+        md.push_str("### How to write the report\n\n");
+        for r in rules {
+            let _ = writeln!(md, "- {r}");
         }
         md.push('\n');
     }
@@ -110,11 +158,13 @@ pub fn security_md(project: &Project, urls: &ProjectUrls) -> String {
         let _ = writeln!(md, "Our OpenPGP key is at <{k}>.\n");
     }
     if !p.supported_versions.is_empty() {
-        md.push_str("## Supported versions\n\n| Version | Status |\n| --- | --- |\n");
+        md.push_str(
+            "## Supported versions\n\n| Version | Status | CVE assigned |\n| --- | --- | --- |\n",
+        );
         for v in &p.supported_versions {
             let mark = match v.status {
-                SupportStatus::Supported | SupportStatus::Security => ":white_check_mark:",
-                SupportStatus::Prerelease => ":construction:",
+                SupportStatus::Bugfix | SupportStatus::Security => ":white_check_mark:",
+                SupportStatus::Feature | SupportStatus::Prerelease => ":construction:",
                 SupportStatus::EndOfLife => ":x:",
             };
             let note = v
@@ -124,31 +174,67 @@ pub fn security_md(project: &Project, urls: &ProjectUrls) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 md,
-                "| {} | {mark} {}{note} |",
+                "| {} | {mark} {}{note} | {} |",
                 md_escape(&v.version),
-                v.status.label()
+                v.status.label(),
+                yes_no(p.version_cve_eligible(v))
             );
         }
         md.push('\n');
+        if p.supported_versions
+            .iter()
+            .any(|v| v.status == SupportStatus::Prerelease)
+        {
+            md.push_str(
+                "A problem that exists only in a pre-release is a regular bug: \
+                 please report it in the public tracker.\n\n",
+            );
+        }
+    }
+    let tm = threat_model_lines(p);
+    if let Some(model) = &p.threat_model {
+        md.push_str("## Threat model\n\n");
+        if let Some(text) = &model.text {
+            let _ = writeln!(md, "{}\n", text.trim());
+        }
+        for line in &tm {
+            let _ = writeln!(md, "- {line}");
+        }
+        if !tm.is_empty() {
+            md.push('\n');
+        }
+        if let Some(u) = &model.url {
+            let _ = writeln!(md, "The full threat model is at <{u}>.\n");
+        }
     }
     md.push_str("## What to expect\n\n");
     let t = &p.targets;
-    let _ = writeln!(
-        md,
-        "- We acknowledge your report within {}.",
-        t.day_word(t.acknowledge_days)
-    );
-    let _ = writeln!(
-        md,
-        "- We assess it and tell you our conclusion within {}.",
-        t.day_word(t.triage_days)
-    );
-    let _ = writeln!(
-        md,
-        "- We aim to publish a fix and an advisory within {} of your report; \
-         we coordinate the disclosure date with you.\n",
-        t.day_word(t.disclosure_days)
-    );
+    if let Some(ack) = t.acknowledge_text() {
+        let _ = writeln!(md, "- We acknowledge your report within {ack}.");
+    }
+    if let Some(triage) = t.triage_text() {
+        let _ = writeln!(
+            md,
+            "- We assess it and tell you our conclusion within {triage}."
+        );
+    }
+    match t.disclosure_text() {
+        Some(d) => {
+            let _ = writeln!(
+                md,
+                "- We aim to publish a fix and an advisory within {d} of your report; \
+                 we coordinate the disclosure date with you.\n"
+            );
+        }
+        None => md.push_str("- We coordinate the disclosure date with you.\n\n"),
+    }
+    if let Some(sev) = &p.cve_min_severity {
+        let _ = writeln!(
+            md,
+            "We request CVE identifiers for vulnerabilities of {} severity or higher.\n",
+            md_escape(sev)
+        );
+    }
     if !p.non_qualifying.is_empty() {
         md.push_str("## What does not qualify\n\n");
         for n in &p.non_qualifying {
@@ -177,11 +263,21 @@ pub fn security_md(project: &Project, urls: &ProjectUrls) -> String {
     if p.bounty.is_none() {
         md.push_str("## Bounty\n\nThis project does not pay bounties.\n\n");
     }
+    if let Some(coc) = &p.code_of_conduct_url {
+        let _ = writeln!(
+            md,
+            "## Code of conduct\n\nReports and all conversations about them are subject to \
+             our code of conduct: <{coc}>.\n"
+        );
+    }
     let _ = writeln!(
         md,
         "---\nThe full policy is at <{}>; machine-readable contacts are in <{}>.",
         urls.policy, urls.security_txt
     );
+    if let Some(d) = p.updated {
+        let _ = writeln!(md, "\nThis policy was last updated on {d}.");
+    }
     md
 }
 
@@ -221,8 +317,9 @@ mod tests {
                 contacts: vec!["mailto:security@octo.example".into()],
                 supported_versions: vec![SupportedVersion {
                     version: "1.11.x".into(),
-                    status: SupportStatus::Supported,
+                    status: SupportStatus::Bugfix,
                     note: None,
+                    cve_eligible: None,
                 }],
                 non_qualifying: vec![NonQualifying {
                     id: "requires-admin".into(),
@@ -275,9 +372,79 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("<https://sec.example/p/octo/report>"));
-        assert!(md.contains("| 1.11.x | :white_check_mark: Supported |"));
+        assert!(
+            md.contains("| 1.11.x | :white_check_mark: Supported (bug and security fixes) | Yes |"),
+            "{md}"
+        );
         assert!(md.contains("within 7 days"));
         assert!(md.contains("administrator privileges"));
         assert!(md.contains("does not pay bounties"));
+    }
+
+    #[test]
+    fn contacts_follow_the_projects_order() {
+        let mut p = project();
+        p.policy.contacts = vec![
+            "https://github.com/o/p/security/advisories/new".into(),
+            "mailto:security@octo.example".into(),
+        ];
+        p.policy.report_form_first = false;
+        let urls = ProjectUrls::new("https://sec.example", &p);
+        let now: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let contacts: Vec<String> = security_txt_fields(&p, &urls, &urls.security_txt, now)
+            .into_iter()
+            .filter(|(f, _)| *f == "Contact")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(
+            contacts,
+            vec![
+                "https://github.com/o/p/security/advisories/new",
+                "mailto:security@octo.example",
+                "https://sec.example/p/octo/report",
+            ]
+        );
+        let md = security_md(&p, &urls);
+        let ghsa = md.find("advisories/new").unwrap();
+        let form = md
+            .find("Our report form: <https://sec.example/p/octo/report>")
+            .unwrap();
+        assert!(ghsa < form, "{md}");
+    }
+
+    #[test]
+    fn security_md_words_calendar_days_and_leaves_out_targets_switched_off() {
+        let mut p = project();
+        p.policy.targets.triage_days = None;
+        let urls = ProjectUrls::new("https://sec.example", &p);
+        let md = security_md(&p, &urls);
+        assert!(md.contains("within 7 days."), "{md}");
+        assert!(!md.contains("conclusion within"), "{md}");
+        assert!(
+            md.contains("advisory within 90 days of your report"),
+            "{md}"
+        );
+        // Business days count the acknowledgement; the disclosure clock stays in calendar days.
+        p.policy.targets.business_days = true;
+        let md = security_md(&p, &urls);
+        assert!(md.contains("within 7 business days."), "{md}");
+        assert!(md.contains("within 90 days of your report"), "{md}");
+        assert!(!md.contains("90 business days"), "{md}");
+    }
+
+    #[test]
+    fn new_sections_show_only_when_set() {
+        let p = project();
+        let urls = ProjectUrls::new("https://sec.example", &p);
+        let md = security_md(&p, &urls);
+        for absent in [
+            "Threat model",
+            "How to write the report",
+            "Code of conduct",
+            "last updated",
+            "CVE identifiers",
+        ] {
+            assert!(!md.contains(absent), "{absent}: {md}");
+        }
     }
 }

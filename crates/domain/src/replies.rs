@@ -414,16 +414,28 @@ pub fn render_reply(policy: &Policy, key: ReplyKey, ctx: &ReplyContext<'_>) -> R
             "tracking_url" => ctx.tracking_url.to_owned(),
             "policy_url" => ctx.policy_url.to_owned(),
             "message" => ctx.message.unwrap_or_default().trim().to_owned(),
-            "acknowledge_target" => t.day_word(t.acknowledge_days),
-            "triage_target" => t.day_word(t.triage_days),
+            // A target switched off promises no number of days.
+            "acknowledge_target" => t
+                .acknowledge_text()
+                .unwrap_or_else(|| "a reasonable time".to_owned()),
+            "triage_target" => t
+                .triage_text()
+                .unwrap_or_else(|| "a reasonable time".to_owned()),
             // The disclosure deadline always counts calendar days.
-            "disclosure_target" => format!(
-                "{} day{}",
-                t.disclosure_days,
-                if t.disclosure_days == 1 { "" } else { "s" }
-            ),
-            "triage_due" => long_date(ctx.sla.triage_due, &tz),
-            "disclosure_due" => long_date(ctx.sla.disclosure_due, &tz),
+            "disclosure_target" => t
+                .disclosure_text()
+                .unwrap_or_else(|| "a time agreed with you".to_owned()),
+            "triage_due" => ctx
+                .sla
+                .deadline(crate::calendar::SlaClock::Triage)
+                .map_or_else(|| "no fixed date".to_owned(), |d| long_date(d, &tz)),
+            "disclosure_due" => ctx
+                .sla
+                .deadline(crate::calendar::SlaClock::Disclosure)
+                .map_or_else(
+                    || "a date agreed with you".to_owned(),
+                    |d| long_date(d, &tz),
+                ),
             "non_qualifying" => ctx
                 .non_qualifying
                 .map(|n| quote(n.wording()))

@@ -421,18 +421,30 @@ pub struct Sla {
 }
 
 impl Sla {
+    /// The due date of a clock whose target the policy switches off: the last instant
+    /// jiff can represent, stored like any other due date and never reached.
+    pub const OFF: Timestamp = Timestamp::MAX;
+
+    /// The due date of `clock`, or `None` when its target is switched off.
+    pub fn deadline(&self, clock: crate::calendar::SlaClock) -> Option<Timestamp> {
+        Some(self.due(clock)).filter(|t| *t != Self::OFF)
+    }
+}
+
+impl Sla {
     /// The due dates for a report received at `received`, in the targets' time zone:
     /// acknowledgement and triage in calendar or business days (weekends and the listed
     /// holidays skipped), the disclosure deadline always in calendar days. Calendar days keep
     /// the local time of day across daylight-saving changes.
+    ///
+    /// A target the policy switches off gets no deadline: its due date is [`Sla::OFF`], which
+    /// no clock reaches, and [`Sla::deadline`] reports it as `None`.
     pub fn compute(targets: &Targets, received: Timestamp) -> Sla {
         let calendar = targets.business_calendar();
-        let add = |days: u16, business: bool| {
-            if business {
-                calendar.add_business_days(received, days)
-            } else {
-                crate::calendar::add_calendar_days(received, days, &calendar.time_zone)
-            }
+        let add = |days: Option<u16>, business: bool| match days {
+            None => Sla::OFF,
+            Some(days) if business => calendar.add_business_days(received, days),
+            Some(days) => crate::calendar::add_calendar_days(received, days, &calendar.time_zone),
         };
         Sla {
             acknowledge_due: add(targets.acknowledge_days, targets.business_days),
@@ -480,6 +492,46 @@ mod tests {
         assert_eq!(sla.acknowledge_due, ts("2026-03-13T10:00:00Z"));
         assert_eq!(sla.triage_due, ts("2026-03-20T10:00:00Z"));
         assert_eq!(sla.disclosure_due, ts("2026-06-04T10:00:00Z"));
+    }
+
+    #[test]
+    fn targets_switched_off_have_no_deadline_and_no_reminder() {
+        use crate::calendar::{ReminderSettings, SlaClock, due_reminders, next_reminder_at};
+        let t = Targets {
+            triage_days: None,
+            disclosure_days: None,
+            ..Targets::default()
+        };
+        let received = ts("2026-03-06T10:00:00Z");
+        let sla = Sla::compute(&t, received);
+        assert_eq!(sla.acknowledge_due, ts("2026-03-13T10:00:00Z"));
+        assert_eq!(
+            sla.deadline(SlaClock::Acknowledge),
+            Some(sla.acknowledge_due)
+        );
+        assert_eq!(sla.deadline(SlaClock::Triage), None);
+        assert_eq!(sla.deadline(SlaClock::Disclosure), None);
+        // Years later, only the acknowledgement clock has anything to say.
+        let lead = ReminderSettings { hours_before: 24 };
+        let later = ts("2036-01-01T00:00:00Z");
+        let keys = due_reminders(&sla, State::Received, &lead, later, &[]);
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        assert_eq!(keys[0].clock, SlaClock::Acknowledge);
+        assert!(due_reminders(&sla, State::Acknowledged, &lead, later, &[]).is_empty());
+        assert_eq!(
+            next_reminder_at(&sla, State::Acknowledged, &lead, received),
+            None
+        );
+        let plan = crate::reminders::ReminderPlan::for_targets(&t);
+        assert!(
+            plan.due_reminders(&sla, State::Accepted, later, &[])
+                .is_empty()
+        );
+        assert_eq!(plan.earliest(&sla, State::Accepted), None);
+        assert_eq!(
+            plan.earliest(&sla, State::Received),
+            Some(ts("2026-03-12T10:00:00Z"))
+        );
     }
 
     #[test]

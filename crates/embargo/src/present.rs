@@ -1,7 +1,13 @@
 //! How times read for people, the same on pages and in e-mails.
 
 /// Formats a timestamp for people: `2026-11-23 14:05 UTC`.
+///
+/// The due date of a clock the policy switches off ([`domain::report::Sla::OFF`]) reads
+/// "no target".
 pub fn human_time(t: jiff::Timestamp) -> String {
+    if t == domain::report::Sla::OFF {
+        return "no target".to_owned();
+    }
     t.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
@@ -158,5 +164,12 @@ mod tests {
         assert_eq!(policy.findings[0]["policy_wording"], "needs a local shell");
         assert_eq!(policy.findings[0]["level_plain"], "strong finding");
         assert!(triage_groups(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_clock_switched_off_reads_no_target() {
+        assert_eq!(human_time(domain::report::Sla::OFF), "no target");
+        let t: jiff::Timestamp = "2026-11-23T14:05:00Z".parse().expect("timestamp");
+        assert_eq!(human_time(t), "2026-11-23 14:05 UTC");
     }
 }

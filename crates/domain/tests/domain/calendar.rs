@@ -11,9 +11,9 @@ use domain::{
 
 fn berlin_easter() -> Targets {
     Targets {
-        acknowledge_days: 1,
-        triage_days: 5,
-        disclosure_days: 90,
+        acknowledge_days: Some(1),
+        triage_days: Some(5),
+        disclosure_days: Some(90),
         business_days: true,
         time_zone: "Europe/Berlin".into(),
         // Good Friday and Easter Monday 2026.

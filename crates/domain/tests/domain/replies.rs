@@ -34,8 +34,8 @@ fn ctx<'a>(sla: &'a Sla) -> ReplyContext<'a> {
 fn berlin_business() -> Policy {
     Policy {
         targets: Targets {
-            acknowledge_days: 2,
-            triage_days: 5,
+            acknowledge_days: Some(2),
+            triage_days: Some(5),
             business_days: true,
             time_zone: "Europe/Berlin".into(),
             ..Targets::default()

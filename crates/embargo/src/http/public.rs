@@ -64,6 +64,11 @@ struct PolicyView<'a> {
     policy: &'a Policy,
     supported_versions: Vec<minijinja::Value>,
     non_qualifying: Vec<minijinja::Value>,
+    reporting_rules: Vec<String>,
+    threat_model_lines: Vec<String>,
+    has_prerelease: bool,
+    disclosure_text: Option<String>,
+    updated_text: Option<String>,
 }
 
 pub fn policy_context(project: &Project) -> minijinja::Value {
@@ -76,10 +81,19 @@ pub fn policy_context(project: &Project) -> minijinja::Value {
             .map(|v| {
                 minijinja::context! {
                     version => v.version.clone(), status => v.status.as_str(), status_label => v.status.label(), note => v.note.clone(),
+                    cve_eligible => p.version_cve_eligible(v),
                 }
             })
             .collect(),
         non_qualifying: p.non_qualifying.iter().map(|c| minijinja::context! { id => c.id.clone(), text => c.wording() }).collect(),
+        reporting_rules: p.reporting.rules(),
+        threat_model_lines: domain::render::threat_model_lines(p),
+        has_prerelease: p
+            .supported_versions
+            .iter()
+            .any(|v| v.status == domain::policy::SupportStatus::Prerelease),
+        disclosure_text: p.targets.disclosure_text(),
+        updated_text: p.updated.map(|d| d.to_string()),
     };
     super::templates::ser(&view)
 }
@@ -87,13 +101,22 @@ pub fn policy_context(project: &Project) -> minijinja::Value {
 /// "We aim to acknowledge reports within 7 days and to triage them within 14 days."
 pub fn targets_text(policy: &Policy) -> String {
     let t = &policy.targets;
-    format!(
-        "We aim to acknowledge reports within {} and to finish triage within {}. \
-         Disclosure is coordinated with you; the deadline is {} days after your report.",
-        t.day_word(t.acknowledge_days),
-        t.day_word(t.triage_days),
-        t.disclosure_days
-    )
+    let mut out = Vec::new();
+    match (t.acknowledge_text(), t.triage_text()) {
+        (Some(a), Some(tr)) => out.push(format!(
+            "We aim to acknowledge reports within {a} and to finish triage within {tr}."
+        )),
+        (Some(a), None) => out.push(format!("We aim to acknowledge reports within {a}.")),
+        (None, Some(tr)) => out.push(format!("We aim to finish triage within {tr}.")),
+        (None, None) => {}
+    }
+    match t.disclosure_text() {
+        Some(d) => out.push(format!(
+            "Disclosure is coordinated with you; the deadline is {d} after your report."
+        )),
+        None => out.push("Disclosure is coordinated with you.".to_owned()),
+    }
+    out.join(" ")
 }
 
 pub async fn policy_page(
@@ -111,6 +134,8 @@ pub async fn policy_page(
             policy => policy_context(&project),
             targets_text => targets_text(&project.policy),
             has_key => project.policy.openpgp_key.is_some(),
+            contacts => domain::render::contacts_in_order(&project.policy, &ProjectUrls::new(&state.public_url, &project)),
+            report_form => ProjectUrls::new(&state.public_url, &project).report_form,
             ..base(user.as_ref().map(|u| &u.0), &csrf)
         },
     )

@@ -37,15 +37,21 @@ pub fn receipt(
     let body = format!(
         "Hello,\n\n\
          the maintainers of {name} received your vulnerability report #{number}.\n\
-         They aim to acknowledge it within {ack}.\n\n\
+         {ack}\
          Follow the report, see its status and add information here:\n\n  {tracking_url}\n\n\
          Keep this link private: anyone who has it can read the report.\n\
          Please do not disclose the issue publicly before it is fixed or before the\n\
-         disclosure deadline of {disclosure} days.\n\n\
+         {disclosure}.\n\n\
          -- \nSent by Embargo for {name}\n",
         name = project.name,
-        ack = targets.day_word(targets.acknowledge_days),
-        disclosure = targets.disclosure_days,
+        ack = targets
+            .acknowledge_text()
+            .map(|a| format!("They aim to acknowledge it within {a}.\n\n"))
+            .unwrap_or_else(|| "\n".to_owned()),
+        disclosure = targets
+            .disclosure_text()
+            .map(|d| format!("disclosure deadline of {d}"))
+            .unwrap_or_else(|| "disclosure date agreed with the maintainers".to_owned()),
     );
     NewEmail {
         id: uuid::Uuid::now_v7(),

@@ -31,6 +31,7 @@ mod members;
 mod openapi;
 mod outcomes;
 mod pages;
+mod policies;
 mod receiver;
 mod reminders;
 mod scores;

@@ -33,7 +33,7 @@ async fn every_policy_change_keeps_the_previous_version() {
         let p = project(&store, "demo").await;
         let ada = user(&store, "ada@example.org", false).await;
         let mut policy = p.policy.clone();
-        policy.targets.acknowledge_days = 1;
+        policy.targets.acknowledge_days = Some(1);
         policy.targets.business_days = true;
         let updated = update_policy(&store, p.id, 1, &policy, Some(ada.id), at(60))
             .await
@@ -63,7 +63,7 @@ async fn every_policy_change_keeps_the_previous_version() {
             .await
             .expect("get")
             .expect("found");
-        assert_eq!(reloaded.policy.targets.acknowledge_days, 1);
+        assert_eq!(reloaded.policy.targets.acknowledge_days, Some(1));
     })
     .await;
 }
