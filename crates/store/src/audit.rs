@@ -134,6 +134,16 @@ pub async fn append_many(c: &mut Conn, events: Vec<NewAuditEvent>) -> Result<Vec
     Ok(appended)
 }
 
+/// The stored head of the chain: the last event's `seq` and hash (0 and the empty chain's
+/// hash before any event). Kept beside the events, so deleting events at the end of the
+/// log shows as a head no event matches.
+pub async fn head(c: &mut Conn) -> Result<(i64, String)> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await?;
+    Ok((get(&row, "seq")?, get(&row, "hash")?))
+}
+
 /// Events with `seq > after_seq`, oldest first, at most `limit`.
 pub async fn events(c: &mut Conn, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
     sqlx::query(

@@ -405,7 +405,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(&db.overrides(None))?;
             let store = open_store(&config).await?;
             let mut verifier = domain::audit::Verifier::new();
+            // The head is read first: events appended while the log is read only extend it.
+            let (head_seq, head_hash) = store::audit::head(&mut *store.read().await?).await?;
             let mut after = 0i64;
+            let mut at_head = None;
             loop {
                 let page = store::audit::events(&mut *store.read().await?, after, 1000).await?;
                 let Some(last) = page.last() else { break };
@@ -418,7 +421,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         );
                         return Ok(ExitCode::from(1));
                     }
+                    if i64::try_from(event.seq).ok() == Some(head_seq) {
+                        at_head = Some(event.hash.clone());
+                    }
                 }
+            }
+            if head_seq > 0 && at_head.as_deref() != Some(head_hash.as_str()) {
+                eprintln!(
+                    "audit log broken at its end: the stored head is event {head_seq}, but {}",
+                    if at_head.is_some() {
+                        "that event's hash differs from the head's".to_owned()
+                    } else {
+                        format!("the log ends at event {after} (events deleted)")
+                    }
+                );
+                return Ok(ExitCode::from(1));
             }
             println!(
                 "audit log intact: {} events, head {}",

@@ -29,11 +29,42 @@ use domain::{FieldErrors, account::Permission};
 use serde::{Deserialize, Serialize, de::IgnoredAny};
 use std::collections::BTreeMap;
 
+/// Where to go after signing in: a path on this site, else the inbox. Only visible ASCII is
+/// kept: browsers drop tabs and newlines from a `Location` (`/\t/host` becomes `//host`,
+/// another site), and a control character or non-ASCII byte is no valid header value.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let on_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.bytes().all(|b| b.is_ascii_graphic());
+    if on_site {
         next.to_owned()
     } else {
         "/inbox".into()
+    }
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        assert_eq!(safe_next("/inbox/demo?tab=open"), "/inbox/demo?tab=open");
+        for off_site in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r//evil.example",
+            "/ /evil.example",
+            "https://evil.example/",
+            "/caf\u{e9}",
+            "/\u{0}x",
+            "",
+        ] {
+            assert_eq!(safe_next(off_site), "/inbox", "{off_site:?}");
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 mod account;
 mod advisories;
 mod assign;
+mod audit_log;
 mod authz;
 mod bad_input;
 mod browser;
