@@ -75,11 +75,29 @@ pub fn is_valid_local_part(local: &str) -> bool {
 
 /// A host name of at least two labels, each 1–63 bytes of letters, digits and inner hyphens.
 pub fn is_valid_domain(domain: &str) -> bool {
+    is_valid_domain_of(domain, 2)
+}
+
+/// An address as a header of a message we send may carry it: like [`is_valid_address`],
+/// but the domain may be a single label (`localhost`, a host of the local network), as
+/// RFC 5322's dot-atom allows — an instance's own sender is often such an address. What a
+/// reporter types is checked with [`is_valid_address`].
+pub fn is_valid_header_address(address: &str) -> bool {
+    if address.len() > MAX_ADDRESS_LEN {
+        return false;
+    }
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    is_valid_local_part(local) && is_valid_domain_of(domain, 1)
+}
+
+fn is_valid_domain_of(domain: &str, min_labels: usize) -> bool {
     if domain.is_empty() || domain.len() > MAX_DOMAIN_LEN {
         return false;
     }
     let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
+    labels.len() >= min_labels
         && labels.iter().all(|label| {
             !label.is_empty()
                 && label.len() <= 63

@@ -1,7 +1,7 @@
 //! Headers of the mail Embargo sends: built so that nothing a reporter wrote can inject a
 //! header, replies thread correctly, and automatic mail says so.
 
-use crate::address::{Mailbox, is_valid_address, normalize_message_id, one_line};
+use crate::address::{Mailbox, is_valid_header_address, normalize_message_id, one_line};
 use crate::autoreply::LOOP_HEADER;
 use crate::message::Parsed;
 
@@ -264,7 +264,7 @@ fn mailbox(
     address: &str,
     name: Option<&str>,
 ) -> Result<Mailbox, HeaderError> {
-    if address.chars().any(char::is_control) || !is_valid_address(address) {
+    if address.chars().any(char::is_control) || !is_valid_header_address(address) {
         return Err(HeaderError::InvalidAddress {
             name: header,
             address: one_line(address),

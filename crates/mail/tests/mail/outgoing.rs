@@ -316,3 +316,36 @@ fn a_whole_message_keeps_hostile_text_out_of_its_headers() {
     );
     assert_eq!(parsed.header("Bcc"), None);
 }
+
+#[test]
+fn a_sender_on_a_single_label_host_is_a_valid_from() {
+    // The documented default sender: a host name without a dot is a valid dot-atom domain.
+    let headers = OutgoingHeaders::new()
+        .from("embargo@localhost", Some("Embargo"))
+        .expect("embargo@localhost is a valid From");
+    assert!(
+        headers
+            .fields()
+            .iter()
+            .any(|(name, value)| name == "From" && value.contains("<embargo@localhost>")),
+        "{:?}",
+        headers.fields()
+    );
+    // What a header can never carry is still refused.
+    for bad in [
+        "embargo@",
+        "@localhost",
+        "embargo@local host",
+        "a\r\nBcc: x@y.z",
+    ] {
+        assert!(
+            matches!(
+                OutgoingHeaders::new().from(bad, None),
+                Err(HeaderError::InvalidAddress { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    // A reporter's typed address still needs a domain with a dot.
+    assert!(!mail::is_valid_address("alice@localhost"));
+}
