@@ -219,26 +219,8 @@ pub async fn role_form(
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> Result<Response, PageError> {
     let member = member_id(&id).ok_or_else(PageError::not_found)?;
-    match members::set_role(&state, &user, &slug, member, &form.role).await {
-        Ok(_) => Ok(Redirect::to(&format!("/inbox/{slug}/members")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            let flash = Flash {
-                errors,
-                target: Some(id),
-                ..Flash::default()
-            };
-            answer(
-                &state,
-                &user,
-                &slug,
-                &csrf,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                flash,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = members::set_role(&state, &user, &slug, member, &form.role).await;
+    after_change(&state, &user, &slug, &csrf, id, done).await
 }
 
 /// Removes a member (someone who is not one any more: nothing to do).
@@ -250,7 +232,21 @@ pub async fn remove_form(
     CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> Result<Response, PageError> {
     let member = member_id(&id).ok_or_else(PageError::not_found)?;
-    match members::remove(&state, &user, &slug, member).await {
+    let done = members::remove(&state, &user, &slug, member).await;
+    after_change(&state, &user, &slug, &csrf, id, done).await
+}
+
+/// The answer to a change of member `id`: back to the members page, or the page again
+/// (422) with the refusal next to that member.
+async fn after_change<T>(
+    state: &AppState,
+    user: &User,
+    slug: &str,
+    csrf: &CsrfToken,
+    id: String,
+    done: Result<T, ServiceError>,
+) -> Result<Response, PageError> {
+    match done {
         Ok(_) => Ok(Redirect::to(&format!("/inbox/{slug}/members")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let flash = Flash {
@@ -259,10 +255,10 @@ pub async fn remove_form(
                 ..Flash::default()
             };
             answer(
-                &state,
-                &user,
-                &slug,
-                &csrf,
+                state,
+                user,
+                slug,
+                csrf,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 flash,
             )

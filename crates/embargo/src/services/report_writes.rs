@@ -176,7 +176,7 @@ pub async fn compose_many(
         .iter()
         .filter_map(|n| n.idempotency.as_ref().map(|(k, _)| (n.project, k.as_str())))
         .collect();
-    let mut earlier = if keys.is_empty() {
+    let earlier = if keys.is_empty() {
         std::collections::HashMap::new()
     } else {
         store::idempotency::find_many(tx, &keys).await?
@@ -188,14 +188,12 @@ pub async fn compose_many(
         let fate = match &new.idempotency {
             None => Fate::New,
             Some((key, hash)) => {
-                if let Some(previous) = earlier.remove(&(new.project, key.clone())) {
-                    let fate = if previous.request_hash == *hash {
+                if let Some(previous) = earlier.get(&(new.project, key.clone())) {
+                    if previous.request_hash == *hash {
                         Fate::Earlier(previous.clone())
                     } else {
                         Fate::KeyReused
-                    };
-                    earlier.insert((new.project, key.clone()), previous);
-                    fate
+                    }
                 } else if let Some(&first) = first_use.get(&(new.project, key.as_str())) {
                     let same = batch[first]
                         .idempotency
